@@ -1,0 +1,16 @@
+import type { BackendKind } from './store.ts';
+
+/**
+ * The few places where DuckDB and PostgreSQL SQL genuinely differ. Everything else is written once.
+ */
+export function dialect(kind: BackendKind) {
+  return {
+    /** The engine's version string. */
+    versionQuery: kind === 'duckdb' ? `SELECT 'DuckDB ' || version() AS version` : `SELECT version() AS version`,
+    /** Bytes used by the database, or null where the engine cannot say cheaply. */
+    sizeQuery:
+      kind === 'duckdb'
+        ? `SELECT (total_blocks * block_size)::BIGINT AS bytes FROM pragma_database_size()`
+        : `SELECT pg_database_size(current_database())::BIGINT AS bytes`,
+  };
+}

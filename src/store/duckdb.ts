@@ -1,0 +1,140 @@
+import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBResultReader, type DuckDBValue } from '@duckdb/node-api';
+import { translateDriverError } from './driver-errors.ts';
+import { Mutex } from './mutex.ts';
+import type { Queryable, Row, Store } from './store.ts';
+import { encodeParam, isoDate, normaliseBigInt, valuesPlaceholders } from './values.ts';
+
+// DuckDB binds at most this many parameters comfortably per statement; larger inserts are chunked.
+const MAX_PARAMS = 30_000;
+
+function convertRows(reader: DuckDBResultReader): Row[] {
+  const types = reader.columnTypes();
+  const names = reader.columnNames();
+  const rows = reader.getRowsJS();
+  const out: Row[] = new Array(rows.length);
+  for (let r = 0; r < rows.length; r++) {
+    const src = rows[r]!;
+    const row: Row = {};
+    for (let c = 0; c < names.length; c++) {
+      const type = types[c]!;
+      let value: unknown = src[c];
+      if (value === null || value === undefined) value = null;
+      else if (typeof value === 'bigint') value = normaliseBigInt(value);
+      else if (type.alias === 'JSON' && typeof value === 'string') value = JSON.parse(value);
+      else if (type.typeId === DuckDBTypeId.DATE && value instanceof Date) value = isoDate(value);
+      row[names[c]!] = value;
+    }
+    out[r] = row;
+  }
+  return out;
+}
+
+class DuckDBQueryable implements Queryable {
+  constructor(protected readonly connection: DuckDBConnection) {}
+
+  async query<T = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    try {
+      const reader = await this.connection.runAndReadAll(sql, params.map(encodeParam) as DuckDBValue[]);
+      return convertRows(reader) as T[];
+    } catch (error) {
+      throw translateDriverError(error, sql);
+    }
+  }
+
+  async execute(sql: string, params: readonly unknown[] = []): Promise<number> {
+    try {
+      const result = await this.connection.run(sql, params.map(encodeParam) as DuckDBValue[]);
+      return Number(result.rowsChanged);
+    } catch (error) {
+      throw translateDriverError(error, sql);
+    }
+  }
+
+  async insertRows(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[], onConflict?: string): Promise<number> {
+    if (rows.length === 0) return 0;
+    const perChunk = Math.max(1, Math.floor(MAX_PARAMS / columns.length));
+    let changed = 0;
+    for (let start = 0; start < rows.length; start += perChunk) {
+      const chunk = rows.slice(start, start + perChunk);
+      const sql = `INSERT INTO ${table} (${columns.join(',')}) VALUES ${valuesPlaceholders(chunk.length, columns.length)}${onConflict ? ` ON CONFLICT ${onConflict}` : ''}`;
+      changed += await this.execute(sql, chunk.flat());
+    }
+    return changed;
+  }
+}
+
+/** The embedded store: one DuckDB file (or `:memory:`) owned by this process. */
+export class DuckDBStore extends DuckDBQueryable implements Store {
+  readonly kind = 'duckdb' as const;
+  private readonly lock = new Mutex();
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    connection: DuckDBConnection,
+    readonly location: string,
+  ) {
+    super(connection);
+  }
+
+  static async open(path: string): Promise<DuckDBStore> {
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(path);
+    } catch (error) {
+      throw translateDriverError(error, `open ${path}`);
+    }
+    const connection = await instance.connect();
+    // Every timestamp is UTC at rest and on the wire; the brand timezone is applied explicitly in queries.
+    await connection.run(`SET TimeZone = 'UTC'`);
+    return new DuckDBStore(instance, connection, path);
+  }
+
+  override query<T = Row>(sql: string, params?: readonly unknown[]): Promise<T[]> {
+    return this.lock.run(() => super.query<T>(sql, params));
+  }
+
+  override execute(sql: string, params?: readonly unknown[]): Promise<number> {
+    return this.lock.run(() => super.execute(sql, params));
+  }
+
+  override insertRows(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[], onConflict?: string): Promise<number> {
+    return this.transaction((tx) => tx.insertRows(table, columns, rows, onConflict));
+  }
+
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.lock.run(async () => {
+      const tx = new DuckDBQueryable(this.connection);
+      await tx.execute('BEGIN TRANSACTION');
+      try {
+        const result = await fn(tx);
+        await tx.execute('COMMIT');
+        return result;
+      } catch (error) {
+        await tx.execute('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  script(sql: string): Promise<void> {
+    return this.lock.run(async () => {
+      try {
+        await this.connection.run(sql);
+      } catch (error) {
+        throw translateDriverError(error, sql);
+      }
+    });
+  }
+
+  /** Runs `fn` with the raw connection held exclusively; for bulk paths (read_csv, COPY) that only DuckDB has. */
+  withConnection<T>(fn: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    return this.lock.run(() => fn(this.connection));
+  }
+
+  async close(): Promise<void> {
+    await this.lock.run(async () => {
+      this.connection.closeSync();
+      this.instance.closeSync();
+    });
+  }
+}

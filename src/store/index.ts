@@ -1,0 +1,22 @@
+import { DuckDBStore } from './duckdb.ts';
+import { PostgresStore } from './postgres.ts';
+import type { Store } from './store.ts';
+
+export type { BackendKind, Queryable, Row, Store } from './store.ts';
+export { DuckDBStore } from './duckdb.ts';
+export { migrate, assertMigrated, listMigrations, appliedVersions } from './migrate.ts';
+export { describeStore, type StoreInfo } from './info.ts';
+export { dialect } from './dialect.ts';
+
+export const DEFAULT_DATABASE = './siyu.duckdb';
+
+/** The database a command uses: `--db`, else `SIYU_DATABASE_URL`, else `./siyu.duckdb`. */
+export function resolveDatabase(flag?: string): string {
+  return flag ?? process.env.SIYU_DATABASE_URL ?? DEFAULT_DATABASE;
+}
+
+/** Opens `postgres://…` / `postgresql://…` on PostgreSQL, anything else as a DuckDB file path (or `:memory:`). */
+export async function openStore(location: string): Promise<Store> {
+  if (/^postgres(ql)?:\/\//.test(location)) return PostgresStore.open(location);
+  return DuckDBStore.open(location);
+}

@@ -1,0 +1,28 @@
+/** One row as it comes back from either engine: BIGINT as number, timestamps as Date, JSON parsed. */
+export type Row = Record<string, unknown>;
+
+export type BackendKind = 'duckdb' | 'postgres';
+
+/** Something SQL can run on: the store itself, or an open transaction. Placeholders are `$1, $2, …` on both engines. */
+export interface Queryable {
+  query<T = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /** Runs a statement and returns the number of rows it changed. */
+  execute(sql: string, params?: readonly unknown[]): Promise<number>;
+  /**
+   * Inserts many rows in as few round trips as the engine allows.
+   * `onConflict` is the tail of the statement after `ON CONFLICT`, e.g. `(customer_id, order_id) DO NOTHING`.
+   * Returns the number of rows inserted or updated.
+   */
+  insertRows(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[], onConflict?: string): Promise<number>;
+}
+
+export interface Store extends Queryable {
+  readonly kind: BackendKind;
+  /** Where the data lives, with any password removed; safe to print. */
+  readonly location: string;
+  /** Runs `fn` in one transaction; commits when it resolves, rolls back when it throws. Writes are durable on commit. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Runs a script of several statements (migrations). */
+  script(sql: string): Promise<void>;
+  close(): Promise<void>;
+}

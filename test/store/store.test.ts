@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { isSiyuError } from '../../src/core/errors.ts';
+import { describeStore, listMigrations, migrate } from '../../src/store/index.ts';
+import { BACKENDS, withStore } from '../helpers/backends.ts';
+
+for (const backend of BACKENDS) {
+  describe(`store on ${backend}`, () => {
+    it('applies every numbered migration once and reports nothing pending', async () => {
+      await withStore(backend, async (store) => {
+        assert.deepEqual(await migrate(store), [], 'a second migrate applies nothing');
+        const info = await describeStore(store);
+        assert.equal(info.backend, backend);
+        assert.deepEqual(info.migrations.applied, listMigrations().map((m) => m.version));
+        assert.deepEqual(info.migrations.pending, []);
+        for (const table of ['customers', 'identities', 'events', 'orders', 'order_items', 'products', 'channels', 'stores']) {
+          assert.equal(info.tables[table], 0, `${table} exists and is empty`);
+        }
+        assert.equal(info.tables.settings, 2);
+      });
+    });
+
+    it('returns the same JS types on both engines: numbers, Dates, parsed JSON, ISO dates', async () => {
+      await withStore(backend, async (store) => {
+        await store.insertRows('customers', ['customer_id', 'traits', 'birthday', 'created_at', 'updated_at'], [
+          ['c1', { vip: true, tags: ['a'] }, '1990-05-17', new Date('2024-01-02T03:04:05.678Z'), new Date('2024-01-02T03:04:05.678Z')],
+        ]);
+        const [row] = await store.query<Record<string, unknown>>(
+          'SELECT customer_id, traits, birthday, created_at, count(*) OVER () AS n, CAST(9007199254740993 AS BIGINT) AS big FROM customers',
+        );
+        assert.deepEqual(row, {
+          customer_id: 'c1',
+          traits: { vip: true, tags: ['a'] },
+          birthday: '1990-05-17',
+          created_at: new Date('2024-01-02T03:04:05.678Z'),
+          n: 1,
+          big: '9007199254740993',
+        });
+      });
+    });
+
+    it('turns a duplicate primary key into a conflict error and rolls the transaction back', async () => {
+      await withStore(backend, async (store) => {
+        const insert = 'INSERT INTO channels (channel_id, name, kind) VALUES ($1, $2, $3)';
+        await assert.rejects(
+          store.transaction(async (tx) => {
+            await tx.execute(insert, ['mp', '小程序商城', 'mini_program']);
+            await tx.execute(insert, ['mp', 'again', 'mini_program']);
+          }),
+          (error: unknown) => isSiyuError(error) && error.kind === 'conflict',
+        );
+        assert.deepEqual(await store.query('SELECT * FROM channels'), [], 'nothing is half-written');
+      });
+    });
+
+    it('upserts many rows with ON CONFLICT in chunks larger than one statement', async () => {
+      await withStore(backend, async (store) => {
+        const rows = Array.from({ length: 25_000 }, (_, i) => [`sku${i}`, `p${i}`, i * 100]);
+        await store.insertRows('products', ['sku', 'name', 'price_fen'], rows, '(sku) DO NOTHING');
+        const again = await store.insertRows('products', ['sku', 'name', 'price_fen'], rows.slice(0, 10), '(sku) DO UPDATE SET name = excluded.name');
+        assert.equal(again, 10);
+        const [row] = await store.query<{ n: number; total: number }>('SELECT count(*) AS n, sum(price_fen) AS total FROM products');
+        assert.deepEqual(row, { n: 25_000, total: (24_999 * 25_000 * 100) / 2 });
+      });
+    });
+
+    it('applies the brand timezone explicitly with AT TIME ZONE', async () => {
+      await withStore(backend, async (store) => {
+        const [row] = await store.query<{ day: string }>(
+          `SELECT CAST(CAST('2024-03-31T17:30:00Z' AS TIMESTAMPTZ) AT TIME ZONE 'Asia/Shanghai' AS DATE) AS day`,
+        );
+        assert.equal(row?.day, '2024-04-01');
+      });
+    });
+  });
+}
