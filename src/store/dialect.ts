@@ -12,5 +12,10 @@ export function dialect(kind: BackendKind) {
       kind === 'duckdb'
         ? `SELECT (total_blocks * block_size)::BIGINT AS bytes FROM pragma_database_size()`
         : `SELECT pg_database_size(current_database())::BIGINT AS bytes`,
+    /** A JSON object with `patch`'s keys laid over `base`'s (a NULL base counts as `{}`); both are SQL expressions. */
+    jsonMerge: (base: string, patch: string): string =>
+      kind === 'duckdb'
+        ? `json_merge_patch(COALESCE(${base}, '{}'::JSON), (${patch})::JSON)`
+        : `(COALESCE(${base}::jsonb, '{}'::jsonb) || (${patch})::jsonb)::json`,
   };
 }

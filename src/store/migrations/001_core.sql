@@ -101,6 +101,14 @@ CREATE TABLE events (
 );
 CREATE INDEX events_name_ts ON events (name, ts);
 
+-- The idempotency ledger: one row per messageId ever accepted, whatever profile the message resolved to.
+-- Keyed by message_id alone (events are keyed by customer, and a retry may resolve to a merged profile).
+CREATE TABLE messages (
+  message_id  TEXT PRIMARY KEY,
+  customer_id TEXT NOT NULL,
+  received_at TIMESTAMPTZ NOT NULL
+);
+
 CREATE TABLE orders (
   customer_id   TEXT NOT NULL,
   order_id      TEXT NOT NULL,
@@ -135,8 +143,7 @@ CREATE TABLE order_items (
 CREATE TABLE write_keys (
   key_id     TEXT PRIMARY KEY,        -- the first 8 characters of the key, shown in listings
   name       TEXT NOT NULL,
-  key_hash   TEXT NOT NULL,           -- scrypt(key, salt), hex
-  salt       TEXT NOT NULL,
+  key_hash   TEXT NOT NULL,           -- sha256 of the whole key, hex; the key is 32 random bytes, so no salt is needed
   created_at TIMESTAMPTZ NOT NULL,
   revoked_at TIMESTAMPTZ
 );

@@ -1,0 +1,24 @@
+import { ingestMessages, IngestWriter, type IngestReport } from '../../src/ingest/index.ts';
+import type { Store } from '../../src/store/index.ts';
+
+let counter = 0;
+
+/** Sends messages through the same path the HTTP API uses, filling in a unique messageId unless one is given. */
+export async function send(store: Store, ...messages: Record<string, unknown>[]): Promise<IngestReport> {
+  const writer = new IngestWriter(store);
+  return ingestMessages(
+    writer,
+    messages.map((m) => ({ messageId: `m-${++counter}`, ...m })),
+    { source: 'test' },
+  );
+}
+
+export async function customerOf(store: Store, type: string, value: string): Promise<string | undefined> {
+  const [row] = await store.query<{ customer_id: string }>('SELECT customer_id FROM identities WHERE type = $1 AND value = $2', [type, value]);
+  return row?.customer_id;
+}
+
+export async function eventCustomers(store: Store): Promise<string[]> {
+  const rows = await store.query<{ customer_id: string }>('SELECT DISTINCT customer_id FROM events ORDER BY customer_id');
+  return rows.map((r) => r.customer_id);
+}
