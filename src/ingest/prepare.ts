@@ -50,7 +50,9 @@ export function prepareMessage(raw: unknown, receivedAt: Date, impliedType?: Mes
     input = { ...(raw as Dict), type: impliedType };
   }
   const parsed = Message.safeParse(input);
-  if (!parsed.success) return { ok: false, tooLarge: false, errors: zodDetails(parsed.error) };
+  const missingIdentity = lacksIdentity(input) ? [{ path: 'userId', message: 'userId or anonymousId is required' }] : [];
+  if (!parsed.success) return { ok: false, tooLarge: false, errors: [...missingIdentity, ...zodDetails(parsed.error)] };
+  if (missingIdentity.length > 0) return { ok: false, tooLarge: false, errors: missingIdentity };
   const m = parsed.data;
 
   const traits = m.type === 'identify' || m.type === 'group' ? m.traits : undefined;
@@ -86,6 +88,13 @@ export function prepareMessage(raw: unknown, receivedAt: Date, impliedType?: Mes
     case 'alias':
       return { ok: true, message: { ...base, name: null, properties: { previousId: m.previousId }, alias: { previousId: m.previousId, userId: m.userId } } };
   }
+}
+
+function lacksIdentity(input: unknown): boolean {
+  if (!input || typeof input !== 'object') return false;
+  const { type, userId, anonymousId } = input as Dict;
+  const present = (v: unknown) => (typeof v === 'string' && v !== '') || typeof v === 'number';
+  return type !== 'alias' && !present(userId) && !present(anonymousId);
 }
 
 /** Segment clients always send a messageId; for those that don't, the content itself is the key, so a resend is still a duplicate. */

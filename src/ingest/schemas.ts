@@ -25,28 +25,19 @@ const Common = {
   integrations: Dict.optional(),
 };
 
-function needsIdentity(message: { userId?: string | null; anonymousId?: string | null }, ctx: z.RefinementCtx): void {
-  if (!message.userId && !message.anonymousId) {
-    ctx.addIssue({ code: 'custom', path: ['userId'], message: 'userId or anonymousId is required' });
-  }
-}
-
-export const IdentifyMessage = z.looseObject({ ...Common, type: z.literal('identify'), traits: Dict.optional() }).superRefine(needsIdentity);
-export const TrackMessage = z
-  .looseObject({ ...Common, type: z.literal('track'), event: z.string().min(1).max(200), properties: Dict.optional() })
-  .superRefine(needsIdentity);
-export const PageMessage = z
-  .looseObject({ ...Common, type: z.literal('page'), name: z.string().nullish(), category: z.string().nullish(), properties: Dict.optional() })
-  .superRefine(needsIdentity);
-export const ScreenMessage = z
-  .looseObject({ ...Common, type: z.literal('screen'), name: z.string().nullish(), category: z.string().nullish(), properties: Dict.optional() })
-  .superRefine(needsIdentity);
-export const GroupMessage = z.looseObject({ ...Common, type: z.literal('group'), groupId: Id, traits: Dict.optional() }).superRefine(needsIdentity);
+export const IdentifyMessage = z.looseObject({ ...Common, type: z.literal('identify'), traits: Dict.optional() });
+export const TrackMessage = z.looseObject({ ...Common, type: z.literal('track'), event: z.string().min(1).max(200), properties: Dict.optional() });
+const Viewed = { ...Common, name: z.string().nullish(), category: z.string().nullish(), properties: Dict.optional() };
+export const PageMessage = z.looseObject({ ...Viewed, type: z.literal('page') });
+export const ScreenMessage = z.looseObject({ ...Viewed, type: z.literal('screen') });
+export const GroupMessage = z.looseObject({ ...Common, type: z.literal('group'), groupId: Id, traits: Dict.optional() });
 export const AliasMessage = z.looseObject({ ...Common, type: z.literal('alias'), previousId: Id, userId: Id });
 
 export const MessageTypes = ['identify', 'track', 'page', 'screen', 'group', 'alias'] as const;
 export type MessageType = (typeof MessageTypes)[number];
 
+// Every type but alias needs userId or anonymousId; prepareMessage checks that beside the schema, so the
+// problem is reported together with any other (a zod refinement would only run once the rest is valid).
 export const Message = z.discriminatedUnion('type', [IdentifyMessage, TrackMessage, PageMessage, ScreenMessage, GroupMessage, AliasMessage]);
 export type Message = z.output<typeof Message>;
 

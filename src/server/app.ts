@@ -1,0 +1,39 @@
+import fastifySwagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { IngestWriter, WriteKeyVerifier } from '../ingest/index.ts';
+import type { Store } from '../store/index.ts';
+import { VERSION } from '../core/version.ts';
+import { registerErrorHandler } from './plugins/errors.ts';
+import { registerHealthRoutes } from './routes/health.ts';
+import { BATCH_BODY_LIMIT, registerIngestRoutes } from './routes/ingest.ts';
+
+export interface ServerOptions {
+  store: Store;
+  /** Fastify log level; 'silent' in tests. */
+  logLevel?: string;
+}
+
+/** Builds the HTTP API over an open, migrated store. The caller listens and closes; closing flushes pending writes. */
+export async function buildServer({ store, logLevel = 'silent' }: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({ logger: { level: logLevel }, bodyLimit: BATCH_BODY_LIMIT });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandler(app);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'Siyu API', version: VERSION, description: 'Segment-compatible ingest and the Siyu customer API.' },
+      components: { securitySchemes: { writeKey: { type: 'http', scheme: 'basic', description: 'The write key as user name, empty password' } } },
+      security: [{ writeKey: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  const writer = new IngestWriter(store);
+  registerHealthRoutes(app, store, VERSION);
+  registerIngestRoutes(app, { writer, verifier: new WriteKeyVerifier(store) });
+  app.get('/docs', { schema: { hide: true } }, async () => app.swagger());
+  app.addHook('onClose', async () => writer.flush());
+  return app;
+}

@@ -1,0 +1,22 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { SiyuError } from '../../core/errors.ts';
+import type { Store } from '../../store/index.ts';
+
+const Health = z.object({ status: z.literal('ok'), backend: z.enum(['duckdb', 'postgres']), version: z.string() });
+
+export function registerHealthRoutes(app: FastifyInstance, store: Store, version: string): void {
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/health',
+    { schema: { tags: ['ops'], summary: 'Liveness and store reachability', response: { 200: Health } } },
+    async () => {
+      try {
+        await store.query('SELECT 1');
+      } catch (error) {
+        throw new SiyuError('unavailable', 'store_unavailable', `the ${store.kind} store does not answer`, { cause: error });
+      }
+      return { status: 'ok' as const, backend: store.kind, version };
+    },
+  );
+}
