@@ -5,11 +5,13 @@ import type { MessageType } from './schemas.ts';
 import type { SourcedMessage } from './write.ts';
 
 export { IngestWriter } from './queue.ts';
+export { writeMessages, type SourcedMessage, type WriteStatus } from './write.ts';
 export { MAX_MESSAGE_BYTES, prepareMessage, type PreparedMessage } from './prepare.ts';
 export { BatchBody, MessageTypes, RouteSchemas, type MessageType } from './schemas.ts';
 export { createWriteKey, listWriteKeys, revokeWriteKey, WriteKeyVerifier, type WriteKey } from './write-keys.ts';
 export { normaliseEmail, normalisePhone, type Identifier } from './identifiers.ts';
 export { ORDER_EVENTS } from './ecommerce.ts';
+export { mergeProfiles, type MergeRecord } from './merge.ts';
 
 /** A message that was not stored, by its position in the request. */
 export interface RejectedMessage {

@@ -12,6 +12,9 @@ export function dialect(kind: BackendKind) {
       kind === 'duckdb'
         ? `SELECT (total_blocks * block_size)::BIGINT AS bytes FROM pragma_database_size()`
         : `SELECT pg_database_size(current_database())::BIGINT AS bytes`,
+    /** `YYYY-MM` of a TIMESTAMPTZ expression in the IANA zone `tz` (a SQL string expression). */
+    localMonth: (ts: string, tz: string): string =>
+      kind === 'duckdb' ? `strftime(timezone(${tz}, ${ts}), '%Y-%m')` : `to_char(${ts} AT TIME ZONE ${tz}, 'YYYY-MM')`,
     /** A JSON object with `patch`'s keys laid over `base`'s (a NULL base counts as `{}`); both are SQL expressions. */
     jsonMerge: (base: string, patch: string): string =>
       kind === 'duckdb'

@@ -2,10 +2,10 @@ import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBResultR
 import { translateDriverError } from './driver-errors.ts';
 import { Mutex } from './mutex.ts';
 import type { Queryable, Row, Store } from './store.ts';
-import { encodeParam, isoDate, normaliseBigInt, valuesPlaceholders } from './values.ts';
+import { encodeParam, isoDate, normaliseBigInt } from './values.ts';
 
-// DuckDB binds at most this many parameters comfortably per statement; larger inserts are chunked.
-const MAX_PARAMS = 30_000;
+// Rows per INSERT statement; bounds the size of the JSON payload.
+const ROWS_PER_INSERT = 20_000;
 
 function convertRows(reader: DuckDBResultReader): Row[] {
   const types = reader.columnTypes();
@@ -50,17 +50,28 @@ class DuckDBQueryable implements Queryable {
     }
   }
 
+  /**
+   * Rows travel as one JSON text parameter that DuckDB unpacks with json_transform: binding tens of thousands of
+   * separate parameters is about 8× slower. Values are sent as text and cast to the column types on insert.
+   */
   async insertRows(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[], onConflict?: string): Promise<number> {
     if (rows.length === 0) return 0;
-    const perChunk = Math.max(1, Math.floor(MAX_PARAMS / columns.length));
     let changed = 0;
-    for (let start = 0; start < rows.length; start += perChunk) {
-      const chunk = rows.slice(start, start + perChunk);
-      const sql = `INSERT INTO ${table} (${columns.join(',')}) VALUES ${valuesPlaceholders(chunk.length, columns.length)}${onConflict ? ` ON CONFLICT ${onConflict}` : ''}`;
-      changed += await this.execute(sql, chunk.flat());
+    for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
+      const chunk = rows.slice(start, start + ROWS_PER_INSERT);
+      const payload = JSON.stringify(chunk.map((row) => row.map(asText)));
+      const select = columns.map((_, i) => `r[${i + 1}]`).join(', ');
+      const sql = `INSERT INTO ${table} (${columns.join(',')}) SELECT ${select} FROM (SELECT unnest(json_transform($1, '[["VARCHAR"]]')) AS r)${onConflict ? ` ON CONFLICT ${onConflict}` : ''}`;
+      changed += await this.execute(sql, [payload]);
     }
     return changed;
   }
+}
+
+/** A parameter value as the text DuckDB casts back to the column type; null stays null. */
+function asText(value: unknown): string | null {
+  const encoded = encodeParam(value);
+  return encoded === null ? null : String(encoded);
 }
 
 /** The embedded store: one DuckDB file (or `:memory:`) owned by this process. */

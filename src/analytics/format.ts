@@ -1,0 +1,24 @@
+import type { Overview } from './overview.ts';
+
+const money = (fen: number, currency: string): string => `${currency === 'CNY' ? '¥' : `${currency} `}${(fen / 100).toLocaleString('en-US', { maximumFractionDigits: 0 })}`;
+const n = (value: number): string => value.toLocaleString('en-US');
+/** Pads to a terminal width, counting CJK characters as two columns. */
+const pad = (text: string, width: number): string => text + ' '.repeat(Math.max(0, width - [...text].reduce((w, ch) => w + (/[\u3000-\u9fff\uff00-\uffef]/.test(ch) ? 2 : 1), 0)));
+
+/** The overview as a plain-text report for the terminal. */
+export function formatOverview(o: Overview): string {
+  const width = Math.max(...o.byChannel.map((c) => c.gmvFen), 1);
+  const bar = (fen: number) => '█'.repeat(Math.max(1, Math.round((fen / width) * 24)));
+  return [
+    `customers   ${n(o.customers)} profiles (${n(o.buyers)} buyers), ${n(o.identities)} identifiers, ${n(o.merges)} merges`,
+    `orders      ${n(o.orders)}  GMV ${money(o.gmvFen, o.currency)}  AOV ${money(o.aovFen, o.currency)}  repeat rate ${(o.repeatRate * 100).toFixed(1)}%`,
+    `events      ${n(o.events)}`,
+    `period      ${o.firstOrderAt?.toISOString().slice(0, 10) ?? '-'} … ${o.lastOrderAt?.toISOString().slice(0, 10) ?? '-'} (months in ${o.timezone})`,
+    '',
+    'GMV by channel',
+    ...o.byChannel.map((c) => `  ${pad(c.channel, 12)} ${money(c.gmvFen, o.currency).padStart(14)}  ${n(c.orders).padStart(9)} orders  ${bar(c.gmvFen)}`),
+    '',
+    'GMV by month',
+    ...o.byMonth.map((m) => `  ${m.month}  ${money(m.gmvFen, o.currency).padStart(14)}  ${n(m.orders).padStart(9)} orders`),
+  ].join('\n');
+}

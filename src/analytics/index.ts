@@ -1,0 +1,2 @@
+export { computeOverview, type Overview } from './overview.ts';
+export { formatOverview } from './format.ts';

@@ -1,0 +1,58 @@
+import type { Command } from 'commander';
+import { formatDetail, isSiyuError, type ErrorKind } from '../core/errors.ts';
+import { migrate, openStore, resolveDatabase, type Store } from '../store/index.ts';
+
+const EXIT: Record<ErrorKind, number> = {
+  validation: 2,
+  too_large: 2,
+  not_found: 3,
+  conflict: 4,
+  unauthorized: 5,
+  forbidden: 5,
+  unavailable: 6,
+  internal: 1,
+};
+
+/** Adds the `--db` option every command takes. */
+export function withDb(command: Command): Command {
+  return command.option('--db <path-or-url>', 'DuckDB file, :memory:, or postgres://… (default: $SIYU_DATABASE_URL or ./siyu.duckdb)');
+}
+
+/** Opens the store named by `--db`, brings its schema up to date, runs `fn`, and always closes it. */
+export async function withOpenStore<T>(db: string | undefined, fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(resolveDatabase(db));
+  try {
+    await migrate(store);
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * The single CLI error wrapper: a SiyuError becomes one line (plus its details) and an exit code by kind;
+ * anything else is a bug and prints its stack.
+ */
+export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      await fn(...args);
+    } catch (error) {
+      if (isSiyuError(error)) {
+        process.stderr.write(`siyu: ${error.message}\n`);
+        const shown = error.details.slice(0, 20);
+        for (const detail of shown) process.stderr.write(`  ${formatDetail(detail)}\n`);
+        if (error.details.length > shown.length) process.stderr.write(`  … and ${error.details.length - shown.length} more\n`);
+        process.exitCode = EXIT[error.kind];
+      } else {
+        process.stderr.write(`siyu: unexpected error (a bug; please report it)\n${error instanceof Error ? error.stack : String(error)}\n`);
+        process.exitCode = 1;
+      }
+    }
+  };
+}
+
+/** Prints JSON when `--json` was given, else the human form. */
+export function emit(json: boolean | undefined, value: unknown, human: () => string): void {
+  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
+}

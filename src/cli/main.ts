@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { VERSION } from '../core/version.ts';
+import { registerDb } from './db.ts';
+import { registerDemo } from './demo.ts';
+import { registerImport } from './import.ts';
+import { registerKeys } from './keys.ts';
+import { registerServe } from './serve.ts';
+import { registerStats } from './stats.ts';
+
+const program = new Command('siyu')
+  .description('Siyu (私域): your own customer base — profiles, layering, prediction and journeys for retail and FMCG brands')
+  .version(VERSION)
+  .showHelpAfterError('(add --help for usage)');
+
+registerDemo(program);
+registerImport(program);
+registerServe(program);
+registerDb(program);
+registerKeys(program);
+registerStats(program);
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,51 @@
+import type { Command } from 'commander';
+import { SiyuError } from '../core/errors.ts';
+import { buildServer } from '../server/index.ts';
+import { migrate, openStore, resolveDatabase, type Store } from '../store/index.ts';
+import { action, withDb } from './context.ts';
+
+export interface ServeOptions {
+  db?: string;
+  port: string;
+  host: string;
+  logLevel: string;
+}
+
+/** Serves the API until SIGINT/SIGTERM, then drains pending writes and closes the store. */
+export async function serve(store: Store, opts: { port: number; host: string; logLevel: string }): Promise<void> {
+  const app = await buildServer({ store, logLevel: opts.logLevel });
+  const address = await app.listen({ port: opts.port, host: opts.host });
+  process.stdout.write(`Siyu API on ${address} (store: ${store.kind} ${store.location}); OpenAPI at ${address}/docs; Ctrl-C to stop\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  process.stdout.write('stopping: finishing pending writes…\n');
+  await app.close();
+}
+
+export function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new SiyuError('validation', 'invalid_port', `--port must be a number from 0 to 65535, not ${JSON.stringify(value)}`);
+  return port;
+}
+
+export function registerServe(program: Command): void {
+  withDb(program.command('serve').description('run the HTTP API (Segment-compatible ingest, health, OpenAPI at /docs)'))
+    .option('--port <n>', 'port to listen on', '3000')
+    .option('--host <addr>', 'address to bind', '127.0.0.1')
+    .option('--log-level <level>', 'fatal|error|warn|info|debug', 'warn')
+    .action(
+      action(async (opts: ServeOptions) => {
+        const port = parsePort(opts.port);
+        const store = await openStore(resolveDatabase(opts.db));
+        try {
+          await migrate(store);
+          await serve(store, { port, host: opts.host, logLevel: opts.logLevel });
+        } finally {
+          await store.close();
+        }
+      }),
+    );
+}

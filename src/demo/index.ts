@@ -1,0 +1,2 @@
+export { generateDemo, DEMO_TRUTH, type GenerateOptions, type GeneratedFiles } from './generate.ts';
+export { Random } from './random.ts';

@@ -1,0 +1,194 @@
+import { mergeProfiles } from '../ingest/index.ts';
+import type { Queryable } from '../store/index.ts';
+import type { CheckedImport, ImportTable } from './check.ts';
+import type { ImportKind } from './schemas.ts';
+import { literal } from './sql.ts';
+
+// Loading runs on the store itself, in one transaction, with the same SQL on DuckDB and PostgreSQL.
+
+export interface LoadResult {
+  /** Rows the store refused after checking, by record number (order lines whose order is unknown). */
+  refused: { row: number; reason: string }[];
+  customersCreated: number;
+  merges: number;
+}
+
+/** Recreates an import table on PostgreSQL and copies its rows from the DuckDB that checked them. */
+export async function copyImportTable(from: Queryable, to: Queryable, table: ImportTable, onRows: (n: number) => void, chunk = 20_000): Promise<void> {
+  await to.execute(`CREATE TEMP TABLE ${table.name} (${table.columns.map(([c, t]) => `${c} ${t}`).join(', ')}) ON COMMIT DROP`);
+  const names = table.columns.map(([c]) => c);
+  for (let offset = 0; ; offset += chunk) {
+    const rows = await from.query<Record<string, unknown>>(`SELECT ${names.join(', ')} FROM ${table.name} ORDER BY siyu_row LIMIT ${chunk} OFFSET ${offset}`);
+    if (rows.length === 0) break;
+    await to.insertRows(table.name, names, rows.map((r) => names.map((n) => r[n])));
+    onRows(rows.length);
+  }
+}
+
+/** Runs `fn` over [from, to] record-number ranges of an import table, so long loads can report progress. */
+async function inRanges(tx: Queryable, table: string, fn: (lo: number, hi: number) => Promise<void>, onRows: (n: number) => void, size = 250_000): Promise<void> {
+  const [bounds] = await tx.query<{ lo: number | null; hi: number | null; n: number }>(`SELECT min(siyu_row) AS lo, max(siyu_row) AS hi, count(*) AS n FROM ${table}`);
+  if (!bounds || bounds.lo === null || bounds.hi === null) return;
+  for (let lo = bounds.lo; lo <= bounds.hi; lo += size) {
+    const hi = Math.min(lo + size - 1, bounds.hi);
+    await fn(lo, hi);
+    const [{ n }] = (await tx.query<{ n: number }>(`SELECT count(*) AS n FROM ${table} WHERE siyu_row BETWEEN ${lo} AND ${hi}`)) as [{ n: number }];
+    onRows(Number(n));
+  }
+}
+
+export async function loadImport(
+  tx: Queryable,
+  kind: Exclude<ImportKind, 'events'>,
+  checked: CheckedImport,
+  source: string,
+  now: Date,
+  onRows: (n: number) => void,
+): Promise<LoadResult> {
+  const result: LoadResult = { refused: [], customersCreated: 0, merges: 0 };
+  const params = [source, now];
+  if (kind === 'customers') {
+    await inRanges(tx, 'siyu_import', (lo, hi) => loadCustomers(tx, lo, hi, params), onRows);
+    result.merges = await linkIdentities(tx, source, now);
+    return result;
+  }
+  if (kind === 'products') {
+    await inRanges(
+      tx,
+      'siyu_import',
+      (lo, hi) =>
+        tx.execute(
+          `INSERT INTO products (sku, name, category, brand, price_fen, replenish_days, updated_at)
+           SELECT sku, name, category, brand, price_fen, replenish_days, $1::TIMESTAMPTZ FROM siyu_import WHERE siyu_row BETWEEN ${lo} AND ${hi}
+           ON CONFLICT (sku) DO UPDATE SET name = COALESCE(excluded.name, products.name), category = COALESCE(excluded.category, products.category),
+             brand = COALESCE(excluded.brand, products.brand), price_fen = COALESCE(excluded.price_fen, products.price_fen),
+             replenish_days = COALESCE(excluded.replenish_days, products.replenish_days), updated_at = excluded.updated_at`,
+          [now],
+        ).then(() => undefined),
+      onRows,
+    );
+    return result;
+  }
+  const keyType = literal(checked.identifier);
+  if (kind === 'orders') {
+    result.customersCreated = await ensureCustomers(tx, 'siyu_import', checked.identifier, params);
+    await inRanges(
+      tx,
+      'siyu_import',
+      (lo, hi) =>
+        tx.execute(
+          `INSERT INTO orders (customer_id, order_id, placed_at, status, total_fen, discount_fen, refunded_fen, currency, channel, store_id, coupon_code, source, updated_at)
+           SELECT i.customer_id, v.order_id, v.placed_at, v.status, v.total_fen, v.discount_fen, CASE WHEN v.status = 'refunded' THEN v.total_fen ELSE 0 END,
+                  v.currency, v.channel, v.store_id, v.coupon_code, $1, $2::TIMESTAMPTZ
+           FROM siyu_import v JOIN identities i ON i.type = ${keyType} AND i.value = v.key_value
+           WHERE v.siyu_row BETWEEN ${lo} AND ${hi}
+           ON CONFLICT (customer_id, order_id) DO UPDATE SET placed_at = excluded.placed_at, status = excluded.status, total_fen = excluded.total_fen,
+             discount_fen = excluded.discount_fen, refunded_fen = excluded.refunded_fen, currency = excluded.currency, channel = excluded.channel,
+             store_id = excluded.store_id, coupon_code = excluded.coupon_code, source = excluded.source, updated_at = excluded.updated_at`,
+          params,
+        ).then(() => undefined),
+      onRows,
+    );
+  }
+  if (checked.grain === 'line') result.refused = await loadLines(tx, kind, keyType, params, onRows);
+  return result;
+}
+
+async function loadCustomers(tx: Queryable, lo: number, hi: number, params: unknown[]): Promise<void> {
+  const fill = ['phone', 'email', 'name', 'gender', 'birthday', 'city', 'registered_at', 'channel'];
+  // A customer_id that was merged into another profile loads into the survivor.
+  await tx.execute(
+    `INSERT INTO customers (customer_id, ${fill.join(', ')}, created_at, updated_at)
+     SELECT COALESCE(i.customer_id, v.customer_id), ${fill.map((c) => `v.${c}`).join(', ')}, $1::TIMESTAMPTZ, $1::TIMESTAMPTZ
+     FROM siyu_import v LEFT JOIN identities i ON i.type = 'user_id' AND i.value = v.customer_id
+     WHERE v.siyu_row BETWEEN ${lo} AND ${hi}
+     ON CONFLICT (customer_id) DO UPDATE SET ${fill.map((c) => `${c} = COALESCE(excluded.${c}, customers.${c})`).join(', ')}, updated_at = excluded.updated_at`,
+    [params[1]],
+  );
+  for (const type of ['user_id', 'phone', 'email']) {
+    const value = type === 'user_id' ? 'v.customer_id' : `v.${type}`;
+    await tx.execute(
+      `INSERT INTO identities (type, value, customer_id, source, created_at)
+       SELECT '${type}', ${value}, min(COALESCE(u.customer_id, v.customer_id)), $1, $2::TIMESTAMPTZ
+       FROM siyu_import v LEFT JOIN identities u ON u.type = 'user_id' AND u.value = v.customer_id
+       WHERE ${value} IS NOT NULL AND v.siyu_row BETWEEN ${lo} AND ${hi} GROUP BY ${value}
+       ON CONFLICT (type, value) DO NOTHING`,
+      params,
+    );
+  }
+}
+
+/**
+ * After a customer import, a phone or email that already belonged to another profile either merges that profile
+ * in (when it has no user id: anonymous browsing, an order imported by phone) or is recorded as a conflict.
+ */
+async function linkIdentities(tx: Queryable, source: string, now: Date): Promise<number> {
+  const clashes = await tx.query<{ member: string; type: string; value: string; owner: string; owner_has_user_id: boolean }>(
+    `SELECT COALESCE(u.customer_id, v.customer_id) AS member, i.type, i.value, i.customer_id AS owner,
+            EXISTS (SELECT 1 FROM identities x WHERE x.customer_id = i.customer_id AND x.type = 'user_id') AS owner_has_user_id
+     FROM siyu_import v
+     LEFT JOIN identities u ON u.type = 'user_id' AND u.value = v.customer_id
+     JOIN (SELECT customer_id, 'phone' AS type, phone AS value FROM siyu_import WHERE phone IS NOT NULL
+           UNION ALL SELECT customer_id, 'email', email FROM siyu_import WHERE email IS NOT NULL) k ON k.customer_id = v.customer_id
+     JOIN identities i ON i.type = k.type AND i.value = k.value
+     WHERE i.customer_id <> COALESCE(u.customer_id, v.customer_id)
+     ORDER BY member, i.type, i.value`,
+  );
+  let merges = 0;
+  const merged = new Set<string>();
+  for (const clash of clashes) {
+    if (!clash.owner_has_user_id && !merged.has(clash.owner)) {
+      await mergeProfiles(tx, { survivor: clash.member, loser: clash.owner, reason: 'import', evidence: `${clash.type}:${clash.value}`, at: now });
+      merged.add(clash.owner);
+      merges++;
+    } else if (clash.owner_has_user_id) {
+      await tx.execute(
+        `INSERT INTO identity_conflicts (customer_id, type, value, owner_id, message_id, detected_at) VALUES ($1, $2, $3, $4, $5, $6::TIMESTAMPTZ)
+         ON CONFLICT (customer_id, type, value) DO NOTHING`,
+        [clash.member, clash.type, clash.value, clash.owner, `import:${source}`, now],
+      );
+    }
+  }
+  return merges;
+}
+
+/** Profiles for customer keys never seen before, named as identity resolution names them. Returns how many. */
+async function ensureCustomers(tx: Queryable, table: string, identifier: string, params: unknown[]): Promise<number> {
+  const keyType = literal(identifier);
+  const newId = identifier === 'user_id' ? 'v.key_value' : `${literal(`${identifier}:`)} || v.key_value`;
+  const unknown = `FROM (SELECT DISTINCT key_value FROM ${table}) v WHERE NOT EXISTS (SELECT 1 FROM identities i WHERE i.type = ${keyType} AND i.value = v.key_value)`;
+  const created = await tx.execute(`INSERT INTO customers (customer_id, created_at, updated_at) SELECT ${newId}, $1::TIMESTAMPTZ, $1::TIMESTAMPTZ ${unknown} ON CONFLICT (customer_id) DO NOTHING`, [params[1]]);
+  await tx.execute(`INSERT INTO identities (type, value, customer_id, source, created_at) SELECT ${keyType}, v.key_value, ${newId}, $1, $2::TIMESTAMPTZ ${unknown} ON CONFLICT (type, value) DO NOTHING`, params);
+  return created;
+}
+
+/** Order lines replace the lines of their orders; SKUs not in the catalogue are added from the lines. */
+async function loadLines(tx: Queryable, kind: ImportKind, keyType: string, params: unknown[], onRows: (n: number) => void): Promise<LoadResult['refused']> {
+  const owner =
+    kind === 'orders'
+      ? `JOIN identities i ON i.type = ${keyType} AND i.value = v.key_value JOIN orders o ON o.customer_id = i.customer_id AND o.order_id = v.order_id`
+      : 'JOIN orders o ON o.order_id = v.order_id';
+  const refused = await tx.query<{ siyu_row: number; order_id: string }>(
+    `SELECT v.siyu_row, v.order_id FROM siyu_import_lines v WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.order_id = v.order_id) ORDER BY v.siyu_row`,
+  );
+  await tx.execute(`DELETE FROM order_items WHERE order_id IN (SELECT order_id FROM siyu_import_lines)`);
+  await inRanges(
+    tx,
+    'siyu_import_lines',
+    (lo, hi) =>
+      tx.execute(
+        `INSERT INTO order_items (customer_id, order_id, line, sku, name, quantity, unit_price_fen, category, brand)
+         SELECT o.customer_id, v.order_id, v.line, v.sku, v.name, v.quantity, v.unit_price_fen, v.category, v.brand
+         FROM siyu_import_lines v ${owner} WHERE v.siyu_row BETWEEN ${lo} AND ${hi}
+         ON CONFLICT (customer_id, order_id, line) DO NOTHING`,
+      ).then(() => undefined),
+    onRows,
+  );
+  await tx.execute(
+    `INSERT INTO products (sku, name, category, brand, price_fen, updated_at)
+     SELECT sku, max(name), max(category), max(brand), max(unit_price_fen), $1::TIMESTAMPTZ FROM siyu_import_lines GROUP BY sku
+     ON CONFLICT (sku) DO NOTHING`,
+    [params[1]],
+  );
+  return refused.map((r) => ({ row: r.siyu_row, reason: `order ${r.order_id} is not in the store; import its order first` }));
+}

@@ -1,0 +1,87 @@
+import { extname } from 'node:path';
+import { SiyuError } from '../core/errors.ts';
+import type { Queryable } from '../store/index.ts';
+import { ident, literal } from './sql.ts';
+import type { FileFormat, Mapping } from './schemas.ts';
+
+/** A file read into the temp table `siyu_src`: all-text columns plus `siyu_row`, its 1-based record number. */
+export interface StagedFile {
+  format: FileFormat;
+  columns: string[];
+  rows: number;
+  /** Records the reader itself could not parse, with their line numbers. */
+  unreadable: { line: number; reason: string; raw: string }[];
+  /** Turns a record number into the line it started on. */
+  lineOf: (row: number) => number;
+}
+
+export function detectFormat(file: string, given?: FileFormat): FileFormat {
+  if (given) return given;
+  const ext = extname(file).toLowerCase();
+  if (['.csv', '.tsv', '.txt'].includes(ext)) return 'csv';
+  if (['.jsonl', '.ndjson', '.json'].includes(ext)) return 'jsonl';
+  if (ext === '.parquet') return 'parquet';
+  throw new SiyuError('validation', 'unknown_format', `cannot tell the format of ${file} from its extension; pass --format csv|jsonl|parquet`);
+}
+
+/** Reads `file` with DuckDB into `siyu_src`. Runs in a DuckDB connection (the store's, or a scratch one). */
+export async function stageFile(db: Queryable, file: string, format: FileFormat, mapping: Mapping): Promise<StagedFile> {
+  await dropStaging(db);
+  const path = literal(file);
+  let unreadable: StagedFile['unreadable'] = [];
+  let headerLines = 0;
+  if (format === 'parquet') {
+    await db.execute(`CREATE TEMP TABLE siyu_src AS SELECT row_number() OVER () AS siyu_row, COLUMNS(*)::VARCHAR FROM read_parquet(${path})`);
+  } else if (format === 'csv') {
+    const csv = mapping.csv ?? {};
+    headerLines = csv.header === false ? 0 : 1;
+    const delimiter = csv.delimiter ?? (extname(file).toLowerCase() === '.tsv' ? '\t' : undefined);
+    const options = [
+      'all_varchar = true',
+      `header = ${headerLines === 1}`,
+      'store_rejects = true',
+      "rejects_table = 'siyu_rejects'",
+      "rejects_scan = 'siyu_reject_scans'",
+      ...(delimiter ? [`delim = ${literal(delimiter)}`] : []),
+      ...(csv.quote !== undefined ? [`quote = ${literal(csv.quote)}`] : []),
+    ];
+    await db.execute(`CREATE TEMP TABLE siyu_src AS SELECT row_number() OVER () AS siyu_row, * FROM read_csv(${path}, ${options.join(', ')})`);
+    const rejects = await db.query<{ line: number; error_message: string; csv_line: string }>(
+      'SELECT line, first(error_message) AS error_message, first(csv_line) AS csv_line FROM siyu_rejects GROUP BY line ORDER BY line',
+    );
+    unreadable = rejects.map((r) => ({ line: r.line, reason: `unreadable CSV record: ${r.error_message}`, raw: r.csv_line }));
+  } else {
+    await db.execute(
+      `CREATE TEMP TABLE siyu_lines AS SELECT row_number() OVER () AS siyu_row, siyu_line
+       FROM read_csv(${path}, columns = {'siyu_line': 'VARCHAR'}, header = false, delim = E'\\x1f', quote = '', escape = '', auto_detect = false)`,
+    );
+    const bad = await db.query<{ siyu_row: number; siyu_line: string }>(
+      `SELECT siyu_row, siyu_line FROM siyu_lines WHERE siyu_line IS NOT NULL AND (NOT json_valid(siyu_line) OR json_type(siyu_line) <> 'OBJECT') ORDER BY siyu_row`,
+    );
+    unreadable = bad.map((b) => ({ line: b.siyu_row, reason: 'not a JSON object', raw: b.siyu_line }));
+    const keys = await db.query<{ key: string }>(
+      `SELECT DISTINCT unnest(json_keys(siyu_line)) AS key FROM siyu_lines WHERE json_valid(siyu_line) AND json_type(siyu_line) = 'OBJECT' ORDER BY key`,
+    );
+    const select = keys.map(({ key }) => `json_extract_string(siyu_line, ${literal(`$.${JSON.stringify(key)}`)}) AS ${ident(key)}`);
+    await db.execute(
+      `CREATE TEMP TABLE siyu_src AS SELECT siyu_row${select.map((s) => `, ${s}`).join('')} FROM siyu_lines
+       WHERE siyu_line IS NOT NULL AND json_valid(siyu_line) AND json_type(siyu_line) = 'OBJECT'`,
+    );
+  }
+  const columns = (await db.query<{ column_name: string }>(`SELECT column_name FROM (DESCRIBE siyu_src)`)).map((c) => c.column_name).filter((c) => c !== 'siyu_row');
+  const [{ n }] = (await db.query<{ n: number }>('SELECT count(*) AS n FROM siyu_src')) as [{ n: number }];
+  // JSONL keeps blank lines as records, so record n is line n there. A CSV record sits after the header and after
+  // every earlier record the reader rejected; multi-line quoted fields would shift this, and are rare in exports.
+  const skipped = format === 'csv' ? unreadable.map((u) => u.line) : [];
+  const lineOf = (row: number): number => {
+    if (format !== 'csv') return row;
+    let line = row + headerLines;
+    for (const s of skipped) if (s <= line) line++;
+    return line;
+  };
+  return { format, columns, rows: n, unreadable, lineOf };
+}
+
+export async function dropStaging(db: Queryable): Promise<void> {
+  for (const table of ['siyu_src', 'siyu_lines', 'siyu_checked', 'siyu_rejects', 'siyu_reject_scans']) await db.execute(`DROP TABLE IF EXISTS ${table}`);
+}
