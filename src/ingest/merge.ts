@@ -7,7 +7,9 @@ const SPECIAL = new Set(['customers', 'identities', 'customer_merges']);
 async function customerScopedTables(tx: Queryable): Promise<Map<string, string[]>> {
   const rows = await tx.query<{ table_name: string; column_name: string }>(
     `SELECT table_name, column_name FROM information_schema.columns
-     WHERE table_schema = current_schema()
+     WHERE table_catalog = current_database() AND table_schema = current_schema()
+       AND table_name IN (SELECT table_name FROM information_schema.tables
+                          WHERE table_catalog = current_database() AND table_schema = current_schema() AND table_type = 'BASE TABLE')
        AND table_name IN (SELECT table_name FROM information_schema.columns WHERE table_schema = current_schema() AND column_name = 'customer_id')
      ORDER BY table_name, ordinal_position`,
   );
