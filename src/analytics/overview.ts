@@ -27,7 +27,10 @@ const GMV = `sum(total_fen - refunded_fen)`;
 export async function computeOverview(store: Store): Promise<Overview> {
   const settings = await store.query<{ key: string; value: string }>(`SELECT key, value FROM settings`);
   const setting = (key: string, fallback: string) => settings.find((s) => s.key === key)?.value ?? fallback;
-  const currency = setting('currency', 'CNY');
+  // Report in the brand currency; a store whose orders are all in another currency (an imported foreign export) reports in that one.
+  const currencies = await store.query<{ currency: string; n: number }>(`SELECT currency, count(*) AS n FROM orders GROUP BY currency ORDER BY n DESC, currency`);
+  const brandCurrency = setting('currency', 'CNY');
+  const currency = currencies.some((c) => c.currency === brandCurrency) || currencies.length === 0 ? brandCurrency : currencies[0]!.currency;
   const timezone = setting('timezone', 'Asia/Shanghai');
   const live = `FROM orders WHERE status <> 'cancelled' AND currency = $1`;
   const count = async (sql: string) => Number(((await store.query<{ n: number }>(sql))[0] as { n: number }).n);
