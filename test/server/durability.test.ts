@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { createWriteKey } from '../../src/ingest/index.ts';
+import { migrate, openStore } from '../../src/store/index.ts';
+import { BACKENDS, freshLocation } from '../helpers/backends.ts';
+
+/** Starts `siyu serve` in its own process and resolves with its address once it listens. */
+function startServer(db: string) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--db', db, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const address = new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = out.match(/on (http:\/\/[^\s]+)/);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code} before listening`)));
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return { child, address, exited };
+}
+
+for (const backend of BACKENDS) {
+  describe(`durability on ${backend}`, () => {
+    test('every message acknowledged with 200 is in the store after the server is killed with SIGKILL', async () => {
+      const { location: pgLocation, cleanup } = freshLocation(backend);
+      const location = backend === 'duckdb' ? join(mkdtempSync(join(tmpdir(), 'siyu-kill-')), 'kill.duckdb') : pgLocation;
+      const setup = await openStore(location);
+      await migrate(setup);
+      const { key } = await createWriteKey(setup, 'kill-test');
+      await setup.close();
+
+      const { child, address, exited } = startServer(location);
+      const host = await address;
+      const auth = `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
+      const acknowledged: string[] = [];
+      let stop = false;
+      const senders = Array.from({ length: 4 }, async (_, sender) => {
+        for (let n = 0; !stop; n++) {
+          const batch = Array.from({ length: 50 }, (_, i) => ({ type: 'track', userId: `u${(n * 50 + i) % 97}`, event: 'Product Viewed', messageId: `k-${sender}-${n}-${i}` }));
+          try {
+            const res = await fetch(`${host}/v1/batch`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify({ batch }) });
+            if (res.status === 200) acknowledged.push(...batch.map((m) => m.messageId));
+          } catch {
+            return; // the server is gone
+          }
+        }
+      });
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      child.kill('SIGKILL');
+      stop = true;
+      await Promise.all(senders);
+      await exited;
+
+      const store = await openStore(location);
+      try {
+        const rows = await store.query<{ message_id: string }>('SELECT message_id FROM events');
+        const stored = new Set(rows.map((r) => r.message_id));
+        assert.ok(acknowledged.length > 0, 'no batch was acknowledged before the kill');
+        const lost = acknowledged.filter((id) => !stored.has(id));
+        assert.deepEqual(lost, [], `${lost.length} of ${acknowledged.length} acknowledged messages were lost`);
+      } finally {
+        await store.close();
+        await cleanup();
+      }
+    });
+  });
+}
