@@ -18,11 +18,14 @@ export function withDb(command: Command): Command {
   return command.option('--db <path-or-url>', 'DuckDB file, :memory:, or postgres://… (default: $SIYU_DATABASE_URL or ./siyu.duckdb)');
 }
 
-/** Opens the store named by `--db`, brings its schema up to date, runs `fn`, and always closes it. */
-export async function withOpenStore<T>(db: string | undefined, fn: (store: Store) => Promise<T>): Promise<T> {
+/**
+ * Opens the store named by `--db`, brings its schema up to date (unless `migrate: false`, for the `db` commands
+ * that report on the schema themselves), runs `fn`, and always closes it.
+ */
+export async function withOpenStore<T>(db: string | undefined, fn: (store: Store) => Promise<T>, options: { migrate?: boolean } = {}): Promise<T> {
   const store = await openStore(resolveDatabase(db));
   try {
-    await migrate(store);
+    if (options.migrate !== false) await migrate(store);
     return await fn(store);
   } finally {
     await store.close();

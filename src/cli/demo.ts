@@ -3,8 +3,7 @@ import { computeOverview, formatOverview } from '../analytics/index.ts';
 import { SiyuError } from '../core/errors.ts';
 import { generateDemo, type GeneratedFiles } from '../demo/index.ts';
 import { importFile, type ImportKind } from '../import/index.ts';
-import { migrate, openStore, resolveDatabase } from '../store/index.ts';
-import { action, withDb } from './context.ts';
+import { action, withDb, withOpenStore } from './context.ts';
 import { parsePort, serve } from './serve.ts';
 
 interface DemoFlags {
@@ -69,9 +68,7 @@ export function registerDemo(program: Command): void {
       action(async (opts: DemoFlags & { db?: string; serve: boolean; port: string; host: string }) => {
         const port = parsePort(opts.port);
         const files = generate(opts);
-        const store = await openStore(resolveDatabase(opts.db));
-        try {
-          await migrate(store);
+        await withOpenStore(opts.db, async (store) => {
           const steps: [ImportKind, string][] = [
             ['customers', files.customers],
             ['products', files.products],
@@ -88,9 +85,7 @@ export function registerDemo(program: Command): void {
           process.stdout.write(`\nSiyu demo brand in ${store.location}\n\n${formatOverview(await computeOverview(store))}\n\n`);
           if (opts.serve) await serve(store, { port, host: opts.host, logLevel: 'warn' });
           else process.stdout.write(`next: npm run siyu -- serve --db ${store.location}   (or: npm run siyu -- stats)\n`);
-        } finally {
-          await store.close();
-        }
+        });
       }),
     );
 }

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { SiyuError } from '../core/errors.ts';
 import { buildServer } from '../server/index.ts';
-import { migrate, openStore, resolveDatabase, type Store } from '../store/index.ts';
-import { action, withDb } from './context.ts';
+import type { Store } from '../store/index.ts';
+import { action, withDb, withOpenStore } from './context.ts';
 
 export interface ServeOptions {
   db?: string;
@@ -39,13 +39,7 @@ export function registerServe(program: Command): void {
     .action(
       action(async (opts: ServeOptions) => {
         const port = parsePort(opts.port);
-        const store = await openStore(resolveDatabase(opts.db));
-        try {
-          await migrate(store);
-          await serve(store, { port, host: opts.host, logLevel: opts.logLevel });
-        } finally {
-          await store.close();
-        }
+        await withOpenStore(opts.db, (store) => serve(store, { port, host: opts.host, logLevel: opts.logLevel }));
       }),
     );
 }

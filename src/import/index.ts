@@ -76,7 +76,7 @@ export async function importFile(store: Store, kind: ImportKind, file: string, o
   const rejectsPath = options.rejectsPath ?? resolve(`${basename(file)}.rejects.csv`);
   const source = `import:${basename(file)}`;
   const report: ImportReport = { kind, file, format: 'jsonl', rows: 0, accepted: 0, duplicates: 0, rejected: 0, rejectsFile: null, customersCreated: 0, merges: 0, seconds: 0 };
-  let rejects: RejectedRecord[];
+  let rejects: RejectedRecord[] = [];
 
   if (kind === 'events') {
     let done = 0;
@@ -97,17 +97,16 @@ export async function importFile(store: Store, kind: ImportKind, file: string, o
       let done = 0;
       const onRows = (n: number) => progress('loading', (done += n), toLoad);
       await target(async (tx) => {
-        if (tx !== staging) for (const table of checked.tables) await copyImportTable(staging, tx, table, () => undefined);
+        if (tx !== staging) for (const table of checked.tables) await copyImportTable(staging, tx, table);
         const loaded = await loadImport(tx, kind, checked, source, new Date(), onRows);
         const refused = await rawRecords(staging, staged, loaded.refused);
         found.push(...refused);
         report.rows = staged.rows + staged.unreadable.length;
-        report.rejected = found.length;
         report.accepted = report.rows - found.length;
         report.customersCreated = loaded.customersCreated;
         report.merges = loaded.merges;
         await tx.insertRows('import_runs', ['run_id', 'kind', 'file', 'accepted', 'rejected', 'started_at', 'finished_at'], [
-          [randomUUID(), kind, resolve(file), report.accepted, report.rejected, new Date(started), new Date()],
+          [randomUUID(), kind, resolve(file), report.accepted, found.length, new Date(started), new Date()],
         ]);
         await dropImportTables(tx, checked);
       });
@@ -125,9 +124,7 @@ export async function importFile(store: Store, kind: ImportKind, file: string, o
       }
     }
   }
-  rejects ??= [];
   report.rejected = rejects.length;
-  if (kind === 'events') report.accepted = report.rows - rejects.length - report.duplicates;
   if (rejects.length > 0) {
     writeRejects(rejectsPath, rejects);
     report.rejectsFile = rejectsPath;

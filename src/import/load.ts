@@ -14,14 +14,13 @@ export interface LoadResult {
 }
 
 /** Recreates an import table on PostgreSQL and copies its rows from the DuckDB that checked them. */
-export async function copyImportTable(from: Queryable, to: Queryable, table: ImportTable, onRows: (n: number) => void, chunk = 20_000): Promise<void> {
+export async function copyImportTable(from: Queryable, to: Queryable, table: ImportTable, chunk = 20_000): Promise<void> {
   await to.execute(`CREATE TEMP TABLE ${table.name} (${table.columns.map(([c, t]) => `${c} ${t}`).join(', ')}) ON COMMIT DROP`);
   const names = table.columns.map(([c]) => c);
   for (let offset = 0; ; offset += chunk) {
     const rows = await from.query<Record<string, unknown>>(`SELECT ${names.join(', ')} FROM ${table.name} ORDER BY siyu_row LIMIT ${chunk} OFFSET ${offset}`);
     if (rows.length === 0) break;
     await to.insertRows(table.name, names, rows.map((r) => names.map((n) => r[n])));
-    onRows(rows.length);
   }
 }
 

@@ -6,12 +6,11 @@ const SPECIAL = new Set(['customers', 'identities', 'customer_merges']);
 /** Every table with a customer_id column, and its columns; later migrations' tables follow merges automatically. */
 async function customerScopedTables(tx: Queryable): Promise<Map<string, string[]>> {
   const rows = await tx.query<{ table_name: string; column_name: string }>(
-    `SELECT table_name, column_name FROM information_schema.columns
-     WHERE table_catalog = current_database() AND table_schema = current_schema()
-       AND table_name IN (SELECT table_name FROM information_schema.tables
-                          WHERE table_catalog = current_database() AND table_schema = current_schema() AND table_type = 'BASE TABLE')
-       AND table_name IN (SELECT table_name FROM information_schema.columns WHERE table_schema = current_schema() AND column_name = 'customer_id')
-     ORDER BY table_name, ordinal_position`,
+    `SELECT c.table_name, c.column_name FROM information_schema.columns c
+     JOIN information_schema.tables t ON t.table_catalog = c.table_catalog AND t.table_schema = c.table_schema AND t.table_name = c.table_name
+     WHERE t.table_catalog = current_database() AND t.table_schema = current_schema() AND t.table_type = 'BASE TABLE'
+       AND c.table_name IN (SELECT table_name FROM information_schema.columns WHERE table_schema = current_schema() AND column_name = 'customer_id')
+     ORDER BY c.table_name, c.ordinal_position`,
   );
   const tables = new Map<string, string[]>();
   for (const { table_name, column_name } of rows) {

@@ -157,33 +157,36 @@ async function applyOrderChanges(tx: Queryable, writes: readonly OrderWrite[], a
 
 async function recomputeOrderStatus(tx: Queryable, orders: readonly { customerId: string; orderId: string }[], at: Date): Promise<void> {
   if (orders.length === 0) return;
+  const key = (customerId: string, orderId: string) => `${customerId}\u0000${orderId}`;
   const customers = [...new Set(orders.map((o) => o.customerId))];
-  const events = await tx.query<{ customer_id: string; name: 'Order Refunded' | 'Order Cancelled'; properties: unknown; ts: Date }>(
-    `SELECT customer_id, name, properties, ts FROM events
-     WHERE customer_id IN (${customers.map((_, i) => `$${i + 1}`).join(',')}) AND name IN ('Order Refunded', 'Order Cancelled')
-     ORDER BY ts`,
+  const list = customers.map((_, i) => `$${i + 1}`).join(',');
+  const events = await tx.query<{ customer_id: string; name: 'Order Refunded' | 'Order Cancelled'; properties: unknown }>(
+    `SELECT customer_id, name, properties FROM events WHERE customer_id IN (${list}) AND name IN ('Order Refunded', 'Order Cancelled')`,
     customers,
   );
+  // Per order: refunds with an amount, whether one refund had none (a full refund), whether it was cancelled.
+  const state = new Map<string, { refundedFen: number; fullRefund: boolean; cancelled: boolean }>();
+  for (const event of events) {
+    const { change } = parseOrderChange(event.name, event.properties);
+    if (!change) continue;
+    const k = key(event.customer_id, change.orderId);
+    const s = state.get(k) ?? { refundedFen: 0, fullRefund: false, cancelled: false };
+    if (event.name === 'Order Cancelled') s.cancelled = true;
+    else if (change.totalFen === undefined) s.fullRefund = true;
+    else s.refundedFen += change.totalFen;
+    state.set(k, s);
+  }
+  const totals = await tx.query<{ customer_id: string; order_id: string; total_fen: number }>(
+    `SELECT customer_id, order_id, total_fen FROM orders WHERE customer_id IN (${list})`,
+    customers,
+  );
+  const totalOf = new Map(totals.map((t) => [key(t.customer_id, t.order_id), t.total_fen]));
   for (const { customerId, orderId } of orders) {
-    const [order] = await tx.query<{ total_fen: number }>('SELECT total_fen FROM orders WHERE customer_id = $1 AND order_id = $2', [customerId, orderId]);
-    if (!order) continue; // a refund or cancellation for an order not seen yet: kept as an event, applied when the order arrives
-    let refundedFen = 0;
-    let cancelled = false;
-    for (const event of events) {
-      if (event.customer_id !== customerId) continue;
-      const { change } = parseOrderChange(event.name, event.properties);
-      if (change?.orderId !== orderId) continue;
-      if (event.name === 'Order Cancelled') cancelled = true;
-      else refundedFen += change.totalFen ?? order.total_fen;
-    }
-    refundedFen = Math.min(refundedFen, order.total_fen);
-    const status = cancelled ? 'cancelled' : refundedFen > 0 && refundedFen >= order.total_fen ? 'refunded' : refundedFen > 0 ? 'partially_refunded' : 'completed';
-    await tx.execute('UPDATE orders SET status = $3, refunded_fen = $4, updated_at = $5 WHERE customer_id = $1 AND order_id = $2', [
-      customerId,
-      orderId,
-      status,
-      refundedFen,
-      at,
-    ]);
+    const totalFen = totalOf.get(key(customerId, orderId));
+    if (totalFen === undefined) continue; // a refund or cancellation for an order not seen yet: kept as an event, applied when the order arrives
+    const s = state.get(key(customerId, orderId)) ?? { refundedFen: 0, fullRefund: false, cancelled: false };
+    const refundedFen = s.fullRefund ? totalFen : Math.min(s.refundedFen, totalFen);
+    const status = s.cancelled ? 'cancelled' : refundedFen > 0 && refundedFen >= totalFen ? 'refunded' : refundedFen > 0 ? 'partially_refunded' : 'completed';
+    await tx.execute('UPDATE orders SET status = $3, refunded_fen = $4, updated_at = $5 WHERE customer_id = $1 AND order_id = $2', [customerId, orderId, status, refundedFen, at]);
   }
 }
