@@ -87,7 +87,8 @@ export async function importFile(store: Store, kind: ImportKind, file: string, o
     report.format = detectFormat(file, options.format ?? mapping.format);
     const settings = await readSettings(store);
     const ctx = { timezone: mapping.timezone ?? settings.timezone, currency: settings.currency };
-    const run = async (staging: Queryable, target: (fn: (tx: Queryable) => Promise<void>) => Promise<void>) => {
+    // Staging (read, type, check) runs in DuckDB outside the load transaction; the load is one transaction on the store.
+    const run = async (staging: Queryable, target: (fn: (tx: Queryable) => Promise<void>) => Promise<void>, copyTables: boolean) => {
       progress('reading', 0, 0);
       const staged = await stageFile(staging, file, report.format, mapping);
       progress('checking', 0, staged.rows);
@@ -97,7 +98,7 @@ export async function importFile(store: Store, kind: ImportKind, file: string, o
       let done = 0;
       const onRows = (n: number) => progress('loading', (done += n), toLoad);
       await target(async (tx) => {
-        if (tx !== staging) for (const table of checked.tables) await copyImportTable(staging, tx, table);
+        if (copyTables) for (const table of checked.tables) await copyImportTable(staging, tx, table);
         const loaded = await loadImport(tx, kind, checked, source, new Date(), onRows);
         const refused = await rawRecords(staging, staged, loaded.refused);
         found.push(...refused);
@@ -108,17 +109,23 @@ export async function importFile(store: Store, kind: ImportKind, file: string, o
         await tx.insertRows('import_runs', ['run_id', 'kind', 'file', 'accepted', 'rejected', 'started_at', 'finished_at'], [
           [randomUUID(), kind, resolve(file), report.accepted, found.length, new Date(started), new Date()],
         ]);
-        await dropImportTables(tx, checked);
       });
       await dropStaging(staging);
       rejects = found;
     };
     if (store instanceof DuckDBStore) {
-      await store.transaction((tx) => run(tx, (fn) => fn(tx)));
+      await store.exclusive(async (session) => {
+        try {
+          await run(session, (fn) => session.transaction(fn), false);
+        } finally {
+          await dropImportRelations(session);
+          await dropStaging(session);
+        }
+      });
     } else {
       const scratch = await DuckDBStore.open(':memory:');
       try {
-        await run(scratch, (fn) => store.transaction(fn));
+        await run(scratch, (fn) => store.transaction(fn), true);
       } finally {
         await scratch.close();
       }
@@ -174,6 +181,10 @@ async function countRows(db: Queryable, checked: CheckedImport): Promise<number>
   return total;
 }
 
-async function dropImportTables(db: Queryable, checked: CheckedImport): Promise<void> {
-  for (const table of checked.tables) await db.execute(`DROP TABLE IF EXISTS ${table.name}`);
+/** Drops the staged import views and tables, whichever exist. (On PostgreSQL their copies drop on commit.) */
+async function dropImportRelations(db: Queryable): Promise<void> {
+  const found = await db.query<{ table_name: string; table_type: string }>(
+    `SELECT table_name, table_type FROM information_schema.tables WHERE table_name IN ('siyu_import', 'siyu_import_lines')`,
+  );
+  for (const { table_name, table_type } of found) await db.execute(`DROP ${table_type === 'VIEW' ? 'VIEW' : 'TABLE'} IF EXISTS ${table_name}`);
 }

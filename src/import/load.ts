@@ -17,15 +17,19 @@ export interface LoadResult {
 export async function copyImportTable(from: Queryable, to: Queryable, table: ImportTable, chunk = 20_000): Promise<void> {
   await to.execute(`CREATE TEMP TABLE ${table.name} (${table.columns.map(([c, t]) => `${c} ${t}`).join(', ')}) ON COMMIT DROP`);
   const names = table.columns.map(([c]) => c);
-  for (let offset = 0; ; offset += chunk) {
-    const rows = await from.query<Record<string, unknown>>(`SELECT ${names.join(', ')} FROM ${table.name} ORDER BY siyu_row LIMIT ${chunk} OFFSET ${offset}`);
+  for (let after = -1; ; ) {
+    const rows = await from.query<Record<string, unknown>>(`SELECT ${names.join(', ')} FROM ${table.name} WHERE siyu_row > ${after} ORDER BY siyu_row LIMIT ${chunk}`);
     if (rows.length === 0) break;
     await to.insertRows(table.name, names, rows.map((r) => names.map((n) => r[n])));
+    after = Number(rows.at(-1)!.siyu_row);
   }
 }
 
-/** Runs `fn` over [from, to] record-number ranges of an import table, so long loads can report progress. */
-async function inRanges(tx: Queryable, table: string, fn: (lo: number, hi: number) => Promise<void>, onRows: (n: number) => void, size = 250_000): Promise<void> {
+/**
+ * Runs `fn` over [from, to] record-number ranges of an import table, so long loads can report progress. Each range
+ * costs a hash build of the join, so ranges are large: 2.5M rows, four progress steps for a 10M-row file.
+ */
+async function inRanges(tx: Queryable, table: string, fn: (lo: number, hi: number) => Promise<void>, onRows: (n: number) => void, size = 2_500_000): Promise<void> {
   const [bounds] = await tx.query<{ lo: number | null; hi: number | null; n: number }>(`SELECT min(siyu_row) AS lo, max(siyu_row) AS hi, count(*) AS n FROM ${table}`);
   if (!bounds || bounds.lo === null || bounds.hi === null) return;
   for (let lo = bounds.lo; lo <= bounds.hi; lo += size) {
@@ -71,26 +75,33 @@ export async function loadImport(
   const keyType = literal(checked.identifier);
   if (kind === 'orders') {
     result.customersCreated = await ensureCustomers(tx, 'siyu_import', checked.identifier, params);
-    await inRanges(
-      tx,
-      'siyu_import',
-      (lo, hi) =>
-        tx.execute(
-          `INSERT INTO orders (customer_id, order_id, placed_at, status, total_fen, discount_fen, refunded_fen, currency, channel, store_id, coupon_code, source, updated_at)
-           SELECT i.customer_id, v.order_id, v.placed_at, v.status, v.total_fen, v.discount_fen, CASE WHEN v.status = 'refunded' THEN v.total_fen ELSE 0 END,
-                  v.currency, v.channel, v.store_id, v.coupon_code, $1, $2::TIMESTAMPTZ
-           FROM siyu_import v JOIN identities i ON i.type = ${keyType} AND i.value = v.key_value
-           WHERE v.siyu_row BETWEEN ${lo} AND ${hi}
-           ON CONFLICT (customer_id, order_id) DO UPDATE SET placed_at = excluded.placed_at, status = excluded.status, total_fen = excluded.total_fen,
-             discount_fen = excluded.discount_fen, refunded_fen = excluded.refunded_fen, currency = excluded.currency, channel = excluded.channel,
-             store_id = excluded.store_id, coupon_code = excluded.coupon_code, source = excluded.source, updated_at = excluded.updated_at`,
-          params,
-        ).then(() => undefined),
-      onRows,
-    );
+    await loadOrders(tx, keyType, params, onRows);
   }
   if (checked.grain === 'line') result.refused = await loadLines(tx, kind, keyType, params, onRows);
   return result;
+}
+
+/**
+ * Orders replace stored orders with the same key. The fact tables have no key constraint on DuckDB (bulk loads
+ * would spend most of their time maintaining it), so stored orders that the file repeats are deleted first, in one
+ * join, and then every row is inserted.
+ */
+async function loadOrders(tx: Queryable, keyType: string, params: unknown[], onRows: (n: number) => void): Promise<void> {
+  const resolved = `siyu_import v JOIN identities i ON i.type = ${keyType} AND i.value = v.key_value`;
+  await tx.execute(`DELETE FROM orders WHERE EXISTS (SELECT 1 FROM ${resolved} WHERE i.customer_id = orders.customer_id AND v.order_id = orders.order_id)`);
+  await inRanges(
+    tx,
+    'siyu_import',
+    (lo, hi) =>
+      tx.execute(
+        `INSERT INTO orders (customer_id, order_id, placed_at, status, total_fen, discount_fen, refunded_fen, currency, channel, store_id, coupon_code, source, updated_at)
+         SELECT i.customer_id, v.order_id, v.placed_at, v.status, v.total_fen, v.discount_fen, CASE WHEN v.status = 'refunded' THEN v.total_fen ELSE 0 END,
+                v.currency, v.channel, v.store_id, v.coupon_code, $1, $2::TIMESTAMPTZ
+         FROM ${resolved} WHERE v.siyu_row BETWEEN ${lo} AND ${hi}`,
+        params,
+      ).then(() => undefined),
+    onRows,
+  );
 }
 
 async function loadCustomers(tx: Queryable, lo: number, hi: number, params: unknown[]): Promise<void> {
@@ -154,14 +165,18 @@ async function linkIdentities(tx: Queryable, source: string, now: Date): Promise
 /** Profiles for customer keys never seen before, named as identity resolution names them. Returns how many. */
 async function ensureCustomers(tx: Queryable, table: string, identifier: string, params: unknown[]): Promise<number> {
   const keyType = literal(identifier);
-  const newId = identifier === 'user_id' ? 'v.key_value' : `${literal(`${identifier}:`)} || v.key_value`;
-  const unknown = `FROM (SELECT DISTINCT key_value FROM ${table}) v WHERE NOT EXISTS (SELECT 1 FROM identities i WHERE i.type = ${keyType} AND i.value = v.key_value)`;
-  const created = await tx.execute(`INSERT INTO customers (customer_id, created_at, updated_at) SELECT ${newId}, $1::TIMESTAMPTZ, $1::TIMESTAMPTZ ${unknown} ON CONFLICT (customer_id) DO NOTHING`, [params[1]]);
-  await tx.execute(`INSERT INTO identities (type, value, customer_id, source, created_at) SELECT ${keyType}, v.key_value, ${newId}, $1, $2::TIMESTAMPTZ ${unknown} ON CONFLICT (type, value) DO NOTHING`, params);
+  const newId = identifier === 'user_id' ? 'key_value' : `${literal(`${identifier}:`)} || key_value`;
+  await tx.execute(
+    `CREATE TEMP TABLE siyu_new_keys AS SELECT DISTINCT key_value FROM ${table} v
+     WHERE NOT EXISTS (SELECT 1 FROM identities i WHERE i.type = ${keyType} AND i.value = v.key_value)`,
+  );
+  const created = await tx.execute(`INSERT INTO customers (customer_id, created_at, updated_at) SELECT ${newId}, $1::TIMESTAMPTZ, $1::TIMESTAMPTZ FROM siyu_new_keys ON CONFLICT (customer_id) DO NOTHING`, [params[1]]);
+  await tx.execute(`INSERT INTO identities (type, value, customer_id, source, created_at) SELECT ${keyType}, key_value, ${newId}, $1, $2::TIMESTAMPTZ FROM siyu_new_keys ON CONFLICT (type, value) DO NOTHING`, params);
+  await tx.execute('DROP TABLE siyu_new_keys');
   return created;
 }
 
-/** Order lines replace the lines of their orders; SKUs not in the catalogue are added from the lines. */
+/** Order lines replace every stored line of their orders; SKUs not in the catalogue are added from the lines. */
 async function loadLines(tx: Queryable, kind: ImportKind, keyType: string, params: unknown[], onRows: (n: number) => void): Promise<LoadResult['refused']> {
   const owner =
     kind === 'orders'
@@ -178,8 +193,7 @@ async function loadLines(tx: Queryable, kind: ImportKind, keyType: string, param
       tx.execute(
         `INSERT INTO order_items (customer_id, order_id, line, sku, name, quantity, unit_price_fen, category, brand)
          SELECT o.customer_id, v.order_id, v.line, v.sku, v.name, v.quantity, v.unit_price_fen, v.category, v.brand
-         FROM siyu_import_lines v ${owner} WHERE v.siyu_row BETWEEN ${lo} AND ${hi}
-         ON CONFLICT (customer_id, order_id, line) DO NOTHING`,
+         FROM siyu_import_lines v ${owner} WHERE v.siyu_row BETWEEN ${lo} AND ${hi}`,
       ).then(() => undefined),
     onRows,
   );

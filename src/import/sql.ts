@@ -57,13 +57,17 @@ export function sourceExpression(spec: ColumnSpec, source: ColumnSource | undefi
   return text;
 }
 
-/** The typed value and the reason (NULL when fine) for one column, given its text expression `t`. */
-export function typedColumn(spec: ColumnSpec, t: string, source: ColumnSource | undefined, ctx: ColumnContext): { value: string; reason: string } {
+/**
+ * The typed value of one column, as an expression over its text `t`, and the reason it is bad (NULL when fine), as an
+ * expression over `t` and `v`, the column holding the typed value: the value is computed once and the reason reads it.
+ */
+export function typedColumn(spec: ColumnSpec, t: string, v: string, source: ColumnSource | undefined, ctx: ColumnContext): { value: string; reason: string } {
   const from = typeof source === 'object' ? source : {};
   const name = spec.name;
   const shown = `'${name}: ' || `;
   const bad = (what: string) => `${shown}'${what}: "' || ${t} || '"'`;
   const required = spec.required ? `WHEN ${t} IS NULL THEN '${name} is empty'` : '';
+  const unparsed = (what: string) => `WHEN ${t} IS NOT NULL AND ${v} IS NULL THEN ${bad(what)}`;
   const check = (value: string, conditions: string[] = []) => {
     const all = [required, ...conditions].filter(Boolean);
     return { value, reason: all.length ? `CASE ${all.join(' ')} END` : 'NULL' };
@@ -74,29 +78,31 @@ export function typedColumn(spec: ColumnSpec, t: string, source: ColumnSource | 
     case 'currency':
       return check(`upper(COALESCE(${t}, ${literal(ctx.currency)}))`, [`WHEN ${t} IS NOT NULL AND NOT regexp_full_match(${t}, '[A-Za-z]{3}') THEN ${bad('not an ISO-4217 code')}`]);
     case 'money': {
-      const num = `TRY_CAST(regexp_replace(${t}, '[¥￥,\\s]', '', 'g') AS DECIMAL(18,4))`;
+      // Plain numbers (nearly every row) skip the clean-up of currency signs and thousands separators.
+      const num = `COALESCE(TRY_CAST(${t} AS DECIMAL(18,4)), TRY_CAST(regexp_replace(${t}, '[¥￥,\\s]', '', 'g') AS DECIMAL(18,4)))`;
       const factor = from.unit === 'fen' ? 1 : 100;
-      return check(`CAST(round(${num} * ${factor}) AS BIGINT)`, [`WHEN ${t} IS NOT NULL AND ${num} IS NULL THEN ${bad('not a number')}`, `WHEN ${num} < 0 THEN ${shown}'must not be negative: ' || ${t}`]);
+      return check(`CAST(round(${num} * ${factor}) AS BIGINT)`, [unparsed('not a number'), `WHEN ${v} < 0 THEN ${shown}'must not be negative: ' || ${t}`]);
     }
     case 'int': {
       const num = `TRY_CAST(${t} AS DOUBLE)`;
-      return check(`CAST(${num} AS INTEGER)`, [`WHEN ${t} IS NOT NULL AND (${num} IS NULL OR ${num} <> floor(${num}) OR ${num} <= 0 OR ${num} > 2147483647) THEN ${bad('not a positive whole number')}`]);
+      return check(`CASE WHEN ${num} = floor(${num}) AND ${num} > 0 AND ${num} <= 2147483647 THEN CAST(${num} AS INTEGER) END`, [unparsed('not a positive whole number')]);
     }
     case 'timestamp': {
       const tz = literal(ctx.timezone);
+      // Only the last few characters can hold a zone (Z, +08, +0800, +08:00), so only they are matched.
       const value = from.format
         ? `timezone(${tz}, try_strptime(${t}, ${literal(from.format)}))`
-        : `CASE WHEN regexp_matches(${t}, '\\d[T ]\\d{1,2}:\\d{2}(:\\d{2}(\\.\\d+)?)?\\s*([zZ]|[+-]\\d{2}(:?\\d{2})?)$') THEN TRY_CAST(${t} AS TIMESTAMPTZ) ELSE timezone(${tz}, TRY_CAST(${t} AS TIMESTAMP)) END`;
-      return check(value, [`WHEN ${t} IS NOT NULL AND (${value}) IS NULL THEN ${bad(from.format ? `not a date-time in the format ${from.format}` : 'not an ISO-8601 date-time')}`]);
+        : `CASE WHEN regexp_matches(right(${t}, 6), '([zZ]|[+-]\\d{2}(:?\\d{2})?)$') AND regexp_matches(${t}, '\\d[T ]\\d{1,2}:\\d{2}') THEN TRY_CAST(${t} AS TIMESTAMPTZ) ELSE timezone(${tz}, TRY_CAST(${t} AS TIMESTAMP)) END`;
+      return check(value, [unparsed(from.format ? `not a date-time in the format ${from.format}` : 'not an ISO-8601 date-time')]);
     }
     case 'date': {
       const value = from.format ? `CAST(try_strptime(${t}, ${literal(from.format)}) AS DATE)` : `TRY_CAST(${t} AS DATE)`;
-      return check(value, [`WHEN ${t} IS NOT NULL AND (${value}) IS NULL THEN ${bad(from.format ? `not a date in the format ${from.format}` : 'not a YYYY-MM-DD date')}`]);
+      return check(value, [unparsed(from.format ? `not a date in the format ${from.format}` : 'not a YYYY-MM-DD date')]);
     }
     case 'phone':
-      return check(`siyu_phone(${t})`, [`WHEN ${t} IS NOT NULL AND siyu_phone(${t}) IS NULL THEN ${bad('not a valid phone number')}`]);
+      return check(`siyu_phone(${t})`, [unparsed('not a valid phone number')]);
     case 'email':
-      return check(`siyu_email(${t})`, [`WHEN ${t} IS NOT NULL AND siyu_email(${t}) IS NULL THEN ${bad('not a valid email address')}`]);
+      return check(`siyu_email(${t})`, [unparsed('not a valid email address')]);
     case 'gender':
       return check(`CASE WHEN lower(${t}) IN ('f', 'female', '女') THEN 'f' WHEN lower(${t}) IN ('m', 'male', '男') THEN 'm' WHEN ${t} IS NOT NULL THEN 'other' END`);
     case 'status': {
@@ -106,21 +112,28 @@ export function typedColumn(spec: ColumnSpec, t: string, source: ColumnSource | 
   }
 }
 
-/** SELECT list entries `value AS target` and the combined reason expression for a kind's columns. */
-export function typedSelect(specs: readonly ColumnSpec[], columns: Record<string, ColumnSource>, ctx: ColumnContext): { values: string[]; reason: string } {
+/**
+ * The SELECT that types and checks every source row in three steps, each reading the one before: the text of each
+ * column, its typed value, and the reasons a row is bad (`siyu_reason`, NULL when it is fine).
+ */
+export function typedSelect(specs: readonly ColumnSpec[], columns: Record<string, ColumnSource>, ctx: ColumnContext, from: string): string {
   const unknown = Object.keys(columns).filter((name) => !specs.some((s) => s.name === name));
   if (unknown.length > 0) {
     throw new SiyuError('validation', 'unknown_column', `the mapping names columns this import does not have: ${unknown.join(', ')}; canonical columns are ${specs.map((s) => s.name).join(', ')}`, {
       details: unknown.map((name) => ({ path: `columns.${name}`, message: 'not a canonical column of this import kind' })),
     });
   }
+  const texts: string[] = [];
   const values: string[] = [];
   const reasons: string[] = [];
   for (const spec of specs) {
-    const t = sourceExpression(spec, columns[spec.name], ctx);
-    const { value, reason } = typedColumn(spec, t, columns[spec.name], ctx);
-    values.push(`${value} AS ${targetOf(spec)}`);
+    const t = ident(`siyu_text_${spec.name}`);
+    const v = targetOf(spec);
+    const { value, reason } = typedColumn(spec, t, v, columns[spec.name], ctx);
+    texts.push(`${sourceExpression(spec, columns[spec.name], ctx)} AS ${t}`);
+    values.push(`${value} AS ${v}`);
     reasons.push(reason);
   }
-  return { values, reason: `NULLIF(concat_ws('; ', ${reasons.join(', ')}), '')` };
+  return `SELECT siyu_row, ${specs.map(targetOf).join(', ')}, NULLIF(concat_ws('; ', ${reasons.join(', ')}), '') AS siyu_reason
+    FROM (SELECT *, ${values.join(', ')} FROM (SELECT siyu_row, ${texts.join(', ')} FROM ${from}))`;
 }

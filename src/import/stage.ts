@@ -4,7 +4,11 @@ import type { Queryable } from '../store/index.ts';
 import { ident, literal } from './sql.ts';
 import type { FileFormat, Mapping } from './schemas.ts';
 
-/** A file read into the temp table `siyu_src`: all-text columns plus `siyu_row`, its 1-based record number. */
+/**
+ * A file read into the temp view `siyu_src`: all-text columns plus `siyu_row`, its 1-based record number. The view is
+ * over the table `siyu_src_raw`, whose rowid gives the record number: DuckDB keeps file order (preserve_insertion_order
+ * is on), and numbering with `row_number() OVER ()` instead nearly doubled the time to read 10M rows.
+ */
 export interface StagedFile {
   format: FileFormat;
   columns: string[];
@@ -31,7 +35,8 @@ export async function stageFile(db: Queryable, file: string, format: FileFormat,
   let unreadable: StagedFile['unreadable'] = [];
   let headerLines = 0;
   if (format === 'parquet') {
-    await db.execute(`CREATE TEMP TABLE siyu_src AS SELECT row_number() OVER () AS siyu_row, COLUMNS(*)::VARCHAR FROM read_parquet(${path})`);
+    await db.execute(`CREATE TEMP TABLE siyu_src_raw AS SELECT COLUMNS(*)::VARCHAR FROM read_parquet(${path})`);
+    await db.execute('CREATE TEMP VIEW siyu_src AS SELECT rowid + 1 AS siyu_row, * FROM siyu_src_raw');
   } else if (format === 'csv') {
     const csv = mapping.csv ?? {};
     headerLines = csv.header === false ? 0 : 1;
@@ -45,16 +50,18 @@ export async function stageFile(db: Queryable, file: string, format: FileFormat,
       ...(delimiter ? [`delim = ${literal(delimiter)}`] : []),
       ...(csv.quote !== undefined ? [`quote = ${literal(csv.quote)}`] : []),
     ];
-    await db.execute(`CREATE TEMP TABLE siyu_src AS SELECT row_number() OVER () AS siyu_row, * FROM read_csv(${path}, ${options.join(', ')})`);
+    await db.execute(`CREATE TEMP TABLE siyu_src_raw AS SELECT * FROM read_csv(${path}, ${options.join(', ')})`);
+    await db.execute('CREATE TEMP VIEW siyu_src AS SELECT rowid + 1 AS siyu_row, * FROM siyu_src_raw');
     const rejects = await db.query<{ line: number; error_message: string; csv_line: string }>(
       'SELECT line, first(error_message) AS error_message, first(csv_line) AS csv_line FROM siyu_rejects GROUP BY line ORDER BY line',
     );
     unreadable = rejects.map((r) => ({ line: r.line, reason: `unreadable CSV record: ${r.error_message}`, raw: r.csv_line }));
   } else {
     await db.execute(
-      `CREATE TEMP TABLE siyu_lines AS SELECT row_number() OVER () AS siyu_row, siyu_line
-       FROM read_csv(${path}, columns = {'siyu_line': 'VARCHAR'}, header = false, delim = E'\\x1f', quote = '', escape = '', auto_detect = false)`,
+      `CREATE TEMP TABLE siyu_lines_raw AS
+       SELECT * FROM read_csv(${path}, columns = {'siyu_line': 'VARCHAR'}, header = false, delim = E'\\x1f', quote = '', escape = '', auto_detect = false)`,
     );
+    await db.execute('CREATE TEMP VIEW siyu_lines AS SELECT rowid + 1 AS siyu_row, siyu_line FROM siyu_lines_raw');
     const bad = await db.query<{ siyu_row: number; siyu_line: string }>(
       `SELECT siyu_row, siyu_line FROM siyu_lines WHERE siyu_line IS NOT NULL AND (NOT json_valid(siyu_line) OR json_type(siyu_line) <> 'OBJECT') ORDER BY siyu_row`,
     );
@@ -64,9 +71,10 @@ export async function stageFile(db: Queryable, file: string, format: FileFormat,
     );
     const select = keys.map(({ key }) => `json_extract_string(siyu_line, ${literal(`$.${JSON.stringify(key)}`)}) AS ${ident(key)}`);
     await db.execute(
-      `CREATE TEMP TABLE siyu_src AS SELECT siyu_row${select.map((s) => `, ${s}`).join('')} FROM siyu_lines
+      `CREATE TEMP TABLE siyu_src_raw AS SELECT siyu_row${select.map((s) => `, ${s}`).join('')} FROM siyu_lines
        WHERE siyu_line IS NOT NULL AND json_valid(siyu_line) AND json_type(siyu_line) = 'OBJECT'`,
     );
+    await db.execute('CREATE TEMP VIEW siyu_src AS SELECT * FROM siyu_src_raw');
   }
   const columns = (await db.query<{ column_name: string }>(`SELECT column_name FROM (DESCRIBE siyu_src)`)).map((c) => c.column_name).filter((c) => c !== 'siyu_row');
   const [{ n }] = (await db.query<{ n: number }>('SELECT count(*) AS n FROM siyu_src')) as [{ n: number }];
@@ -83,5 +91,6 @@ export async function stageFile(db: Queryable, file: string, format: FileFormat,
 }
 
 export async function dropStaging(db: Queryable): Promise<void> {
-  for (const table of ['siyu_src', 'siyu_lines', 'siyu_checked', 'siyu_rejects', 'siyu_reject_scans']) await db.execute(`DROP TABLE IF EXISTS ${table}`);
+  for (const view of ['siyu_src', 'siyu_lines']) await db.execute(`DROP VIEW IF EXISTS ${view}`);
+  for (const table of ['siyu_src_raw', 'siyu_lines_raw', 'siyu_checked', 'siyu_rejects', 'siyu_reject_scans']) await db.execute(`DROP TABLE IF EXISTS ${table}`);
 }

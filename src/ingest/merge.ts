@@ -1,4 +1,4 @@
-import type { Queryable } from '../store/index.ts';
+import { FACT_TABLE_KEYS, type Queryable } from '../store/index.ts';
 
 // Tables whose rows are moved with care by mergeProfiles itself, not by the generic move.
 const SPECIAL = new Set(['customers', 'identities', 'customer_merges']);
@@ -38,8 +38,13 @@ export interface MergeRecord {
 export async function mergeProfiles(tx: Queryable, merge: MergeRecord): Promise<void> {
   const { survivor, loser } = merge;
   for (const [table, columns] of await customerScopedTables(tx)) {
-    const select = columns.map((c) => (c === 'customer_id' ? '$1' : c)).join(', ');
-    await tx.execute(`INSERT INTO ${table} (${columns.join(', ')}) SELECT ${select} FROM ${table} WHERE customer_id = $2 ON CONFLICT DO NOTHING`, [survivor, loser]);
+    const select = columns.map((c) => (c === 'customer_id' ? '$1' : `l.${c}`)).join(', ');
+    // The fact tables have no key constraint on DuckDB, so their key is matched explicitly.
+    const key = FACT_TABLE_KEYS[table]?.filter((c) => c !== 'customer_id');
+    const keep = key
+      ? `AND NOT EXISTS (SELECT 1 FROM ${table} s WHERE s.customer_id = $1 AND ${key.map((c) => `s.${c} = l.${c}`).join(' AND ')})`
+      : 'ON CONFLICT DO NOTHING';
+    await tx.execute(`INSERT INTO ${table} (${columns.join(', ')}) SELECT ${select} FROM ${table} l WHERE l.customer_id = $2 ${keep}`, [survivor, loser]);
     await tx.execute(`DELETE FROM ${table} WHERE customer_id = $1`, [loser]);
   }
   await tx.execute('UPDATE identities SET customer_id = $1 WHERE customer_id = $2', [survivor, loser]);

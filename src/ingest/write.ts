@@ -1,5 +1,5 @@
 import { dialect, type BackendKind, type Queryable } from '../store/index.ts';
-import { parseOrderChange, type OrderChange } from './ecommerce.ts';
+import { applyOrderChanges } from './orders.ts';
 import type { PreparedMessage } from './prepare.ts';
 import { IdentityResolver } from './resolve.ts';
 
@@ -60,11 +60,10 @@ export async function writeMessages(tx: Queryable, kind: BackendKind, entries: r
     'events',
     ['customer_id', 'message_id', 'type', 'name', 'properties', 'context', 'user_id', 'anonymous_id', 'ts', 'received_at', 'source'],
     fresh.map(({ message: m, customerId, source }) => [customerId, m.messageId, m.type, m.name, m.properties, m.context, m.userId, m.anonymousId, m.ts, receivedAt, source]),
-    '(customer_id, message_id) DO NOTHING',
   );
   await updateProfiles(tx, kind, fresh, receivedAt);
   const orders = fresh.filter((f) => f.message.order).map((f) => ({ customerId: f.customerId, change: f.message.order!, ts: f.message.ts, source: f.source }));
-  if (orders.length > 0) await applyOrderChanges(tx, orders, receivedAt);
+  if (orders.length > 0) await applyOrderChanges(tx, kind, orders, receivedAt);
   return statuses;
 }
 
@@ -107,86 +106,5 @@ async function updateProfiles(tx: Queryable, kind: BackendKind, fresh: readonly 
        WHERE customers.customer_id = v.customer_id`,
       [at, ...params],
     );
-  }
-}
-
-interface OrderWrite {
-  customerId: string;
-  change: OrderChange;
-  ts: Date;
-  source: string;
-}
-
-/**
- * Order Completed creates or replaces an order and its lines; Order Updated changes the fields it carries.
- * Refund and cancellation state is then recomputed from the stored Order Refunded / Order Cancelled events,
- * so it is right whatever order the events arrive in (a refund sent before its order still counts).
- */
-async function applyOrderChanges(tx: Queryable, writes: readonly OrderWrite[], at: Date): Promise<void> {
-  const touched = new Map<string, { customerId: string; orderId: string }>();
-  for (const { customerId, change, ts, source } of writes) {
-    // Order Updated leaves the status alone: an imported order may carry a status no event explains.
-    if (change.event !== 'Order Updated') touched.set(`${customerId}\u0000${change.orderId}`, { customerId, orderId: change.orderId });
-    if (change.event !== 'Order Completed' && change.event !== 'Order Updated') continue;
-    const completed = change.event === 'Order Completed';
-    await tx.execute(
-      `INSERT INTO orders (customer_id, order_id, placed_at, status, total_fen, discount_fen, currency, channel, store_id, coupon_code, source, updated_at)
-       VALUES ($1, $2, $3, 'completed', $4, $5, $6, $7, $8, $9, $10, $11)
-       ON CONFLICT (customer_id, order_id) DO UPDATE SET
-         placed_at = ${completed ? 'excluded.placed_at' : 'orders.placed_at'},
-         total_fen = ${change.totalFen === undefined ? 'orders.total_fen' : 'excluded.total_fen'},
-         discount_fen = ${change.discountFen === undefined ? 'orders.discount_fen' : 'excluded.discount_fen'},
-         currency = ${change.currency === undefined ? 'orders.currency' : 'excluded.currency'},
-         channel = COALESCE(excluded.channel, orders.channel),
-         store_id = COALESCE(excluded.store_id, orders.store_id),
-         coupon_code = COALESCE(excluded.coupon_code, orders.coupon_code),
-         updated_at = excluded.updated_at`,
-      [customerId, change.orderId, ts, change.totalFen ?? 0, change.discountFen ?? 0, change.currency ?? 'CNY', change.channel ?? null, change.storeId ?? null, change.couponCode ?? null, source, at],
-    );
-    if (change.items) {
-      await tx.execute('DELETE FROM order_items WHERE customer_id = $1 AND order_id = $2', [customerId, change.orderId]);
-      await tx.insertRows(
-        'order_items',
-        ['customer_id', 'order_id', 'line', 'sku', 'name', 'quantity', 'unit_price_fen', 'category', 'brand'],
-        change.items.map((item, i) => [customerId, change.orderId, i + 1, item.sku, item.name, item.quantity, item.unitPriceFen, item.category, item.brand]),
-      );
-    }
-  }
-  await recomputeOrderStatus(tx, [...touched.values()], at);
-}
-
-async function recomputeOrderStatus(tx: Queryable, orders: readonly { customerId: string; orderId: string }[], at: Date): Promise<void> {
-  if (orders.length === 0) return;
-  const key = (customerId: string, orderId: string) => `${customerId}\u0000${orderId}`;
-  const customers = [...new Set(orders.map((o) => o.customerId))];
-  const list = customers.map((_, i) => `$${i + 1}`).join(',');
-  const events = await tx.query<{ customer_id: string; name: 'Order Refunded' | 'Order Cancelled'; properties: unknown }>(
-    `SELECT customer_id, name, properties FROM events WHERE customer_id IN (${list}) AND name IN ('Order Refunded', 'Order Cancelled')`,
-    customers,
-  );
-  // Per order: refunds with an amount, whether one refund had none (a full refund), whether it was cancelled.
-  const state = new Map<string, { refundedFen: number; fullRefund: boolean; cancelled: boolean }>();
-  for (const event of events) {
-    const { change } = parseOrderChange(event.name, event.properties);
-    if (!change) continue;
-    const k = key(event.customer_id, change.orderId);
-    const s = state.get(k) ?? { refundedFen: 0, fullRefund: false, cancelled: false };
-    if (event.name === 'Order Cancelled') s.cancelled = true;
-    else if (change.totalFen === undefined) s.fullRefund = true;
-    else s.refundedFen += change.totalFen;
-    state.set(k, s);
-  }
-  const totals = await tx.query<{ customer_id: string; order_id: string; total_fen: number }>(
-    `SELECT customer_id, order_id, total_fen FROM orders WHERE customer_id IN (${list})`,
-    customers,
-  );
-  const totalOf = new Map(totals.map((t) => [key(t.customer_id, t.order_id), t.total_fen]));
-  for (const { customerId, orderId } of orders) {
-    const totalFen = totalOf.get(key(customerId, orderId));
-    if (totalFen === undefined) continue; // a refund or cancellation for an order not seen yet: kept as an event, applied when the order arrives
-    const s = state.get(key(customerId, orderId)) ?? { refundedFen: 0, fullRefund: false, cancelled: false };
-    const refundedFen = s.fullRefund ? totalFen : Math.min(s.refundedFen, totalFen);
-    const status = s.cancelled ? 'cancelled' : refundedFen > 0 && refundedFen >= totalFen ? 'refunded' : refundedFen > 0 ? 'partially_refunded' : 'completed';
-    await tx.execute('UPDATE orders SET status = $3, refunded_fen = $4, updated_at = $5 WHERE customer_id = $1 AND order_id = $2', [customerId, orderId, status, refundedFen, at]);
   }
 }

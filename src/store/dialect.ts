@@ -20,5 +20,13 @@ export function dialect(kind: BackendKind) {
       kind === 'duckdb'
         ? `json_merge_patch(COALESCE(${base}, '{}'::JSON), (${patch})::JSON)`
         : `(COALESCE(${base}::jsonb, '{}'::jsonb) || (${patch})::jsonb)::json`,
+    /**
+     * A table of text columns from one JSON parameter holding an array of rows (`[["a","b"],…]`), for joining a
+     * batch of keys in one statement: one parameter binds far faster than thousands, on both engines.
+     */
+    jsonRows: (param: string, columns: readonly string[]): string =>
+      kind === 'duckdb'
+        ? `(SELECT ${columns.map((c, i) => `r[${i + 1}] AS ${c}`).join(', ')} FROM (SELECT unnest(json_transform(${param}, '[["VARCHAR"]]')) AS r))`
+        : `(SELECT ${columns.map((c, i) => `r->>${i} AS ${c}`).join(', ')} FROM json_array_elements(${param}::json) AS r)`,
   };
 }

@@ -74,6 +74,26 @@ function asText(value: unknown): string | null {
   return encoded === null ? null : String(encoded);
 }
 
+async function runTransaction<T>(connection: DuckDBConnection, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  const tx = new DuckDBQueryable(connection);
+  await tx.execute('BEGIN TRANSACTION');
+  try {
+    const result = await fn(tx);
+    await tx.execute('COMMIT');
+    return result;
+  } catch (error) {
+    await tx.execute('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
+/** The connection held by `DuckDBStore.exclusive`: statements autocommit unless run inside `transaction`. */
+export class DuckDBSession extends DuckDBQueryable {
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return runTransaction(this.connection, fn);
+  }
+}
+
 /** The embedded store: one DuckDB file (or `:memory:`) owned by this process. */
 export class DuckDBStore extends DuckDBQueryable implements Store {
   readonly kind = 'duckdb' as const;
@@ -113,18 +133,16 @@ export class DuckDBStore extends DuckDBQueryable implements Store {
   }
 
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    return this.lock.run(async () => {
-      const tx = new DuckDBQueryable(this.connection);
-      await tx.execute('BEGIN TRANSACTION');
-      try {
-        const result = await fn(tx);
-        await tx.execute('COMMIT');
-        return result;
-      } catch (error) {
-        await tx.execute('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
-    });
+    return this.lock.run(() => runTransaction(this.connection, fn));
+  }
+
+  /**
+   * Holds the connection for a whole session of statements that run outside a transaction, each committing on its
+   * own, with `transaction` available inside. Bulk staging uses it: DuckDB reads temp tables made in the same open
+   * transaction about half as fast, and staging tables need no rollback.
+   */
+  exclusive<T>(fn: (session: DuckDBSession) => Promise<T>): Promise<T> {
+    return this.lock.run(() => fn(new DuckDBSession(this.connection)));
   }
 
   script(sql: string): Promise<void> {

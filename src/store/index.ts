@@ -3,10 +3,11 @@ import { PostgresStore } from './postgres.ts';
 import type { Store } from './store.ts';
 
 export type { BackendKind, Queryable, Row, Store } from './store.ts';
-export { DuckDBStore } from './duckdb.ts';
+export { DuckDBStore, DuckDBSession } from './duckdb.ts';
 export { migrate, assertMigrated, listMigrations, appliedVersions } from './migrate.ts';
 export { describeStore, type StoreInfo } from './info.ts';
 export { dialect } from './dialect.ts';
+export { FACT_TABLE_KEYS } from './fact-keys.ts';
 
 export const DEFAULT_DATABASE = './siyu.duckdb';
 

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { SiyuError } from '../core/errors.ts';
-import type { Store } from './store.ts';
+import type { BackendKind, Store } from './store.ts';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 
@@ -34,7 +34,7 @@ export async function migrate(store: Store): Promise<Migration[]> {
   for (const migration of pending) {
     try {
       await store.transaction(async (tx) => {
-        for (const statement of splitStatements(migration.sql)) await tx.execute(statement);
+        for (const statement of splitStatements(migration.sql, store.kind)) await tx.execute(statement);
         await tx.execute('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, now())', [migration.version, migration.name]);
       });
     } catch (error) {
@@ -53,10 +53,16 @@ export async function assertMigrated(store: Store): Promise<void> {
   }
 }
 
-// Our migrations hold no procedural code, so splitting on `;` at line ends is exact.
-function splitStatements(sql: string): string[] {
+const POSTGRES_ONLY = /^\s*-- postgres-only\s*$/m;
+
+/**
+ * Our migrations hold no procedural code, so splitting on `;` at line ends is exact. A statement whose comment
+ * lines include `-- postgres-only` (keys and indexes DuckDB is better without) is skipped on DuckDB.
+ */
+export function splitStatements(sql: string, kind: BackendKind): string[] {
   return sql
     .split(/;\s*$/m)
+    .filter((s) => kind === 'postgres' || !POSTGRES_ONLY.test(s))
     .map((s) => s.replace(/^\s*--.*$/gm, '').trim())
     .filter((s) => s.length > 0);
 }

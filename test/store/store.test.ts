@@ -1,8 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isSiyuError } from '../../src/core/errors.ts';
-import { describeStore, listMigrations, migrate } from '../../src/store/index.ts';
+import { describeStore, dialect, listMigrations, migrate } from '../../src/store/index.ts';
+import { splitStatements } from '../../src/store/migrate.ts';
 import { BACKENDS, withStore } from '../helpers/backends.ts';
+
+describe('migration scripts', () => {
+  it('skip statements marked postgres-only on DuckDB and keep them on PostgreSQL', () => {
+    const sql = 'CREATE TABLE a (x INT);\n-- postgres-only\nCREATE INDEX a_x ON a (x);\n-- a comment\nCREATE TABLE b (y INT);\n';
+    assert.deepEqual(splitStatements(sql, 'duckdb'), ['CREATE TABLE a (x INT)', 'CREATE TABLE b (y INT)']);
+    assert.deepEqual(splitStatements(sql, 'postgres'), ['CREATE TABLE a (x INT)', 'CREATE INDEX a_x ON a (x)', 'CREATE TABLE b (y INT)']);
+  });
+});
 
 for (const backend of BACKENDS) {
   describe(`store on ${backend}`, () => {
@@ -61,6 +70,34 @@ for (const backend of BACKENDS) {
         assert.equal(again, 10);
         const [row] = await store.query<{ n: number; total: number }>('SELECT count(*) AS n, sum(price_fen) AS total FROM products');
         assert.deepEqual(row, { n: 25_000, total: (24_999 * 25_000 * 100) / 2 });
+      });
+    });
+
+    it('inserts rows of every type through the bulk path, with nulls, quotes, unicode and JSON intact', async () => {
+      await withStore(backend, async (store) => {
+        const at = new Date('2025-02-03T04:05:06.789Z');
+        const rows = [
+          ['c1', 'm"1', 'track', '含 "引号" 和 \\ 的事件', { nested: { a: [1, 2] }, s: "it's" }, null, null, 'a1', at, at, 'src'],
+          ['c1', 'm2', 'page', null, {}, { ip: '1.2.3.4' }, 'u1', null, at, at, null],
+        ];
+        const columns = ['customer_id', 'message_id', 'type', 'name', 'properties', 'context', 'user_id', 'anonymous_id', 'ts', 'received_at', 'source'];
+        assert.equal(await store.insertRows('events', columns, rows), 2);
+        const back = await store.query<Record<string, unknown>>(`SELECT ${columns.join(', ')} FROM events ORDER BY message_id`);
+        assert.deepEqual(back, [
+          { customer_id: 'c1', message_id: 'm"1', type: 'track', name: '含 "引号" 和 \\ 的事件', properties: { nested: { a: [1, 2] }, s: "it's" }, context: null, user_id: null, anonymous_id: 'a1', ts: at, received_at: at, source: 'src' },
+          { customer_id: 'c1', message_id: 'm2', type: 'page', name: null, properties: {}, context: { ip: '1.2.3.4' }, user_id: 'u1', anonymous_id: null, ts: at, received_at: at, source: null },
+        ]);
+      });
+    });
+
+    it('joins a batch of keys passed as one JSON parameter', async () => {
+      await withStore(backend, async (store) => {
+        await store.insertRows('products', ['sku', 'name'], [['a', '甲'], ['b', '乙'], ['c', '丙']]);
+        const rows = await store.query<{ sku: string; tag: string }>(
+          `SELECT p.sku, k.tag FROM products p JOIN ${dialect(store.kind).jsonRows('$1', ['sku', 'tag'])} k ON k.sku = p.sku ORDER BY p.sku`,
+          [JSON.stringify([['c', 'x'], ['a', "y'"], ['zz', 'none']])],
+        );
+        assert.deepEqual(rows, [{ sku: 'a', tag: "y'" }, { sku: 'c', tag: 'x' }]);
       });
     });
 

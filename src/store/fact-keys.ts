@@ -1,0 +1,10 @@
+/**
+ * The natural keys of the large fact tables, which carry no key constraint on DuckDB (see migrations/001_core.sql).
+ * Code that copies or upserts their rows matches on these columns instead of relying on ON CONFLICT.
+ * Every other table keeps its primary key on both engines.
+ */
+export const FACT_TABLE_KEYS: Readonly<Record<string, readonly string[]>> = {
+  events: ['customer_id', 'message_id'],
+  orders: ['customer_id', 'order_id'],
+  order_items: ['customer_id', 'order_id', 'line'],
+};
