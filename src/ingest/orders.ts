@@ -1,4 +1,4 @@
-import { dialect, type BackendKind, type Queryable } from '../store/index.ts';
+import { dialect, jsonRowsParam, type BackendKind, type Queryable } from '../store/index.ts';
 import { parseOrderChange, type OrderChange } from './ecommerce.ts';
 
 export interface OrderWrite {
@@ -69,7 +69,7 @@ export async function applyOrderChanges(tx: Queryable, kind: BackendKind, writes
 async function loadOrders(tx: Queryable, kind: BackendKind, keys: readonly string[][]): Promise<Map<string, OrderRow>> {
   const rows = await tx.query<OrderRow>(
     `SELECT o.* FROM orders o JOIN ${dialect(kind).jsonRows('$1', ['c', 'o'])} k ON o.customer_id = k.c AND o.order_id = k.o`,
-    [JSON.stringify(keys)],
+    [jsonRowsParam(keys)],
   );
   return new Map(rows.map((r) => [keyOf(r.customer_id, r.order_id), r]));
 }
@@ -77,7 +77,7 @@ async function loadOrders(tx: Queryable, kind: BackendKind, keys: readonly strin
 async function deleteByKeys(tx: Queryable, kind: BackendKind, table: 'orders' | 'order_items', keys: readonly string[][]): Promise<void> {
   await tx.execute(
     `DELETE FROM ${table} WHERE EXISTS (SELECT 1 FROM ${dialect(kind).jsonRows('$1', ['c', 'o'])} k WHERE k.c = ${table}.customer_id AND k.o = ${table}.order_id)`,
-    [JSON.stringify(keys)],
+    [jsonRowsParam(keys)],
   );
 }
 

@@ -1,4 +1,4 @@
-import type { Queryable } from '../store/index.ts';
+import { dialect, jsonRowsParam, type BackendKind, type Queryable } from '../store/index.ts';
 import { identifierKey, priorityOf, type Identifier } from './identifiers.ts';
 import { mergeProfiles } from './merge.ts';
 
@@ -23,6 +23,8 @@ interface PendingCustomer {
  */
 export class IdentityResolver {
   private readonly owners = new Map<string, string>();
+  /** Identifiers already looked up in the store, owned or not, so each is queried once per batch. */
+  private readonly looked = new Set<string>();
   private readonly profiles = new Map<string, Profile>();
   private readonly redirects = new Map<string, string>();
   private readonly newIdentities = new Map<string, { id: Identifier; customerId: string; source: string }>();
@@ -32,32 +34,30 @@ export class IdentityResolver {
 
   constructor(
     private readonly tx: Queryable,
+    private readonly kind: BackendKind,
     private readonly now: Date,
   ) {}
 
-  /** Loads the owners of these identifiers, and those owners' profiles, in two queries. */
+  /** Loads the owners of identifiers not looked up yet, and those owners' profiles, in two queries. */
   async preload(identifiers: readonly Identifier[]): Promise<void> {
-    const unknown = [...new Map(identifiers.filter((i) => !this.owners.has(identifierKey(i))).map((i) => [identifierKey(i), i])).values()];
-    for (let start = 0; start < unknown.length; start += 5000) {
-      const chunk = unknown.slice(start, start + 5000);
-      const values = chunk.map((_, i) => `($${2 * i + 1}, $${2 * i + 2})`).join(',');
-      const rows = await this.tx.query<{ type: string; value: string; customer_id: string }>(
-        `SELECT i.type, i.value, i.customer_id FROM identities i JOIN (VALUES ${values}) AS k(t, v) ON i.type = k.t AND i.value = k.v`,
-        chunk.flatMap((i) => [i.type, i.value]),
-      );
-      for (const row of rows) this.owners.set(identifierKey({ type: row.type as Identifier['type'], value: row.value }), row.customer_id);
-    }
-    await this.loadProfiles([...new Set(this.owners.values())].filter((id) => !this.profiles.has(id)));
+    const unknown = [...new Map(identifiers.filter((i) => !this.looked.has(identifierKey(i))).map((i) => [identifierKey(i), i])).values()];
+    if (unknown.length === 0) return;
+    for (const id of unknown) this.looked.add(identifierKey(id));
+    const rows = await this.tx.query<{ type: string; value: string; customer_id: string }>(
+      `SELECT i.type, i.value, i.customer_id FROM identities i JOIN ${dialect(this.kind).jsonRows('$1', ['t', 'v'])} k ON i.type = k.t AND i.value = k.v`,
+      [jsonRowsParam(unknown.map((i) => [i.type, i.value]))],
+    );
+    for (const row of rows) this.owners.set(identifierKey({ type: row.type as Identifier['type'], value: row.value }), row.customer_id);
+    await this.loadProfiles([...new Set(rows.map((r) => r.customer_id))].filter((id) => !this.profiles.has(id)));
   }
 
   private async loadProfiles(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
-    const list = ids.map((_, i) => `$${i + 1}`).join(',');
     const rows = await this.tx.query<{ customer_id: string; created_at: Date; has_user_id: boolean }>(
       `SELECT c.customer_id, c.created_at,
               EXISTS (SELECT 1 FROM identities i WHERE i.customer_id = c.customer_id AND i.type = 'user_id') AS has_user_id
-       FROM customers c WHERE c.customer_id IN (${list})`,
-      ids,
+       FROM customers c JOIN ${dialect(this.kind).jsonRows('$1', ['id'])} k ON c.customer_id = k.id`,
+      [jsonRowsParam(ids.map((id) => [id]))],
     );
     for (const row of rows) this.profiles.set(row.customer_id, { createdAt: row.created_at, hasUserId: row.has_user_id });
   }

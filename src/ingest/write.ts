@@ -1,4 +1,4 @@
-import { dialect, type BackendKind, type Queryable } from '../store/index.ts';
+import { dialect, jsonRowsParam, type BackendKind, type Queryable } from '../store/index.ts';
 import { applyOrderChanges } from './orders.ts';
 import type { PreparedMessage } from './prepare.ts';
 import { IdentityResolver } from './resolve.ts';
@@ -30,7 +30,7 @@ const CASTS: Record<(typeof PROFILE_COLUMNS)[number], string> = {
  */
 export async function writeMessages(tx: Queryable, kind: BackendKind, entries: readonly SourcedMessage[], receivedAt: Date): Promise<WriteStatus[]> {
   const statuses: WriteStatus[] = entries.map(() => 'duplicate');
-  const seen = await existingMessageIds(tx, entries.map((e) => e.message.messageId));
+  const seen = await existingMessageIds(tx, kind, entries.map((e) => e.message.messageId));
   const fresh: { message: PreparedMessage; source: string; customerId: string }[] = [];
   for (const [index, { message, source }] of entries.entries()) {
     if (seen.has(message.messageId)) continue;
@@ -40,7 +40,7 @@ export async function writeMessages(tx: Queryable, kind: BackendKind, entries: r
   }
   if (fresh.length === 0) return statuses;
 
-  const resolver = new IdentityResolver(tx, receivedAt);
+  const resolver = new IdentityResolver(tx, kind, receivedAt);
   await resolver.preload(fresh.flatMap((f) => f.message.identifiers));
   for (const entry of fresh) {
     const { message, source } = entry;
@@ -67,18 +67,12 @@ export async function writeMessages(tx: Queryable, kind: BackendKind, entries: r
   return statuses;
 }
 
-async function existingMessageIds(tx: Queryable, ids: readonly string[]): Promise<Set<string>> {
-  const found = new Set<string>();
-  const unique = [...new Set(ids)];
-  for (let start = 0; start < unique.length; start += 5000) {
-    const chunk = unique.slice(start, start + 5000);
-    const rows = await tx.query<{ message_id: string }>(
-      `SELECT message_id FROM messages WHERE message_id IN (${chunk.map((_, i) => `$${i + 1}`).join(',')})`,
-      chunk,
-    );
-    for (const row of rows) found.add(row.message_id);
-  }
-  return found;
+async function existingMessageIds(tx: Queryable, kind: BackendKind, ids: readonly string[]): Promise<Set<string>> {
+  const rows = await tx.query<{ message_id: string }>(
+    `SELECT m.message_id FROM messages m JOIN ${dialect(kind).jsonRows('$1', ['id'])} k ON m.message_id = k.id`,
+    [jsonRowsParam([...new Set(ids)].map((id) => [id]))],
+  );
+  return new Set(rows.map((r) => r.message_id));
 }
 
 /** identify: later traits win over earlier ones, key by key; profile columns take the latest non-empty value. */
@@ -91,20 +85,16 @@ async function updateProfiles(tx: Queryable, kind: BackendKind, fresh: readonly 
     for (const [key, value] of Object.entries(message.profile ?? {})) if (value !== undefined) current.profile[key] = value;
     byCustomer.set(customerId, current);
   }
-  const rows = [...byCustomer.entries()];
-  const width = 2 + PROFILE_COLUMNS.length;
-  for (let start = 0; start < rows.length; start += 1000) {
-    const chunk = rows.slice(start, start + 1000);
-    const values = chunk.map((_, r) => `(${Array.from({ length: width }, (_, c) => `$${r * width + c + 2}`).join(',')})`).join(',');
-    const params = chunk.flatMap(([id, { traits, profile }]) => [id, traits, ...PROFILE_COLUMNS.map((c) => profile[c] ?? null)]);
-    await tx.execute(
-      `UPDATE customers SET
-         traits = ${dialect(kind).jsonMerge('customers.traits', 'v.traits')},
-         ${PROFILE_COLUMNS.map((c) => `${c} = COALESCE(v.${c}::${CASTS[c]}, customers.${c})`).join(',\n         ')},
-         updated_at = $1::TIMESTAMPTZ
-       FROM (VALUES ${values}) AS v(customer_id, traits, ${PROFILE_COLUMNS.join(', ')})
-       WHERE customers.customer_id = v.customer_id`,
-      [at, ...params],
-    );
-  }
+  if (byCustomer.size === 0) return;
+  const columns = ['customer_id', 'traits', ...PROFILE_COLUMNS];
+  const rows = [...byCustomer.entries()].map(([id, { traits, profile }]) => [id, traits, ...PROFILE_COLUMNS.map((c) => profile[c] ?? null)]);
+  await tx.execute(
+    `UPDATE customers SET
+       traits = ${dialect(kind).jsonMerge('customers.traits', 'v.traits')},
+       ${PROFILE_COLUMNS.map((c) => `${c} = COALESCE(v.${c}::${CASTS[c]}, customers.${c})`).join(',\n       ')},
+       updated_at = $2::TIMESTAMPTZ
+     FROM ${dialect(kind).jsonRows('$1', columns)} AS v
+     WHERE customers.customer_id = v.customer_id`,
+    [jsonRowsParam(rows), at],
+  );
 }

@@ -2,7 +2,7 @@ import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBResultR
 import { translateDriverError } from './driver-errors.ts';
 import { Mutex } from './mutex.ts';
 import type { Queryable, Row, Store } from './store.ts';
-import { encodeParam, isoDate, normaliseBigInt } from './values.ts';
+import { encodeParam, isoDate, jsonRowsParam, normaliseBigInt } from './values.ts';
 
 // Rows per INSERT statement; bounds the size of the JSON payload.
 const ROWS_PER_INSERT = 20_000;
@@ -59,19 +59,13 @@ class DuckDBQueryable implements Queryable {
     let changed = 0;
     for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
       const chunk = rows.slice(start, start + ROWS_PER_INSERT);
-      const payload = JSON.stringify(chunk.map((row) => row.map(asText)));
+      const payload = jsonRowsParam(chunk);
       const select = columns.map((_, i) => `r[${i + 1}]`).join(', ');
       const sql = `INSERT INTO ${table} (${columns.join(',')}) SELECT ${select} FROM (SELECT unnest(json_transform($1, '[["VARCHAR"]]')) AS r)${onConflict ? ` ON CONFLICT ${onConflict}` : ''}`;
       changed += await this.execute(sql, [payload]);
     }
     return changed;
   }
-}
-
-/** A parameter value as the text DuckDB casts back to the column type; null stays null. */
-function asText(value: unknown): string | null {
-  const encoded = encodeParam(value);
-  return encoded === null ? null : String(encoded);
 }
 
 async function runTransaction<T>(connection: DuckDBConnection, fn: (tx: Queryable) => Promise<T>): Promise<T> {

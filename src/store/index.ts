@@ -8,6 +8,7 @@ export { migrate, assertMigrated, listMigrations, appliedVersions } from './migr
 export { describeStore, type StoreInfo } from './info.ts';
 export { dialect } from './dialect.ts';
 export { FACT_TABLE_KEYS } from './fact-keys.ts';
+export { jsonRowsParam } from './values.ts';
 
 export const DEFAULT_DATABASE = './siyu.duckdb';
 

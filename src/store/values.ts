@@ -28,3 +28,14 @@ export function valuesPlaceholders(rowCount: number, columnCount: number, offset
   }
   return rows.join(',');
 }
+
+/** A parameter value as text, as the engines cast it back to a column type; null stays null. */
+export function asText(value: unknown): string | null {
+  const encoded = encodeParam(value);
+  return encoded === null ? null : String(encoded);
+}
+
+/** Rows as the one JSON parameter that `dialect(kind).jsonRows` unpacks: every value as text, or null. */
+export function jsonRowsParam(rows: readonly (readonly unknown[])[]): string {
+  return JSON.stringify(rows.map((row) => row.map(asText)));
+}
