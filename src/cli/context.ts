@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { formatDetail, isSiyuError, type ErrorKind } from '../core/errors.ts';
+import { drainInbox } from '../ingest/index.ts';
 import { migrate, openStore, resolveDatabase, type Store } from '../store/index.ts';
 
 const EXIT: Record<ErrorKind, number> = {
@@ -20,12 +21,14 @@ export function withDb(command: Command): Command {
 
 /**
  * Opens the store named by `--db`, brings its schema up to date (unless `migrate: false`, for the `db` commands
- * that report on the schema themselves), runs `fn`, and always closes it.
+ * that report on the schema themselves), writes any messages a server acknowledged but had not processed when it
+ * stopped (unless `drainInbox: false`: `serve` processes them itself), runs `fn`, and always closes it.
  */
-export async function withOpenStore<T>(db: string | undefined, fn: (store: Store) => Promise<T>, options: { migrate?: boolean } = {}): Promise<T> {
+export async function withOpenStore<T>(db: string | undefined, fn: (store: Store) => Promise<T>, options: { migrate?: boolean; drainInbox?: boolean } = {}): Promise<T> {
   const store = await openStore(resolveDatabase(db));
   try {
     if (options.migrate !== false) await migrate(store);
+    if (options.migrate !== false && options.drainInbox !== false) await drainInbox(store);
     return await fn(store);
   } finally {
     await store.close();

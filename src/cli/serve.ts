@@ -39,7 +39,7 @@ export function registerServe(program: Command): void {
     .action(
       action(async (opts: ServeOptions) => {
         const port = parsePort(opts.port);
-        await withOpenStore(opts.db, (store) => serve(store, { port, host: opts.host, logLevel: opts.logLevel }));
+        await withOpenStore(opts.db, (store) => serve(store, { port, host: opts.host, logLevel: opts.logLevel }), { drainInbox: false });
       }),
     );
 }

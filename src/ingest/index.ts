@@ -5,6 +5,7 @@ import type { MessageType } from './schemas.ts';
 import type { SourcedMessage } from './write.ts';
 
 export { IngestWriter } from './queue.ts';
+export { appendToInbox, countInbox, drainInbox, InboxProcessor, processInbox, type InboxProcessorOptions } from './inbox.ts';
 export { writeMessages, type SourcedMessage, type WriteStatus } from './write.ts';
 export { MAX_MESSAGE_BYTES, prepareMessage, type PreparedMessage } from './prepare.ts';
 export { BatchBody, MessageTypes, RouteSchemas, type MessageType } from './schemas.ts';
@@ -37,8 +38,9 @@ export interface IngestOptions {
 }
 
 /**
- * Validates every message, stores the valid ones through the writer (durably, in one group commit),
- * and reports bad ones by index. Throws only when the store cannot be written.
+ * Validates every message, appends the valid ones to the inbox through the writer (durably, in one group commit),
+ * and reports bad ones by index. Throws only when the store cannot be written. The inbox processor then writes
+ * them to events, profiles and orders.
  */
 export async function ingestMessages(writer: IngestWriter, raw: readonly unknown[], options: IngestOptions): Promise<IngestReport> {
   const receivedAt = new Date();

@@ -1,6 +1,7 @@
 import { isSiyuError } from '../core/errors.ts';
 import type { Store } from '../store/index.ts';
-import { writeMessages, type SourcedMessage, type WriteStatus } from './write.ts';
+import { appendToInbox } from './inbox.ts';
+import type { SourcedMessage, WriteStatus } from './write.ts';
 
 interface Submission {
   entries: SourcedMessage[];
@@ -9,9 +10,10 @@ interface Submission {
 }
 
 /**
- * Group commit: requests that arrive while a transaction is running are written together in the next one,
- * so throughput grows with load while each caller still waits for its own commit (a 200 means durable).
+ * Group commit into the inbox: requests that arrive while a transaction is running are appended together in the
+ * next one, so throughput grows with load while each caller still waits for its own commit (a 200 means durable).
  * If a group fails, its submissions are retried one by one, so one bad request cannot fail its neighbours.
+ * `onCommit` runs after each commit; the server uses it to wake the inbox processor.
  */
 export class IngestWriter {
   private pending: Submission[] = [];
@@ -19,7 +21,7 @@ export class IngestWriter {
 
   constructor(
     private readonly store: Store,
-    private readonly maxGroupMessages = 5000,
+    private readonly options: { maxGroupMessages?: number; onCommit?: () => void } = {},
   ) {}
 
   /** Resolves with one status per message once they are committed. */
@@ -41,7 +43,7 @@ export class IngestWriter {
       while (this.pending.length > 0) {
         const group: Submission[] = [];
         let size = 0;
-        while (this.pending.length > 0 && (group.length === 0 || size + this.pending[0]!.entries.length <= this.maxGroupMessages)) {
+        while (this.pending.length > 0 && (group.length === 0 || size + this.pending[0]!.entries.length <= (this.options.maxGroupMessages ?? 5000))) {
           const next = this.pending.shift()!;
           group.push(next);
           size += next.entries.length;
@@ -77,7 +79,9 @@ export class IngestWriter {
     }
   }
 
-  private write(entries: SourcedMessage[]): Promise<WriteStatus[]> {
-    return this.store.transaction((tx) => writeMessages(tx, this.store.kind, entries, new Date()));
+  private async write(entries: SourcedMessage[]): Promise<WriteStatus[]> {
+    const statuses = await this.store.transaction((tx) => appendToInbox(tx, this.store.kind, entries, new Date()));
+    this.options.onCommit?.();
+    return statuses;
   }
 }

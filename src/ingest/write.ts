@@ -5,10 +5,11 @@ import { IdentityResolver } from './resolve.ts';
 
 export type WriteStatus = 'accepted' | 'duplicate';
 
-/** A validated message and where it came from (a write key's name, or an import file). */
+/** A validated message, where it came from (a write key's name, or an import file), and when it arrived if earlier than now. */
 export interface SourcedMessage {
   message: PreparedMessage;
   source: string;
+  receivedAt?: Date;
 }
 
 const PROFILE_COLUMNS = ['phone', 'email', 'name', 'gender', 'birthday', 'city', 'registered_at', 'channel'] as const;
@@ -31,12 +32,12 @@ const CASTS: Record<(typeof PROFILE_COLUMNS)[number], string> = {
 export async function writeMessages(tx: Queryable, kind: BackendKind, entries: readonly SourcedMessage[], receivedAt: Date): Promise<WriteStatus[]> {
   const statuses: WriteStatus[] = entries.map(() => 'duplicate');
   const seen = await existingMessageIds(tx, kind, entries.map((e) => e.message.messageId));
-  const fresh: { message: PreparedMessage; source: string; customerId: string }[] = [];
-  for (const [index, { message, source }] of entries.entries()) {
+  const fresh: { message: PreparedMessage; source: string; receivedAt: Date; customerId: string }[] = [];
+  for (const [index, { message, source, receivedAt: arrived }] of entries.entries()) {
     if (seen.has(message.messageId)) continue;
     seen.add(message.messageId);
     statuses[index] = 'accepted';
-    fresh.push({ message, source, customerId: '' });
+    fresh.push({ message, source, receivedAt: arrived ?? receivedAt, customerId: '' });
   }
   if (fresh.length === 0) return statuses;
 
@@ -54,12 +55,12 @@ export async function writeMessages(tx: Queryable, kind: BackendKind, entries: r
   await tx.insertRows(
     'messages',
     ['message_id', 'customer_id', 'received_at'],
-    fresh.map((f) => [f.message.messageId, f.customerId, receivedAt]),
+    fresh.map((f) => [f.message.messageId, f.customerId, f.receivedAt]),
   );
   await tx.insertRows(
     'events',
     ['customer_id', 'message_id', 'type', 'name', 'properties', 'context', 'user_id', 'anonymous_id', 'ts', 'received_at', 'source'],
-    fresh.map(({ message: m, customerId, source }) => [customerId, m.messageId, m.type, m.name, m.properties, m.context, m.userId, m.anonymousId, m.ts, receivedAt, source]),
+    fresh.map(({ message: m, customerId, source, receivedAt: arrived }) => [customerId, m.messageId, m.type, m.name, m.properties, m.context, m.userId, m.anonymousId, m.ts, arrived, source]),
   );
   await updateProfiles(tx, kind, fresh, receivedAt);
   const orders = fresh.filter((f) => f.message.order).map((f) => ({ customerId: f.customerId, change: f.message.order!, ts: f.message.ts, source: f.source }));
@@ -67,7 +68,8 @@ export async function writeMessages(tx: Queryable, kind: BackendKind, entries: r
   return statuses;
 }
 
-async function existingMessageIds(tx: Queryable, kind: BackendKind, ids: readonly string[]): Promise<Set<string>> {
+/** The ids among `ids` already in the `messages` ledger. */
+export async function existingMessageIds(tx: Queryable, kind: BackendKind, ids: readonly string[]): Promise<Set<string>> {
   const rows = await tx.query<{ message_id: string }>(
     `SELECT m.message_id FROM messages m JOIN ${dialect(kind).jsonRows('$1', ['id'])} k ON m.message_id = k.id`,
     [jsonRowsParam([...new Set(ids)].map((id) => [id]))],

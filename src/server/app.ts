@@ -1,7 +1,7 @@
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import { IngestWriter, WriteKeyVerifier } from '../ingest/index.ts';
+import { InboxProcessor, IngestWriter, WriteKeyVerifier } from '../ingest/index.ts';
 import type { Store } from '../store/index.ts';
 import { VERSION } from '../core/version.ts';
 import { registerErrorHandler } from './plugins/errors.ts';
@@ -30,10 +30,18 @@ export async function buildServer({ store, logLevel = 'silent' }: ServerOptions)
     transform: jsonSchemaTransform,
   });
 
-  const writer = new IngestWriter(store);
+  // Appends to the inbox run on their own connection, so a long processing batch never delays an acknowledgement.
+  const inboxStore = await store.fork();
+  const processor = new InboxProcessor(store, { onError: (error) => app.log.error({ err: error }, 'inbox processing failed; retrying') });
+  const writer = new IngestWriter(inboxStore, { onCommit: () => processor.wake() });
+  processor.start();
   registerHealthRoutes(app, store, VERSION);
   registerIngestRoutes(app, { writer, verifier: new WriteKeyVerifier(store) });
   app.get('/docs', { schema: { hide: true } }, async () => app.swagger());
-  app.addHook('onClose', async () => writer.flush());
+  app.addHook('onClose', async () => {
+    await writer.flush();
+    await processor.stop(); // drains the inbox
+    await inboxStore.close();
+  });
   return app;
 }

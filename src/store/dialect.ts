@@ -1,5 +1,8 @@
 import type { BackendKind } from './store.ts';
 
+// An arbitrary, fixed advisory-lock key for the inbox processor.
+const INBOX_LOCK_KEY = 72_817_001;
+
 /**
  * The few places where DuckDB and PostgreSQL SQL genuinely differ. Everything else is written once.
  */
@@ -20,6 +23,12 @@ export function dialect(kind: BackendKind) {
       kind === 'duckdb'
         ? `json_merge_patch(COALESCE(${base}, '{}'::JSON), (${patch})::JSON)`
         : `(COALESCE(${base}::jsonb, '{}'::jsonb) || (${patch})::jsonb)::json`,
+    /**
+     * Returns `locked`: whether this transaction may process the ingest inbox. On PostgreSQL one transaction at a
+     * time across every process (an advisory lock released at commit); a DuckDB file has one process, which runs
+     * one processor.
+     */
+    tryInboxLock: kind === 'duckdb' ? 'SELECT true AS locked' : `SELECT pg_try_advisory_xact_lock(${INBOX_LOCK_KEY}) AS locked`,
     /**
      * A table of text columns from one JSON parameter holding an array of rows (`[["a","b"],…]`), for joining a
      * batch of keys in one statement: one parameter binds far faster than thousands, on both engines.

@@ -68,6 +68,13 @@ class DuckDBQueryable implements Queryable {
   }
 }
 
+async function connect(instance: DuckDBInstance): Promise<DuckDBConnection> {
+  const connection = await instance.connect();
+  // Every timestamp is UTC at rest and on the wire; the brand timezone is applied explicitly in queries.
+  await connection.run(`SET TimeZone = 'UTC'`);
+  return connection;
+}
+
 async function runTransaction<T>(connection: DuckDBConnection, fn: (tx: Queryable) => Promise<T>): Promise<T> {
   const tx = new DuckDBQueryable(connection);
   await tx.execute('BEGIN TRANSACTION');
@@ -97,6 +104,7 @@ export class DuckDBStore extends DuckDBQueryable implements Store {
     private readonly instance: DuckDBInstance,
     connection: DuckDBConnection,
     readonly location: string,
+    private readonly ownsInstance = true,
   ) {
     super(connection);
   }
@@ -108,10 +116,11 @@ export class DuckDBStore extends DuckDBQueryable implements Store {
     } catch (error) {
       throw translateDriverError(error, `open ${path}`);
     }
-    const connection = await instance.connect();
-    // Every timestamp is UTC at rest and on the wire; the brand timezone is applied explicitly in queries.
-    await connection.run(`SET TimeZone = 'UTC'`);
-    return new DuckDBStore(instance, connection, path);
+    return new DuckDBStore(instance, await connect(instance), path);
+  }
+
+  async fork(): Promise<Store> {
+    return new DuckDBStore(this.instance, await connect(this.instance), this.location, false);
   }
 
   override query<T = Row>(sql: string, params?: readonly unknown[]): Promise<T[]> {
@@ -157,7 +166,7 @@ export class DuckDBStore extends DuckDBQueryable implements Store {
   async close(): Promise<void> {
     await this.lock.run(async () => {
       this.connection.closeSync();
-      this.instance.closeSync();
+      if (this.ownsInstance) this.instance.closeSync();
     });
   }
 }

@@ -61,8 +61,14 @@ export class PostgresStore extends PgQueryable implements Store {
   private constructor(
     private readonly pool: pg.Pool,
     readonly location: string,
+    private readonly ownsPool = true,
   ) {
     super(pool);
+  }
+
+  /** The pool already runs statements concurrently, so a fork shares it. */
+  async fork(): Promise<Store> {
+    return new PostgresStore(this.pool, this.location, false);
   }
 
   /**
@@ -119,7 +125,7 @@ export class PostgresStore extends PgQueryable implements Store {
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    if (this.ownsPool) await this.pool.end();
   }
 }
 

@@ -22,6 +22,11 @@ export interface Store extends Queryable {
   readonly location: string;
   /** Runs `fn` in one transaction; commits when it resolves, rolls back when it throws. Writes are durable on commit. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Another handle on the same database whose statements run concurrently with this one's: a second connection to
+   * the same DuckDB instance, or the same PostgreSQL pool. Close it before the store.
+   */
+  fork(): Promise<Store>;
   /** Runs a script of several statements (migrations). */
   script(sql: string): Promise<void>;
   close(): Promise<void>;

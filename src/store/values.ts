@@ -35,7 +35,16 @@ export function asText(value: unknown): string | null {
   return encoded === null ? null : String(encoded);
 }
 
-/** Rows as the one JSON parameter that `dialect(kind).jsonRows` unpacks: every value as text, or null. */
+/**
+ * Rows as the one JSON parameter that `dialect(kind).jsonRows` (and DuckDB's bulk insert) unpacks. Scalars travel as
+ * text; JSON objects and arrays are embedded as they are, and both engines hand them back as their JSON text, so a
+ * JSON column's value is serialised once rather than twice with every quote escaped.
+ */
 export function jsonRowsParam(rows: readonly (readonly unknown[])[]): string {
-  return JSON.stringify(rows.map((row) => row.map(asText)));
+  return JSON.stringify(rows.map((row) => row.map(jsonCell)));
+}
+
+function jsonCell(value: unknown): unknown {
+  if (value !== null && typeof value === 'object' && !(value instanceof Date) && !ArrayBuffer.isView(value)) return value;
+  return asText(value);
 }

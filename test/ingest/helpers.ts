@@ -1,17 +1,25 @@
-import { ingestMessages, IngestWriter, type IngestReport } from '../../src/ingest/index.ts';
+import { drainInbox, ingestMessages, IngestWriter, type IngestReport } from '../../src/ingest/index.ts';
 import type { Store } from '../../src/store/index.ts';
 
 let counter = 0;
 
-/** Sends messages through the same path the HTTP API uses, filling in a unique messageId unless one is given. */
+/**
+ * Sends messages through the same path the HTTP API uses (validation, the inbox), filling in a unique messageId
+ * unless one is given, then processes the inbox so the messages are written when it returns.
+ */
 export async function send(store: Store, ...messages: Record<string, unknown>[]): Promise<IngestReport> {
   const writer = new IngestWriter(store);
-  return ingestMessages(
+  const report = await ingestMessages(
     writer,
     messages.map((m) => ({ messageId: `m-${++counter}`, ...m })),
     { source: 'test' },
   );
+  await drain(store);
+  return report;
 }
+
+/** Processes the ingest inbox until it is empty (alongside a server's own processor, if one runs). */
+export const drain = (store: Store): Promise<void> => drainInbox(store, 10_000);
 
 export async function customerOf(store: Store, type: string, value: string): Promise<string | undefined> {
   const [row] = await store.query<{ customer_id: string }>('SELECT customer_id FROM identities WHERE type = $1 AND value = $2', [type, value]);

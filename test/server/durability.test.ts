@@ -26,7 +26,7 @@ function startServer(db: string) {
 
 for (const backend of BACKENDS) {
   describe(`durability on ${backend}`, () => {
-    test('every message acknowledged with 200 is in the store after the server is killed with SIGKILL', async () => {
+    test('every message acknowledged with 200 is stored exactly once after the server is killed with SIGKILL and restarted', async () => {
       const { location: pgLocation, cleanup } = freshLocation(backend);
       const location = backend === 'duckdb' ? join(mkdtempSync(join(tmpdir(), 'siyu-kill-')), 'kill.duckdb') : pgLocation;
       const setup = await openStore(location);
@@ -56,6 +56,18 @@ for (const backend of BACKENDS) {
       await Promise.all(senders);
       await exited;
 
+      // Restart: the new server processes whatever was acknowledged but not yet written, then stops cleanly.
+      const again = startServer(location);
+      const restarted = await again.address;
+      for (let tries = 0; ; tries++) {
+        const health = (await (await fetch(`${restarted}/health`)).json()) as { inbox: { pending: number } };
+        if (health.inbox.pending === 0) break;
+        assert.ok(tries < 200, `the inbox still holds ${health.inbox.pending} messages after 20 s`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      again.child.kill('SIGTERM');
+      await again.exited;
+
       const store = await openStore(location);
       try {
         const rows = await store.query<{ message_id: string }>('SELECT message_id FROM events');
@@ -63,6 +75,7 @@ for (const backend of BACKENDS) {
         assert.ok(acknowledged.length > 0, 'no batch was acknowledged before the kill');
         const lost = acknowledged.filter((id) => !stored.has(id));
         assert.deepEqual(lost, [], `${lost.length} of ${acknowledged.length} acknowledged messages were lost`);
+        assert.equal(rows.length, stored.size, 'no message is stored twice');
       } finally {
         await store.close();
         await cleanup();

@@ -5,6 +5,7 @@ import { createWriteKey, revokeWriteKey } from '../../src/ingest/index.ts';
 import { buildServer } from '../../src/server/index.ts';
 import type { Store } from '../../src/store/index.ts';
 import { BACKENDS, withStore } from '../helpers/backends.ts';
+import { drain } from '../ingest/helpers.ts';
 
 const basic = (key: string) => `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
 
@@ -28,6 +29,7 @@ for (const backend of BACKENDS) {
           const res = await app.inject({ method: 'POST', url: '/v1/track', headers: { authorization: basic(key) }, payload: { userId: 'u1', event: 'Cart Viewed', messageId: 'm1' } });
           assert.equal(res.statusCode, 200);
           assert.deepEqual(res.json(), { success: true, accepted: 1, duplicates: 0, rejected: [] });
+          await drain(store);
           const [event] = await store.query('SELECT customer_id, type, name, source FROM events');
           assert.deepEqual(event, { customer_id: 'u1', type: 'track', name: 'Cart Viewed', source: 'mini-program' });
         }),
@@ -95,7 +97,11 @@ for (const backend of BACKENDS) {
           const send = () => app.inject({ method: 'POST', url: '/v1/track', headers: { authorization: basic(key) }, payload: { userId: 'u1', event: 'A', messageId: 'same' } });
           assert.equal((await send()).json().accepted, 1);
           const again = await send();
-          assert.deepEqual([again.statusCode, again.json().duplicates], [200, 1]);
+          assert.deepEqual([again.statusCode, again.json().duplicates], [200, 1], 'a duplicate of a message still in the inbox');
+          await drain(store);
+          const third = await send();
+          assert.deepEqual([third.statusCode, third.json().duplicates], [200, 1], 'a duplicate of a processed message');
+          await drain(store);
           assert.equal(await count(store, 'SELECT count(*)::INTEGER AS n FROM events'), 1);
         }),
       ));
@@ -122,6 +128,7 @@ for (const backend of BACKENDS) {
           const health = await app.inject('/health');
           assert.equal(health.statusCode, 200);
           assert.equal(health.json().backend, backend);
+          assert.deepEqual(health.json().inbox, { pending: 0 });
           const docs = await app.inject('/docs');
           const doc = docs.json();
           assert.match(doc.openapi, /^3\./);
@@ -144,6 +151,7 @@ for (const backend of BACKENDS) {
           analytics.track({ userId: 'u7', event: 'Order Completed', properties: { order_id: 'A-1', total: 128, products: [{ product_id: 'SKU-9', price: 64, quantity: 2 }] } });
           await analytics.closeAndFlush({ timeout: 10_000 });
           assert.deepEqual(errors, []);
+          await drain(store);
           const events = await store.query<{ customer_id: string; type: string }>('SELECT customer_id, type FROM events ORDER BY type');
           assert.deepEqual(events.map((e) => `${e.customer_id}/${e.type}`), ['u7/alias', 'u7/identify', 'u7/page', 'u7/track', 'u7/track']);
           const [order] = await store.query('SELECT customer_id, total_fen FROM orders');

@@ -1,0 +1,10 @@
+// `npm run bench`: every benchmark in turn, each printing its table and writing bench/results/<name>.json.
+// Pass-through flags go to every benchmark (e.g. `npm run bench -- --runs 5`).
+import { spawnSync } from 'node:child_process';
+
+const benches = ['csv-import.ts', 'inbox-process.ts', 'http-ingest.ts'];
+for (const bench of benches) {
+  process.stdout.write(`\n=== bench/${bench} ===\n`);
+  const result = spawnSync(process.execPath, ['--import', 'tsx', `bench/${bench}`, ...process.argv.slice(2)], { stdio: 'inherit', cwd: new URL('..', import.meta.url).pathname });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
