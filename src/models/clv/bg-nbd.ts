@@ -1,0 +1,99 @@
+// BG/NBD: Fader, Hardie & Lee (2005), "'Counting Your Customers' the Easy Way: An Alternative to the Pareto/NBD
+// Model", Marketing Science 24(2):275-284. While active, a customer buys at Poisson rate λ ~ Gamma(r, α); after
+// each purchase she drops out with probability p ~ Beta(a, b). Equation numbers below are the paper's.
+import { digamma, hyp2f1, lbeta, lgamma, logAddExp } from '../math/special.ts';
+import { fitPositive, type FitOptions, type FitResult } from './fit.ts';
+import type { RepeatSummary } from './summary.ts';
+
+export interface BgNbdParams {
+  r: number;
+  alpha: number;
+  a: number;
+  b: number;
+}
+
+const NAMES = ['r', 'alpha', 'a', 'b'] as const;
+
+/**
+ * ln L(r, α, a, b | x, tx, T) for one customer (eq. 6), with ∂/∂(r, α, a, b) added into `grad` times `weight`.
+ * Computed as A1 + A2 + ln(e^A3 + δ(x>0) e^A4), so heavy buyers (x in the thousands) neither overflow nor lose
+ * precision.
+ */
+export function bgNbdLogLikelihood(p: BgNbdParams, x: number, tx: number, T: number, grad?: Float64Array, weight = 1): number {
+  const { r, alpha, a, b } = p;
+  const a1 = lgamma(r + x) - lgamma(r) + r * Math.log(alpha);
+  const a2 = lgamma(a + b) + lgamma(b + x) - lgamma(b) - lgamma(a + b + x);
+  const a3 = -(r + x) * Math.log(alpha + T);
+  const a4 = x > 0 ? Math.log(a) - Math.log(b + x - 1) - (r + x) * Math.log(alpha + tx) : -Infinity;
+  const tail = logAddExp(a3, a4);
+  if (grad) {
+    const w4 = x > 0 ? Math.exp(a4 - tail) : 0;
+    const w3 = 1 - w4;
+    const psiAbx = digamma(a + b + x);
+    const psiAb = digamma(a + b);
+    grad[0] = grad[0]! + weight * (digamma(r + x) - digamma(r) + Math.log(alpha) - w3 * Math.log(alpha + T) - w4 * Math.log(alpha + tx));
+    grad[1] = grad[1]! + weight * (r / alpha - w3 * (r + x) / (alpha + T) - (x > 0 ? (w4 * (r + x)) / (alpha + tx) : 0));
+    grad[2] = grad[2]! + weight * (psiAb - psiAbx + (x > 0 ? w4 / a : 0));
+    grad[3] = grad[3]! + weight * (psiAb + digamma(b + x) - digamma(b) - psiAbx - (x > 0 ? w4 / (b + x - 1) : 0));
+  }
+  return a1 + a2 + tail;
+}
+
+/** Σ weight·ln L over the summary rows, and its gradient. */
+export function bgNbdTotalLogLikelihood(p: BgNbdParams, data: RepeatSummary, grad?: Float64Array): number {
+  if (grad) grad.fill(0);
+  let total = 0;
+  for (let i = 0; i < data.x.length; i++) total += data.weight[i]! * bgNbdLogLikelihood(p, data.x[i]!, data.tx[i]!, data.T[i]!, grad, data.weight[i]!);
+  return total;
+}
+
+/** Maximum-likelihood BG/NBD on a (grouped) summary. */
+export function fitBgNbd(data: RepeatSummary, options: FitOptions = {}): FitResult<keyof BgNbdParams> {
+  const total = data.weight.reduce((s, w) => s + w, 0);
+  return fitPositive(NAMES, [1, 1, 1, 1], (v, grad) => bgNbdTotalLogLikelihood({ r: v[0]!, alpha: v[1]!, a: v[2]!, b: v[3]! }, data, grad), total, options);
+}
+
+/** E[X(t)]: expected purchases in (0, t] of a customer just acquired (eq. 7). */
+export function bgNbdExpected(p: BgNbdParams, t: number): number {
+  const { r, alpha, a, b } = p;
+  if (t <= 0) return 0;
+  return ((a + b - 1) / (a - 1)) * (1 - Math.pow(alpha / (alpha + t), r) * hyp2f1(r, b, a + b - 1, t / (alpha + t)));
+}
+
+/** P(alive | x, tx, T): the probability the customer has not dropped out by T (FHL 2005 note on P(alive)). */
+export function bgNbdProbabilityAlive(p: BgNbdParams, x: number, tx: number, T: number): number {
+  if (x === 0) return 1;
+  const { r, alpha, a, b } = p;
+  const logOdds = Math.log(a) - Math.log(b + x - 1) + (r + x) * (Math.log(alpha + T) - Math.log(alpha + tx));
+  return 1 / (1 + Math.exp(logOdds));
+}
+
+/**
+ * E[Y(t) | x, tx, T]: expected purchases in (T, T + t] given the customer's history (eq. 10). The hypergeometric
+ * term is rewritten with Pfaff's transformation, 2F1(r+x, b+x; a+b+x−1; z)·(1−z)^(r+x) = 2F1(r+x, a−1; a+b+x−1; z/(z−1)),
+ * which removes the factor that overflows for heavy buyers.
+ */
+export function bgNbdConditionalExpected(p: BgNbdParams, t: number, x: number, tx: number, T: number): number {
+  const { r, alpha, a, b } = p;
+  if (t <= 0) return 0;
+  const hyper = hyp2f1(r + x, a - 1, a + b + x - 1, -t / (alpha + T));
+  const numerator = ((a + b + x - 1) / (a - 1)) * (1 - hyper);
+  return numerator * bgNbdProbabilityAlive(p, x, tx, T);
+}
+
+/** P(X(t) = n): the probability of exactly n purchases in (0, t] for a new customer (eq. 8). */
+export function bgNbdProbabilityOfPurchases(p: BgNbdParams, t: number, n: number): number {
+  const { r, alpha, a, b } = p;
+  const logRatio = Math.log(alpha / (alpha + t));
+  const logShare = Math.log(t / (alpha + t));
+  const lbAB = lbeta(a, b);
+  // Γ(r+j)/(Γ(r) j!) (α/(α+t))^r (t/(α+t))^j: the NBD probability of j purchases by t.
+  const nbd = (j: number) => Math.exp(lgamma(r + j) - lgamma(r) - lgamma(j + 1) + r * logRatio + j * logShare);
+  let value = Math.exp(lbeta(a, b + n) - lbAB) * nbd(n);
+  if (n > 0) {
+    let below = 0;
+    for (let j = 0; j < n; j++) below += nbd(j);
+    value += Math.exp(lbeta(a + 1, b + n - 1) - lbAB) * (1 - below);
+  }
+  return value;
+}

@@ -1,0 +1,77 @@
+import { invert, lbfgs, nelderMead, numericHessian, type MinimizeResult } from '../math/optimize.ts';
+
+/** A model's total log-likelihood at positive parameters `p`; writes ∂LL/∂p into `grad` when given. */
+export type LogLikelihood = (p: Float64Array, grad?: Float64Array) => number;
+
+export interface FitOptions {
+  /** L2 penalty on the parameters (as in lifetimes' penalizer_coef): adds penalizer·Σp² to the mean negative LL. */
+  penalizer?: number;
+  /** Starting parameters; each model has a default. */
+  initial?: readonly number[];
+}
+
+export interface FitResult<P extends string> {
+  params: Record<P, number>;
+  /** The log-likelihood at the fitted parameters, summed over customers (without the penalty). */
+  logLikelihood: number;
+  /** Asymptotic standard errors from the inverse Hessian of −LL; null when the Hessian is not invertible. */
+  standardErrors: Record<P, number> | null;
+  converged: boolean;
+  /** The infinity norm of the objective's gradient (mean −LL per customer, log-parameters) at the end. */
+  gradientNorm: number;
+  iterations: number;
+  method: MinimizeResult['method'] | 'lbfgs+nelder-mead';
+  customers: number;
+}
+
+/**
+ * Maximises a weighted log-likelihood over positive parameters. The search runs on log-parameters (so every step
+ * is feasible) and on the mean per customer (so tolerances do not depend on the data size), with L-BFGS and the
+ * model's analytic gradient; if that stops short of convergence, Nelder-Mead restarts from where it stopped and
+ * L-BFGS polishes the result.
+ */
+export function fitPositive<P extends string>(names: readonly P[], initial: readonly number[], logLikelihood: LogLikelihood, totalWeight: number, options: FitOptions = {}): FitResult<P> {
+  const penalizer = options.penalizer ?? 0;
+  const n = names.length;
+  const p = new Float64Array(n);
+  const gradP = new Float64Array(n);
+  const objective = (theta: Float64Array, grad?: Float64Array): number => {
+    for (let i = 0; i < n; i++) p[i] = Math.exp(theta[i]!);
+    const ll = logLikelihood(p, grad ? gradP : undefined);
+    let penalty = 0;
+    for (let i = 0; i < n; i++) penalty += p[i]! * p[i]!;
+    if (grad) for (let i = 0; i < n; i++) grad[i] = (-gradP[i]! / totalWeight) * p[i]! + 2 * penalizer * p[i]! * p[i]!;
+    return -ll / totalWeight + penalizer * penalty;
+  };
+  const start = Float64Array.from(options.initial ?? initial, Math.log);
+  let result = lbfgs(objective, start, { gradientTolerance: 1e-9 });
+  let method: FitResult<P>['method'] = 'lbfgs';
+  if (!result.converged) {
+    const simplex = nelderMead((theta) => objective(theta), result.x, { initialStep: 0.2 });
+    result = lbfgs(objective, simplex.x, { gradientTolerance: 1e-9 });
+    method = 'lbfgs+nelder-mead';
+  }
+  const fitted = Float64Array.from(result.x, Math.exp);
+  const params = Object.fromEntries(names.map((name, i) => [name, fitted[i]!])) as Record<P, number>;
+  return {
+    params,
+    logLikelihood: logLikelihood(fitted),
+    standardErrors: standardErrors(names, fitted, logLikelihood),
+    converged: result.converged,
+    gradientNorm: result.gradientNorm,
+    iterations: result.iterations,
+    method,
+    customers: totalWeight,
+  };
+}
+
+/** √diag of the inverse Hessian of −LL at the estimate, on the natural scale of the parameters. */
+function standardErrors<P extends string>(names: readonly P[], at: Float64Array, logLikelihood: LogLikelihood): Record<P, number> | null {
+  const n = names.length;
+  const hessian = numericHessian((p) => (p.every((v) => v > 0) ? -logLikelihood(p) : Infinity), at, 1e-5);
+  const inverse = invert(hessian, n);
+  if (!inverse) return null;
+  const errors = names.map((_, i) => Math.sqrt(inverse[i * n + i]!));
+  if (errors.some((e) => !Number.isFinite(e))) return null;
+  return Object.fromEntries(names.map((name, i) => [name, errors[i]!])) as Record<P, number>;
+}

@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  bgNbdConditionalExpected,
+  bgNbdExpected,
+  bgNbdLogLikelihood,
+  bgNbdProbabilityAlive,
+  bgNbdProbabilityOfPurchases,
+  fitBgNbd,
+  type BgNbdParams,
+} from '../../../src/models/clv/bg-nbd.ts';
+import { groupSummaries } from '../../../src/models/clv/summary.ts';
+import { cdnowSample } from './cdnow.ts';
+
+// Numbers from ../shared/reference/REFERENCE.md §1.1 (Fader, Hardie & Lee 2005; BTYD; lifetimes tests).
+const PUBLISHED: BgNbdParams = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
+const close = (actual: number, expected: number, tolerance: number, what: string) =>
+  assert.ok(Math.abs(actual - expected) <= tolerance, `${what}: ${actual} is not within ${tolerance} of ${expected}`);
+
+describe('BG/NBD', () => {
+  const customers = cdnowSample();
+  const { summary, invalid } = groupSummaries(
+    customers.map((c) => c.x),
+    customers.map((c) => c.tx),
+    customers.map((c) => c.T),
+  );
+  const fit = fitBgNbd(summary);
+
+  test('the CDNOW sample summary has the published totals', () => {
+    assert.equal(customers.length, 2357);
+    assert.deepEqual(invalid, []);
+    assert.equal(customers.reduce((s, c) => s + c.x, 0), 2457);
+    assert.equal(customers.filter((c) => c.x === 0).length, 1411);
+    assert.equal(customers.reduce((s, c) => s + c.holdout, 0), 1882);
+    assert.ok(summary.x.length < customers.length, 'identical rows were grouped');
+  });
+
+  test('fits the published parameters and log-likelihood on CDNOW', () => {
+    assert.ok(fit.converged, `did not converge (gradient ${fit.gradientNorm})`);
+    close(fit.params.r, 0.243, 0.0005, 'r');
+    close(fit.params.alpha, 4.414, 0.0005, 'alpha');
+    close(fit.params.a, 0.793, 0.0005, 'a');
+    close(fit.params.b, 2.426, 0.0005, 'b');
+    close(fit.logLikelihood, -9582.429, 0.01, 'log-likelihood');
+    assert.equal(fit.customers, 2357);
+  });
+
+  test('standard errors match the Hessian-based ones lifetimes publishes', () => {
+    const se = fit.standardErrors!;
+    close(se.r, 0.012557, 0.0005, 'se r');
+    close(se.alpha, 0.378221, 0.005, 'se alpha');
+    close(se.a, 0.185719, 0.005, 'se a');
+    close(se.b, 0.705345, 0.01, 'se b');
+  });
+
+  test('the unconditional expectation E[X(t)] matches Hardie\'s spreadsheet', () => {
+    const expected: [number, number][] = [[0.1429, 0.0078], [1, 0.0532], [3, 0.1506], [31.8571, 1.0405], [32, 1.0437], [78, 1.8576]];
+    for (const [t, value] of expected) close(bgNbdExpected(fit.params, t), value, 0.0005, `E[X(${t})]`);
+    close(bgNbdExpected(fit.params, 52), 1.444004, 0.0005, 'E[X(52)]');
+  });
+
+  test('conditional expectations and P(alive) match the published customers', () => {
+    close(bgNbdConditionalExpected(fit.params, 39, 2, 30.43, 38.86), 1.226, 0.001, 'E[X(39) | 2, 30.43, 38.86]');
+    close(bgNbdConditionalExpected(fit.params, 52, 26, 30.85714, 31), 25.75659, 0.005, 'customer 1516 E[X(52)]');
+    close(bgNbdProbabilityAlive(fit.params, 26, 30.85714, 31), 0.9688523, 0.0005, 'customer 1516 P(alive)');
+    // The "increasing frequency paradox" (BTYD §4.3): more purchases long ago mean fewer expected later.
+    const paradox = [10, 15, 20, 25].map((x) => bgNbdConditionalExpected(fit.params, 52, x, 20, 39));
+    [0.3474606, 0.04283391, 0.004158973, 0.0003583685].forEach((value, i) => close(paradox[i]!, value, Math.max(1e-4, value * 0.01), `paradox x=${10 + 5 * i}`));
+  });
+
+  test('P(X(t) = n) matches the values in the R BTYD package', () => {
+    close(bgNbdProbabilityOfPurchases(PUBLISHED, 39, 0), 0.5737864, 1e-4, 'P(X(39)=0)');
+    close(bgNbdProbabilityOfPurchases(PUBLISHED, 2, 10), 1.07869e-7, 1e-9, 'P(X(2)=10)');
+    const thirty = [0.0019995214, 0.001517023, 0.001163315, 0.0009003148, 0.0007023638, 0.0005517902, 0.0004361913, 0.0003467171, 0.0002769613, 0.000222226];
+    thirty.forEach((value, i) => close(bgNbdProbabilityOfPurchases(PUBLISHED, 30, 11 + i), value, 1e-5, `P(X(30)=${11 + i})`));
+  });
+
+  test('the log-likelihood is exact and finite for the smallest and the heaviest buyers', () => {
+    const p = { r: 0.25, alpha: 4, a: 0.8, b: 2.5 };
+    close(bgNbdLogLikelihood(p, 0, 0, 40), -0.59947382, 1e-7, 'x=0');
+    close(bgNbdLogLikelihood(p, 200, 38, 40), 100.7957, 1e-4, 'x=200');
+    for (const x of [500, 1000]) {
+      const ll = bgNbdLogLikelihood(p, x, 39.5, 40);
+      assert.ok(Number.isFinite(ll), `x=${x} gives ${ll}`);
+      for (const value of [bgNbdConditionalExpected(p, 52, x, 39.5, 40), bgNbdProbabilityAlive(p, x, 39.5, 40)]) assert.ok(Number.isFinite(value), `x=${x}: ${value}`);
+    }
+  });
+
+  test('the analytic gradient agrees with finite differences', () => {
+    const p = { r: 0.3, alpha: 5, a: 0.9, b: 2.2 };
+    for (const [x, tx, T] of [[0, 0, 30], [3, 20, 35], [40, 30, 31]] as const) {
+      const grad = new Float64Array(4);
+      bgNbdLogLikelihood(p, x, tx, T, grad);
+      (['r', 'alpha', 'a', 'b'] as const).forEach((name, i) => {
+        const h = 1e-6 * p[name];
+        const up = bgNbdLogLikelihood({ ...p, [name]: p[name] + h }, x, tx, T);
+        const down = bgNbdLogLikelihood({ ...p, [name]: p[name] - h }, x, tx, T);
+        close(grad[i]!, (up - down) / (2 * h), 1e-5 * Math.max(1, Math.abs(grad[i]!)), `∂/∂${name} at x=${x}`);
+      });
+    }
+  });
+});
