@@ -20,37 +20,47 @@ const NAMES = ['r', 'alpha', 'a', 'b'] as const;
  * precision.
  */
 export function bgNbdLogLikelihood(p: BgNbdParams, x: number, tx: number, T: number, grad?: Float64Array, weight = 1): number {
+  return betaGeometricLogLikelihood(p, x, tx, T, false, grad, weight);
+}
+
+/**
+ * The likelihood BG/NBD and MBG/NBD share. `modified` is MBG/NBD (Batislam et al. 2007), where a customer may also
+ * drop out right after her first purchase: her x repeat purchases are then x + 1 chances to drop out, not x.
+ */
+export function betaGeometricLogLikelihood(p: BgNbdParams, x: number, tx: number, T: number, modified: boolean, grad?: Float64Array, weight = 1): number {
   const { r, alpha, a, b } = p;
+  const k = modified ? x + 1 : x; // dropout opportunities survived
+  const canDrop = modified || x > 0;
   const a1 = lgamma(r + x) - lgamma(r) + r * Math.log(alpha);
-  const a2 = lgamma(a + b) + lgamma(b + x) - lgamma(b) - lgamma(a + b + x);
+  const a2 = lgamma(a + b) + lgamma(b + k) - lgamma(b) - lgamma(a + b + k);
   const a3 = -(r + x) * Math.log(alpha + T);
-  const a4 = x > 0 ? Math.log(a) - Math.log(b + x - 1) - (r + x) * Math.log(alpha + tx) : -Infinity;
+  const a4 = canDrop ? Math.log(a) - Math.log(b + k - 1) - (r + x) * Math.log(alpha + tx) : -Infinity;
   const tail = logAddExp(a3, a4);
   if (grad) {
-    const w4 = x > 0 ? Math.exp(a4 - tail) : 0;
+    const w4 = canDrop ? Math.exp(a4 - tail) : 0;
     const w3 = 1 - w4;
-    const psiAbx = digamma(a + b + x);
+    const psiAbk = digamma(a + b + k);
     const psiAb = digamma(a + b);
     grad[0] = grad[0]! + weight * (digamma(r + x) - digamma(r) + Math.log(alpha) - w3 * Math.log(alpha + T) - w4 * Math.log(alpha + tx));
-    grad[1] = grad[1]! + weight * (r / alpha - w3 * (r + x) / (alpha + T) - (x > 0 ? (w4 * (r + x)) / (alpha + tx) : 0));
-    grad[2] = grad[2]! + weight * (psiAb - psiAbx + (x > 0 ? w4 / a : 0));
-    grad[3] = grad[3]! + weight * (psiAb + digamma(b + x) - digamma(b) - psiAbx - (x > 0 ? w4 / (b + x - 1) : 0));
+    grad[1] = grad[1]! + weight * (r / alpha - w3 * (r + x) / (alpha + T) - (canDrop ? (w4 * (r + x)) / (alpha + tx) : 0));
+    grad[2] = grad[2]! + weight * (psiAb - psiAbk + (canDrop ? w4 / a : 0));
+    grad[3] = grad[3]! + weight * (psiAb + digamma(b + k) - digamma(b) - psiAbk - (canDrop ? w4 / (b + k - 1) : 0));
   }
   return a1 + a2 + tail;
 }
 
 /** Σ weight·ln L over the summary rows, and its gradient. */
-export function bgNbdTotalLogLikelihood(p: BgNbdParams, data: RepeatSummary, grad?: Float64Array): number {
+export function bgNbdTotalLogLikelihood(p: BgNbdParams, data: RepeatSummary, grad?: Float64Array, modified = false): number {
   if (grad) grad.fill(0);
   let total = 0;
-  for (let i = 0; i < data.x.length; i++) total += data.weight[i]! * bgNbdLogLikelihood(p, data.x[i]!, data.tx[i]!, data.T[i]!, grad, data.weight[i]!);
+  for (let i = 0; i < data.x.length; i++) total += data.weight[i]! * betaGeometricLogLikelihood(p, data.x[i]!, data.tx[i]!, data.T[i]!, modified, grad, data.weight[i]!);
   return total;
 }
 
 /** Maximum-likelihood BG/NBD on a (grouped) summary. */
-export function fitBgNbd(data: RepeatSummary, options: FitOptions = {}): FitResult<keyof BgNbdParams> {
+export function fitBgNbd(data: RepeatSummary, options: FitOptions = {}, modified = false): FitResult<keyof BgNbdParams> {
   const total = data.weight.reduce((s, w) => s + w, 0);
-  return fitPositive(NAMES, [1, 1, 1, 1], (v, grad) => bgNbdTotalLogLikelihood({ r: v[0]!, alpha: v[1]!, a: v[2]!, b: v[3]! }, data, grad), total, options);
+  return fitPositive(NAMES, [1, 1, 1, 1], (v, grad) => bgNbdTotalLogLikelihood({ r: v[0]!, alpha: v[1]!, a: v[2]!, b: v[3]! }, data, grad, modified), total, options);
 }
 
 /** E[X(t)]: expected purchases in (0, t] of a customer just acquired (eq. 7). */
@@ -61,24 +71,25 @@ export function bgNbdExpected(p: BgNbdParams, t: number): number {
 }
 
 /** P(alive | x, tx, T): the probability the customer has not dropped out by T (FHL 2005 note on P(alive)). */
-export function bgNbdProbabilityAlive(p: BgNbdParams, x: number, tx: number, T: number): number {
-  if (x === 0) return 1;
+export function bgNbdProbabilityAlive(p: BgNbdParams, x: number, tx: number, T: number, modified = false): number {
+  if (x === 0 && !modified) return 1;
   const { r, alpha, a, b } = p;
-  const logOdds = Math.log(a) - Math.log(b + x - 1) + (r + x) * (Math.log(alpha + T) - Math.log(alpha + tx));
+  const k = modified ? x + 1 : x;
+  const logOdds = Math.log(a) - Math.log(b + k - 1) + (r + x) * (Math.log(alpha + T) - Math.log(alpha + tx));
   return 1 / (1 + Math.exp(logOdds));
 }
 
 /**
  * E[Y(t) | x, tx, T]: expected purchases in (T, T + t] given the customer's history (eq. 10). The hypergeometric
- * term is rewritten with Pfaff's transformation, 2F1(r+x, b+x; a+b+x−1; z)·(1−z)^(r+x) = 2F1(r+x, a−1; a+b+x−1; z/(z−1)),
- * which removes the factor that overflows for heavy buyers.
+ * term is rewritten with Pfaff's transformation, 2F1(r+x, b+k; a+b+k−1; z)·(1−z)^(r+x) = 2F1(r+x, a−1; a+b+k−1; z/(z−1)),
+ * which removes the factor that overflows for heavy buyers (k = x, or x + 1 for MBG/NBD).
  */
-export function bgNbdConditionalExpected(p: BgNbdParams, t: number, x: number, tx: number, T: number): number {
+export function bgNbdConditionalExpected(p: BgNbdParams, t: number, x: number, tx: number, T: number, modified = false): number {
   const { r, alpha, a, b } = p;
   if (t <= 0) return 0;
-  const hyper = hyp2f1(r + x, a - 1, a + b + x - 1, -t / (alpha + T));
-  const numerator = ((a + b + x - 1) / (a - 1)) * (1 - hyper);
-  return numerator * bgNbdProbabilityAlive(p, x, tx, T);
+  const k = modified ? x + 1 : x;
+  const hyper = hyp2f1(r + x, a - 1, a + b + k - 1, -t / (alpha + T));
+  return ((a + b + k - 1) / (a - 1)) * (1 - hyper) * bgNbdProbabilityAlive(p, x, tx, T, modified);
 }
 
 /** P(X(t) = n): the probability of exactly n purchases in (0, t] for a new customer (eq. 8). */

@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { isSiyuError } from '../../../src/core/errors.ts';
+import { fitGammaGamma, gammaGammaConditionalSpend, gammaGammaLogLikelihood } from '../../../src/models/clv/gamma-gamma.ts';
+import { cdnowSample } from './cdnow.ts';
+
+// Fader & Hardie (2013) note 025 and lifetimes' tests, via ../shared/reference/REFERENCE.md §1.3.
+const close = (actual: number, expected: number, tolerance: number, what: string) =>
+  assert.ok(Math.abs(actual - expected) <= tolerance, `${what}: ${actual} is not within ${tolerance} of ${expected}`);
+
+describe('Gamma-Gamma', () => {
+  const customers = cdnowSample().sort((a, b) => a.id.localeCompare(b.id));
+  const repeaters = customers.filter((c) => c.x > 0);
+  const fit = fitGammaGamma({
+    x: Float64Array.from(repeaters, (c) => c.x),
+    monetary: Float64Array.from(repeaters, (c) => c.monetary),
+    weight: new Float64Array(repeaters.length).fill(1),
+  });
+
+  test('fits the published p, q, γ and log-likelihood on the 946 CDNOW repeaters', () => {
+    assert.equal(repeaters.length, 946);
+    assert.ok(fit.converged);
+    close(fit.params.p, 6.25, 0.005, 'p');
+    close(fit.params.q, 3.74, 0.005, 'q');
+    close(fit.params.gamma, 15.44, 0.005, 'γ');
+    close(fit.logLikelihood, -4055.9177, 0.01, 'log-likelihood');
+  });
+
+  test('conditional expected spend for the first ten customers matches Hardie\'s spreadsheet', () => {
+    const published = { p: 6.25, q: 3.74, gamma: 15.44 };
+    const expected = [24.65, 18.91, 35.17, 35.17, 35.17, 71.46, 18.91, 35.17, 27.28, 35.17];
+    customers.slice(0, 10).forEach((c, i) => close(gammaGammaConditionalSpend(published, c.x, c.monetary), expected[i]!, 0.1, `customer ${c.id}`));
+    const mean = customers.reduce((s, c) => s + gammaGammaConditionalSpend(fit.params, c.x, c.monetary), 0) / customers.length;
+    close(mean, 35.2529588, 0.01, 'mean E[M] over all 2,357');
+  });
+
+  test('the analytic gradient agrees with finite differences', () => {
+    const p = { p: 5, q: 3, gamma: 12 };
+    const grad = new Float64Array(3);
+    gammaGammaLogLikelihood(p, 4, 27.5, grad);
+    (['p', 'q', 'gamma'] as const).forEach((name, i) => {
+      const h = 1e-6 * p[name];
+      const numeric = (gammaGammaLogLikelihood({ ...p, [name]: p[name] + h }, 4, 27.5) - gammaGammaLogLikelihood({ ...p, [name]: p[name] - h }, 4, 27.5)) / (2 * h);
+      close(grad[i]!, numeric, 1e-6 * Math.max(1, Math.abs(numeric)), `∂/∂${name}`);
+    });
+  });
+
+  test('refuses rows without repeat purchases or with non-positive spend, naming them', () => {
+    assert.throws(
+      () => fitGammaGamma({ x: Float64Array.of(2, 0, 3), monetary: Float64Array.of(10, 5, -1), weight: Float64Array.of(1, 1, 1) }),
+      (error: unknown) => isSiyuError(error) && error.kind === 'validation' && error.details.map((d) => d.path).join() === '[1],[2]',
+    );
+  });
+});

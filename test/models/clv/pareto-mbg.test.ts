@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { fitMbgNbd, mbgNbdConditionalExpected, mbgNbdExpected, mbgNbdLogLikelihood, mbgNbdProbabilityAlive } from '../../../src/models/clv/mbg-nbd.ts';
+import { fitParetoNbd, paretoNbdConditionalExpected, paretoNbdExpected, paretoNbdLogLikelihood, paretoNbdProbabilityAlive } from '../../../src/models/clv/pareto-nbd.ts';
+import { groupSummaries } from '../../../src/models/clv/summary.ts';
+import { cdnowSample } from './cdnow.ts';
+
+// ../shared/reference/REFERENCE.md §1.2 (Pareto/NBD) and §1.4 (MBG/NBD).
+const close = (actual: number, expected: number, tolerance: number, what: string) =>
+  assert.ok(Math.abs(actual - expected) <= tolerance, `${what}: ${actual} is not within ${tolerance} of ${expected}`);
+
+const customers = cdnowSample();
+const { summary } = groupSummaries(
+  customers.map((c) => c.x),
+  customers.map((c) => c.tx),
+  customers.map((c) => c.T),
+);
+
+describe('Pareto/NBD', () => {
+  const fit = fitParetoNbd(summary);
+
+  test('fits the published parameters and log-likelihood on CDNOW', () => {
+    assert.ok(fit.converged, `did not converge (gradient ${fit.gradientNorm})`);
+    close(fit.params.r, 0.553, 0.01, 'r');
+    close(fit.params.alpha, 10.578, 0.05, 'alpha');
+    close(fit.params.s, 0.606, 0.01, 's');
+    close(fit.params.beta, 11.669, 0.05, 'beta');
+    close(fit.logLikelihood, -9594.976, 0.01, 'log-likelihood');
+  });
+
+  test('expectations and P(alive) match the BTYD walkthrough', () => {
+    close(paretoNbdExpected(fit.params, 52), 1.473434, 0.002, 'E[X(52)]');
+    close(paretoNbdConditionalExpected(fit.params, 52, 26, 30.85714, 31), 25.45647, 0.02, 'customer 1516 E[X(52)]');
+    close(paretoNbdProbabilityAlive(fit.params, 26, 30.85714, 31), 0.997874, 0.001, 'customer 1516 P(alive)');
+    const paradox = [10, 15, 20, 25].map((x) => paretoNbdConditionalExpected(fit.params, 52, x, 20, 39));
+    [0.7062289, 0.1442396, 0.02250658, 0.00309267].forEach((value, i) => close(paradox[i]!, value, Math.max(2e-4, value * 0.01), `paradox x=${10 + 5 * i}`));
+  });
+
+  test('the standard errors are close to CLVTools\'', () => {
+    const se = fit.standardErrors!;
+    close(se.r, 0.0476264, 0.002, 'se r');
+    close(se.alpha, 0.8427222, 0.02, 'se alpha');
+    close(se.s, 0.1872594, 0.01, 'se s');
+    close(se.beta, 6.2105448, 0.3, 'se beta');
+  });
+
+  test('stays finite for heavy buyers and when α equals β', () => {
+    const p = { r: 0.55, alpha: 10.5, s: 0.6, beta: 11.7 };
+    for (const x of [200, 1000]) {
+      for (const value of [paretoNbdLogLikelihood(p, x, 38, 40), paretoNbdProbabilityAlive(p, x, 38, 40), paretoNbdConditionalExpected(p, 52, x, 38, 40)]) assert.ok(Number.isFinite(value), `x=${x}: ${value}`);
+    }
+    assert.ok(Number.isFinite(paretoNbdLogLikelihood({ ...p, beta: p.alpha }, 3, 20, 30)));
+  });
+});
+
+describe('MBG/NBD', () => {
+  const fit = fitMbgNbd(summary);
+
+  test('fits the parameters BTYDplus publishes on CDNOW', () => {
+    assert.ok(fit.converged);
+    close(fit.params.r, 0.525, 0.0005, 'r');
+    close(fit.params.alpha, 6.183, 0.0005, 'alpha');
+    close(fit.params.a, 0.891, 0.0005, 'a');
+    close(fit.params.b, 1.614, 0.0005, 'b');
+  });
+
+  test('a customer without repeat purchases may have dropped out, unlike BG/NBD', () => {
+    const alive = mbgNbdProbabilityAlive(fit.params, 0, 0, 30);
+    assert.ok(alive > 0 && alive < 1, `P(alive) for x=0 is ${alive}`);
+    assert.ok(mbgNbdConditionalExpected(fit.params, 39, 0, 0, 30) > 0);
+    assert.ok(mbgNbdExpected(fit.params, 39) > mbgNbdExpected(fit.params, 10));
+  });
+
+  test('the analytic gradient agrees with finite differences', () => {
+    const p = { r: 0.5, alpha: 6, a: 0.9, b: 1.6 };
+    for (const [x, tx, T] of [[0, 0, 30], [4, 25, 33]] as const) {
+      const grad = new Float64Array(4);
+      mbgNbdLogLikelihood(p, x, tx, T, grad);
+      (['r', 'alpha', 'a', 'b'] as const).forEach((name, i) => {
+        const h = 1e-6 * p[name];
+        const numeric = (mbgNbdLogLikelihood({ ...p, [name]: p[name] + h }, x, tx, T) - mbgNbdLogLikelihood({ ...p, [name]: p[name] - h }, x, tx, T)) / (2 * h);
+        close(grad[i]!, numeric, 1e-5 * Math.max(1, Math.abs(numeric)), `∂/∂${name} at x=${x}`);
+      });
+    }
+  });
+});
