@@ -1,4 +1,4 @@
-import { dialect, type Store } from '../store/index.ts';
+import { dialect, readBrandSettings, reportingCurrency, type Store } from '../store/index.ts';
 
 /** The headline numbers of a store: who is in it and what they bought. Money in fen of the brand currency. */
 export interface Overview {
@@ -25,13 +25,8 @@ const GMV = `sum(total_fen - refunded_fen)`;
 
 /** Computes the overview in a handful of set-based queries, the same on DuckDB and PostgreSQL. */
 export async function computeOverview(store: Store): Promise<Overview> {
-  const settings = await store.query<{ key: string; value: string }>(`SELECT key, value FROM settings`);
-  const setting = (key: string, fallback: string) => settings.find((s) => s.key === key)?.value ?? fallback;
-  // Report in the brand currency; a store whose orders are all in another currency (an imported foreign export) reports in that one.
-  const currencies = await store.query<{ currency: string; n: number }>(`SELECT currency, count(*) AS n FROM orders GROUP BY currency ORDER BY n DESC, currency`);
-  const brandCurrency = setting('currency', 'CNY');
-  const currency = currencies.some((c) => c.currency === brandCurrency) || currencies.length === 0 ? brandCurrency : currencies[0]!.currency;
-  const timezone = setting('timezone', 'Asia/Shanghai');
+  const { timezone, currency: brandCurrency } = await readBrandSettings(store);
+  const currency = await reportingCurrency(store, brandCurrency);
   const live = `FROM orders WHERE status <> 'cancelled' AND currency = $1`;
   const count = async (sql: string) => Number(((await store.query<{ n: number }>(sql))[0] as { n: number }).n);
 

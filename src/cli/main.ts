@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { VERSION } from '../core/version.ts';
+import { registerClv } from './clv.ts';
 import { registerDb } from './db.ts';
 import { registerDemo } from './demo.ts';
 import { registerImport } from './import.ts';
@@ -19,5 +20,6 @@ registerServe(program);
 registerDb(program);
 registerKeys(program);
 registerStats(program);
+registerClv(program);
 
 await program.parseAsync(process.argv);

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { SiyuError } from '../core/errors.ts';
 import { zodDetails } from '../core/validation.ts';
-import { DuckDBStore, type Queryable, type Store } from '../store/index.ts';
+import { DuckDBStore, readBrandSettings, type Queryable, type Store } from '../store/index.ts';
 import { checkRows, type CheckedImport } from './check.ts';
 import { importEvents } from './events.ts';
 import { copyImportTable, loadImport } from './load.ts';
@@ -85,7 +85,7 @@ export async function importFile(store: Store, kind: ImportKind, file: string, o
     rejects = result.rejected;
   } else {
     report.format = detectFormat(file, options.format ?? mapping.format);
-    const settings = await readSettings(store);
+    const settings = await readBrandSettings(store);
     const ctx = { timezone: mapping.timezone ?? settings.timezone, currency: settings.currency };
     // Staging (read, type, check) runs in DuckDB outside the load transaction; the load is one transaction on the store.
     const run = async (staging: Queryable, target: (fn: (tx: Queryable) => Promise<void>) => Promise<void>, copyTables: boolean) => {
@@ -138,12 +138,6 @@ export async function importFile(store: Store, kind: ImportKind, file: string, o
   }
   report.seconds = (Date.now() - started) / 1000;
   return report;
-}
-
-async function readSettings(store: Store): Promise<{ timezone: string; currency: string }> {
-  const rows = await store.query<{ key: string; value: string }>(`SELECT key, value FROM settings WHERE key IN ('timezone', 'currency')`);
-  const get = (key: string, fallback: string) => rows.find((r) => r.key === key)?.value ?? fallback;
-  return { timezone: get('timezone', 'Asia/Shanghai'), currency: get('currency', 'CNY') };
 }
 
 async function collectRejects(db: Queryable, staged: StagedFile): Promise<RejectedRecord[]> {

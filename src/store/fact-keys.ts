@@ -7,4 +7,5 @@ export const FACT_TABLE_KEYS: Readonly<Record<string, readonly string[]>> = {
   events: ['customer_id', 'message_id'],
   orders: ['customer_id', 'order_id'],
   order_items: ['customer_id', 'order_id', 'line'],
+  clv_scores: ['customer_id'],
 };

@@ -9,6 +9,7 @@ export { describeStore, type StoreInfo } from './info.ts';
 export { dialect } from './dialect.ts';
 export { FACT_TABLE_KEYS } from './fact-keys.ts';
 export { jsonRowsParam } from './values.ts';
+export { readBrandSettings, reportingCurrency, type BrandSettings } from './settings.ts';
 
 export const DEFAULT_DATABASE = './siyu.duckdb';
 

@@ -1,0 +1,51 @@
+// The continuous-time frequency models behind one interface, so the store pipeline, scoring and evaluation treat
+// them alike. BG/BB (discrete opportunities) has its own API in bg-bb.ts.
+import { bgNbdConditionalExpected, bgNbdExpected, bgNbdProbabilityAlive, fitBgNbd, type BgNbdParams } from './bg-nbd.ts';
+import type { FitOptions, FitResult } from './fit.ts';
+import { fitMbgNbd, mbgNbdConditionalExpected, mbgNbdExpected, mbgNbdProbabilityAlive } from './mbg-nbd.ts';
+import { fitParetoNbd, paretoNbdConditionalExpected, paretoNbdExpected, paretoNbdProbabilityAlive, type ParetoNbdParams } from './pareto-nbd.ts';
+import type { RepeatSummary } from './summary.ts';
+
+export const FREQUENCY_MODELS = ['bgnbd', 'mbgnbd', 'paretonbd'] as const;
+export type FrequencyModelName = (typeof FREQUENCY_MODELS)[number];
+
+export interface FrequencyModel {
+  name: FrequencyModelName;
+  label: string;
+  fit(data: RepeatSummary, options?: FitOptions): FitResult<string>;
+  /** E[X(t)] for a customer just acquired. */
+  expected(params: Record<string, number>, t: number): number;
+  /** E[Y(t) | x, tx, T]: purchases in (T, T + t]. */
+  conditionalExpected(params: Record<string, number>, t: number, x: number, tx: number, T: number): number;
+  probabilityAlive(params: Record<string, number>, x: number, tx: number, T: number): number;
+}
+
+const bg = (p: Record<string, number>) => p as unknown as BgNbdParams;
+const pareto = (p: Record<string, number>) => p as unknown as ParetoNbdParams;
+
+export const FREQUENCY: Record<FrequencyModelName, FrequencyModel> = {
+  bgnbd: {
+    name: 'bgnbd',
+    label: 'BG/NBD (Fader, Hardie & Lee 2005)',
+    fit: (data, options) => fitBgNbd(data, options),
+    expected: (p, t) => bgNbdExpected(bg(p), t),
+    conditionalExpected: (p, t, x, tx, T) => bgNbdConditionalExpected(bg(p), t, x, tx, T),
+    probabilityAlive: (p, x, tx, T) => bgNbdProbabilityAlive(bg(p), x, tx, T),
+  },
+  mbgnbd: {
+    name: 'mbgnbd',
+    label: 'MBG/NBD (Batislam et al. 2007)',
+    fit: (data, options) => fitMbgNbd(data, options),
+    expected: (p, t) => mbgNbdExpected(bg(p), t),
+    conditionalExpected: (p, t, x, tx, T) => mbgNbdConditionalExpected(bg(p), t, x, tx, T),
+    probabilityAlive: (p, x, tx, T) => mbgNbdProbabilityAlive(bg(p), x, tx, T),
+  },
+  paretonbd: {
+    name: 'paretonbd',
+    label: 'Pareto/NBD (Schmittlein et al. 1987)',
+    fit: (data, options) => fitParetoNbd(data, options),
+    expected: (p, t) => paretoNbdExpected(pareto(p), t),
+    conditionalExpected: (p, t, x, tx, T) => paretoNbdConditionalExpected(pareto(p), t, x, tx, T),
+    probabilityAlive: (p, x, tx, T) => paretoNbdProbabilityAlive(pareto(p), x, tx, T),
+  },
+};

@@ -1,0 +1,187 @@
+import { randomUUID } from 'node:crypto';
+import { SiyuError } from '../../core/errors.ts';
+import type { Store } from '../../store/index.ts';
+import type { FitOptions, FitResult } from './fit.ts';
+import { FREQUENCY, type FrequencyModelName } from './frequency.ts';
+import { fitGammaGamma, gammaGammaConditionalSpend, type GammaGammaParams } from './gamma-gamma.ts';
+import { loadHistories, type Histories, type HistoryOptions } from './history.ts';
+import { groupSummaries } from './summary.ts';
+import { DAYS_PER_UNIT, discountedValue, type TimeUnit } from './value.ts';
+
+export interface ExcludedCustomer {
+  customerId: string;
+  model: string;
+  reason: string;
+}
+
+export interface ClvFitReport {
+  frequency: FitResult<string> & { model: FrequencyModelName; fitId: string };
+  spend: (FitResult<string> & { model: 'gammagamma'; fitId: string }) | null;
+  calibrationEnd: string;
+  timeUnit: TimeUnit;
+  currency: string;
+  customers: number;
+  excluded: ExcludedCustomer[];
+}
+
+export interface FitClvOptions extends HistoryOptions, FitOptions {
+  model: FrequencyModelName;
+}
+
+/**
+ * Fits a frequency model on every buyer's history and Gamma-Gamma on the repeat buyers' spend, and records both fits
+ * in model_fits. Customers a model cannot use (a first purchase on the calibration end, no positive spend) are
+ * excluded and listed with the reason. A fit that does not converge is recorded as such; scoring refuses it.
+ */
+export async function fitClv(store: Store, options: FitClvOptions): Promise<ClvFitReport> {
+  const histories = await loadHistories(store, options);
+  const { summary, invalid } = groupSummaries(histories.x, histories.tx, histories.T);
+  const excluded: ExcludedCustomer[] = invalid.map((r) => ({ customerId: histories.customerIds[r.index]!, model: options.model, reason: r.reason }));
+  if (summary.x.length === 0) throw new SiyuError('validation', 'nothing_to_fit', `no customer bought before ${histories.calibrationEnd}; choose a later --calibration-end`);
+  const fitOptions = { penalizer: options.penalizer };
+  const frequency = FREQUENCY[options.model].fit(summary, fitOptions);
+
+  const repeaters = [...histories.x.keys()].filter((i) => histories.x[i]! > 0);
+  const spendRows = repeaters.filter((i) => histories.meanRepeatValue[i]! > 0);
+  for (const i of repeaters) if (!(histories.meanRepeatValue[i]! > 0)) excluded.push({ customerId: histories.customerIds[i]!, model: 'gammagamma', reason: `mean repeat spend is ${histories.meanRepeatValue[i]}, not positive` });
+  const spend =
+    spendRows.length >= 3
+      ? fitGammaGamma({ x: Float64Array.from(spendRows, (i) => histories.x[i]!), monetary: Float64Array.from(spendRows, (i) => histories.meanRepeatValue[i]!), weight: new Float64Array(spendRows.length).fill(1) }, fitOptions)
+      : null;
+
+  const fitIds = { frequency: randomUUID(), spend: randomUUID() };
+  await store.transaction(async (tx) => {
+    const row = (fitId: string, model: string, fit: FitResult<string>, count: number, left: number) => [
+      fitId, model, options.timeUnit, histories.calibrationEnd, fit.params, fit.standardErrors, fit.logLikelihood, count, left, fit.converged, new Date(),
+    ];
+    const rows = [row(fitIds.frequency, options.model, frequency, frequency.customers, invalid.length)];
+    if (spend) rows.push(row(fitIds.spend, 'gammagamma', spend, spend.customers, repeaters.length - spendRows.length));
+    await tx.insertRows('model_fits', ['fit_id', 'model', 'time_unit', 'calibration_end', 'params', 'standard_errors', 'log_likelihood', 'customers', 'excluded', 'converged', 'fitted_at'], rows);
+  });
+  return {
+    frequency: { ...frequency, model: options.model, fitId: fitIds.frequency },
+    spend: spend ? { ...spend, model: 'gammagamma', fitId: fitIds.spend } : null,
+    calibrationEnd: histories.calibrationEnd,
+    timeUnit: options.timeUnit,
+    currency: histories.currency,
+    customers: histories.customerIds.length,
+    excluded,
+  };
+}
+
+interface StoredFit {
+  fit_id: string;
+  model: string;
+  time_unit: TimeUnit;
+  calibration_end: string;
+  params: Record<string, number>;
+  converged: boolean;
+  fitted_at: Date;
+}
+
+async function latestFit(store: Store, model: string): Promise<StoredFit | undefined> {
+  const [fit] = await store.query<StoredFit>(`SELECT fit_id, model, time_unit, calibration_end, params, converged, fitted_at FROM model_fits WHERE model = $1 ORDER BY fitted_at DESC LIMIT 1`, [model]);
+  return fit;
+}
+
+export interface ScoreClvOptions {
+  /** The frequency model whose latest fit scores; default: the most recently fitted one. */
+  model?: FrequencyModelName;
+  horizonMonths?: number;
+  monthlyDiscountRate?: number;
+}
+
+export interface ClvScoreReport {
+  model: string;
+  fitId: string;
+  asOf: string;
+  timeUnit: TimeUnit;
+  currency: string;
+  customers: number;
+  horizonMonths: number;
+  monthlyDiscountRate: number;
+  /** Σ clv over customers, and means, in major units. */
+  totalClv: number;
+  meanClv: number;
+  meanProbabilityAlive: number;
+  expectedOrders90d: number;
+  top: { customerId: string; clv: number; probabilityAlive: number; expectedOrders90d: number; expectedAov: number }[];
+}
+
+/** The scores of one customer (major units), from fitted parameters. */
+export function scoreCustomer(
+  model: FrequencyModelName,
+  params: Record<string, number>,
+  spend: GammaGammaParams | null,
+  history: { x: number; tx: number; T: number; meanRepeatValue: number },
+  options: { timeUnit: TimeUnit; horizonMonths: number; monthlyDiscountRate: number },
+): { probabilityAlive: number; expectedOrders90d: number; expectedAov: number; clv: number } {
+  const m = FREQUENCY[model];
+  const { x, tx, T } = history;
+  const mean = history.meanRepeatValue > 0 ? history.meanRepeatValue : 0;
+  const expectedAov = spend ? gammaGammaConditionalSpend(spend, mean > 0 ? x : 0, mean) : mean;
+  const clv = discountedValue((t) => m.conditionalExpected(params, t, x, tx, T), expectedAov, options).value;
+  return {
+    probabilityAlive: m.probabilityAlive(params, x, tx, T),
+    expectedOrders90d: m.conditionalExpected(params, 90 / DAYS_PER_UNIT[options.timeUnit], x, tx, T),
+    expectedAov,
+    clv,
+  };
+}
+
+/**
+ * Scores every buyer with the latest converged fits: P(alive), expected orders in 90 days, expected order value
+ * (Gamma-Gamma) and discounted CLV over the horizon, and replaces clv_scores in one transaction.
+ */
+export async function scoreClv(store: Store, options: ScoreClvOptions = {}): Promise<ClvScoreReport> {
+  const [newest] = options.model ? [] : await store.query<{ model: FrequencyModelName }>(`SELECT model FROM model_fits WHERE model <> 'gammagamma' ORDER BY fitted_at DESC LIMIT 1`);
+  const model = options.model ?? newest?.model;
+  if (!model) throw new SiyuError('not_found', 'no_fit', 'no CLV model has been fitted; run `siyu clv fit` first');
+  const fit = await latestFit(store, model);
+  if (!fit) throw new SiyuError('not_found', 'no_fit', `${model} has not been fitted; run \`siyu clv fit --model ${model}\` first`);
+  if (!fit.converged) throw new SiyuError('validation', 'fit_not_converged', `the latest ${model} fit (${fit.fit_id}) did not converge, so nothing was scored; refit, e.g. with --penalizer 0.001`);
+  const spendFit = await latestFit(store, 'gammagamma');
+  const spend = spendFit?.converged && spendFit.calibration_end === fit.calibration_end ? (spendFit.params as unknown as GammaGammaParams) : null;
+  const horizonMonths = options.horizonMonths ?? 12;
+  const monthlyDiscountRate = options.monthlyDiscountRate ?? 0.01;
+  const histories = await loadHistories(store, { calibrationEnd: fit.calibration_end, timeUnit: fit.time_unit });
+  const scored = scoreAll(histories, model, fit.params, spend, { timeUnit: fit.time_unit, horizonMonths, monthlyDiscountRate });
+  const label = `${model}${spend ? '+gammagamma' : ''}`;
+  const now = new Date();
+  await store.transaction(async (tx) => {
+    await tx.execute('DELETE FROM clv_scores');
+    await tx.insertRows(
+      'clv_scores',
+      ['customer_id', 'p_alive', 'expected_orders_90d', 'expected_aov_fen', 'clv_12m_fen', 'currency', 'model', 'fit_id', 'as_of', 'scored_at'],
+      scored.map((s, i) => [histories.customerIds[i], s.probabilityAlive, s.expectedOrders90d, Math.round(s.expectedAov * 100), Math.round(s.clv * 100), histories.currency, label, fit.fit_id, fit.calibration_end, now]),
+    );
+  });
+  const n = scored.length;
+  const order = [...scored.keys()].sort((a, b) => scored[b]!.clv - scored[a]!.clv);
+  const totalClv = scored.reduce((sum, s) => sum + s.clv, 0);
+  return {
+    model: label,
+    fitId: fit.fit_id,
+    asOf: fit.calibration_end,
+    timeUnit: fit.time_unit,
+    currency: histories.currency,
+    customers: n,
+    horizonMonths,
+    monthlyDiscountRate,
+    totalClv,
+    meanClv: n ? totalClv / n : 0,
+    meanProbabilityAlive: n ? scored.reduce((sum, s) => sum + s.probabilityAlive, 0) / n : 0,
+    expectedOrders90d: scored.reduce((sum, s) => sum + s.expectedOrders90d, 0),
+    top: order.slice(0, 10).map((i) => ({ customerId: histories.customerIds[i]!, clv: scored[i]!.clv, probabilityAlive: scored[i]!.probabilityAlive, expectedOrders90d: scored[i]!.expectedOrders90d, expectedAov: scored[i]!.expectedAov })),
+  };
+}
+
+export function scoreAll(
+  h: Histories,
+  model: FrequencyModelName,
+  params: Record<string, number>,
+  spend: GammaGammaParams | null,
+  options: { timeUnit: TimeUnit; horizonMonths: number; monthlyDiscountRate: number },
+) {
+  return h.customerIds.map((_, i) => scoreCustomer(model, params, spend, { x: h.x[i]!, tx: h.tx[i]!, T: h.T[i]!, meanRepeatValue: h.meanRepeatValue[i]! }, options));
+}

@@ -1,0 +1,12 @@
+// The models domain's public API: the CLV models and their store pipeline (docs/models.md).
+export { fitBgNbd, bgNbdLogLikelihood, bgNbdExpected, bgNbdConditionalExpected, bgNbdProbabilityAlive, bgNbdProbabilityOfPurchases, type BgNbdParams } from './clv/bg-nbd.ts';
+export { fitMbgNbd, mbgNbdLogLikelihood, mbgNbdExpected, mbgNbdConditionalExpected, mbgNbdProbabilityAlive } from './clv/mbg-nbd.ts';
+export { fitParetoNbd, paretoNbdLogLikelihood, paretoNbdExpected, paretoNbdConditionalExpected, paretoNbdProbabilityAlive, type ParetoNbdParams } from './clv/pareto-nbd.ts';
+export { fitBgBb, bgBbLogLikelihood, bgBbExpected, bgBbConditionalExpected, bgBbProbabilityAlive, bgBbProbabilityOfPurchases, type BgBbParams } from './clv/bg-bb.ts';
+export { fitGammaGamma, gammaGammaLogLikelihood, gammaGammaConditionalSpend, type GammaGammaParams } from './clv/gamma-gamma.ts';
+export { groupSummaries, type RepeatSummary } from './clv/summary.ts';
+export { discountedValue, TIME_UNITS_PER_MONTH, type TimeUnit } from './clv/value.ts';
+export { FREQUENCY_MODELS, type FrequencyModelName } from './clv/frequency.ts';
+export { fitClv, scoreClv, type ClvFitReport, type ClvScoreReport, type FitClvOptions, type ScoreClvOptions } from './clv/pipeline.ts';
+export { evaluateClv, type ClvEvaluation, type EvaluateClvOptions } from './clv/evaluate.ts';
+export type { FitResult } from './clv/fit.ts';
