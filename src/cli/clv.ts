@@ -44,7 +44,7 @@ function fitLines(label: string, fit: FitResult<string>): string[] {
   ];
 }
 
-function fitSummary(r: ClvFitReport): string {
+export function fitSummary(r: ClvFitReport): string {
   return [
     `calibration to ${r.calibrationEnd} in ${r.timeUnit}s, money in ${r.currency}; ${r.customers.toLocaleString('en-US')} buyers`,
     ...fitLines(r.frequency.model, r.frequency),
@@ -53,7 +53,7 @@ function fitSummary(r: ClvFitReport): string {
   ].join('\n');
 }
 
-function scoreSummary(r: ClvScoreReport): string {
+export function scoreSummary(r: ClvScoreReport): string {
   const money = (v: number) => `${r.currency} ${f(v, 2)}`;
   return [
     `scored ${r.customers.toLocaleString('en-US')} customers with ${r.model} (fit ${r.fitId}) as of ${r.asOf}`,

@@ -1,8 +1,13 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { computeOverview, formatOverview } from '../analytics/index.ts';
 import { SiyuError } from '../core/errors.ts';
 import { generateDemo, type GeneratedFiles } from '../demo/index.ts';
 import { importFile, type ImportKind } from '../import/index.ts';
+import { fitClv, scoreClv } from '../models/index.ts';
+import type { Store } from '../store/index.ts';
+import { fitSummary, scoreSummary } from './clv.ts';
 import { action, withDb, withOpenStore } from './context.ts';
 import { parsePort, serve } from './serve.ts';
 
@@ -50,6 +55,22 @@ const demoOptions = (command: Command): Command =>
     .option('--end <date>', 'last day of the data (UTC)', '2026-10-31')
     .option('--days <n>', 'days of history', '730');
 
+/** Predict: BG/NBD + Gamma-Gamma on the whole history, every customer scored, the fit set against the brand's truth. */
+async function demoClv(store: Store, dir: string): Promise<string> {
+  const started = Date.now();
+  const fit = await fitClv(store, { model: 'bgnbd', timeUnit: 'week' });
+  const scores = await scoreClv(store, { model: 'bgnbd' });
+  const truth = JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8')) as { bgnbd: Record<string, number>; gammaGamma: Record<string, number> };
+  const show = (params: Record<string, number>) => Object.entries(params).map(([k, v]) => `${k}=${v.toFixed(3)}`).join(', ');
+  return [
+    `CLV (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    fitSummary(fit).replace(/^/gm, '  '),
+    `  the brand's truth: bgnbd ${show(truth.bgnbd)} (seasonality and promotions bend the data away from the model)`,
+    `    spend targets follow gammagamma ${show(truth.gammaGamma)}, but baskets of whole products overshoot their target, so the fitted spend model describes the baskets instead`,
+    scoreSummary(scores).replace(/^/gm, '  '),
+  ].join('\n');
+}
+
 export function registerDemo(program: Command): void {
   const demo = program.command('demo').description('a realistic demo brand: generate it, load it, look at it');
 
@@ -83,6 +104,7 @@ export function registerDemo(program: Command): void {
             );
           }
           process.stdout.write(`\nSiyu demo brand in ${store.location}\n\n${formatOverview(await computeOverview(store))}\n\n`);
+          process.stdout.write(`${await demoClv(store, files.dir)}\n\n`);
           if (opts.serve) await serve(store, { port, host: opts.host, logLevel: 'warn' });
           else process.stdout.write(`next: npm run siyu -- serve --db ${store.location}   (or: npm run siyu -- stats)\n`);
         });

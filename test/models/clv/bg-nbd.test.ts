@@ -100,3 +100,20 @@ describe('BG/NBD', () => {
     }
   });
 });
+
+describe('BG/NBD totals', () => {
+  test('the summed log-likelihood and gradient equal the per-customer ones added up, for BG/NBD and MBG/NBD', async () => {
+    const { bgNbdTotalLogLikelihood, betaGeometricLogLikelihood } = await import('../../../src/models/clv/bg-nbd.ts');
+    const data = { x: Float64Array.of(0, 1, 5, 5, 40), tx: Float64Array.of(0, 3, 20, 25.5, 30), T: Float64Array.of(10, 12, 30, 30, 31), weight: Float64Array.of(3, 1, 2, 1, 1) };
+    const p = { r: 0.4, alpha: 5, a: 0.8, b: 2.5 };
+    for (const modified of [false, true]) {
+      const grad = new Float64Array(4);
+      const total = bgNbdTotalLogLikelihood(p, data, grad, modified);
+      const expectedGrad = new Float64Array(4);
+      let expected = 0;
+      for (let i = 0; i < data.x.length; i++) expected += data.weight[i]! * betaGeometricLogLikelihood(p, data.x[i]!, data.tx[i]!, data.T[i]!, modified, expectedGrad, data.weight[i]!);
+      assert.ok(Math.abs(total - expected) < 1e-9, `${total} vs ${expected}`);
+      expectedGrad.forEach((g, i) => assert.ok(Math.abs(grad[i]! - g) < 1e-9, `grad ${i}: ${grad[i]} vs ${g}`));
+    }
+  });
+});

@@ -52,3 +52,18 @@ describe('Gamma-Gamma', () => {
     );
   });
 });
+
+describe('Gamma-Gamma totals', () => {
+  test('the summed log-likelihood and gradient equal the per-customer ones added up', async () => {
+    const { gammaGammaTotalLogLikelihood } = await import('../../../src/models/clv/gamma-gamma.ts');
+    const data = { x: Float64Array.of(1, 1, 4, 9), monetary: Float64Array.of(12, 30.5, 18, 77), weight: Float64Array.of(2, 1, 1, 3) };
+    const p = { p: 4, q: 3.5, gamma: 20 };
+    const grad = new Float64Array(3);
+    const total = gammaGammaTotalLogLikelihood(p, data, grad);
+    const expectedGrad = new Float64Array(3);
+    let expected = 0;
+    for (let i = 0; i < 4; i++) expected += data.weight[i]! * gammaGammaLogLikelihood(p, data.x[i]!, data.monetary[i]!, expectedGrad, data.weight[i]!);
+    assert.ok(Math.abs(total - expected) < 1e-9);
+    expectedGrad.forEach((g, i) => assert.ok(Math.abs(grad[i]! - g) < 1e-8, `grad ${i}`));
+  });
+});
