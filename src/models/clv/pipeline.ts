@@ -5,7 +5,7 @@ import type { FitOptions, FitResult } from './fit.ts';
 import { FREQUENCY, type FrequencyModelName } from './frequency.ts';
 import { fitGammaGamma, gammaGammaConditionalSpend, type GammaGammaParams } from './gamma-gamma.ts';
 import { loadHistories, type Histories, type HistoryOptions } from './history.ts';
-import { groupSummaries } from './summary.ts';
+import { groupRows, groupSummaries } from './summary.ts';
 import { DAYS_PER_UNIT, discountedValue, type TimeUnit } from './value.ts';
 
 export interface ExcludedCustomer {
@@ -108,27 +108,6 @@ export interface ClvScoreReport {
   top: { customerId: string; clv: number; probabilityAlive: number; expectedOrders90d: number; expectedAov: number }[];
 }
 
-/** The scores of one customer (major units), from fitted parameters. */
-export function scoreCustomer(
-  model: FrequencyModelName,
-  params: Record<string, number>,
-  spend: GammaGammaParams | null,
-  history: { x: number; tx: number; T: number; meanRepeatValue: number },
-  options: { timeUnit: TimeUnit; horizonMonths: number; monthlyDiscountRate: number },
-): { probabilityAlive: number; expectedOrders90d: number; expectedAov: number; clv: number } {
-  const m = FREQUENCY[model];
-  const { x, tx, T } = history;
-  const mean = history.meanRepeatValue > 0 ? history.meanRepeatValue : 0;
-  const expectedAov = spend ? gammaGammaConditionalSpend(spend, mean > 0 ? x : 0, mean) : mean;
-  const clv = discountedValue((t) => m.conditionalExpected(params, t, x, tx, T), expectedAov, options).value;
-  return {
-    probabilityAlive: m.probabilityAlive(params, x, tx, T),
-    expectedOrders90d: m.conditionalExpected(params, 90 / DAYS_PER_UNIT[options.timeUnit], x, tx, T),
-    expectedAov,
-    clv,
-  };
-}
-
 /**
  * Scores every buyer with the latest converged fits: P(alive), expected orders in 90 days, expected order value
  * (Gamma-Gamma) and discounted CLV over the horizon, and replaces clv_scores in one transaction.
@@ -176,12 +155,41 @@ export async function scoreClv(store: Store, options: ScoreClvOptions = {}): Pro
   };
 }
 
+export interface CustomerScores {
+  probabilityAlive: number;
+  expectedOrders90d: number;
+  /** Major units (yuan). */
+  expectedAov: number;
+  clv: number;
+}
+
+/**
+ * Scores every customer of `h`. Everything but the order value depends on (x, tx, T) alone, so the purchase curve is
+ * computed once per distinct (x, tx, T) and CLV = E[M] · Σₖ purchasesₖ/(1+d)ᵏ per customer.
+ */
 export function scoreAll(
   h: Histories,
   model: FrequencyModelName,
   params: Record<string, number>,
   spend: GammaGammaParams | null,
   options: { timeUnit: TimeUnit; horizonMonths: number; monthlyDiscountRate: number },
-) {
-  return h.customerIds.map((_, i) => scoreCustomer(model, params, spend, { x: h.x[i]!, tx: h.tx[i]!, T: h.T[i]!, meanRepeatValue: h.meanRepeatValue[i]! }, options));
+): CustomerScores[] {
+  const m = FREQUENCY[model];
+  const all = h.customerIds.map((_, i) => i);
+  const { first, groupOf } = groupRows(all, h.x, h.tx, h.T);
+  const ninetyDays = 90 / DAYS_PER_UNIT[options.timeUnit];
+  const curves = first.map((i) => {
+    const [x, tx, T] = [h.x[i]!, h.tx[i]!, h.T[i]!];
+    return {
+      probabilityAlive: m.probabilityAlive(params, x, tx, T),
+      expectedOrders90d: m.conditionalExpected(params, ninetyDays, x, tx, T),
+      discountedPurchases: discountedValue((t) => m.conditionalExpected(params, t, x, tx, T), 1, options).value,
+    };
+  });
+  return all.map((i) => {
+    const curve = curves[groupOf[i]!]!;
+    const mean = h.meanRepeatValue[i]! > 0 ? h.meanRepeatValue[i]! : 0;
+    const expectedAov = spend ? gammaGammaConditionalSpend(spend, mean > 0 ? h.x[i]! : 0, mean) : mean;
+    return { probabilityAlive: curve.probabilityAlive, expectedOrders90d: curve.expectedOrders90d, expectedAov, clv: expectedAov * curve.discountedPurchases };
+  });
 }

@@ -29,32 +29,68 @@ export function groupSummaries(x: ArrayLike<number>, tx: ArrayLike<number>, T: A
     throw new SiyuError('validation', 'summary_lengths', `x, tx and T must have the same length (${x.length}, ${tx.length}, ${T.length})`);
   }
   const invalid: InvalidSummaryRow[] = [];
-  const groups = new Map<string, number>();
-  const rows: [number, number, number][] = [];
-  const weights: number[] = [];
+  const valid: number[] = [];
   for (let i = 0; i < x.length; i++) {
     const reason = invalidReason(x[i]!, tx[i]!, T[i]!);
-    if (reason) {
-      invalid.push({ index: i, reason });
-      continue;
-    }
-    const key = `${x[i]}|${tx[i]}|${T[i]}`;
-    const at = groups.get(key);
-    if (at === undefined) {
-      groups.set(key, rows.length);
-      rows.push([x[i]!, tx[i]!, T[i]!]);
-      weights.push(1);
-    } else weights[at]!++;
+    if (reason) invalid.push({ index: i, reason });
+    else valid.push(i);
   }
+  const { first, groupOf } = groupRows(valid, x, tx, T);
+  const weight = new Float64Array(first.length);
+  for (const g of groupOf) weight[g]!++;
   return {
-    summary: {
-      x: Float64Array.from(rows, (r) => r[0]),
-      tx: Float64Array.from(rows, (r) => r[1]),
-      T: Float64Array.from(rows, (r) => r[2]),
-      weight: Float64Array.from(weights),
-    },
+    summary: { x: Float64Array.from(first, (i) => x[i]!), tx: Float64Array.from(first, (i) => tx[i]!), T: Float64Array.from(first, (i) => T[i]!), weight },
     invalid,
   };
+}
+
+/**
+ * Groups the rows `indices` by their exact (x, tx, T) with an open-addressing hash table on the values' bits (a Map
+ * keyed by strings took 1.7 s for 1M rows). Returns the first row of each group and each row's group, in order.
+ */
+export function groupRows(indices: readonly number[], x: ArrayLike<number>, tx: ArrayLike<number>, T: ArrayLike<number>): { first: number[]; groupOf: Int32Array } {
+  let size = 1024;
+  while (size < indices.length * 2) size *= 2;
+  const table = new Int32Array(size).fill(-1);
+  const bits = new Float64Array(1);
+  const words = new Uint32Array(bits.buffer);
+  // Each 32-bit word is multiplied in and its high bits folded down, so whole numbers (whose low word is 0) still
+  // reach the low bits the slot is taken from; murmur3's finaliser then spreads the result.
+  const mix = (h: number, word: number) => {
+    h = Math.imul(h ^ word, 0x9e3779b1);
+    return h ^ (h >>> 15);
+  };
+  const hashOf = (v: number, h: number) => {
+    bits[0] = v;
+    return mix(mix(h, words[0]!), words[1]!);
+  };
+  const finish = (h: number) => {
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    return (h ^ (h >>> 16)) >>> 0;
+  };
+  const first: number[] = [];
+  const groupOf = new Int32Array(indices.length);
+  for (let k = 0; k < indices.length; k++) {
+    const i = indices[k]!;
+    let slot = finish(hashOf(T[i]!, hashOf(tx[i]!, hashOf(x[i]!, 0x811c9dc5)))) & (size - 1);
+    for (;;) {
+      const g = table[slot]!;
+      if (g === -1) {
+        table[slot] = first.length;
+        groupOf[k] = first.length;
+        first.push(i);
+        break;
+      }
+      const j = first[g]!;
+      if (x[j] === x[i] && tx[j] === tx[i] && T[j] === T[i]) {
+        groupOf[k] = g;
+        break;
+      }
+      slot = (slot + 1) & (size - 1);
+    }
+  }
+  return { first, groupOf };
 }
 
 function invalidReason(x: number, tx: number, T: number): string | undefined {
