@@ -5,6 +5,9 @@ const n = (value: number): string => value.toLocaleString('en-US');
 /** Pads to a terminal width, counting CJK characters as two columns. */
 const pad = (text: string, width: number): string => text + ' '.repeat(Math.max(0, width - [...text].reduce((w, ch) => w + (/[\u3000-\u9fff\uff00-\uffef]/.test(ch) ? 2 : 1), 0)));
 
+/** A moment's calendar day in the brand timezone, as YYYY-MM-DD. */
+const localDay = (at: Date | null, timezone: string): string => (at ? new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at) : '-');
+
 /** The overview as a plain-text report for the terminal. */
 export function formatOverview(o: Overview): string {
   const width = Math.max(...o.byChannel.map((c) => c.gmvFen), 1);
@@ -13,7 +16,7 @@ export function formatOverview(o: Overview): string {
     `customers   ${n(o.customers)} profiles (${n(o.buyers)} buyers), ${n(o.identities)} identifiers, ${n(o.merges)} merges`,
     `orders      ${n(o.orders)}  GMV ${money(o.gmvFen, o.currency)}  AOV ${money(o.aovFen, o.currency)}  repeat rate ${(o.repeatRate * 100).toFixed(1)}%`,
     `events      ${n(o.events)}`,
-    `period      ${o.firstOrderAt?.toISOString().slice(0, 10) ?? '-'} … ${o.lastOrderAt?.toISOString().slice(0, 10) ?? '-'} (months in ${o.timezone})`,
+    `period      ${localDay(o.firstOrderAt, o.timezone)} … ${localDay(o.lastOrderAt, o.timezone)} (days and months in ${o.timezone})`,
     '',
     'GMV by channel',
     ...o.byChannel.map((c) => `  ${pad(c.channel, 12)} ${money(c.gmvFen, o.currency).padStart(14)}  ${n(c.orders).padStart(9)} orders  ${bar(c.gmvFen)}`),

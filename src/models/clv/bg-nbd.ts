@@ -56,9 +56,11 @@ export function betaGeometricLogLikelihood(p: BgNbdParams, x: number, tx: number
  */
 export function bgNbdTotalLogLikelihood(p: BgNbdParams, data: RepeatSummary, grad?: Float64Array, modified = false): number {
   const { r, alpha, a, b } = p;
-  let maxX = 0;
-  for (let i = 0; i < data.x.length; i++) maxX = Math.max(maxX, data.x[i]!);
-  // Per x: Γ terms (A1 without r·ln α, plus A2), ln(b+k−1), and the ψ terms of the gradient.
+  const { maxX, xs, tIndex, tValues, txIndex, txValues } = distinctValues(data);
+  // Per distinct T and tx: ln(α+T), ln(α+tx) and 1/(α+·); per x: Γ terms (A1 without r·ln α, plus A2), ln(b+k−1)
+  // and the ψ terms of the gradient.
+  const logT = tValues.map((t) => Math.log(alpha + t));
+  const logTx = txValues.map((t) => Math.log(alpha + t));
   const head = new Float64Array(maxX + 1).fill(NaN);
   const logBk = new Float64Array(maxX + 1);
   const dr = new Float64Array(maxX + 1);
@@ -72,10 +74,14 @@ export function bgNbdTotalLogLikelihood(p: BgNbdParams, data: RepeatSummary, gra
   const psiB = grad ? digamma(b) : 0;
   const logA = Math.log(a);
   const logAlpha = Math.log(alpha);
-  if (grad) grad.fill(0);
+  let g0 = 0;
+  let g1 = 0;
+  let g2 = 0;
+  let g3 = 0;
   let total = 0;
-  for (let i = 0; i < data.x.length; i++) {
-    const x = data.x[i]!;
+  const n = xs.length;
+  for (let i = 0; i < n; i++) {
+    const x = xs[i]!;
     const k = modified ? x + 1 : x;
     if (Number.isNaN(head[x]!)) {
       head[x] = lgamma(r + x) - lgR + lgAB + lgamma(b + k) - lgB - lgamma(a + b + k);
@@ -87,30 +93,77 @@ export function bgNbdTotalLogLikelihood(p: BgNbdParams, data: RepeatSummary, gra
         db[x] = psiAB + digamma(b + k) - psiB - psiAbk;
       }
     }
-    const canDrop = modified || x > 0;
-    const logT = Math.log(alpha + data.T[i]!);
-    const logTx = Math.log(alpha + data.tx[i]!);
-    const a3 = -(r + x) * logT;
-    const a4 = canDrop ? logA - logBk[x]! - (r + x) * logTx : -Infinity;
-    const tail = logAddExp(a3, a4);
+    const lT = logT[tIndex[i]!]!;
+    const lTx = logTx[txIndex[i]!]!;
+    const a3 = -(r + x) * lT;
     const w = data.weight[i]!;
+    // ln(e^a3 + e^a4) and the share w4 of the second term from one exponential.
+    let tail = a3;
+    let w4 = 0;
+    if (modified || x > 0) {
+      const a4 = logA - logBk[x]! - (r + x) * lTx;
+      const e = Math.exp(-Math.abs(a3 - a4));
+      tail = Math.max(a3, a4) + Math.log1p(e);
+      w4 = a4 >= a3 ? 1 / (1 + e) : e / (1 + e);
+    }
     total += w * (head[x]! + r * logAlpha + tail);
     if (grad) {
-      const w4 = canDrop ? Math.exp(a4 - tail) : 0;
       const w3 = 1 - w4;
-      grad[0] = grad[0]! + w * (dr[x]! + logAlpha - w3 * logT - w4 * logTx);
-      grad[1] = grad[1]! + w * (r / alpha - w3 * (r + x) / (alpha + data.T[i]!) - (canDrop ? (w4 * (r + x)) / (alpha + data.tx[i]!) : 0));
-      grad[2] = grad[2]! + w * (da[x]! + (canDrop ? w4 / a : 0));
-      grad[3] = grad[3]! + w * (db[x]! - (canDrop ? w4 / Math.exp(logBk[x]!) : 0));
+      g0 += w * (dr[x]! + logAlpha - w3 * lT - w4 * lTx);
+      g1 += w * (r / alpha - (w3 * (r + x)) / (alpha + tValues[tIndex[i]!]!) - (w4 * (r + x)) / (alpha + txValues[txIndex[i]!]!));
+      // w4 is 0 when the customer cannot have dropped out; the guard keeps 0/0 (x = 0, b = 1) out of the sum.
+      g2 += w * (da[x]! + (w4 > 0 ? w4 / a : 0));
+      g3 += w * (db[x]! - (w4 > 0 ? w4 / (b + k - 1) : 0));
     }
   }
+  if (grad) {
+    grad[0] = g0;
+    grad[1] = g1;
+    grad[2] = g2;
+    grad[3] = g3;
+  }
   return total;
+}
+
+interface DistinctValues {
+  maxX: number;
+  /** x as integers, for indexing the per-x tables. */
+  xs: Int32Array;
+  tIndex: Int32Array;
+  tValues: Float64Array;
+  txIndex: Int32Array;
+  txValues: Float64Array;
+}
+
+const distinctCache = new WeakMap<RepeatSummary, DistinctValues>();
+
+/** The distinct T and tx values of a summary and each row's index into them (a few hundred at day granularity), cached per summary. */
+function distinctValues(data: RepeatSummary): DistinctValues {
+  let found = distinctCache.get(data);
+  if (found) return found;
+  const index = (values: Float64Array) => {
+    const seen = new Map<number, number>();
+    const at = new Int32Array(values.length);
+    for (let i = 0; i < values.length; i++) {
+      let k = seen.get(values[i]!);
+      if (k === undefined) seen.set(values[i]!, (k = seen.size));
+      at[i] = k;
+    }
+    return { at, values: Float64Array.from(seen.keys()) };
+  };
+  const t = index(data.T);
+  const tx = index(data.tx);
+  let maxX = 0;
+  for (let i = 0; i < data.x.length; i++) maxX = Math.max(maxX, data.x[i]!);
+  found = { maxX, xs: Int32Array.from(data.x), tIndex: t.at, tValues: t.values, txIndex: tx.at, txValues: tx.values };
+  distinctCache.set(data, found);
+  return found;
 }
 
 /** Maximum-likelihood BG/NBD on a (grouped) summary. */
 export function fitBgNbd(data: RepeatSummary, options: FitOptions = {}, modified = false): FitResult<keyof BgNbdParams> {
   const total = data.weight.reduce((s, w) => s + w, 0);
-  return fitPositive(NAMES, [1, 1, 1, 1], (v, grad) => bgNbdTotalLogLikelihood({ r: v[0]!, alpha: v[1]!, a: v[2]!, b: v[3]! }, data, grad, modified), total, options);
+  return fitPositive(NAMES, [1, 1, 1, 1], (v, grad) => bgNbdTotalLogLikelihood({ r: v[0]!, alpha: v[1]!, a: v[2]!, b: v[3]! }, data, grad, modified), total, { ...options, analyticGradient: true });
 }
 
 /** E[X(t)]: expected purchases in (0, t] of a customer just acquired (eq. 7). */

@@ -8,6 +8,8 @@ export interface FitOptions {
   penalizer?: number;
   /** Starting parameters; each model has a default. */
   initial?: readonly number[];
+  /** Set by models whose log-likelihood computes an exact gradient (used for the Hessian behind standard errors). */
+  analyticGradient?: boolean;
 }
 
 export interface FitResult<P extends string> {
@@ -56,7 +58,7 @@ export function fitPositive<P extends string>(names: readonly P[], initial: read
   return {
     params,
     logLikelihood: logLikelihood(fitted),
-    standardErrors: standardErrors(names, fitted, logLikelihood),
+    standardErrors: standardErrors(names, fitted, logLikelihood, options.analyticGradient ?? false),
     converged: result.converged,
     gradientNorm: result.gradientNorm,
     iterations: result.iterations,
@@ -65,13 +67,34 @@ export function fitPositive<P extends string>(names: readonly P[], initial: read
   };
 }
 
-/** √diag of the inverse Hessian of −LL at the estimate, on the natural scale of the parameters. */
-function standardErrors<P extends string>(names: readonly P[], at: Float64Array, logLikelihood: LogLikelihood): Record<P, number> | null {
+/**
+ * √diag of the inverse Hessian of −LL at the estimate, on the natural scale of the parameters. With an analytic
+ * gradient the Hessian is central differences of the gradient (2n evaluations); otherwise of the function (2n² + 1).
+ */
+function standardErrors<P extends string>(names: readonly P[], at: Float64Array, logLikelihood: LogLikelihood, analyticGradient: boolean): Record<P, number> | null {
   const n = names.length;
-  const hessian = numericHessian((p) => (p.every((v) => v > 0) ? -logLikelihood(p) : Infinity), at, 1e-5);
+  const hessian = analyticGradient ? gradientHessian(at, logLikelihood) : numericHessian((p) => (p.every((v) => v > 0) ? -logLikelihood(p) : Infinity), at, 1e-5);
   const inverse = invert(hessian, n);
   if (!inverse) return null;
   const errors = names.map((_, i) => Math.sqrt(inverse[i * n + i]!));
   if (errors.some((e) => !Number.isFinite(e))) return null;
   return Object.fromEntries(names.map((name, i) => [name, errors[i]!])) as Record<P, number>;
+}
+
+function gradientHessian(at: Float64Array, logLikelihood: LogLikelihood): Float64Array {
+  const n = at.length;
+  const out = new Float64Array(n * n);
+  const up = new Float64Array(n);
+  const down = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    const h = 1e-6 * Math.max(1e-3, Math.abs(at[j]!));
+    const p = Float64Array.from(at);
+    p[j] = at[j]! + h;
+    logLikelihood(p, up);
+    p[j] = at[j]! - h;
+    logLikelihood(p, down);
+    for (let i = 0; i < n; i++) out[i * n + j] = -(up[i]! - down[i]!) / (2 * h);
+  }
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) out[i * n + j] = out[j * n + i] = (out[i * n + j]! + out[j * n + i]!) / 2;
+  return out;
 }

@@ -35,37 +35,69 @@ export function gammaGammaLogLikelihood(params: GammaGammaParams, x: number, mea
 
 /**
  * Σ weight·ln f over the rows, and its gradient; the Γ and ψ terms depend on x alone and are computed once per
- * distinct x (the same sum as adding up gammaGammaLogLikelihood row by row).
+ * distinct x (the same sum as adding up gammaGammaLogLikelihood row by row). x must be a whole number here.
  */
 export function gammaGammaTotalLogLikelihood(params: GammaGammaParams, data: SpendSummary, grad?: Float64Array): number {
   const { p, q, gamma } = params;
-  const perX = new Map<number, { lg: number; psiAll: number; psiPx: number }>();
+  const { logMeans, logXs, xs, maxX } = constants(data);
+  const lg = new Float64Array(maxX + 1).fill(NaN);
+  const psiAll = new Float64Array(maxX + 1);
+  const psiPx = new Float64Array(maxX + 1);
   const lgQ = lgamma(q);
   const psiQ = grad ? digamma(q) : 0;
   const logGamma = Math.log(gamma);
-  if (grad) grad.fill(0);
+  let g0 = 0;
+  let g1 = 0;
+  let g2 = 0;
   let total = 0;
-  for (let i = 0; i < data.x.length; i++) {
-    const x = data.x[i]!;
+  for (let i = 0; i < xs.length; i++) {
+    const x = xs[i]!;
+    const px = p * x;
+    if (Number.isNaN(lg[x]!)) {
+      lg[x] = lgamma(px + q) - lgamma(px) - lgQ;
+      if (grad) {
+        psiAll[x] = digamma(px + q);
+        psiPx[x] = digamma(px);
+      }
+    }
     const mean = data.monetary[i]!;
     const w = data.weight[i]!;
-    const px = p * x;
-    let terms = perX.get(x);
-    if (!terms) {
-      terms = { lg: lgamma(px + q) - lgamma(px) - lgQ, psiAll: grad ? digamma(px + q) : 0, psiPx: grad ? digamma(px) : 0 };
-      perX.set(x, terms);
-    }
-    const logMean = Math.log(mean);
-    const logX = Math.log(x);
+    const logMean = logMeans[i]!;
+    const logX = logXs[i]!;
     const logTotal = Math.log(gamma + mean * x);
-    total += w * (terms.lg + q * logGamma + (px - 1) * logMean + px * logX - (px + q) * logTotal);
+    total += w * (lg[x]! + q * logGamma + (px - 1) * logMean + px * logX - (px + q) * logTotal);
     if (grad) {
-      grad[0] = grad[0]! + w * x * (terms.psiAll - terms.psiPx + logMean + logX - logTotal);
-      grad[1] = grad[1]! + w * (terms.psiAll - psiQ + logGamma - logTotal);
-      grad[2] = grad[2]! + w * (q / gamma - (px + q) / (gamma + mean * x));
+      g0 += w * x * (psiAll[x]! - psiPx[x]! + logMean + logX - logTotal);
+      g1 += w * (psiAll[x]! - psiQ + logGamma - logTotal);
+      g2 += w * (q / gamma - (px + q) / (gamma + mean * x));
     }
   }
+  if (grad) {
+    grad[0] = g0;
+    grad[1] = g1;
+    grad[2] = g2;
+  }
   return total;
+}
+
+interface SpendConstants {
+  logMeans: Float64Array;
+  logXs: Float64Array;
+  xs: Int32Array;
+  maxX: number;
+}
+
+const constantsCache = new WeakMap<SpendSummary, SpendConstants>();
+
+/** ln m̄, ln x and x as integers do not depend on the parameters, so they are computed once per data set. */
+function constants(data: SpendSummary): SpendConstants {
+  let found = constantsCache.get(data);
+  if (!found) {
+    const xs = Int32Array.from(data.x);
+    found = { logMeans: data.monetary.map(Math.log), logXs: data.x.map(Math.log), xs, maxX: xs.reduce((m, v) => Math.max(m, v), 0) };
+    constantsCache.set(data, found);
+  }
+  return found;
 }
 
 /** Maximum-likelihood Gamma-Gamma. Rows must have x > 0 and m̄ > 0; others are refused with their position. */
@@ -82,7 +114,7 @@ export function fitGammaGamma(data: SpendSummary, options: FitOptions = {}): Fit
     [1, 1, 1],
     (v, grad) => gammaGammaTotalLogLikelihood({ p: v[0]!, q: v[1]!, gamma: v[2]! }, data, grad),
     total,
-    options,
+    { ...options, analyticGradient: true },
   );
 }
 

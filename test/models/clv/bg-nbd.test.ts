@@ -102,11 +102,10 @@ describe('BG/NBD', () => {
 });
 
 describe('BG/NBD totals', () => {
-  test('the summed log-likelihood and gradient equal the per-customer ones added up, for BG/NBD and MBG/NBD', async () => {
+  test('the summed log-likelihood and gradient equal the per-customer ones added up, for BG/NBD and MBG/NBD, also where b = 1', async () => {
     const { bgNbdTotalLogLikelihood, betaGeometricLogLikelihood } = await import('../../../src/models/clv/bg-nbd.ts');
     const data = { x: Float64Array.of(0, 1, 5, 5, 40), tx: Float64Array.of(0, 3, 20, 25.5, 30), T: Float64Array.of(10, 12, 30, 30, 31), weight: Float64Array.of(3, 1, 2, 1, 1) };
-    const p = { r: 0.4, alpha: 5, a: 0.8, b: 2.5 };
-    for (const modified of [false, true]) {
+    for (const [p, modified] of [[{ r: 0.4, alpha: 5, a: 0.8, b: 2.5 }, false], [{ r: 0.4, alpha: 5, a: 0.8, b: 2.5 }, true], [{ r: 1, alpha: 1, a: 1, b: 1 }, false]] as const) {
       const grad = new Float64Array(4);
       const total = bgNbdTotalLogLikelihood(p, data, grad, modified);
       const expectedGrad = new Float64Array(4);
