@@ -6,6 +6,7 @@ import { registerDb } from './db.ts';
 import { registerDemo } from './demo.ts';
 import { registerImport } from './import.ts';
 import { registerKeys } from './keys.ts';
+import { registerRfm } from './rfm.ts';
 import { registerServe } from './serve.ts';
 import { registerStats } from './stats.ts';
 
@@ -21,5 +22,6 @@ registerDb(program);
 registerKeys(program);
 registerStats(program);
 registerClv(program);
+registerRfm(program);
 
 await program.parseAsync(process.argv);

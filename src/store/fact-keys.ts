@@ -8,4 +8,5 @@ export const FACT_TABLE_KEYS: Readonly<Record<string, readonly string[]>> = {
   orders: ['customer_id', 'order_id'],
   order_items: ['customer_id', 'order_id', 'line'],
   clv_scores: ['customer_id'],
+  rfm_scores: ['customer_id'],
 };

@@ -1,0 +1,2 @@
+// The segment domain's public API: customer layering (docs/segmentation.md).
+export { computeRfm, RFM_CLASSES, type RfmClassCode, type RfmOptions, type RfmReport, type RfmThreshold } from './rfm.ts';

@@ -1,0 +1,124 @@
+import { SiyuError } from '../core/errors.ts';
+import { readBrandSettings, reportingCurrency, type Store } from '../store/index.ts';
+
+/** The Chinese 8-class RFM model: high or low R, F and M against the population's mean or median. */
+export const RFM_CLASSES = [
+  { code: 'important_value', zh: '重要价值客户', en: 'Important value', r: true, f: true, m: true },
+  { code: 'important_development', zh: '重要发展客户', en: 'Important development', r: true, f: false, m: true },
+  { code: 'important_retention', zh: '重要保持客户', en: 'Important retention', r: false, f: true, m: true },
+  { code: 'important_winback', zh: '重要挽留客户', en: 'Important win-back', r: false, f: false, m: true },
+  { code: 'general_value', zh: '一般价值客户', en: 'General value', r: true, f: true, m: false },
+  { code: 'general_development', zh: '一般发展客户', en: 'General development', r: true, f: false, m: false },
+  { code: 'general_retention', zh: '一般保持客户', en: 'General retention', r: false, f: true, m: false },
+  { code: 'general_winback', zh: '一般挽留客户', en: 'General win-back', r: false, f: false, m: false },
+] as const;
+export type RfmClassCode = (typeof RFM_CLASSES)[number]['code'];
+
+export type RfmThreshold = 'mean' | 'median';
+
+export interface RfmOptions {
+  /** The reference day (YYYY-MM-DD, brand timezone, inclusive); default: the day of the latest order. */
+  asOf?: string;
+  /** Frequency and monetary count orders in the `windowDays` days up to asOf; default 365. */
+  windowDays?: number;
+  /** What high and low R, F, M are measured against in the 8-class model; default mean. */
+  threshold?: RfmThreshold;
+}
+
+export interface RfmReport {
+  asOf: string;
+  windowDays: number;
+  threshold: RfmThreshold;
+  currency: string;
+  customers: number;
+  /** The population's thresholds: recency in days, orders, money in major units. */
+  thresholds: { recencyDays: number; frequency: number; monetary: number };
+  classes: { code: RfmClassCode; zh: string; en: string; customers: number; share: number; meanRecencyDays: number; meanFrequency: number; meanMonetary: number }[];
+  /** Customers and mean monetary value (major units) per (R score, F score) quintile cell, for heatmaps. */
+  grid: { r: number; f: number; customers: number; meanMonetary: number }[];
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const quote = (value: string) => `'${value.replaceAll("'", "''")}'`;
+
+/**
+ * Computes RFM for every customer with an order on or before asOf, in one set-based statement that writes
+ * rfm_scores (replaced whole, in one transaction), then summarises it. Both schemes are computed together:
+ * - quintile scores 1–5 = min(5, 1 + ⌊5 · percent_rank⌋) of each measure (the share of customers strictly worse), so ties
+ *   share a score, the lowest their value reaches (NTILE would split ties arbitrarily, differently on each engine);
+ * - the 8-class model: R is high when recency is below the threshold, F and M when above it.
+ * Orders cancelled or refunded in full are left out; money is net of refunds, in the reporting currency.
+ */
+export async function computeRfm(store: Store, options: RfmOptions = {}): Promise<RfmReport> {
+  const windowDays = options.windowDays ?? 365;
+  const threshold = options.threshold ?? 'mean';
+  if (!Number.isInteger(windowDays) || windowDays < 1) throw new SiyuError('validation', 'invalid_window', `the window must be a whole number of days ≥ 1, not ${windowDays}`);
+  if (threshold !== 'mean' && threshold !== 'median') throw new SiyuError('validation', 'invalid_threshold', `the threshold must be mean or median, not ${JSON.stringify(threshold)}`);
+  const { timezone, currency: brand } = await readBrandSettings(store);
+  const currency = await reportingCurrency(store, brand);
+  const day = `CAST(placed_at AT TIME ZONE ${quote(timezone)} AS DATE)`;
+  const asOf = options.asOf ?? (await store.query<{ d: string | null }>(`SELECT CAST(max(placed_at) AT TIME ZONE ${quote(timezone)} AS DATE) AS d FROM orders`))[0]?.d;
+  if (!asOf) throw new SiyuError('not_found', 'no_orders', 'the store has no orders to compute RFM from; import orders first');
+  if (!DATE.test(asOf) || Number.isNaN(Date.parse(asOf))) throw new SiyuError('validation', 'invalid_date', `--as-of must be a date like 2026-06-30, not ${JSON.stringify(asOf)}`);
+  const level = (column: string) => (threshold === 'mean' ? `avg(${column})` : `percentile_cont(0.5) WITHIN GROUP (ORDER BY ${column})`);
+  const classCase = `CASE ${RFM_CLASSES.map((c) => `WHEN ${c.r ? '' : 'NOT '}r_high AND ${c.f ? '' : 'NOT '}f_high AND ${c.m ? '' : 'NOT '}m_high THEN ${quote(c.code)}`).join(' ')} END`;
+  await store.transaction(async (tx) => {
+    await tx.execute('DELETE FROM rfm_scores');
+    await tx.execute(
+      `INSERT INTO rfm_scores (customer_id, recency_days, frequency, monetary_fen, currency, r_score, f_score, m_score, rfm_class, as_of, window_days, threshold, computed_at)
+       WITH paid AS (
+         SELECT customer_id, ${day} AS day, total_fen - refunded_fen AS fen
+         FROM orders WHERE status NOT IN ('cancelled', 'refunded') AND currency = $1
+       ), base AS (
+         SELECT customer_id,
+                CAST(CAST($2 AS DATE) - max(day) AS INTEGER) AS recency_days,
+                CAST(count(*) FILTER (WHERE day > CAST($2 AS DATE) - CAST($3 AS INTEGER)) AS INTEGER) AS frequency,
+                CAST(COALESCE(sum(fen) FILTER (WHERE day > CAST($2 AS DATE) - CAST($3 AS INTEGER)), 0) AS BIGINT) AS monetary_fen
+         FROM paid WHERE day <= CAST($2 AS DATE) GROUP BY customer_id
+       ), levels AS (
+         SELECT ${level('recency_days')} AS r_level, ${level('frequency')} AS f_level, ${level('monetary_fen')} AS m_level FROM base
+       ), flagged AS (
+         SELECT b.*, b.recency_days < l.r_level AS r_high, b.frequency > l.f_level AS f_high, b.monetary_fen > l.m_level AS m_high,
+                percent_rank() OVER (ORDER BY b.recency_days DESC) AS r_rank, percent_rank() OVER (ORDER BY b.frequency) AS f_rank,
+                percent_rank() OVER (ORDER BY b.monetary_fen) AS m_rank
+         FROM base b CROSS JOIN levels l
+       )
+       SELECT customer_id, recency_days, frequency, monetary_fen, $1,
+              LEAST(5, 1 + CAST(floor(5 * r_rank) AS INTEGER)), LEAST(5, 1 + CAST(floor(5 * f_rank) AS INTEGER)), LEAST(5, 1 + CAST(floor(5 * m_rank) AS INTEGER)),
+              ${classCase}, CAST($2 AS DATE), CAST($3 AS INTEGER), $4, CAST($5 AS TIMESTAMPTZ)
+       FROM flagged`,
+      [currency, asOf, windowDays, threshold, new Date()],
+    );
+  });
+  return summariseRfm(store, { asOf, windowDays, threshold, currency, level });
+}
+
+async function summariseRfm(
+  store: Store,
+  run: { asOf: string; windowDays: number; threshold: RfmThreshold; currency: string; level: (column: string) => string },
+): Promise<RfmReport> {
+  const [levels] = await store.query<{ n: number; r: number | null; f: number | null; m: number | null }>(
+    `SELECT count(*) AS n, ${run.level('recency_days')} AS r, ${run.level('frequency')} AS f, ${run.level('monetary_fen')} AS m FROM rfm_scores`,
+  );
+  const n = Number(levels?.n ?? 0);
+  const byClass = await store.query<{ rfm_class: RfmClassCode; n: number; r: number; f: number; m: number }>(
+    `SELECT rfm_class, count(*) AS n, avg(recency_days) AS r, avg(frequency) AS f, avg(monetary_fen) AS m FROM rfm_scores GROUP BY rfm_class`,
+  );
+  const grid = await store.query<{ r_score: number; f_score: number; n: number; m: number }>(
+    `SELECT r_score, f_score, count(*) AS n, avg(monetary_fen) AS m FROM rfm_scores GROUP BY r_score, f_score ORDER BY r_score, f_score`,
+  );
+  return {
+    asOf: run.asOf,
+    windowDays: run.windowDays,
+    threshold: run.threshold,
+    currency: run.currency,
+    customers: n,
+    thresholds: { recencyDays: Number(levels?.r ?? 0), frequency: Number(levels?.f ?? 0), monetary: Number(levels?.m ?? 0) / 100 },
+    classes: RFM_CLASSES.map((c) => {
+      const row = byClass.find((b) => b.rfm_class === c.code);
+      const count = Number(row?.n ?? 0);
+      return { code: c.code, zh: c.zh, en: c.en, customers: count, share: n ? count / n : 0, meanRecencyDays: Number(row?.r ?? 0), meanFrequency: Number(row?.f ?? 0), meanMonetary: Number(row?.m ?? 0) / 100 };
+    }),
+    grid: grid.map((g) => ({ r: Number(g.r_score), f: Number(g.f_score), customers: Number(g.n), meanMonetary: Number(g.m) / 100 })),
+  };
+}
