@@ -163,8 +163,13 @@ export class DuckDBStore extends DuckDBQueryable implements Store {
     return this.lock.run(() => fn(this.connection));
   }
 
+  private closed = false;
+
+  /** Closes the connection (and the file, unless this is a fork); closing twice is harmless. */
   async close(): Promise<void> {
     await this.lock.run(async () => {
+      if (this.closed) return;
+      this.closed = true;
       this.connection.closeSync();
       if (this.ownsInstance) this.instance.closeSync();
     });

@@ -124,8 +124,13 @@ export class PostgresStore extends PgQueryable implements Store {
     await this.execute(sql);
   }
 
+  private closed = false;
+
+  /** Ends the pool (unless this is a fork); closing twice is harmless. */
   async close(): Promise<void> {
-    if (this.ownsPool) await this.pool.end();
+    if (this.closed || !this.ownsPool) return;
+    this.closed = true;
+    await this.pool.end();
   }
 }
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isSiyuError } from '../../src/core/errors.ts';
-import { describeStore, dialect, listMigrations, migrate } from '../../src/store/index.ts';
+import { describeStore, dialect, listMigrations, migrate, openStore } from '../../src/store/index.ts';
 import { splitStatements } from '../../src/store/migrate.ts';
-import { BACKENDS, withStore } from '../helpers/backends.ts';
+import { BACKENDS, freshLocation, withStore } from '../helpers/backends.ts';
 
 describe('migration scripts', () => {
   it('skip statements marked postgres-only on DuckDB and keep them on PostgreSQL', () => {
@@ -99,6 +99,22 @@ for (const backend of BACKENDS) {
         );
         assert.deepEqual(rows, [{ sku: 'a', tag: "y'" }, { sku: 'c', tag: 'x' }]);
       });
+    });
+
+    it('closes once however often close is called, and a fork closes without closing the store', async () => {
+      const { location, cleanup } = freshLocation(backend);
+      const store = await openStore(location);
+      try {
+        const fork = await store.fork();
+        assert.deepEqual(await fork.query('SELECT 1 AS one'), [{ one: 1 }]);
+        await fork.close();
+        await fork.close();
+        assert.deepEqual(await store.query('SELECT 2 AS two'), [{ two: 2 }], 'the store is still open');
+      } finally {
+        await store.close();
+        await store.close();
+        await cleanup();
+      }
     });
 
     it('applies the brand timezone explicitly with AT TIME ZONE', async () => {
