@@ -22,12 +22,16 @@ function fields(line: string): string[] {
   for (let i = 0; i < line.length; i++) {
     const ch = line[i]!;
     if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') (field += '"'), i++;
-      else if (ch === '"') quoted = false;
+      if (ch === '"' && line[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
       else field += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === ',') out.push(field), (field = '');
-    else field += ch;
+    else if (ch === ',') {
+      out.push(field);
+      field = '';
+    } else field += ch;
   }
   out.push(field);
   return out;
@@ -70,7 +74,10 @@ function independentCounts(windowDays: number): Record<string, number> {
     if (v.cancelled || v.day > asOf) continue;
     const c = customers.get(v.customer) ?? { last: -Infinity, frequency: 0, pence: 0 };
     c.last = Math.max(c.last, v.day);
-    if (v.day > asOf - windowDays) (c.frequency += 1), (c.pence += v.pence);
+    if (v.day > asOf - windowDays) {
+      c.frequency += 1;
+      c.pence += v.pence;
+    }
     customers.set(v.customer, c);
   }
   const all = [...customers.values()].map((c) => ({ r: asOf - c.last, f: c.frequency, m: c.pence }));
