@@ -6,6 +6,7 @@ import { describe, test } from 'node:test';
 import { importFile, loadMapping } from '../../src/import/index.ts';
 import { normalisePhone } from '../../src/ingest/index.ts';
 import { DuckDBStore, type Store } from '../../src/store/index.ts';
+import { parseCsv } from '../helpers/csv.ts';
 import { BACKENDS, withStore } from '../helpers/backends.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'siyu-import-'));
@@ -15,33 +16,7 @@ const file = (name: string, text: string) => {
   return path;
 };
 /** The rejects file as `line reason` strings, parsed as CSV. */
-function rejectsOf(path: string): string[] {
-  const text = readFileSync(path, 'utf8');
-  const records: string[][] = [];
-  let field = '';
-  let record: string[] = [];
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      record.push(field);
-      field = '';
-    } else if (ch === '\n') {
-      record.push(field);
-      records.push(record);
-      record = [];
-      field = '';
-    } else field += ch;
-  }
-  return records.slice(1).map((r) => `${r[0]} ${r[1]}`);
-}
+const rejectsOf = (path: string): string[] => parseCsv(readFileSync(path, 'utf8')).slice(1).map((r) => `${r[0]} ${r[1]}`);
 const one = async <T>(store: Store, sql: string) => (await store.query<T>(sql))[0] as T;
 
 const CUSTOMERS = `customer_id,phone,email,name,gender,birthday,city,registered_at,channel

@@ -9,33 +9,11 @@ import { importFile } from '../../src/import/index.ts';
 import { computeRfm, RFM_CLASSES } from '../../src/segment/index.ts';
 import { migrate, openStore } from '../../src/store/index.ts';
 import { BACKENDS, freshLocation } from '../helpers/backends.ts';
+import { parseCsv } from '../helpers/csv.ts';
 
 const FILE = fileURLToPath(new URL('../../../shared/datasets/online-retail/online_retail.csv', import.meta.url));
 const MAPPING = fileURLToPath(new URL('../../mappings/online-retail.json', import.meta.url));
 const DAY = 86_400_000;
-
-/** One RFC-4180 record of a line (the file has no line breaks inside quotes). */
-function fields(line: string): string[] {
-  const out: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]!;
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      out.push(field);
-      field = '';
-    } else field += ch;
-  }
-  out.push(field);
-  return out;
-}
 
 /** A UK wall-clock time in 2010-2011 as a UTC instant: BST (+1) from 2011-03-27 01:00 UTC to 2011-10-30 01:00 UTC. */
 function londonToUtc(local: string): number {
@@ -55,10 +33,9 @@ const shanghaiDay = (utc: number) => Math.floor((utc + 8 * 3_600_000) / DAY);
  */
 function independentCounts(windowDays: number): Record<string, number> {
   const invoices = new Map<string, { customer: string; day: number; pence: number; bad: boolean; cancelled: boolean }>();
-  const lines = readFileSync(FILE, 'utf8').split('\n');
-  for (let i = 1; i < lines.length; i++) {
-    if (lines[i] === '') continue;
-    const [invoice, , , quantity, date, price, customerRaw] = fields(lines[i]!) as [string, string, string, string, string, string, string];
+  const records = parseCsv(readFileSync(FILE, 'utf8'));
+  for (let i = 1; i < records.length; i++) {
+    const [invoice, , , quantity, date, price, customerRaw] = records[i] as [string, string, string, string, string, string, string];
     const customer = customerRaw.trim().replace(/\.0$/, '');
     const qty = Math.abs(Number.parseInt(quantity, 10));
     const unit = Number(price);

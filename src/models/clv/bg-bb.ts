@@ -3,8 +3,7 @@
 // customer buys at each opportunity with probability p ~ Beta(α, β) and dies before each with θ ~ Beta(γ, δ).
 // Data: x purchases in n opportunities, the last at opportunity tx. Equation numbers are the paper's.
 import { lbeta, lgamma, logAddExp } from '../math/special.ts';
-import { numericGradient } from '../math/optimize.ts';
-import { fitPositive, type FitOptions, type FitResult } from './fit.ts';
+import { fitPositive, withNumericGradient, type FitOptions, type FitResult } from './fit.ts';
 
 export interface BgBbParams {
   alpha: number;
@@ -40,16 +39,7 @@ export function fitBgBb(data: DiscreteSummary, options: FitOptions = {}): FitRes
     for (let i = 0; i < data.x.length; i++) sum += data.weight[i]! * bgBbLogLikelihood(p, data.x[i]!, data.tx[i]!, data.n[i]!);
     return sum;
   };
-  return fitPositive(
-    ['alpha', 'beta', 'gamma', 'delta'] as const,
-    [1, 1, 1, 1],
-    (v, grad) => {
-      if (grad) numericGradient(ll, v, grad, 1e-7);
-      return ll(v);
-    },
-    total,
-    options,
-  );
+  return fitPositive(['alpha', 'beta', 'gamma', 'delta'] as const, [1, 1, 1, 1], withNumericGradient(ll), total, options);
 }
 
 /** P(alive at opportunity n + 1 | x, tx, n) (eq. 11). */

@@ -1,4 +1,4 @@
-import { invert, lbfgs, nelderMead, numericHessian, type MinimizeResult } from '../math/optimize.ts';
+import { invert, lbfgs, nelderMead, numericGradient, numericHessian, type MinimizeResult } from '../math/optimize.ts';
 
 /** A model's total log-likelihood at positive parameters `p`; writes ∂LL/∂p into `grad` when given. */
 export type LogLikelihood = (p: Float64Array, grad?: Float64Array) => number;
@@ -64,6 +64,17 @@ export function fitPositive<P extends string>(names: readonly P[], initial: read
     iterations: result.iterations,
     method,
     customers: totalWeight,
+  };
+}
+
+/**
+ * A log-likelihood with its gradient by central differences, for models whose derivatives have no convenient closed
+ * form (the parameters of ₂F₁ in Pareto/NBD; BG/BB's sums of Beta functions).
+ */
+export function withNumericGradient(logLikelihood: (p: Float64Array) => number): LogLikelihood {
+  return (p, grad) => {
+    if (grad) numericGradient(logLikelihood, p, grad, 1e-7);
+    return logLikelihood(p);
   };
 }
 

@@ -3,8 +3,7 @@
 // is exponential with rate μ ~ Gamma(s, β). The likelihood and conditional expressions follow Fader & Hardie (2005),
 // "A Note on Deriving the Pareto/NBD Model and Related Expressions" (brucehardie.com, note 009), eqs. 22-24.
 import { hyp2f1, lgamma, logAddExp, logSubExp } from '../math/special.ts';
-import { numericGradient } from '../math/optimize.ts';
-import { fitPositive, type FitOptions, type FitResult } from './fit.ts';
+import { fitPositive, withNumericGradient, type FitOptions, type FitResult } from './fit.ts';
 import type { RepeatSummary } from './summary.ts';
 
 export interface ParetoNbdParams {
@@ -52,16 +51,7 @@ export function paretoNbdTotalLogLikelihood(p: ParetoNbdParams, data: RepeatSumm
 export function fitParetoNbd(data: RepeatSummary, options: FitOptions = {}): FitResult<keyof ParetoNbdParams> {
   const total = data.weight.reduce((s, w) => s + w, 0);
   const ll = (v: Float64Array) => paretoNbdTotalLogLikelihood(fromVector(v), data);
-  return fitPositive(
-    ['r', 'alpha', 's', 'beta'] as const,
-    [1, 1, 1, 1],
-    (v, grad) => {
-      if (grad) numericGradient(ll, v, grad, 1e-7);
-      return ll(v);
-    },
-    total,
-    options,
-  );
+  return fitPositive(['r', 'alpha', 's', 'beta'] as const, [1, 1, 1, 1], withNumericGradient(ll), total, options);
 }
 
 /** P(alive | x, tx, T) = 1 / (1 + s/(r+s+x) · (α+T)^(r+x) (β+T)^s · A0) (note 009 eq. 29). */

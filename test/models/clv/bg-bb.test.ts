@@ -3,9 +3,8 @@ import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { bgBbConditionalExpected, bgBbExpected, bgBbProbabilityAlive, bgBbProbabilityOfPurchases, fitBgBb } from '../../../src/models/clv/bg-bb.ts';
 import { CDNOW_DIR } from './cdnow.ts';
+import { close } from './check.ts';
 
-const close = (actual: number, expected: number, tolerance: number, what: string) =>
-  assert.ok(Math.abs(actual - expected) <= tolerance, `${what}: ${actual} is not within ${tolerance} of ${expected}`);
 
 describe('BG/BB', () => {
   // The donation data of Fader, Hardie & Shang (2010): 11,104 donors in 22 (x, tx, n) patterns over 6 years.

@@ -11,11 +11,10 @@ import {
 } from '../../../src/models/clv/bg-nbd.ts';
 import { groupSummaries } from '../../../src/models/clv/summary.ts';
 import { cdnowSample } from './cdnow.ts';
+import { assertGradient, close } from './check.ts';
 
 // Numbers from ../shared/reference/REFERENCE.md §1.1 (Fader, Hardie & Lee 2005; BTYD; lifetimes tests).
 const PUBLISHED: BgNbdParams = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
-const close = (actual: number, expected: number, tolerance: number, what: string) =>
-  assert.ok(Math.abs(actual - expected) <= tolerance, `${what}: ${actual} is not within ${tolerance} of ${expected}`);
 
 describe('BG/NBD', () => {
   const customers = cdnowSample();
@@ -89,14 +88,7 @@ describe('BG/NBD', () => {
   test('the analytic gradient agrees with finite differences', () => {
     const p = { r: 0.3, alpha: 5, a: 0.9, b: 2.2 };
     for (const [x, tx, T] of [[0, 0, 30], [3, 20, 35], [40, 30, 31]] as const) {
-      const grad = new Float64Array(4);
-      bgNbdLogLikelihood(p, x, tx, T, grad);
-      (['r', 'alpha', 'a', 'b'] as const).forEach((name, i) => {
-        const h = 1e-6 * p[name];
-        const up = bgNbdLogLikelihood({ ...p, [name]: p[name] + h }, x, tx, T);
-        const down = bgNbdLogLikelihood({ ...p, [name]: p[name] - h }, x, tx, T);
-        close(grad[i]!, (up - down) / (2 * h), 1e-5 * Math.max(1, Math.abs(grad[i]!)), `∂/∂${name} at x=${x}`);
-      });
+      assertGradient((q: typeof p, grad?: Float64Array) => bgNbdLogLikelihood(q, x, tx, T, grad), p, ['r', 'alpha', 'a', 'b'], 1e-5, ` at x=${x}`);
     }
   });
 });

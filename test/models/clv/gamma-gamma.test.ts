@@ -3,10 +3,9 @@ import { describe, test } from 'node:test';
 import { isSiyuError } from '../../../src/core/errors.ts';
 import { fitGammaGamma, gammaGammaConditionalSpend, gammaGammaLogLikelihood } from '../../../src/models/clv/gamma-gamma.ts';
 import { cdnowSample } from './cdnow.ts';
+import { assertGradient, close } from './check.ts';
 
 // Fader & Hardie (2013) note 025 and lifetimes' tests, via ../shared/reference/REFERENCE.md §1.3.
-const close = (actual: number, expected: number, tolerance: number, what: string) =>
-  assert.ok(Math.abs(actual - expected) <= tolerance, `${what}: ${actual} is not within ${tolerance} of ${expected}`);
 
 describe('Gamma-Gamma', () => {
   const customers = cdnowSample().sort((a, b) => a.id.localeCompare(b.id));
@@ -36,13 +35,7 @@ describe('Gamma-Gamma', () => {
 
   test('the analytic gradient agrees with finite differences', () => {
     const p = { p: 5, q: 3, gamma: 12 };
-    const grad = new Float64Array(3);
-    gammaGammaLogLikelihood(p, 4, 27.5, grad);
-    (['p', 'q', 'gamma'] as const).forEach((name, i) => {
-      const h = 1e-6 * p[name];
-      const numeric = (gammaGammaLogLikelihood({ ...p, [name]: p[name] + h }, 4, 27.5) - gammaGammaLogLikelihood({ ...p, [name]: p[name] - h }, 4, 27.5)) / (2 * h);
-      close(grad[i]!, numeric, 1e-6 * Math.max(1, Math.abs(numeric)), `∂/∂${name}`);
-    });
+    assertGradient((q: typeof p, grad?: Float64Array) => gammaGammaLogLikelihood(q, 4, 27.5, grad), p, ['p', 'q', 'gamma'], 1e-6);
   });
 
   test('refuses rows without repeat purchases or with non-positive spend, naming them', () => {

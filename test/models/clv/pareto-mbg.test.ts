@@ -4,10 +4,9 @@ import { fitMbgNbd, mbgNbdConditionalExpected, mbgNbdExpected, mbgNbdLogLikeliho
 import { fitParetoNbd, paretoNbdConditionalExpected, paretoNbdExpected, paretoNbdLogLikelihood, paretoNbdProbabilityAlive } from '../../../src/models/clv/pareto-nbd.ts';
 import { groupSummaries } from '../../../src/models/clv/summary.ts';
 import { cdnowSample } from './cdnow.ts';
+import { assertGradient, close } from './check.ts';
 
 // ../shared/reference/REFERENCE.md §1.2 (Pareto/NBD) and §1.4 (MBG/NBD).
-const close = (actual: number, expected: number, tolerance: number, what: string) =>
-  assert.ok(Math.abs(actual - expected) <= tolerance, `${what}: ${actual} is not within ${tolerance} of ${expected}`);
 
 const customers = cdnowSample();
 const { summary } = groupSummaries(
@@ -74,13 +73,7 @@ describe('MBG/NBD', () => {
   test('the analytic gradient agrees with finite differences', () => {
     const p = { r: 0.5, alpha: 6, a: 0.9, b: 1.6 };
     for (const [x, tx, T] of [[0, 0, 30], [4, 25, 33]] as const) {
-      const grad = new Float64Array(4);
-      mbgNbdLogLikelihood(p, x, tx, T, grad);
-      (['r', 'alpha', 'a', 'b'] as const).forEach((name, i) => {
-        const h = 1e-6 * p[name];
-        const numeric = (mbgNbdLogLikelihood({ ...p, [name]: p[name] + h }, x, tx, T) - mbgNbdLogLikelihood({ ...p, [name]: p[name] - h }, x, tx, T)) / (2 * h);
-        close(grad[i]!, numeric, 1e-5 * Math.max(1, Math.abs(numeric)), `∂/∂${name} at x=${x}`);
-      });
+      assertGradient((q: typeof p, grad?: Float64Array) => mbgNbdLogLikelihood(q, x, tx, T, grad), p, ['r', 'alpha', 'a', 'b'], 1e-5, ` at x=${x}`);
     }
   });
 });

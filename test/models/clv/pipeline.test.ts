@@ -7,9 +7,8 @@ import { evaluateClv, fitClv, scoreClv } from '../../../src/models/index.ts';
 import type { Store } from '../../../src/store/index.ts';
 import { BACKENDS, withStore } from '../../helpers/backends.ts';
 import { CDNOW_DIR } from './cdnow.ts';
+import { close } from './check.ts';
 
-const close = (actual: number, expected: number, tolerance: number, what: string) =>
-  assert.ok(Math.abs(actual - expected) <= tolerance, `${what}: ${actual} is not within ${tolerance} of ${expected}`);
 
 /** The raw CDNOW sample through `siyu import orders` with the shipped mapping, as a brand would load it. */
 async function importCdnow(store: Store): Promise<void> {
