@@ -4,6 +4,7 @@
 // Usage: node --import tsx bench/clv.ts [--customers 1000000] [--runs 3] [--skip-pareto]
 import { fitBgNbd, fitGammaGamma, fitParetoNbd, groupSummaries, type BgNbdParams } from '../src/models/index.ts';
 import { scoreAll } from '../src/models/clv/pipeline.ts';
+import { Random } from '../src/demo/index.ts';
 import { arg, median, printTable, writeResult } from './report.ts';
 
 const n = Number(arg('customers', '1000000'));
@@ -11,29 +12,11 @@ const runs = Number(arg('runs', '3'));
 const truth = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
 const spendTruth = { p: 6.25, q: 3.74, gamma: 15.44 };
 
-// Deterministic draws: a linear congruential generator and textbook samplers (Marsaglia-Tsang gamma; beta from gammas).
-let seed = 12345;
-const uniform = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) + 0.5) / 2 ** 32;
-const normal = () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
-function gamma(shape: number, rate: number): number {
-  if (shape < 1) return gamma(shape + 1, rate) * Math.pow(uniform(), 1 / shape);
-  const d = shape - 1 / 3;
-  const c = 1 / Math.sqrt(9 * d);
-  for (;;) {
-    let z: number;
-    let v: number;
-    do {
-      z = normal();
-      v = 1 + c * z;
-    } while (v <= 0);
-    v = v * v * v;
-    if (Math.log(uniform()) < 0.5 * z * z + d - d * v + d * Math.log(v)) return (d * v) / rate;
-  }
-}
-const beta = (a: number, b: number) => {
-  const x = gamma(a, 1);
-  return x / (x + gamma(b, 1));
-};
+// Deterministic draws with the demo brand's generator (seeded; Marsaglia-Tsang gamma, beta from gammas).
+const random = new Random(12345);
+const uniform = () => random.next();
+const gamma = (shape: number, rate: number) => random.gamma(shape, 1 / rate);
+const beta = (a: number, b: number) => random.beta(a, b);
 
 process.stderr.write(`drawing ${n.toLocaleString('en-US')} customers…\n`);
 const x = new Float64Array(n);
@@ -55,7 +38,7 @@ for (let i = 0; i < n; i++) {
     t += -Math.log(uniform()) / lambda;
     if (t * 7 > ageDays) break;
     count++;
-    last = Math.floor(t * 7);
+    last = Math.round(t * 7); // the nearest day: truncating would bias recency down by half a day
     total += gamma(spendTruth.p, nu);
     if (uniform() < p) break;
   }
