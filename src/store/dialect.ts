@@ -25,10 +25,10 @@ export function dialect(kind: BackendKind) {
         : `(COALESCE(${base}::jsonb, '{}'::jsonb) || (${patch})::jsonb)::json`,
     /**
      * Returns `locked`: whether this transaction may process the ingest inbox. On PostgreSQL one transaction at a
-     * time across every process (an advisory lock released at commit); a DuckDB file has one process, which runs
-     * one processor.
+     * time across every process (an advisory lock released at commit), per schema, since advisory locks are
+     * database-wide and each brand (or test) has a schema of its own; a DuckDB file has one process and one processor.
      */
-    tryInboxLock: kind === 'duckdb' ? 'SELECT true AS locked' : `SELECT pg_try_advisory_xact_lock(${INBOX_LOCK_KEY}) AS locked`,
+    tryInboxLock: kind === 'duckdb' ? 'SELECT true AS locked' : `SELECT pg_try_advisory_xact_lock(${INBOX_LOCK_KEY}, hashtext(current_schema())) AS locked`,
     /**
      * A table of text columns from one JSON parameter holding an array of rows (`[["a","b"],…]`), for joining a
      * batch of keys in one statement: one parameter binds far faster than thousands, on both engines.

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { appendToInbox, countInbox, InboxProcessor, prepareMessage, processInbox, type PreparedMessage } from '../../src/ingest/index.ts';
-import type { Store } from '../../src/store/index.ts';
+import { dialect, type Store } from '../../src/store/index.ts';
 import { BACKENDS, withStore } from '../helpers/backends.ts';
 
 const at = new Date('2026-11-01T08:00:00Z');
@@ -62,6 +62,32 @@ for (const backend of BACKENDS) {
         assert.match(failure?.error ?? '', /JSON/);
         assert.ok(errors.length >= 1, 'the failure was reported');
       }));
+
+    if (backend === 'postgres') {
+      test('one processor at a time per schema: a held lock stops its own schema only', () =>
+        withStore(backend, (a) =>
+          withStore(backend, async (b) => {
+            await append(a, [track('in-a')]);
+            await append(b, [track('in-b')]);
+            let release!: () => void;
+            let acquired!: () => void;
+            const released = new Promise<void>((resolve) => (release = resolve));
+            const locked = new Promise<void>((resolve) => (acquired = resolve));
+            const holder = a.transaction(async (tx) => {
+              const [row] = await tx.query<{ locked: boolean }>(dialect('postgres').tryInboxLock);
+              assert.equal(row?.locked, true);
+              acquired();
+              await released;
+            });
+            await locked;
+            assert.equal(await processInbox(a), 0, 'schema a is being processed elsewhere');
+            assert.equal(await processInbox(b), 1, 'schema b is not');
+            release();
+            await holder;
+            assert.equal(await processInbox(a), 1);
+          }),
+        ));
+    }
 
     test('a running processor writes what is appended when woken, and drains the rest when stopped', () =>
       withStore(backend, async (store) => {
