@@ -7,9 +7,10 @@ import { generateDemo, type GeneratedFiles } from '../demo/index.ts';
 import { importFile, type ImportKind } from '../import/index.ts';
 import { fitClv, scoreClv } from '../models/index.ts';
 import type { Store } from '../store/index.ts';
-import { computeRfm } from '../segment/index.ts';
+import { computeRfm, computeTiers } from '../segment/index.ts';
 import { fitSummary, scoreSummary } from './clv.ts';
 import { formatRfm } from './rfm.ts';
+import { formatTiers } from './tiers.ts';
 import { action, withDb, withOpenStore } from './context.ts';
 import { parsePort, serve } from './serve.ts';
 
@@ -108,6 +109,7 @@ export function registerDemo(program: Command): void {
           process.stdout.write(`\nSiyu demo brand in ${store.location}\n\n${formatOverview(await computeOverview(store))}\n\n`);
           process.stdout.write(`${formatRfm(await computeRfm(store), 'cn8')}\n\n`);
           process.stdout.write(`${await demoClv(store, files.dir)}\n\n`);
+          process.stdout.write(`${formatTiers(await computeTiers(store, { basis: 'clv' }))}\n\n`);
           if (opts.serve) await serve(store, { port, host: opts.host, logLevel: 'warn' });
           else process.stdout.write(`next: npm run siyu -- serve --db ${store.location}   (or: npm run siyu -- stats)\n`);
         });

@@ -8,6 +8,7 @@ import { registerImport } from './import.ts';
 import { registerKeys } from './keys.ts';
 import { registerRfm } from './rfm.ts';
 import { registerServe } from './serve.ts';
+import { registerTiers } from './tiers.ts';
 import { registerStats } from './stats.ts';
 
 const program = new Command('siyu')
@@ -23,5 +24,6 @@ registerKeys(program);
 registerStats(program);
 registerClv(program);
 registerRfm(program);
+registerTiers(program);
 
 await program.parseAsync(process.argv);

@@ -1,2 +1,3 @@
 // The segment domain's public API: customer layering (docs/segmentation.md).
 export { computeRfm, RFM_CLASSES, type RfmClassCode, type RfmOptions, type RfmReport, type RfmThreshold } from './rfm.ts';
+export { computeTiers, TIERS, type TierCode, type TierOptions, type TierReport } from './tiers.ts';

@@ -9,4 +9,5 @@ export const FACT_TABLE_KEYS: Readonly<Record<string, readonly string[]>> = {
   order_items: ['customer_id', 'order_id', 'line'],
   clv_scores: ['customer_id'],
   rfm_scores: ['customer_id'],
+  tier_scores: ['customer_id'],
 };

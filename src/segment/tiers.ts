@@ -1,0 +1,97 @@
+import { SiyuError } from '../core/errors.ts';
+import { readBrandSettings, reportingCurrency, type Store } from '../store/index.ts';
+
+export const TIERS = [
+  { code: 'head', zh: '头部', en: 'Head' },
+  { code: 'waist', zh: '腰部', en: 'Waist' },
+  { code: 'tail', zh: '尾部', en: 'Tail' },
+] as const;
+export type TierCode = (typeof TIERS)[number]['code'];
+
+export interface TierOptions {
+  /** What customers are ranked by: money paid in the window (default), or predicted 12-month CLV from clv_scores. */
+  basis?: 'monetary' | 'clv';
+  /** Share of customers in the head (default 0.2) and in the waist (default 0.3); the rest is the tail. */
+  headShare?: number;
+  waistShare?: number;
+  /** monetary basis: the reference day (default: day of the latest order) and window (default 365 days). */
+  asOf?: string;
+  windowDays?: number;
+}
+
+export interface TierReport {
+  basis: 'monetary' | 'clv';
+  asOf: string;
+  currency: string;
+  customers: number;
+  tiers: { code: TierCode; zh: string; en: string; customers: number; share: number; minValue: number; totalValue: number; valueShare: number }[];
+}
+
+const quote = (value: string) => `'${value.replaceAll("'", "''")}'`;
+
+/**
+ * Splits customers into head, waist and tail by value, in one SQL statement that replaces tier_scores: a customer is
+ * in the head when fewer than headShare of customers are worth more (percent_rank over value, descending), so equal
+ * values always share a tier. Customers worth nothing are in the tail.
+ */
+export async function computeTiers(store: Store, options: TierOptions = {}): Promise<TierReport> {
+  const basis = options.basis ?? 'monetary';
+  const head = options.headShare ?? 0.2;
+  const waist = options.waistShare ?? 0.3;
+  if (!(head > 0 && waist >= 0 && head + waist < 1)) throw new SiyuError('validation', 'invalid_shares', `the head (${head}) and waist (${waist}) shares must be positive and sum to less than 1`);
+  if (basis !== 'monetary' && basis !== 'clv') throw new SiyuError('validation', 'invalid_basis', `the tier basis must be monetary or clv, not ${JSON.stringify(basis)}`);
+  const { timezone, currency: brand } = await readBrandSettings(store);
+  let values: string;
+  let params: unknown[];
+  let asOf: string;
+  let currency: string;
+  if (basis === 'clv') {
+    const [latest] = await store.query<{ as_of: string; currency: string }>('SELECT max(as_of) AS as_of, max(currency) AS currency FROM clv_scores');
+    if (!latest?.as_of) throw new SiyuError('not_found', 'no_clv_scores', 'no CLV scores to rank by; run `siyu clv fit` and `siyu clv score` first, or use --by monetary');
+    [asOf, currency] = [latest.as_of, latest.currency];
+    values = 'SELECT customer_id, clv_12m_fen AS value_fen FROM clv_scores';
+    params = [];
+  } else {
+    currency = await reportingCurrency(store, brand);
+    const day = `CAST(placed_at AT TIME ZONE ${quote(timezone)} AS DATE)`;
+    const latest = options.asOf ?? (await store.query<{ d: string | null }>(`SELECT CAST(max(placed_at) AT TIME ZONE ${quote(timezone)} AS DATE) AS d FROM orders`))[0]?.d;
+    if (!latest) throw new SiyuError('not_found', 'no_orders', 'the store has no orders to rank customers by; import orders first');
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(latest) || Number.isNaN(Date.parse(latest))) throw new SiyuError('validation', 'invalid_date', `--as-of must be a date like 2026-06-30, not ${JSON.stringify(latest)}`);
+    asOf = latest;
+    const windowDays = options.windowDays ?? 365;
+    values = `SELECT customer_id, CAST(COALESCE(sum(total_fen - refunded_fen) FILTER (WHERE ${day} > CAST($1 AS DATE) - CAST($2 AS INTEGER)), 0) AS BIGINT) AS value_fen
+              FROM orders WHERE status NOT IN ('cancelled', 'refunded') AND currency = $3 AND ${day} <= CAST($1 AS DATE) GROUP BY customer_id`;
+    params = [asOf, windowDays, currency];
+  }
+  const n = params.length;
+  await store.transaction(async (tx) => {
+    await tx.execute('DELETE FROM tier_scores');
+    await tx.execute(
+      `INSERT INTO tier_scores (customer_id, tier, basis, value_fen, as_of, computed_at)
+       SELECT customer_id,
+              CASE WHEN value_fen > 0 AND percent_rank() OVER (ORDER BY value_fen DESC) < $${n + 1} THEN 'head'
+                   WHEN value_fen > 0 AND percent_rank() OVER (ORDER BY value_fen DESC) < $${n + 2} THEN 'waist'
+                   ELSE 'tail' END,
+              $${n + 3}, value_fen, CAST($${n + 4} AS DATE), CAST($${n + 5} AS TIMESTAMPTZ)
+       FROM (${values}) v`,
+      [...params, head, head + waist, basis, asOf, new Date()],
+    );
+  });
+  const rows = await store.query<{ tier: TierCode; n: number; min_fen: number; total_fen: number }>(
+    'SELECT tier, count(*) AS n, min(value_fen) AS min_fen, sum(value_fen) AS total_fen FROM tier_scores GROUP BY tier',
+  );
+  const customers = rows.reduce((s, r) => s + Number(r.n), 0);
+  const total = rows.reduce((s, r) => s + Number(r.total_fen), 0);
+  return {
+    basis,
+    asOf,
+    currency,
+    customers,
+    tiers: TIERS.map((t) => {
+      const row = rows.find((r) => r.tier === t.code);
+      const count = Number(row?.n ?? 0);
+      const sum = Number(row?.total_fen ?? 0);
+      return { ...t, customers: count, share: customers ? count / customers : 0, minValue: Number(row?.min_fen ?? 0) / 100, totalValue: sum / 100, valueShare: total ? sum / total : 0 };
+    }),
+  };
+}
