@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { formatDetail, isSiyuError, type ErrorKind } from '../core/errors.ts';
+import { formatDetail, isSiyuError, SiyuError, type ErrorKind } from '../core/errors.ts';
 import { drainInbox } from '../ingest/index.ts';
 import { migrate, openStore, resolveDatabase, type Store } from '../store/index.ts';
 
@@ -62,3 +62,11 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): 
 export function emit(json: boolean | undefined, value: unknown, human: () => string): void {
   process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
 }
+
+/** A whole-number flag ≥ `min`, or a one-line error naming the flag. */
+export function parseCount(value: string, flag: string, min = 1): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new SiyuError('validation', 'invalid_flag', `${flag} must be a whole number ≥ ${min}, not ${JSON.stringify(value)}`);
+  return n;
+}
+

@@ -11,7 +11,7 @@ import { computeRfm, computeTiers } from '../segment/index.ts';
 import { fitSummary, scoreSummary } from './clv.ts';
 import { formatRfm } from './rfm.ts';
 import { formatTiers } from './tiers.ts';
-import { action, withDb, withOpenStore } from './context.ts';
+import { action, parseCount, withDb, withOpenStore } from './context.ts';
 import { parsePort, serve } from './serve.ts';
 
 interface DemoFlags {
@@ -20,12 +20,6 @@ interface DemoFlags {
   out: string;
   end: string;
   days: string;
-}
-
-function parseCount(value: string, flag: string, min = 1): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new SiyuError('validation', 'invalid_flag', `${flag} must be a whole number ≥ ${min}, not ${JSON.stringify(value)}`);
-  return n;
 }
 
 function generate(opts: DemoFlags): GeneratedFiles {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { SiyuError } from '../core/errors.ts';
 import { computeRfm, type RfmReport, type RfmThreshold } from '../segment/index.ts';
-import { action, emit, withDb, withOpenStore } from './context.ts';
+import { action, emit, parseCount, withDb, withOpenStore } from './context.ts';
 
 /** Pads to a terminal width, counting CJK characters as two columns. */
 const pad = (text: string, width: number): string => text + ' '.repeat(Math.max(0, width - [...text].reduce((w, ch) => w + (/[\u3000-\u9fff\uff00-\uffef]/.test(ch) ? 2 : 1), 0)));
@@ -36,8 +36,7 @@ export function registerRfm(program: Command): void {
     .action(
       action(async (opts: { db?: string; scheme: string; threshold: string; asOf?: string; windowDays: string; json?: boolean }) => {
         if (!['cn8', 'quintile', 'both'].includes(opts.scheme)) throw new SiyuError('validation', 'invalid_scheme', `--scheme must be cn8, quintile or both, not ${JSON.stringify(opts.scheme)}`);
-        const windowDays = Number(opts.windowDays);
-        if (!Number.isInteger(windowDays) || windowDays < 1) throw new SiyuError('validation', 'invalid_flag', `--window-days must be a whole number ≥ 1, not ${JSON.stringify(opts.windowDays)}`);
+        const windowDays = parseCount(opts.windowDays, '--window-days');
         await withOpenStore(opts.db, async (store) => {
           const report = await computeRfm(store, { asOf: opts.asOf, windowDays, threshold: opts.threshold as RfmThreshold });
           emit(opts.json, report, () => formatRfm(report, opts.scheme as 'cn8' | 'quintile' | 'both'));

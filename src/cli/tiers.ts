@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { SiyuError } from '../core/errors.ts';
 import { computeTiers, type TierReport } from '../segment/index.ts';
-import { action, emit, withDb, withOpenStore } from './context.ts';
+import { action, emit, parseCount, withDb, withOpenStore } from './context.ts';
 
 const n = (v: number, digits = 0) => v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
@@ -30,8 +30,7 @@ export function registerTiers(program: Command): void {
     .action(
       action(async (opts: { db?: string; by: string; head: string; waist: string; asOf?: string; windowDays: string; json?: boolean }) => {
         if (opts.by !== 'monetary' && opts.by !== 'clv') throw new SiyuError('validation', 'invalid_flag', `--by must be monetary or clv, not ${JSON.stringify(opts.by)}`);
-        const windowDays = Number(opts.windowDays);
-        if (!Number.isInteger(windowDays) || windowDays < 1) throw new SiyuError('validation', 'invalid_flag', `--window-days must be a whole number ≥ 1, not ${JSON.stringify(opts.windowDays)}`);
+        const windowDays = parseCount(opts.windowDays, '--window-days');
         await withOpenStore(opts.db, async (store) => {
           const report = await computeTiers(store, { basis: opts.by as 'monetary' | 'clv', headShare: share(opts.head, '--head'), waistShare: share(opts.waist, '--waist'), asOf: opts.asOf, windowDays });
           emit(opts.json, report, () => formatTiers(report));
