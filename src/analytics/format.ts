@@ -1,9 +1,7 @@
+import { formatNumber as n, padDisplay as pad } from '../core/text.ts';
 import type { Overview } from './overview.ts';
 
 const money = (fen: number, currency: string): string => `${currency === 'CNY' ? '¥' : `${currency} `}${(fen / 100).toLocaleString('en-US', { maximumFractionDigits: 0 })}`;
-const n = (value: number): string => value.toLocaleString('en-US');
-/** Pads to a terminal width, counting CJK characters as two columns. */
-const pad = (text: string, width: number): string => text + ' '.repeat(Math.max(0, width - [...text].reduce((w, ch) => w + (/[\u3000-\u9fff\uff00-\uffef]/.test(ch) ? 2 : 1), 0)));
 
 /** A moment's calendar day in the brand timezone, as YYYY-MM-DD. */
 const localDay = (at: Date | null, timezone: string): string => (at ? new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at) : '-');

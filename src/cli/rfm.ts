@@ -1,11 +1,9 @@
 import type { Command } from 'commander';
 import { SiyuError } from '../core/errors.ts';
+import { formatNumber as n, padDisplay as pad } from '../core/text.ts';
 import { computeRfm, type RfmReport, type RfmThreshold } from '../segment/index.ts';
 import { action, emit, parseCount, withDb, withOpenStore } from './context.ts';
 
-/** Pads to a terminal width, counting CJK characters as two columns. */
-const pad = (text: string, width: number): string => text + ' '.repeat(Math.max(0, width - [...text].reduce((w, ch) => w + (/[\u3000-\u9fff\uff00-\uffef]/.test(ch) ? 2 : 1), 0)));
-const n = (v: number, digits = 0) => v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 /** The 8-class table and the R×F grid, as text. */
 export function formatRfm(r: RfmReport, scheme: 'cn8' | 'quintile' | 'both' = 'both'): string {

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { SiyuError } from '../core/errors.ts';
+import { formatNumber as n } from '../core/text.ts';
 import { computeTiers, type TierReport } from '../segment/index.ts';
 import { action, emit, parseCount, withDb, withOpenStore } from './context.ts';
 
-const n = (v: number, digits = 0) => v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 /** The tiers as text: customers, share, the smallest value in the tier and the tier's share of all value. */
 export function formatTiers(r: TierReport): string {

@@ -22,3 +22,11 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, wha
   const details = zodDetails(result.error);
   throw new SiyuError('validation', 'invalid_input', `invalid ${what}: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`, { details });
 }
+
+/** A calendar day given as YYYY-MM-DD (a flag or option named `flag`); anything else is a validation error. */
+export function parseDay(value: string, flag: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value))) {
+    throw new SiyuError('validation', 'invalid_date', `${flag} must be a date like 2026-06-30, not ${JSON.stringify(value)}`);
+  }
+  return value;
+}

@@ -4,12 +4,12 @@ import { STAGING_MACROS, typedSelect, type ColumnContext } from './sql.ts';
 import type { ImportKind, Mapping } from './schemas.ts';
 
 /**
- * Checked, typed rows ready to load, and their column types (to recreate them as a table on PostgreSQL). A view when
- * it only filters and renames `siyu_checked` (materialising 10M rows cost 3 s), a table when it aggregates.
+ * Checked, typed rows ready to load, and their column types (to recreate them as a table on PostgreSQL). In DuckDB
+ * it is a view when it only filters and renames `siyu_checked` (materialising 10M rows cost 3 s), a table when it
+ * aggregates or numbers lines.
  */
 export interface ImportTable {
   name: 'siyu_import' | 'siyu_import_lines';
-  relation: 'view' | 'table';
   columns: [string, string][];
 }
 
@@ -24,7 +24,6 @@ const ORDER_COLUMNS_TYPED: ImportTable['columns'] = [['siyu_row', 'BIGINT'], ['k
 
 const LINE_TABLE: ImportTable = {
   name: 'siyu_import_lines',
-  relation: 'table',
   columns: [['siyu_row', 'BIGINT'], ['key_value', 'TEXT'], ['order_id', 'TEXT'], ['line', 'INTEGER'], ['sku', 'TEXT'], ['name', 'TEXT'], ['quantity', 'INTEGER'], ['unit_price_fen', 'BIGINT'], ['category', 'TEXT'], ['brand', 'TEXT']],
 };
 
@@ -75,9 +74,8 @@ export async function checkRows(db: Queryable, kind: Exclude<ImportKind, 'events
              COALESCE(max(total_fen), sum(quantity * unit_price_fen)) AS total_fen, COALESCE(max(discount_fen), 0) AS discount_fen,
              max(currency) AS currency, max(channel) AS channel, max(store_id) AS store_id, max(status) AS status, max(coupon_code) AS coupon_code
            ${ok} GROUP BY customer_id, order_id`;
-    const relation = grain === 'order' ? 'view' : 'table';
-    await db.execute(`CREATE TEMP ${relation.toUpperCase()} siyu_import AS ${select}`);
-    tables.push({ name: 'siyu_import', relation, columns: ORDER_COLUMNS_TYPED });
+    await db.execute(`CREATE TEMP ${grain === 'order' ? 'VIEW' : 'TABLE'} siyu_import AS ${select}`);
+    tables.push({ name: 'siyu_import', columns: ORDER_COLUMNS_TYPED });
   }
   if (grain === 'line') {
     const keyValue = kind === 'orders' ? 'customer_id' : 'NULL::VARCHAR';
@@ -90,7 +88,7 @@ export async function checkRows(db: Queryable, kind: Exclude<ImportKind, 'events
   if (kind === 'customers' || kind === 'products') {
     const columns: [string, string][] = [['siyu_row', 'BIGINT'], ...specs.map((s): [string, string] => [targetOf(s), SQL_TYPE[s.type]])];
     await db.execute(`CREATE TEMP VIEW siyu_import AS SELECT ${columns.map(([c]) => c).join(', ')} ${ok}`);
-    tables.push({ name: 'siyu_import', relation: 'view', columns });
+    tables.push({ name: 'siyu_import', columns });
   }
   return { tables, identifier: kind === 'customers' ? 'user_id' : (mapping.identifier ?? 'user_id'), grain };
 }

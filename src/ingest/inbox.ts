@@ -1,7 +1,7 @@
 import { isSiyuError, SiyuError } from '../core/errors.ts';
 import { dialect, jsonRowsParam, type BackendKind, type Queryable, type Store } from '../store/index.ts';
 import type { PreparedMessage } from './prepare.ts';
-import { existingMessageIds, writeMessages, type SourcedMessage, type WriteStatus } from './write.ts';
+import { writeMessages, type SourcedMessage, type WriteStatus } from './write.ts';
 
 // The inbox splits acknowledging a message from processing it. Acknowledging is one append in one short transaction
 // (so a 200 is durable and fast); processing (identity resolution, events, profiles, orders) runs in large batches
@@ -21,13 +21,14 @@ interface InboxRow {
  * appended. Returns one status per entry, in order.
  */
 export async function appendToInbox(tx: Queryable, kind: BackendKind, entries: readonly SourcedMessage[], receivedAt: Date): Promise<WriteStatus[]> {
-  const ids = entries.map((e) => e.message.messageId);
-  const seen = await existingMessageIds(tx, kind, ids);
-  const waiting = await tx.query<{ message_id: string }>(
-    `SELECT i.message_id FROM inbox i JOIN ${dialect(kind).jsonRows('$1', ['id'])} k ON i.message_id = k.id`,
-    [jsonRowsParam([...new Set(ids)].map((id) => [id]))],
+  // One statement on the hot path: ids already written (the ledger) or still waiting (the inbox).
+  const keys = dialect(kind).jsonRows('$1', ['id']);
+  const known = await tx.query<{ message_id: string }>(
+    `SELECT m.message_id FROM messages m JOIN ${keys} k ON m.message_id = k.id
+     UNION ALL SELECT i.message_id FROM inbox i JOIN ${keys} k ON i.message_id = k.id`,
+    [jsonRowsParam([...new Set(entries.map((e) => e.message.messageId))].map((id) => [id]))],
   );
-  for (const { message_id } of waiting) seen.add(message_id);
+  const seen = new Set(known.map((r) => r.message_id));
   const statuses: WriteStatus[] = [];
   const rows: unknown[][] = [];
   for (const { message, source } of entries) {

@@ -54,7 +54,7 @@ export async function applyOrderChanges(tx: Queryable, kind: BackendKind, writes
       items.set(key, change.items.map((item, i) => [customerId, change.orderId, i + 1, item.sku, item.name, item.quantity, item.unitPriceFen, item.category, item.brand]));
     }
   }
-  for (const key of await recomputeStatus(tx, orders, statusTouched, at)) changed.add(key);
+  for (const key of await recomputeStatus(tx, kind, orders, statusTouched, at)) changed.add(key);
   if (changed.size > 0) {
     const rows = [...changed].map((key) => orders.get(key)!);
     await deleteByKeys(tx, kind, 'orders', rows.map((r) => [r.customer_id, r.order_id]));
@@ -102,13 +102,14 @@ function overlay(prev: OrderRow | undefined, customerId: string, change: OrderCh
 }
 
 /** Sets status and refunded_fen of the touched orders from their refund and cancel events; returns the keys it changed. */
-async function recomputeStatus(tx: Queryable, orders: Map<string, OrderRow>, touched: ReadonlySet<string>, at: Date): Promise<string[]> {
+async function recomputeStatus(tx: Queryable, kind: BackendKind, orders: Map<string, OrderRow>, touched: ReadonlySet<string>, at: Date): Promise<string[]> {
   const present = [...touched].filter((key) => orders.has(key)); // a refund for an order not seen yet waits, as an event, for its order
   if (present.length === 0) return [];
   const customers = [...new Set(present.map((key) => orders.get(key)!.customer_id))];
   const events = await tx.query<{ customer_id: string; name: 'Order Refunded' | 'Order Cancelled'; properties: unknown }>(
-    `SELECT customer_id, name, properties FROM events WHERE customer_id IN (${customers.map((_, i) => `$${i + 1}`).join(',')}) AND name IN ('Order Refunded', 'Order Cancelled')`,
-    customers,
+    `SELECT e.customer_id, e.name, e.properties FROM events e JOIN ${dialect(kind).jsonRows('$1', ['c'])} k ON e.customer_id = k.c
+     WHERE e.name IN ('Order Refunded', 'Order Cancelled')`,
+    [jsonRowsParam(customers.map((c) => [c]))],
   );
   // Per order: refunds with an amount, whether one refund had none (a full refund), whether it was cancelled.
   const state = new Map<string, { refundedFen: number; fullRefund: boolean; cancelled: boolean }>();

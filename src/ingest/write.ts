@@ -69,7 +69,7 @@ export async function writeMessages(tx: Queryable, kind: BackendKind, entries: r
 }
 
 /** The ids among `ids` already in the `messages` ledger. */
-export async function existingMessageIds(tx: Queryable, kind: BackendKind, ids: readonly string[]): Promise<Set<string>> {
+async function existingMessageIds(tx: Queryable, kind: BackendKind, ids: readonly string[]): Promise<Set<string>> {
   const rows = await tx.query<{ message_id: string }>(
     `SELECT m.message_id FROM messages m JOIN ${dialect(kind).jsonRows('$1', ['id'])} k ON m.message_id = k.id`,
     [jsonRowsParam([...new Set(ids)].map((id) => [id]))],

@@ -1,5 +1,6 @@
 import { SiyuError } from '../core/errors.ts';
-import { readBrandSettings, reportingCurrency, type Store } from '../store/index.ts';
+import { parseDay } from '../core/validation.ts';
+import { latestOrderDay, localDay, PURCHASES, readBrandSettings, reportingCurrency, type Store } from '../store/index.ts';
 
 /** The Chinese 8-class RFM model: high or low R, F and M against the population's mean or median. */
 export const RFM_CLASSES = [
@@ -38,7 +39,6 @@ export interface RfmReport {
   grid: { r: number; f: number; customers: number; meanMonetary: number }[];
 }
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const quote = (value: string) => `'${value.replaceAll("'", "''")}'`;
 
 /**
@@ -56,10 +56,9 @@ export async function computeRfm(store: Store, options: RfmOptions = {}): Promis
   if (threshold !== 'mean' && threshold !== 'median') throw new SiyuError('validation', 'invalid_threshold', `the threshold must be mean or median, not ${JSON.stringify(threshold)}`);
   const { timezone, currency: brand } = await readBrandSettings(store);
   const currency = await reportingCurrency(store, brand);
-  const day = `CAST(placed_at AT TIME ZONE ${quote(timezone)} AS DATE)`;
-  const asOf = options.asOf ?? (await store.query<{ d: string | null }>(`SELECT CAST(max(placed_at) AT TIME ZONE ${quote(timezone)} AS DATE) AS d FROM orders`))[0]?.d;
+  const asOf = options.asOf ?? (await latestOrderDay(store));
   if (!asOf) throw new SiyuError('not_found', 'no_orders', 'the store has no orders to compute RFM from; import orders first');
-  if (!DATE.test(asOf) || Number.isNaN(Date.parse(asOf))) throw new SiyuError('validation', 'invalid_date', `--as-of must be a date like 2026-06-30, not ${JSON.stringify(asOf)}`);
+  parseDay(asOf, '--as-of');
   const level = (column: string) => (threshold === 'mean' ? `avg(${column})` : `percentile_cont(0.5) WITHIN GROUP (ORDER BY ${column})`);
   const classCase = `CASE ${RFM_CLASSES.map((c) => `WHEN ${c.r ? '' : 'NOT '}r_high AND ${c.f ? '' : 'NOT '}f_high AND ${c.m ? '' : 'NOT '}m_high THEN ${quote(c.code)}`).join(' ')} END`;
   await store.transaction(async (tx) => {
@@ -67,8 +66,8 @@ export async function computeRfm(store: Store, options: RfmOptions = {}): Promis
     await tx.execute(
       `INSERT INTO rfm_scores (customer_id, recency_days, frequency, monetary_fen, currency, r_score, f_score, m_score, rfm_class, as_of, window_days, threshold, computed_at)
        WITH paid AS (
-         SELECT customer_id, ${day} AS day, total_fen - refunded_fen AS fen
-         FROM orders WHERE status NOT IN ('cancelled', 'refunded') AND currency = $1
+         SELECT customer_id, ${localDay(timezone)} AS day, total_fen - refunded_fen AS fen
+         FROM orders WHERE ${PURCHASES} AND currency = $1
        ), base AS (
          SELECT customer_id,
                 CAST(CAST($2 AS DATE) - max(day) AS INTEGER) AS recency_days,

@@ -1,5 +1,6 @@
 import { SiyuError } from '../core/errors.ts';
-import { readBrandSettings, reportingCurrency, type Store } from '../store/index.ts';
+import { parseDay } from '../core/validation.ts';
+import { latestOrderDay, localDay, PURCHASES, readBrandSettings, reportingCurrency, type Store } from '../store/index.ts';
 
 export const TIERS = [
   { code: 'head', zh: '头部', en: 'Head' },
@@ -27,8 +28,6 @@ export interface TierReport {
   tiers: { code: TierCode; zh: string; en: string; customers: number; share: number; minValue: number; totalValue: number; valueShare: number }[];
 }
 
-const quote = (value: string) => `'${value.replaceAll("'", "''")}'`;
-
 /**
  * Splits customers into head, waist and tail by value, in one SQL statement that replaces tier_scores: a customer is
  * in the head when fewer than headShare of customers are worth more (percent_rank over value, descending), so equal
@@ -53,14 +52,13 @@ export async function computeTiers(store: Store, options: TierOptions = {}): Pro
     params = [];
   } else {
     currency = await reportingCurrency(store, brand);
-    const day = `CAST(placed_at AT TIME ZONE ${quote(timezone)} AS DATE)`;
-    const latest = options.asOf ?? (await store.query<{ d: string | null }>(`SELECT CAST(max(placed_at) AT TIME ZONE ${quote(timezone)} AS DATE) AS d FROM orders`))[0]?.d;
+    const day = localDay(timezone);
+    const latest = options.asOf ?? (await latestOrderDay(store));
     if (!latest) throw new SiyuError('not_found', 'no_orders', 'the store has no orders to rank customers by; import orders first');
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(latest) || Number.isNaN(Date.parse(latest))) throw new SiyuError('validation', 'invalid_date', `--as-of must be a date like 2026-06-30, not ${JSON.stringify(latest)}`);
-    asOf = latest;
+    asOf = parseDay(latest, '--as-of');
     const windowDays = options.windowDays ?? 365;
     values = `SELECT customer_id, CAST(COALESCE(sum(total_fen - refunded_fen) FILTER (WHERE ${day} > CAST($1 AS DATE) - CAST($2 AS INTEGER)), 0) AS BIGINT) AS value_fen
-              FROM orders WHERE status NOT IN ('cancelled', 'refunded') AND currency = $3 AND ${day} <= CAST($1 AS DATE) GROUP BY customer_id`;
+              FROM orders WHERE ${PURCHASES} AND currency = $3 AND ${day} <= CAST($1 AS DATE) GROUP BY customer_id`;
     params = [asOf, windowDays, currency];
   }
   const n = params.length;

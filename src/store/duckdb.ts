@@ -158,11 +158,6 @@ export class DuckDBStore extends DuckDBQueryable implements Store {
     });
   }
 
-  /** Runs `fn` with the raw connection held exclusively; for bulk paths (read_csv, COPY) that only DuckDB has. */
-  withConnection<T>(fn: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
-    return this.lock.run(() => fn(this.connection));
-  }
-
   private closed = false;
 
   /** Closes the connection (and the file, unless this is a fork); closing twice is harmless. */

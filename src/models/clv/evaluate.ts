@@ -1,7 +1,7 @@
 import { SiyuError } from '../../core/errors.ts';
-import type { Store } from '../../store/index.ts';
+import { latestOrderDay, type Store } from '../../store/index.ts';
 import { FREQUENCY, type FrequencyModelName } from './frequency.ts';
-import { latestOrderDay, loadHistories, weeklyRepeatPurchases } from './history.ts';
+import { loadHistories, weeklyRepeatPurchases } from './history.ts';
 import { groupSummaries } from './summary.ts';
 import { DAYS_PER_UNIT, type TimeUnit } from './value.ts';
 

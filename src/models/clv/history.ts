@@ -1,5 +1,6 @@
 import { SiyuError } from '../../core/errors.ts';
-import { readBrandSettings, reportingCurrency, type Queryable } from '../../store/index.ts';
+import { parseDay } from '../../core/validation.ts';
+import { latestOrderDay, localDay, PURCHASES, readBrandSettings, reportingCurrency, type Queryable } from '../../store/index.ts';
 import { DAYS_PER_UNIT, type TimeUnit } from './value.ts';
 
 /** Every buyer's repeat-buying history up to a calibration end, in one time unit, as typed arrays. */
@@ -30,15 +31,6 @@ export interface HistoryOptions {
   timeUnit: TimeUnit;
 }
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-/** The day of the latest order in the brand timezone, or null for a store without orders. */
-export async function latestOrderDay(db: Queryable): Promise<string | null> {
-  const { timezone } = await readBrandSettings(db);
-  const [row] = await db.query<{ day: string | null }>(`SELECT CAST(max(placed_at) AT TIME ZONE ${quote(timezone)} AS DATE) AS day FROM orders`);
-  return row?.day ?? null;
-}
-
 /**
  * Builds every buyer's (x, tx, T, m̄) in one set-based query, the same on both engines: orders that were cancelled
  * or refunded in full are left out, orders on the same day in the brand timezone merge into one purchase (as in
@@ -49,17 +41,16 @@ export async function loadHistories(db: Queryable, options: HistoryOptions): Pro
   const currency = await reportingCurrency(db, brand);
   const calibrationEnd = options.calibrationEnd ?? (await latestOrderDay(db));
   if (!calibrationEnd) throw new SiyuError('not_found', 'no_orders', 'the store has no orders to build purchase histories from; import orders first');
-  for (const [flag, value] of [['--calibration-end', calibrationEnd], ['--holdout-end', options.holdoutEnd]] as const) {
-    if (value !== undefined && (!DATE.test(value) || Number.isNaN(Date.parse(value)))) throw new SiyuError('validation', 'invalid_date', `${flag} must be a date like 2026-06-30, not ${JSON.stringify(value)}`);
-  }
+  parseDay(calibrationEnd, '--calibration-end');
+  if (options.holdoutEnd !== undefined) parseDay(options.holdoutEnd, '--holdout-end');
   if (options.holdoutEnd !== undefined && options.holdoutEnd <= calibrationEnd) {
     throw new SiyuError('validation', 'invalid_holdout', `the holdout end (${options.holdoutEnd}) must be after the calibration end (${calibrationEnd})`);
   }
-  const day = `CAST(placed_at AT TIME ZONE ${quote(timezone)} AS DATE)`;
+  const day = localDay(timezone);
   const rows = await db.query<{ customer_id: string; x: number; recency_days: number; age_days: number; mean_repeat_fen: number | null; holdout: number }>(
     `WITH days AS (
        SELECT customer_id, ${day} AS day, sum(total_fen - refunded_fen) AS fen
-       FROM orders WHERE status NOT IN ('cancelled', 'refunded') AND currency = $1
+       FROM orders WHERE ${PURCHASES} AND currency = $1
        GROUP BY customer_id, ${day}
      ), ranked AS (
        SELECT customer_id, day, fen, row_number() OVER (PARTITION BY customer_id ORDER BY day) AS k FROM days
@@ -92,10 +83,10 @@ export async function loadHistories(db: Queryable, options: HistoryOptions): Pro
 
 /** Cumulative repeat purchase days by week since `start` (YYYY-MM-DD), through `end`, for tracking plots. */
 export async function weeklyRepeatPurchases(db: Queryable, currency: string, timezone: string, start: string, end: string): Promise<number[]> {
-  const day = `CAST(placed_at AT TIME ZONE ${quote(timezone)} AS DATE)`;
+  const day = localDay(timezone);
   const rows = await db.query<{ week: number; n: number }>(
     `WITH days AS (
-       SELECT customer_id, ${day} AS day FROM orders WHERE status NOT IN ('cancelled', 'refunded') AND currency = $1 GROUP BY customer_id, ${day}
+       SELECT customer_id, ${day} AS day FROM orders WHERE ${PURCHASES} AND currency = $1 GROUP BY customer_id, ${day}
      ), ranked AS (SELECT day, row_number() OVER (PARTITION BY customer_id ORDER BY day) AS k FROM days)
      SELECT CAST(floor((day - CAST($2 AS DATE)) / 7.0) AS INTEGER) AS week, count(*) AS n FROM ranked
      WHERE k > 1 AND day >= CAST($2 AS DATE) AND day <= CAST($3 AS DATE) GROUP BY 1 ORDER BY 1`,
@@ -108,4 +99,3 @@ export async function weeklyRepeatPurchases(db: Queryable, currency: string, tim
   return counts.map((n) => (total += n));
 }
 
-const quote = (value: string): string => `'${value.replaceAll("'", "''")}'`;

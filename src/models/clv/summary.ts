@@ -102,8 +102,3 @@ function invalidReason(x: number, tx: number, T: number): string | undefined {
   if (T <= 0) return `T must be > 0, not ${T} (a first purchase at or after the calibration end)`;
   return undefined;
 }
-
-/** Ungrouped rows with unit weights, for callers that already validated them. */
-export function unitWeights(x: ArrayLike<number>, tx: ArrayLike<number>, T: ArrayLike<number>): RepeatSummary {
-  return { x: Float64Array.from(x), tx: Float64Array.from(tx), T: Float64Array.from(T), weight: new Float64Array(x.length).fill(1) };
-}
