@@ -4,7 +4,7 @@
 // Usage: node --import tsx bench/clv.ts [--customers 1000000] [--runs 3] [--skip-pareto]
 import { fitBgNbd, fitGammaGamma, fitParetoNbd, groupSummaries, type BgNbdParams } from '../src/models/index.ts';
 import { scoreAll } from '../src/models/clv/pipeline.ts';
-import { Random } from '../src/demo/index.ts';
+import { Random } from '../src/core/random.ts';
 import { arg, median, printTable, writeResult } from './report.ts';
 
 const n = Number(arg('customers', '1000000'));

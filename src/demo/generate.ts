@@ -1,7 +1,7 @@
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildCatalogue, CATEGORIES, CHANNEL_WEIGHTS, CHANNELS, CITIES, CITY_WEIGHTS, GIVEN, SURNAMES, type Product } from './catalogue.ts';
-import { Random } from './random.ts';
+import { Random } from '../core/random.ts';
 
 /**
  * The demo brand's ground truth. Purchases follow BG/NBD (Fader, Hardie & Lee 2005): while alive, a customer buys

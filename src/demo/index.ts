@@ -1,2 +1,1 @@
 export { generateDemo, DEMO_TRUTH, type GenerateOptions, type GeneratedFiles } from './generate.ts';
-export { Random } from './random.ts';
