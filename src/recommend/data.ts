@@ -95,9 +95,6 @@ export function buildMatrix(rows: readonly Interaction[], options: { itemUnivers
   };
 }
 
-/** Count of (user, item) pairs. */
-export const pairCount = (m: InteractionMatrix): number => m.itemOf.length;
-
 /**
  * Reads interactions from a TSV in the MovieLens split format: `user_id item_id rating timestamp`, one per line,
  * with an optional header line. A bad line is reported as `file:line` with what is wrong; nothing is returned then.

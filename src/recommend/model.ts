@@ -59,8 +59,3 @@ export function recommendAll(model: Recommender, users: Iterable<number>, k: num
   }
   return out;
 }
-
-/** Rows of user u as (item, weight) pairs, for the item-item models. */
-export function forEachInRow(matrix: InteractionMatrix, user: number, fn: (item: number, weight: number, time: number) => void): void {
-  for (let p = matrix.rowStart[user]!; p < matrix.rowStart[user + 1]!; p++) fn(matrix.itemOf[p]!, matrix.weights[p]!, matrix.times[p]!);
-}

@@ -9,10 +9,17 @@ export function itemUserCounts(matrix: InteractionMatrix): Float64Array {
   return counts;
 }
 
-/** Fails with a clear message when there is nothing to learn from. */
-export function assertTrainable(matrix: InteractionMatrix, algorithm: string, minItems = 1): void {
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/**
+ * Fails with a clear message when there is nothing to learn from: no interactions, or a single user or a single
+ * item, where every ranking is trivial and similarity-based scores would be 0/0.
+ */
+export function assertTrainable(matrix: InteractionMatrix, algorithm: string): void {
   if (matrix.itemOf.length === 0) throw new SiyuError('validation', 'no_interactions', `${algorithm}: the training data has no interactions`);
-  if (matrix.items.length < minItems) throw new SiyuError('validation', 'too_few_items', `${algorithm}: the training data has ${matrix.items.length} item${matrix.items.length === 1 ? '' : 's'}; at least ${minItems} are needed`);
+  const items = new Set(matrix.itemOf).size;
+  if (matrix.users.length < 2 || items < 2)
+    throw new SiyuError('validation', 'degenerate_training_data', `${algorithm}: the training data has ${plural(matrix.users.length, 'user')} and ${plural(items, 'item')}; at least 2 of each are needed`);
 }
 
 /**

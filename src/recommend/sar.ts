@@ -106,6 +106,8 @@ export function trainSar(matrix: InteractionMatrix, options: SarOptions = {}): R
       }
       const low = lo * ratingMin;
       const high = hi * ratingMax;
+      // A user whose scores span no range (every affinity equal and every similarity alike) keeps the raw scores.
+      if (!(high > low)) return;
       for (let j = 0; j < n; j++) out[j] = ((ratingMax - ratingMin) * (out[j]! - low)) / (high - low) + ratingMin;
     },
     reason(u, item): Reason {

@@ -1,0 +1,116 @@
+import { SiyuError } from '../core/errors.ts';
+import { Random } from '../core/random.ts';
+import { buildMatrix, type Interaction, type InteractionMatrix } from './data.ts';
+import { DEFAULT_EASE_LAMBDA, trainEase } from './ease.ts';
+import { evaluateRecommender } from './evaluate.ts';
+import type { RankingMetrics } from './metrics.ts';
+import type { Recommender } from './model.ts';
+import { trainPopularity } from './popularity.ts';
+import { SAR_SIMILARITIES, SECONDS_PER_DAY, trainSar, type SarSimilarity } from './sar.ts';
+
+export type Params = Record<string, number | string | boolean>;
+
+interface Algorithm {
+  description: string;
+  defaults: Params;
+  /** Candidate settings tried on the validation split; the first is the default. */
+  grid: Params[];
+  train(matrix: InteractionMatrix, params: Params): Recommender;
+  /** The time-decay half-life the training matrix must carry, if any. */
+  halfLifeSeconds?(params: Params): number | undefined;
+}
+
+const num = (params: Params, name: string) => Number(params[name]);
+
+export const ALGORITHMS = {
+  popular: {
+    description: 'most users had it; ties to the lower item id (non-personalised baseline and fallback)',
+    defaults: {},
+    grid: [{}],
+    train: (m) => trainPopularity(m),
+  },
+  sar: {
+    description: 'item co-occurrence (SAR): time-decayed affinity × jaccard/lift/cosine item similarity',
+    defaults: { similarity: 'jaccard', timeDecayDays: 30, normalize: false },
+    grid: [{}],
+    train: (m, p) => {
+      const similarity = String(p.similarity) as SarSimilarity;
+      if (!SAR_SIMILARITIES.includes(similarity)) throw new SiyuError('validation', 'invalid_param', `sar: similarity must be one of ${SAR_SIMILARITIES.join(', ')}, not ${JSON.stringify(p.similarity)}`);
+      return trainSar(m, { similarity, timeDecayDays: num(p, 'timeDecayDays'), normalize: p.normalize === true || p.normalize === 'true' });
+    },
+    halfLifeSeconds: (p) => (num(p, 'timeDecayDays') > 0 ? num(p, 'timeDecayDays') * SECONDS_PER_DAY : undefined),
+  },
+  ease: {
+    description: 'EASE (Steck 2019): closed-form item-item autoencoder; λ tuned on a validation split',
+    defaults: { lambda: DEFAULT_EASE_LAMBDA },
+    grid: [50, 100, 200, 300, 500, 800, 1200].map((lambda) => ({ lambda })),
+    train: (m, p) => {
+      const lambda = num(p, 'lambda');
+      if (!(lambda > 0)) throw new SiyuError('validation', 'invalid_param', `ease: lambda must be a positive number, not ${JSON.stringify(p.lambda)}`);
+      return trainEase(m, { lambda });
+    },
+  },
+} satisfies Record<string, Algorithm>;
+
+export type AlgorithmName = keyof typeof ALGORITHMS;
+export const ALGORITHM_NAMES = Object.keys(ALGORITHMS) as AlgorithmName[];
+
+export function parseAlgorithm(name: string): AlgorithmName {
+  if (!(name in ALGORITHMS)) throw new SiyuError('validation', 'unknown_algorithm', `unknown algorithm ${JSON.stringify(name)}; choose one of ${ALGORITHM_NAMES.join(', ')}`);
+  return name as AlgorithmName;
+}
+
+/** Builds the training matrix an algorithm needs and trains it. */
+export function trainAlgorithm(name: AlgorithmName, rows: readonly Interaction[], params: Params = {}, itemUniverse?: readonly string[]): Recommender {
+  const algorithm: Algorithm = ALGORITHMS[name];
+  const merged = { ...algorithm.defaults, ...params };
+  const matrix = buildMatrix(rows, { itemUniverse, halfLifeSeconds: algorithm.halfLifeSeconds?.(merged) });
+  return algorithm.train(matrix, merged);
+}
+
+/**
+ * Holds out `share` of each user's interactions, chosen with a seeded generator, as a validation set; users
+ * with one interaction keep it in training. Tuning uses this split of the training data, never the test file.
+ */
+export function splitByUser(rows: readonly Interaction[], share = 0.25, seed = 42): { train: Interaction[]; validation: Interaction[] } {
+  const random = new Random(seed);
+  const byUser = new Map<string, Interaction[]>();
+  for (const r of rows) {
+    let list = byUser.get(r.user);
+    if (!list) byUser.set(r.user, (list = []));
+    list.push(r);
+  }
+  const train: Interaction[] = [];
+  const validation: Interaction[] = [];
+  for (const list of byUser.values()) {
+    const keyed = list.map((r) => ({ r, key: random.next() })).sort((a, b) => a.key - b.key);
+    const held = list.length > 1 ? Math.round(list.length * share) : 0;
+    keyed.forEach(({ r }, i) => (i < held ? validation : train).push(r));
+  }
+  return { train, validation };
+}
+
+export interface TuningTrial {
+  params: Params;
+  metrics: RankingMetrics;
+}
+
+/**
+ * Tries each setting of the algorithm's grid: trains on the training part of `splitByUser(rows)`, scores on its
+ * validation part, and keeps the setting with the best nDCG@k (ties to the earlier setting).
+ */
+export function tune(name: AlgorithmName, rows: readonly Interaction[], options: { k?: number; seed?: number; params?: Params; onTrial?: (trial: TuningTrial) => void } = {}): { best: Params; trials: TuningTrial[] } {
+  const algorithm: Algorithm = ALGORITHMS[name];
+  const { train, validation } = splitByUser(rows, 0.25, options.seed ?? 42);
+  const universe = [...new Set(rows.map((r) => r.item))];
+  const trials: TuningTrial[] = [];
+  for (const candidate of algorithm.grid) {
+    const params = { ...algorithm.defaults, ...options.params, ...candidate };
+    const model = trainAlgorithm(name, train, params, universe);
+    const trial = { params, metrics: evaluateRecommender(model, validation, options.k ?? 10) };
+    trials.push(trial);
+    options.onTrial?.(trial);
+  }
+  const best = trials.reduce((a, b) => (b.metrics.ndcg > a.metrics.ndcg ? b : a));
+  return { best: best.params, trials };
+}

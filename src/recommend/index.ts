@@ -1,0 +1,9 @@
+// The recommend domain's public API: product recommendations and their offline evaluation (docs/recommend.md).
+export { ALGORITHMS, ALGORITHM_NAMES, parseAlgorithm, splitByUser, trainAlgorithm, tune, type AlgorithmName, type Params, type TuningTrial } from './algorithms.ts';
+export { buildMatrix, compareIds, readInteractionsTsv, type Interaction, type InteractionMatrix } from './data.ts';
+export { DEFAULT_EASE_LAMBDA, trainEase, type EaseOptions } from './ease.ts';
+export { evaluateRecommender, relevantItems } from './evaluate.ts';
+export { rankingMetrics, type EvaluationInput, type RankingMetrics } from './metrics.ts';
+export { recommendAll, topK, type Reason, type Recommender, type Scored } from './model.ts';
+export { trainPopularity } from './popularity.ts';
+export { itemSimilarity, SAR_SIMILARITIES, trainSar, type SarOptions, type SarSimilarity } from './sar.ts';
