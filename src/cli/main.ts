@@ -6,6 +6,7 @@ import { registerDb } from './db.ts';
 import { registerDemo } from './demo.ts';
 import { registerImport } from './import.ts';
 import { registerKeys } from './keys.ts';
+import { registerRecommend } from './recommend.ts';
 import { registerRfm } from './rfm.ts';
 import { registerServe } from './serve.ts';
 import { registerTiers } from './tiers.ts';
@@ -25,5 +26,6 @@ registerStats(program);
 registerClv(program);
 registerRfm(program);
 registerTiers(program);
+registerRecommend(program);
 
 await program.parseAsync(process.argv);

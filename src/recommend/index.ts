@@ -7,3 +7,5 @@ export { rankingMetrics, type EvaluationInput, type RankingMetrics } from './met
 export { recommendAll, topK, type Reason, type Recommender, type Scored } from './model.ts';
 export { trainPopularity } from './popularity.ts';
 export { itemSimilarity, SAR_SIMILARITIES, trainSar, type SarOptions, type SarSimilarity } from './sar.ts';
+export { loadPurchases, loadTimeSplit, type PurchaseWindow } from './history.ts';
+export { compareAlgorithms, formatParams, type AlgorithmResult, type CompareOptions, type ComparisonReport } from './compare.ts';

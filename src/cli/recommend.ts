@@ -1,0 +1,87 @@
+import type { Command } from 'commander';
+import { SiyuError } from '../core/errors.ts';
+import { formatNumber as n } from '../core/text.ts';
+import { ALGORITHM_NAMES, compareAlgorithms, formatParams, loadTimeSplit, parseAlgorithm, readInteractionsTsv, type ComparisonReport, type Interaction, type Params } from '../recommend/index.ts';
+import { action, emit, parseCount, withDb, withOpenStore } from './context.ts';
+
+interface EvaluateFlags {
+  db?: string;
+  train?: string;
+  test?: string;
+  splitDate?: string;
+  testEnd?: string;
+  algo: string;
+  k: string;
+  param: string[];
+  tune: boolean;
+  seed: string;
+  json?: boolean;
+}
+
+/** `--param name=value`, repeatable; values that read as numbers or booleans become them. */
+function parseParams(values: readonly string[]): Params {
+  const params: Params = {};
+  for (const value of values) {
+    const eq = value.indexOf('=');
+    if (eq <= 0) throw new SiyuError('validation', 'invalid_flag', `--param must look like name=value, not ${JSON.stringify(value)}`);
+    const raw = value.slice(eq + 1);
+    params[value.slice(0, eq)] = raw === 'true' ? true : raw === 'false' ? false : raw !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
+  }
+  return params;
+}
+
+/** The comparison as a table: one row per algorithm, the Microsoft Recommenders metrics first. */
+export function formatComparison(r: ComparisonReport): string {
+  const head = ['algorithm', 'MAP', `nDCG@${r.k}`, `P@${r.k}`, `R@${r.k}`, 'coverage', 'novelty', 'train s', 'params'].map((h, i) => (i < 8 ? h.padEnd(i === 0 ? 9 : 8) : h)).join('  ');
+  return [
+    `train ${n(r.train.interactions)} interactions (${n(r.train.users)} users, ${n(r.train.items)} items); test ${n(r.test.interactions)} (${n(r.test.users)} users); k=${r.k}, seen items removed`,
+    head,
+    ...r.results.map((x) => {
+      const m = x.metrics;
+      const cells = [m.map.toFixed(6), m.ndcg.toFixed(6), m.precision.toFixed(6), m.recall.toFixed(6), m.coverage.toFixed(4), m.novelty.toFixed(3), x.trainSeconds.toFixed(2)];
+      return [x.algorithm.padEnd(9), ...cells.map((c) => c.padEnd(8)), `${formatParams(x.params)}${x.tuning ? ' (tuned)' : ''}`].join('  ');
+    }),
+    `users with h hits in their top ${r.k}:`,
+    ...r.results.map((x) => `  ${x.algorithm.padEnd(9)} ${x.metrics.hits.map((c, h) => `${h}:${c}`).join(' ')}`),
+  ].join('\n');
+}
+
+export function registerRecommend(program: Command): void {
+  const recommend = program.command('recommend').description('product recommendations: offline evaluation (docs/recommend.md)');
+  withDb(
+    recommend
+      .command('evaluate')
+      .description('score recommenders on a train/test split: TSV files (user_id item_id rating timestamp) or the store\'s purchases split at a date')
+      .option('--train <file>', 'training interactions, TSV in the MovieLens split format')
+      .option('--test <file>', 'test interactions, same format; every test item counts as relevant')
+      .option('--split-date <date>', 'instead of files: train on the store\'s purchases before this day, test on purchases from it')
+      .option('--test-end <date>', 'with --split-date: last test day, exclusive (default: all later purchases)'),
+  )
+    .option('--algo <names>', `comma-separated: ${ALGORITHM_NAMES.join(', ')}`, ALGORITHM_NAMES.join(','))
+    .option('--k <n>', 'list length', '10')
+    .option('--param <name=value>', 'algorithm setting, repeatable (e.g. lambda=300, similarity=lift, normalize=true)', (v: string, acc: string[]) => [...acc, v], [])
+    .option('--no-tune', 'use the defaults (and --param) instead of tuning on a validation split of the training data')
+    .option('--seed <n>', 'seed of the validation split', '42')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (opts: EvaluateFlags) => {
+        const algorithms = opts.algo.split(',').map((a) => parseAlgorithm(a.trim()));
+        const k = parseCount(opts.k, '--k');
+        if (k > 100) throw new SiyuError('validation', 'invalid_flag', `--k must be at most 100, not ${k}`);
+        const params = parseParams(opts.param);
+        const seed = parseCount(opts.seed, '--seed', 0);
+        const run = (train: Interaction[], test: Interaction[]) => {
+          const report = compareAlgorithms(train, test, { algorithms, k, params, tune: opts.tune, seed, onProgress: opts.json ? undefined : (line) => process.stderr.write(`  ${line}\n`) });
+          emit(opts.json, report, () => formatComparison(report));
+        };
+        if (opts.splitDate !== undefined) {
+          if (opts.train || opts.test) throw new SiyuError('validation', 'invalid_flag', 'give either --train and --test files or --split-date, not both');
+          const split = await withOpenStore(opts.db, (store) => loadTimeSplit(store, opts.splitDate!, opts.testEnd));
+          run(split.train, split.test);
+          return;
+        }
+        if (!opts.train || !opts.test) throw new SiyuError('validation', 'missing_flag', 'give --train and --test files, or --split-date to split the store\'s purchases');
+        run(readInteractionsTsv(opts.train), readInteractionsTsv(opts.test));
+      }),
+    );
+}
