@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { isSiyuError } from '../../src/core/errors.ts';
+import { invertSpd } from '../../src/models/math/linalg.ts';
+import { ALGORITHM_NAMES, buildMatrix, readInteractionsTsv, splitByUser, topK, trainAlgorithm, trainSar, type Interaction } from '../../src/recommend/index.ts';
+
+test('TSV interactions: header optional, every bad line reported as file:line, nothing returned then', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'siyu-rec-'));
+  const good = join(dir, 'good.tsv');
+  writeFileSync(good, 'user_id\titem_id\trating\ttimestamp\n1\t10\t4\t100\r\n2\t10\t5\t200\n\n');
+  assert.deepEqual(readInteractionsTsv(good), [{ user: '1', item: '10', weight: 4, timestamp: 100 }, { user: '2', item: '10', weight: 5, timestamp: 200 }]);
+  const bad = join(dir, 'bad.tsv');
+  writeFileSync(bad, '1\t10\t4\t100\n1\t11\tfive\t100\n2\n\t3\t1\t1\n2\t3\t1\tyesterday\n');
+  assert.throws(() => readInteractionsTsv(bad), (e: unknown) => {
+    assert.ok(isSiyuError(e) && e.code === 'invalid_interactions');
+    assert.deepEqual(e.details.map((d) => d.line), [2, 3, 4, 5]);
+    assert.match(e.details[0]!.message, /rating must be a number, not "five"/);
+    assert.match(e.details[3]!.message, /timestamp/);
+    return true;
+  });
+  assert.throws(() => readInteractionsTsv(join(dir, 'missing.tsv')), (e: unknown) => isSiyuError(e) && e.kind === 'not_found');
+});
+
+test('the matrix numbers ids in id order, merges repeats and decays each one from its own time', () => {
+  const day = 86_400;
+  const rows: Interaction[] = [
+    { user: 'b', item: '10', weight: 1, timestamp: 30 * day },
+    { user: 'a', item: '9', weight: 2, timestamp: 0 },
+    { user: 'a', item: '10', weight: 1, timestamp: 30 * day },
+    { user: 'a', item: '9', weight: 1, timestamp: 30 * day },
+  ];
+  const m = buildMatrix(rows, { halfLifeSeconds: 30 * day, itemUniverse: ['100'] });
+  assert.deepEqual(m.items, ['9', '10', '100'], 'numeric ids sort numerically');
+  assert.deepEqual(m.users, ['a', 'b']);
+  assert.deepEqual([...m.rowStart], [0, 2, 3]);
+  assert.deepEqual([...m.itemOf], [0, 1, 1]);
+  assert.deepEqual([...m.weights], [3, 1, 1]);
+  assert.deepEqual([...m.times], [30 * day, 30 * day, 30 * day]);
+  // a's two purchases of item 9: 2 × 2^(−1) (one half-life old) + 1 × 2^0.
+  assert.deepEqual([...m.decay!.weights], [2, 1, 1]);
+  assert.deepEqual([...m.decay!.counts], [1.5, 1, 1]);
+});
+
+test('top-k skips seen items, never returns −∞ and breaks ties to the lower item id', () => {
+  const m = buildMatrix([{ user: 'u', item: '1', weight: 1, timestamp: 0 }, { user: 'v', item: '2', weight: 1, timestamp: 0 }], { itemUniverse: ['3', '4', '5'] });
+  const scores = Float64Array.from([9, 5, 5, -Infinity, 7]);
+  assert.deepEqual(topK(m, 0, scores, 3), [{ item: 4, score: 7 }, { item: 1, score: 5 }, { item: 2, score: 5 }]);
+  assert.deepEqual(topK(m, 0, Float64Array.from([1, -Infinity, -Infinity, -Infinity, -Infinity]), 3), []);
+});
+
+test('training on empty or degenerate data fails with a clear message for every algorithm', () => {
+  const one = (user: string, item: string): Interaction => ({ user, item, weight: 1, timestamp: 0 });
+  for (const name of ALGORITHM_NAMES) {
+    assert.throws(() => trainAlgorithm(name, []), (e: unknown) => isSiyuError(e) && e.code === 'no_interactions', name);
+    assert.throws(() => trainAlgorithm(name, [one('u', 'a'), one('u', 'b')]), (e: unknown) => isSiyuError(e) && /1 user and 2 items/.test(e.message), name);
+    assert.throws(() => trainAlgorithm(name, [one('u', 'a'), one('v', 'a')]), (e: unknown) => isSiyuError(e) && /2 users and 1 item;/.test(e.message), name);
+  }
+  assert.throws(() => trainAlgorithm('ease', [one('u', 'a'), one('v', 'b')], { lambda: 0 }), /lambda must be a positive number/);
+  assert.throws(() => trainSar(buildMatrix([one('u', 'a'), one('v', 'b')])), /not built with a 30-day half-life/);
+});
+
+test('the smallest trainable data gives finite scores', () => {
+  const rows = [{ user: 'u', item: 'a', weight: 1, timestamp: 0 }, { user: 'v', item: 'b', weight: 1, timestamp: 0 }, { user: 'v', item: 'a', weight: 1, timestamp: 0 }];
+  for (const name of ALGORITHM_NAMES) {
+    const model = trainAlgorithm(name, rows, name === 'sar' ? { normalize: true } : {});
+    const scores = new Float64Array(2);
+    model.scoreUser(0, scores);
+    assert.ok(scores.every(Number.isFinite), `${name}: ${[...scores]}`);
+    assert.deepEqual(topK(model.matrix, 0, scores, 5).map((s) => model.matrix.items[s.item]), ['b'], name);
+  }
+});
+
+test('the validation split holds out a quarter of each user, seeded, and keeps single-interaction users whole', () => {
+  const rows = [...Array.from({ length: 8 }, (_, i) => ({ user: 'u', item: `i${i}`, weight: 1, timestamp: i })), { user: 'v', item: 'i0', weight: 1, timestamp: 0 }];
+  const a = splitByUser(rows, 0.25, 7);
+  assert.equal(a.validation.length, 2);
+  assert.ok(a.validation.every((r) => r.user === 'u'));
+  assert.equal(a.train.length, 7);
+  assert.deepEqual(splitByUser(rows, 0.25, 7), a, 'same seed, same split');
+});
+
+test('invertSpd inverts a symmetric positive-definite matrix and rejects one that is not', () => {
+  for (const n of [1, 2, 5, 8]) {
+    const a = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) a[i * n + j] = 1 / (1 + i + j) + (i === j ? 1 : 0);
+    const copy = a.slice();
+    const inv = invertSpd(a, n);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        let v = 0;
+        for (let k = 0; k < n; k++) v += copy[i * n + k]! * inv[k * n + j]!;
+        assert.ok(Math.abs(v - (i === j ? 1 : 0)) < 1e-12, `n=${n} (${i},${j}) = ${v}`);
+      }
+    }
+  }
+  assert.throws(() => invertSpd(Float64Array.from([1, 2, 2, 1]), 2), /not positive definite at row 1/);
+});
