@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { SiyuError } from '../core/errors.ts';
 import { formatNumber as n } from '../core/text.ts';
-import { ALGORITHM_NAMES, compareAlgorithms, formatParams, loadTimeSplit, parseAlgorithm, readInteractionsTsv, type ComparisonReport, type Interaction, type Params } from '../recommend/index.ts';
+import { ALGORITHM_NAMES, compareAlgorithms, formatParams, loadTimeSplit, parseAlgorithm, readInteractionsTsv, recommendationsFor, trainRecommendations, type ComparisonReport, type Interaction, type Params, type RecommendationList, type TrainOptions, type TrainReport } from '../recommend/index.ts';
 import { action, emit, parseCount, withDb, withOpenStore } from './context.ts';
 
 interface EvaluateFlags {
@@ -46,8 +46,71 @@ export function formatComparison(r: ComparisonReport): string {
   ].join('\n');
 }
 
+export function formatTrain(r: TrainReport): string {
+  const s = r.seconds;
+  return [
+    `${r.algorithm} (${formatParams(r.params)}) trained on ${n(r.interactions)} purchase lines: ${n(r.customers)} customers, ${n(r.items)} items; run ${r.runId}`,
+    `  wrote ${n(r.candidateRows)} candidates and ${n(r.similarRows)} similar-item pairs`,
+    `  seconds: load ${s.load.toFixed(1)}, tune ${s.tune.toFixed(1)}, train ${s.train.toFixed(1)}, precompute ${s.precompute.toFixed(1)}, write ${s.write.toFixed(1)}`,
+  ].join('\n');
+}
+
+export function formatList(r: RecommendationList): string {
+  const why = { unknown_customer: 'unknown customer: popular items', opted_out: 'opted out of personalised recommendations: popular items', no_candidates: 'no candidates for this customer yet: popular items' };
+  return [
+    `recommendations for ${r.customerId}${r.notice ? ` (${why[r.notice]})` : ''}${r.algorithm ? `, ${r.algorithm} run ${r.runId}` : ''}`,
+    ...r.items.map((x, i) => `  ${String(i + 1).padStart(2)}. ${x.sku.padEnd(12)} ${(x.name ?? '').padEnd(16)} ${(x.category ?? '').padEnd(6)} ${x.reason.zh}`),
+    ...(r.items.length === 0 ? ['  (nothing to recommend: run `siyu recommend train` first)'] : []),
+  ].join('\n');
+}
+
+interface TrainFlags {
+  db?: string;
+  algo: string;
+  param: string[];
+  tune: boolean;
+  candidates: string;
+  similar: string;
+  json?: boolean;
+}
+
+const collect = (v: string, acc: string[]) => [...acc, v];
+
 export function registerRecommend(program: Command): void {
-  const recommend = program.command('recommend').description('product recommendations: offline evaluation (docs/recommend.md)');
+  const recommend = program.command('recommend').description('product recommendations: train and precompute, show a customer\'s list, evaluate offline (docs/recommend.md)');
+  const trainCommand = (name: string, description: string) =>
+    withDb(recommend.command(name).description(description))
+      .option('--candidates <n>', 'candidates kept per customer', '50')
+      .option('--similar <n>', 'similar items kept per item', '20')
+      .option('--json', 'print JSON');
+  trainCommand('train', 'train on every purchase in the store and precompute candidates, similar items and popular items')
+    .option('--algo <name>', `${ALGORITHM_NAMES.join(', ')}`, 'ease')
+    .option('--param <name=value>', 'algorithm setting, repeatable', collect, [])
+    .option('--no-tune', 'use the defaults (and --param) instead of tuning on a validation split of the purchases')
+    .action(
+      action(async (opts: TrainFlags) => {
+        const options: TrainOptions = { algorithm: parseAlgorithm(opts.algo), params: parseParams(opts.param), tune: opts.tune };
+        await runTrain(opts, options);
+      }),
+    );
+  trainCommand('precompute', 'retrain with the settings of the last run (no tuning) and refresh every precomputed list; for nightly schedules')
+    .action(
+      action(async (opts: TrainFlags) => {
+        await runTrain(opts, undefined);
+      }),
+    );
+  withDb(recommend.command('show').description('a customer\'s recommendations, as the API serves them').argument('<customer-id>'))
+    .option('--n <n>', 'how many (1-100)', '10')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (customerId: string, opts: { db?: string; n: string; json?: boolean }) => {
+        const count = parseCount(opts.n, '--n');
+        await withOpenStore(opts.db, async (store) => {
+          const list = await recommendationsFor(store, customerId, { n: count });
+          emit(opts.json, list, () => formatList(list));
+        });
+      }),
+    );
   withDb(
     recommend
       .command('evaluate')
@@ -59,7 +122,7 @@ export function registerRecommend(program: Command): void {
   )
     .option('--algo <names>', `comma-separated: ${ALGORITHM_NAMES.join(', ')}`, ALGORITHM_NAMES.join(','))
     .option('--k <n>', 'list length', '10')
-    .option('--param <name=value>', 'algorithm setting, repeatable (e.g. lambda=300, similarity=lift, normalize=true)', (v: string, acc: string[]) => [...acc, v], [])
+    .option('--param <name=value>', 'algorithm setting, repeatable (e.g. lambda=300, similarity=lift, normalize=true)', collect, [])
     .option('--no-tune', 'use the defaults (and --param) instead of tuning on a validation split of the training data')
     .option('--seed <n>', 'seed of the validation split', '42')
     .option('--json', 'print JSON')
@@ -84,4 +147,20 @@ export function registerRecommend(program: Command): void {
         run(readInteractionsTsv(opts.train), readInteractionsTsv(opts.test));
       }),
     );
+}
+
+/** Trains with `options`, or with the last run's algorithm and settings when `options` is undefined. */
+async function runTrain(opts: TrainFlags, options: TrainOptions | undefined): Promise<void> {
+  const candidates = parseCount(opts.candidates, '--candidates');
+  const similar = parseCount(opts.similar, '--similar');
+  await withOpenStore(opts.db, async (store) => {
+    let settings = options;
+    if (!settings) {
+      const [last] = await store.query<{ algorithm: string; params: Params | string }>('SELECT algorithm, params FROM recommendation_runs ORDER BY trained_at DESC LIMIT 1');
+      if (!last) throw new SiyuError('not_found', 'no_recommendation_run', 'no recommendation run yet: run `siyu recommend train` first');
+      settings = { algorithm: parseAlgorithm(last.algorithm), params: typeof last.params === 'string' ? (JSON.parse(last.params) as Params) : last.params, tune: false };
+    }
+    const report = await trainRecommendations(store, { ...settings, candidates, similar, onProgress: opts.json ? undefined : (line) => process.stderr.write(`  ${line}\n`) });
+    emit(opts.json, report, () => formatTrain(report));
+  });
 }

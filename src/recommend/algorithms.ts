@@ -114,3 +114,25 @@ export function tune(name: AlgorithmName, rows: readonly Interaction[], options:
   const best = trials.reduce((a, b) => (b.metrics.ndcg > a.metrics.ndcg ? b : a));
   return { best: best.params, trials };
 }
+
+/**
+ * The settings to train with: the defaults overridden by `params`, then tuned over the grid unless tuning is off,
+ * the algorithm has no grid, or the caller fixed a setting the grid varies.
+ */
+export function chooseParams(
+  name: AlgorithmName,
+  rows: readonly Interaction[],
+  options: { tune?: boolean; params?: Params; k?: number; seed?: number; onTrial?: (trial: TuningTrial, done: number, of: number) => void } = {},
+): { params: Params; trials: TuningTrial[] | null } {
+  const given = options.params ?? {};
+  const unknown = Object.keys(given).filter((key) => !(key in ALGORITHMS[name].defaults));
+  if (unknown.length) throw new SiyuError('validation', 'unknown_param', `${name} has no setting ${unknown.join(', ')}; it takes ${Object.keys(ALGORITHMS[name].defaults).join(', ') || 'none'}`);
+  const grid: Params[] = ALGORITHMS[name].grid;
+  const fixedByCaller = grid.some((candidate) => Object.keys(candidate).some((key) => key in given));
+  if (options.tune === false || grid.length < 2 || fixedByCaller) return { params: { ...ALGORITHMS[name].defaults, ...given }, trials: null };
+  let done = 0;
+  const tuned = tune(name, rows, { k: options.k, seed: options.seed, params: given, onTrial: (t) => options.onTrial?.(t, ++done, grid.length) });
+  return { params: tuned.best, trials: tuned.trials };
+}
+
+export const formatParams = (params: Params): string => Object.entries(params).map(([key, v]) => `${key}=${v}`).join(' ') || '-';

@@ -1,5 +1,5 @@
 import { SiyuError } from '../core/errors.ts';
-import { ALGORITHMS, trainAlgorithm, tune, type AlgorithmName, type Params, type TuningTrial } from './algorithms.ts';
+import { ALGORITHMS, chooseParams, formatParams, trainAlgorithm, type AlgorithmName, type Params, type TuningTrial } from './algorithms.ts';
 import type { Interaction } from './data.ts';
 import { evaluateRecommender } from './evaluate.ts';
 import type { RankingMetrics } from './metrics.ts';
@@ -50,21 +50,13 @@ export function compareAlgorithms(train: readonly Interaction[], test: readonly 
   const results: AlgorithmResult[] = [];
   for (const name of options.algorithms) {
     const own = Object.fromEntries(Object.entries(given).filter(([key]) => key in ALGORITHMS[name].defaults));
-    let params: Params = { ...ALGORITHMS[name].defaults, ...own };
-    let tuning: TuningTrial[] | null = null;
-    const grid: Params[] = ALGORITHMS[name].grid;
-    const fixedByCaller = grid.some((candidate) => Object.keys(candidate).some((key) => key in own));
-    if (options.tune !== false && grid.length > 1 && !fixedByCaller) {
-      let done = 0;
-      const tuned = tune(name, train, {
-        k,
-        seed: options.seed,
-        params: own,
-        onTrial: (t) => options.onProgress?.(`${name}: validation nDCG@${k} ${t.metrics.ndcg.toFixed(4)} with ${formatParams(t.params)} (${++done}/${ALGORITHMS[name].grid.length})`),
-      });
-      params = tuned.best;
-      tuning = tuned.trials;
-    }
+    const { params, trials: tuning } = chooseParams(name, train, {
+      k,
+      seed: options.seed,
+      tune: options.tune,
+      params: own,
+      onTrial: (t, done, of) => options.onProgress?.(`${name}: validation nDCG@${k} ${t.metrics.ndcg.toFixed(4)} with ${formatParams(t.params)} (${done}/${of})`),
+    });
     let start = performance.now();
     const model = trainAlgorithm(name, train, params);
     const trainSeconds = seconds(start);
@@ -81,5 +73,3 @@ export function compareAlgorithms(train: readonly Interaction[], test: readonly 
     results,
   };
 }
-
-export const formatParams = (params: Params): string => Object.entries(params).map(([key, v]) => `${key}=${v}`).join(' ') || '-';

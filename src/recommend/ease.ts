@@ -48,6 +48,9 @@ export function trainEase(matrix: InteractionMatrix, options: EaseOptions = {}):
         for (let j = 0; j < n; j++) out[j]! += b[row + j]!;
       }
     },
+    similarTo(item, out) {
+      out.set(b.subarray(item * n, item * n + n));
+    },
     reason(u, item): Reason {
       let best = -1;
       let bestScore = 0;

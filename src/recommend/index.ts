@@ -1,5 +1,5 @@
 // The recommend domain's public API: product recommendations and their offline evaluation (docs/recommend.md).
-export { ALGORITHMS, ALGORITHM_NAMES, parseAlgorithm, splitByUser, trainAlgorithm, tune, type AlgorithmName, type Params, type TuningTrial } from './algorithms.ts';
+export { ALGORITHMS, ALGORITHM_NAMES, chooseParams, formatParams, parseAlgorithm, splitByUser, trainAlgorithm, tune, type AlgorithmName, type Params, type TuningTrial } from './algorithms.ts';
 export { buildMatrix, compareIds, readInteractionsTsv, type Interaction, type InteractionMatrix } from './data.ts';
 export { DEFAULT_EASE_LAMBDA, trainEase, type EaseOptions } from './ease.ts';
 export { evaluateRecommender, relevantItems } from './evaluate.ts';
@@ -8,4 +8,6 @@ export { recommendAll, topK, type Reason, type Recommender, type Scored } from '
 export { trainPopularity } from './popularity.ts';
 export { itemSimilarity, SAR_SIMILARITIES, trainSar, type SarOptions, type SarSimilarity } from './sar.ts';
 export { loadPurchases, loadTimeSplit, type PurchaseWindow } from './history.ts';
-export { compareAlgorithms, formatParams, type AlgorithmResult, type CompareOptions, type ComparisonReport } from './compare.ts';
+export { compareAlgorithms, type AlgorithmResult, type CompareOptions, type ComparisonReport } from './compare.ts';
+export { trainRecommendations, type TrainOptions, type TrainReport } from './precompute.ts';
+export { PERSONALIZATION_TRAIT, recommendationsFor, similarItemsFor, type ListOptions, type RecommendationList, type RecommendedItem, type SimilarItems } from './serve.ts';

@@ -17,6 +17,8 @@ export interface Recommender {
   readonly matrix: InteractionMatrix;
   scoreUser(user: number, out: Float64Array): void;
   reason(user: number, item: number): Reason;
+  /** Item-item models: how strongly having `item` points to each other item ("bought this, also bought"). */
+  similarTo?(item: number, out: Float64Array): void;
 }
 
 export interface Scored {

@@ -110,6 +110,9 @@ export function trainSar(matrix: InteractionMatrix, options: SarOptions = {}): R
       if (!(high > low)) return;
       for (let j = 0; j < n; j++) out[j] = ((ratingMax - ratingMin) * (out[j]! - low)) / (high - low) + ratingMin;
     },
+    similarTo(item, out) {
+      for (let j = 0; j < n; j++) out[j] = sim[item * n + j]!;
+    },
     reason(u, item): Reason {
       let best = -1;
       let bestScore = 0;

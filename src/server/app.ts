@@ -7,6 +7,7 @@ import { VERSION } from '../core/version.ts';
 import { registerErrorHandler } from './plugins/errors.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { BATCH_BODY_LIMIT, registerIngestRoutes } from './routes/ingest.ts';
+import { registerRecommendRoutes } from './routes/recommend.ts';
 
 export interface ServerOptions {
   store: Store;
@@ -37,6 +38,7 @@ export async function buildServer({ store, logLevel = 'silent' }: ServerOptions)
   processor.start();
   registerHealthRoutes(app, store, VERSION);
   registerIngestRoutes(app, { writer, verifier: new WriteKeyVerifier(store) });
+  registerRecommendRoutes(app, store);
   app.get('/docs', { schema: { hide: true } }, async () => app.swagger());
   app.addHook('onClose', async () => {
     await writer.flush();

@@ -10,4 +10,6 @@ export const FACT_TABLE_KEYS: Readonly<Record<string, readonly string[]>> = {
   clv_scores: ['customer_id'],
   rfm_scores: ['customer_id'],
   tier_scores: ['customer_id'],
+  // A merged profile keeps the survivor's list, or takes the loser's when it has none.
+  recommendations: ['customer_id'],
 };

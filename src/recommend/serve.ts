@@ -1,0 +1,152 @@
+import { SiyuError } from '../core/errors.ts';
+import type { Queryable } from '../store/index.ts';
+
+export interface RecommendedItem {
+  sku: string;
+  name: string | null;
+  category: string | null;
+  score: number;
+  reason: { kind: 'bought_with' | 'popular'; sku?: string; zh: string; en: string };
+}
+
+export interface RecommendationList {
+  customerId: string;
+  /** False for an id the store does not know; the list is then the popular items. */
+  known: boolean;
+  /** False when the list is not personalised: unknown customer, opted out, or no candidates yet. */
+  personalized: boolean;
+  /** Why the list is not personalised, when it is not. */
+  notice: 'unknown_customer' | 'opted_out' | 'no_candidates' | null;
+  algorithm: string | null;
+  runId: string | null;
+  items: RecommendedItem[];
+}
+
+export interface ListOptions {
+  n?: number;
+  /** At most this many items of one category, while other items can fill the list. Default 3. */
+  maxPerCategory?: number;
+}
+
+/** The trait that records a customer's refusal of personalised recommendations (PIPL art. 24). */
+export const PERSONALIZATION_TRAIT = 'personalized_recommendations';
+
+const OPT_OUT_VALUES = new Set(['false', '0', 'no']);
+const ACTIVE = '(p.is_active IS NULL OR p.is_active)';
+// Items the customer already bought that do not run out (no replenish_days) are never offered again.
+const NOT_OWNED = `NOT EXISTS (SELECT 1 FROM order_items b LEFT JOIN products bp ON bp.sku = b.sku
+                               WHERE b.customer_id = $1 AND b.sku = c.sku AND bp.replenish_days IS NULL)`;
+
+interface CandidateRow {
+  sku: string;
+  score: number;
+  reason: 'bought_with' | 'popular';
+  reason_sku: string | null;
+  reason_name: string | null;
+  name: string | null;
+  category: string | null;
+}
+
+function assertCount(n: number, name: string): void {
+  if (!Number.isInteger(n) || n < 1 || n > 100) throw new SiyuError('validation', 'invalid_count', `${name} must be a whole number from 1 to 100, not ${n}`, { details: [{ path: name, message: 'must be 1..100' }] });
+}
+
+/** Picks n in rank order, at most `cap` per category, then fills any gap with the items the cap held back. */
+function diversify(rows: readonly CandidateRow[], n: number, cap: number): CandidateRow[] {
+  const picked: CandidateRow[] = [];
+  const held: CandidateRow[] = [];
+  const perCategory = new Map<string, number>();
+  for (const row of rows) {
+    if (picked.length === n) break;
+    const used = row.category === null ? 0 : (perCategory.get(row.category) ?? 0);
+    if (used >= cap) {
+      held.push(row);
+      continue;
+    }
+    if (row.category !== null) perCategory.set(row.category, used + 1);
+    picked.push(row);
+  }
+  return [...picked, ...held].slice(0, n);
+}
+
+const item = (r: CandidateRow): RecommendedItem => ({
+  sku: r.sku,
+  name: r.name,
+  category: r.category,
+  score: Number(r.score),
+  reason:
+    r.reason === 'bought_with' && r.reason_sku
+      ? { kind: 'bought_with', sku: r.reason_sku, zh: `因为您购买了${r.reason_name ?? r.reason_sku}`, en: `Because you bought ${r.reason_name ?? r.reason_sku}` }
+      : { kind: 'popular', zh: '同类热销', en: 'Best-seller' },
+});
+
+/**
+ * A customer's recommendations, filtered online from the last `siyu recommend train` run: inactive SKUs and
+ * already-bought non-consumables are dropped, categories are capped for variety, and the popular items fill any
+ * gap. Unknown customers, customers who opted out of personalisation, and customers without candidates get the
+ * popular items, and the answer says which case applied.
+ */
+export async function recommendationsFor(db: Queryable, customerId: string, options: ListOptions = {}): Promise<RecommendationList> {
+  const n = options.n ?? 10;
+  assertCount(n, 'n');
+  const cap = options.maxPerCategory ?? 3;
+  const [customer] = await db.query<{ id: string; opt: string | null }>(
+    `SELECT coalesce(merged_into, customer_id) AS id, traits->>'${PERSONALIZATION_TRAIT}' AS opt FROM customers WHERE customer_id = $1`,
+    [customerId],
+  );
+  const [run] = await db.query<{ run_id: string; algorithm: string }>('SELECT run_id, algorithm FROM recommendation_runs ORDER BY trained_at DESC LIMIT 1');
+  const id = customer?.id ?? customerId;
+  const optedOut = customer?.opt != null && OPT_OUT_VALUES.has(String(customer.opt).toLowerCase());
+
+  let personal: CandidateRow[] = [];
+  if (customer && !optedOut) {
+    personal = await db.query<CandidateRow>(
+      `SELECT c.sku, c.score, c.reason, c.reason_sku, rp.name AS reason_name, p.name, p.category
+       FROM recommendations c LEFT JOIN products p ON p.sku = c.sku LEFT JOIN products rp ON rp.sku = c.reason_sku
+       WHERE c.customer_id = $1 AND ${ACTIVE} AND ${NOT_OWNED}
+       ORDER BY c.rank`,
+      [id],
+    );
+  }
+  const picked = diversify(personal, n, cap);
+  if (picked.length < n) {
+    const popular = await db.query<CandidateRow>(
+      `SELECT c.sku, c.buyers AS score, 'popular' AS reason, NULL AS reason_sku, NULL AS reason_name, p.name, p.category
+       FROM popular_items c LEFT JOIN products p ON p.sku = c.sku
+       WHERE ${ACTIVE} AND ${NOT_OWNED}
+       ORDER BY c.rank`,
+      [id],
+    );
+    const have = new Set(picked.map((r) => r.sku));
+    picked.push(...diversify(popular.filter((r) => !have.has(r.sku)), n - picked.length, cap));
+  }
+  const notice = !customer ? 'unknown_customer' : optedOut ? 'opted_out' : personal.length === 0 ? 'no_candidates' : null;
+  return {
+    customerId,
+    known: customer !== undefined,
+    personalized: notice === null,
+    notice,
+    algorithm: run?.algorithm ?? null,
+    runId: run?.run_id ?? null,
+    items: picked.map(item),
+  };
+}
+
+export interface SimilarItems {
+  sku: string;
+  items: { sku: string; name: string | null; category: string | null; score: number }[];
+}
+
+/** The items most similar to `sku` by the last trained model, active ones only. A SKU the store has never seen is a not_found error. */
+export async function similarItemsFor(db: Queryable, sku: string, options: { n?: number } = {}): Promise<SimilarItems> {
+  const n = options.n ?? 10;
+  assertCount(n, 'n');
+  const [known] = await db.query<{ found: number }>('SELECT 1 AS found FROM products WHERE sku = $1 UNION ALL SELECT 1 FROM similar_items WHERE sku = $1 LIMIT 1', [sku]);
+  if (!known) throw new SiyuError('not_found', 'unknown_sku', `no product with SKU ${JSON.stringify(sku)}`);
+  const rows = await db.query<{ sku: string; score: number; name: string | null; category: string | null }>(
+    `SELECT s.similar_sku AS sku, s.score, p.name, p.category FROM similar_items s LEFT JOIN products p ON p.sku = s.similar_sku
+     WHERE s.sku = $1 AND ${ACTIVE} ORDER BY s.rank LIMIT ${n}`,
+    [sku],
+  );
+  return { sku, items: rows.map((r) => ({ ...r, score: Number(r.score) })) };
+}

@@ -1,0 +1,60 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { recommendationsFor, similarItemsFor } from '../../recommend/index.ts';
+import type { Store } from '../../store/index.ts';
+
+const Count = z.coerce.number().int().min(1).max(100).default(10).describe('how many items, 1-100');
+
+const Reason = z.object({
+  kind: z.enum(['bought_with', 'popular']),
+  sku: z.string().optional().describe('bought_with: the bought item behind the pick'),
+  zh: z.string(),
+  en: z.string(),
+});
+
+const RecommendationList = z.object({
+  customerId: z.string(),
+  known: z.boolean(),
+  personalized: z.boolean(),
+  notice: z.enum(['unknown_customer', 'opted_out', 'no_candidates']).nullable().describe('why the list is not personalised'),
+  algorithm: z.string().nullable(),
+  runId: z.string().nullable(),
+  items: z.array(z.object({ sku: z.string(), name: z.string().nullable(), category: z.string().nullable(), score: z.number(), reason: Reason })),
+});
+
+const SimilarItems = z.object({
+  sku: z.string(),
+  items: z.array(z.object({ sku: z.string(), name: z.string().nullable(), category: z.string().nullable(), score: z.number() })),
+});
+
+/** Serving of the precomputed recommendations (docs/recommend.md). */
+export function registerRecommendRoutes(app: FastifyInstance, store: Store): void {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  api.get(
+    '/v1/recommendations/:customerId',
+    {
+      schema: {
+        tags: ['recommend'],
+        summary: "A customer's recommendations; unknown or opted-out customers get the popular items",
+        params: z.object({ customerId: z.string().min(1) }),
+        querystring: z.object({ n: Count, context: z.string().optional().describe('where the list is shown (slot name), for reporting') }),
+        response: { 200: RecommendationList },
+      },
+    },
+    async (request) => recommendationsFor(store, request.params.customerId, { n: request.query.n }),
+  );
+  api.get(
+    '/v1/items/:sku/similar',
+    {
+      schema: {
+        tags: ['recommend'],
+        summary: 'Items most similar to a SKU by the last trained model',
+        params: z.object({ sku: z.string().min(1) }),
+        querystring: z.object({ n: Count }),
+        response: { 200: SimilarItems },
+      },
+    },
+    async (request) => similarItemsFor(store, request.params.sku, { n: request.query.n }),
+  );
+}

@@ -1,0 +1,36 @@
+-- Product recommendations (docs/recommend.md). `siyu recommend train` replaces the candidates, similar items and
+-- popular items whole, in one transaction, and records the run; serving filters them online.
+CREATE TABLE recommendation_runs (
+  run_id        TEXT PRIMARY KEY,
+  algorithm     TEXT NOT NULL,
+  params        JSON NOT NULL,
+  interactions  INTEGER NOT NULL,     -- purchase lines trained on
+  customers     INTEGER NOT NULL,     -- customers given candidates
+  items         INTEGER NOT NULL,
+  trained_at    TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE recommendations (
+  customer_id   TEXT NOT NULL,
+  rank          INTEGER NOT NULL,     -- 1 = best
+  sku           TEXT NOT NULL,
+  score         DOUBLE PRECISION NOT NULL,
+  reason        TEXT NOT NULL,        -- bought_with | popular
+  reason_sku    TEXT,                 -- bought_with: the bought item that contributed most
+  run_id        TEXT NOT NULL
+);
+-- postgres-only
+ALTER TABLE recommendations ADD PRIMARY KEY (customer_id, rank);
+CREATE TABLE similar_items (
+  sku           TEXT NOT NULL,
+  rank          INTEGER NOT NULL,
+  similar_sku   TEXT NOT NULL,
+  score         DOUBLE PRECISION NOT NULL,
+  run_id        TEXT NOT NULL,
+  PRIMARY KEY (sku, rank)
+);
+CREATE TABLE popular_items (
+  rank          INTEGER PRIMARY KEY,
+  sku           TEXT NOT NULL,
+  buyers        INTEGER NOT NULL,     -- distinct customers who bought it
+  run_id        TEXT NOT NULL
+);

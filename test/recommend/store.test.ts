@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { isSiyuError } from '../../src/core/errors.ts';
+import { loadTimeSplit, recommendationsFor, similarItemsFor, trainRecommendations } from '../../src/recommend/index.ts';
+import { buildServer } from '../../src/server/index.ts';
+import type { Store } from '../../src/store/index.ts';
+import { BACKENDS, withStore } from '../helpers/backends.ts';
+
+// A small shop. D is inactive; E runs out (replenish_days) so it may be offered again after a purchase.
+const PRODUCTS: [sku: string, category: string, active: boolean, replenish: number | null][] = [
+  ['A', '饮料', true, null], ['B', '饮料', true, null], ['C', '饮料', true, null],
+  ['D', '零食', false, null], ['E', '零食', true, 14], ['F', '个护', true, null],
+];
+const BASKETS: [customer: string, day: string, skus: string[], status?: string][] = [
+  ['c1', '2026-05-01', ['A', 'B']],
+  ['c2', '2026-05-02', ['A', 'B', 'C']],
+  ['c3', '2026-05-03', ['A', 'C']],
+  ['c4', '2026-05-04', ['B', 'C', 'E']],
+  ['c5', '2026-05-05', ['A', 'E']], ['c5', '2026-06-05', ['F']],
+  ['c6', '2026-06-06', ['D', 'F']],
+  ['c8', '2026-06-07', ['A', 'B']],
+  ['c9', '2026-06-08', ['F'], 'cancelled'],
+];
+
+async function load(store: Store): Promise<void> {
+  const at = new Date('2026-07-01T00:00:00Z');
+  await store.insertRows('products', ['sku', 'name', 'category', 'is_active', 'replenish_days'], PRODUCTS.map(([sku, category, active, replenish]) => [sku, `商品${sku}`, category, active, replenish]));
+  const customers = ['c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7', 'c8', 'c9'];
+  await store.insertRows('customers', ['customer_id', 'traits', 'created_at', 'updated_at'], customers.map((id) => [id, JSON.stringify(id === 'c8' ? { personalized_recommendations: false } : {}), at, at]));
+  await store.insertRows(
+    'orders',
+    ['customer_id', 'order_id', 'placed_at', 'status', 'total_fen', 'currency', 'updated_at'],
+    BASKETS.map(([customer, day, , status = 'completed'], i) => [customer, `O${i}`, new Date(`${day}T04:00:00Z`), status, 1000, 'CNY', at]),
+  );
+  await store.insertRows(
+    'order_items',
+    ['customer_id', 'order_id', 'line', 'sku', 'quantity', 'unit_price_fen', 'category'],
+    BASKETS.flatMap(([customer, , skus], i) => skus.map((sku, line) => [customer, `O${i}`, line + 1, sku, 1, 500, PRODUCTS.find((p) => p[0] === sku)![1]])),
+  );
+}
+
+const skus = (list: { items: { sku: string }[] }) => list.items.map((i) => i.sku);
+
+for (const backend of BACKENDS) {
+  describe(`recommendations from the store on ${backend}`, () => {
+    test('purchases split at a date in the brand calendar; cancelled orders do not count', () =>
+      withStore(backend, async (store) => {
+        await load(store);
+        const { train, test: held } = await loadTimeSplit(store, '2026-06-01');
+        assert.equal(train.length, 12);
+        assert.deepEqual(held.map((r) => `${r.user}:${r.item}`).sort(), ['c5:F', 'c6:D', 'c6:F', 'c8:A', 'c8:B']);
+        await assert.rejects(loadTimeSplit(store, '2027-01-01'), (e: unknown) => isSiyuError(e) && e.code === 'empty_split');
+        await assert.rejects(loadTimeSplit(store, '2026-13-01'), (e: unknown) => isSiyuError(e) && e.code === 'invalid_date');
+      }));
+
+    test('train precomputes candidates, and serving filters them online with reasons and fallbacks', () =>
+      withStore(backend, async (store) => {
+        await assert.rejects(trainRecommendations(store, { algorithm: 'sar' }), (e: unknown) => isSiyuError(e) && e.code === 'no_purchases');
+        await load(store);
+        const report = await trainRecommendations(store, { algorithm: 'sar', params: { timeDecayDays: 0 } });
+        assert.deepEqual([report.customers, report.items, report.interactions], [7, 6, 17]);
+
+        // c1 bought A and B: C co-occurs with both, and bought non-consumables and the inactive D never come back.
+        const c1 = await recommendationsFor(store, 'c1', { n: 3 });
+        assert.equal(c1.personalized, true);
+        assert.equal(c1.algorithm, 'sar');
+        assert.equal(c1.items[0]!.sku, 'C');
+        assert.ok(['A', 'B'].includes(c1.items[0]!.reason.sku!));
+        assert.match(c1.items[0]!.reason.zh, /^因为您购买了商品[AB]$/);
+        assert.ok(!skus(c1).some((s) => ['A', 'B', 'D'].includes(s)), skus(c1).join());
+
+        // A consumable already bought may be offered again once the model no longer excludes it (popular fallback).
+        const c5 = await recommendationsFor(store, 'c5', { n: 10 });
+        assert.ok(!skus(c5).includes('A') && !skus(c5).includes('F'));
+
+        const unknown = await recommendationsFor(store, 'nobody', { n: 3 });
+        assert.deepEqual([unknown.known, unknown.personalized, unknown.notice], [false, false, 'unknown_customer']);
+        assert.deepEqual(skus(unknown), ['A', 'B', 'C'], 'the most-bought items, ties to the lower id');
+        assert.equal(unknown.items[0]!.reason.zh, '同类热销');
+
+        const optedOut = await recommendationsFor(store, 'c8', { n: 3 });
+        assert.deepEqual([optedOut.known, optedOut.personalized, optedOut.notice], [true, false, 'opted_out']);
+        assert.ok(!skus(optedOut).includes('A') && !skus(optedOut).includes('B'));
+
+        const noHistory = await recommendationsFor(store, 'c7');
+        assert.equal(noHistory.notice, 'no_candidates');
+        assert.ok(!skus(noHistory).includes('D'));
+
+        const similar = await similarItemsFor(store, 'A', { n: 5 });
+        assert.ok(similar.items.length > 0 && !skus(similar).includes('A') && !skus(similar).includes('D'));
+        await assert.rejects(similarItemsFor(store, 'NOPE'), (e: unknown) => isSiyuError(e) && e.kind === 'not_found');
+        await assert.rejects(recommendationsFor(store, 'c1', { n: 0 }), (e: unknown) => isSiyuError(e) && e.kind === 'validation');
+
+        const again = await trainRecommendations(store, { algorithm: 'ease', params: { lambda: 1 } });
+        assert.notEqual(again.runId, report.runId);
+        const [{ runs }] = (await store.query<{ runs: number }>('SELECT count(DISTINCT run_id) AS runs FROM recommendations')) as [{ runs: number }];
+        assert.equal(Number(runs), 1, 'a new run replaces the previous candidates whole');
+        assert.equal((await recommendationsFor(store, 'c1')).algorithm, 'ease');
+      }));
+
+    test('the HTTP API serves lists and similar items, with 400 for a bad n and 404 for an unknown SKU', () =>
+      withStore(backend, async (store) => {
+        await load(store);
+        await trainRecommendations(store, { algorithm: 'sar', params: { timeDecayDays: 0 } });
+        const app = await buildServer({ store });
+        try {
+          const ok = await app.inject({ url: '/v1/recommendations/c1?n=2&context=sidebar' });
+          assert.equal(ok.statusCode, 200);
+          assert.deepEqual(ok.json().items.length, 2);
+          assert.equal(ok.json().personalized, true);
+          const unknown = await app.inject({ url: '/v1/recommendations/nobody' });
+          assert.deepEqual([unknown.statusCode, unknown.json().notice], [200, 'unknown_customer']);
+          const bad = await app.inject({ url: '/v1/recommendations/c1?n=101' });
+          assert.equal(bad.statusCode, 400);
+          assert.match(JSON.stringify(bad.json()), /n/);
+          assert.equal((await app.inject({ url: '/v1/items/A/similar?n=3' })).statusCode, 200);
+          const missing = await app.inject({ url: '/v1/items/NOPE/similar' });
+          assert.equal(missing.statusCode, 404);
+          assert.match(missing.json().message, /no product with SKU "NOPE"/);
+        } finally {
+          await app.close();
+        }
+      }));
+  });
+}
