@@ -7,9 +7,11 @@ import { generateDemo, type GeneratedFiles } from '../demo/index.ts';
 import { importFile, type ImportKind } from '../import/index.ts';
 import { fitClv, scoreClv } from '../models/index.ts';
 import type { Store } from '../store/index.ts';
+import { recommendationsFor, trainRecommendations } from '../recommend/index.ts';
 import { computeRfm, computeTiers } from '../segment/index.ts';
 import { fitSummary, scoreSummary } from './clv.ts';
 import { formatRfm } from './rfm.ts';
+import { formatList, formatTrain } from './recommend.ts';
 import { formatTiers } from './tiers.ts';
 import { action, parseCount, withDb, withOpenStore } from './context.ts';
 import { parsePort, serve } from './serve.ts';
@@ -78,7 +80,7 @@ export function registerDemo(program: Command): void {
     }),
   );
 
-  withDb(demoOptions(demo.command('run').description('generate the demo brand, import it through the normal import paths, print a summary (overview, RFM classes, CLV fit and scores, value tiers), then serve the API')))
+  withDb(demoOptions(demo.command('run').description('generate the demo brand, import it through the normal import paths, print a summary (overview, RFM classes, CLV fit and scores, value tiers, recommendations), then serve the API')))
     .option('--no-serve', 'exit after the summary')
     .option('--port <n>', 'port for the API', '3000')
     .option('--host <addr>', 'address to bind', '127.0.0.1')
@@ -104,9 +106,19 @@ export function registerDemo(program: Command): void {
           process.stdout.write(`${formatRfm(await computeRfm(store), 'cn8')}\n\n`);
           process.stdout.write(`${await demoClv(store, files.dir)}\n\n`);
           process.stdout.write(`${formatTiers(await computeTiers(store, { basis: 'clv' }))}\n\n`);
+          process.stdout.write(`${await demoRecommendations(store)}\n\n`);
           if (opts.serve) await serve(store, { port, host: opts.host, logLevel: 'warn' });
           else process.stdout.write(`next: npm run siyu -- serve --db ${store.location}   (or: npm run siyu -- stats)\n`);
         });
       }),
     );
+}
+
+/** Trains the recommender (EASE, tuned on a validation split of the purchases) and shows the top-CLV customer's list. */
+async function demoRecommendations(store: Store): Promise<string> {
+  const report = await trainRecommendations(store, { algorithm: 'ease', onProgress: (line) => process.stderr.write(`  recommend: ${line}\n`) });
+  const [top] = await store.query<{ customer_id: string }>('SELECT customer_id FROM clv_scores ORDER BY clv_12m_fen DESC, customer_id LIMIT 1');
+  const lines = [`recommendations: ${formatTrain(report)}`];
+  if (top) lines.push(formatList(await recommendationsFor(store, top.customer_id, { n: 5 })));
+  return lines.join('\n');
 }

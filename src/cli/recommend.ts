@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { SiyuError } from '../core/errors.ts';
-import { formatNumber as n } from '../core/text.ts';
+import { formatNumber as n, padDisplay } from '../core/text.ts';
 import { ALGORITHM_NAMES, compareAlgorithms, formatParams, loadTimeSplit, parseAlgorithm, readInteractionsTsv, recommendationsFor, trainRecommendations, type ComparisonReport, type Interaction, type Params, type RecommendationList, type TrainOptions, type TrainReport } from '../recommend/index.ts';
 import { action, emit, parseCount, withDb, withOpenStore } from './context.ts';
 
@@ -59,7 +59,7 @@ export function formatList(r: RecommendationList): string {
   const why = { unknown_customer: 'unknown customer: popular items', opted_out: 'opted out of personalised recommendations: popular items', no_candidates: 'no candidates for this customer yet: popular items' };
   return [
     `recommendations for ${r.customerId}${r.notice ? ` (${why[r.notice]})` : ''}${r.algorithm ? `, ${r.algorithm} run ${r.runId}` : ''}`,
-    ...r.items.map((x, i) => `  ${String(i + 1).padStart(2)}. ${x.sku.padEnd(12)} ${(x.name ?? '').padEnd(16)} ${(x.category ?? '').padEnd(6)} ${x.reason.zh}`),
+    ...r.items.map((x, i) => `  ${String(i + 1).padStart(2)}. ${x.sku.padEnd(12)} ${padDisplay(x.name ?? '', 26)} ${padDisplay(x.category ?? '', 6)} ${x.reason.zh}`),
     ...(r.items.length === 0 ? ['  (nothing to recommend: run `siyu recommend train` first)'] : []),
   ].join('\n');
 }
@@ -80,7 +80,7 @@ export function registerRecommend(program: Command): void {
   const recommend = program.command('recommend').description('product recommendations: train and precompute, show a customer\'s list, evaluate offline (docs/recommend.md)');
   const trainCommand = (name: string, description: string) =>
     withDb(recommend.command(name).description(description))
-      .option('--candidates <n>', 'candidates kept per customer', '50')
+      .option('--candidates <n>', 'candidates kept per customer (serving fills any gap with popular items)', '30')
       .option('--similar <n>', 'similar items kept per item', '20')
       .option('--json', 'print JSON');
   trainCommand('train', 'train on every purchase in the store and precompute candidates, similar items and popular items')

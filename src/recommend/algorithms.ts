@@ -90,6 +90,22 @@ export function splitByUser(rows: readonly Interaction[], share = 0.25, seed = 4
   return { train, validation };
 }
 
+/** Validation scores a sample of this many users at most: enough for a stable nDCG, and tuning stays quick on big brands. */
+export const MAX_VALIDATION_USERS = 10_000;
+
+/** The rows of at most `max` users, chosen with a seeded generator (all rows when there are fewer users). */
+function sampleUsers(rows: Interaction[], max: number, seed: number): Interaction[] {
+  const users = [...new Set(rows.map((r) => r.user))];
+  if (users.length <= max) return rows;
+  const random = new Random(seed + 1);
+  for (let i = users.length - 1; i > 0; i--) {
+    const j = Math.floor(random.next() * (i + 1));
+    [users[i], users[j]] = [users[j]!, users[i]!];
+  }
+  const keep = new Set(users.slice(0, max));
+  return rows.filter((r) => keep.has(r.user));
+}
+
 export interface TuningTrial {
   params: Params;
   metrics: RankingMetrics;
@@ -97,16 +113,28 @@ export interface TuningTrial {
 
 /**
  * Tries each setting of the algorithm's grid: trains on the training part of `splitByUser(rows)`, scores on its
- * validation part, and keeps the setting with the best nDCG@k (ties to the earlier setting).
+ * validation part (a seeded sample of at most `maxValidationUsers` users), and keeps the setting with the best
+ * nDCG@k (ties to the earlier setting).
  */
-export function tune(name: AlgorithmName, rows: readonly Interaction[], options: { k?: number; seed?: number; params?: Params; onTrial?: (trial: TuningTrial) => void } = {}): { best: Params; trials: TuningTrial[] } {
+export function tune(
+  name: AlgorithmName,
+  rows: readonly Interaction[],
+  options: { k?: number; seed?: number; params?: Params; maxValidationUsers?: number; onTrial?: (trial: TuningTrial) => void } = {},
+): { best: Params; trials: TuningTrial[] } {
   const algorithm: Algorithm = ALGORITHMS[name];
-  const { train, validation } = splitByUser(rows, 0.25, options.seed ?? 42);
+  const split = splitByUser(rows, 0.25, options.seed ?? 42);
+  const { train } = split;
+  const validation = sampleUsers(split.validation, options.maxValidationUsers ?? MAX_VALIDATION_USERS, options.seed ?? 42);
   const universe = [...new Set(rows.map((r) => r.item))];
   const trials: TuningTrial[] = [];
+  const matrices = new Map<number | undefined, InteractionMatrix>();
   for (const candidate of algorithm.grid) {
     const params = { ...algorithm.defaults, ...options.params, ...candidate };
-    const model = trainAlgorithm(name, train, params, universe);
+    // One matrix per half-life: the settings of a grid usually share it.
+    const halfLife = algorithm.halfLifeSeconds?.(params);
+    let matrix = matrices.get(halfLife);
+    if (!matrix) matrices.set(halfLife, (matrix = buildMatrix(train, { itemUniverse: universe, halfLifeSeconds: halfLife })));
+    const model = algorithm.train(matrix, params);
     const trial = { params, metrics: evaluateRecommender(model, validation, options.k ?? 10) };
     trials.push(trial);
     options.onTrial?.(trial);

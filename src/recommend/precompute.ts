@@ -13,7 +13,7 @@ export interface TrainOptions {
   params?: Params;
   /** Tune on a validation split of the purchases (default true). */
   tune?: boolean;
-  /** Candidates kept per customer, from which serving filters and picks. Default 50. */
+  /** Candidates kept per customer, from which serving filters and picks; the popular items fill any gap. Default 30. */
   candidates?: number;
   /** Similar items kept per item. Default 20. */
   similar?: number;
@@ -42,7 +42,7 @@ const elapsed = (start: number) => (performance.now() - start) / 1000;
  */
 export async function trainRecommendations(store: Store, options: TrainOptions = {}): Promise<TrainReport> {
   const algorithm = options.algorithm ?? 'ease';
-  const candidates = options.candidates ?? 50;
+  const candidates = options.candidates ?? 30;
   const similarKept = options.similar ?? 20;
   const progress = options.onProgress ?? (() => undefined);
   let start = performance.now();
@@ -85,9 +85,9 @@ export async function trainRecommendations(store: Store, options: TrainOptions =
   start = performance.now();
   await store.transaction(async (tx) => {
     for (const table of ['recommendations', 'similar_items', 'popular_items']) await tx.execute(`DELETE FROM ${table}`);
-    await tx.insertRows('recommendations', ['customer_id', 'rank', 'sku', 'score', 'reason', 'reason_sku', 'run_id'], candidateRows);
-    await tx.insertRows('similar_items', ['sku', 'rank', 'similar_sku', 'score', 'run_id'], similarRows);
-    await tx.insertRows('popular_items', ['rank', 'sku', 'buyers', 'run_id'], popular.map((j, rank) => [rank + 1, matrix.items[j], counts[j], runId]));
+    await tx.appendRows('recommendations', ['customer_id', 'rank', 'sku', 'score', 'reason', 'reason_sku', 'run_id'], candidateRows);
+    await tx.appendRows('similar_items', ['sku', 'rank', 'similar_sku', 'score', 'run_id'], similarRows);
+    await tx.appendRows('popular_items', ['rank', 'sku', 'buyers', 'run_id'], popular.map((j, rank) => [rank + 1, matrix.items[j], counts[j], runId]));
     await tx.insertRows('recommendation_runs', ['run_id', 'algorithm', 'params', 'interactions', 'customers', 'items', 'trained_at'], [[runId, algorithm, JSON.stringify(params), rows.length, matrix.users.length, matrix.items.length, new Date()]]);
   });
   const write = elapsed(start);

@@ -1,4 +1,4 @@
-import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBResultReader, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBInstance, DuckDBTimestampTZValue, DuckDBTypeId, type DuckDBAppender, type DuckDBConnection, type DuckDBResultReader, type DuckDBValue } from '@duckdb/node-api';
 import { translateDriverError } from './driver-errors.ts';
 import { Mutex } from './mutex.ts';
 import type { Queryable, Row, Store } from './store.ts';
@@ -66,7 +66,48 @@ class DuckDBQueryable implements Queryable {
     }
     return changed;
   }
+
+  async appendRows(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    const described = await this.query<{ column_name: string; data_type: string }>(
+      'SELECT column_name, data_type FROM information_schema.columns WHERE table_name = $1 AND table_schema = current_schema() ORDER BY ordinal_position',
+      [table],
+    );
+    const position = new Map(columns.map((c, i) => [c, i]));
+    const appendable = described.length === columns.length && described.every((c) => position.has(c.column_name) && c.data_type in APPEND);
+    if (!appendable) return this.insertRows(table, columns, rows);
+    const plan = described.map((c) => ({ index: position.get(c.column_name)!, append: APPEND[c.data_type]!, name: c.column_name }));
+    let appender;
+    try {
+      appender = await this.connection.createAppender(table);
+      for (const row of rows) {
+        for (const column of plan) {
+          const value = row[column.index];
+          if (value === null || value === undefined) appender.appendNull();
+          else column.append(appender, value);
+        }
+        appender.endRow();
+      }
+      appender.flushSync();
+    } catch (error) {
+      throw translateDriverError(error, `append to ${table}`);
+    } finally {
+      appender?.closeSync();
+    }
+    return rows.length;
+  }
 }
+
+// How the appender path writes each column type it handles; tables with other types go through insertRows.
+const APPEND: Record<string, (appender: DuckDBAppender, value: unknown) => void> = {
+  VARCHAR: (a, v) => a.appendVarchar(String(v)),
+  JSON: (a, v) => a.appendVarchar(typeof v === 'string' ? v : JSON.stringify(v)),
+  INTEGER: (a, v) => a.appendInteger(Number(v)),
+  BIGINT: (a, v) => a.appendBigInt(BigInt(v as number | string)),
+  DOUBLE: (a, v) => a.appendDouble(Number(v)),
+  BOOLEAN: (a, v) => a.appendBoolean(Boolean(v)),
+  'TIMESTAMP WITH TIME ZONE': (a, v) => a.appendTimestampTZ(new DuckDBTimestampTZValue(BigInt((v instanceof Date ? v : new Date(String(v))).getTime()) * 1000n)),
+};
 
 async function connect(instance: DuckDBInstance): Promise<DuckDBConnection> {
   const connection = await instance.connect();
@@ -133,6 +174,10 @@ export class DuckDBStore extends DuckDBQueryable implements Store {
 
   override insertRows(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[], onConflict?: string): Promise<number> {
     return this.transaction((tx) => tx.insertRows(table, columns, rows, onConflict));
+  }
+
+  override appendRows(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<number> {
+    return this.transaction((tx) => tx.appendRows(table, columns, rows));
   }
 
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {

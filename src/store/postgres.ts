@@ -52,6 +52,10 @@ class PgQueryable implements Queryable {
     }
     return changed;
   }
+
+  appendRows(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<number> {
+    return this.insertRows(table, columns, rows);
+  }
 }
 
 /** The server store: a PostgreSQL database shared by any number of Siyu processes. */

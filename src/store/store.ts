@@ -14,6 +14,12 @@ export interface Queryable {
    * Returns the number of rows inserted or updated.
    */
   insertRows(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[], onConflict?: string): Promise<number>;
+  /**
+   * Bulk-appends rows that name every column of `table` (in any order), with no conflict handling: for tables
+   * that are replaced whole, such as precomputed scores. On DuckDB this uses the appender, about ten times faster
+   * than `insertRows`; elsewhere, and for column types the appender path does not handle, it is `insertRows`.
+   */
+  appendRows(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<number>;
 }
 
 export interface Store extends Queryable {

@@ -117,6 +117,34 @@ for (const backend of BACKENDS) {
       }
     });
 
+    it('bulk-appends whole rows of every column type, inside the caller\'s transaction, and falls back for partial rows', async () => {
+      await withStore(backend, async (store) => {
+        await store.execute('CREATE TABLE appended (id TEXT, n INTEGER, big BIGINT, x DOUBLE PRECISION, ok BOOLEAN, doc JSON, ts TIMESTAMPTZ, note TEXT)');
+        const at = new Date('2026-01-02T03:04:05.678Z');
+        const rows = [
+          ['b', 2, 9007199254740991, 0.25, false, { k: [1] }, at, null],
+          ['a', 1, 5, -1.5, true, '{"k":2}', at.toISOString(), 'x'],
+        ];
+        const columns = ['note', 'id', 'n', 'big', 'x', 'ok', 'doc', 'ts'];
+        const reordered = rows.map((r) => [r[7], r[0], r[1], r[2], r[3], r[4], r[5], r[6]]);
+        assert.equal(await store.appendRows('appended', columns, reordered), 2);
+        assert.deepEqual(await store.query('SELECT * FROM appended ORDER BY id'), [
+          { id: 'a', n: 1, big: 5, x: -1.5, ok: true, doc: { k: 2 }, ts: at, note: 'x' },
+          { id: 'b', n: 2, big: 9007199254740991, x: 0.25, ok: false, doc: { k: [1] }, ts: at, note: null },
+        ]);
+        await assert.rejects(
+          store.transaction(async (tx) => {
+            await tx.appendRows('appended', columns, reordered);
+            throw new Error('abort');
+          }),
+          /abort/,
+        );
+        assert.equal((await store.query<{ n: number }>('SELECT count(*) AS n FROM appended'))[0]!.n, 2, 'a rolled-back append leaves nothing');
+        await store.appendRows('appended', ['id', 'n'], [['c', 3]]);
+        assert.deepEqual(await store.query("SELECT id, n, note FROM appended WHERE id = 'c'"), [{ id: 'c', n: 3, note: null }]);
+      });
+    });
+
     it('applies the brand timezone explicitly with AT TIME ZONE', async () => {
       await withStore(backend, async (store) => {
         const [row] = await store.query<{ day: string }>(
