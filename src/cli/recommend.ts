@@ -50,8 +50,9 @@ export function formatTrain(r: TrainReport): string {
   const s = r.seconds;
   return [
     `${r.algorithm} (${formatParams(r.params)}) trained on ${n(r.interactions)} purchase lines: ${n(r.customers)} customers, ${n(r.items)} items; run ${r.runId}`,
-    `  wrote ${n(r.candidateRows)} candidates and ${n(r.similarRows)} similar-item pairs`,
-    `  seconds: load ${s.load.toFixed(1)}, tune ${s.tune.toFixed(1)}, train ${s.train.toFixed(1)}, precompute ${s.precompute.toFixed(1)}, write ${s.write.toFixed(1)}`,
+    `  wrote ${n(r.candidateRows)} candidates, ${n(r.similarRows)} similar-item pairs and ${n(r.ruleRows)} bought-together rules`,
+    `  restock dates for ${n(r.replenishment.pairs)} customer-SKU pairs as of ${r.replenishment.asOf} (interval from the customer's own purchases ${n(r.replenishment.byBasis.own)}, the SKU's replenish_days ${n(r.replenishment.byBasis.sku)}, the category median ${n(r.replenishment.byBasis.category)})`,
+    `  seconds: load ${s.load.toFixed(1)}, tune ${s.tune.toFixed(1)}, train ${s.train.toFixed(1)}, precompute ${s.precompute.toFixed(1)}, write ${s.write.toFixed(1)}, rules ${s.rules.toFixed(1)}, restock dates ${s.replenish.toFixed(1)}`,
   ].join('\n');
 }
 

@@ -5,6 +5,8 @@ import { chooseParams, formatParams, trainAlgorithm, type AlgorithmName, type Pa
 import { loadPurchases } from './history.ts';
 import { topK, type Recommender } from './model.ts';
 import { itemUserCounts } from './popularity.ts';
+import { computeReplenishment, type ReplenishOptions, type ReplenishReport } from './replenish.ts';
+import { loadBaskets, mineRules, type AssociationRule, type RuleOptions } from './rules.ts';
 import { trainSar } from './sar.ts';
 
 export interface TrainOptions {
@@ -15,8 +17,10 @@ export interface TrainOptions {
   tune?: boolean;
   /** Candidates kept per customer, from which serving filters and picks; the popular items fill any gap. Default 30. */
   candidates?: number;
-  /** Similar items kept per item. Default 20. */
+  /** Similar items, and bought-together rules, kept per item. Default 20. */
   similar?: number;
+  rules?: RuleOptions;
+  replenish?: ReplenishOptions;
   onProgress?: (line: string) => void;
 }
 
@@ -29,7 +33,9 @@ export interface TrainReport {
   items: number;
   candidateRows: number;
   similarRows: number;
-  seconds: { load: number; tune: number; train: number; precompute: number; write: number };
+  ruleRows: number;
+  replenishment: ReplenishReport;
+  seconds: { load: number; tune: number; train: number; precompute: number; write: number; rules: number; replenish: number };
 }
 
 const POPULAR_KEPT = 200;
@@ -91,6 +97,15 @@ export async function trainRecommendations(store: Store, options: TrainOptions =
     await tx.insertRows('recommendation_runs', ['run_id', 'algorithm', 'params', 'interactions', 'customers', 'items', 'trained_at'], [[runId, algorithm, JSON.stringify(params), rows.length, matrix.users.length, matrix.items.length, new Date()]]);
   });
   const write = elapsed(start);
+
+  start = performance.now();
+  const ruleRows = await writeRules(store, mineRules(await loadBaskets(store), options.rules), similarKept, runId);
+  const rules = elapsed(start);
+  progress(`mined ${ruleRows.toLocaleString('en-US')} bought-together rules in ${rules.toFixed(1)} s`);
+  start = performance.now();
+  const replenishment = await computeReplenishment(store, options.replenish);
+  const replenish = elapsed(start);
+  progress(`predicted ${replenishment.pairs.toLocaleString('en-US')} restock dates in ${replenish.toFixed(1)} s`);
   return {
     runId,
     algorithm,
@@ -100,7 +115,9 @@ export async function trainRecommendations(store: Store, options: TrainOptions =
     items: matrix.items.length,
     candidateRows: candidateRows.length,
     similarRows: similarRows.length,
-    seconds: { load, tune: tuneSeconds, train: trainSeconds, precompute, write },
+    ruleRows,
+    replenishment,
+    seconds: { load, tune: tuneSeconds, train: trainSeconds, precompute, write, rules, replenish },
   };
 }
 
@@ -118,4 +135,21 @@ function similarItems(model: Recommender, kept: number, runId: string): unknown[
       .forEach((s, rank) => out.push([matrix.items[i], rank + 1, matrix.items[s.item], s.score, runId]));
   }
   return out;
+}
+
+/** Replaces association_rules with the best `kept` rules of each antecedent (the rules come sorted per antecedent). */
+async function writeRules(store: Store, rules: readonly AssociationRule[], kept: number, runId: string): Promise<number> {
+  const rows: unknown[][] = [];
+  let last = '';
+  let rank = 0;
+  for (const r of rules) {
+    rank = r.antecedent === last ? rank + 1 : 1;
+    last = r.antecedent;
+    if (rank <= kept) rows.push([r.antecedent, rank, r.consequent, r.orders, r.support, r.confidence, r.lift, runId]);
+  }
+  await store.transaction(async (tx) => {
+    await tx.execute('DELETE FROM association_rules');
+    await tx.appendRows('association_rules', ['sku', 'rank', 'with_sku', 'orders', 'support', 'confidence', 'lift', 'run_id'], rows);
+  });
+  return rows.length;
 }

@@ -1,12 +1,20 @@
 import { SiyuError } from '../core/errors.ts';
-import type { Queryable } from '../store/index.ts';
+import { parseDay } from '../core/validation.ts';
+import { localDay, readBrandSettings, type Queryable } from '../store/index.ts';
+
+/** The current day in the brand timezone. */
+async function brandToday(db: Queryable): Promise<string> {
+  const { timezone } = await readBrandSettings(db);
+  const [row] = await db.query<{ day: string }>(`SELECT ${localDay(timezone, 'now()')} AS day`);
+  return row!.day;
+}
 
 export interface RecommendedItem {
   sku: string;
   name: string | null;
   category: string | null;
   score: number;
-  reason: { kind: 'bought_with' | 'popular'; sku?: string; zh: string; en: string };
+  reason: { kind: 'bought_with' | 'popular' | 'restock'; sku?: string; due?: string; zh: string; en: string };
 }
 
 export interface RecommendationList {
@@ -26,6 +34,10 @@ export interface ListOptions {
   n?: number;
   /** At most this many items of one category, while other items can fill the list. Default 3. */
   maxPerCategory?: number;
+  /** Today in the brand calendar (YYYY-MM-DD), for restock timing; default: the current day in the brand timezone. */
+  today?: string;
+  /** Consumables due within this many days from today are offered to restock. Default 7. */
+  restockWindowDays?: number;
 }
 
 /** The trait that records a customer's refusal of personalised recommendations (PIPL art. 24). */
@@ -40,8 +52,9 @@ const NOT_OWNED = `NOT EXISTS (SELECT 1 FROM order_items b LEFT JOIN products bp
 interface CandidateRow {
   sku: string;
   score: number;
-  reason: 'bought_with' | 'popular';
+  reason: 'bought_with' | 'popular' | 'restock';
   reason_sku: string | null;
+  due?: string | null;
   reason_name: string | null;
   name: string | null;
   category: string | null;
@@ -51,22 +64,28 @@ function assertCount(n: number, name: string): void {
   if (!Number.isInteger(n) || n < 1 || n > 100) throw new SiyuError('validation', 'invalid_count', `${name} must be a whole number from 1 to 100, not ${n}`, { details: [{ path: name, message: 'must be 1..100' }] });
 }
 
-/** Picks n in rank order, at most `cap` per category, then fills any gap with the items the cap held back. */
-function diversify(rows: readonly CandidateRow[], n: number, cap: number): CandidateRow[] {
-  const picked: CandidateRow[] = [];
-  const held: CandidateRow[] = [];
+/**
+ * Adds rows in rank order after `picked` until it holds n, skipping SKUs already there and holding back any
+ * row whose category already has `cap` items; held-back rows fill what is left at the end.
+ */
+function fill(picked: CandidateRow[], rows: readonly CandidateRow[], n: number, cap: number): void {
+  const have = new Set(picked.map((r) => r.sku));
   const perCategory = new Map<string, number>();
+  for (const r of picked) if (r.category !== null) perCategory.set(r.category, (perCategory.get(r.category) ?? 0) + 1);
+  const held: CandidateRow[] = [];
   for (const row of rows) {
-    if (picked.length === n) break;
+    if (picked.length === n) return;
+    if (have.has(row.sku)) continue;
     const used = row.category === null ? 0 : (perCategory.get(row.category) ?? 0);
     if (used >= cap) {
       held.push(row);
       continue;
     }
     if (row.category !== null) perCategory.set(row.category, used + 1);
+    have.add(row.sku);
     picked.push(row);
   }
-  return [...picked, ...held].slice(0, n);
+  for (const row of held) if (picked.length < n) picked.push(row);
 }
 
 const item = (r: CandidateRow): RecommendedItem => ({
@@ -75,7 +94,9 @@ const item = (r: CandidateRow): RecommendedItem => ({
   category: r.category,
   score: Number(r.score),
   reason:
-    r.reason === 'bought_with' && r.reason_sku
+    r.reason === 'restock' && r.due
+      ? { kind: 'restock', due: r.due, zh: `该补货了（预计 ${r.due} 用完）`, en: `Time to restock (due ${r.due})` }
+      : r.reason === 'bought_with' && r.reason_sku
       ? { kind: 'bought_with', sku: r.reason_sku, zh: `因为您购买了${r.reason_name ?? r.reason_sku}`, en: `Because you bought ${r.reason_name ?? r.reason_sku}` }
       : { kind: 'popular', zh: '同类热销', en: 'Best-seller' },
 });
@@ -98,8 +119,19 @@ export async function recommendationsFor(db: Queryable, customerId: string, opti
   const id = customer?.id ?? customerId;
   const optedOut = customer?.opt != null && OPT_OUT_VALUES.has(String(customer.opt).toLowerCase());
 
+  const picked: CandidateRow[] = [];
   let personal: CandidateRow[] = [];
   if (customer && !optedOut) {
+    const today = options.today === undefined ? await brandToday(db) : parseDay(options.today, 'today');
+    const restock = await db.query<CandidateRow>(
+      `SELECT c.sku, c.interval_days AS score, 'restock' AS reason, NULL AS reason_sku, NULL AS reason_name, c.due, p.name, p.category
+       FROM replenishment c LEFT JOIN products p ON p.sku = c.sku
+       WHERE c.customer_id = $1 AND ${ACTIVE}
+         AND c.due <= CAST($2 AS DATE) + CAST($3 AS INTEGER) AND c.due >= CAST($2 AS DATE) - CAST(round(c.interval_days) AS INTEGER)
+       ORDER BY c.due, c.sku`,
+      [id, today, options.restockWindowDays ?? 7],
+    );
+    fill(picked, restock, Math.ceil(n / 2), cap);
     personal = await db.query<CandidateRow>(
       `SELECT c.sku, c.score, c.reason, c.reason_sku, rp.name AS reason_name, p.name, p.category
        FROM recommendations c LEFT JOIN products p ON p.sku = c.sku LEFT JOIN products rp ON rp.sku = c.reason_sku
@@ -107,8 +139,8 @@ export async function recommendationsFor(db: Queryable, customerId: string, opti
        ORDER BY c.rank`,
       [id],
     );
+    fill(picked, personal, n, cap);
   }
-  const picked = diversify(personal, n, cap);
   if (picked.length < n) {
     const popular = await db.query<CandidateRow>(
       `SELECT c.sku, c.buyers AS score, 'popular' AS reason, NULL AS reason_sku, NULL AS reason_name, p.name, p.category
@@ -117,10 +149,10 @@ export async function recommendationsFor(db: Queryable, customerId: string, opti
        ORDER BY c.rank`,
       [id],
     );
-    const have = new Set(picked.map((r) => r.sku));
-    picked.push(...diversify(popular.filter((r) => !have.has(r.sku)), n - picked.length, cap));
+    fill(picked, popular, n, cap);
   }
-  const notice = !customer ? 'unknown_customer' : optedOut ? 'opted_out' : personal.length === 0 ? 'no_candidates' : null;
+  const personalised = picked.some((r) => r.reason !== 'popular');
+  const notice = !customer ? 'unknown_customer' : optedOut ? 'opted_out' : !personalised && personal.length === 0 ? 'no_candidates' : null;
   return {
     customerId,
     known: customer !== undefined,
@@ -137,16 +169,43 @@ export interface SimilarItems {
   items: { sku: string; name: string | null; category: string | null; score: number }[];
 }
 
+/** Fails with not_found for a SKU that is neither in the catalogue nor in the last run's tables. */
+async function assertKnownSku(db: Queryable, sku: string): Promise<void> {
+  const [known] = await db.query<{ found: number }>(
+    'SELECT 1 AS found FROM products WHERE sku = $1 UNION ALL SELECT 1 FROM similar_items WHERE sku = $1 UNION ALL SELECT 1 FROM association_rules WHERE sku = $1 LIMIT 1',
+    [sku],
+  );
+  if (!known) throw new SiyuError('not_found', 'unknown_sku', `no product with SKU ${JSON.stringify(sku)}`);
+}
+
 /** The items most similar to `sku` by the last trained model, active ones only. A SKU the store has never seen is a not_found error. */
 export async function similarItemsFor(db: Queryable, sku: string, options: { n?: number } = {}): Promise<SimilarItems> {
   const n = options.n ?? 10;
   assertCount(n, 'n');
-  const [known] = await db.query<{ found: number }>('SELECT 1 AS found FROM products WHERE sku = $1 UNION ALL SELECT 1 FROM similar_items WHERE sku = $1 LIMIT 1', [sku]);
-  if (!known) throw new SiyuError('not_found', 'unknown_sku', `no product with SKU ${JSON.stringify(sku)}`);
+  await assertKnownSku(db, sku);
   const rows = await db.query<{ sku: string; score: number; name: string | null; category: string | null }>(
     `SELECT s.similar_sku AS sku, s.score, p.name, p.category FROM similar_items s LEFT JOIN products p ON p.sku = s.similar_sku
      WHERE s.sku = $1 AND ${ACTIVE} ORDER BY s.rank LIMIT ${n}`,
     [sku],
   );
   return { sku, items: rows.map((r) => ({ ...r, score: Number(r.score) })) };
+}
+
+export interface BoughtTogether {
+  sku: string;
+  items: { sku: string; name: string | null; category: string | null; orders: number; support: number; confidence: number; lift: number }[];
+}
+
+/** "Frequently bought together" for `sku`: the last run's pair rules, best confidence first, active items only. */
+export async function boughtTogetherFor(db: Queryable, sku: string, options: { n?: number } = {}): Promise<BoughtTogether> {
+  const n = options.n ?? 10;
+  assertCount(n, 'n');
+  await assertKnownSku(db, sku);
+  const rows = await db.query<BoughtTogether['items'][number]>(
+    `SELECT r.with_sku AS sku, p.name, p.category, r.orders, r.support, r.confidence, r.lift
+     FROM association_rules r LEFT JOIN products p ON p.sku = r.with_sku
+     WHERE r.sku = $1 AND ${ACTIVE} ORDER BY r.rank LIMIT ${n}`,
+    [sku],
+  );
+  return { sku, items: rows.map((r) => ({ ...r, orders: Number(r.orders) })) };
 }

@@ -12,4 +12,5 @@ export const FACT_TABLE_KEYS: Readonly<Record<string, readonly string[]>> = {
   tier_scores: ['customer_id'],
   // A merged profile keeps the survivor's list, or takes the loser's when it has none.
   recommendations: ['customer_id'],
+  replenishment: ['customer_id', 'sku'],
 };

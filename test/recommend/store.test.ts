@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isSiyuError } from '../../src/core/errors.ts';
-import { loadTimeSplit, recommendationsFor, similarItemsFor, trainRecommendations } from '../../src/recommend/index.ts';
+import { boughtTogetherFor, computeReplenishment, loadTimeSplit, recommendationsFor, similarItemsFor, trainRecommendations } from '../../src/recommend/index.ts';
 import { buildServer } from '../../src/server/index.ts';
 import type { Store } from '../../src/store/index.ts';
 import { BACKENDS, withStore } from '../helpers/backends.ts';
@@ -16,7 +16,7 @@ const BASKETS: [customer: string, day: string, skus: string[], status?: string][
   ['c2', '2026-05-02', ['A', 'B', 'C']],
   ['c3', '2026-05-03', ['A', 'C']],
   ['c4', '2026-05-04', ['B', 'C', 'E']],
-  ['c5', '2026-05-05', ['A', 'E']], ['c5', '2026-06-05', ['F']],
+  ['c5', '2026-05-05', ['A', 'E']], ['c5', '2026-05-15', ['E']], ['c5', '2026-06-05', ['F']],
   ['c6', '2026-06-06', ['D', 'F']],
   ['c8', '2026-06-07', ['A', 'B']],
   ['c9', '2026-06-08', ['F'], 'cancelled'],
@@ -47,7 +47,7 @@ for (const backend of BACKENDS) {
       withStore(backend, async (store) => {
         await load(store);
         const { train, test: held } = await loadTimeSplit(store, '2026-06-01');
-        assert.equal(train.length, 12);
+        assert.equal(train.length, 13);
         assert.deepEqual(held.map((r) => `${r.user}:${r.item}`).sort(), ['c5:F', 'c6:D', 'c6:F', 'c8:A', 'c8:B']);
         await assert.rejects(loadTimeSplit(store, '2027-01-01'), (e: unknown) => isSiyuError(e) && e.code === 'empty_split');
         await assert.rejects(loadTimeSplit(store, '2026-13-01'), (e: unknown) => isSiyuError(e) && e.code === 'invalid_date');
@@ -58,7 +58,7 @@ for (const backend of BACKENDS) {
         await assert.rejects(trainRecommendations(store, { algorithm: 'sar' }), (e: unknown) => isSiyuError(e) && e.code === 'no_purchases');
         await load(store);
         const report = await trainRecommendations(store, { algorithm: 'sar', params: { timeDecayDays: 0 } });
-        assert.deepEqual([report.customers, report.items, report.interactions], [7, 6, 17]);
+        assert.deepEqual([report.customers, report.items, report.interactions], [7, 6, 18]);
 
         // c1 bought A and B: C co-occurs with both, and bought non-consumables and the inactive D never come back.
         const c1 = await recommendationsFor(store, 'c1', { n: 3 });
@@ -98,6 +98,44 @@ for (const backend of BACKENDS) {
         assert.equal((await recommendationsFor(store, 'c1')).algorithm, 'ease');
       }));
 
+    test('restock dates come from the customer\'s own gaps, else the SKU\'s replenish_days, else the category median', () =>
+      withStore(backend, async (store) => {
+        await load(store);
+        const report = await computeReplenishment(store, { asOf: '2026-06-30' });
+        // Only E has replenish_days or a repeat: c5 bought it on 05-05 and 05-15 (own gap 10), c4 once (SKU: 14 days).
+        assert.deepEqual(report.byBasis, { own: 1, sku: 1, category: 0 });
+        const rows = await store.query('SELECT customer_id, sku, last_purchase, purchases, interval_days, basis, due FROM replenishment ORDER BY customer_id, sku');
+        assert.deepEqual(rows, [
+          { customer_id: 'c4', sku: 'E', last_purchase: '2026-05-04', purchases: 1, interval_days: 14, basis: 'sku', due: '2026-05-18' },
+          { customer_id: 'c5', sku: 'E', last_purchase: '2026-05-15', purchases: 2, interval_days: 10, basis: 'own', due: '2026-05-25' },
+        ]);
+        // With one interval enough for a category median, 零食's median (10 days) covers D, which has no replenish_days.
+        const loose = await computeReplenishment(store, { asOf: '2026-06-30', minCategoryIntervals: 1 });
+        assert.deepEqual(loose.byBasis, { own: 1, sku: 1, category: 1 });
+        assert.deepEqual(await store.query("SELECT customer_id, interval_days, due FROM replenishment WHERE basis = 'category'"), [{ customer_id: 'c6', interval_days: 10, due: '2026-06-16' }]);
+        // The as-of day bounds the purchases used.
+        assert.deepEqual((await computeReplenishment(store, { asOf: '2026-05-10' })).byBasis, { own: 0, sku: 2, category: 0 });
+      }));
+
+    test('due consumables lead the list, and bought-together comes from the baskets', () =>
+      withStore(backend, async (store) => {
+        await load(store);
+        const report = await trainRecommendations(store, { algorithm: 'sar', params: { timeDecayDays: 0 }, rules: { minOrders: 2 }, replenish: { asOf: '2026-06-30' } });
+        assert.equal(report.replenishment.pairs, 2);
+        const c5 = await recommendationsFor(store, 'c5', { n: 4, today: '2026-05-20' });
+        assert.equal(c5.items[0]!.sku, 'E');
+        assert.deepEqual(c5.items[0]!.reason, { kind: 'restock', due: '2026-05-25', zh: '该补货了（预计 2026-05-25 用完）', en: 'Time to restock (due 2026-05-25)' });
+        assert.equal(c5.personalized, true);
+        // Long overdue (more than one interval past due) or not yet due within the window: no restock.
+        assert.ok(!(await recommendationsFor(store, 'c5', { n: 4, today: '2026-07-30' })).items.some((i) => i.reason.kind === 'restock'));
+        assert.ok(!(await recommendationsFor(store, 'c5', { n: 4, today: '2026-05-10' })).items.some((i) => i.reason.kind === 'restock'));
+        // C is in 3 of the 9 baskets, with A in 2 and with B in 2: equal confidence, and B (in 4 baskets) has more
+        // lift than A (in 5), so it comes first.
+        const together = await boughtTogetherFor(store, 'C');
+        assert.deepEqual(together.items.map((i) => [i.sku, i.orders, i.confidence]), [['B', 2, 2 / 3], ['A', 2, 2 / 3]]);
+        await assert.rejects(boughtTogetherFor(store, 'NOPE'), (e: unknown) => isSiyuError(e) && e.code === 'unknown_sku');
+      }));
+
     test('the HTTP API serves lists and similar items, with 400 for a bad n and 404 for an unknown SKU', () =>
       withStore(backend, async (store) => {
         await load(store);
@@ -114,6 +152,9 @@ for (const backend of BACKENDS) {
           assert.equal(bad.statusCode, 400);
           assert.match(JSON.stringify(bad.json()), /n/);
           assert.equal((await app.inject({ url: '/v1/items/A/similar?n=3' })).statusCode, 200);
+          const together = await app.inject({ url: '/v1/items/A/bought-together?n=3' });
+          assert.equal(together.statusCode, 200);
+          assert.equal(together.json().sku, 'A');
           const missing = await app.inject({ url: '/v1/items/NOPE/similar' });
           assert.equal(missing.statusCode, 404);
           assert.match(missing.json().message, /no product with SKU "NOPE"/);

@@ -1,14 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { recommendationsFor, similarItemsFor } from '../../recommend/index.ts';
+import { boughtTogetherFor, recommendationsFor, similarItemsFor } from '../../recommend/index.ts';
 import type { Store } from '../../store/index.ts';
 
 const Count = z.coerce.number().int().min(1).max(100).default(10).describe('how many items, 1-100');
 
 const Reason = z.object({
-  kind: z.enum(['bought_with', 'popular']),
+  kind: z.enum(['bought_with', 'popular', 'restock']),
   sku: z.string().optional().describe('bought_with: the bought item behind the pick'),
+  due: z.string().optional().describe('restock: the predicted day the customer runs out (YYYY-MM-DD)'),
   zh: z.string(),
   en: z.string(),
 });
@@ -26,6 +27,21 @@ const RecommendationList = z.object({
 const SimilarItems = z.object({
   sku: z.string(),
   items: z.array(z.object({ sku: z.string(), name: z.string().nullable(), category: z.string().nullable(), score: z.number() })),
+});
+
+const BoughtTogether = z.object({
+  sku: z.string(),
+  items: z.array(
+    z.object({
+      sku: z.string(),
+      name: z.string().nullable(),
+      category: z.string().nullable(),
+      orders: z.number().int().describe('baskets holding both'),
+      support: z.number(),
+      confidence: z.number().describe('share of the baskets with the SKU that also hold this item'),
+      lift: z.number(),
+    }),
+  ),
 });
 
 /** Serving of the precomputed recommendations (docs/recommend.md). */
@@ -56,5 +72,18 @@ export function registerRecommendRoutes(app: FastifyInstance, store: Store): voi
       },
     },
     async (request) => similarItemsFor(store, request.params.sku, { n: request.query.n }),
+  );
+  api.get(
+    '/v1/items/:sku/bought-together',
+    {
+      schema: {
+        tags: ['recommend'],
+        summary: 'Frequently bought together: pair rules from baskets, by confidence',
+        params: z.object({ sku: z.string().min(1) }),
+        querystring: z.object({ n: Count }),
+        response: { 200: BoughtTogether },
+      },
+    },
+    async (request) => boughtTogetherFor(store, request.params.sku, { n: request.query.n }),
   );
 }

@@ -34,3 +34,29 @@ CREATE TABLE popular_items (
   buyers        INTEGER NOT NULL,     -- distinct customers who bought it
   run_id        TEXT NOT NULL
 );
+-- Predicted next purchase of each consumable per customer (docs/recommend.md, "Replenishment").
+CREATE TABLE replenishment (
+  customer_id   TEXT NOT NULL,
+  sku           TEXT NOT NULL,
+  last_purchase DATE NOT NULL,        -- brand timezone
+  purchases     INTEGER NOT NULL,     -- purchase days of this SKU
+  interval_days DOUBLE PRECISION NOT NULL,
+  basis         TEXT NOT NULL,        -- own | sku | category: where the interval came from
+  due           DATE NOT NULL,
+  as_of         DATE NOT NULL,
+  computed_at   TIMESTAMPTZ NOT NULL
+);
+-- postgres-only
+ALTER TABLE replenishment ADD PRIMARY KEY (customer_id, sku);
+-- Pair rules "bought X, also bought Y" mined from baskets.
+CREATE TABLE association_rules (
+  sku           TEXT NOT NULL,
+  rank          INTEGER NOT NULL,
+  with_sku      TEXT NOT NULL,
+  orders        INTEGER NOT NULL,
+  support       DOUBLE PRECISION NOT NULL,
+  confidence    DOUBLE PRECISION NOT NULL,
+  lift          DOUBLE PRECISION NOT NULL,
+  run_id        TEXT NOT NULL,
+  PRIMARY KEY (sku, rank)
+);
