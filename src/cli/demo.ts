@@ -119,6 +119,7 @@ async function demoRecommendations(store: Store): Promise<string> {
   const report = await trainRecommendations(store, { algorithm: 'ease', onProgress: (line) => process.stderr.write(`  recommend: ${line}\n`) });
   const [top] = await store.query<{ customer_id: string }>('SELECT customer_id FROM clv_scores ORDER BY clv_12m_fen DESC, customer_id LIMIT 1');
   const lines = [`recommendations: ${formatTrain(report)}`];
-  if (top) lines.push(formatList(await recommendationsFor(store, top.customer_id, { n: 5 })));
+  // The demo brand's history ends at its latest order, so restock timing is judged as of that day.
+  if (top) lines.push(formatList(await recommendationsFor(store, top.customer_id, { n: 5, today: report.replenishment.asOf })));
   return lines.join('\n');
 }

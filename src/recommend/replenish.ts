@@ -1,6 +1,6 @@
 import { SiyuError } from '../core/errors.ts';
 import { parseDay } from '../core/validation.ts';
-import { latestOrderDay, localDay, PURCHASES, readBrandSettings, type Queryable, type Store } from '../store/index.ts';
+import { latestOrderDay, localDay, PURCHASES, readBrandSettings, type Store } from '../store/index.ts';
 
 export interface ReplenishOptions {
   /** Day the predictions are made on (YYYY-MM-DD, brand timezone); default: the day of the latest order. */
