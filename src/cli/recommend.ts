@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { SiyuError } from '../core/errors.ts';
 import { formatNumber as n, padDisplay } from '../core/text.ts';
-import { ALGORITHM_NAMES, compareAlgorithms, formatParams, loadTimeSplit, parseAlgorithm, readInteractionsTsv, recommendationsFor, trainRecommendations, type ComparisonReport, type Interaction, type Params, type RecommendationList, type TrainOptions, type TrainReport } from '../recommend/index.ts';
+import { ALGORITHM_NAMES, boughtTogetherFor, compareAlgorithms, similarItemsFor, formatParams, loadTimeSplit, parseAlgorithm, readInteractionsTsv, recommendationsFor, trainRecommendations, type ComparisonReport, type Interaction, type Params, type RecommendationList, type TrainOptions, type TrainReport } from '../recommend/index.ts';
 import { action, emit, parseCount, withDb, withOpenStore } from './context.ts';
 
 interface EvaluateFlags {
@@ -102,13 +102,34 @@ export function registerRecommend(program: Command): void {
     );
   withDb(recommend.command('show').description('a customer\'s recommendations, as the API serves them').argument('<customer-id>'))
     .option('--n <n>', 'how many (1-100)', '10')
+    .option('--today <date>', 'judge restock timing as of this day (default: today in the brand timezone)')
     .option('--json', 'print JSON')
     .action(
-      action(async (customerId: string, opts: { db?: string; n: string; json?: boolean }) => {
+      action(async (customerId: string, opts: { db?: string; n: string; today?: string; json?: boolean }) => {
         const count = parseCount(opts.n, '--n');
         await withOpenStore(opts.db, async (store) => {
-          const list = await recommendationsFor(store, customerId, { n: count });
+          const list = await recommendationsFor(store, customerId, { n: count, today: opts.today });
           emit(opts.json, list, () => formatList(list));
+        });
+      }),
+    );
+  withDb(recommend.command('item').description('items similar to a SKU, and items frequently bought with it').argument('<sku>'))
+    .option('--n <n>', 'how many of each (1-100)', '10')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (sku: string, opts: { db?: string; n: string; json?: boolean }) => {
+        const count = parseCount(opts.n, '--n');
+        await withOpenStore(opts.db, async (store) => {
+          const result = { similar: await similarItemsFor(store, sku, { n: count }), boughtTogether: await boughtTogetherFor(store, sku, { n: count }) };
+          emit(opts.json, result, () =>
+            [
+              `similar to ${sku}:`,
+              ...result.similar.items.map((x) => `  ${x.sku.padEnd(12)} ${padDisplay(x.name ?? '', 26)} score ${x.score.toFixed(4)}`),
+              `bought together with ${sku}:`,
+              ...result.boughtTogether.items.map((x) => `  ${x.sku.padEnd(12)} ${padDisplay(x.name ?? '', 26)} ${n(x.orders)} orders, confidence ${(x.confidence * 100).toFixed(1)}%, lift ${x.lift.toFixed(2)}`),
+              ...(result.boughtTogether.items.length ? [] : ['  (no rule passes the support, confidence and lift thresholds)']),
+            ].join('\n'),
+          );
         });
       }),
     );
