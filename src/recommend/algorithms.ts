@@ -1,5 +1,6 @@
 import { SiyuError } from '../core/errors.ts';
 import { Random } from '../core/random.ts';
+import { trainAls } from './als.ts';
 import { buildMatrix, type Interaction, type InteractionMatrix } from './data.ts';
 import { DEFAULT_EASE_LAMBDA, trainEase } from './ease.ts';
 import { evaluateRecommender } from './evaluate.ts';
@@ -49,6 +50,20 @@ export const ALGORITHMS = {
       if (!(lambda > 0)) throw new SiyuError('validation', 'invalid_param', `ease: lambda must be a positive number, not ${JSON.stringify(p.lambda)}`);
       return trainEase(m, { lambda });
     },
+  },
+  als: {
+    description: 'implicit-feedback ALS (Hu, Koren & Volinsky 2008) with conjugate-gradient solves; scales with users and interactions',
+    defaults: { factors: 32, regularization: 30, alpha: 2, iterations: 15, cgSteps: 3, binary: true },
+    grid: [32, 64].flatMap((factors) => [10, 30, 100].flatMap((regularization) => [2, 10].map((alpha) => ({ factors, regularization, alpha })))),
+    train: (m, p) =>
+      trainAls(m, {
+        factors: num(p, 'factors'),
+        regularization: num(p, 'regularization'),
+        alpha: num(p, 'alpha'),
+        iterations: num(p, 'iterations'),
+        cgSteps: num(p, 'cgSteps'),
+        binary: p.binary === true || p.binary === 'true',
+      }),
   },
 } satisfies Record<string, Algorithm>;
 

@@ -98,3 +98,27 @@ test('invertSpd inverts a symmetric positive-definite matrix and rejects one tha
   }
   assert.throws(() => invertSpd(Float64Array.from([1, 2, 2, 1]), 2), /not positive definite at row 1/);
 });
+
+test('ALS learns two separate tastes and is deterministic for a seed', () => {
+  // Users 0-9 buy from items a0-a4, users 10-19 from b0-b4, each missing one item of their own group.
+  const rows: Interaction[] = [];
+  for (let u = 0; u < 20; u++) {
+    const group = u < 10 ? 'a' : 'b';
+    for (let i = 0; i < 5; i++) if (i !== u % 5) rows.push({ user: `u${u}`, item: `${group}${i}`, weight: 1, timestamp: 0 });
+  }
+  const params = { factors: 4, regularization: 0.1, alpha: 10, iterations: 10 };
+  const model = trainAlgorithm('als', rows, params);
+  const scores = new Float64Array(model.matrix.items.length);
+  for (let u = 0; u < 20; u++) {
+    const user = model.matrix.userIndex.get(`u${u}`)!;
+    model.scoreUser(user, scores);
+    const [best] = topK(model.matrix, user, scores, 1);
+    assert.equal(model.matrix.items[best!.item], `${u < 10 ? 'a' : 'b'}${u % 5}`, `u${u}`);
+  }
+  const again = trainAlgorithm('als', rows, params);
+  const other = new Float64Array(scores.length);
+  again.scoreUser(19, other);
+  model.scoreUser(19, scores);
+  assert.deepEqual([...other], [...scores]);
+  assert.throws(() => trainAlgorithm('als', rows, { factors: 0 }), /factors must be a whole number/);
+});

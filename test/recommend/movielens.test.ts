@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { compareAlgorithms, evaluateRecommender, readInteractionsTsv, topK, trainAlgorithm } from '../../src/recommend/index.ts';
+import { compareAlgorithms, evaluateRecommender, topK, trainAlgorithm } from '../../src/recommend/index.ts';
 
-// MovieLens-100K splits made with the Microsoft Recommenders splitters (../shared; never copied into this repo).
+import { load, SPLITS } from './movielens.ts';
+
 // Expected figures: ../shared/reference/REFERENCE.md §2.1.
-const SPLITS = new URL('../../../shared/datasets/movielens-100k/splits/', import.meta.url).pathname;
-const load = (split: string) => ({ train: readInteractionsTsv(`${SPLITS}${split}.train.tsv`), test: readInteractionsTsv(`${SPLITS}${split}.test.tsv`) });
 
 const close = (actual: number, expected: number, what: string, tolerance = 1e-6) => assert.ok(Math.abs(actual - expected) <= tolerance, `${what}: ${actual} ≠ ${expected}`);
 function assertMetrics(m: { map: number; ndcg: number; precision: number; recall: number }, expected: [number, number, number, number], what: string) {
