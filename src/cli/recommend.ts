@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { SiyuError } from '../core/errors.ts';
 import { formatNumber as n, padDisplay } from '../core/text.ts';
-import { ALGORITHM_NAMES, boughtTogetherFor, compareAlgorithms, similarItemsFor, formatParams, loadTimeSplit, parseAlgorithm, readInteractionsTsv, recommendationsFor, trainRecommendations, type ComparisonReport, type Interaction, type Params, type RecommendationList, type TrainOptions, type TrainReport } from '../recommend/index.ts';
+import { ALGORITHM_NAMES, boughtTogetherFor, clearMerchandisingRule, compareAlgorithms, listMerchandisingRules, MERCHANDISING_ACTIONS, setMerchandisingRule, similarItemsFor, type MerchandisingAction, formatParams, loadTimeSplit, parseAlgorithm, readInteractionsTsv, recommendationsFor, trainRecommendations, type ComparisonReport, type Interaction, type Params, type RecommendationList, type TrainOptions, type TrainReport } from '../recommend/index.ts';
 import { action, emit, parseCount, withDb, withOpenStore } from './context.ts';
 
 interface EvaluateFlags {
@@ -110,6 +110,35 @@ export function registerRecommend(program: Command): void {
         await withOpenStore(opts.db, async (store) => {
           const list = await recommendationsFor(store, customerId, { n: count, today: opts.today });
           emit(opts.json, list, () => formatList(list));
+        });
+      }),
+    );
+  const rule = recommend.command('rule').description('merchandising rules: pin a SKU first in every list, boost it up, or bury it');
+  withDb(rule.command('set').description('set the rule of a SKU (replacing any earlier one)').argument('<sku>').argument('<action>', MERCHANDISING_ACTIONS.join(' | ')))
+    .option('--factor <x>', 'boost: divide the rank by this (default 2); pin: higher shows first (default 1)')
+    .option('--note <text>', 'why, for the team')
+    .action(
+      action(async (sku: string, actionName: string, opts: { db?: string; factor?: string; note?: string }) => {
+        await withOpenStore(opts.db, async (store) => {
+          const set = await setMerchandisingRule(store, { sku, action: actionName as MerchandisingAction, factor: opts.factor === undefined ? undefined : Number(opts.factor), note: opts.note });
+          process.stdout.write(`${set.sku}: ${set.action}${set.action === 'bury' ? '' : ` ×${set.factor}`}\n`);
+        });
+      }),
+    );
+  withDb(rule.command('clear').description('remove the rule of a SKU').argument('<sku>')).action(
+    action(async (sku: string, opts: { db?: string }) => {
+      await withOpenStore(opts.db, async (store) => {
+        process.stdout.write((await clearMerchandisingRule(store, sku)) ? `${sku}: rule removed\n` : `${sku} had no rule\n`);
+      });
+    }),
+  );
+  withDb(rule.command('list').description('every merchandising rule'))
+    .option('--json', 'print JSON')
+    .action(
+      action(async (opts: { db?: string; json?: boolean }) => {
+        await withOpenStore(opts.db, async (store) => {
+          const rules = await listMerchandisingRules(store);
+          emit(opts.json, rules, () => (rules.length ? rules.map((r) => `${r.action.padEnd(5)} ${r.sku.padEnd(14)} ×${r.factor}${r.note ? `  ${r.note}` : ''}`).join('\n') : 'no merchandising rules'));
         });
       }),
     );

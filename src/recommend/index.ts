@@ -10,6 +10,7 @@ export { itemSimilarity, SAR_SIMILARITIES, trainSar, type SarOptions, type SarSi
 export { loadPurchases, loadTimeSplit, type PurchaseWindow } from './history.ts';
 export { compareAlgorithms, type AlgorithmResult, type CompareOptions, type ComparisonReport } from './compare.ts';
 export { trainRecommendations, type TrainOptions, type TrainReport } from './precompute.ts';
-export { boughtTogetherFor, PERSONALIZATION_TRAIT, recommendationsFor, similarItemsFor, type BoughtTogether, type ListOptions, type RecommendationList, type RecommendedItem, type SimilarItems } from './serve.ts';
+export { boughtTogetherFor, PERSONALIZATION_TRAIT, REASON_KINDS, recommendationsFor, similarItemsFor, type BoughtTogether, type ListOptions, type RecommendationList, type RecommendedItem, type SimilarItems } from './serve.ts';
 export { loadBaskets, mineRules, type AssociationRule, type RuleOptions } from './rules.ts';
 export { computeReplenishment, type ReplenishOptions, type ReplenishReport } from './replenish.ts';
+export { clearMerchandisingRule, listMerchandisingRules, MERCHANDISING_ACTIONS, setMerchandisingRule, type MerchandisingAction, type MerchandisingRule } from './merchandising.ts';

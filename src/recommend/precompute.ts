@@ -5,6 +5,7 @@ import { chooseParams, formatParams, trainAlgorithm, type AlgorithmName, type Pa
 import { loadPurchases } from './history.ts';
 import { topK, type Recommender } from './model.ts';
 import { itemUserCounts } from './popularity.ts';
+import { computePriceBands } from './merchandising.ts';
 import { computeReplenishment, type ReplenishOptions, type ReplenishReport } from './replenish.ts';
 import { loadBaskets, mineRules, type AssociationRule, type RuleOptions } from './rules.ts';
 import { trainSar } from './sar.ts';
@@ -35,6 +36,8 @@ export interface TrainReport {
   similarRows: number;
   ruleRows: number;
   replenishment: ReplenishReport;
+  /** Value tiers given a price band (0 before `siyu tiers` has run). */
+  priceBands: number;
   seconds: { load: number; tune: number; train: number; precompute: number; write: number; rules: number; replenish: number };
 }
 
@@ -105,6 +108,7 @@ export async function trainRecommendations(store: Store, options: TrainOptions =
   start = performance.now();
   const replenishment = await computeReplenishment(store, options.replenish);
   const replenish = elapsed(start);
+  const priceBands = await computePriceBands(store, runId);
   progress(`predicted ${replenishment.pairs.toLocaleString('en-US')} restock dates in ${replenish.toFixed(1)} s`);
   return {
     runId,
@@ -117,6 +121,7 @@ export async function trainRecommendations(store: Store, options: TrainOptions =
     similarRows: similarRows.length,
     ruleRows,
     replenishment,
+    priceBands,
     seconds: { load, tune: tuneSeconds, train: trainSeconds, precompute, write, rules, replenish },
   };
 }

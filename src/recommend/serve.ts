@@ -9,12 +9,15 @@ async function brandToday(db: Queryable): Promise<string> {
   return row!.day;
 }
 
+/** Why an item is in a list: bought with one of the customer's items, popular, due to restock, or pinned by the brand. */
+export const REASON_KINDS = ['bought_with', 'popular', 'restock', 'featured'] as const;
+
 export interface RecommendedItem {
   sku: string;
   name: string | null;
   category: string | null;
   score: number;
-  reason: { kind: 'bought_with' | 'popular' | 'restock'; sku?: string; due?: string; zh: string; en: string };
+  reason: { kind: (typeof REASON_KINDS)[number]; sku?: string; due?: string; zh: string; en: string };
 }
 
 export interface RecommendationList {
@@ -49,10 +52,20 @@ const ACTIVE = '(p.is_active IS NULL OR p.is_active)';
 const NOT_OWNED = `NOT EXISTS (SELECT 1 FROM order_items b LEFT JOIN products bp ON bp.sku = b.sku
                                WHERE b.customer_id = $1 AND b.sku = c.sku AND bp.replenish_days IS NULL)`;
 
+const NOT_BURIED = `NOT EXISTS (SELECT 1 FROM merchandising_rules x WHERE x.sku = c.sku AND x.action = 'bury')`;
+// The price band of the customer's value tier, when both exist; items without a price are always inside.
+const BAND_JOIN = 'LEFT JOIN tier_price_bands b ON b.tier = (SELECT t.tier FROM tier_scores t WHERE t.customer_id = $1)';
+const IN_BAND = '(b.tier IS NULL OR p.price_fen IS NULL OR p.price_fen BETWEEN b.min_fen AND b.max_fen) AS in_band';
+
+/** Candidates inside the customer's price band keep their order and come first; the rest only fill a gap. */
+const inBandFirst = (rows: readonly CandidateRow[]) => [...rows.filter((r) => r.in_band !== false), ...rows.filter((r) => r.in_band === false)];
+
 interface CandidateRow {
   sku: string;
   score: number;
-  reason: 'bought_with' | 'popular' | 'restock';
+  reason: (typeof REASON_KINDS)[number];
+  /** Inside the price band of the customer's value tier (or no band applies). */
+  in_band?: boolean;
   reason_sku: string | null;
   due?: string | null;
   reason_name: string | null;
@@ -94,7 +107,9 @@ const item = (r: CandidateRow): RecommendedItem => ({
   category: r.category,
   score: Number(r.score),
   reason:
-    r.reason === 'restock' && r.due
+    r.reason === 'featured'
+      ? { kind: 'featured', zh: '精选推荐', en: 'Featured' }
+      : r.reason === 'restock' && r.due
       ? { kind: 'restock', due: r.due, zh: `该补货了（预计 ${r.due} 用完）`, en: `Time to restock (due ${r.due})` }
       : r.reason === 'bought_with' && r.reason_sku
       ? { kind: 'bought_with', sku: r.reason_sku, zh: `因为您购买了${r.reason_name ?? r.reason_sku}`, en: `Because you bought ${r.reason_name ?? r.reason_sku}` }
@@ -102,10 +117,12 @@ const item = (r: CandidateRow): RecommendedItem => ({
 });
 
 /**
- * A customer's recommendations, filtered online from the last `siyu recommend train` run: inactive SKUs and
- * already-bought non-consumables are dropped, categories are capped for variety, and the popular items fill any
- * gap. Unknown customers, customers who opted out of personalisation, and customers without candidates get the
- * popular items, and the answer says which case applied.
+ * A customer's recommendations, assembled online from the last `siyu recommend train` run, in this order:
+ * pinned items (精选推荐), consumables coming due (该补货了, at most half the list), the customer's candidates
+ * (boosted SKUs moved up, items in their value tier's price band first), then the popular items to fill any gap.
+ * Inactive and buried SKUs and already-bought non-consumables are never shown, and categories are capped for
+ * variety. Unknown customers, customers who opted out of personalisation, and customers without candidates get
+ * no personal picks, and the answer says which case applied.
  */
 export async function recommendationsFor(db: Queryable, customerId: string, options: ListOptions = {}): Promise<RecommendationList> {
   const n = options.n ?? 10;
@@ -121,37 +138,46 @@ export async function recommendationsFor(db: Queryable, customerId: string, opti
 
   const picked: CandidateRow[] = [];
   let personal: CandidateRow[] = [];
+  const pinned = await db.query<CandidateRow>(
+    `SELECT c.sku, c.factor AS score, 'featured' AS reason, NULL AS reason_sku, NULL AS reason_name, p.name, p.category
+     FROM merchandising_rules c LEFT JOIN products p ON p.sku = c.sku
+     WHERE c.action = 'pin' AND ${ACTIVE} AND ${NOT_OWNED}
+     ORDER BY c.factor DESC, c.sku`,
+    [id],
+  );
+  fill(picked, pinned, n, n);
   if (customer && !optedOut) {
     const today = options.today === undefined ? await brandToday(db) : parseDay(options.today, 'today');
     const restock = await db.query<CandidateRow>(
       `SELECT c.sku, c.interval_days AS score, 'restock' AS reason, NULL AS reason_sku, NULL AS reason_name, c.due, p.name, p.category
        FROM replenishment c LEFT JOIN products p ON p.sku = c.sku
-       WHERE c.customer_id = $1 AND ${ACTIVE}
+       WHERE c.customer_id = $1 AND ${ACTIVE} AND ${NOT_BURIED}
          AND c.due <= CAST($2 AS DATE) + CAST($3 AS INTEGER) AND c.due >= CAST($2 AS DATE) - CAST(round(c.interval_days) AS INTEGER)
        ORDER BY c.due, c.sku`,
       [id, today, options.restockWindowDays ?? 7],
     );
-    fill(picked, restock, Math.ceil(n / 2), cap);
+    fill(picked, restock, Math.max(picked.length, Math.ceil(n / 2)), cap);
     personal = await db.query<CandidateRow>(
-      `SELECT c.sku, c.score, c.reason, c.reason_sku, rp.name AS reason_name, p.name, p.category
+      `SELECT c.sku, c.score, c.reason, c.reason_sku, rp.name AS reason_name, p.name, p.category, ${IN_BAND}
        FROM recommendations c LEFT JOIN products p ON p.sku = c.sku LEFT JOIN products rp ON rp.sku = c.reason_sku
-       WHERE c.customer_id = $1 AND ${ACTIVE} AND ${NOT_OWNED}
-       ORDER BY c.rank`,
+            LEFT JOIN merchandising_rules m ON m.sku = c.sku AND m.action = 'boost' ${BAND_JOIN}
+       WHERE c.customer_id = $1 AND ${ACTIVE} AND ${NOT_OWNED} AND ${NOT_BURIED}
+       ORDER BY c.rank / coalesce(m.factor, 1), c.rank`,
       [id],
     );
-    fill(picked, personal, n, cap);
+    fill(picked, inBandFirst(personal), n, cap);
   }
   if (picked.length < n) {
     const popular = await db.query<CandidateRow>(
-      `SELECT c.sku, c.buyers AS score, 'popular' AS reason, NULL AS reason_sku, NULL AS reason_name, p.name, p.category
-       FROM popular_items c LEFT JOIN products p ON p.sku = c.sku
-       WHERE ${ACTIVE} AND ${NOT_OWNED}
+      `SELECT c.sku, c.buyers AS score, 'popular' AS reason, NULL AS reason_sku, NULL AS reason_name, p.name, p.category, ${IN_BAND}
+       FROM popular_items c LEFT JOIN products p ON p.sku = c.sku ${BAND_JOIN}
+       WHERE ${ACTIVE} AND ${NOT_OWNED} AND ${NOT_BURIED}
        ORDER BY c.rank`,
       [id],
     );
-    fill(picked, popular, n, cap);
+    fill(picked, inBandFirst(popular), n, cap);
   }
-  const personalised = picked.some((r) => r.reason !== 'popular');
+  const personalised = picked.some((r) => r.reason === 'restock' || r.reason === 'bought_with');
   const notice = !customer ? 'unknown_customer' : optedOut ? 'opted_out' : !personalised && personal.length === 0 ? 'no_candidates' : null;
   return {
     customerId,

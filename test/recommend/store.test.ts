@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isSiyuError } from '../../src/core/errors.ts';
-import { boughtTogetherFor, computeReplenishment, loadTimeSplit, recommendationsFor, similarItemsFor, trainRecommendations } from '../../src/recommend/index.ts';
+import { boughtTogetherFor, clearMerchandisingRule, computeReplenishment, listMerchandisingRules, loadTimeSplit, recommendationsFor, setMerchandisingRule, similarItemsFor, trainRecommendations } from '../../src/recommend/index.ts';
 import { buildServer } from '../../src/server/index.ts';
 import type { Store } from '../../src/store/index.ts';
 import { BACKENDS, withStore } from '../helpers/backends.ts';
 
 // A small shop. D is inactive; E runs out (replenish_days) so it may be offered again after a purchase.
-const PRODUCTS: [sku: string, category: string, active: boolean, replenish: number | null][] = [
-  ['A', '饮料', true, null], ['B', '饮料', true, null], ['C', '饮料', true, null],
-  ['D', '零食', false, null], ['E', '零食', true, 14], ['F', '个护', true, null],
+const PRODUCTS: [sku: string, category: string, active: boolean, replenish: number | null, priceFen: number][] = [
+  ['A', '饮料', true, null, 500], ['B', '饮料', true, null, 500], ['C', '饮料', true, null, 2000],
+  ['D', '零食', false, null, 500], ['E', '零食', true, 14, 500], ['F', '个护', true, null, 800],
 ];
 const BASKETS: [customer: string, day: string, skus: string[], status?: string][] = [
   ['c1', '2026-05-01', ['A', 'B']],
@@ -24,7 +24,7 @@ const BASKETS: [customer: string, day: string, skus: string[], status?: string][
 
 async function load(store: Store): Promise<void> {
   const at = new Date('2026-07-01T00:00:00Z');
-  await store.insertRows('products', ['sku', 'name', 'category', 'is_active', 'replenish_days'], PRODUCTS.map(([sku, category, active, replenish]) => [sku, `商品${sku}`, category, active, replenish]));
+  await store.insertRows('products', ['sku', 'name', 'category', 'is_active', 'replenish_days', 'price_fen'], PRODUCTS.map(([sku, category, active, replenish, price]) => [sku, `商品${sku}`, category, active, replenish, price]));
   const customers = ['c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7', 'c8', 'c9'];
   await store.insertRows('customers', ['customer_id', 'traits', 'created_at', 'updated_at'], customers.map((id) => [id, JSON.stringify(id === 'c8' ? { personalized_recommendations: false } : {}), at, at]));
   await store.insertRows(
@@ -134,6 +134,43 @@ for (const backend of BACKENDS) {
         const together = await boughtTogetherFor(store, 'C');
         assert.deepEqual(together.items.map((i) => [i.sku, i.orders, i.confidence]), [['B', 2, 2 / 3], ['A', 2, 2 / 3]]);
         await assert.rejects(boughtTogetherFor(store, 'NOPE'), (e: unknown) => isSiyuError(e) && e.code === 'unknown_sku');
+      }));
+
+    test('merchandising rules pin, boost and bury; a value tier\'s price band puts in-band items first', () =>
+      withStore(backend, async (store) => {
+        await load(store);
+        await trainRecommendations(store, { algorithm: 'sar', params: { timeDecayDays: 0 }, replenish: { asOf: '2026-06-30' } });
+        const today = '2026-06-30';
+        const before = skus(await recommendationsFor(store, 'c1', { n: 3, today }));
+        assert.equal(before[0], 'C');
+        await setMerchandisingRule(store, { sku: 'F', action: 'pin', note: '618 promotion' });
+        const pinned = await recommendationsFor(store, 'c1', { n: 3, today });
+        assert.deepEqual([pinned.items[0]!.sku, pinned.items[0]!.reason.kind, pinned.items[0]!.reason.zh], ['F', 'featured', '精选推荐']);
+        assert.equal((await recommendationsFor(store, 'nobody', { n: 1 })).items[0]!.sku, 'F', 'pins reach non-personalised lists too');
+        await setMerchandisingRule(store, { sku: 'C', action: 'bury' });
+        assert.ok(!skus(await recommendationsFor(store, 'c1', { n: 5, today })).includes('C'));
+        assert.ok(!skus(await recommendationsFor(store, 'nobody', { n: 5 })).includes('C'));
+        assert.deepEqual((await listMerchandisingRules(store)).map((r) => [r.sku, r.action, r.factor]), [['C', 'bury', 1], ['F', 'pin', 1]]);
+        assert.equal(await clearMerchandisingRule(store, 'C'), true);
+        assert.equal(await clearMerchandisingRule(store, 'C'), false);
+        await clearMerchandisingRule(store, 'F');
+        // Boosting the last candidate by a large factor moves it to the top.
+        const last = before[before.length - 1]!;
+        await setMerchandisingRule(store, { sku: last, action: 'boost', factor: 100 });
+        assert.equal(skus(await recommendationsFor(store, 'c1', { n: 3, today }))[0], last);
+        await clearMerchandisingRule(store, last);
+        await assert.rejects(setMerchandisingRule(store, { sku: 'NOPE', action: 'pin' }), (e: unknown) => isSiyuError(e) && e.kind === 'not_found');
+        await assert.rejects(setMerchandisingRule(store, { sku: 'A', action: 'boost', factor: -1 }), (e: unknown) => isSiyuError(e) && e.code === 'invalid_factor');
+
+        // Head-tier customers paid 500 a unit; C (2000) and F (800) fall outside the band and go after E (500).
+        const at = new Date();
+        await store.insertRows('tier_scores', ['customer_id', 'tier', 'basis', 'value_fen', 'as_of', 'computed_at'], [['c1', 'head', 'monetary', 1000, '2026-06-30', at]]);
+        const report = await trainRecommendations(store, { algorithm: 'sar', params: { timeDecayDays: 0 }, replenish: { asOf: '2026-06-30' } });
+        assert.equal(report.priceBands, 1);
+        assert.deepEqual(await store.query('SELECT tier, min_fen, max_fen FROM tier_price_bands'), [{ tier: 'head', min_fen: 500, max_fen: 500 }]);
+        const banded = skus(await recommendationsFor(store, 'c1', { n: 3, today }));
+        assert.equal(banded[0], 'E');
+        assert.deepEqual(banded.slice(1).sort(), ['C', 'F']);
       }));
 
     test('the HTTP API serves lists and similar items, with 400 for a bad n and 404 for an unknown SKU', () =>

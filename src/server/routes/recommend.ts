@@ -1,13 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { boughtTogetherFor, recommendationsFor, similarItemsFor } from '../../recommend/index.ts';
+import { boughtTogetherFor, REASON_KINDS, recommendationsFor, similarItemsFor } from '../../recommend/index.ts';
 import type { Store } from '../../store/index.ts';
 
 const Count = z.coerce.number().int().min(1).max(100).default(10).describe('how many items, 1-100');
 
 const Reason = z.object({
-  kind: z.enum(['bought_with', 'popular', 'restock']),
+  kind: z.enum(REASON_KINDS),
   sku: z.string().optional().describe('bought_with: the bought item behind the pick'),
   due: z.string().optional().describe('restock: the predicted day the customer runs out (YYYY-MM-DD)'),
   zh: z.string(),

@@ -60,3 +60,18 @@ CREATE TABLE association_rules (
   run_id        TEXT NOT NULL,
   PRIMARY KEY (sku, rank)
 );
+-- Merchandising rules the brand sets by hand: pin (always shown first), boost (moved up by a factor), bury (never shown).
+CREATE TABLE merchandising_rules (
+  sku           TEXT PRIMARY KEY,
+  action        TEXT NOT NULL,        -- pin | boost | bury
+  factor        DOUBLE PRECISION NOT NULL DEFAULT 1, -- boost: a candidate's rank is divided by it; pin: higher shows first
+  note          TEXT,
+  created_at    TIMESTAMPTZ NOT NULL
+);
+-- The price band each value tier buys in: the 10th to 90th percentile of unit prices paid by its customers.
+CREATE TABLE tier_price_bands (
+  tier          TEXT PRIMARY KEY,
+  min_fen       BIGINT NOT NULL,
+  max_fen       BIGINT NOT NULL,
+  run_id        TEXT NOT NULL
+);
