@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { SiyuError } from '../core/errors.ts';
 import { formatNumber as n, padDisplay } from '../core/text.ts';
-import { ALGORITHM_NAMES, boughtTogetherFor, clearMerchandisingRule, compareAlgorithms, listMerchandisingRules, MERCHANDISING_ACTIONS, setMerchandisingRule, similarItemsFor, type MerchandisingAction, formatParams, loadTimeSplit, parseAlgorithm, readInteractionsTsv, recommendationsFor, trainRecommendations, type ComparisonReport, type Interaction, type Params, type RecommendationList, type TrainOptions, type TrainReport } from '../recommend/index.ts';
+import { ALGORITHM_NAMES, ATTRIBUTION_DAYS, boughtTogetherFor, CLICKED, recommendationPerformance, startExperiment, stopExperiment, VIEWED, type PerformanceReport, clearMerchandisingRule, compareAlgorithms, listMerchandisingRules, MERCHANDISING_ACTIONS, setMerchandisingRule, similarItemsFor, type MerchandisingAction, formatParams, loadTimeSplit, parseAlgorithm, readInteractionsTsv, recommendationsFor, trainRecommendations, type ComparisonReport, type Interaction, type Params, type RecommendationList, type TrainOptions, type TrainReport } from '../recommend/index.ts';
 import { action, emit, parseCount, withDb, withOpenStore } from './context.ts';
 
 interface EvaluateFlags {
@@ -62,6 +62,17 @@ export function formatList(r: RecommendationList): string {
     `recommendations for ${r.customerId}${r.notice ? ` (${why[r.notice]})` : ''}${r.algorithm ? `, ${r.algorithm} run ${r.runId}` : ''}`,
     ...r.items.map((x, i) => `  ${String(i + 1).padStart(2)}. ${x.sku.padEnd(12)} ${padDisplay(x.name ?? '', 26)} ${padDisplay(x.category ?? '', 6)} ${x.reason.zh}`),
     ...(r.items.length === 0 ? ['  (nothing to recommend: run `siyu recommend train` first)'] : []),
+  ].join('\n');
+}
+
+export function formatPerformance(r: PerformanceReport): string {
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  const head = `${r.experiment ? `experiment ${r.experiment}, ` : ''}${r.from ?? 'all time'}${r.to ? ` to ${r.to}` : ''}; purchases credited within ${r.attributionDays} days of a click`;
+  if (r.rows.length === 0) return `${head}\n  no ${VIEWED} or ${CLICKED} events yet: send them with the tracking properties of each served list`;
+  return [
+    head,
+    '  algorithm  slot              views    clicks   CTR     conversions  conv. rate  revenue',
+    ...r.rows.map((x) => `  ${x.algorithm.padEnd(9)}  ${(x.slot || '-').padEnd(16)}  ${n(x.views).padStart(7)}  ${n(x.clicks).padStart(7)}  ${pct(x.ctr).padStart(6)}  ${n(x.conversions).padStart(11)}  ${pct(x.conversionRate).padStart(10)}  ${n(x.revenueFen / 100, 2).padStart(10)}`),
   ].join('\n');
 }
 
@@ -139,6 +150,44 @@ export function registerRecommend(program: Command): void {
         await withOpenStore(opts.db, async (store) => {
           const rules = await listMerchandisingRules(store);
           emit(opts.json, rules, () => (rules.length ? rules.map((r) => `${r.action.padEnd(5)} ${r.sku.padEnd(14)} ×${r.factor}${r.note ? `  ${r.note}` : ''}`).join('\n') : 'no merchandising rules'));
+        });
+      }),
+    );
+  const experiment = recommend.command('experiment').description('A/B experiments between algorithms (each needs `siyu recommend train --algo`)');
+  withDb(experiment.command('start').description('start an experiment; a customer\'s variant is a fixed hash of the experiment and their id').argument('<name>'))
+    .requiredOption('--variants <list>', 'algorithm:share pairs summing to 1, e.g. ease:0.5,sar:0.5')
+    .action(
+      action(async (name: string, opts: { db?: string; variants: string }) => {
+        const variants = opts.variants.split(',').map((pair) => {
+          const [algorithm = '', share = ''] = pair.split(':');
+          const value = Number(share);
+          if (!algorithm || share === '' || !Number.isFinite(value)) throw new SiyuError('validation', 'invalid_flag', `--variants takes algorithm:share pairs such as ease:0.5, not ${JSON.stringify(pair)}`);
+          return { algorithm: algorithm.trim(), share: value };
+        });
+        await withOpenStore(opts.db, async (store) => {
+          const started = await startExperiment(store, name, variants);
+          process.stdout.write(`experiment ${started.experiment} started: ${started.variants.map((v) => `${v.algorithm} ${(v.share * 100).toFixed(0)}%`).join(', ')}\n`);
+        });
+      }),
+    );
+  withDb(experiment.command('stop').description('stop a running experiment; lists go back to the latest run').argument('<name>')).action(
+    action(async (name: string, opts: { db?: string }) => {
+      await withOpenStore(opts.db, async (store) => {
+        await stopExperiment(store, name);
+        process.stdout.write(`experiment ${name} stopped\n`);
+      });
+    }),
+  );
+  withDb(recommend.command('report').description(`CTR and conversion per algorithm and slot, from ${VIEWED} / ${CLICKED} events and purchases within ${ATTRIBUTION_DAYS} days of a click`))
+    .option('--from <date>', 'first day (brand timezone)')
+    .option('--to <date>', 'day after the last')
+    .option('--experiment <name>', 'only events from lists served in this experiment')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (opts: { db?: string; from?: string; to?: string; experiment?: string; json?: boolean }) => {
+        await withOpenStore(opts.db, async (store) => {
+          const report = await recommendationPerformance(store, { from: opts.from, to: opts.to, experiment: opts.experiment });
+          emit(opts.json, report, () => formatPerformance(report));
         });
       }),
     );

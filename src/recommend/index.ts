@@ -14,3 +14,5 @@ export { boughtTogetherFor, PERSONALIZATION_TRAIT, REASON_KINDS, recommendations
 export { loadBaskets, mineRules, type AssociationRule, type RuleOptions } from './rules.ts';
 export { computeReplenishment, type ReplenishOptions, type ReplenishReport } from './replenish.ts';
 export { clearMerchandisingRule, listMerchandisingRules, MERCHANDISING_ACTIONS, setMerchandisingRule, type MerchandisingAction, type MerchandisingRule } from './merchandising.ts';
+export { activeExperiment, assignVariant, fnv1a, startExperiment, stopExperiment, type Experiment, type Variant } from './experiments.ts';
+export { ATTRIBUTION_DAYS, CLICKED, recommendationPerformance, VIEWED, type PerformanceReport, type PerformanceRow } from './feedback.ts';

@@ -45,9 +45,11 @@ const POPULAR_KEPT = 200;
 const elapsed = (start: number) => (performance.now() - start) / 1000;
 
 /**
- * Trains one algorithm on every purchase in the store and precomputes what serving needs, replacing the previous
- * run whole in one transaction: the top candidates per customer (items they have not bought, each with its
- * reason), the most similar items per item, and the popular items for the non-personalised fallback.
+ * Trains one algorithm on every purchase in the store and precomputes what serving needs, in one transaction:
+ * the top candidates per customer (items they have not bought, each with its reason) replace that algorithm's
+ * earlier candidates, while other algorithms' candidates stay for A/B experiments; the most similar items per item
+ * and the popular items for the non-personalised fallback are replaced whole. Bought-together rules, restock
+ * dates and the tiers' price bands are refreshed after.
  */
 export async function trainRecommendations(store: Store, options: TrainOptions = {}): Promise<TrainReport> {
   const algorithm = options.algorithm ?? 'ease';
@@ -82,7 +84,7 @@ export async function trainRecommendations(store: Store, options: TrainOptions =
     model.scoreUser(u, scores);
     topK(matrix, u, scores, candidates).forEach((s, rank) => {
       const reason = model.reason(u, s.item);
-      candidateRows.push([matrix.users[u], rank + 1, matrix.items[s.item], s.score, reason.kind, reason.kind === 'bought_with' ? reason.item : null, runId]);
+      candidateRows.push([matrix.users[u], algorithm, rank + 1, matrix.items[s.item], s.score, reason.kind, reason.kind === 'bought_with' ? reason.item : null, runId]);
     });
   }
   const similarRows = similarItems(model, similarKept, runId);
@@ -93,8 +95,9 @@ export async function trainRecommendations(store: Store, options: TrainOptions =
 
   start = performance.now();
   await store.transaction(async (tx) => {
-    for (const table of ['recommendations', 'similar_items', 'popular_items']) await tx.execute(`DELETE FROM ${table}`);
-    await tx.appendRows('recommendations', ['customer_id', 'rank', 'sku', 'score', 'reason', 'reason_sku', 'run_id'], candidateRows);
+    await tx.execute('DELETE FROM recommendations WHERE algorithm = $1', [algorithm]);
+    for (const table of ['similar_items', 'popular_items']) await tx.execute(`DELETE FROM ${table}`);
+    await tx.appendRows('recommendations', ['customer_id', 'algorithm', 'rank', 'sku', 'score', 'reason', 'reason_sku', 'run_id'], candidateRows);
     await tx.appendRows('similar_items', ['sku', 'rank', 'similar_sku', 'score', 'run_id'], similarRows);
     await tx.appendRows('popular_items', ['rank', 'sku', 'buyers', 'run_id'], popular.map((j, rank) => [rank + 1, matrix.items[j], counts[j], runId]));
     await tx.insertRows('recommendation_runs', ['run_id', 'algorithm', 'params', 'interactions', 'customers', 'items', 'trained_at'], [[runId, algorithm, JSON.stringify(params), rows.length, matrix.users.length, matrix.items.length, new Date()]]);

@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { SiyuError } from '../core/errors.ts';
 import { parseDay } from '../core/validation.ts';
 import { localDay, readBrandSettings, type Queryable } from '../store/index.ts';
+import { activeExperiment, assignVariant } from './experiments.ts';
 
 /** The current day in the brand timezone. */
 async function brandToday(db: Queryable): Promise<string> {
@@ -30,6 +32,11 @@ export interface RecommendationList {
   notice: 'unknown_customer' | 'opted_out' | 'no_candidates' | null;
   algorithm: string | null;
   runId: string | null;
+  /**
+   * Send these as the properties of the `Recommendation Viewed` and `Recommendation Clicked` events (adding `sku`
+   * to a click) so views, clicks and purchases are credited to the list (`siyu recommend report`).
+   */
+  tracking: { recommendation_id: string; algorithm: string | null; experiment: string | null; variant: string | null; slot: string | null };
   items: RecommendedItem[];
 }
 
@@ -41,6 +48,8 @@ export interface ListOptions {
   today?: string;
   /** Consumables due within this many days from today are offered to restock. Default 7. */
   restockWindowDays?: number;
+  /** Where the list is shown (e.g. `wecom_sidebar`), echoed in `tracking` for per-slot reporting. */
+  slot?: string;
 }
 
 /** The trait that records a customer's refusal of personalised recommendations (PIPL art. 24). */
@@ -132,8 +141,14 @@ export async function recommendationsFor(db: Queryable, customerId: string, opti
     `SELECT coalesce(merged_into, customer_id) AS id, traits->>'${PERSONALIZATION_TRAIT}' AS opt FROM customers WHERE customer_id = $1`,
     [customerId],
   );
-  const [run] = await db.query<{ run_id: string; algorithm: string }>('SELECT run_id, algorithm FROM recommendation_runs ORDER BY trained_at DESC LIMIT 1');
   const id = customer?.id ?? customerId;
+  // The algorithm: the customer's variant while an experiment runs, else the latest run's.
+  const experiment = await activeExperiment(db);
+  const variant = experiment ? assignVariant(experiment, id) : null;
+  const [run] = await db.query<{ run_id: string; algorithm: string }>(
+    `SELECT run_id, algorithm FROM recommendation_runs ${variant ? 'WHERE algorithm = $1' : ''} ORDER BY trained_at DESC LIMIT 1`,
+    variant ? [variant.algorithm] : [],
+  );
   const optedOut = customer?.opt != null && OPT_OUT_VALUES.has(String(customer.opt).toLowerCase());
 
   const picked: CandidateRow[] = [];
@@ -161,9 +176,9 @@ export async function recommendationsFor(db: Queryable, customerId: string, opti
       `SELECT c.sku, c.score, c.reason, c.reason_sku, rp.name AS reason_name, p.name, p.category, ${IN_BAND}
        FROM recommendations c LEFT JOIN products p ON p.sku = c.sku LEFT JOIN products rp ON rp.sku = c.reason_sku
             LEFT JOIN merchandising_rules m ON m.sku = c.sku AND m.action = 'boost' ${BAND_JOIN}
-       WHERE c.customer_id = $1 AND ${ACTIVE} AND ${NOT_OWNED} AND ${NOT_BURIED}
+       WHERE c.customer_id = $1 AND c.algorithm = $2 AND ${ACTIVE} AND ${NOT_OWNED} AND ${NOT_BURIED}
        ORDER BY c.rank / coalesce(m.factor, 1), c.rank`,
-      [id],
+      [id, run?.algorithm ?? ''],
     );
     fill(picked, inBandFirst(personal), n, cap);
   }
@@ -186,6 +201,7 @@ export async function recommendationsFor(db: Queryable, customerId: string, opti
     notice,
     algorithm: run?.algorithm ?? null,
     runId: run?.run_id ?? null,
+    tracking: { recommendation_id: randomUUID(), algorithm: run?.algorithm ?? null, experiment: experiment?.experiment ?? null, variant: variant?.variant ?? null, slot: options.slot ?? null },
     items: picked.map(item),
   };
 }

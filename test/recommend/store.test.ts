@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isSiyuError } from '../../src/core/errors.ts';
-import { boughtTogetherFor, clearMerchandisingRule, computeReplenishment, listMerchandisingRules, loadTimeSplit, recommendationsFor, setMerchandisingRule, similarItemsFor, trainRecommendations } from '../../src/recommend/index.ts';
+import { assignVariant, boughtTogetherFor, clearMerchandisingRule, fnv1a, recommendationPerformance, startExperiment, stopExperiment, computeReplenishment, listMerchandisingRules, loadTimeSplit, recommendationsFor, setMerchandisingRule, similarItemsFor, trainRecommendations } from '../../src/recommend/index.ts';
 import { buildServer } from '../../src/server/index.ts';
 import type { Store } from '../../src/store/index.ts';
 import { BACKENDS, withStore } from '../helpers/backends.ts';
@@ -91,11 +91,12 @@ for (const backend of BACKENDS) {
         await assert.rejects(similarItemsFor(store, 'NOPE'), (e: unknown) => isSiyuError(e) && e.kind === 'not_found');
         await assert.rejects(recommendationsFor(store, 'c1', { n: 0 }), (e: unknown) => isSiyuError(e) && e.kind === 'validation');
 
-        const again = await trainRecommendations(store, { algorithm: 'ease', params: { lambda: 1 } });
+        const again = await trainRecommendations(store, { algorithm: 'sar', params: { timeDecayDays: 0 } });
         assert.notEqual(again.runId, report.runId);
         const [{ runs }] = (await store.query<{ runs: number }>('SELECT count(DISTINCT run_id) AS runs FROM recommendations')) as [{ runs: number }];
-        assert.equal(Number(runs), 1, 'a new run replaces the previous candidates whole');
-        assert.equal((await recommendationsFor(store, 'c1')).algorithm, 'ease');
+        assert.equal(Number(runs), 1, 'a new run of an algorithm replaces its candidates whole');
+        await trainRecommendations(store, { algorithm: 'ease', params: { lambda: 1 } });
+        assert.equal((await recommendationsFor(store, 'c1')).algorithm, 'ease', 'lists come from the latest run');
       }));
 
     test('restock dates come from the customer\'s own gaps, else the SKU\'s replenish_days, else the category median', () =>
@@ -171,6 +172,60 @@ for (const backend of BACKENDS) {
         const banded = skus(await recommendationsFor(store, 'c1', { n: 3, today }));
         assert.equal(banded[0], 'E');
         assert.deepEqual(banded.slice(1).sort(), ['C', 'F']);
+      }));
+
+    test('an A/B experiment splits customers between algorithms by a fixed hash, and the report credits clicks and purchases', () =>
+      withStore(backend, async (store) => {
+        await load(store);
+        await assert.rejects(startExperiment(store, 'exp1', [{ algorithm: 'ease', share: 0.5 }, { algorithm: 'sar', share: 0.5 }]), (e: unknown) => isSiyuError(e) && e.code === 'untrained_algorithm');
+        await trainRecommendations(store, { algorithm: 'sar', params: { timeDecayDays: 0 } });
+        await trainRecommendations(store, { algorithm: 'ease', params: { lambda: 1 } });
+        const [{ n }] = (await store.query<{ n: number }>('SELECT count(DISTINCT algorithm) AS n FROM recommendations')) as [{ n: number }];
+        assert.equal(Number(n), 2, 'each algorithm keeps its own candidates');
+        await assert.rejects(startExperiment(store, 'exp1', [{ algorithm: 'ease', share: 0.5 }, { algorithm: 'sar', share: 0.4 }]), /sum to 1/);
+        const experiment = await startExperiment(store, 'exp1', [{ algorithm: 'ease', share: 0.5 }, { algorithm: 'sar', share: 0.5 }]);
+        await assert.rejects(startExperiment(store, 'exp2', [{ algorithm: 'ease', share: 0.5 }, { algorithm: 'sar', share: 0.5 }]), (e: unknown) => isSiyuError(e) && e.code === 'experiment_running');
+        for (const id of ['c1', 'c2', 'c3', 'c4']) {
+          const list = await recommendationsFor(store, id, { slot: 'sidebar' });
+          const expected = assignVariant(experiment, id).algorithm;
+          assert.deepEqual([list.algorithm, list.tracking.variant, list.tracking.experiment, list.tracking.slot], [expected, expected, 'exp1', 'sidebar']);
+          assert.equal((await recommendationsFor(store, id)).algorithm, expected, 'the same variant every time');
+        }
+        const counts = { ease: 0, sar: 0 };
+        for (let i = 0; i < 10_000; i++) counts[assignVariant(experiment, `M${i}`).algorithm as 'ease' | 'sar']++;
+        assert.ok(Math.abs(counts.ease - 5000) < 200, JSON.stringify(counts));
+        assert.equal(fnv1a('a'), 0xe40c292c, 'FNV-1a 32-bit test vector');
+        await stopExperiment(store, 'exp1');
+        assert.equal((await recommendationsFor(store, 'c1')).tracking.experiment, null);
+        await assert.rejects(stopExperiment(store, 'exp1'), (e: unknown) => isSiyuError(e) && e.kind === 'not_found');
+
+        // c1 sees an ease list and clicks C, then buys two C within 7 days; c2 clicks E on a sar list and buys it 20
+        // days later (too late); c3 only views. Times are UTC; the brand day of each is the same date.
+        const at = (iso: string) => new Date(iso);
+        const event = (id: string, customer: string, name: string, ts: string, properties: object) => [customer, id, 'track', name, properties, at(ts), at(ts)];
+        await store.insertRows('events', ['customer_id', 'message_id', 'type', 'name', 'properties', 'ts', 'received_at'], [
+          event('v1', 'c1', 'Recommendation Viewed', '2026-06-10T02:00:00Z', { recommendation_id: 'r1', algorithm: 'ease', slot: 'sidebar', experiment: 'exp1' }),
+          event('k1', 'c1', 'Recommendation Clicked', '2026-06-10T02:01:00Z', { recommendation_id: 'r1', algorithm: 'ease', slot: 'sidebar', experiment: 'exp1', sku: 'C' }),
+          event('v2', 'c2', 'Recommendation Viewed', '2026-06-10T03:00:00Z', { recommendation_id: 'r2', algorithm: 'sar', slot: 'sidebar', experiment: 'exp1' }),
+          event('v2b', 'c2', 'Recommendation Viewed', '2026-06-10T03:00:05Z', { recommendation_id: 'r2', algorithm: 'sar', slot: 'sidebar', experiment: 'exp1' }),
+          event('k2', 'c2', 'Recommendation Clicked', '2026-06-10T03:01:00Z', { recommendation_id: 'r2', algorithm: 'sar', slot: 'sidebar', experiment: 'exp1', sku: 'E' }),
+          event('v3', 'c3', 'Recommendation Viewed', '2026-06-11T03:00:00Z', { recommendation_id: 'r3', algorithm: 'sar', slot: 'app_home' }),
+        ]);
+        const placed = new Date('2026-07-01T00:00:00Z');
+        await store.insertRows('orders', ['customer_id', 'order_id', 'placed_at', 'status', 'total_fen', 'currency', 'updated_at'], [
+          ['c1', 'R1', at('2026-06-12T04:00:00Z'), 'completed', 4000, 'CNY', placed],
+          ['c2', 'R2', at('2026-06-30T04:00:00Z'), 'completed', 500, 'CNY', placed],
+        ]);
+        await store.insertRows('order_items', ['customer_id', 'order_id', 'line', 'sku', 'quantity', 'unit_price_fen'], [['c1', 'R1', 1, 'C', 2, 2000], ['c2', 'R2', 1, 'E', 1, 500]]);
+        const report = await recommendationPerformance(store);
+        assert.deepEqual(report.rows, [
+          { algorithm: 'ease', slot: 'sidebar', views: 1, clicks: 1, ctr: 1, conversions: 1, conversionRate: 1, revenueFen: 4000 },
+          { algorithm: 'sar', slot: 'app_home', views: 1, clicks: 0, ctr: 0, conversions: 0, conversionRate: 0, revenueFen: 0 },
+          { algorithm: 'sar', slot: 'sidebar', views: 1, clicks: 1, ctr: 1, conversions: 0, conversionRate: 0, revenueFen: 0 },
+        ]);
+        assert.deepEqual((await recommendationPerformance(store, { experiment: 'exp1' })).rows.map((r) => r.slot), ['sidebar', 'sidebar']);
+        assert.deepEqual((await recommendationPerformance(store, { from: '2026-06-11' })).rows.map((r) => [r.algorithm, r.slot]), [['sar', 'app_home']]);
+        await assert.rejects(recommendationPerformance(store, { from: '2026-06-11', to: '2026-06-01' }), (e: unknown) => isSiyuError(e) && e.code === 'invalid_window');
       }));
 
     test('the HTTP API serves lists and similar items, with 400 for a bad n and 404 for an unknown SKU', () =>

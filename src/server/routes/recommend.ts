@@ -21,6 +21,9 @@ const RecommendationList = z.object({
   notice: z.enum(['unknown_customer', 'opted_out', 'no_candidates']).nullable().describe('why the list is not personalised'),
   algorithm: z.string().nullable(),
   runId: z.string().nullable(),
+  tracking: z
+    .object({ recommendation_id: z.string(), algorithm: z.string().nullable(), experiment: z.string().nullable(), variant: z.string().nullable(), slot: z.string().nullable() })
+    .describe('send as the properties of Recommendation Viewed / Recommendation Clicked (adding sku to a click)'),
   items: z.array(z.object({ sku: z.string(), name: z.string().nullable(), category: z.string().nullable(), score: z.number(), reason: Reason })),
 });
 
@@ -58,7 +61,7 @@ export function registerRecommendRoutes(app: FastifyInstance, store: Store): voi
         response: { 200: RecommendationList },
       },
     },
-    async (request) => recommendationsFor(store, request.params.customerId, { n: request.query.n }),
+    async (request) => recommendationsFor(store, request.params.customerId, { n: request.query.n, slot: request.query.context }),
   );
   api.get(
     '/v1/items/:sku/similar',

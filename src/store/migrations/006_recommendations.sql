@@ -9,8 +9,10 @@ CREATE TABLE recommendation_runs (
   items         INTEGER NOT NULL,
   trained_at    TIMESTAMPTZ NOT NULL
 );
+-- Candidates are kept per algorithm, so an A/B experiment can serve two algorithms side by side.
 CREATE TABLE recommendations (
   customer_id   TEXT NOT NULL,
+  algorithm     TEXT NOT NULL,
   rank          INTEGER NOT NULL,     -- 1 = best
   sku           TEXT NOT NULL,
   score         DOUBLE PRECISION NOT NULL,
@@ -19,7 +21,7 @@ CREATE TABLE recommendations (
   run_id        TEXT NOT NULL
 );
 -- postgres-only
-ALTER TABLE recommendations ADD PRIMARY KEY (customer_id, rank);
+ALTER TABLE recommendations ADD PRIMARY KEY (customer_id, algorithm, rank);
 CREATE TABLE similar_items (
   sku           TEXT NOT NULL,
   rank          INTEGER NOT NULL,
@@ -74,4 +76,14 @@ CREATE TABLE tier_price_bands (
   min_fen       BIGINT NOT NULL,
   max_fen       BIGINT NOT NULL,
   run_id        TEXT NOT NULL
+);
+-- A/B experiments between algorithms: a customer's variant is a fixed hash of (customer id, experiment).
+CREATE TABLE recommendation_experiments (
+  experiment    TEXT NOT NULL,
+  variant       TEXT NOT NULL,
+  algorithm     TEXT NOT NULL,
+  share         DOUBLE PRECISION NOT NULL, -- of customers, the variants of one experiment sum to 1
+  started_at    TIMESTAMPTZ NOT NULL,
+  ended_at      TIMESTAMPTZ,
+  PRIMARY KEY (experiment, variant)
 );
