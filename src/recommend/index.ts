@@ -16,3 +16,4 @@ export { computeReplenishment, type ReplenishOptions, type ReplenishReport } fro
 export { clearMerchandisingRule, listMerchandisingRules, MERCHANDISING_ACTIONS, setMerchandisingRule, type MerchandisingAction, type MerchandisingRule } from './merchandising.ts';
 export { activeExperiment, assignVariant, fnv1a, startExperiment, stopExperiment, type Experiment, type Variant } from './experiments.ts';
 export { ATTRIBUTION_DAYS, CLICKED, recommendationPerformance, VIEWED, type PerformanceReport, type PerformanceRow } from './feedback.ts';
+export { computePopular, POPULAR_SCOPES, popularItems, TRENDING_DAYS, TRENDING_HALF_LIFE_DAYS, type PopularList, type PopularScope } from './popular.ts';

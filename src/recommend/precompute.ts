@@ -4,7 +4,7 @@ import type { Store } from '../store/index.ts';
 import { chooseParams, formatParams, trainAlgorithm, type AlgorithmName, type Params } from './algorithms.ts';
 import { loadPurchases } from './history.ts';
 import { topK, type Recommender } from './model.ts';
-import { itemUserCounts } from './popularity.ts';
+import { computePopular } from './popular.ts';
 import { computePriceBands } from './merchandising.ts';
 import { computeReplenishment, type ReplenishOptions, type ReplenishReport } from './replenish.ts';
 import { loadBaskets, mineRules, type AssociationRule, type RuleOptions } from './rules.ts';
@@ -38,10 +38,11 @@ export interface TrainReport {
   replenishment: ReplenishReport;
   /** Value tiers given a price band (0 before `siyu tiers` has run). */
   priceBands: number;
+  /** Best-seller rows over every scope (global, trending, channel, tier). */
+  popularRows: number;
   seconds: { load: number; tune: number; train: number; precompute: number; write: number; rules: number; replenish: number };
 }
 
-const POPULAR_KEPT = 200;
 const elapsed = (start: number) => (performance.now() - start) / 1000;
 
 /**
@@ -88,18 +89,15 @@ export async function trainRecommendations(store: Store, options: TrainOptions =
     });
   }
   const similarRows = similarItems(model, similarKept, runId);
-  const counts = itemUserCounts(matrix);
-  const popular = [...counts.keys()].sort((a, b) => counts[b]! - counts[a]! || a - b).slice(0, POPULAR_KEPT);
   const precompute = elapsed(start);
   progress(`precomputed ${candidateRows.length.toLocaleString('en-US')} candidates for ${matrix.users.length.toLocaleString('en-US')} customers in ${precompute.toFixed(1)} s`);
 
   start = performance.now();
   await store.transaction(async (tx) => {
     await tx.execute('DELETE FROM recommendations WHERE algorithm = $1', [algorithm]);
-    for (const table of ['similar_items', 'popular_items']) await tx.execute(`DELETE FROM ${table}`);
+    await tx.execute('DELETE FROM similar_items');
     await tx.appendRows('recommendations', ['customer_id', 'algorithm', 'rank', 'sku', 'score', 'reason', 'reason_sku', 'run_id'], candidateRows);
     await tx.appendRows('similar_items', ['sku', 'rank', 'similar_sku', 'score', 'run_id'], similarRows);
-    await tx.appendRows('popular_items', ['rank', 'sku', 'buyers', 'run_id'], popular.map((j, rank) => [rank + 1, matrix.items[j], counts[j], runId]));
     await tx.insertRows('recommendation_runs', ['run_id', 'algorithm', 'params', 'interactions', 'customers', 'items', 'trained_at'], [[runId, algorithm, JSON.stringify(params), rows.length, matrix.users.length, matrix.items.length, new Date()]]);
   });
   const write = elapsed(start);
@@ -112,6 +110,8 @@ export async function trainRecommendations(store: Store, options: TrainOptions =
   const replenishment = await computeReplenishment(store, options.replenish);
   const replenish = elapsed(start);
   const priceBands = await computePriceBands(store, runId);
+  // After the price bands' tiers are known; per-tier best-sellers read tier_scores too.
+  const popularRows = await computePopular(store, runId);
   progress(`predicted ${replenishment.pairs.toLocaleString('en-US')} restock dates in ${replenish.toFixed(1)} s`);
   return {
     runId,
@@ -125,6 +125,7 @@ export async function trainRecommendations(store: Store, options: TrainOptions =
     ruleRows,
     replenishment,
     priceBands,
+    popularRows,
     seconds: { load, tune: tuneSeconds, train: trainSeconds, precompute, write, rules, replenish },
   };
 }

@@ -128,7 +128,8 @@ const item = (r: CandidateRow): RecommendedItem => ({
 /**
  * A customer's recommendations, assembled online from the last `siyu recommend train` run, in this order:
  * pinned items (精选推荐), consumables coming due (该补货了, at most half the list), the customer's candidates
- * (boosted SKUs moved up, items in their value tier's price band first), then the popular items to fill any gap.
+ * (boosted SKUs moved up, items in their value tier's price band first), then best-sellers to fill any gap: those
+ * of the customer's value tier first, then of their channel, then overall.
  * Inactive and buried SKUs and already-bought non-consumables are never shown, and categories are capped for
  * variety. Unknown customers, customers who opted out of personalisation, and customers without candidates get
  * no personal picks, and the answer says which case applied.
@@ -184,10 +185,13 @@ export async function recommendationsFor(db: Queryable, customerId: string, opti
   }
   if (picked.length < n) {
     const popular = await db.query<CandidateRow>(
-      `SELECT c.sku, c.buyers AS score, 'popular' AS reason, NULL AS reason_sku, NULL AS reason_name, p.name, p.category, ${IN_BAND}
+      `SELECT c.sku, c.score, 'popular' AS reason, NULL AS reason_sku, NULL AS reason_name, p.name, p.category, ${IN_BAND}
        FROM popular_items c LEFT JOIN products p ON p.sku = c.sku ${BAND_JOIN}
        WHERE ${ACTIVE} AND ${NOT_OWNED} AND ${NOT_BURIED}
-       ORDER BY c.rank`,
+         AND (c.scope = 'global'
+              OR (c.scope = 'tier' AND c.scope_value = (SELECT t.tier FROM tier_scores t WHERE t.customer_id = $1))
+              OR (c.scope = 'channel' AND c.scope_value = (SELECT u.channel FROM customers u WHERE u.customer_id = $1)))
+       ORDER BY CASE c.scope WHEN 'tier' THEN 0 WHEN 'channel' THEN 1 ELSE 2 END, c.rank`,
       [id],
     );
     fill(picked, inBandFirst(popular), n, cap);

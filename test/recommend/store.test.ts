@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isSiyuError } from '../../src/core/errors.ts';
-import { assignVariant, boughtTogetherFor, clearMerchandisingRule, fnv1a, recommendationPerformance, startExperiment, stopExperiment, computeReplenishment, listMerchandisingRules, loadTimeSplit, recommendationsFor, setMerchandisingRule, similarItemsFor, trainRecommendations } from '../../src/recommend/index.ts';
+import { assignVariant, boughtTogetherFor, popularItems, type PopularScope, clearMerchandisingRule, fnv1a, recommendationPerformance, startExperiment, stopExperiment, computeReplenishment, listMerchandisingRules, loadTimeSplit, recommendationsFor, setMerchandisingRule, similarItemsFor, trainRecommendations } from '../../src/recommend/index.ts';
 import { buildServer } from '../../src/server/index.ts';
 import type { Store } from '../../src/store/index.ts';
 import { BACKENDS, withStore } from '../helpers/backends.ts';
@@ -228,6 +228,25 @@ for (const backend of BACKENDS) {
         await assert.rejects(recommendationPerformance(store, { from: '2026-06-11', to: '2026-06-01' }), (e: unknown) => isSiyuError(e) && e.code === 'invalid_window');
       }));
 
+    test('best-sellers overall, trending, per channel and per tier; a customer without candidates gets their segment\'s', () =>
+      withStore(backend, async (store) => {
+        await load(store);
+        await store.execute("UPDATE orders SET channel = '小程序' WHERE customer_id IN ('c1', 'c2')");
+        await store.execute("UPDATE customers SET channel = '小程序' WHERE customer_id = 'c7'");
+        await store.insertRows('tier_scores', ['customer_id', 'tier', 'basis', 'value_fen', 'as_of', 'computed_at'], [['c4', 'tail', 'monetary', 1000, '2026-06-30', new Date()]]);
+        await trainRecommendations(store, { algorithm: 'sar', params: { timeDecayDays: 0 } });
+        const list = async (scope: PopularScope, value?: string) => (await popularItems(store, scope, value)).items.map((i) => [i.sku, i.buyers]);
+        // Buyers: A 5, B 4, C 3, E 2, F 2 (D is inactive and hidden); ties to the lower SKU.
+        assert.deepEqual(await list('global'), [['A', 5], ['B', 4], ['C', 3], ['E', 2], ['F', 2]]);
+        assert.deepEqual(await list('channel', '小程序'), [['A', 2], ['B', 2], ['C', 1]]);
+        assert.deepEqual(await list('tier', 'tail'), [['B', 1], ['C', 1], ['E', 1]]);
+        // Trending weighs recent purchases: F was bought on 06-05 and 06-06, the latest orders but one.
+        assert.equal((await list('trending'))[0]![0], 'F');
+        await assert.rejects(popularItems(store, 'channel'), (e: unknown) => isSiyuError(e) && e.code === 'missing_value');
+        const c7 = await recommendationsFor(store, 'c7', { n: 4 });
+        assert.deepEqual([c7.notice, skus(c7)], ['no_candidates', ['A', 'B', 'C', 'E']], "the channel's best-sellers, then the overall ones");
+      }));
+
     test('the HTTP API serves lists and similar items, with 400 for a bad n and 404 for an unknown SKU', () =>
       withStore(backend, async (store) => {
         await load(store);
@@ -247,6 +266,9 @@ for (const backend of BACKENDS) {
           const together = await app.inject({ url: '/v1/items/A/bought-together?n=3' });
           assert.equal(together.statusCode, 200);
           assert.equal(together.json().sku, 'A');
+          const popular = await app.inject({ url: '/v1/items/popular?scope=trending&n=2' });
+          assert.deepEqual([popular.statusCode, popular.json().items.length], [200, 2]);
+          assert.equal((await app.inject({ url: '/v1/items/popular?scope=weekly' })).statusCode, 400);
           const missing = await app.inject({ url: '/v1/items/NOPE/similar' });
           assert.equal(missing.statusCode, 404);
           assert.match(missing.json().message, /no product with SKU "NOPE"/);

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { boughtTogetherFor, REASON_KINDS, recommendationsFor, similarItemsFor } from '../../recommend/index.ts';
+import { boughtTogetherFor, POPULAR_SCOPES, popularItems, REASON_KINDS, recommendationsFor, similarItemsFor } from '../../recommend/index.ts';
 import type { Store } from '../../store/index.ts';
 
 const Count = z.coerce.number().int().min(1).max(100).default(10).describe('how many items, 1-100');
@@ -47,6 +47,12 @@ const BoughtTogether = z.object({
   ),
 });
 
+const PopularList = z.object({
+  scope: z.enum(POPULAR_SCOPES),
+  value: z.string(),
+  items: z.array(z.object({ sku: z.string(), name: z.string().nullable(), category: z.string().nullable(), buyers: z.number().int(), score: z.number() })),
+});
+
 /** Serving of the precomputed recommendations (docs/recommend.md). */
 export function registerRecommendRoutes(app: FastifyInstance, store: Store): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
@@ -62,6 +68,18 @@ export function registerRecommendRoutes(app: FastifyInstance, store: Store): voi
       },
     },
     async (request) => recommendationsFor(store, request.params.customerId, { n: request.query.n, slot: request.query.context }),
+  );
+  api.get(
+    '/v1/items/popular',
+    {
+      schema: {
+        tags: ['recommend'],
+        summary: 'Best-sellers overall, trending (7-day half-life), per channel or per value tier',
+        querystring: z.object({ scope: z.enum(POPULAR_SCOPES).default('global'), value: z.string().optional().describe('the channel or tier, for those scopes'), n: Count }),
+        response: { 200: PopularList },
+      },
+    },
+    async (request) => popularItems(store, request.query.scope, request.query.value, request.query.n),
   );
   api.get(
     '/v1/items/:sku/similar',

@@ -30,11 +30,18 @@ CREATE TABLE similar_items (
   run_id        TEXT NOT NULL,
   PRIMARY KEY (sku, rank)
 );
+-- Best-sellers per scope: global, trending (purchases decayed with a 7-day half-life over the last 60 days),
+-- per channel (orders.channel) and per value tier (tier_scores.tier). The fallback for customers without
+-- personal candidates, and for unknown or opted-out ones.
 CREATE TABLE popular_items (
-  rank          INTEGER PRIMARY KEY,
+  scope         TEXT NOT NULL,        -- global | trending | channel | tier
+  scope_value   TEXT NOT NULL,        -- the channel or tier; '' for global and trending
+  rank          INTEGER NOT NULL,
   sku           TEXT NOT NULL,
-  buyers        INTEGER NOT NULL,     -- distinct customers who bought it
-  run_id        TEXT NOT NULL
+  buyers        INTEGER NOT NULL,     -- distinct customers who bought it in the scope
+  score         DOUBLE PRECISION NOT NULL, -- what the rank is by: buyers, or the decayed count for trending
+  run_id        TEXT NOT NULL,
+  PRIMARY KEY (scope, scope_value, rank)
 );
 -- Predicted next purchase of each consumable per customer (docs/recommend.md, "Replenishment").
 CREATE TABLE replenishment (
