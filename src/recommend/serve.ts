@@ -212,6 +212,8 @@ export async function recommendationsFor(db: Queryable, customerId: string, opti
 
 export interface SimilarItems {
   sku: string;
+  /** model: the trained item-item weights; content: category, brand and price, for SKUs the model never saw. */
+  basis: 'model' | 'content';
   items: { sku: string; name: string | null; category: string | null; score: number }[];
 }
 
@@ -224,7 +226,12 @@ async function assertKnownSku(db: Queryable, sku: string): Promise<void> {
   if (!known) throw new SiyuError('not_found', 'unknown_sku', `no product with SKU ${JSON.stringify(sku)}`);
 }
 
-/** The items most similar to `sku` by the last trained model, active ones only. A SKU the store has never seen is a not_found error. */
+/**
+ * The items most similar to `sku`: by the last trained model, or, for a SKU the model never saw (new in the
+ * catalogue, no purchases yet), by content: the same category (3 points, or 1 for the same top-level category of
+ * a path such as 个护/洗发), the same brand (2) and a price within a factor of two (1), ties to the better seller.
+ * Active items only. A SKU the store has never seen is a not_found error.
+ */
 export async function similarItemsFor(db: Queryable, sku: string, options: { n?: number } = {}): Promise<SimilarItems> {
   const n = options.n ?? 10;
   assertCount(n, 'n');
@@ -234,7 +241,22 @@ export async function similarItemsFor(db: Queryable, sku: string, options: { n?:
      WHERE s.sku = $1 AND ${ACTIVE} ORDER BY s.rank LIMIT ${n}`,
     [sku],
   );
-  return { sku, items: rows.map((r) => ({ ...r, score: Number(r.score) })) };
+  const [trained] = rows.length ? [true] : await db.query('SELECT 1 AS found FROM similar_items WHERE sku = $1 LIMIT 1', [sku]);
+  if (trained) return { sku, basis: 'model', items: rows.map((r) => ({ ...r, score: Number(r.score) })) };
+  const content = await db.query<{ sku: string; score: number; name: string | null; category: string | null }>(
+    `SELECT p.sku, p.name, p.category,
+            CAST(CASE WHEN p.category = s.category THEN 3 WHEN split_part(p.category, '/', 1) = split_part(s.category, '/', 1) THEN 1 ELSE 0 END
+               + CASE WHEN p.brand = s.brand THEN 2 ELSE 0 END
+               + CASE WHEN p.price_fen BETWEEN s.price_fen / 2 AND s.price_fen * 2 THEN 1 ELSE 0 END AS DOUBLE PRECISION) AS score
+     FROM products s JOIN products p ON p.sku <> s.sku
+          LEFT JOIN popular_items g ON g.scope = 'global' AND g.sku = p.sku
+     WHERE s.sku = $1 AND ${ACTIVE}
+       AND (p.category = s.category OR split_part(p.category, '/', 1) = split_part(s.category, '/', 1) OR p.brand = s.brand)
+     ORDER BY score DESC, coalesce(g.rank, ${Number.MAX_SAFE_INTEGER}), p.sku
+     LIMIT ${n}`,
+    [sku],
+  );
+  return { sku, basis: 'content', items: content.map((r) => ({ ...r, score: Number(r.score) })) };
 }
 
 export interface BoughtTogether {

@@ -87,7 +87,12 @@ for (const backend of BACKENDS) {
         assert.ok(!skus(noHistory).includes('D'));
 
         const similar = await similarItemsFor(store, 'A', { n: 5 });
+        assert.equal(similar.basis, 'model');
         assert.ok(similar.items.length > 0 && !skus(similar).includes('A') && !skus(similar).includes('D'));
+        // A new SKU nobody has bought: similar by content. Same category (饮料) 3 + price within ×2 of 600 (A, B) 1.
+        await store.insertRows('products', ['sku', 'name', 'category', 'brand', 'is_active', 'price_fen'], [['N', '新品', '饮料', null, true, 600]]);
+        const cold = await similarItemsFor(store, 'N', { n: 3 });
+        assert.deepEqual([cold.basis, cold.items.map((i) => [i.sku, i.score])], ['content', [['A', 4], ['B', 4], ['C', 3]]]);
         await assert.rejects(similarItemsFor(store, 'NOPE'), (e: unknown) => isSiyuError(e) && e.kind === 'not_found');
         await assert.rejects(recommendationsFor(store, 'c1', { n: 0 }), (e: unknown) => isSiyuError(e) && e.kind === 'validation');
 

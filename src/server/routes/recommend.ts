@@ -29,6 +29,7 @@ const RecommendationList = z.object({
 
 const SimilarItems = z.object({
   sku: z.string(),
+  basis: z.enum(['model', 'content']).describe('content: by category, brand and price, for a SKU the model never saw'),
   items: z.array(z.object({ sku: z.string(), name: z.string().nullable(), category: z.string().nullable(), score: z.number() })),
 });
 
