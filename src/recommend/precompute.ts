@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SiyuError } from '../core/errors.ts';
-import type { Store } from '../store/index.ts';
+import type { Queryable, Store } from '../store/index.ts';
 import { chooseParams, formatParams, trainAlgorithm, type AlgorithmName, type Params } from './algorithms.ts';
 import { loadPurchases } from './history.ts';
 import { topK, type Recommender } from './model.ts';
@@ -76,31 +76,20 @@ export async function trainRecommendations(store: Store, options: TrainOptions =
   const trainSeconds = elapsed(start);
   progress(`trained ${algorithm} in ${trainSeconds.toFixed(1)} s`);
 
-  start = performance.now();
   const runId = randomUUID();
   const { matrix } = model;
-  const candidateRows: unknown[][] = [];
-  const scores = new Float64Array(matrix.items.length);
-  for (let u = 0; u < matrix.users.length; u++) {
-    model.scoreUser(u, scores);
-    topK(matrix, u, scores, candidates).forEach((s, rank) => {
-      const reason = model.reason(u, s.item);
-      candidateRows.push([matrix.users[u], algorithm, rank + 1, matrix.items[s.item], s.score, reason.kind, reason.kind === 'bought_with' ? reason.item : null, runId]);
-    });
-  }
-  const similarRows = similarItems(model, similarKept, runId);
-  const precompute = elapsed(start);
-  progress(`precomputed ${candidateRows.length.toLocaleString('en-US')} candidates for ${matrix.users.length.toLocaleString('en-US')} customers in ${precompute.toFixed(1)} s`);
-
   start = performance.now();
+  const similarRows = similarItems(model, similarKept, runId);
+  let written = { rows: 0, scoreSeconds: 0, writeSeconds: 0 };
   await store.transaction(async (tx) => {
-    await tx.execute('DELETE FROM recommendations WHERE algorithm = $1', [algorithm]);
     await tx.execute('DELETE FROM similar_items');
-    await tx.appendRows('recommendations', ['customer_id', 'algorithm', 'rank', 'sku', 'score', 'reason', 'reason_sku', 'run_id'], candidateRows);
     await tx.appendRows('similar_items', ['sku', 'rank', 'similar_sku', 'score', 'run_id'], similarRows);
+    written = await writeCandidates(tx, model, { candidates, runId, onProgress: progress });
     await tx.insertRows('recommendation_runs', ['run_id', 'algorithm', 'params', 'interactions', 'customers', 'items', 'trained_at'], [[runId, algorithm, JSON.stringify(params), rows.length, matrix.users.length, matrix.items.length, new Date()]]);
   });
-  const write = elapsed(start);
+  const precompute = written.scoreSeconds;
+  const write = elapsed(start) - precompute;
+  progress(`precomputed ${written.rows.toLocaleString('en-US')} candidates for ${matrix.users.length.toLocaleString('en-US')} customers: scoring ${precompute.toFixed(1)} s, writing ${write.toFixed(1)} s`);
 
   start = performance.now();
   const ruleRows = await writeRules(store, mineRules(await loadBaskets(store), options.rules), similarKept, runId);
@@ -120,7 +109,7 @@ export async function trainRecommendations(store: Store, options: TrainOptions =
     interactions: rows.length,
     customers: matrix.users.length,
     items: matrix.items.length,
-    candidateRows: candidateRows.length,
+    candidateRows: written.rows,
     similarRows: similarRows.length,
     ruleRows,
     replenishment,
@@ -161,4 +150,45 @@ async function writeRules(store: Store, rules: readonly AssociationRule[], kept:
     await tx.appendRows('association_rules', ['sku', 'rank', 'with_sku', 'orders', 'support', 'confidence', 'lift', 'run_id'], rows);
   });
   return rows.length;
+}
+
+/** Users scored and written per chunk, so memory stays flat however many customers there are. */
+const CHUNK_USERS = 20_000;
+
+/**
+ * Replaces one algorithm's rows in `recommendations` with the top `candidates` unbought items of every user in the
+ * model, with reasons, scoring and appending a chunk of users at a time inside the caller's transaction.
+ */
+export async function writeCandidates(
+  tx: Queryable,
+  model: Recommender,
+  options: { candidates: number; runId: string; onProgress?: (line: string) => void },
+): Promise<{ rows: number; scoreSeconds: number; writeSeconds: number }> {
+  const { matrix, algorithm } = model;
+  await tx.execute('DELETE FROM recommendations WHERE algorithm = $1', [algorithm]);
+  const scores = new Float64Array(matrix.items.length);
+  let rows = 0;
+  let scoreSeconds = 0;
+  let writeSeconds = 0;
+  let lastReport = performance.now();
+  for (let from = 0; from < matrix.users.length; from += CHUNK_USERS) {
+    let start = performance.now();
+    const chunk: unknown[][] = [];
+    for (let u = from; u < Math.min(from + CHUNK_USERS, matrix.users.length); u++) {
+      model.scoreUser(u, scores);
+      topK(matrix, u, scores, options.candidates).forEach((s, rank) => {
+        const reason = model.reason(u, s.item);
+        chunk.push([matrix.users[u], algorithm, rank + 1, matrix.items[s.item], s.score, reason.kind, reason.kind === 'bought_with' ? reason.item : null, options.runId]);
+      });
+    }
+    scoreSeconds += elapsed(start);
+    start = performance.now();
+    rows += await tx.appendRows('recommendations', ['customer_id', 'algorithm', 'rank', 'sku', 'score', 'reason', 'reason_sku', 'run_id'], chunk);
+    writeSeconds += elapsed(start);
+    if (performance.now() - lastReport > 5000) {
+      lastReport = performance.now();
+      options.onProgress?.(`precomputing: ${Math.min(from + CHUNK_USERS, matrix.users.length).toLocaleString('en-US')} of ${matrix.users.length.toLocaleString('en-US')} customers`);
+    }
+  }
+  return { rows, scoreSeconds, writeSeconds };
 }
