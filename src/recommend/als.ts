@@ -38,8 +38,25 @@ function transpose(m: InteractionMatrix, rowWeights: Float64Array): { start: Int
   return { start, users, weights };
 }
 
+/** Σ a[ai + f]·b[bi + f] for f < len, with four accumulators so additions do not wait on each other. */
+function dot(a: Float64Array, ai: number, b: Float64Array, bi: number, len: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let f = 0;
+  for (; f + 3 < len; f += 4) {
+    s0 += a[ai + f]! * b[bi + f]!;
+    s1 += a[ai + f + 1]! * b[bi + f + 1]!;
+    s2 += a[ai + f + 2]! * b[bi + f + 2]!;
+    s3 += a[ai + f + 3]! * b[bi + f + 3]!;
+  }
+  for (; f < len; f++) s0 += a[ai + f]! * b[bi + f]!;
+  return s0 + s1 + s2 + s3;
+}
+
 /** G = FᵀF (k×k) over the `count` rows of F. */
-function gram(f: Float32Array, count: number, k: number): Float64Array {
+function gram(f: Float64Array, count: number, k: number): Float64Array {
   const g = new Float64Array(k * k);
   for (let r = 0; r < count; r++) {
     const o = r * k;
@@ -59,7 +76,7 @@ function gram(f: Float32Array, count: number, k: number): Float64Array {
  * (GᵀG + Σ_i (c_i − 1) g_i g_iᵀ + λI) x = Σ_i c_i g_i over the rows g_i of `other` it interacted with, by `steps`
  * conjugate-gradient steps from its current value (Takács, Pilászy & Tikk 2011).
  */
-function sweep(target: Float32Array, count: number, other: Float32Array, start: Int32Array, index: Int32Array, weights: Float64Array, k: number, lambda: number, alpha: number, steps: number): void {
+function sweep(target: Float64Array, count: number, other: Float64Array, start: Int32Array, index: Int32Array, weights: Float64Array, k: number, lambda: number, alpha: number, steps: number): void {
   const g = gram(other, other.length / k, k);
   const x = new Float64Array(k);
   const r = new Float64Array(k);
@@ -67,17 +84,10 @@ function sweep(target: Float32Array, count: number, other: Float32Array, start: 
   const ap = new Float64Array(k);
   // A·v = G v + λ v + Σ_i α w_i (g_i·v) g_i
   const multiply = (row: number, v: Float64Array, out: Float64Array) => {
-    for (let a = 0; a < k; a++) {
-      let s = lambda * v[a]!;
-      const ga = a * k;
-      for (let b = 0; b < k; b++) s += g[ga + b]! * v[b]!;
-      out[a] = s;
-    }
+    for (let a = 0; a < k; a++) out[a] = lambda * v[a]! + dot(g, a * k, v, 0, k);
     for (let q = start[row]!; q < start[row + 1]!; q++) {
       const o = index[q]! * k;
-      let d = 0;
-      for (let a = 0; a < k; a++) d += other[o + a]! * v[a]!;
-      d *= alpha * weights[q]!;
+      const d = dot(other, o, v, 0, k) * alpha * weights[q]!;
       for (let a = 0; a < k; a++) out[a]! += d * other[o + a]!;
     }
   };
@@ -134,8 +144,8 @@ export function trainAls(matrix: InteractionMatrix, options: AlsOptions = {}): R
   const users = matrix.users.length;
   const itemCount = matrix.items.length;
   const random = new Random(options.seed ?? 42);
-  const x = Float32Array.from({ length: users * k }, () => random.normal() * 0.01);
-  const y = Float32Array.from({ length: itemCount * k }, () => random.normal() * 0.01);
+  const x = Float64Array.from({ length: users * k }, () => random.normal() * 0.01);
+  const y = Float64Array.from({ length: itemCount * k }, () => random.normal() * 0.01);
   const binary = options.binary ?? true;
   const weights = binary ? new Float64Array(matrix.weights.length).fill(1) : matrix.weights;
   const t = transpose(matrix, weights);
@@ -144,11 +154,7 @@ export function trainAls(matrix: InteractionMatrix, options: AlsOptions = {}): R
     sweep(y, itemCount, x, t.start, t.users, t.weights, k, lambda, alpha, steps);
   }
 
-  const dotRows = (a: Float32Array, ai: number, b: Float32Array, bi: number) => {
-    let s = 0;
-    for (let f = 0; f < k; f++) s += a[ai + f]! * b[bi + f]!;
-    return s;
-  };
+  const dotRows = (a: Float64Array, ai: number, b: Float64Array, bi: number) => dot(a, ai, b, bi, k);
   return {
     algorithm: 'als',
     params: { factors: k, regularization: lambda, alpha, iterations, cgSteps: steps, binary },
