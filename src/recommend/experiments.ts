@@ -1,6 +1,7 @@
 import { SiyuError } from '../core/errors.ts';
 import type { Queryable, Store } from '../store/index.ts';
 import { ALGORITHM_NAMES, type AlgorithmName } from './algorithms.ts';
+import { refreshServingState } from './state-cache.ts';
 
 export interface Variant {
   variant: string;
@@ -62,12 +63,14 @@ export async function startExperiment(store: Store, name: string, variants: read
   if (exists) throw new SiyuError('conflict', 'experiment_exists', `an experiment named ${name} already ran; choose a new name so its results stay apart`);
   const startedAt = new Date();
   await store.insertRows('recommendation_experiments', ['experiment', 'variant', 'algorithm', 'share', 'started_at', 'ended_at'], variants.map((v) => [name, v.algorithm, v.algorithm, v.share, startedAt, null]));
+  refreshServingState(store);
   return { experiment: name, variants: variants.map((v) => ({ variant: v.algorithm, algorithm: v.algorithm as AlgorithmName, share: v.share })), startedAt, endedAt: null };
 }
 
 export async function stopExperiment(store: Store, name: string): Promise<void> {
   const changed = await store.execute('UPDATE recommendation_experiments SET ended_at = $2 WHERE experiment = $1 AND ended_at IS NULL', [name, new Date()]);
   if (changed === 0) throw new SiyuError('not_found', 'no_running_experiment', `no running experiment named ${name}`);
+  refreshServingState(store);
 }
 
 /** The running experiment, if any. */

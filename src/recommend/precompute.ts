@@ -5,6 +5,7 @@ import { chooseParams, formatParams, trainAlgorithm, type AlgorithmName, type Pa
 import { loadPurchases } from './history.ts';
 import { topK, type Recommender } from './model.ts';
 import { computePopular } from './popular.ts';
+import { refreshServingState } from './state-cache.ts';
 import { computePriceBands } from './merchandising.ts';
 import { computeReplenishment, type ReplenishOptions, type ReplenishReport } from './replenish.ts';
 import { loadBaskets, mineRules, type AssociationRule, type RuleOptions } from './rules.ts';
@@ -101,6 +102,7 @@ export async function trainRecommendations(store: Store, options: TrainOptions =
   const priceBands = await computePriceBands(store, runId);
   // After the price bands' tiers are known; per-tier best-sellers read tier_scores too.
   const popularRows = await computePopular(store, runId);
+  refreshServingState(store);
   progress(`predicted ${replenishment.pairs.toLocaleString('en-US')} restock dates in ${replenish.toFixed(1)} s`);
   return {
     runId,

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { SiyuError } from '../core/errors.ts';
 import { parseDay } from '../core/validation.ts';
 import { localDay, readBrandSettings, type Queryable } from '../store/index.ts';
-import { activeExperiment, assignVariant } from './experiments.ts';
+import { activeExperiment, assignVariant, type Experiment } from './experiments.ts';
+import { SERVING_STATE_TTL_MS, stateCache } from './state-cache.ts';
 
 /** The current day in the brand timezone. */
 async function brandToday(db: Queryable): Promise<string> {
@@ -58,12 +59,11 @@ export const PERSONALIZATION_TRAIT = 'personalized_recommendations';
 const OPT_OUT_VALUES = new Set(['false', '0', 'no']);
 const ACTIVE = '(p.is_active IS NULL OR p.is_active)';
 // Items the customer already bought that do not run out (no replenish_days) are never offered again.
-const NOT_OWNED = `NOT EXISTS (SELECT 1 FROM order_items b LEFT JOIN products bp ON bp.sku = b.sku
-                               WHERE b.customer_id = $1 AND b.sku = c.sku AND bp.replenish_days IS NULL)`;
+const NOT_OWNED = `NOT EXISTS (SELECT 1 FROM order_items owned LEFT JOIN products op ON op.sku = owned.sku
+                               WHERE owned.customer_id = $1 AND owned.sku = c.sku AND op.replenish_days IS NULL)`;
 
 const NOT_BURIED = `NOT EXISTS (SELECT 1 FROM merchandising_rules x WHERE x.sku = c.sku AND x.action = 'bury')`;
-// The price band of the customer's value tier, when both exist; items without a price are always inside.
-const BAND_JOIN = 'LEFT JOIN tier_price_bands b ON b.tier = (SELECT t.tier FROM tier_scores t WHERE t.customer_id = $1)';
+// Inside the price band of the customer's value tier (joined as b), or no band applies; items without a price are inside.
 const IN_BAND = '(b.tier IS NULL OR p.price_fen IS NULL OR p.price_fen BETWEEN b.min_fen AND b.max_fen) AS in_band';
 
 /** Candidates inside the customer's price band keep their order and come first; the rest only fill a gap. */
@@ -138,64 +138,60 @@ export async function recommendationsFor(db: Queryable, customerId: string, opti
   const n = options.n ?? 10;
   assertCount(n, 'n');
   const cap = options.maxPerCategory ?? 3;
-  const [customer] = await db.query<{ id: string; opt: string | null }>(
-    `SELECT coalesce(merged_into, customer_id) AS id, traits->>'${PERSONALIZATION_TRAIT}' AS opt FROM customers WHERE customer_id = $1`,
+  const state = await servingState(db);
+  const [customer] = await db.query<{ id: string; opt: string | null; channel: string | null; tier: string | null }>(
+    `SELECT coalesce(u.merged_into, u.customer_id) AS id, u.traits->>'${PERSONALIZATION_TRAIT}' AS opt, u.channel,
+            (SELECT t.tier FROM tier_scores t WHERE t.customer_id = coalesce(u.merged_into, u.customer_id)) AS tier
+     FROM customers u WHERE u.customer_id = $1`,
     [customerId],
   );
   const id = customer?.id ?? customerId;
   // The algorithm: the customer's variant while an experiment runs, else the latest run's.
-  const experiment = await activeExperiment(db);
-  const variant = experiment ? assignVariant(experiment, id) : null;
-  const [run] = await db.query<{ run_id: string; algorithm: string }>(
-    `SELECT run_id, algorithm FROM recommendation_runs ${variant ? 'WHERE algorithm = $1' : ''} ORDER BY trained_at DESC LIMIT 1`,
-    variant ? [variant.algorithm] : [],
-  );
+  const variant = state.experiment ? assignVariant(state.experiment, id) : null;
+  const run = variant ? state.runs.find((r) => r.algorithm === variant.algorithm) : state.runs[0];
   const optedOut = customer?.opt != null && OPT_OUT_VALUES.has(String(customer.opt).toLowerCase());
+  const personalAllowed = customer !== undefined && !optedOut;
+  const today = options.today === undefined ? state.today : parseDay(options.today, 'today');
 
-  const picked: CandidateRow[] = [];
-  let personal: CandidateRow[] = [];
-  const pinned = await db.query<CandidateRow>(
-    `SELECT c.sku, c.factor AS score, 'featured' AS reason, NULL AS reason_sku, NULL AS reason_name, p.name, p.category
-     FROM merchandising_rules c LEFT JOIN products p ON p.sku = c.sku
-     WHERE c.action = 'pin' AND ${ACTIVE} AND ${NOT_OWNED}
-     ORDER BY c.factor DESC, c.sku`,
-    [id],
-  );
-  fill(picked, pinned, n, n);
-  if (customer && !optedOut) {
-    const today = options.today === undefined ? await brandToday(db) : parseDay(options.today, 'today');
-    const restock = await db.query<CandidateRow>(
-      `SELECT c.sku, c.interval_days AS score, 'restock' AS reason, NULL AS reason_sku, NULL AS reason_name, c.due, p.name, p.category
+  // Every source in one round trip, each in its own order: 1 pinned, 2 due to restock, 3 the customer's
+  // candidates, 4 best-sellers (the tier's, the channel's, then overall).
+  const rows = await db.query<CandidateRow & { part: number }>(
+    `SELECT * FROM (
+       SELECT 1 AS part, -c.factor AS k1, 0 AS k2, c.sku, c.factor AS score, 'featured' AS reason, NULL AS reason_sku, NULL AS reason_name,
+              NULL AS due, p.name, p.category, TRUE AS in_band
+       FROM merchandising_rules c LEFT JOIN products p ON p.sku = c.sku
+       WHERE c.action = 'pin' AND ${ACTIVE} AND ${NOT_OWNED}
+       UNION ALL
+       SELECT 2, CAST(c.due - DATE '1970-01-01' AS DOUBLE PRECISION), 0, c.sku, c.interval_days, 'restock', NULL, NULL,
+              CAST(c.due AS TEXT), p.name, p.category, TRUE
        FROM replenishment c LEFT JOIN products p ON p.sku = c.sku
-       WHERE c.customer_id = $1 AND ${ACTIVE} AND ${NOT_BURIED}
-         AND c.due <= CAST($2 AS DATE) + CAST($3 AS INTEGER) AND c.due >= CAST($2 AS DATE) - CAST(round(c.interval_days) AS INTEGER)
-       ORDER BY c.due, c.sku`,
-      [id, today, options.restockWindowDays ?? 7],
-    );
-    fill(picked, restock, Math.max(picked.length, Math.ceil(n / 2)), cap);
-    personal = await db.query<CandidateRow>(
-      `SELECT c.sku, c.score, c.reason, c.reason_sku, rp.name AS reason_name, p.name, p.category, ${IN_BAND}
+       WHERE CAST($2 AS BOOLEAN) AND c.customer_id = $1 AND ${ACTIVE} AND ${NOT_BURIED}
+         AND c.due <= CAST($3 AS DATE) + CAST($4 AS INTEGER) AND c.due >= CAST($3 AS DATE) - CAST(round(c.interval_days) AS INTEGER)
+       UNION ALL
+       SELECT 3, c.rank / coalesce(m.factor, 1), c.rank, c.sku, c.score, c.reason, c.reason_sku, rp.name, NULL, p.name, p.category, ${IN_BAND}
        FROM recommendations c LEFT JOIN products p ON p.sku = c.sku LEFT JOIN products rp ON rp.sku = c.reason_sku
-            LEFT JOIN merchandising_rules m ON m.sku = c.sku AND m.action = 'boost' ${BAND_JOIN}
-       WHERE c.customer_id = $1 AND c.algorithm = $2 AND ${ACTIVE} AND ${NOT_OWNED} AND ${NOT_BURIED}
-       ORDER BY c.rank / coalesce(m.factor, 1), c.rank`,
-      [id, run?.algorithm ?? ''],
-    );
-    fill(picked, inBandFirst(personal), n, cap);
-  }
-  if (picked.length < n) {
-    const popular = await db.query<CandidateRow>(
-      `SELECT c.sku, c.score, 'popular' AS reason, NULL AS reason_sku, NULL AS reason_name, p.name, p.category, ${IN_BAND}
-       FROM popular_items c LEFT JOIN products p ON p.sku = c.sku ${BAND_JOIN}
-       WHERE ${ACTIVE} AND ${NOT_OWNED} AND ${NOT_BURIED}
-         AND (c.scope = 'global'
-              OR (c.scope = 'tier' AND c.scope_value = (SELECT t.tier FROM tier_scores t WHERE t.customer_id = $1))
-              OR (c.scope = 'channel' AND c.scope_value = (SELECT u.channel FROM customers u WHERE u.customer_id = $1)))
-       ORDER BY CASE c.scope WHEN 'tier' THEN 0 WHEN 'channel' THEN 1 ELSE 2 END, c.rank`,
-      [id],
-    );
-    fill(picked, inBandFirst(popular), n, cap);
-  }
+            LEFT JOIN merchandising_rules m ON m.sku = c.sku AND m.action = 'boost'
+            LEFT JOIN tier_price_bands b ON b.tier = CAST($6 AS TEXT)
+       WHERE CAST($2 AS BOOLEAN) AND c.customer_id = $1 AND c.algorithm = $5 AND ${ACTIVE} AND ${NOT_OWNED} AND ${NOT_BURIED}
+       UNION ALL
+       SELECT 4, k1, rank, sku, score, 'popular', NULL, NULL, NULL, name, category, in_band FROM (
+         SELECT CASE c.scope WHEN 'tier' THEN 0 WHEN 'channel' THEN 1 ELSE 2 END AS k1, c.rank, c.sku, c.score, p.name, p.category, ${IN_BAND}
+         FROM popular_items c LEFT JOIN products p ON p.sku = c.sku LEFT JOIN tier_price_bands b ON b.tier = CAST($6 AS TEXT)
+         WHERE (c.scope = 'global' OR (c.scope = 'tier' AND c.scope_value = CAST($6 AS TEXT)) OR (c.scope = 'channel' AND c.scope_value = CAST($7 AS TEXT)))
+           AND ${ACTIVE} AND ${NOT_OWNED} AND ${NOT_BURIED}
+         ORDER BY 1, 2 LIMIT ${3 * n + 30}
+       ) popular
+     ) parts ORDER BY part, k1, k2, sku`,
+    [id, personalAllowed, today, options.restockWindowDays ?? 7, run?.algorithm ?? '', customer?.tier ?? null, customer?.channel ?? null],
+  );
+  const part = (k: number) => rows.filter((r) => r.part === k);
+  const picked: CandidateRow[] = [];
+  fill(picked, part(1), n, n);
+  fill(picked, part(2), Math.max(picked.length, Math.ceil(n / 2)), cap);
+  const personal = part(3);
+  fill(picked, inBandFirst(personal), n, cap);
+  fill(picked, inBandFirst(part(4)), n, cap);
+
   const personalised = picked.some((r) => r.reason === 'restock' || r.reason === 'bought_with');
   const notice = !customer ? 'unknown_customer' : optedOut ? 'opted_out' : !personalised && personal.length === 0 ? 'no_candidates' : null;
   return {
@@ -204,11 +200,37 @@ export async function recommendationsFor(db: Queryable, customerId: string, opti
     personalized: notice === null,
     notice,
     algorithm: run?.algorithm ?? null,
-    runId: run?.run_id ?? null,
-    tracking: { recommendation_id: randomUUID(), algorithm: run?.algorithm ?? null, experiment: experiment?.experiment ?? null, variant: variant?.variant ?? null, slot: options.slot ?? null },
+    runId: run?.runId ?? null,
+    tracking: { recommendation_id: randomUUID(), algorithm: run?.algorithm ?? null, experiment: state.experiment?.experiment ?? null, variant: variant?.variant ?? null, slot: options.slot ?? null },
     items: picked.map(item),
   };
 }
+
+/** What every list needs that changes only when a run, an experiment or the day changes. */
+interface ServingState {
+  /** The latest run of each algorithm, newest first. */
+  runs: { algorithm: string; runId: string }[];
+  experiment: Experiment | null;
+  /** Today in the brand timezone. */
+  today: string;
+}
+
+function servingState(db: Queryable): Promise<ServingState> {
+  const cached = stateCache.get(db) as { at: number; state: Promise<ServingState> } | undefined;
+  if (cached && performance.now() - cached.at < SERVING_STATE_TTL_MS) return cached.state;
+  const state = (async () => {
+    const runs = await db.query<{ algorithm: string; run_id: string; trained_at: Date }>(
+      `SELECT r.algorithm, r.run_id, r.trained_at FROM recommendation_runs r
+       WHERE r.trained_at = (SELECT max(l.trained_at) FROM recommendation_runs l WHERE l.algorithm = r.algorithm)
+       ORDER BY r.trained_at DESC`,
+    );
+    return { runs: runs.map((r) => ({ algorithm: r.algorithm, runId: r.run_id })), experiment: await activeExperiment(db), today: await brandToday(db) };
+  })();
+  stateCache.set(db, { at: performance.now(), state });
+  state.catch(() => stateCache.delete(db));
+  return state;
+}
+
 
 export interface SimilarItems {
   sku: string;
