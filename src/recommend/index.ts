@@ -18,3 +18,4 @@ export { clearMerchandisingRule, listMerchandisingRules, MERCHANDISING_ACTIONS, 
 export { activeExperiment, assignVariant, fnv1a, startExperiment, stopExperiment, type Experiment, type Variant } from './experiments.ts';
 export { ATTRIBUTION_DAYS, CLICKED, recommendationPerformance, VIEWED, type PerformanceReport, type PerformanceRow } from './feedback.ts';
 export { computePopular, POPULAR_SCOPES, popularItems, TRENDING_DAYS, TRENDING_HALF_LIFE_DAYS, type PopularList, type PopularScope } from './popular.ts';
+export { ServingSnapshot, SnapshotServing, SNAPSHOT_CHECK_MS, SNAPSHOT_MAX_AGE_MS } from './snapshot.ts';

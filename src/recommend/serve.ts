@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { SiyuError } from '../core/errors.ts';
 import { parseDay } from '../core/validation.ts';
 import { localDay, readBrandSettings, type Queryable } from '../store/index.ts';
-import { activeExperiment, assignVariant, type Experiment } from './experiments.ts';
+import { activeExperiment, assignVariant, type Experiment, type Variant } from './experiments.ts';
 import { SERVING_STATE_TTL_MS, stateCache } from './state-cache.ts';
 
 /** The current day in the brand timezone. */
-async function brandToday(db: Queryable): Promise<string> {
+export async function brandToday(db: Queryable): Promise<string> {
   const { timezone } = await readBrandSettings(db);
   const [row] = await db.query<{ day: string }>(`SELECT ${localDay(timezone, 'now()')} AS day`);
   return row!.day;
@@ -56,7 +56,8 @@ export interface ListOptions {
 /** The trait that records a customer's refusal of personalised recommendations (PIPL art. 24). */
 export const PERSONALIZATION_TRAIT = 'personalized_recommendations';
 
-const OPT_OUT_VALUES = new Set(['false', '0', 'no']);
+/** Trait values that mean "no personalised recommendations". */
+export const OPT_OUT_VALUES = new Set(['false', '0', 'no']);
 const ACTIVE = '(p.is_active IS NULL OR p.is_active)';
 // Items the customer already bought that do not run out (no replenish_days) are never offered again.
 const NOT_OWNED = `NOT EXISTS (SELECT 1 FROM order_items owned LEFT JOIN products op ON op.sku = owned.sku
@@ -69,7 +70,8 @@ const IN_BAND = '(b.tier IS NULL OR p.price_fen IS NULL OR p.price_fen BETWEEN b
 /** Candidates inside the customer's price band keep their order and come first; the rest only fill a gap. */
 const inBandFirst = (rows: readonly CandidateRow[]) => [...rows.filter((r) => r.in_band !== false), ...rows.filter((r) => r.in_band === false)];
 
-interface CandidateRow {
+/** One row a list can be made from, as the SQL path returns it (and a snapshot builds it). */
+export interface CandidateRow {
   sku: string;
   score: number;
   reason: (typeof REASON_KINDS)[number];
@@ -82,7 +84,7 @@ interface CandidateRow {
   category: string | null;
 }
 
-function assertCount(n: number, name: string): void {
+export function assertCount(n: number, name: string): void {
   if (!Number.isInteger(n) || n < 1 || n > 100) throw new SiyuError('validation', 'invalid_count', `${name} must be a whole number from 1 to 100, not ${n}`, { details: [{ path: name, message: 'must be 1..100' }] });
 }
 
@@ -185,23 +187,55 @@ export async function recommendationsFor(db: Queryable, customerId: string, opti
     [id, personalAllowed, today, options.restockWindowDays ?? 7, run?.algorithm ?? '', customer?.tier ?? null, customer?.channel ?? null],
   );
   const part = (k: number) => rows.filter((r) => r.part === k);
-  const picked: CandidateRow[] = [];
-  fill(picked, part(1), n, n);
-  fill(picked, part(2), Math.max(picked.length, Math.ceil(n / 2)), cap);
-  const personal = part(3);
-  fill(picked, inBandFirst(personal), n, cap);
-  fill(picked, inBandFirst(part(4)), n, cap);
+  return assembleList(
+    { customerId, resolvedId: id, known: customer !== undefined, optedOut, run, experiment: state.experiment, variant, slot: options.slot },
+    { pinned: part(1), restock: part(2), personal: part(3), popular: part(4) },
+    n,
+    cap,
+  );
+}
 
+/** The four sources of a list, each in its own order (see recommendationsFor). */
+export interface ListParts {
+  pinned: readonly CandidateRow[];
+  restock: readonly CandidateRow[];
+  personal: readonly CandidateRow[];
+  popular: readonly CandidateRow[];
+}
+
+export interface ListContext {
+  customerId: string;
+  resolvedId: string;
+  known: boolean;
+  optedOut: boolean;
+  run: { algorithm: string; runId: string } | undefined;
+  experiment: Experiment | null;
+  variant: Variant | null;
+  slot: string | undefined;
+}
+
+/**
+ * Assembles a list from its sources, the same way whether they came from SQL or from a serving snapshot:
+ * pinned items, then restock up to half the list, then the customer's candidates and then best-sellers, each
+ * in-band first, capped per category, without repeats.
+ */
+export function assembleList(context: ListContext, parts: ListParts, n: number, cap: number): RecommendationList {
+  const picked: CandidateRow[] = [];
+  fill(picked, parts.pinned, n, n);
+  fill(picked, parts.restock, Math.max(picked.length, Math.ceil(n / 2)), cap);
+  fill(picked, inBandFirst(parts.personal), n, cap);
+  fill(picked, inBandFirst(parts.popular), n, cap);
   const personalised = picked.some((r) => r.reason === 'restock' || r.reason === 'bought_with');
-  const notice = !customer ? 'unknown_customer' : optedOut ? 'opted_out' : !personalised && personal.length === 0 ? 'no_candidates' : null;
+  const notice = !context.known ? 'unknown_customer' : context.optedOut ? 'opted_out' : !personalised && parts.personal.length === 0 ? 'no_candidates' : null;
+  const algorithm = context.run?.algorithm ?? null;
   return {
-    customerId,
-    known: customer !== undefined,
+    customerId: context.customerId,
+    known: context.known,
     personalized: notice === null,
     notice,
-    algorithm: run?.algorithm ?? null,
-    runId: run?.runId ?? null,
-    tracking: { recommendation_id: randomUUID(), algorithm: run?.algorithm ?? null, experiment: state.experiment?.experiment ?? null, variant: variant?.variant ?? null, slot: options.slot ?? null },
+    algorithm,
+    runId: context.run?.runId ?? null,
+    tracking: { recommendation_id: randomUUID(), algorithm, experiment: context.experiment?.experiment ?? null, variant: context.variant?.variant ?? null, slot: context.slot ?? null },
     items: picked.map(item),
   };
 }

@@ -2,6 +2,7 @@ import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { InboxProcessor, IngestWriter, WriteKeyVerifier } from '../ingest/index.ts';
+import { SnapshotServing } from '../recommend/index.ts';
 import type { Store } from '../store/index.ts';
 import { VERSION } from '../core/version.ts';
 import { registerErrorHandler } from './plugins/errors.ts';
@@ -38,9 +39,13 @@ export async function buildServer({ store, logLevel = 'silent' }: ServerOptions)
   processor.start();
   registerHealthRoutes(app, store, VERSION);
   registerIngestRoutes(app, { writer, verifier: new WriteKeyVerifier(store) });
-  registerRecommendRoutes(app, store);
+  // Lists are served from an in-memory snapshot of the precomputed tables, loaded in the background at start.
+  const serving = new SnapshotServing(store, (error) => app.log.error({ err: error }, 'loading the recommendation snapshot failed; serving from SQL'));
+  void serving.start();
+  registerRecommendRoutes(app, store, serving);
   app.get('/docs', { schema: { hide: true } }, async () => app.swagger());
   app.addHook('onClose', async () => {
+    await serving.close();
     await writer.flush();
     await processor.stop(); // drains the inbox
     await inboxStore.close();

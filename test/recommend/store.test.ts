@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isSiyuError } from '../../src/core/errors.ts';
-import { assignVariant, boughtTogetherFor, popularItems, type PopularScope, clearMerchandisingRule, fnv1a, recommendationPerformance, startExperiment, stopExperiment, computeReplenishment, listMerchandisingRules, loadTimeSplit, recommendationsFor, setMerchandisingRule, similarItemsFor, trainRecommendations } from '../../src/recommend/index.ts';
+import { assignVariant, ServingSnapshot, SnapshotServing, type RecommendationList, boughtTogetherFor, popularItems, type PopularScope, clearMerchandisingRule, fnv1a, recommendationPerformance, startExperiment, stopExperiment, computeReplenishment, listMerchandisingRules, loadTimeSplit, recommendationsFor, setMerchandisingRule, similarItemsFor, trainRecommendations } from '../../src/recommend/index.ts';
 import { buildServer } from '../../src/server/index.ts';
 import type { Store } from '../../src/store/index.ts';
 import { BACKENDS, withStore } from '../helpers/backends.ts';
@@ -250,6 +250,42 @@ for (const backend of BACKENDS) {
         await assert.rejects(popularItems(store, 'channel'), (e: unknown) => isSiyuError(e) && e.code === 'missing_value');
         const c7 = await recommendationsFor(store, 'c7', { n: 4 });
         assert.deepEqual([c7.notice, skus(c7)], ['no_candidates', ['A', 'B', 'C', 'E']], "the channel's best-sellers, then the overall ones");
+      }));
+
+    test('the in-memory serving snapshot gives the same lists as the SQL path, rules, bands, restock and experiments included', () =>
+      withStore(backend, async (store) => {
+        await load(store);
+        await store.execute("UPDATE customers SET channel = '小程序' WHERE customer_id IN ('c7', 'c3')");
+        await store.execute("UPDATE orders SET channel = '小程序' WHERE customer_id IN ('c1', 'c2')");
+        await store.insertRows('tier_scores', ['customer_id', 'tier', 'basis', 'value_fen', 'as_of', 'computed_at'], [['c1', 'head', 'monetary', 1000, '2026-06-30', new Date()], ['c4', 'tail', 'monetary', 10, '2026-06-30', new Date()]]);
+        await trainRecommendations(store, { algorithm: 'ease', params: { lambda: 1 }, replenish: { asOf: '2026-06-30' } });
+        await trainRecommendations(store, { algorithm: 'sar', params: { timeDecayDays: 0 }, replenish: { asOf: '2026-06-30' } });
+        await setMerchandisingRule(store, { sku: 'F', action: 'pin' });
+        await setMerchandisingRule(store, { sku: 'B', action: 'boost', factor: 3 });
+        await setMerchandisingRule(store, { sku: 'C', action: 'bury' });
+        const ids = ['c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7', 'c8', 'c9', 'nobody'];
+        const compare = async (label: string) => {
+          const snapshot = await ServingSnapshot.load(store);
+          for (const id of ids) {
+            for (const options of [{ n: 3, today: '2026-05-20' }, { n: 10, today: '2026-06-30' }, { n: 5, today: '2026-05-12', maxPerCategory: 1 }]) {
+              const strip = (l: RecommendationList) => ({ ...l, tracking: { ...l.tracking, recommendation_id: '' } });
+              assert.deepEqual(strip(snapshot.list(id, options)), strip(await recommendationsFor(store, id, options)), `${label}: ${id} ${JSON.stringify(options)}`);
+            }
+          }
+        };
+        await compare('latest run');
+        await startExperiment(store, 'same', [{ algorithm: 'ease', share: 0.5 }, { algorithm: 'sar', share: 0.5 }]);
+        await compare('during an experiment');
+        // The server's wrapper serves the same and picks up a change in this process once invalidated.
+        const serving = new SnapshotServing(store);
+        assert.equal(serving.ready, false);
+        assert.equal((await serving.list('c1', { n: 3 })).items[0]!.sku, 'F', 'the SQL path answers until the snapshot is loaded');
+        await serving.start();
+        assert.equal(serving.ready, true);
+        assert.equal((await serving.list('c1', { n: 3 })).items[0]!.sku, 'F');
+        await clearMerchandisingRule(store, 'F');
+        await serving.invalidate();
+        assert.notEqual((await serving.list('c1', { n: 3 })).items[0]!.sku, 'F');
       }));
 
     test('the HTTP API serves lists and similar items, with 400 for a bad n and 404 for an unknown SKU', () =>

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { boughtTogetherFor, POPULAR_SCOPES, popularItems, REASON_KINDS, recommendationsFor, similarItemsFor } from '../../recommend/index.ts';
+import { boughtTogetherFor, POPULAR_SCOPES, popularItems, REASON_KINDS, similarItemsFor, type SnapshotServing } from '../../recommend/index.ts';
 import type { Store } from '../../store/index.ts';
 
 const Count = z.coerce.number().int().min(1).max(100).default(10).describe('how many items, 1-100');
@@ -55,7 +55,7 @@ const PopularList = z.object({
 });
 
 /** Serving of the precomputed recommendations (docs/recommend.md). */
-export function registerRecommendRoutes(app: FastifyInstance, store: Store): void {
+export function registerRecommendRoutes(app: FastifyInstance, store: Store, serving: SnapshotServing): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
   api.get(
     '/v1/recommendations/:customerId',
@@ -68,7 +68,7 @@ export function registerRecommendRoutes(app: FastifyInstance, store: Store): voi
         response: { 200: RecommendationList },
       },
     },
-    async (request) => recommendationsFor(store, request.params.customerId, { n: request.query.n, slot: request.query.context }),
+    async (request) => serving.list(request.params.customerId, { n: request.query.n, slot: request.query.context }),
   );
   api.get(
     '/v1/items/popular',
