@@ -37,11 +37,11 @@ export async function buildServer({ store, logLevel = 'silent' }: ServerOptions)
   const processor = new InboxProcessor(store, { onError: (error) => app.log.error({ err: error }, 'inbox processing failed; retrying') });
   const writer = new IngestWriter(inboxStore, { onCommit: () => processor.wake() });
   processor.start();
-  registerHealthRoutes(app, store, VERSION);
   registerIngestRoutes(app, { writer, verifier: new WriteKeyVerifier(store) });
   // Lists are served from an in-memory snapshot of the precomputed tables, loaded in the background at start.
   const serving = new SnapshotServing(store, (error) => app.log.error({ err: error }, 'loading the recommendation snapshot failed; serving from SQL'));
   void serving.start();
+  registerHealthRoutes(app, store, VERSION, serving);
   registerRecommendRoutes(app, store, serving);
   app.get('/docs', { schema: { hide: true } }, async () => app.swagger());
   app.addHook('onClose', async () => {

@@ -10,9 +10,10 @@ const Health = z.object({
   backend: z.enum(['duckdb', 'postgres']),
   version: z.string(),
   inbox: z.object({ pending: z.number().int().describe('messages acknowledged and not yet processed') }),
+  recommendations: z.object({ snapshot: z.enum(['ready', 'loading']).describe('lists come from memory once ready, from SQL while loading') }),
 });
 
-export function registerHealthRoutes(app: FastifyInstance, store: Store, version: string): void {
+export function registerHealthRoutes(app: FastifyInstance, store: Store, version: string, serving: { readonly ready: boolean }): void {
   app.withTypeProvider<ZodTypeProvider>().get(
     '/health',
     { schema: { tags: ['ops'], summary: 'Liveness and store reachability', response: { 200: Health } } },
@@ -23,7 +24,7 @@ export function registerHealthRoutes(app: FastifyInstance, store: Store, version
       } catch (error) {
         throw new SiyuError('unavailable', 'store_unavailable', `the ${store.kind} store does not answer`, { cause: error });
       }
-      return { status: 'ok' as const, backend: store.kind, version, inbox: { pending } };
+      return { status: 'ok' as const, backend: store.kind, version, inbox: { pending }, recommendations: { snapshot: serving.ready ? ('ready' as const) : ('loading' as const) } };
     },
   );
 }
