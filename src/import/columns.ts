@@ -1,6 +1,6 @@
 import type { ImportKind } from './schemas.ts';
 
-export type ColumnType = 'text' | 'money' | 'int' | 'timestamp' | 'date' | 'phone' | 'email' | 'gender' | 'status' | 'currency';
+export type ColumnType = 'text' | 'money' | 'int' | 'count' | 'boolean' | 'timestamp' | 'date' | 'phone' | 'email' | 'gender' | 'status' | 'currency';
 
 /** One canonical input column: its name in files, its type, and the column it fills. */
 export interface ColumnSpec {
@@ -50,7 +50,16 @@ export const CANONICAL: Record<Exclude<ImportKind, 'events'>, ColumnSpec[]> = {
   ],
   orders: ORDER_COLUMNS,
   'order-items': [text('order_id', true), ...LINE_COLUMNS],
-  products: [text('sku', true), text('name'), text('category'), text('brand'), { name: 'price', type: 'money' }, { name: 'replenish_days', type: 'int' }],
+  products: [
+    text('sku', true),
+    text('name'),
+    text('category'),
+    text('brand'),
+    { name: 'price', type: 'money' },
+    { name: 'replenish_days', type: 'int' },
+    { name: 'is_active', type: 'boolean' },
+    { name: 'stock', type: 'count' },
+  ],
 };
 
 /** Orders from a line-level export: every order column plus the line columns; total becomes optional (summed from lines). */
@@ -60,6 +69,8 @@ export const SQL_TYPE: Record<ColumnType, string> = {
   text: 'TEXT',
   money: 'BIGINT',
   int: 'INTEGER',
+  count: 'INTEGER',
+  boolean: 'BOOLEAN',
   timestamp: 'TIMESTAMPTZ',
   date: 'DATE',
   phone: 'TEXT',

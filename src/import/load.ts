@@ -61,13 +61,17 @@ export async function loadImport(
       'siyu_import',
       (lo, hi) =>
         tx.execute(
-          `INSERT INTO products (sku, name, category, brand, price_fen, replenish_days, updated_at)
-           SELECT sku, name, category, brand, price_fen, replenish_days, $1::TIMESTAMPTZ FROM siyu_import WHERE siyu_row BETWEEN ${lo} AND ${hi}
+          `INSERT INTO products (sku, name, category, brand, price_fen, replenish_days, is_active, stock, updated_at)
+           SELECT sku, name, category, brand, price_fen, replenish_days, COALESCE(is_active, TRUE), stock, $1::TIMESTAMPTZ FROM siyu_import WHERE siyu_row BETWEEN ${lo} AND ${hi}
            ON CONFLICT (sku) DO UPDATE SET name = COALESCE(excluded.name, products.name), category = COALESCE(excluded.category, products.category),
              brand = COALESCE(excluded.brand, products.brand), price_fen = COALESCE(excluded.price_fen, products.price_fen),
-             replenish_days = COALESCE(excluded.replenish_days, products.replenish_days), updated_at = excluded.updated_at`,
+             replenish_days = COALESCE(excluded.replenish_days, products.replenish_days), stock = COALESCE(excluded.stock, products.stock),
+             updated_at = excluded.updated_at`,
           [now],
-        ).then(() => undefined),
+        )
+          // is_active is NOT NULL, so the insert defaults it to true; an existing product changes only when the file says so.
+          .then(() => tx.execute(`UPDATE products SET is_active = s.is_active FROM siyu_import s WHERE s.sku = products.sku AND s.is_active IS NOT NULL AND s.siyu_row BETWEEN ${lo} AND ${hi}`))
+          .then(() => undefined),
       onRows,
     );
     return result;

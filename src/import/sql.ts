@@ -87,6 +87,15 @@ export function typedColumn(spec: ColumnSpec, t: string, v: string, source: Colu
       const num = `TRY_CAST(${t} AS DOUBLE)`;
       return check(`CASE WHEN ${num} = floor(${num}) AND ${num} > 0 AND ${num} <= 2147483647 THEN CAST(${num} AS INTEGER) END`, [unparsed('not a positive whole number')]);
     }
+    case 'count': {
+      const num = `TRY_CAST(${t} AS DOUBLE)`;
+      return check(`CASE WHEN ${num} = floor(${num}) AND ${num} >= 0 AND ${num} <= 2147483647 THEN CAST(${num} AS INTEGER) END`, [unparsed('not a whole number ≥ 0')]);
+    }
+    case 'boolean':
+      return check(
+        `CASE WHEN lower(${t}) IN ('true', 't', '1', 'yes', 'y', '是') THEN TRUE WHEN lower(${t}) IN ('false', 'f', '0', 'no', 'n', '否') THEN FALSE END`,
+        [unparsed('not true/false, 1/0, yes/no or 是/否')],
+      );
     case 'timestamp': {
       const tz = literal(ctx.timezone);
       // Only the last few characters can hold a zone (Z, +08, +0800, +08:00), so only they are matched.

@@ -1,5 +1,6 @@
 import { SiyuError } from '../core/errors.ts';
 import { PURCHASES, type Queryable, type Store } from '../store/index.ts';
+import { ACTIVE } from './serve.ts';
 
 export const POPULAR_SCOPES = ['global', 'trending', 'channel', 'tier'] as const;
 export type PopularScope = (typeof POPULAR_SCOPES)[number];
@@ -45,14 +46,14 @@ export interface PopularList {
   items: { sku: string; name: string | null; category: string | null; buyers: number; score: number }[];
 }
 
-/** The best-sellers of one scope, active items only. */
+/** The best-sellers of one scope, active in-stock items only. */
 export async function popularItems(db: Queryable, scope: PopularScope, value = '', n = 10): Promise<PopularList> {
   if (!POPULAR_SCOPES.includes(scope)) throw new SiyuError('validation', 'invalid_scope', `scope must be one of ${POPULAR_SCOPES.join(', ')}, not ${JSON.stringify(scope)}`);
   if ((scope === 'channel' || scope === 'tier') && !value) throw new SiyuError('validation', 'missing_value', `scope ${scope} needs the ${scope} to rank within`);
   if (!Number.isInteger(n) || n < 1 || n > 100) throw new SiyuError('validation', 'invalid_count', `n must be a whole number from 1 to 100, not ${n}`);
   const rows = await db.query<PopularList['items'][number]>(
     `SELECT c.sku, p.name, p.category, c.buyers, c.score FROM popular_items c LEFT JOIN products p ON p.sku = c.sku
-     WHERE c.scope = $1 AND c.scope_value = $2 AND (p.is_active IS NULL OR p.is_active) ORDER BY c.rank LIMIT ${n}`,
+     WHERE c.scope = $1 AND c.scope_value = $2 AND ${ACTIVE} ORDER BY c.rank LIMIT ${n}`,
     [scope, scope === 'global' || scope === 'trending' ? '' : value],
   );
   return { scope, value, items: rows.map((r) => ({ ...r, buyers: Number(r.buyers), score: Number(r.score) })) };

@@ -58,7 +58,8 @@ export const PERSONALIZATION_TRAIT = 'personalized_recommendations';
 
 /** Trait values that mean "no personalised recommendations". */
 export const OPT_OUT_VALUES = new Set(['false', '0', 'no']);
-const ACTIVE = '(p.is_active IS NULL OR p.is_active)';
+// Offered only when active and in stock; a SKU missing from the catalogue counts as both.
+export const ACTIVE = '(p.is_active IS NULL OR p.is_active) AND (p.stock IS NULL OR p.stock > 0)';
 // Items the customer already bought that do not run out (no replenish_days) are never offered again.
 const NOT_OWNED = `NOT EXISTS (SELECT 1 FROM order_items owned LEFT JOIN products op ON op.sku = owned.sku
                                WHERE owned.customer_id = $1 AND owned.sku = c.sku AND op.replenish_days IS NULL)`;

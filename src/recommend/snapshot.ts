@@ -102,7 +102,9 @@ export class ServingSnapshot {
       }
       return i;
     };
-    const products = await db.query<{ sku: string; name: string | null; category: string | null; is_active: boolean | null; price_fen: number | null }>('SELECT sku, name, category, is_active, price_fen FROM products');
+    const products = await db.query<{ sku: string; name: string | null; category: string | null; is_active: boolean | null; stock: number | null; price_fen: number | null }>(
+      'SELECT sku, name, category, is_active, stock, price_fen FROM products',
+    );
     for (const p of products) code(p.sku);
     const rules = await db.query<{ sku: string; action: string; factor: number }>('SELECT sku, action, factor FROM merchandising_rules');
     const popularRows = await db.query<{ scope: string; scope_value: string; sku: string; score: number }>('SELECT scope, scope_value, sku, score FROM popular_items ORDER BY scope, scope_value, rank');
@@ -150,7 +152,7 @@ export class ServingSnapshot {
       const i = skuIndex.get(p.sku)!;
       product.name[i] = p.name;
       product.category[i] = p.category;
-      product.active[i] = p.is_active === false ? 0 : 1;
+      product.active[i] = p.is_active === false || (p.stock !== null && Number(p.stock) <= 0) ? 0 : 1;
       if (p.price_fen !== null) product.price[i] = Number(p.price_fen);
     }
     const pinFactor = new Map<number, number>();

@@ -151,9 +151,20 @@ O9,SKU-1,1,59.25,,
         await scratch.execute(`COPY (SELECT 'C' AS sku, '牙膏' AS name, 12.5 AS price, 45 AS replenish_days) TO '${parquet}' (FORMAT parquet)`);
         await scratch.close();
         await importFile(store, 'products', parquet);
-        assert.deepEqual(await store.query('SELECT sku, price_fen, replenish_days FROM products ORDER BY sku'), [
-          { sku: 'A', price_fen: 1990, replenish_days: 14 },
-          { sku: 'C', price_fen: 1250, replenish_days: 45 },
+        assert.deepEqual(await store.query('SELECT sku, price_fen, replenish_days, is_active, stock FROM products ORDER BY sku'), [
+          { sku: 'A', price_fen: 1990, replenish_days: 14, is_active: true, stock: null },
+          { sku: 'C', price_fen: 1250, replenish_days: 45, is_active: true, stock: null },
+        ]);
+        // Activity and stock: an update changes only what the file gives; bad values are rejected with the line.
+        const flags = file(`p2-${backend}.csv`, 'sku,is_active,stock\nA,否,0\nC,,12\nD,maybe,1\nE,yes,-1\n');
+        const r4 = await importFile(store, 'products', flags, { rejectsPath: join(dir, `p2-${backend}.rej`) });
+        assert.deepEqual([r4.accepted, r4.rejected], [2, 2]);
+        const rejected = rejectsOf(join(dir, `p2-${backend}.rej`));
+        assert.match(rejected.find((r) => r.startsWith('4 '))!, /is_active: not true\/false/);
+        assert.match(rejected.find((r) => r.startsWith('5 '))!, /stock: not a whole number ≥ 0/);
+        assert.deepEqual(await store.query('SELECT sku, price_fen, is_active, stock FROM products ORDER BY sku'), [
+          { sku: 'A', price_fen: 1990, is_active: false, stock: 0 },
+          { sku: 'C', price_fen: 1250, is_active: true, stock: 12 },
         ]);
         const events = file(`e-${backend}.jsonl`, `{"type":"track","userId":"u1","event":"Product Viewed","messageId":"e1"}\n{"type":"track","event":"X"}\n\n{"type":"identify","userId":"u1","traits":{"phone":"13800138000"},"messageId":"e2"}\n{oops\n`);
         const r2 = await importFile(store, 'events', events, { rejectsPath: join(dir, `e-${backend}.rej`) });

@@ -274,18 +274,21 @@ for (const backend of BACKENDS) {
           }
         };
         await compare('latest run');
+        await store.execute("UPDATE products SET stock = 0 WHERE sku = 'E'");
+        await compare('E out of stock');
+        assert.ok(!skus(await recommendationsFor(store, 'c5', { n: 10, today: '2026-05-20' })).includes('E'), 'an out-of-stock SKU is never offered, not even to restock');
         await startExperiment(store, 'same', [{ algorithm: 'ease', share: 0.5 }, { algorithm: 'sar', share: 0.5 }]);
         await compare('during an experiment');
         // The server's wrapper serves the same and picks up a change in this process once invalidated.
         const serving = new SnapshotServing(store);
         assert.equal(serving.ready, false);
-        assert.equal((await serving.list('c1', { n: 3 })).items[0]!.sku, 'F', 'the SQL path answers until the snapshot is loaded');
+        assert.equal((await serving.list('c1', { n: 3 })).items[0]!.reason.kind, 'featured', 'the SQL path answers until the snapshot is loaded');
         await serving.start();
         assert.equal(serving.ready, true);
-        assert.equal((await serving.list('c1', { n: 3 })).items[0]!.sku, 'F');
+        assert.equal((await serving.list('c1', { n: 3 })).items[0]!.reason.kind, 'featured');
         await clearMerchandisingRule(store, 'F');
         await serving.invalidate();
-        assert.notEqual((await serving.list('c1', { n: 3 })).items[0]!.sku, 'F');
+        assert.notEqual((await serving.list('c1', { n: 3 })).items[0]!.reason.kind, 'featured');
       }));
 
     test('the HTTP API serves lists and similar items, with 400 for a bad n and 404 for an unknown SKU', () =>

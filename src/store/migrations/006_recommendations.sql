@@ -94,3 +94,5 @@ CREATE TABLE recommendation_experiments (
   ended_at      TIMESTAMPTZ,
   PRIMARY KEY (experiment, variant)
 );
+-- Units in stock, when the brand tracks them (NULL: not tracked). Serving never offers a SKU with stock 0.
+ALTER TABLE products ADD COLUMN stock INTEGER;
