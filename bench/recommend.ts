@@ -3,9 +3,8 @@
 // median time to score and rank top-10 lists for every test user, over --runs. EASE's and ALS's settings are tuned
 // once per split on a validation split of the training data. Writes bench/results/recommend.json and the table in docs/recommend.md.
 // Usage: node --import tsx bench/recommend.ts [--runs 3]
-import { readFileSync, writeFileSync } from 'node:fs';
 import { evaluateRecommender, readInteractionsTsv, trainAlgorithm, tune, type AlgorithmName, type Params } from '../src/recommend/index.ts';
-import { arg, median, printTable, writeResult } from './report.ts';
+import { arg, median, printTable, replaceBetweenMarkers, writeResult } from './report.ts';
 
 const runs = Number(arg('runs', '3'));
 const splits = new URL('../../shared/datasets/movielens-100k/splits/', import.meta.url).pathname;
@@ -60,12 +59,5 @@ const peakRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
 process.stdout.write(`peak RSS ${peakRssMiB} MiB\n`);
 process.stdout.write(`wrote ${writeResult('recommend', { runs, peakRssMiB, rows })}\n`);
 
-const doc = new URL('../docs/recommend.md', import.meta.url);
-const text = readFileSync(doc, 'utf8');
-const begin = '<!-- bench:begin -->';
-const end = '<!-- bench:end -->';
-const start = text.indexOf(begin);
-const stop = text.indexOf(end);
-if (start < 0 || stop < start) throw new Error('docs/recommend.md has no bench markers');
 const markdown = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...table.map((r) => `| ${r.join(' | ')} |`)];
-writeFileSync(doc, `${text.slice(0, start + begin.length)}\n${markdown.join('\n')}\n\nMedians of ${runs} runs on ${new Date().toISOString().slice(0, 10)}; peak RSS ${peakRssMiB} MiB.\n${text.slice(stop)}`);
+replaceBetweenMarkers(new URL('../docs/recommend.md', import.meta.url), 'bench', `${markdown.join('\n')}\n\nMedians of ${runs} runs on ${new Date().toISOString().slice(0, 10)}; peak RSS ${peakRssMiB} MiB.`);

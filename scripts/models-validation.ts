@@ -1,7 +1,8 @@
 // Regenerates the validation tables in docs/models.md (between the `validation:begin` and `validation:end` markers)
 // from the models run on ../shared/datasets: every figure there is computed by this script, next to its published value.
 // Usage: node --import tsx scripts/models-validation.ts
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { replaceBetweenMarkers } from '../bench/report.ts';
 import {
   bgBbExpected,
   bgNbdConditionalExpected,
@@ -57,12 +58,5 @@ const lines = [
   row('BG/BB', 'α, β, γ, δ (11,104 donors)', [bgbb.params.alpha, bgbb.params.beta, bgbb.params.gamma, bgbb.params.delta].map((v) => d(v, 4)).join(', '), '1.204, 0.750, 0.657, 2.783', 'FHS 2010'),
   row('BG/BB', 'E[X(6)] per donor', d(bgBbExpected(bgbb.params, 6), 4), '–', 'model'),
 ];
-const path = new URL('../docs/models.md', import.meta.url);
-const doc = readFileSync(path, 'utf8');
-const begin = '<!-- validation:begin -->';
-const end = '<!-- validation:end -->';
-const start = doc.indexOf(begin);
-const stop = doc.indexOf(end);
-if (start < 0 || stop < start) throw new Error('docs/models.md has no validation markers');
-writeFileSync(path, `${doc.slice(0, start + begin.length)}\n${lines.join('\n')}\n${doc.slice(stop)}`);
+replaceBetweenMarkers(new URL('../docs/models.md', import.meta.url), 'validation', lines.join('\n'));
 process.stdout.write(`${lines.join('\n')}\n`);

@@ -10,3 +10,4 @@ export { FREQUENCY_MODELS, type FrequencyModelName } from './clv/frequency.ts';
 export { fitClv, scoreClv, type ClvFitReport, type ClvScoreReport, type FitClvOptions, type ScoreClvOptions } from './clv/pipeline.ts';
 export { evaluateClv, type ClvEvaluation, type EvaluateClvOptions } from './clv/evaluate.ts';
 export type { FitResult } from './clv/fit.ts';
+export { dot, invertSpd } from './math/linalg.ts';

@@ -1,4 +1,5 @@
 import { SiyuError } from '../core/errors.ts';
+import { dot } from '../models/math/linalg.ts';
 import { Random } from '../core/random.ts';
 import type { InteractionMatrix } from './data.ts';
 import type { Reason, Recommender } from './model.ts';
@@ -36,23 +37,6 @@ function transpose(m: InteractionMatrix, rowWeights: Float64Array): { start: Int
     }
   }
   return { start, users, weights };
-}
-
-/** Σ a[ai + f]·b[bi + f] for f < len, with four accumulators so additions do not wait on each other. */
-function dot(a: Float64Array, ai: number, b: Float64Array, bi: number, len: number): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let f = 0;
-  for (; f + 3 < len; f += 4) {
-    s0 += a[ai + f]! * b[bi + f]!;
-    s1 += a[ai + f + 1]! * b[bi + f + 1]!;
-    s2 += a[ai + f + 2]! * b[bi + f + 2]!;
-    s3 += a[ai + f + 3]! * b[bi + f + 3]!;
-  }
-  for (; f < len; f++) s0 += a[ai + f]! * b[bi + f]!;
-  return s0 + s1 + s2 + s3;
 }
 
 /** G = FᵀF (k×k) over the `count` rows of F. */

@@ -129,3 +129,36 @@ export function readInteractionsTsv(path: string): Interaction[] {
   if (problems.length) throw new SiyuError('validation', 'invalid_interactions', `${path}: ${problems.length} bad line${problems.length > 1 ? 's' : ''}`, { details: problems });
   return rows;
 }
+
+/** C = HᵀH over the binary user × item matrix H, n×n row-major: C[i][j] counts the users who had both i and j. */
+export function cooccurrence(matrix: InteractionMatrix): Float64Array {
+  const n = matrix.items.length;
+  const counts = new Float64Array(n * n);
+  for (let u = 0; u < matrix.users.length; u++) {
+    const start = matrix.rowStart[u]!;
+    const end = matrix.rowStart[u + 1]!;
+    for (let p = start; p < end; p++) {
+      const row = matrix.itemOf[p]! * n;
+      for (let q = start; q < end; q++) counts[row + matrix.itemOf[q]!]!++;
+    }
+  }
+  return counts;
+}
+
+/** Numbers strings densely in order of first sight: `code(id)` gives its number, `ids[number]` the string back. */
+export function createCoder(): { ids: string[]; index: Map<string, number>; code: (id: string) => number } {
+  const ids: string[] = [];
+  const index = new Map<string, number>();
+  return {
+    ids,
+    index,
+    code(id) {
+      let i = index.get(id);
+      if (i === undefined) {
+        index.set(id, (i = ids.length));
+        ids.push(id);
+      }
+      return i;
+    },
+  };
+}

@@ -1,5 +1,5 @@
 import { invertSpd } from '../models/math/linalg.ts';
-import type { InteractionMatrix } from './data.ts';
+import { cooccurrence, type InteractionMatrix } from './data.ts';
 import type { Reason, Recommender } from './model.ts';
 import { assertTrainable } from './popularity.ts';
 
@@ -20,15 +20,7 @@ export function trainEase(matrix: InteractionMatrix, options: EaseOptions = {}):
   assertTrainable(matrix, 'ease');
   const lambda = options.lambda ?? DEFAULT_EASE_LAMBDA;
   const n = matrix.items.length;
-  const g = new Float64Array(n * n);
-  for (let u = 0; u < matrix.users.length; u++) {
-    const start = matrix.rowStart[u]!;
-    const end = matrix.rowStart[u + 1]!;
-    for (let p = start; p < end; p++) {
-      const row = matrix.itemOf[p]! * n;
-      for (let q = start; q < end; q++) g[row + matrix.itemOf[q]!]!++;
-    }
-  }
+  const g = cooccurrence(matrix);
   for (let i = 0; i < n; i++) g[i * n + i]! += lambda;
   const b = invertSpd(g, n);
   const diag = Float64Array.from({ length: n }, (_, j) => b[j * n + j]!);

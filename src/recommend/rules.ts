@@ -1,5 +1,6 @@
 import { SiyuError } from '../core/errors.ts';
 import { PURCHASES, type Queryable } from '../store/index.ts';
+import { createCoder } from './data.ts';
 
 export interface RuleOptions {
   /** Smallest share of baskets holding both items. Default 0.0005 (5 in 10,000 orders). */
@@ -39,21 +40,11 @@ export function mineRules(baskets: readonly (readonly string[])[], options: Rule
   for (const [name, value] of Object.entries({ minSupport, minConfidence })) {
     if (!(value >= 0 && value <= 1)) throw new SiyuError('validation', 'invalid_param', `${name} must be between 0 and 1, not ${value}`);
   }
-  const index = new Map<string, number>();
-  const ids: string[] = [];
-  const itemCount: number[] = [];
+  const { ids, code } = createCoder();
   const pairs = new Map<number, number>();
-  const code = (id: string) => {
-    let i = index.get(id);
-    if (i === undefined) {
-      index.set(id, (i = ids.length));
-      ids.push(id);
-      itemCount.push(0);
-    }
-    return i;
-  };
   const encoded = baskets.map((b) => [...new Set(b.map(code))].sort((x, y) => x - y));
   const n = ids.length;
+  const itemCount = new Array<number>(n).fill(0);
   for (const basket of encoded) {
     for (let p = 0; p < basket.length; p++) {
       const i = basket[p]!;

@@ -1,5 +1,5 @@
 import { SiyuError } from '../core/errors.ts';
-import type { InteractionMatrix } from './data.ts';
+import { cooccurrence, type InteractionMatrix } from './data.ts';
 import type { Reason, Recommender } from './model.ts';
 import { assertTrainable } from './popularity.ts';
 
@@ -25,15 +25,7 @@ export const SECONDS_PER_DAY = 86_400;
  */
 export function itemSimilarity(matrix: InteractionMatrix, similarity: SarSimilarity, threshold = 1): Float32Array {
   const n = matrix.items.length;
-  const co = new Float64Array(n * n);
-  for (let u = 0; u < matrix.users.length; u++) {
-    const start = matrix.rowStart[u]!;
-    const end = matrix.rowStart[u + 1]!;
-    for (let p = start; p < end; p++) {
-      const row = matrix.itemOf[p]! * n;
-      for (let q = start; q < end; q++) co[row + matrix.itemOf[q]!]!++;
-    }
-  }
+  const co = cooccurrence(matrix);
   const diag = Float64Array.from({ length: n }, (_, i) => co[i * n + i]!);
   const out = new Float32Array(n * n);
   for (let i = 0; i < n; i++) {

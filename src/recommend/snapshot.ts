@@ -1,5 +1,6 @@
 import { parseDay } from '../core/validation.ts';
 import type { Queryable } from '../store/index.ts';
+import { createCoder } from './data.ts';
 import { activeExperiment, assignVariant, type Experiment } from './experiments.ts';
 import { assembleList, assertCount, brandToday, OPT_OUT_VALUES, PERSONALIZATION_TRAIT, recommendationsFor, type CandidateRow, type ListOptions, type RecommendationList } from './serve.ts';
 
@@ -92,16 +93,7 @@ export class ServingSnapshot {
   /** Reads everything serving needs. Large tables come back sorted by customer, so each customer's rows are one range. */
   static async load(db: Queryable): Promise<ServingSnapshot> {
     const version = await snapshotVersion(db);
-    const skus: string[] = [];
-    const skuIndex = new Map<string, number>();
-    const code = (sku: string) => {
-      let i = skuIndex.get(sku);
-      if (i === undefined) {
-        skuIndex.set(sku, (i = skus.length));
-        skus.push(sku);
-      }
-      return i;
-    };
+    const { ids: skus, index: skuIndex, code } = createCoder();
     const products = await db.query<{ sku: string; name: string | null; category: string | null; is_active: boolean | null; stock: number | null; price_fen: number | null }>(
       'SELECT sku, name, category, is_active, stock, price_fen FROM products',
     );

@@ -1,7 +1,7 @@
 import { SiyuError } from '../../core/errors.ts';
 
-/** Σ a[ai + k]·b[bi + k] for k in [0, len), four accumulators to keep the FPU busy. */
-function dot(a: Float64Array, ai: number, b: Float64Array, bi: number, len: number): number {
+/** Σ a[ai + k]·b[bi + k] for k in [0, len), with four accumulators so the additions do not wait on each other. */
+export function dot(a: Float64Array, ai: number, b: Float64Array, bi: number, len: number): number {
   let s1 = 0;
   let s2 = 0;
   let s3 = 0;
