@@ -114,9 +114,9 @@ export function registerDemo(program: Command): void {
     );
 }
 
-/** Trains the recommender (EASE, tuned on a validation split of the purchases) and shows the top-CLV customer's list. */
+/** Trains the recommender (EASE for the demo's catalogue, tuned on a validation split of the purchases) and shows the top-CLV customer's list. */
 async function demoRecommendations(store: Store): Promise<string> {
-  const report = await trainRecommendations(store, { algorithm: 'ease', onProgress: (line) => process.stderr.write(`  recommend: ${line}\n`) });
+  const report = await trainRecommendations(store, { onProgress: (line) => process.stderr.write(`  recommend: ${line}\n`) });
   const [top] = await store.query<{ customer_id: string }>('SELECT customer_id FROM clv_scores ORDER BY clv_12m_fen DESC, customer_id LIMIT 1');
   const lines = [`recommendations: ${formatTrain(report)}`];
   // The demo brand's history ends at its latest order, so restock timing is judged as of that day.

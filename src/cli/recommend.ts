@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { SiyuError } from '../core/errors.ts';
 import { formatNumber as n, padDisplay } from '../core/text.ts';
-import { ALGORITHM_NAMES, ATTRIBUTION_DAYS, boughtTogetherFor, CLICKED, recommendationPerformance, startExperiment, stopExperiment, VIEWED, type PerformanceReport, clearMerchandisingRule, compareAlgorithms, listMerchandisingRules, MERCHANDISING_ACTIONS, setMerchandisingRule, similarItemsFor, type MerchandisingAction, formatParams, loadTimeSplit, parseAlgorithm, readInteractionsTsv, recommendationsFor, trainRecommendations, type ComparisonReport, type Interaction, type Params, type RecommendationList, type TrainOptions, type TrainReport } from '../recommend/index.ts';
+import { ALGORITHM_NAMES, ATTRIBUTION_DAYS, EASE_AUTO_MAX_ITEMS, boughtTogetherFor, CLICKED, recommendationPerformance, startExperiment, stopExperiment, VIEWED, type PerformanceReport, clearMerchandisingRule, compareAlgorithms, listMerchandisingRules, MERCHANDISING_ACTIONS, setMerchandisingRule, similarItemsFor, type MerchandisingAction, formatParams, loadTimeSplit, parseAlgorithm, readInteractionsTsv, recommendationsFor, trainRecommendations, type ComparisonReport, type Interaction, type Params, type RecommendationList, type TrainOptions, type TrainReport } from '../recommend/index.ts';
 import { action, emit, parseCount, withDb, withOpenStore } from './context.ts';
 
 interface EvaluateFlags {
@@ -96,12 +96,12 @@ export function registerRecommend(program: Command): void {
       .option('--similar <n>', 'similar items kept per item', '20')
       .option('--json', 'print JSON');
   trainCommand('train', 'train on every purchase in the store and precompute candidates, similar items and popular items')
-    .option('--algo <name>', `${ALGORITHM_NAMES.join(', ')}`, 'ease')
+    .option('--algo <name>', `${ALGORITHM_NAMES.join(', ')}, or auto: ease up to ${EASE_AUTO_MAX_ITEMS.toLocaleString('en-US')} items, als above`, 'auto')
     .option('--param <name=value>', 'algorithm setting, repeatable', collect, [])
     .option('--no-tune', 'use the defaults (and --param) instead of tuning on a validation split of the purchases')
     .action(
       action(async (opts: TrainFlags) => {
-        const options: TrainOptions = { algorithm: parseAlgorithm(opts.algo), params: parseParams(opts.param), tune: opts.tune };
+        const options: TrainOptions = { algorithm: opts.algo === 'auto' ? undefined : parseAlgorithm(opts.algo), params: parseParams(opts.param), tune: opts.tune };
         await runTrain(opts, options);
       }),
     );

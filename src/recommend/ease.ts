@@ -1,3 +1,4 @@
+import { SiyuError } from '../core/errors.ts';
 import { invertSpd } from '../models/math/linalg.ts';
 import { cooccurrence, type InteractionMatrix } from './data.ts';
 import type { Reason, Recommender } from './model.ts';
@@ -9,6 +10,8 @@ export interface EaseOptions {
 }
 
 export const DEFAULT_EASE_LAMBDA = 500;
+/** EASE holds n×n matrices: above this many items it refuses rather than exhaust memory. */
+export const EASE_MAX_ITEMS = 15_000;
 
 /**
  * EASE (Steck 2019, "Embarrassingly Shallow Autoencoders for Sparse Data", eq. 8): with P = (XᵀX + λI)⁻¹ over
@@ -20,6 +23,8 @@ export function trainEase(matrix: InteractionMatrix, options: EaseOptions = {}):
   assertTrainable(matrix, 'ease');
   const lambda = options.lambda ?? DEFAULT_EASE_LAMBDA;
   const n = matrix.items.length;
+  if (n > EASE_MAX_ITEMS)
+    throw new SiyuError('validation', 'catalogue_too_large', `ease: ${n.toLocaleString('en-US')} items need two ${n.toLocaleString('en-US')}² matrices (${((16 * n * n) / 2 ** 30).toFixed(1)} GiB); use als for catalogues above ${EASE_MAX_ITEMS.toLocaleString('en-US')} items`);
   const g = cooccurrence(matrix);
   for (let i = 0; i < n; i++) g[i * n + i]! += lambda;
   const b = invertSpd(g, n);

@@ -2,7 +2,7 @@
 export { ALGORITHMS, ALGORITHM_NAMES, chooseParams, formatParams, parseAlgorithm, splitByUser, trainAlgorithm, tune, type AlgorithmName, type Params, type TuningTrial } from './algorithms.ts';
 export { buildMatrix, compareIds, readInteractionsTsv, type Interaction, type InteractionMatrix } from './data.ts';
 export { trainAls, type AlsOptions } from './als.ts';
-export { DEFAULT_EASE_LAMBDA, trainEase, type EaseOptions } from './ease.ts';
+export { DEFAULT_EASE_LAMBDA, EASE_MAX_ITEMS, trainEase, type EaseOptions } from './ease.ts';
 export { evaluateRecommender, relevantItems } from './evaluate.ts';
 export { rankingMetrics, type EvaluationInput, type RankingMetrics } from './metrics.ts';
 export { recommendAll, topK, type Reason, type Recommender, type Scored } from './model.ts';
@@ -10,7 +10,7 @@ export { trainPopularity } from './popularity.ts';
 export { itemSimilarity, SAR_SIMILARITIES, trainSar, type SarOptions, type SarSimilarity } from './sar.ts';
 export { loadPurchases, loadTimeSplit, type PurchaseWindow } from './history.ts';
 export { compareAlgorithms, type AlgorithmResult, type CompareOptions, type ComparisonReport } from './compare.ts';
-export { trainRecommendations, writeCandidates, type TrainOptions, type TrainReport } from './precompute.ts';
+export { EASE_AUTO_MAX_ITEMS, trainRecommendations, writeCandidates, type TrainOptions, type TrainReport } from './precompute.ts';
 export { boughtTogetherFor, PERSONALIZATION_TRAIT, REASON_KINDS, recommendationsFor, similarItemsFor, type BoughtTogether, type ListOptions, type RecommendationList, type RecommendedItem, type SimilarItems } from './serve.ts';
 export { loadBaskets, mineRules, type AssociationRule, type RuleOptions } from './rules.ts';
 export { computeReplenishment, type ReplenishOptions, type ReplenishReport } from './replenish.ts';

@@ -12,6 +12,7 @@ import { loadBaskets, mineRules, type AssociationRule, type RuleOptions } from '
 import { trainSar } from './sar.ts';
 
 export interface TrainOptions {
+  /** Default: EASE for catalogues of up to EASE_AUTO_MAX_ITEMS items, ALS above (EASE's cost grows with items cubed). */
   algorithm?: AlgorithmName;
   /** Overrides of the algorithm's defaults; a tuned setting given here is not tuned. */
   params?: Params;
@@ -44,6 +45,9 @@ export interface TrainReport {
   seconds: { load: number; tune: number; train: number; precompute: number; write: number; rules: number; replenish: number };
 }
 
+/** Without a chosen algorithm, catalogues up to this many items get EASE and larger ones ALS. */
+export const EASE_AUTO_MAX_ITEMS = 3_000;
+
 const elapsed = (start: number) => (performance.now() - start) / 1000;
 
 /**
@@ -54,7 +58,6 @@ const elapsed = (start: number) => (performance.now() - start) / 1000;
  * dates and the tiers' price bands are refreshed after.
  */
 export async function trainRecommendations(store: Store, options: TrainOptions = {}): Promise<TrainReport> {
-  const algorithm = options.algorithm ?? 'ease';
   const candidates = options.candidates ?? 30;
   const similarKept = options.similar ?? 20;
   const progress = options.onProgress ?? (() => undefined);
@@ -62,7 +65,9 @@ export async function trainRecommendations(store: Store, options: TrainOptions =
   const rows = await loadPurchases(store);
   if (rows.length === 0) throw new SiyuError('not_found', 'no_purchases', 'the store has no purchases with order lines to learn from; import orders and order items first');
   const load = elapsed(start);
-  progress(`loaded ${rows.length.toLocaleString('en-US')} purchase lines in ${load.toFixed(1)} s`);
+  const items = new Set(rows.map((r) => r.item)).size;
+  const algorithm = options.algorithm ?? (items <= EASE_AUTO_MAX_ITEMS ? 'ease' : 'als');
+  progress(`loaded ${rows.length.toLocaleString('en-US')} purchase lines (${items.toLocaleString('en-US')} items) in ${load.toFixed(1)} s; training ${algorithm}`);
 
   start = performance.now();
   const { params } = chooseParams(algorithm, rows, {

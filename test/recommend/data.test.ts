@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { isSiyuError } from '../../src/core/errors.ts';
 import { invertSpd } from '../../src/models/math/linalg.ts';
-import { ALGORITHM_NAMES, buildMatrix, readInteractionsTsv, splitByUser, topK, trainAlgorithm, trainSar, type Interaction } from '../../src/recommend/index.ts';
+import { ALGORITHM_NAMES, EASE_MAX_ITEMS, trainEase, buildMatrix, readInteractionsTsv, splitByUser, topK, trainAlgorithm, trainSar, type Interaction } from '../../src/recommend/index.ts';
 
 test('TSV interactions: header optional, every bad line reported as file:line, nothing returned then', () => {
   const dir = mkdtempSync(join(tmpdir(), 'siyu-rec-'));
@@ -121,4 +121,10 @@ test('ALS learns two separate tastes and is deterministic for a seed', () => {
   model.scoreUser(19, scores);
   assert.deepEqual([...other], [...scores]);
   assert.throws(() => trainAlgorithm('als', rows, { factors: 0 }), /factors must be a whole number/);
+});
+
+test('EASE refuses a catalogue too large for its n×n matrices, naming the way out', () => {
+  const rows = [{ user: 'u', item: 'a', weight: 1, timestamp: 0 }, { user: 'v', item: 'b', weight: 1, timestamp: 0 }];
+  const universe = Array.from({ length: EASE_MAX_ITEMS + 1 }, (_, i) => `i${i}`);
+  assert.throws(() => trainEase(buildMatrix(rows, { itemUniverse: universe })), (e: unknown) => isSiyuError(e) && e.code === 'catalogue_too_large' && /use als/.test(e.message));
 });
