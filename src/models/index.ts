@@ -1,7 +1,7 @@
 // The models domain's public API: the CLV models and their store pipeline (docs/models.md).
 export { fitBgNbd, bgNbdLogLikelihood, bgNbdExpected, bgNbdConditionalExpected, bgNbdProbabilityAlive, bgNbdProbabilityOfPurchases, type BgNbdParams } from './clv/bg-nbd.ts';
-export { fitMbgNbd, mbgNbdLogLikelihood, mbgNbdExpected, mbgNbdConditionalExpected, mbgNbdProbabilityAlive } from './clv/mbg-nbd.ts';
-export { fitParetoNbd, paretoNbdLogLikelihood, paretoNbdExpected, paretoNbdConditionalExpected, paretoNbdProbabilityAlive, type ParetoNbdParams } from './clv/pareto-nbd.ts';
+export { fitMbgNbd, mbgNbdLogLikelihood, mbgNbdExpected, mbgNbdConditionalExpected, mbgNbdProbabilityAlive, mbgNbdProbabilityOfPurchases } from './clv/mbg-nbd.ts';
+export { fitParetoNbd, paretoNbdLogLikelihood, paretoNbdExpected, paretoNbdConditionalExpected, paretoNbdProbabilityAlive, paretoNbdProbabilityOfPurchases, type ParetoNbdParams } from './clv/pareto-nbd.ts';
 export { fitBgBb, bgBbLogLikelihood, bgBbExpected, bgBbConditionalExpected, bgBbProbabilityAlive, bgBbProbabilityOfPurchases, type BgBbParams } from './clv/bg-bb.ts';
 export { fitGammaGamma, gammaGammaLogLikelihood, gammaGammaConditionalSpend, type GammaGammaParams } from './clv/gamma-gamma.ts';
 export { groupSummaries, type RepeatSummary } from './clv/summary.ts';
@@ -11,3 +11,4 @@ export { fitClv, scoreClv, type ClvFitReport, type ClvScoreReport, type FitClvOp
 export { evaluateClv, type ClvEvaluation, type EvaluateClvOptions } from './clv/evaluate.ts';
 export type { FitResult } from './clv/fit.ts';
 export { dot, invertSpd } from './math/linalg.ts';
+export { integrate } from './math/quadrature.ts';

@@ -2,7 +2,7 @@
 // analysis", International Journal of Research in Marketing 24(3):201-209. BG/NBD with one change: a customer may
 // drop out right after her first purchase as well as after each repeat one, so customers with no repeat purchases
 // are not all taken to be alive. Shares its likelihood with bg-nbd.ts.
-import { hyp2f1 } from '../math/special.ts';
+import { hyp2f1, lbeta, lgamma } from '../math/special.ts';
 import { betaGeometricLogLikelihood, bgNbdConditionalExpected, bgNbdProbabilityAlive, fitBgNbd, type BgNbdParams } from './bg-nbd.ts';
 import type { FitOptions, FitResult } from './fit.ts';
 import type { RepeatSummary } from './summary.ts';
@@ -30,4 +30,21 @@ export function mbgNbdExpected(p: MbgNbdParams, t: number): number {
   const { r, alpha, a, b } = p;
   if (t <= 0) return 0;
   return (b / (a - 1)) * (1 - Math.pow(alpha / (alpha + t), r) * hyp2f1(r, b + 1, a + b, t / (alpha + t)));
+}
+
+/**
+ * P(X(t) = x) for a customer just acquired. With J the purchases before she drops out (P(J = j) = p(1−p)^j, so she
+ * may leave at once) and N(t) her purchases if she stayed, X(t) = min(N(t), J): she is still there after x
+ * purchases with probability E[(1−p)^(x+1)] = B(a, b+x+1)/B(a,b), or leaves right after the x-th with
+ * E[p(1−p)^x] = B(a+1, b+x)/B(a,b), in which case she made x purchases if N(t) ≥ x.
+ */
+export function mbgNbdProbabilityOfPurchases(p: MbgNbdParams, t: number, x: number): number {
+  const { r, alpha, a, b } = p;
+  const logRatio = Math.log(alpha / (alpha + t));
+  const logShare = t > 0 ? Math.log(t / (alpha + t)) : -Infinity;
+  const nbd = (j: number) => (j === 0 ? Math.exp(r * logRatio) : Math.exp(lgamma(r + j) - lgamma(r) - lgamma(j + 1) + r * logRatio + j * logShare));
+  let below = 0;
+  for (let j = 0; j < x; j++) below += nbd(j);
+  const lbAB = lbeta(a, b);
+  return Math.exp(lbeta(a, b + x + 1) - lbAB) * nbd(x) + Math.exp(lbeta(a + 1, b + x) - lbAB) * Math.max(0, 1 - below);
 }

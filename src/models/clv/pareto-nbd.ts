@@ -2,6 +2,7 @@
 // Next?", Management Science 33(1):1-24. While active a customer buys at Poisson rate λ ~ Gamma(r, α); her lifetime
 // is exponential with rate μ ~ Gamma(s, β). The likelihood and conditional expressions follow Fader & Hardie (2005),
 // "A Note on Deriving the Pareto/NBD Model and Related Expressions" (brucehardie.com, note 009), eqs. 22-24.
+import { integrate } from '../math/quadrature.ts';
 import { hyp2f1, lgamma, logAddExp, logSubExp } from '../math/special.ts';
 import { fitPositive, withNumericGradient, type FitOptions, type FitResult } from './fit.ts';
 import type { RepeatSummary } from './summary.ts';
@@ -73,4 +74,20 @@ export function paretoNbdConditionalExpected(p: ParetoNbdParams, t: number, x: n
   const { r, alpha, s, beta } = p;
   if (t <= 0) return 0;
   return (((r + x) * (beta + T)) / ((alpha + T) * (s - 1))) * (1 - Math.pow((beta + T) / (beta + T + t), s - 1)) * paretoNbdProbabilityAlive(p, x, tx, T);
+}
+
+/**
+ * P(X(t) = x) for a customer just acquired. Given λ and μ, she makes Poisson(λ) purchases until an Exp(μ)
+ * lifetime τ ends, so X(t) = N(min(τ, t)). Mixing over the gamma priors gives the still-alive term
+ * NB(x; r, α, t)·(β/(β+t))^s plus Γ(r+x)/(Γ(r) x!) · α^r · s β^s · ∫₀ᵗ τ^x (α+τ)^−(r+x) (β+τ)^−(s+1) dτ for the
+ * lifetimes that ended before t; the integral is taken by Gauss-Legendre quadrature (math/quadrature.ts).
+ */
+export function paretoNbdProbabilityOfPurchases(p: ParetoNbdParams, t: number, x: number): number {
+  const { r, alpha, s, beta } = p;
+  const lead = lgamma(r + x) - lgamma(r) - lgamma(x + 1);
+  const alive = t > 0 ? Math.exp(lead + r * Math.log(alpha / (alpha + t)) + x * Math.log(t / (alpha + t)) + s * Math.log(beta / (beta + t))) : x === 0 ? 1 : 0;
+  if (t <= 0) return alive;
+  const logConstant = lead + r * Math.log(alpha) + Math.log(s) + s * Math.log(beta);
+  const integrand = (tau: number) => (tau <= 0 ? (x === 0 ? Math.exp(logConstant - r * Math.log(alpha) - (s + 1) * Math.log(beta)) : 0) : Math.exp(logConstant + x * Math.log(tau) - (r + x) * Math.log(alpha + tau) - (s + 1) * Math.log(beta + tau)));
+  return alive + integrate(integrand, 0, t, 32);
 }

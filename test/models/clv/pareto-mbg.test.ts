@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { fitMbgNbd, mbgNbdConditionalExpected, mbgNbdExpected, mbgNbdLogLikelihood, mbgNbdProbabilityAlive } from '../../../src/models/clv/mbg-nbd.ts';
-import { fitParetoNbd, paretoNbdConditionalExpected, paretoNbdExpected, paretoNbdLogLikelihood, paretoNbdProbabilityAlive } from '../../../src/models/clv/pareto-nbd.ts';
+import { fitMbgNbd, mbgNbdConditionalExpected, mbgNbdExpected, mbgNbdLogLikelihood, mbgNbdProbabilityAlive, mbgNbdProbabilityOfPurchases } from '../../../src/models/clv/mbg-nbd.ts';
+import { fitParetoNbd, paretoNbdConditionalExpected, paretoNbdExpected, paretoNbdLogLikelihood, paretoNbdProbabilityAlive, paretoNbdProbabilityOfPurchases } from '../../../src/models/clv/pareto-nbd.ts';
+import { integrate } from '../../../src/models/math/quadrature.ts';
 import { groupSummaries } from '../../../src/models/clv/summary.ts';
 import { cdnowSample } from './cdnow.ts';
 import { assertGradient, close } from './check.ts';
@@ -75,5 +76,37 @@ describe('MBG/NBD', () => {
     for (const [x, tx, T] of [[0, 0, 30], [4, 25, 33]] as const) {
       assertGradient((q: typeof p, grad?: Float64Array) => mbgNbdLogLikelihood(q, x, tx, T, grad), p, ['r', 'alpha', 'a', 'b'], 1e-5, ` at x=${x}`);
     }
+  });
+});
+
+// P(X(t)=x) has no published values for these two models, so it is checked for what any distribution of X(t)
+// must satisfy: the probabilities sum to 1 and their mean is the model's own closed-form E[X(t)].
+describe('P(X(t)=x) for Pareto/NBD and MBG/NBD', () => {
+  const pareto = { r: 0.553, alpha: 10.578, s: 0.606, beta: 11.669 };
+  const mbg = { r: 0.525, alpha: 6.183, a: 0.891, b: 1.614 };
+  for (const [name, probability, expected, params] of [
+    ['Pareto/NBD', paretoNbdProbabilityOfPurchases, paretoNbdExpected, pareto],
+    ['MBG/NBD', mbgNbdProbabilityOfPurchases, mbgNbdExpected, mbg],
+  ] as const) {
+    test(`${name}: sums to 1 with mean E[X(t)] at t = 1, 39 and 78 weeks`, () => {
+      for (const t of [1, 39, 78]) {
+        let total = 0;
+        let mean = 0;
+        for (let x = 0; x <= 400; x++) {
+          const px = (probability as (p: typeof params, t: number, x: number) => number)(params, t, x);
+          assert.ok(px >= 0 && Number.isFinite(px), `P(X(${t})=${x}) = ${px}`);
+          total += px;
+          mean += x * px;
+        }
+        close(total, 1, 1e-6, `${name} Σ P(X(${t})=x)`);
+        close(mean, (expected as (p: typeof params, t: number) => number)(params, t), 1e-4, `${name} Σ x P(X(${t})=x)`);
+      }
+      assert.equal((probability as (p: typeof params, t: number, x: number) => number)(params, 0, 0), 1, 'nothing happens in no time');
+    });
+  }
+
+  test('the quadrature integrates smooth functions to machine precision', () => {
+    close(integrate(Math.exp, 0, 1), Math.E - 1, 1e-14, '∫ e^x on [0, 1]');
+    close(integrate((x) => 1 / (1 + x * x), 0, 50), Math.atan(50), 1e-12, '∫ 1/(1+x²) on [0, 50]');
   });
 });
