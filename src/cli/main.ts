@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { VERSION } from '../core/version.ts';
+import { registerChurn } from './churn.ts';
 import { registerClv } from './clv.ts';
 import { registerDb } from './db.ts';
 import { registerDemo } from './demo.ts';
@@ -24,6 +25,7 @@ registerDb(program);
 registerKeys(program);
 registerStats(program);
 registerClv(program);
+registerChurn(program);
 registerRfm(program);
 registerTiers(program);
 registerRecommend(program);

@@ -12,3 +12,8 @@ export { evaluateClv, type ClvEvaluation, type EvaluateClvOptions } from './clv/
 export type { FitResult } from './clv/fit.ts';
 export { dot, invertSpd } from './math/linalg.ts';
 export { integrate } from './math/quadrature.ts';
+export { CHURN_FEATURES, churnDataset, type ChurnDataset, type ChurnFeatureName } from './churn/features.ts';
+export { fitGbdt, gbdtContributions, predictGbdt, type GbdtModel, type GbdtOptions } from './churn/gbdt.ts';
+export { fitLogistic, logisticContributions, predictLogistic, type LogisticModel } from './churn/logistic.ts';
+export { classifierMetrics, type ClassifierMetrics } from './churn/metrics.ts';
+export { churnWarnings, evaluateChurn, scoreChurn, trainChurn, type ChurnEvaluation, type ChurnReason, type ChurnScoreReport, type ChurnTrainReport, type ChurnWarning } from './churn/pipeline.ts';

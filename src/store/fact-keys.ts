@@ -13,4 +13,5 @@ export const FACT_TABLE_KEYS: Readonly<Record<string, readonly string[]>> = {
   // A merged profile keeps the survivor's list, or takes the loser's when it has none.
   recommendations: ['customer_id'],
   replenishment: ['customer_id', 'sku'],
+  churn_scores: ['customer_id'],
 };

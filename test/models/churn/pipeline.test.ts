@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { isSiyuError } from '../../../src/core/errors.ts';
+import { generateDemo } from '../../../src/demo/index.ts';
+import { importFile, type ImportKind } from '../../../src/import/index.ts';
+import { CHURN_FEATURES, churnDataset, churnWarnings, evaluateChurn, scoreChurn, trainChurn } from '../../../src/models/index.ts';
+import { buildServer } from '../../../src/server/index.ts';
+import type { Store } from '../../../src/store/index.ts';
+import { BACKENDS, withStore } from '../../helpers/backends.ts';
+
+// A 3,000-customer demo brand: customers buy and drop out as BG/NBD says, so whether they come back is learnable.
+const files = generateDemo({ customers: 3000, seed: 5, end: new Date('2026-10-31T23:59:59Z'), days: 730, outDir: mkdtempSync(join(tmpdir(), 'siyu-churn-')) });
+
+async function load(store: Store): Promise<void> {
+  const steps: [ImportKind, string][] = [['customers', files.customers], ['products', files.products], ['orders', files.orders], ['order-items', files.orderItems], ['events', files.events]];
+  for (const [kind, file] of steps) await importFile(store, kind, file, { rejectsPath: join(files.dir, `${kind}.rej`) });
+}
+
+for (const backend of BACKENDS) {
+  describe(`churn on ${backend}`, () => {
+    test('features at a cutoff ignore everything after it; labels say who did not buy in the horizon', () =>
+      withStore(backend, async (store) => {
+        await load(store);
+        const before = await churnDataset(store, '2026-06-30', { labels: true });
+        // An order the day after the cutoff changes the label of that customer only, never a feature.
+        const id = before.customerIds[0]!;
+        await store.insertRows('orders', ['customer_id', 'order_id', 'placed_at', 'status', 'total_fen', 'currency', 'updated_at'], [[id, 'LATE-1', new Date('2026-07-01T04:00:00Z'), 'completed', 99_900, 'CNY', new Date()]]);
+        const after = await churnDataset(store, '2026-06-30', { labels: true });
+        assert.deepEqual(after.customerIds, before.customerIds);
+        after.rows.forEach((row, i) => {
+          const feature = CHURN_FEATURES.findIndex((f) => f.name === 'one_minus_p_alive');
+          // P(alive) comes from one BG/NBD fit on the history to the cutoff: unchanged too.
+          assert.deepEqual([...row].filter((_, j) => j !== feature), [...before.rows[i]!].filter((_, j) => j !== feature), before.customerIds[i]);
+          close(row[feature]!, before.rows[i]![feature]!);
+        });
+        assert.equal(after.labels![0], 0, 'bought in the horizon');
+        assert.equal(after.labels!.reduce((s, y, i) => s + (y === before.labels![i] ? 0 : 1), 0), before.labels![0] === 1 ? 1 : 0);
+        await assert.rejects(churnDataset(store, '2020-01-01'), (e: unknown) => isSiyuError(e) && e.code === 'no_buyers');
+      }));
+
+    test('the time-split evaluation beats 1 − P(alive); scores, reasons and the warning list follow', () =>
+      withStore(backend, async (store) => {
+        await load(store);
+        await assert.rejects(scoreChurn(store), (e: unknown) => isSiyuError(e) && e.code === 'no_churn_model');
+        const trained = await trainChurn(store);
+        const e = trained.evaluation;
+        const daysBefore = (day: string, days: number) => new Date(Date.parse(`${e.end}T00:00:00Z`) - days * 86_400_000).toISOString().slice(0, 10) === day;
+        assert.ok(daysBefore(e.validationCutoff, 90) && daysBefore(e.trainCutoff, 180), JSON.stringify(e));
+        const auc = Object.fromEntries(e.models.map((m) => [m.model, m.metrics.auc]));
+        assert.ok(auc.gbdt! > 0.7 && auc.logistic! > 0.7, JSON.stringify(auc));
+        assert.ok(auc.gbdt! > auc.p_alive!, JSON.stringify(auc));
+        const scored = await scoreChurn(store);
+        assert.equal(scored.modelId, trained.modelId);
+        const { warnings } = await churnWarnings(store, { n: 10 });
+        assert.equal(warnings.length, 10);
+        for (let i = 1; i < warnings.length; i++) assert.ok(warnings[i - 1]!.priority >= warnings[i]!.priority);
+        for (const w of warnings) {
+          assert.ok(w.risk >= 0.5 && w.reasons.length <= 3 && w.reasons.every((r) => r.contribution > 0 && r.zh.length > 0));
+          assert.ok(Math.abs(w.priority - (w.risk * w.valueFen) / 100) < 1e-6);
+        }
+        await assert.rejects(churnWarnings(store, { minRisk: 2 }), (e: unknown) => isSiyuError(e) && e.code === 'invalid_threshold');
+        const app = await buildServer({ store });
+        try {
+          const res = await app.inject({ url: '/v1/churn/warnings?n=3&min_risk=0.6' });
+          assert.equal(res.statusCode, 200);
+          assert.equal(res.json().warnings.length, 3);
+          assert.ok(res.json().warnings.every((w: { risk: number }) => w.risk >= 0.6));
+          assert.equal((await app.inject({ url: '/v1/churn/warnings?n=0' })).statusCode, 400);
+        } finally {
+          await app.close();
+        }
+      }));
+  });
+}
+
+function close(a: number, b: number): void {
+  assert.ok(Math.abs(a - b) < 1e-9, `${a} ≠ ${b}`);
+}
