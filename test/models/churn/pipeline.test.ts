@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import { isSiyuError } from '../../../src/core/errors.ts';
 import { generateDemo } from '../../../src/demo/index.ts';
 import { importFile, type ImportKind } from '../../../src/import/index.ts';
-import { CHURN_FEATURES, churnDataset, churnWarnings, evaluateChurn, scoreChurn, trainChurn } from '../../../src/models/index.ts';
+import { CHURN_FEATURES, churnDataset, churnWarnings, scoreChurn, trainChurn } from '../../../src/models/index.ts';
 import { buildServer } from '../../../src/server/index.ts';
 import type { Store } from '../../../src/store/index.ts';
 import { BACKENDS, withStore } from '../../helpers/backends.ts';
