@@ -5,12 +5,13 @@ import { computeOverview, formatOverview } from '../analytics/index.ts';
 import { SiyuError } from '../core/errors.ts';
 import { generateDemo, type GeneratedFiles } from '../demo/index.ts';
 import { importFile, type ImportKind } from '../import/index.ts';
-import { fitClv, scoreClv } from '../models/index.ts';
+import { churnWarnings, fitClv, scoreChurn, scoreClv, trainChurn } from '../models/index.ts';
 import type { Store } from '../store/index.ts';
 import { recommendationsFor, trainRecommendations } from '../recommend/index.ts';
 import { computeRfm, computeTiers } from '../segment/index.ts';
 import { fitSummary, scoreSummary } from './clv.ts';
 import { formatRfm } from './rfm.ts';
+import { formatEvaluation, formatWarnings } from './churn.ts';
 import { formatList, formatTrain } from './recommend.ts';
 import { formatTiers } from './tiers.ts';
 import { action, parseCount, withDb, withOpenStore } from './context.ts';
@@ -80,7 +81,7 @@ export function registerDemo(program: Command): void {
     }),
   );
 
-  withDb(demoOptions(demo.command('run').description('generate the demo brand, import it through the normal import paths, print a summary (overview, RFM classes, CLV fit and scores, value tiers, recommendations), then serve the API')))
+  withDb(demoOptions(demo.command('run').description('generate the demo brand, import it through the normal import paths, print a summary (overview, RFM classes, CLV fit and scores, value tiers, churn risk, recommendations), then serve the API')))
     .option('--no-serve', 'exit after the summary')
     .option('--port <n>', 'port for the API', '3000')
     .option('--host <addr>', 'address to bind', '127.0.0.1')
@@ -106,6 +107,7 @@ export function registerDemo(program: Command): void {
           process.stdout.write(`${formatRfm(await computeRfm(store), 'cn8')}\n\n`);
           process.stdout.write(`${await demoClv(store, files.dir)}\n\n`);
           process.stdout.write(`${formatTiers(await computeTiers(store, { basis: 'clv' }))}\n\n`);
+          process.stdout.write(`${await demoChurn(store)}\n\n`);
           process.stdout.write(`${await demoRecommendations(store)}\n\n`);
           if (opts.serve) await serve(store, { port, host: opts.host, logLevel: 'warn' });
           else process.stdout.write(`next: npm run siyu -- serve --db ${store.location}   (or: npm run siyu -- stats)\n`);
@@ -122,4 +124,12 @@ async function demoRecommendations(store: Store): Promise<string> {
   // The demo brand's history ends at its latest order, so restock timing is judged as of that day.
   if (top) lines.push(formatList(await recommendationsFor(store, top.customer_id, { n: 5, today: report.replenishment.asOf })));
   return lines.join('\n');
+}
+
+/** Evaluates and trains the churn model, scores every customer and shows the top of the warning list. */
+async function demoChurn(store: Store): Promise<string> {
+  const trained = await trainChurn(store);
+  await scoreChurn(store);
+  const { asOf, warnings } = await churnWarnings(store, { n: 5 });
+  return [formatEvaluation(trained.evaluation), formatWarnings(asOf, warnings)].join('\n');
 }
