@@ -7,6 +7,7 @@ import { registerDb } from './db.ts';
 import { registerDemo } from './demo.ts';
 import { registerImport } from './import.ts';
 import { registerKeys } from './keys.ts';
+import { registerLifecycle } from './lifecycle.ts';
 import { registerRecommend } from './recommend.ts';
 import { registerRfm } from './rfm.ts';
 import { registerServe } from './serve.ts';
@@ -28,6 +29,7 @@ registerClv(program);
 registerChurn(program);
 registerRfm(program);
 registerTiers(program);
+registerLifecycle(program);
 registerRecommend(program);
 
 await program.parseAsync(process.argv);

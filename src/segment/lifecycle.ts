@@ -1,0 +1,161 @@
+import { SiyuError } from '../core/errors.ts';
+import { parseDay } from '../core/validation.ts';
+import { latestOrderDay, localDay, PURCHASES, readBrandSettings, type Store } from '../store/index.ts';
+
+export const STAGES = [
+  { code: 'prospect', zh: '潜客', en: 'Prospect' },
+  { code: 'new', zh: '新客', en: 'New' },
+  { code: 'active', zh: '活跃', en: 'Active' },
+  { code: 'repeat', zh: '复购', en: 'Repeat' },
+  { code: 'dormant', zh: '沉睡', en: 'Dormant' },
+  { code: 'churned', zh: '流失', en: 'Churned' },
+  { code: 'reactivated', zh: '回流', en: 'Reactivated' },
+] as const;
+export type StageCode = (typeof STAGES)[number]['code'];
+
+export interface LifecycleOptions {
+  /** The day stages are judged on (brand timezone); default: the day of the latest order. */
+  asOf?: string;
+  /** A first purchase within this many days makes a customer new. Default 30. */
+  newDays?: number;
+  /** Dormant after dormantMultiplier × the customer's median gap between purchase days (default 3)… */
+  dormantMultiplier?: number;
+  /** …and churned after churnedMultiplier × it (default 6)… */
+  churnedMultiplier?: number;
+  /** …each bounded to [1/boundFactor, boundFactor] × the same threshold for the median gap of their main category (default 2). */
+  boundFactor?: number;
+  /** Customers with fewer than 2 purchase days: fixed thresholds. Defaults 90 and 180 days. */
+  dormantDays?: number;
+  churnedDays?: number;
+}
+
+export interface LifecycleReport {
+  asOf: string;
+  customers: number;
+  stages: { code: StageCode; zh: string; en: string; customers: number; share: number }[];
+  /** Customers whose stage changed in this run (each written to lifecycle_history and as a Stage Changed event). */
+  changes: number;
+  /** from → to counts of this run's changes, for a Sankey chart; `from` is null for customers staged the first time. */
+  transitions: { from: StageCode | null; to: StageCode; customers: number }[];
+}
+
+/**
+ * Assigns every customer a lifecycle stage as of a day, set-based in one SQL statement on both engines, and records
+ * the changes. A customer with no purchase is a prospect. Otherwise, with recency r (days since the last purchase
+ * day) and their thresholds D (dormant) and C (churned): churned if r > C; dormant if r > D; reactivated if the gap
+ * before the last purchase exceeded D; new if the first purchase was within newDays; repeat with 2 or more
+ * purchase days; else active. D and C adapt to the customer's own rhythm (a multiple of their median gap), bounded
+ * by the same multiple of their main category's median gap, with fixed days for customers with one purchase day.
+ */
+export async function computeLifecycle(store: Store, options: LifecycleOptions = {}): Promise<LifecycleReport> {
+  const newDays = options.newDays ?? 30;
+  const kd = options.dormantMultiplier ?? 3;
+  const kc = options.churnedMultiplier ?? 6;
+  const bound = options.boundFactor ?? 2;
+  const fixedD = options.dormantDays ?? 90;
+  const fixedC = options.churnedDays ?? 180;
+  for (const [name, value] of Object.entries({ newDays, dormantMultiplier: kd, churnedMultiplier: kc, dormantDays: fixedD, churnedDays: fixedC })) {
+    if (!(Number.isFinite(value) && value > 0)) throw new SiyuError('validation', 'invalid_threshold', `${name} must be a positive number, not ${value}`);
+  }
+  if (!(bound >= 1)) throw new SiyuError('validation', 'invalid_threshold', `boundFactor must be at least 1, not ${bound}`);
+  if (kc <= kd || fixedC <= fixedD) throw new SiyuError('validation', 'invalid_threshold', 'the churned threshold must be longer than the dormant one');
+  const { timezone } = await readBrandSettings(store);
+  const latest = options.asOf ?? (await latestOrderDay(store));
+  if (!latest) throw new SiyuError('not_found', 'no_orders', 'the store has no orders to judge stages by; import orders first');
+  const asOf = parseDay(latest, '--as-of');
+  const day = localDay(timezone, 'o.placed_at');
+  const rows = await store.query<{ customer_id: string; purchases: number; recency_days: number | null; last_gap: number | null; tenure_days: number | null; dormant_days: number | null; churned_days: number | null; basis: string }>(
+    `WITH days AS (
+       SELECT DISTINCT o.customer_id, ${day} AS day FROM orders o WHERE o.${PURCHASES} AND ${day} <= CAST($1 AS DATE)
+     ), gaps AS (
+       SELECT customer_id, day, day - lag(day) OVER (PARTITION BY customer_id ORDER BY day) AS gap FROM days
+     ), own AS (
+       SELECT customer_id, count(*) AS purchases, CAST($1 AS DATE) - max(day) AS recency_days, CAST($1 AS DATE) - min(day) AS tenure_days,
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) AS median_gap,
+              max(CASE WHEN last_day THEN gap END) AS last_gap
+       FROM (SELECT *, day = max(day) OVER (PARTITION BY customer_id) AS last_day FROM gaps) g GROUP BY customer_id
+     ), main AS (
+       SELECT customer_id, category FROM (
+         SELECT i.customer_id, i.category, row_number() OVER (PARTITION BY i.customer_id ORDER BY count(*) DESC, i.category) AS k
+         FROM order_items i WHERE i.category IS NOT NULL GROUP BY i.customer_id, i.category
+       ) ranked WHERE k = 1
+     ), category_gap AS (
+       SELECT m.category, percentile_cont(0.5) WITHIN GROUP (ORDER BY o.median_gap) AS gap
+       FROM own o JOIN main m ON m.customer_id = o.customer_id WHERE o.median_gap IS NOT NULL GROUP BY m.category
+     ), thresholds AS (
+       SELECT o.*,
+              CASE WHEN o.median_gap IS NULL THEN CAST($4 AS DOUBLE PRECISION)
+                   WHEN c.gap IS NULL THEN $2 * o.median_gap
+                   ELSE least(greatest($2 * o.median_gap, $2 * c.gap / $6), $2 * c.gap * $6) END AS dormant_days,
+              CASE WHEN o.median_gap IS NULL THEN CAST($5 AS DOUBLE PRECISION)
+                   WHEN c.gap IS NULL THEN $3 * o.median_gap
+                   ELSE least(greatest($3 * o.median_gap, $3 * c.gap / $6), $3 * c.gap * $6) END AS churned_days,
+              CASE WHEN o.median_gap IS NULL THEN 'fixed' ELSE 'own' END AS basis
+       FROM own o LEFT JOIN main m ON m.customer_id = o.customer_id LEFT JOIN category_gap c ON c.category = m.category
+     )
+     SELECT u.customer_id, coalesce(t.purchases, 0) AS purchases, t.recency_days, t.last_gap, t.tenure_days, t.dormant_days, t.churned_days,
+            coalesce(t.basis, 'none') AS basis
+     FROM customers u LEFT JOIN thresholds t ON t.customer_id = u.customer_id
+     WHERE u.merged_into IS NULL
+     ORDER BY u.customer_id`,
+    [asOf, kd, kc, fixedD, fixedC, bound],
+  );
+  const stageOf = (r: (typeof rows)[number]): StageCode => {
+    if (Number(r.purchases) === 0 || r.recency_days === null) return 'prospect';
+    const recency = Number(r.recency_days);
+    const dormant = Number(r.dormant_days);
+    if (recency > Number(r.churned_days)) return 'churned';
+    if (recency > dormant) return 'dormant';
+    if (r.last_gap !== null && Number(r.last_gap) > dormant) return 'reactivated';
+    if (Number(r.tenure_days) < newDays) return 'new';
+    return Number(r.purchases) >= 2 ? 'repeat' : 'active';
+  };
+  // The stage each customer had before this day: the last change recorded on an earlier day. Reruns for the same
+  // day therefore see the same changes, and replace that day's history and events instead of losing or doubling them.
+  const previous = new Map(
+    (
+      await store.query<{ customer_id: string; stage: StageCode }>(
+        `SELECT customer_id, to_stage AS stage FROM (
+           SELECT customer_id, to_stage, row_number() OVER (PARTITION BY customer_id ORDER BY changed_on DESC) AS k FROM lifecycle_history WHERE changed_on < CAST($1 AS DATE)
+         ) latest WHERE k = 1`,
+        [asOf],
+      )
+    ).map((r) => [r.customer_id, r.stage]),
+  );
+  const now = new Date();
+  const stageRows: unknown[][] = [];
+  const historyRows: unknown[][] = [];
+  const eventRows: unknown[][] = [];
+  const transitions = new Map<string, number>();
+  const counts = new Map<StageCode, number>();
+  for (const r of rows) {
+    const stage = stageOf(r);
+    counts.set(stage, (counts.get(stage) ?? 0) + 1);
+    stageRows.push([r.customer_id, stage, Number(r.purchases), r.recency_days === null ? null : Number(r.recency_days), r.dormant_days, r.churned_days, r.basis, asOf, now]);
+    const before = previous.get(r.customer_id) ?? null;
+    if (before === stage) continue;
+    historyRows.push([r.customer_id, before, stage, asOf, now]);
+    const properties = { from: before, to: stage, at: asOf };
+    eventRows.push([r.customer_id, `stage:${r.customer_id}:${asOf}:${stage}`, 'track', 'Stage Changed', properties, new Date(`${asOf}T23:59:59Z`), now, 'siyu lifecycle']);
+    const key = `${before ?? ''}>${stage}`;
+    transitions.set(key, (transitions.get(key) ?? 0) + 1);
+  }
+  await store.transaction(async (tx) => {
+    await tx.execute('DELETE FROM lifecycle_stages');
+    await tx.appendRows('lifecycle_stages', ['customer_id', 'stage', 'purchases', 'recency_days', 'dormant_days', 'churned_days', 'basis', 'as_of', 'computed_at'], stageRows);
+    await tx.execute('DELETE FROM lifecycle_history WHERE changed_on = CAST($1 AS DATE)', [asOf]);
+    await tx.execute(`DELETE FROM events WHERE name = 'Stage Changed' AND source = 'siyu lifecycle' AND message_id LIKE $1`, [`stage:%:${asOf}:%`]);
+    await tx.appendRows('lifecycle_history', ['customer_id', 'from_stage', 'to_stage', 'changed_on', 'changed_at'], historyRows);
+    await tx.insertRows('events', ['customer_id', 'message_id', 'type', 'name', 'properties', 'ts', 'received_at', 'source'], eventRows);
+  });
+  return {
+    asOf,
+    customers: rows.length,
+    stages: STAGES.map((s) => ({ ...s, customers: counts.get(s.code) ?? 0, share: (counts.get(s.code) ?? 0) / Math.max(1, rows.length) })),
+    changes: historyRows.length,
+    transitions: [...transitions].map(([key, customers]) => {
+      const [from, to] = key.split('>') as [string, StageCode];
+      return { from: (from || null) as StageCode | null, to, customers };
+    }),
+  };
+}
