@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { VERSION } from '../core/version.ts';
+import { registerAttributes } from './attributes.ts';
 import { registerChurn } from './churn.ts';
 import { registerClv } from './clv.ts';
 import { registerDb } from './db.ts';
@@ -30,6 +31,7 @@ registerChurn(program);
 registerRfm(program);
 registerTiers(program);
 registerLifecycle(program);
+registerAttributes(program);
 registerRecommend(program);
 
 await program.parseAsync(process.argv);

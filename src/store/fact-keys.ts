@@ -15,5 +15,6 @@ export const FACT_TABLE_KEYS: Readonly<Record<string, readonly string[]>> = {
   replenishment: ['customer_id', 'sku'],
   churn_scores: ['customer_id'],
   lifecycle_stages: ['customer_id'],
+  customer_attributes: ['customer_id'],
   lifecycle_history: ['customer_id', 'changed_on', 'to_stage'],
 };

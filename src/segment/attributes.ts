@@ -1,0 +1,228 @@
+import { SiyuError } from '../core/errors.ts';
+import { parseDay } from '../core/validation.ts';
+import { latestOrderDay, localDay, PURCHASES, readBrandSettings, type Queryable, type Store } from '../store/index.ts';
+
+/**
+ * One computed attribute: a SQL expression over the per-customer aggregates below, evaluated for every customer
+ * in one statement. `o` holds order aggregates, `i` order-line aggregates, `e` event aggregates and `u` the
+ * customer row; `$1` is the as-of day.
+ */
+export interface AttributeDefinition {
+  name: string;
+  zh: string;
+  en: string;
+  description: string;
+  type: 'number' | 'text' | 'date';
+  sql: string;
+}
+
+const AS_OF = 'CAST($1 AS DATE)';
+const yuan = (fen: string) => `${fen} / 100.0`;
+const windows = [30, 90, 180, 365] as const;
+
+/** The built-in registry. Brands add their own (`siyu attributes define`); a brand attribute may not reuse a name. */
+export const BUILT_IN_ATTRIBUTES: readonly AttributeDefinition[] = [
+  { name: 'recency_days', zh: '最近购买距今天数', en: 'Days since last purchase', description: 'Days from the last purchase day to the as-of day.', type: 'number', sql: `${AS_OF} - o.last_day` },
+  { name: 'tenure_days', zh: '首购距今天数', en: 'Days since first purchase', description: 'Days from the first purchase day to the as-of day.', type: 'number', sql: `${AS_OF} - o.first_day` },
+  { name: 'first_order_date', zh: '首单日期', en: 'First order date', description: 'Day of the first purchase, brand timezone.', type: 'date', sql: 'o.first_day' },
+  { name: 'last_order_date', zh: '最近下单日期', en: 'Last order date', description: 'Day of the last purchase, brand timezone.', type: 'date', sql: 'o.last_day' },
+  { name: 'orders_lifetime', zh: '累计订单数', en: 'Orders, lifetime', description: 'Orders that count as purchases, to the as-of day.', type: 'number', sql: 'coalesce(o.orders, 0)' },
+  ...windows.map((w): AttributeDefinition => ({ name: `orders_${w}d`, zh: `近${w}天订单数`, en: `Orders, last ${w} days`, description: `Purchase orders in the ${w} days to the as-of day.`, type: 'number', sql: `coalesce(o.orders_${w}d, 0)` })),
+  { name: 'monetary_lifetime', zh: '累计消费金额', en: 'Spend, lifetime', description: 'Paid minus refunded, in yuan.', type: 'number', sql: `coalesce(${yuan('o.spend_fen')}, 0)` },
+  ...windows.map((w): AttributeDefinition => ({ name: `monetary_${w}d`, zh: `近${w}天消费金额`, en: `Spend, last ${w} days`, description: `Paid minus refunded in the ${w} days to the as-of day, in yuan.`, type: 'number', sql: `coalesce(${yuan(`o.spend_${w}d_fen`)}, 0)` })),
+  { name: 'aov', zh: '客单价', en: 'Average order value', description: 'Spend per order, lifetime, in yuan.', type: 'number', sql: `${yuan('o.spend_fen')} / nullif(o.orders, 0)` },
+  { name: 'aov_365d', zh: '近一年客单价', en: 'Average order value, last year', description: 'Spend per order in the last 365 days, in yuan.', type: 'number', sql: `${yuan('o.spend_365d_fen')} / nullif(o.orders_365d, 0)` },
+  { name: 'max_order_value', zh: '最高单笔金额', en: 'Largest order', description: 'The largest single purchase, in yuan.', type: 'number', sql: yuan('o.max_fen') },
+  { name: 'min_order_value', zh: '最低单笔金额', en: 'Smallest order', description: 'The smallest single purchase, in yuan.', type: 'number', sql: yuan('o.min_fen') },
+  { name: 'purchase_days', zh: '购买天数', en: 'Purchase days', description: 'Distinct days with a purchase (same-day orders count once).', type: 'number', sql: 'coalesce(o.days, 0)' },
+  { name: 'mean_interpurchase_days', zh: '平均回购间隔', en: 'Mean days between purchases', description: 'Mean gap between purchase days; empty below 2.', type: 'number', sql: 'o.mean_gap' },
+  { name: 'median_interpurchase_days', zh: '回购间隔中位数', en: 'Median days between purchases', description: 'Median gap between purchase days; empty below 2.', type: 'number', sql: 'o.median_gap' },
+  { name: 'interpurchase_cv', zh: '回购间隔变异系数', en: 'Gap regularity (CV)', description: 'Standard deviation over mean of the gaps: 0 is clockwork.', type: 'number', sql: 'o.sd_gap / nullif(o.mean_gap, 0)' },
+  { name: 'is_repeat_buyer', zh: '是否复购', en: 'Repeat buyer', description: '1 with two or more purchase days, else 0.', type: 'number', sql: 'CASE WHEN o.days >= 2 THEN 1 ELSE 0 END' },
+  { name: 'order_trend_90d', zh: '订单趋势', en: 'Order trend', description: 'Orders in the last 90 days minus the 90 before.', type: 'number', sql: 'coalesce(o.orders_90d, 0) - coalesce(o.orders_prev_90d, 0)' },
+  { name: 'spend_trend_90d', zh: '消费趋势', en: 'Spend trend', description: 'Spend in the last 90 days minus the 90 before, in yuan.', type: 'number', sql: `coalesce(${yuan('o.spend_90d_fen')}, 0) - coalesce(${yuan('o.spend_prev_90d_fen')}, 0)` },
+  { name: 'coupon_order_share', zh: '用券订单占比', en: 'Orders with a coupon', description: 'Share of purchase orders that used a coupon: discount sensitivity.', type: 'number', sql: 'o.coupon_orders * 1.0 / nullif(o.orders, 0)' },
+  { name: 'discount_share', zh: '折扣占比', en: 'Discount share', description: 'Discount over list value (paid + discount), lifetime.', type: 'number', sql: 'o.discount_fen * 1.0 / nullif(o.discount_fen + o.paid_fen, 0)' },
+  { name: 'refund_rate', zh: '退款率', en: 'Refund rate', description: 'Share of all orders refunded in part or in full.', type: 'number', sql: 'o.refunded_orders * 1.0 / nullif(o.all_orders, 0)' },
+  { name: 'refunded_amount', zh: '退款金额', en: 'Refunded', description: 'Money refunded, lifetime, in yuan.', type: 'number', sql: `coalesce(${yuan('o.refunded_fen')}, 0)` },
+  { name: 'cancelled_orders', zh: '取消订单数', en: 'Cancelled orders', description: 'Orders cancelled, lifetime.', type: 'number', sql: 'coalesce(o.cancelled_orders, 0)' },
+  { name: 'favourite_channel', zh: '偏好渠道', en: 'Favourite channel', description: 'The channel of most purchase orders (ties: alphabetical).', type: 'text', sql: 'o.favourite_channel' },
+  { name: 'channels_used', zh: '购买渠道数', en: 'Channels used', description: 'Distinct channels with a purchase.', type: 'number', sql: 'coalesce(o.channels, 0)' },
+  { name: 'first_channel', zh: '首单渠道', en: 'First channel', description: 'The channel of the first purchase.', type: 'text', sql: 'o.first_channel' },
+  { name: 'favourite_store', zh: '常去门店', en: 'Favourite store', description: 'The store of most purchase orders (ties: alphabetical).', type: 'text', sql: 'o.favourite_store' },
+  { name: 'favourite_weekday', zh: '偏好星期', en: 'Favourite weekday', description: 'ISO weekday (1 = Monday) of most purchases, brand timezone.', type: 'number', sql: 'o.favourite_weekday' },
+  { name: 'favourite_hour', zh: '偏好时段', en: 'Favourite hour', description: 'Hour of day (0-23) of most purchases, brand timezone.', type: 'number', sql: 'o.favourite_hour' },
+  { name: 'weekend_order_share', zh: '周末下单占比', en: 'Weekend orders', description: 'Share of purchases on Saturday or Sunday.', type: 'number', sql: 'o.weekend_orders * 1.0 / nullif(o.orders, 0)' },
+  { name: 'units_lifetime', zh: '累计购买件数', en: 'Units bought', description: 'Units over all purchase lines.', type: 'number', sql: 'coalesce(i.units, 0)' },
+  { name: 'units_per_order', zh: '件单价', en: 'Units per order', description: 'Units per purchase order.', type: 'number', sql: 'i.units * 1.0 / nullif(o.orders, 0)' },
+  { name: 'distinct_skus', zh: '购买商品数', en: 'Distinct SKUs', description: 'Different SKUs bought.', type: 'number', sql: 'coalesce(i.skus, 0)' },
+  { name: 'distinct_categories', zh: '购买品类数', en: 'Categories bought', description: 'Different categories bought.', type: 'number', sql: 'coalesce(i.categories, 0)' },
+  { name: 'top_category', zh: '偏好品类', en: 'Favourite category', description: 'The category of most purchase lines (ties: alphabetical).', type: 'text', sql: 'i.top_category' },
+  { name: 'top_category_share', zh: '偏好品类占比', en: 'Favourite category share', description: "Share of purchase lines in the favourite category: category affinity.", type: 'number', sql: 'i.top_category_share' },
+  { name: 'second_category', zh: '第二偏好品类', en: 'Second category', description: 'The category of the second most purchase lines.', type: 'text', sql: 'i.second_category' },
+  { name: 'average_unit_price', zh: '平均件单价', en: 'Average unit price', description: 'Mean unit price paid per unit, in yuan.', type: 'number', sql: `${yuan('i.value_fen')} / nullif(i.units, 0)` },
+  { name: 'max_unit_price', zh: '最高件单价', en: 'Highest unit price', description: 'The most expensive unit bought, in yuan.', type: 'number', sql: yuan('i.max_unit_fen') },
+  { name: 'days_since_last_visit', zh: '最近访问距今天数', en: 'Days since last visit', description: 'Days from the last page, screen or track event to the as-of day.', type: 'number', sql: `${AS_OF} - e.last_day` },
+  { name: 'events_30d', zh: '近30天互动次数', en: 'Events, last 30 days', description: 'Every event in the last 30 days.', type: 'number', sql: 'coalesce(e.events_30d, 0)' },
+  { name: 'page_views_30d', zh: '近30天页面浏览', en: 'Page views, last 30 days', description: 'page and screen events in the last 30 days.', type: 'number', sql: 'coalesce(e.pages_30d, 0)' },
+  { name: 'product_views_30d', zh: '近30天商品浏览', en: 'Product views, last 30 days', description: 'Product Viewed events in the last 30 days.', type: 'number', sql: 'coalesce(e.product_views_30d, 0)' },
+  { name: 'product_views_90d', zh: '近90天商品浏览', en: 'Product views, last 90 days', description: 'Product Viewed events in the last 90 days.', type: 'number', sql: 'coalesce(e.product_views_90d, 0)' },
+  { name: 'cart_adds_30d', zh: '近30天加购次数', en: 'Add-to-carts, last 30 days', description: 'Product Added events in the last 30 days.', type: 'number', sql: 'coalesce(e.cart_adds_30d, 0)' },
+  { name: 'checkouts_30d', zh: '近30天发起结算', en: 'Checkouts started, last 30 days', description: 'Checkout Started events in the last 30 days.', type: 'number', sql: 'coalesce(e.checkouts_30d, 0)' },
+  { name: 'cart_abandonments_30d', zh: '近30天弃购次数', en: 'Cart abandonments, last 30 days', description: 'Checkouts started minus orders in the last 30 days (events and orders share no key).', type: 'number', sql: 'greatest(coalesce(e.checkouts_30d, 0) - coalesce(o.orders_30d, 0), 0)' },
+  { name: 'view_to_order_ratio_90d', zh: '浏览转化率', en: 'Views per order', description: 'Product views per purchase order in the last 90 days.', type: 'number', sql: 'e.product_views_90d * 1.0 / nullif(o.orders_90d, 0)' },
+  { name: 'active_days_30d', zh: '近30天活跃天数', en: 'Active days, last 30 days', description: 'Days with any event in the last 30 days.', type: 'number', sql: 'coalesce(e.active_days_30d, 0)' },
+  { name: 'registered_days', zh: '注册天数', en: 'Days since registration', description: 'Days from registration (or the profile’s creation) to the as-of day.', type: 'number', sql: `${AS_OF} - CAST(coalesce(u.registered_at, u.created_at) AS DATE)` },
+  { name: 'days_to_first_order', zh: '注册到首单天数', en: 'Days from registration to first order', description: 'How long the customer took to buy for the first time.', type: 'number', sql: 'o.first_day - CAST(coalesce(u.registered_at, u.created_at) AS DATE)' },
+  { name: 'registration_channel', zh: '注册渠道', en: 'Registration channel', description: 'The channel on the profile.', type: 'text', sql: 'u.channel' },
+  { name: 'has_phone', zh: '有手机号', en: 'Has a phone', description: '1 when the profile holds a phone number.', type: 'number', sql: 'CASE WHEN u.phone IS NULL THEN 0 ELSE 1 END' },
+  { name: 'has_email', zh: '有邮箱', en: 'Has an email', description: '1 when the profile holds an email address.', type: 'number', sql: 'CASE WHEN u.email IS NULL THEN 0 ELSE 1 END' },
+  { name: 'age_years', zh: '年龄', en: 'Age', description: 'Whole years from the birthday to the as-of day.', type: 'number', sql: `CAST(floor((${AS_OF} - u.birthday) / 365.25) AS INTEGER)` },
+];
+
+/**
+ * Computes every attribute for every customer as of a day (default: the latest order day) in one statement on
+ * both engines, and replaces `customer_attributes` (one JSON object per customer) in one transaction.
+ */
+export async function computeAttributes(store: Store, options: { asOf?: string } = {}): Promise<{ asOf: string; customers: number; attributes: number }> {
+  const latest = options.asOf ?? (await latestOrderDay(store));
+  if (!latest) throw new SiyuError('not_found', 'no_orders', 'the store has no orders to compute attributes from; import orders first');
+  const asOf = parseDay(latest, '--as-of');
+  const definitions = await attributeDefinitions(store);
+  const { timezone } = await readBrandSettings(store);
+  const rows = await store.query<Record<string, unknown>>(attributeQuery(definitions, timezone), [asOf]);
+  const now = new Date();
+  const out = rows.map((r) => {
+    const values: Record<string, unknown> = {};
+    for (const d of definitions) {
+      const v = r[d.name];
+      values[d.name] = v === null || v === undefined ? null : d.type === 'number' ? Number(v) : String(v);
+    }
+    return [r.customer_id, JSON.stringify(values), asOf, now];
+  });
+  await store.transaction(async (tx) => {
+    await tx.execute('DELETE FROM customer_attributes');
+    await tx.appendRows('customer_attributes', ['customer_id', 'attributes', 'as_of', 'computed_at'], out);
+  });
+  return { asOf, customers: out.length, attributes: definitions.length };
+}
+
+/** The built-in attributes followed by the brand's own, in that order. */
+export async function attributeDefinitions(db: Queryable): Promise<AttributeDefinition[]> {
+  const own = await db.query<AttributeDefinition>('SELECT name, zh, en, description, type, sql FROM attribute_definitions ORDER BY name');
+  return [...BUILT_IN_ATTRIBUTES, ...own];
+}
+
+/** The one statement that computes every attribute; `$1` is the as-of day. */
+export function attributeQuery(definitions: readonly AttributeDefinition[], timezone: string): string {
+  const day = localDay(timezone, 'placed_at');
+  const local = `(placed_at AT TIME ZONE '${timezone.replaceAll("'", "''")}')`;
+  const eventDay = localDay(timezone, 'ts');
+  const within = (days: number, column = 'day') => `${column} > ${AS_OF} - ${days}`;
+  return `
+    WITH purchases AS (
+      SELECT customer_id, order_id, ${day} AS day, total_fen - refunded_fen AS fen, total_fen AS paid_fen, discount_fen, refunded_fen,
+             coupon_code, channel, store_id, CAST(extract(isodow FROM ${local}) AS INTEGER) AS weekday, CAST(extract(hour FROM ${local}) AS INTEGER) AS hour
+      FROM orders WHERE ${PURCHASES} AND ${day} <= ${AS_OF}
+    ), gaps AS (
+      SELECT customer_id, day - lag(day) OVER (PARTITION BY customer_id ORDER BY day) AS gap FROM (SELECT DISTINCT customer_id, day FROM purchases) d
+    ), gap_stats AS (
+      SELECT customer_id, avg(gap) AS mean_gap, percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) AS median_gap, stddev_samp(gap) AS sd_gap FROM gaps GROUP BY customer_id
+    ), ranked_channel AS (
+      SELECT customer_id, channel, row_number() OVER (PARTITION BY customer_id ORDER BY count(*) DESC, channel) AS k FROM purchases WHERE channel IS NOT NULL GROUP BY customer_id, channel
+    ), ranked_store AS (
+      SELECT customer_id, store_id, row_number() OVER (PARTITION BY customer_id ORDER BY count(*) DESC, store_id) AS k FROM purchases WHERE store_id IS NOT NULL GROUP BY customer_id, store_id
+    ), ranked_weekday AS (
+      SELECT customer_id, weekday, row_number() OVER (PARTITION BY customer_id ORDER BY count(*) DESC, weekday) AS k FROM purchases GROUP BY customer_id, weekday
+    ), ranked_hour AS (
+      SELECT customer_id, hour, row_number() OVER (PARTITION BY customer_id ORDER BY count(*) DESC, hour) AS k FROM purchases GROUP BY customer_id, hour
+    ), first_purchase AS (
+      SELECT customer_id, channel FROM (SELECT customer_id, channel, row_number() OVER (PARTITION BY customer_id ORDER BY day, order_id) AS k FROM purchases) f WHERE k = 1
+    ), all_orders AS (
+      SELECT customer_id, count(*) AS all_orders,
+             count(*) FILTER (WHERE status IN ('refunded', 'partially_refunded')) AS refunded_orders,
+             count(*) FILTER (WHERE status = 'cancelled') AS cancelled_orders
+      FROM orders WHERE ${day} <= ${AS_OF} GROUP BY customer_id
+    ), o AS (
+      SELECT p.customer_id, min(p.day) AS first_day, max(p.day) AS last_day, count(*) AS orders, count(DISTINCT p.day) AS days,
+             ${windows.map((w) => `count(*) FILTER (WHERE ${within(w, 'p.day')}) AS orders_${w}d, sum(p.fen) FILTER (WHERE ${within(w, 'p.day')}) AS spend_${w}d_fen`).join(',\n             ')},
+             count(*) FILTER (WHERE p.day > ${AS_OF} - 180 AND p.day <= ${AS_OF} - 90) AS orders_prev_90d,
+             sum(p.fen) FILTER (WHERE p.day > ${AS_OF} - 180 AND p.day <= ${AS_OF} - 90) AS spend_prev_90d_fen,
+             sum(p.fen) AS spend_fen, max(p.fen) AS max_fen, min(p.fen) AS min_fen, sum(p.paid_fen) AS paid_fen, sum(p.discount_fen) AS discount_fen,
+             sum(p.refunded_fen) AS refunded_fen, count(p.coupon_code) AS coupon_orders, count(DISTINCT p.channel) AS channels,
+             count(*) FILTER (WHERE p.weekday >= 6) AS weekend_orders,
+             max(g.mean_gap) AS mean_gap, max(g.median_gap) AS median_gap, max(g.sd_gap) AS sd_gap,
+             max(rc.channel) AS favourite_channel, max(rs.store_id) AS favourite_store, max(rw.weekday) AS favourite_weekday,
+             max(rh.hour) AS favourite_hour, max(fp.channel) AS first_channel,
+             max(a.refunded_orders) AS refunded_orders, max(a.cancelled_orders) AS cancelled_orders, max(a.all_orders) AS all_orders
+      FROM purchases p
+      LEFT JOIN gap_stats g ON g.customer_id = p.customer_id
+      LEFT JOIN ranked_channel rc ON rc.customer_id = p.customer_id AND rc.k = 1
+      LEFT JOIN ranked_store rs ON rs.customer_id = p.customer_id AND rs.k = 1
+      LEFT JOIN ranked_weekday rw ON rw.customer_id = p.customer_id AND rw.k = 1
+      LEFT JOIN ranked_hour rh ON rh.customer_id = p.customer_id AND rh.k = 1
+      LEFT JOIN first_purchase fp ON fp.customer_id = p.customer_id
+      LEFT JOIN all_orders a ON a.customer_id = p.customer_id
+      GROUP BY p.customer_id
+    ), lines AS (
+      SELECT l.customer_id, l.sku, coalesce(l.category, '') AS category, l.quantity, l.unit_price_fen
+      FROM order_items l JOIN purchases p ON p.customer_id = l.customer_id AND p.order_id = l.order_id
+    ), ranked_category AS (
+      SELECT customer_id, category, count(*) AS n, row_number() OVER (PARTITION BY customer_id ORDER BY count(*) DESC, category) AS k
+      FROM lines WHERE category <> '' GROUP BY customer_id, category
+    ), i AS (
+      SELECT l.customer_id, sum(l.quantity) AS units, count(DISTINCT l.sku) AS skus, count(DISTINCT nullif(l.category, '')) AS categories,
+             sum(l.quantity * l.unit_price_fen) AS value_fen, max(l.unit_price_fen) AS max_unit_fen,
+             max(c1.category) AS top_category, max(c1.n) * 1.0 / count(*) AS top_category_share, max(c2.category) AS second_category
+      FROM lines l LEFT JOIN ranked_category c1 ON c1.customer_id = l.customer_id AND c1.k = 1
+           LEFT JOIN ranked_category c2 ON c2.customer_id = l.customer_id AND c2.k = 2
+      GROUP BY l.customer_id
+    ), e AS (
+      SELECT customer_id, max(${eventDay}) AS last_day,
+             count(*) FILTER (WHERE ${within(30, eventDay)}) AS events_30d,
+             count(*) FILTER (WHERE type IN ('page', 'screen') AND ${within(30, eventDay)}) AS pages_30d,
+             count(*) FILTER (WHERE name = 'Product Viewed' AND ${within(30, eventDay)}) AS product_views_30d,
+             count(*) FILTER (WHERE name = 'Product Viewed' AND ${within(90, eventDay)}) AS product_views_90d,
+             count(*) FILTER (WHERE name = 'Product Added' AND ${within(30, eventDay)}) AS cart_adds_30d,
+             count(*) FILTER (WHERE name = 'Checkout Started' AND ${within(30, eventDay)}) AS checkouts_30d,
+             count(DISTINCT ${eventDay}) FILTER (WHERE ${within(30, eventDay)}) AS active_days_30d
+      FROM events WHERE ${eventDay} <= ${AS_OF} AND (name IS NULL OR name NOT IN ('Stage Changed')) GROUP BY customer_id
+    )
+    SELECT u.customer_id, ${definitions.map((d) => `${d.sql} AS "${d.name}"`).join(',\n           ')}
+    FROM customers u LEFT JOIN o ON o.customer_id = u.customer_id LEFT JOIN i ON i.customer_id = u.customer_id LEFT JOIN e ON e.customer_id = u.customer_id
+    WHERE u.merged_into IS NULL
+    ORDER BY u.customer_id`;
+}
+
+const ATTRIBUTE_TYPES = ['number', 'text', 'date'] as const;
+
+/**
+ * Adds (or replaces) one of the brand's own attributes. The name must be new snake_case, the type number, text or
+ * date, and the SQL one expression over o, i, e, u and $1: it is compiled with every other attribute before it is
+ * saved, so a typo fails here with the database's message rather than at the next computation.
+ */
+export async function defineAttribute(store: Store, definition: AttributeDefinition): Promise<AttributeDefinition> {
+  const { name, type, sql } = definition;
+  if (!/^[a-z][a-z0-9_]{0,62}$/.test(name)) throw new SiyuError('validation', 'invalid_attribute', `an attribute name is snake_case (a-z, 0-9, _), starting with a letter, not ${JSON.stringify(name)}`, { details: [{ path: 'name', message: 'not snake_case' }] });
+  if (BUILT_IN_ATTRIBUTES.some((a) => a.name === name)) throw new SiyuError('conflict', 'built_in_attribute', `${name} is a built-in attribute; choose another name`);
+  if (!(ATTRIBUTE_TYPES as readonly string[]).includes(type)) throw new SiyuError('validation', 'invalid_attribute', `type must be one of ${ATTRIBUTE_TYPES.join(', ')}, not ${JSON.stringify(type)}`, { details: [{ path: 'type', message: 'unknown type' }] });
+  if (!sql.trim() || /;|--|\/\*/.test(sql)) throw new SiyuError('validation', 'invalid_attribute', 'sql must be one expression, without ";" or comments', { details: [{ path: 'sql', message: 'not a single expression' }] });
+  const { timezone } = await readBrandSettings(store);
+  const others = (await attributeDefinitions(store)).filter((d) => d.name !== name);
+  try {
+    await store.query(`SELECT * FROM (${attributeQuery([...others, definition], timezone)}) checked LIMIT 0`, ['2000-01-01']);
+  } catch (error) {
+    throw new SiyuError('validation', 'invalid_attribute_sql', `attribute ${name}: the SQL does not compile: ${(error as Error).message.split(' (in:')[0]}`, { details: [{ path: 'sql', message: 'does not compile' }], cause: error });
+  }
+  await store.transaction(async (tx) => {
+    await tx.execute('DELETE FROM attribute_definitions WHERE name = $1', [name]);
+    await tx.insertRows('attribute_definitions', ['name', 'zh', 'en', 'description', 'type', 'sql', 'created_at'], [[name, definition.zh, definition.en, definition.description, type, sql, new Date()]]);
+  });
+  return definition;
+}
+
+/** Removes one of the brand's attributes; false when there was none. */
+export async function dropAttribute(store: Store, name: string): Promise<boolean> {
+  if (BUILT_IN_ATTRIBUTES.some((a) => a.name === name)) throw new SiyuError('conflict', 'built_in_attribute', `${name} is built in and cannot be dropped`);
+  return (await store.execute('DELETE FROM attribute_definitions WHERE name = $1', [name])) > 0;
+}

@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { isSiyuError } from '../../src/core/errors.ts';
+import { BUILT_IN_ATTRIBUTES, computeAttributes, defineAttribute, dropAttribute } from '../../src/segment/index.ts';
+import type { Store } from '../../src/store/index.ts';
+import { BACKENDS, withStore } from '../helpers/backends.ts';
+import { load } from './fixture.ts';
+
+const attributes = async (store: Store, id: string) =>
+  ((await store.query<{ attributes: Record<string, unknown> }>('SELECT attributes FROM customer_attributes WHERE customer_id = $1', [id]))[0]!).attributes;
+
+for (const backend of BACKENDS) {
+  describe(`computed attributes on ${backend}`, () => {
+    test('more than 50 built-in attributes, checked by hand on the fixture', () =>
+      withStore(backend, async (store) => {
+        assert.ok(BUILT_IN_ATTRIBUTES.length >= 50, `${BUILT_IN_ATTRIBUTES.length} attributes`);
+        assert.equal(new Set(BUILT_IN_ATTRIBUTES.map((a) => a.name)).size, BUILT_IN_ATTRIBUTES.length, 'names are unique');
+        assert.ok(BUILT_IN_ATTRIBUTES.every((a) => a.zh && a.en && a.description));
+        await load(store);
+        const report = await computeAttributes(store, { asOf: '2026-06-30' });
+        assert.deepEqual([report.customers, report.attributes], [7, BUILT_IN_ATTRIBUTES.length]);
+        // F bought 300 yuan on 01-01, 02-01, 03-01 and 04-01: gaps 31, 28, 31.
+        const f = await attributes(store, 'F');
+        assert.deepEqual(
+          [f.recency_days, f.tenure_days, f.orders_lifetime, f.orders_90d, f.orders_180d, f.orders_365d, f.monetary_lifetime, f.aov, f.median_interpurchase_days, f.mean_interpurchase_days, f.purchase_days, f.is_repeat_buyer, f.refund_rate, f.first_order_date, f.last_order_date],
+          [90, 180, 4, 0, 3, 4, 1200, 300, 31, 30, 4, 1, 0, '2026-01-01', '2026-04-01'],
+        );
+        // E: one completed order of 80 on 06-30; one cancelled (06-29) and one refunded in full (06-20) do not count as purchases.
+        const e = await attributes(store, 'E');
+        assert.deepEqual([e.orders_lifetime, e.monetary_lifetime, e.refund_rate, e.cancelled_orders, e.is_repeat_buyer], [1, 80, 1 / 3, 1, 0]);
+        // G never bought: zeros where a count makes sense, nothing where it does not.
+        const g = await attributes(store, 'G');
+        assert.deepEqual([g.orders_lifetime, g.monetary_lifetime, g.recency_days, g.aov], [0, 0, null, null]);
+      }));
+
+    test('a brand adds its own attribute; bad names, clashes and SQL that does not compile are refused with the field', () =>
+      withStore(backend, async (store) => {
+        await load(store);
+        await defineAttribute(store, { name: 'big_spender', zh: '高消费', en: 'Big spender', description: 'Spent over 1,000 yuan.', type: 'number', sql: 'CASE WHEN o.spend_fen > 100000 THEN 1 ELSE 0 END' });
+        const report = await computeAttributes(store, { asOf: '2026-06-30' });
+        assert.equal(report.attributes, BUILT_IN_ATTRIBUTES.length + 1);
+        assert.deepEqual([(await attributes(store, 'C')).big_spender, (await attributes(store, 'F')).big_spender, (await attributes(store, 'A')).big_spender], [1, 1, 0]);
+        const refused = async (definition: Parameters<typeof defineAttribute>[1], code: string, path?: string) =>
+          assert.rejects(defineAttribute(store, definition), (e: unknown) => isSiyuError(e) && e.code === code && (path === undefined || e.details[0]?.path === path));
+        const base = { zh: 'x', en: 'x', description: 'x', type: 'number' as const, sql: '1' };
+        await refused({ ...base, name: 'Big Spender' }, 'invalid_attribute', 'name');
+        await refused({ ...base, name: 'recency_days' }, 'built_in_attribute');
+        await refused({ ...base, name: 'x2', sql: 'o.no_such_column + 1' }, 'invalid_attribute_sql', 'sql');
+        await refused({ ...base, name: 'x3', sql: '1; DROP TABLE customers' }, 'invalid_attribute', 'sql');
+        assert.equal(await dropAttribute(store, 'big_spender'), true);
+        assert.equal(await dropAttribute(store, 'big_spender'), false);
+      }));
+  });
+}
