@@ -11,6 +11,7 @@ import { registerKeys } from './keys.ts';
 import { registerLifecycle } from './lifecycle.ts';
 import { registerRecommend } from './recommend.ts';
 import { registerRfm } from './rfm.ts';
+import { registerSegment } from './segment.ts';
 import { registerServe } from './serve.ts';
 import { registerTiers } from './tiers.ts';
 import { registerStats } from './stats.ts';
@@ -32,6 +33,7 @@ registerRfm(program);
 registerTiers(program);
 registerLifecycle(program);
 registerAttributes(program);
+registerSegment(program);
 registerRecommend(program);
 
 await program.parseAsync(process.argv);

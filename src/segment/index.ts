@@ -3,3 +3,5 @@ export { computeRfm, RFM_CLASSES, type RfmClassCode, type RfmOptions, type RfmRe
 export { computeTiers, TIERS, type TierCode, type TierOptions, type TierReport } from './tiers.ts';
 export { computeLifecycle, STAGES, type LifecycleOptions, type LifecycleReport, type StageCode } from './lifecycle.ts';
 export { attributeDefinitions, attributeQuery, BUILT_IN_ATTRIBUTES, computeAttributes, defineAttribute, dropAttribute, type AttributeDefinition } from './attributes.ts';
+export { compileSegment, parseSegmentDefinition, previewSegment, SEGMENT_FIELDS, type SegmentNode, type SegmentPreview } from './builder.ts';
+export { layerMigration, listSegments, refreshSegment, saveSegment, type MigrationMatrix, type RefreshReport, type SavedSegment } from './segments.ts';

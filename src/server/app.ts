@@ -7,6 +7,7 @@ import type { Store } from '../store/index.ts';
 import { VERSION } from '../core/version.ts';
 import { registerErrorHandler } from './plugins/errors.ts';
 import { registerChurnRoutes } from './routes/churn.ts';
+import { registerSegmentRoutes } from './routes/segments.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { BATCH_BODY_LIMIT, registerIngestRoutes } from './routes/ingest.ts';
 import { registerRecommendRoutes } from './routes/recommend.ts';
@@ -45,6 +46,7 @@ export async function buildServer({ store, logLevel = 'silent' }: ServerOptions)
   registerHealthRoutes(app, store, VERSION, serving);
   registerRecommendRoutes(app, store, serving);
   registerChurnRoutes(app, store);
+  registerSegmentRoutes(app, store);
   app.get('/docs', { schema: { hide: true } }, async () => app.swagger());
   app.addHook('onClose', async () => {
     await serving.close();

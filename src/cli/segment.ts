@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { SiyuError } from '../core/errors.ts';
+import { formatNumber as n } from '../core/text.ts';
+import { layerMigration, listSegments, previewSegment, refreshSegment, saveSegment, type RefreshReport } from '../segment/index.ts';
+import { action, emit, withDb, withOpenStore } from './context.ts';
+
+/** The definition from --definition (JSON text) or --file; a JSON syntax error names where it is. */
+function readDefinition(opts: { definition?: string; file?: string }): unknown {
+  if (!opts.definition === !opts.file) throw new SiyuError('validation', 'missing_flag', 'give the definition as --definition JSON or --file PATH (one of them)');
+  const text = opts.definition ?? (() => {
+    try {
+      return readFileSync(opts.file!, 'utf8');
+    } catch (error) {
+      throw new SiyuError('not_found', 'file_not_found', `cannot read ${opts.file}: ${(error as Error).message}`);
+    }
+  })();
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new SiyuError('validation', 'invalid_json', `${opts.file ?? '--definition'}: not JSON: ${(error as Error).message}`);
+  }
+}
+
+export function registerSegment(program: Command): void {
+  const segment = program.command('segment').description('segment builder: JSON definitions over attributes, layers, traits and events (docs/segmentation.md)');
+  const definitionFlags = (c: Command) => c.option('--definition <json>', 'the definition as JSON text').option('--file <path>', 'or a file holding it');
+  withDb(definitionFlags(segment.command('preview').description('how many customers match, and 20 of them')))
+    .option('--as-of <date>', 'day to evaluate on (default: the latest order day)')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (opts: { db?: string; definition?: string; file?: string; asOf?: string; json?: boolean }) => {
+        const definition = readDefinition(opts);
+        await withOpenStore(opts.db, async (store) => {
+          const p = await previewSegment(store, definition, { asOf: opts.asOf });
+          emit(opts.json, p, () => [`${n(p.count)} customers match as of ${p.asOf}`, ...p.sample.map((s) => `  ${s.customerId.padEnd(14)} ${s.name ?? ''} ${s.city ?? ''}`)].join('\n'));
+        });
+      }),
+    );
+  withDb(definitionFlags(segment.command('save').description('save (or replace) a named segment').argument('<name>')))
+    .option('--description <text>', 'what it is for')
+    .action(
+      action(async (name: string, opts: { db?: string; definition?: string; file?: string; description?: string }) => {
+        const definition = readDefinition(opts);
+        await withOpenStore(opts.db, async (store) => {
+          await saveSegment(store, { name, description: opts.description, definition });
+          process.stdout.write(`segment ${name} saved; \`siyu segment refresh ${name}\` takes its first snapshot\n`);
+        });
+      }),
+    );
+  withDb(segment.command('refresh').description('recompute segments and store snapshots, with Segment Entered / Exited events').argument('[name]', 'one segment (default: all)'))
+    .option('--as-of <date>', 'day to evaluate on (default: the latest order day)')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (name: string | undefined, opts: { db?: string; asOf?: string; json?: boolean }) => {
+        await withOpenStore(opts.db, async (store) => {
+          const names = name ? [name] : (await listSegments(store)).map((s) => s.name);
+          const reports: RefreshReport[] = [];
+          for (const each of names) reports.push(await refreshSegment(store, each, { asOf: opts.asOf }));
+          emit(opts.json, reports, () => (reports.length ? reports.map((r) => `${r.segment}: ${n(r.members)} members as of ${r.asOf}; ${n(r.entered)} entered, ${n(r.exited)} exited${r.previous ? ` since ${r.previous}` : ''}`).join('\n') : 'no saved segments'));
+        });
+      }),
+    );
+  withDb(segment.command('list').description('saved segments with their latest size'))
+    .option('--json', 'print JSON')
+    .action(
+      action(async (opts: { db?: string; json?: boolean }) => {
+        await withOpenStore(opts.db, async (store) => {
+          const all = await listSegments(store);
+          emit(opts.json, all, () => (all.length ? all.map((s) => `${s.name}  ${s.members === null ? 'not refreshed yet' : `${n(s.members)} members as of ${s.asOf}`}${s.description ? `  ${s.description}` : ''}`).join('\n') : 'no saved segments'));
+        });
+      }),
+    );
+  withDb(segment.command('migration').description('how customers moved between two days: lifecycle stages, or in/out of a segment (Sankey-ready JSON)'))
+    .requiredOption('--from <date>', 'earlier day')
+    .requiredOption('--to <date>', 'later day')
+    .option('--segment <name>', 'a saved segment (default: lifecycle stages)')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (opts: { db?: string; from: string; to: string; segment?: string; json?: boolean }) => {
+        await withOpenStore(opts.db, async (store) => {
+          const m = await layerMigration(store, opts.segment ? { segment: opts.segment } : { stage: true }, opts.from, opts.to);
+          emit(opts.json, m, () => [`${m.layer} from ${m.from} to ${m.to}:`, ...m.links.map((l) => `  ${l.source} → ${l.target}  ${n(l.customers)}`)].join('\n'));
+        });
+      }),
+    );
+}

@@ -1,0 +1,202 @@
+import { z } from 'zod';
+import { SiyuError, type ErrorDetail } from '../core/errors.ts';
+import { parseDay, zodDetails } from '../core/validation.ts';
+import { latestOrderDay, localDay, readBrandSettings, type Queryable } from '../store/index.ts';
+import { attributeDefinitions, type AttributeDefinition } from './attributes.ts';
+
+const Operator = z.enum(['=', '!=', '>', '>=', '<', '<=', 'in', 'not_in', 'contains', 'exists', 'not_exists']);
+type Operator = z.infer<typeof Operator>;
+const Scalar = z.union([z.string(), z.number(), z.boolean()]);
+const Value = z.union([Scalar, z.array(Scalar).min(1)]).optional();
+
+/** Layers and scores segments can use, with the column they read and their type. */
+export const SEGMENT_FIELDS = {
+  rfm_class: { sql: 'r.rfm_class', type: 'text' },
+  r_score: { sql: 'r.r_score', type: 'number' },
+  f_score: { sql: 'r.f_score', type: 'number' },
+  m_score: { sql: 'r.m_score', type: 'number' },
+  stage: { sql: 'ls.stage', type: 'text' },
+  tier: { sql: 't.tier', type: 'text' },
+  p_alive: { sql: 'cs.p_alive', type: 'number' },
+  clv_12m: { sql: 'cs.clv_12m_fen / 100.0', type: 'number' },
+  churn_risk: { sql: 'ch.risk', type: 'number' },
+  city: { sql: 'u.city', type: 'text' },
+  gender: { sql: 'u.gender', type: 'text' },
+  channel: { sql: 'u.channel', type: 'text' },
+} as const satisfies Record<string, { sql: string; type: 'number' | 'text' }>;
+
+const Comparison = { op: Operator, value: Value };
+const AttributeCondition = z.object({ attribute: z.string().min(1), ...Comparison }).strict();
+const TraitCondition = z.object({ trait: z.string().min(1).regex(/^[\w.-]+$/, 'a trait name is letters, digits, _, . or -'), ...Comparison }).strict();
+const FieldCondition = z.object({ field: z.enum(Object.keys(SEGMENT_FIELDS) as [keyof typeof SEGMENT_FIELDS]), ...Comparison }).strict();
+const PropertyFilter = z.object({ property: z.string().min(1).regex(/^[\w.-]+$/, 'a property name is letters, digits, _, . or -'), ...Comparison }).strict();
+const EventCondition = z
+  .object({
+    event: z.string().min(1),
+    where: z.array(PropertyFilter).default([]),
+    aggregate: z.enum(['count', 'sum', 'avg']).default('count'),
+    property: z.string().regex(/^[\w.-]+$/).optional().describe('the numeric property summed or averaged'),
+    within_days: z.number().int().positive().max(3650),
+    op: z.enum(['=', '!=', '>', '>=', '<', '<=']),
+    value: z.number(),
+  })
+  .strict();
+
+export type SegmentNode =
+  | { all: SegmentNode[] }
+  | { any: SegmentNode[] }
+  | { not: SegmentNode }
+  | z.infer<typeof AttributeCondition>
+  | z.infer<typeof TraitCondition>
+  | z.infer<typeof FieldCondition>
+  | z.input<typeof EventCondition>;
+
+const KINDS = { attribute: AttributeCondition, trait: TraitCondition, field: FieldCondition, event: EventCondition } as const;
+
+/**
+ * Checks a definition node by node, so every problem is reported at its own path (`all[1].any[0].op`): a node is
+ * a group (`all`, `any` or `not`) or a condition on an `attribute`, a `trait`, a `field` or an `event`.
+ */
+export function parseSegmentDefinition(value: unknown): SegmentNode {
+  const problems: ErrorDetail[] = [];
+  const visit = (node: unknown, path: string): SegmentNode | undefined => {
+    const at = path || '(root)';
+    if (typeof node !== 'object' || node === null || Array.isArray(node)) {
+      problems.push({ path: at, message: 'must be an object: a group (all, any, not) or a condition (attribute, trait, field, event)' });
+      return undefined;
+    }
+    const keys = Object.keys(node);
+    const groups = keys.filter((k) => k === 'all' || k === 'any' || k === 'not');
+    if (groups.length) {
+      if (keys.length !== 1) {
+        problems.push({ path: at, message: `a group has exactly one key (all, any or not), not ${keys.join(', ')}` });
+        return undefined;
+      }
+      const key = groups[0] as 'all' | 'any' | 'not';
+      const inner = (node as Record<string, unknown>)[key];
+      if (key === 'not') {
+        const child = visit(inner, `${path ? `${path}.` : ''}not`);
+        return child && { not: child };
+      }
+      if (!Array.isArray(inner) || inner.length === 0) {
+        problems.push({ path: `${path ? `${path}.` : ''}${key}`, message: 'must be a non-empty list of nodes' });
+        return undefined;
+      }
+      const children = inner.map((c, i) => visit(c, `${path ? `${path}.` : ''}${key}[${i}]`));
+      return children.every(Boolean) ? ({ [key]: children } as SegmentNode) : undefined;
+    }
+    const kind = (Object.keys(KINDS) as (keyof typeof KINDS)[]).find((k) => k in node);
+    if (!kind) {
+      problems.push({ path: at, message: `unknown node with keys ${keys.join(', ') || '(none)'}: expected all, any, not, attribute, trait, field or event` });
+      return undefined;
+    }
+    const parsed = KINDS[kind].safeParse(node);
+    if (!parsed.success) {
+      problems.push(...zodDetails(parsed.error, path));
+      return undefined;
+    }
+    return parsed.data as SegmentNode;
+  };
+  const root = visit(value, '');
+  if (!root || problems.length) throw new SiyuError('validation', 'invalid_segment', `invalid segment definition: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, { details: problems });
+  return root;
+}
+
+interface Compiled {
+  sql: string;
+  params: unknown[];
+}
+
+/**
+ * Compiles a definition (validated with zod; a bad node is reported by its path, like `all[1].any[0].op`) into one
+ * SELECT of customer ids that runs the same on DuckDB and PostgreSQL. `$1` is the as-of day; values become
+ * parameters, never SQL text.
+ */
+export async function compileSegment(db: Queryable, definition: unknown, asOf: string): Promise<Compiled> {
+  const node = parseSegmentDefinition(definition);
+  const attributes = new Map((await attributeDefinitions(db)).map((a) => [a.name, a]));
+  const { timezone } = await readBrandSettings(db);
+  const eventDay = localDay(timezone, 'ev.ts');
+  const params: unknown[] = [asOf];
+  const problems: ErrorDetail[] = [];
+  const param = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  const compare = (column: string, type: 'number' | 'text' | 'date', op: Operator, value: unknown, path: string): string => {
+    if (op === 'exists') return `${column} IS NOT NULL`;
+    if (op === 'not_exists') return `${column} IS NULL`;
+    if (value === undefined) {
+      problems.push({ path: `${path}.value`, message: `${op} needs a value` });
+      return 'FALSE';
+    }
+    const cast = (v: unknown) => (type === 'number' ? `CAST(${param(v)} AS DOUBLE PRECISION)` : type === 'date' ? `CAST(${param(v)} AS DATE)` : `CAST(${param(String(v))} AS TEXT)`);
+    const typed = type === 'number' ? `CAST(${column} AS DOUBLE PRECISION)` : type === 'date' ? `CAST(${column} AS DATE)` : column;
+    if (op === 'in' || op === 'not_in') {
+      if (!Array.isArray(value)) {
+        problems.push({ path: `${path}.value`, message: `${op} needs a list` });
+        return 'FALSE';
+      }
+      const list = `(${value.map(cast).join(', ')})`;
+      return op === 'in' ? `${typed} IN ${list}` : `(${typed} IS NULL OR ${typed} NOT IN ${list})`;
+    }
+    if (Array.isArray(value)) {
+      problems.push({ path: `${path}.value`, message: `${op} takes one value, not a list` });
+      return 'FALSE';
+    }
+    if (op === 'contains') return `strpos(CAST(${column} AS TEXT), ${cast(value)}) > 0`;
+    if (type === 'number' && typeof value !== 'number') problems.push({ path: `${path}.value`, message: 'must be a number' });
+    return `${typed} ${op === '!=' ? '<>' : op} ${cast(value)}`;
+  };
+  const child = (path: string, key: string) => (path ? `${path}.${key}` : key);
+  const walk = (n: SegmentNode, path: string): string => {
+    if ('all' in n) return `(${n.all.map((c, i) => walk(c, child(path, `all[${i}]`))).join(' AND ')})`;
+    if ('any' in n) return `(${n.any.map((c, i) => walk(c, child(path, `any[${i}]`))).join(' OR ')})`;
+    if ('not' in n) return `(NOT coalesce(${walk(n.not, child(path, 'not'))}, FALSE))`;
+    const here = path || '(root)';
+    if ('attribute' in n) {
+      const definition: AttributeDefinition | undefined = attributes.get(n.attribute);
+      if (!definition) {
+        problems.push({ path: `${here}.attribute`, message: `unknown attribute ${JSON.stringify(n.attribute)}; see \`siyu attributes list\`` });
+        return 'FALSE';
+      }
+      return compare(`(a.attributes->>'${n.attribute}')`, definition.type, n.op, n.value, here);
+    }
+    if ('trait' in n) return compare(`(u.traits->>'${n.trait}')`, typeof n.value === 'number' ? 'number' : 'text', n.op, n.value, here);
+    if ('field' in n) return compare(SEGMENT_FIELDS[n.field].sql, SEGMENT_FIELDS[n.field].type, n.op, n.value, here);
+    const e = EventCondition.parse(n);
+    if (e.aggregate !== 'count' && !e.property) problems.push({ path: `${here}.property`, message: `${e.aggregate} needs the property to aggregate` });
+    const filters = e.where.map((f, i) => compare(`(ev.properties->>'${f.property}')`, typeof f.value === 'number' ? 'number' : 'text', f.op, f.value, `${here}.where[${i}]`));
+    const measure = e.aggregate === 'count' ? 'count(*)' : `coalesce(${e.aggregate}(CAST(ev.properties->>'${e.property}' AS DOUBLE PRECISION)), 0)`;
+    return `((SELECT ${measure} FROM events ev WHERE ev.customer_id = u.customer_id AND ev.name = ${param(e.event)}
+              AND ${eventDay} > CAST($1 AS DATE) - ${e.within_days} AND ${eventDay} <= CAST($1 AS DATE)${filters.map((f) => ` AND ${f}`).join('')}) ${e.op === '!=' ? '<>' : e.op} ${param(e.value)})`;
+  };
+  const where = walk(node, '');
+  if (problems.length) throw new SiyuError('validation', 'invalid_segment', `invalid segment definition: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, { details: problems });
+  return {
+    sql: `SELECT u.customer_id FROM customers u
+          LEFT JOIN customer_attributes a ON a.customer_id = u.customer_id LEFT JOIN rfm_scores r ON r.customer_id = u.customer_id
+          LEFT JOIN lifecycle_stages ls ON ls.customer_id = u.customer_id LEFT JOIN tier_scores t ON t.customer_id = u.customer_id
+          LEFT JOIN clv_scores cs ON cs.customer_id = u.customer_id LEFT JOIN churn_scores ch ON ch.customer_id = u.customer_id
+          WHERE u.merged_into IS NULL AND CAST($1 AS DATE) IS NOT NULL AND coalesce(${where}, FALSE)`,
+    params,
+  };
+}
+
+export interface SegmentPreview {
+  asOf: string;
+  count: number;
+  sample: { customerId: string; name: string | null; city: string | null }[];
+}
+
+/** How many customers match now, and a sample of 20 (by customer id). */
+export async function previewSegment(db: Queryable, definition: unknown, options: { asOf?: string } = {}): Promise<SegmentPreview> {
+  const asOf = parseDay(options.asOf ?? (await latestOrderDay(db)) ?? new Date().toISOString().slice(0, 10), 'as_of');
+  const { sql, params } = await compileSegment(db, definition, asOf);
+  const [{ n }] = (await db.query<{ n: number }>(`SELECT count(*) AS n FROM (${sql}) matched`, params)) as [{ n: number }];
+  const sample = await db.query<{ customer_id: string; name: string | null; city: string | null }>(
+    `SELECT c.customer_id, c.name, c.city FROM customers c JOIN (${sql}) m ON m.customer_id = c.customer_id ORDER BY c.customer_id LIMIT 20`,
+    params,
+  );
+  return { asOf, count: Number(n), sample: sample.map((s) => ({ customerId: s.customer_id, name: s.name, city: s.city })) };
+}

@@ -1,0 +1,27 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { previewSegment } from '../../segment/index.ts';
+import type { Store } from '../../store/index.ts';
+
+const Preview = z.object({
+  asOf: z.string(),
+  count: z.number().int(),
+  sample: z.array(z.object({ customerId: z.string(), name: z.string().nullable(), city: z.string().nullable() })),
+});
+
+export function registerSegmentRoutes(app: FastifyInstance, store: Store): void {
+  app.withTypeProvider<ZodTypeProvider>().post(
+    '/v1/segments/preview',
+    {
+      schema: {
+        tags: ['layer'],
+        summary: 'Count and a 20-customer sample for a segment definition (docs/segmentation.md); a bad node is reported by its path',
+        querystring: z.object({ as_of: z.string().optional() }),
+        body: z.object({ definition: z.unknown() }),
+        response: { 200: Preview },
+      },
+    },
+    async (request) => previewSegment(store, request.body.definition, { asOf: request.query.as_of }),
+  );
+}
