@@ -4,6 +4,7 @@ import { VERSION } from '../core/version.ts';
 import { registerAttributes } from './attributes.ts';
 import { registerChurn } from './churn.ts';
 import { registerClv } from './clv.ts';
+import { registerCustomer } from './customer.ts';
 import { registerDb } from './db.ts';
 import { registerDemo } from './demo.ts';
 import { registerImport } from './import.ts';
@@ -34,6 +35,7 @@ registerTiers(program);
 registerLifecycle(program);
 registerAttributes(program);
 registerSegment(program);
+registerCustomer(program);
 registerRecommend(program);
 
 await program.parseAsync(process.argv);

@@ -12,8 +12,8 @@ export interface ServeOptions {
 }
 
 /** Serves the API until SIGINT/SIGTERM, then drains pending writes and closes the store. */
-export async function serve(store: Store, opts: { port: number; host: string; logLevel: string }): Promise<void> {
-  const app = await buildServer({ store, logLevel: opts.logLevel });
+export async function serve(store: Store, opts: { port: number; host: string; logLevel: string; revealPii?: boolean }): Promise<void> {
+  const app = await buildServer({ store, logLevel: opts.logLevel, piiAccess: () => opts.revealPii === true });
   const address = await app.listen({ port: opts.port, host: opts.host });
   process.stdout.write(`Siyu API on ${address} (store: ${store.kind} ${store.location}); OpenAPI at ${address}/docs; Ctrl-C to stop\n`);
   await new Promise<void>((resolve) => {
@@ -36,10 +36,11 @@ export function registerServe(program: Command): void {
     .option('--port <n>', 'port to listen on', '3000')
     .option('--host <addr>', 'address to bind', '127.0.0.1')
     .option('--log-level <level>', 'fatal|error|warn|info|debug', 'warn')
+    .option('--reveal-pii', 'show phone, email and name unmasked in customer profiles (until roles exist; trusted networks only)')
     .action(
-      action(async (opts: ServeOptions) => {
+      action(async (opts: ServeOptions & { revealPii?: boolean }) => {
         const port = parsePort(opts.port);
-        await withOpenStore(opts.db, (store) => serve(store, { port, host: opts.host, logLevel: opts.logLevel }), { drainInbox: false });
+        await withOpenStore(opts.db, (store) => serve(store, { port, host: opts.host, logLevel: opts.logLevel, revealPii: opts.revealPii }), { drainInbox: false });
       }),
     );
 }

@@ -5,3 +5,4 @@ export { computeLifecycle, STAGES, type LifecycleOptions, type LifecycleReport, 
 export { attributeDefinitions, attributeQuery, BUILT_IN_ATTRIBUTES, computeAttributes, defineAttribute, dropAttribute, type AttributeDefinition } from './attributes.ts';
 export { compileSegment, parseSegmentDefinition, previewSegment, SEGMENT_FIELDS, type SegmentNode, type SegmentPreview } from './builder.ts';
 export { layerMigration, listSegments, refreshSegment, saveSegment, type MigrationMatrix, type RefreshReport, type SavedSegment } from './segments.ts';
+export { customerProfile, maskEmail, maskName, maskPhone, type CustomerProfile, type PiiPolicy } from './profile.ts';

@@ -1,5 +1,5 @@
 import fastifySwagger from '@fastify/swagger';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { InboxProcessor, IngestWriter, WriteKeyVerifier } from '../ingest/index.ts';
 import { SnapshotServing } from '../recommend/index.ts';
@@ -7,6 +7,7 @@ import type { Store } from '../store/index.ts';
 import { VERSION } from '../core/version.ts';
 import { registerErrorHandler } from './plugins/errors.ts';
 import { registerChurnRoutes } from './routes/churn.ts';
+import { registerCustomerRoutes } from './routes/customers.ts';
 import { registerSegmentRoutes } from './routes/segments.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { BATCH_BODY_LIMIT, registerIngestRoutes } from './routes/ingest.ts';
@@ -16,10 +17,15 @@ export interface ServerOptions {
   store: Store;
   /** Fastify log level; 'silent' in tests. */
   logLevel?: string;
+  /**
+   * Whether a request may see personal data unmasked (GET /v1/customers/:id). Roles will decide this; until they
+   * exist it is false unless the operator starts the server with `--reveal-pii` on a trusted network.
+   */
+  piiAccess?: (request: FastifyRequest) => boolean;
 }
 
 /** Builds the HTTP API over an open, migrated store. The caller listens and closes; closing flushes pending writes. */
-export async function buildServer({ store, logLevel = 'silent' }: ServerOptions): Promise<FastifyInstance> {
+export async function buildServer({ store, logLevel = 'silent', piiAccess = () => false }: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({ logger: { level: logLevel }, bodyLimit: BATCH_BODY_LIMIT });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -47,6 +53,7 @@ export async function buildServer({ store, logLevel = 'silent' }: ServerOptions)
   registerRecommendRoutes(app, store, serving);
   registerChurnRoutes(app, store);
   registerSegmentRoutes(app, store);
+  registerCustomerRoutes(app, store, piiAccess);
   app.get('/docs', { schema: { hide: true } }, async () => app.swagger());
   app.addHook('onClose', async () => {
     await serving.close();

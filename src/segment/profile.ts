@@ -1,0 +1,128 @@
+import { SiyuError } from '../core/errors.ts';
+import type { Queryable } from '../store/index.ts';
+import { BUILT_IN_ATTRIBUTES } from './attributes.ts';
+
+/** Whether a caller may see personal data unmasked. Roles will decide; until then the server's option does. */
+export interface PiiPolicy {
+  reveal: boolean;
+}
+
+/** Keeps the first 3 and last 4 digits of a mainland mobile number (+86 138****8000); elsewhere the last 4 only. */
+export function maskPhone(phone: string): string {
+  const cn = /^(?:\+86)?(1\d{2})\d{4}(\d{4})$/.exec(phone);
+  if (cn) return `${phone.startsWith('+86') ? '+86 ' : ''}${cn[1]}****${cn[2]}`;
+  return `${phone.slice(0, Math.min(3, Math.max(phone.length - 4, 0)))}${'*'.repeat(Math.max(phone.length - 7, 0))}${phone.slice(-4)}`;
+}
+
+/** Keeps the first character of the local part and the domain: w***@example.com. */
+export const maskEmail = (email: string): string => email.replace(/^(.)[^@]*@/, (_, first: string) => `${first}***@`);
+
+/** Keeps the first character of a name: 王**. */
+export const maskName = (name: string): string => [...name].map((ch, i) => (i === 0 ? ch : '*')).join('');
+
+/** Identity types whose values are personal data and are masked. */
+const PII_IDENTITIES: Record<string, (value: string) => string> = { phone: maskPhone, email: maskEmail };
+/** Trait keys masked the same way. */
+const PII_TRAITS: Record<string, (value: string) => string> = { phone: maskPhone, mobile: maskPhone, email: maskEmail, name: maskName, address: () => '***' };
+
+/** The attributes a profile shows first: the ones operations staff look at every morning. */
+const TOP_ATTRIBUTES = ['recency_days', 'orders_lifetime', 'monetary_lifetime', 'monetary_365d', 'aov', 'median_interpurchase_days', 'top_category', 'favourite_channel', 'coupon_order_share', 'refund_rate', 'product_views_30d', 'cart_abandonments_30d'];
+
+export interface CustomerProfile {
+  customerId: string;
+  /** The id asked for, when it was merged into this profile. */
+  mergedFrom: string | null;
+  piiMasked: boolean;
+  profile: { name: string | null; phone: string | null; email: string | null; gender: string | null; birthday: string | null; city: string | null; channel: string | null; registeredAt: Date | null };
+  identities: { type: string; value: string; source: string | null }[];
+  traits: Record<string, unknown>;
+  orders: { count: number; paidFen: number; refundedFen: number; first: Date | null; last: Date | null; currency: string | null };
+  attributes: { name: string; zh: string; en: string; value: unknown }[];
+  layers: {
+    rfm: { class: string; r: number; f: number; m: number; asOf: string } | null;
+    stage: { stage: string; since: string | null; asOf: string } | null;
+    tier: { tier: string; basis: string; asOf: string } | null;
+    clv: { pAlive: number; clv12mFen: number; expectedOrders90d: number; asOf: string } | null;
+    churn: { risk: number; reasons: { zh: string; en: string }[]; asOf: string } | null;
+  };
+  segments: { name: string; asOf: string }[];
+  recentEvents: { type: string; name: string | null; ts: Date; properties: unknown }[];
+}
+
+/**
+ * The 360° view of one customer: profile, identities, traits, order summary, top attributes, layers (RFM, stage,
+ * tier, CLV, churn), current segments and the 20 latest events. An id that was merged away resolves to its
+ * survivor. Personal data (phone, email, name, and the same in identities and traits) is masked unless the policy
+ * says the caller may see it.
+ */
+export async function customerProfile(db: Queryable, id: string, pii: PiiPolicy = { reveal: false }): Promise<CustomerProfile> {
+  const [row] = await db.query<{ customer_id: string; merged_into: string | null }>('SELECT customer_id, merged_into FROM customers WHERE customer_id = $1', [id]);
+  if (!row) throw new SiyuError('not_found', 'unknown_customer', `no customer ${JSON.stringify(id)}`);
+  const customerId = row.merged_into ?? row.customer_id;
+  const [c] = await db.query<{ name: string | null; phone: string | null; email: string | null; gender: string | null; birthday: string | null; city: string | null; channel: string | null; registered_at: Date | null; traits: Record<string, unknown> | null }>(
+    'SELECT name, phone, email, gender, birthday, city, channel, registered_at, traits FROM customers WHERE customer_id = $1',
+    [customerId],
+  );
+  const mask = <T extends string | null>(value: T, fn: (v: string) => string): T => (pii.reveal || value === null ? value : (fn(value) as T));
+  const identities = await db.query<{ type: string; value: string; source: string | null }>('SELECT type, value, source FROM identities WHERE customer_id = $1 ORDER BY type, value', [customerId]);
+  const [orders] = await db.query<{ n: number; paid: number | null; refunded: number | null; first: Date | null; last: Date | null; currency: string | null }>(
+    `SELECT count(*) AS n, sum(total_fen) FILTER (WHERE status <> 'cancelled') AS paid, sum(refunded_fen) AS refunded, min(placed_at) AS first, max(placed_at) AS last, max(currency) AS currency
+     FROM orders WHERE customer_id = $1`,
+    [customerId],
+  );
+  const [attributes] = await db.query<{ attributes: Record<string, unknown> }>('SELECT attributes FROM customer_attributes WHERE customer_id = $1', [customerId]);
+  const [rfm] = await db.query<{ rfm_class: string; r_score: number; f_score: number; m_score: number; as_of: string }>('SELECT rfm_class, r_score, f_score, m_score, as_of FROM rfm_scores WHERE customer_id = $1', [customerId]);
+  const [stage] = await db.query<{ stage: string; as_of: string; since: string | null }>(
+    `SELECT s.stage, s.as_of, (SELECT max(h.changed_on) FROM lifecycle_history h WHERE h.customer_id = s.customer_id AND h.to_stage = s.stage) AS since
+     FROM lifecycle_stages s WHERE s.customer_id = $1`,
+    [customerId],
+  );
+  const [tier] = await db.query<{ tier: string; basis: string; as_of: string }>('SELECT tier, basis, as_of FROM tier_scores WHERE customer_id = $1', [customerId]);
+  const [clv] = await db.query<{ p_alive: number; clv_12m_fen: number; expected_orders_90d: number; as_of: string }>('SELECT p_alive, clv_12m_fen, expected_orders_90d, as_of FROM clv_scores WHERE customer_id = $1', [customerId]);
+  const [churn] = await db.query<{ risk: number; reasons: { zh: string; en: string }[] | string; as_of: string }>('SELECT risk, reasons, as_of FROM churn_scores WHERE customer_id = $1', [customerId]);
+  const segments = await db.query<{ segment: string; as_of: string }>(
+    `SELECT s.segment, s.as_of FROM segment_snapshots s
+     WHERE s.customer_id = $1 AND s.as_of = (SELECT max(l.as_of) FROM segment_snapshots l WHERE l.segment = s.segment) ORDER BY s.segment`,
+    [customerId],
+  );
+  const events = await db.query<{ type: string; name: string | null; ts: Date; properties: unknown }>('SELECT type, name, ts, properties FROM events WHERE customer_id = $1 ORDER BY ts DESC LIMIT 20', [customerId]);
+  // Traits and event properties (identify calls carry traits) are masked key by key.
+  const maskObject = (value: unknown): unknown =>
+    value && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, typeof v === 'string' && PII_TRAITS[k] ? mask(v, PII_TRAITS[k]) : v]))
+      : value;
+  const traits = maskObject(c?.traits ?? {}) as Record<string, unknown>;
+  return {
+    customerId,
+    mergedFrom: customerId === id ? null : id,
+    piiMasked: !pii.reveal,
+    profile: {
+      name: mask(c?.name ?? null, maskName),
+      phone: mask(c?.phone ?? null, maskPhone),
+      email: mask(c?.email ?? null, maskEmail),
+      gender: c?.gender ?? null,
+      birthday: pii.reveal ? (c?.birthday ?? null) : c?.birthday ? `${c.birthday.slice(0, 4)}-**-**` : null,
+      city: c?.city ?? null,
+      channel: c?.channel ?? null,
+      registeredAt: c?.registered_at ?? null,
+    },
+    identities: identities.map((i) => ({ type: i.type, value: PII_IDENTITIES[i.type] ? mask(i.value, PII_IDENTITIES[i.type]!) : i.value, source: i.source })),
+    traits,
+    orders: { count: Number(orders?.n ?? 0), paidFen: Number(orders?.paid ?? 0), refundedFen: Number(orders?.refunded ?? 0), first: orders?.first ?? null, last: orders?.last ?? null, currency: orders?.currency ?? null },
+    attributes: attributes
+      ? TOP_ATTRIBUTES.map((name) => {
+          const definition = BUILT_IN_ATTRIBUTES.find((a) => a.name === name)!;
+          return { name, zh: definition.zh, en: definition.en, value: attributes.attributes[name] ?? null };
+        })
+      : [],
+    layers: {
+      rfm: rfm ? { class: rfm.rfm_class, r: Number(rfm.r_score), f: Number(rfm.f_score), m: Number(rfm.m_score), asOf: rfm.as_of } : null,
+      stage: stage ? { stage: stage.stage, since: stage.since, asOf: stage.as_of } : null,
+      tier: tier ? { tier: tier.tier, basis: tier.basis, asOf: tier.as_of } : null,
+      clv: clv ? { pAlive: Number(clv.p_alive), clv12mFen: Number(clv.clv_12m_fen), expectedOrders90d: Number(clv.expected_orders_90d), asOf: clv.as_of } : null,
+      churn: churn ? { risk: Number(churn.risk), reasons: (typeof churn.reasons === 'string' ? JSON.parse(churn.reasons) : churn.reasons).map((r: { zh: string; en: string }) => ({ zh: r.zh, en: r.en })), asOf: churn.as_of } : null,
+    },
+    segments: segments.map((s) => ({ name: s.segment, asOf: s.as_of })),
+    recentEvents: events.map((e) => ({ type: e.type, name: e.name, ts: e.ts, properties: maskObject(e.properties) })),
+  };
+}
