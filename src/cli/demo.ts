@@ -8,10 +8,11 @@ import { importFile, type ImportKind } from '../import/index.ts';
 import { churnWarnings, fitClv, scoreChurn, scoreClv, trainChurn } from '../models/index.ts';
 import type { Store } from '../store/index.ts';
 import { recommendationsFor, trainRecommendations } from '../recommend/index.ts';
-import { computeAttributes, computeLifecycle, computeRfm, computeTiers } from '../segment/index.ts';
+import { computeAttributes, computeClusters, computeLifecycle, computeRfm, computeTiers } from '../segment/index.ts';
 import { fitSummary, scoreSummary } from './clv.ts';
 import { formatRfm } from './rfm.ts';
 import { formatEvaluation, formatWarnings } from './churn.ts';
+import { formatClusters } from './cluster.ts';
 import { formatLifecycle } from './lifecycle.ts';
 import { formatList, formatTrain } from './recommend.ts';
 import { formatTiers } from './tiers.ts';
@@ -82,7 +83,7 @@ export function registerDemo(program: Command): void {
     }),
   );
 
-  withDb(demoOptions(demo.command('run').description('generate the demo brand, import it through the normal import paths, print a summary (overview, RFM classes, computed attributes, lifecycle stages, CLV fit and scores, value tiers, churn risk, recommendations), then serve the API')))
+  withDb(demoOptions(demo.command('run').description('generate the demo brand, import it through the normal import paths, print a summary (overview, RFM classes, computed attributes, lifecycle stages, clusters, CLV fit and scores, value tiers, churn risk, recommendations), then serve the API')))
     .option('--no-serve', 'exit after the summary')
     .option('--port <n>', 'port for the API', '3000')
     .option('--host <addr>', 'address to bind', '127.0.0.1')
@@ -109,6 +110,7 @@ export function registerDemo(program: Command): void {
           const attributes = await computeAttributes(store);
           process.stdout.write(`computed ${attributes.attributes} attributes for ${attributes.customers.toLocaleString('en-US')} customers as of ${attributes.asOf} (siyu attributes list)\n\n`);
           process.stdout.write(`${formatLifecycle(await computeLifecycle(store))}\n\n`);
+          process.stdout.write(`${formatClusters(await computeClusters(store))}\n\n`);
           process.stdout.write(`${await demoClv(store, files.dir)}\n\n`);
           process.stdout.write(`${formatTiers(await computeTiers(store, { basis: 'clv' }))}\n\n`);
           process.stdout.write(`${await demoChurn(store)}\n\n`);

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { VERSION } from '../core/version.ts';
 import { registerAttributes } from './attributes.ts';
 import { registerChurn } from './churn.ts';
+import { registerCluster } from './cluster.ts';
 import { registerClv } from './clv.ts';
 import { registerCustomer } from './customer.ts';
 import { registerDb } from './db.ts';
@@ -35,6 +36,7 @@ registerTiers(program);
 registerLifecycle(program);
 registerAttributes(program);
 registerSegment(program);
+registerCluster(program);
 registerCustomer(program);
 registerRecommend(program);
 

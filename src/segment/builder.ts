@@ -20,6 +20,7 @@ export const SEGMENT_FIELDS = {
   p_alive: { sql: 'cs.p_alive', type: 'number' },
   clv_12m: { sql: 'cs.clv_12m_fen / 100.0', type: 'number' },
   churn_risk: { sql: 'ch.risk', type: 'number' },
+  cluster: { sql: 'cl.name', type: 'text' },
   city: { sql: 'u.city', type: 'text' },
   gender: { sql: 'u.gender', type: 'text' },
   channel: { sql: 'u.channel', type: 'text' },
@@ -178,6 +179,7 @@ export async function compileSegment(db: Queryable, definition: unknown, asOf: s
           LEFT JOIN customer_attributes a ON a.customer_id = u.customer_id LEFT JOIN rfm_scores r ON r.customer_id = u.customer_id
           LEFT JOIN lifecycle_stages ls ON ls.customer_id = u.customer_id LEFT JOIN tier_scores t ON t.customer_id = u.customer_id
           LEFT JOIN clv_scores cs ON cs.customer_id = u.customer_id LEFT JOIN churn_scores ch ON ch.customer_id = u.customer_id
+          LEFT JOIN customer_clusters cl ON cl.customer_id = u.customer_id
           WHERE u.merged_into IS NULL AND CAST($1 AS DATE) IS NOT NULL AND coalesce(${where}, FALSE)`,
     params,
   };

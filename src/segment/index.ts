@@ -6,3 +6,4 @@ export { attributeDefinitions, attributeQuery, BUILT_IN_ATTRIBUTES, computeAttri
 export { compileSegment, parseSegmentDefinition, previewSegment, SEGMENT_FIELDS, type SegmentNode, type SegmentPreview } from './builder.ts';
 export { layerMigration, listSegments, refreshSegment, saveSegment, type MigrationMatrix, type RefreshReport, type SavedSegment } from './segments.ts';
 export { customerProfile, maskEmail, maskName, maskPhone, type CustomerProfile, type PiiPolicy } from './profile.ts';
+export { CLUSTER_FEATURES, computeClusters, kMeans, silhouette, type ClusterReport, type KMeansResult } from './clusters.ts';

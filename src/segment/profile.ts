@@ -44,6 +44,7 @@ export interface CustomerProfile {
     tier: { tier: string; basis: string; asOf: string } | null;
     clv: { pAlive: number; clv12mFen: number; expectedOrders90d: number; asOf: string } | null;
     churn: { risk: number; reasons: { zh: string; en: string }[]; asOf: string } | null;
+    cluster: { cluster: number; name: string; asOf: string } | null;
   };
   segments: { name: string; asOf: string }[];
   recentEvents: { type: string; name: string | null; ts: Date; properties: unknown }[];
@@ -51,7 +52,7 @@ export interface CustomerProfile {
 
 /**
  * The 360° view of one customer: profile, identities, traits, order summary, top attributes, layers (RFM, stage,
- * tier, CLV, churn), current segments and the 20 latest events. An id that was merged away resolves to its
+ * tier, CLV, churn, cluster), current segments and the 20 latest events. An id that was merged away resolves to its
  * survivor. Personal data (phone, email, name, and the same in identities and traits) is masked unless the policy
  * says the caller may see it.
  */
@@ -80,6 +81,7 @@ export async function customerProfile(db: Queryable, id: string, pii: PiiPolicy 
   const [tier] = await db.query<{ tier: string; basis: string; as_of: string }>('SELECT tier, basis, as_of FROM tier_scores WHERE customer_id = $1', [customerId]);
   const [clv] = await db.query<{ p_alive: number; clv_12m_fen: number; expected_orders_90d: number; as_of: string }>('SELECT p_alive, clv_12m_fen, expected_orders_90d, as_of FROM clv_scores WHERE customer_id = $1', [customerId]);
   const [churn] = await db.query<{ risk: number; reasons: { zh: string; en: string }[] | string; as_of: string }>('SELECT risk, reasons, as_of FROM churn_scores WHERE customer_id = $1', [customerId]);
+  const [cluster] = await db.query<{ cluster: number; name: string; as_of: string }>('SELECT cluster, name, as_of FROM customer_clusters WHERE customer_id = $1', [customerId]);
   const segments = await db.query<{ segment: string; as_of: string }>(
     `SELECT s.segment, s.as_of FROM segment_snapshots s
      WHERE s.customer_id = $1 AND s.as_of = (SELECT max(l.as_of) FROM segment_snapshots l WHERE l.segment = s.segment) ORDER BY s.segment`,
@@ -120,6 +122,7 @@ export async function customerProfile(db: Queryable, id: string, pii: PiiPolicy 
       stage: stage ? { stage: stage.stage, since: stage.since, asOf: stage.as_of } : null,
       tier: tier ? { tier: tier.tier, basis: tier.basis, asOf: tier.as_of } : null,
       clv: clv ? { pAlive: Number(clv.p_alive), clv12mFen: Number(clv.clv_12m_fen), expectedOrders90d: Number(clv.expected_orders_90d), asOf: clv.as_of } : null,
+      cluster: cluster ? { cluster: Number(cluster.cluster), name: cluster.name, asOf: cluster.as_of } : null,
       churn: churn ? { risk: Number(churn.risk), reasons: (typeof churn.reasons === 'string' ? JSON.parse(churn.reasons) : churn.reasons).map((r: { zh: string; en: string }) => ({ zh: r.zh, en: r.en })), asOf: churn.as_of } : null,
     },
     segments: segments.map((s) => ({ name: s.segment, asOf: s.as_of })),

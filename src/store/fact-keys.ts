@@ -16,6 +16,7 @@ export const FACT_TABLE_KEYS: Readonly<Record<string, readonly string[]>> = {
   churn_scores: ['customer_id'],
   lifecycle_stages: ['customer_id'],
   customer_attributes: ['customer_id'],
+  customer_clusters: ['customer_id'],
   segment_snapshots: ['customer_id', 'segment', 'as_of'],
   lifecycle_history: ['customer_id', 'changed_on', 'to_stage'],
 };
