@@ -15,6 +15,7 @@ import { registerRecommend } from './recommend.ts';
 import { registerRfm } from './rfm.ts';
 import { registerSegment } from './segment.ts';
 import { registerServe } from './serve.ts';
+import { registerTag } from './tag.ts';
 import { registerTiers } from './tiers.ts';
 import { registerStats } from './stats.ts';
 
@@ -38,6 +39,7 @@ registerAttributes(program);
 registerSegment(program);
 registerCluster(program);
 registerCustomer(program);
+registerTag(program);
 registerRecommend(program);
 
 await program.parseAsync(process.argv);

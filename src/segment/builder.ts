@@ -50,13 +50,15 @@ export type SegmentNode =
   | z.infer<typeof AttributeCondition>
   | z.infer<typeof TraitCondition>
   | z.infer<typeof FieldCondition>
-  | z.input<typeof EventCondition>;
+  | z.input<typeof EventCondition>
+  | z.input<typeof TagCondition>;
 
-const KINDS = { attribute: AttributeCondition, trait: TraitCondition, field: FieldCondition, event: EventCondition } as const;
+const TagCondition = z.object({ tag: z.string().min(1), op: z.enum(['exists', 'not_exists']).default('exists') }).strict();
+const KINDS = { attribute: AttributeCondition, trait: TraitCondition, field: FieldCondition, event: EventCondition, tag: TagCondition } as const;
 
 /**
  * Checks a definition node by node, so every problem is reported at its own path (`all[1].any[0].op`): a node is
- * a group (`all`, `any` or `not`) or a condition on an `attribute`, a `trait`, a `field` or an `event`.
+ * a group (`all`, `any` or `not`) or a condition on an `attribute`, a `trait`, a `field`, an `event` or a `tag`.
  */
 export function parseSegmentDefinition(value: unknown): SegmentNode {
   const problems: ErrorDetail[] = [];
@@ -88,7 +90,7 @@ export function parseSegmentDefinition(value: unknown): SegmentNode {
     }
     const kind = (Object.keys(KINDS) as (keyof typeof KINDS)[]).find((k) => k in node);
     if (!kind) {
-      problems.push({ path: at, message: `unknown node with keys ${keys.join(', ') || '(none)'}: expected all, any, not, attribute, trait, field or event` });
+      problems.push({ path: at, message: `unknown node with keys ${keys.join(', ') || '(none)'}: expected all, any, not, attribute, trait, field, event or tag` });
       return undefined;
     }
     const parsed = KINDS[kind].safeParse(node);
@@ -165,6 +167,7 @@ export async function compileSegment(db: Queryable, definition: unknown, asOf: s
     }
     if ('trait' in n) return compare(`(u.traits->>'${n.trait}')`, typeof n.value === 'number' ? 'number' : 'text', n.op, n.value, here);
     if ('field' in n) return compare(SEGMENT_FIELDS[n.field].sql, SEGMENT_FIELDS[n.field].type, n.op, n.value, here);
+    if ('tag' in n) return `(${n.op === 'not_exists' ? 'NOT ' : ''}EXISTS (SELECT 1 FROM customer_tags ct WHERE ct.customer_id = u.customer_id AND ct.tag = ${param(n.tag)}))`;
     const e = EventCondition.parse(n);
     if (e.aggregate !== 'count' && !e.property) problems.push({ path: `${here}.property`, message: `${e.aggregate} needs the property to aggregate` });
     const filters = e.where.map((f, i) => compare(`(ev.properties->>'${f.property}')`, typeof f.value === 'number' ? 'number' : 'text', f.op, f.value, `${here}.where[${i}]`));

@@ -7,3 +7,4 @@ export { compileSegment, parseSegmentDefinition, previewSegment, SEGMENT_FIELDS,
 export { layerMigration, listSegments, refreshSegment, saveSegment, type MigrationMatrix, type RefreshReport, type SavedSegment } from './segments.ts';
 export { customerProfile, maskEmail, maskName, maskPhone, type CustomerProfile, type PiiPolicy } from './profile.ts';
 export { CLUSTER_FEATURES, computeClusters, kMeans, silhouette, type ClusterReport, type KMeansResult } from './clusters.ts';
+export { customerTags, defineTag, refreshTags, setTags, tagHistory, uploadTags, type TagDefinition, type TagKind } from './tags.ts';

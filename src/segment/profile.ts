@@ -46,6 +46,7 @@ export interface CustomerProfile {
     churn: { risk: number; reasons: { zh: string; en: string }[]; asOf: string } | null;
     cluster: { cluster: number; name: string; asOf: string } | null;
   };
+  tags: { tag: string; source: string; setBy: string }[];
   segments: { name: string; asOf: string }[];
   recentEvents: { type: string; name: string | null; ts: Date; properties: unknown }[];
 }
@@ -125,6 +126,7 @@ export async function customerProfile(db: Queryable, id: string, pii: PiiPolicy 
       cluster: cluster ? { cluster: Number(cluster.cluster), name: cluster.name, asOf: cluster.as_of } : null,
       churn: churn ? { risk: Number(churn.risk), reasons: (typeof churn.reasons === 'string' ? JSON.parse(churn.reasons) : churn.reasons).map((r: { zh: string; en: string }) => ({ zh: r.zh, en: r.en })), asOf: churn.as_of } : null,
     },
+    tags: (await db.query<{ tag: string; source: string; set_by: string }>('SELECT tag, source, set_by FROM customer_tags WHERE customer_id = $1 ORDER BY tag', [customerId])).map((t) => ({ tag: t.tag, source: t.source, setBy: t.set_by })),
     segments: segments.map((s) => ({ name: s.segment, asOf: s.as_of })),
     recentEvents: events.map((e) => ({ type: e.type, name: e.name, ts: e.ts, properties: maskObject(e.properties) })),
   };

@@ -17,6 +17,7 @@ export const FACT_TABLE_KEYS: Readonly<Record<string, readonly string[]>> = {
   lifecycle_stages: ['customer_id'],
   customer_attributes: ['customer_id'],
   customer_clusters: ['customer_id'],
+  customer_tags: ['customer_id', 'tag'],
   segment_snapshots: ['customer_id', 'segment', 'as_of'],
   lifecycle_history: ['customer_id', 'changed_on', 'to_stage'],
 };
