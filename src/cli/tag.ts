@@ -7,13 +7,14 @@ import { action, emit, withDb, withOpenStore } from './context.ts';
 
 export function registerTag(program: Command): void {
   const tag = program.command('tag').description('tags: rule tags from segment definitions, manual tags by hand, upload or API, with history (docs/segmentation.md)');
-  withDb(tag.command('define').description('define a rule tag (--rule JSON or --file) or a manual one (--manual)').argument('<name>'))
+  withDb(tag.command('define').description('define a rule tag (--rule JSON or --file), a real-time one (--realtime with one event condition) or a manual one (--manual)').argument('<name>'))
     .option('--rule <json>', 'the segment definition that decides who carries it')
+    .option('--realtime', 'apply as events arrive (the rule must be one event condition); `siyu serve` does this')
     .option('--file <path>', 'or a file holding the definition')
     .option('--manual', 'a tag people set')
     .option('--description <text>', 'what it means')
     .action(
-      action(async (name: string, opts: { db?: string; rule?: string; file?: string; manual?: boolean; description?: string }) => {
+      action(async (name: string, opts: { db?: string; rule?: string; file?: string; manual?: boolean; realtime?: boolean; description?: string }) => {
         const text = opts.rule ?? (opts.file ? readFileSync(opts.file, 'utf8') : undefined);
         if (!opts.manual === (text === undefined)) throw new SiyuError('validation', 'missing_flag', 'give --rule JSON (or --file) for a rule tag, or --manual');
         let definition: unknown;
@@ -23,7 +24,7 @@ export function registerTag(program: Command): void {
           throw new SiyuError('validation', 'invalid_json', `the rule is not JSON: ${(error as Error).message}`);
         }
         await withOpenStore(opts.db, async (store) => {
-          await defineTag(store, { name, kind: opts.manual ? 'manual' : 'rule', definition, description: opts.description });
+          await defineTag(store, { name, kind: opts.manual ? 'manual' : opts.realtime ? 'realtime' : 'rule', definition, description: opts.description });
           process.stdout.write(`tag ${name} defined${opts.manual ? '' : `; \`siyu tag refresh ${name}\` applies it`}\n`);
         });
       }),

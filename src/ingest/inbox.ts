@@ -116,6 +116,8 @@ export interface InboxProcessorOptions {
   pollMs?: number;
   /** Told about errors the processor recovered from (a failed batch, a quarantined message). */
   onError?: (error: unknown) => void;
+  /** Told after each committed pass that wrote messages (real-time tags listen here). */
+  onProcessed?: (messages: number) => void;
 }
 
 /**
@@ -131,6 +133,7 @@ export class InboxProcessor {
   private readonly batchSize: number;
   private readonly pollMs: number;
   private readonly onError: (error: unknown) => void;
+  private readonly onProcessed: (messages: number) => void;
 
   constructor(
     private readonly store: Store,
@@ -139,6 +142,7 @@ export class InboxProcessor {
     this.batchSize = options.batchSize ?? 5000;
     this.pollMs = options.pollMs ?? 250;
     this.onError = options.onError ?? (() => undefined);
+    this.onProcessed = options.onProcessed ?? (() => undefined);
   }
 
   start(): void {
@@ -171,6 +175,7 @@ export class InboxProcessor {
       let processed = 0;
       try {
         processed = await this.step();
+        if (processed > 0) this.onProcessed(processed);
       } catch (error) {
         this.onError(error); // the store is unavailable; wait for the next poll
       }

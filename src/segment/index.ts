@@ -8,3 +8,4 @@ export { layerMigration, listSegments, refreshSegment, saveSegment, type Migrati
 export { customerProfile, maskEmail, maskName, maskPhone, type CustomerProfile, type PiiPolicy } from './profile.ts';
 export { CLUSTER_FEATURES, computeClusters, kMeans, silhouette, type ClusterReport, type KMeansResult } from './clusters.ts';
 export { customerTags, defineTag, refreshTags, setTags, tagHistory, uploadTags, type TagDefinition, type TagKind } from './tags.ts';
+export { RealtimeTagger } from './realtime.ts';

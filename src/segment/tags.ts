@@ -3,7 +3,7 @@ import { SiyuError, type ErrorDetail } from '../core/errors.ts';
 import { dialect, jsonRowsParam, latestOrderDay, type Queryable, type Store } from '../store/index.ts';
 import { compileSegment, parseSegmentDefinition } from './builder.ts';
 
-export type TagKind = 'rule' | 'manual';
+export type TagKind = 'rule' | 'realtime' | 'manual';
 
 export interface TagDefinition {
   name: string;
@@ -24,11 +24,13 @@ function checkName(name: string): void {
  */
 export async function defineTag(store: Store, tag: { name: string; kind: TagKind; definition?: unknown; description?: string }): Promise<TagDefinition> {
   checkName(tag.name);
-  if (tag.kind !== 'rule' && tag.kind !== 'manual') throw new SiyuError('validation', 'invalid_tag', `a tag kind is rule or manual, not ${JSON.stringify(tag.kind)}`, { details: [{ path: 'kind', message: 'unknown kind' }] });
+  if (tag.kind !== 'rule' && tag.kind !== 'realtime' && tag.kind !== 'manual') throw new SiyuError('validation', 'invalid_tag', `a tag kind is rule, realtime or manual, not ${JSON.stringify(tag.kind)}`, { details: [{ path: 'kind', message: 'unknown kind' }] });
   let definition: unknown = null;
-  if (tag.kind === 'rule') {
-    if (tag.definition === undefined) throw new SiyuError('validation', 'invalid_tag', 'a rule tag needs a segment definition', { details: [{ path: 'definition', message: 'missing' }] });
+  if (tag.kind !== 'manual') {
+    if (tag.definition === undefined) throw new SiyuError('validation', 'invalid_tag', `a ${tag.kind} tag needs a segment definition`, { details: [{ path: 'definition', message: 'missing' }] });
     definition = parseSegmentDefinition(tag.definition);
+    if (tag.kind === 'realtime' && !(typeof definition === 'object' && definition !== null && 'event' in definition))
+      throw new SiyuError('validation', 'invalid_tag', 'a realtime tag is one event condition, e.g. { "event": "Product Viewed", "op": ">=", "value": 3, "within_days": 7 }', { details: [{ path: 'definition', message: 'not an event condition' }] });
     await compileSegment(store, definition, '2000-01-01');
   }
   await store.transaction(async (tx) => {
@@ -39,7 +41,7 @@ export async function defineTag(store: Store, tag: { name: string; kind: TagKind
 }
 
 /** Adds and removes tags in one transaction, with a history row for each real change. */
-async function apply(tx: Queryable, changes: { add: [string, string][]; remove: [string, string][] }, source: TagKind, by: string): Promise<void> {
+export async function applyTagChanges(tx: Queryable, changes: { add: [string, string][]; remove: [string, string][] }, source: TagKind, by: string): Promise<void> {
   const at = new Date();
   for (const [customer, tag] of changes.remove) await tx.execute('DELETE FROM customer_tags WHERE customer_id = $1 AND tag = $2', [customer, tag]);
   await tx.insertRows('customer_tags', ['customer_id', 'tag', 'source', 'set_by', 'set_at'], changes.add.map(([customer, tag]) => [customer, tag, source, by, at]));
@@ -51,7 +53,8 @@ async function apply(tx: Queryable, changes: { add: [string, string][]; remove: 
 
 /** Re-evaluates every rule tag (or one) as of a day: customers who now match get it, those who stopped lose it. */
 export async function refreshTags(store: Store, options: { name?: string; asOf?: string } = {}): Promise<{ tag: string; members: number; added: number; removed: number }[]> {
-  const rules = await store.query<{ name: string; definition: unknown }>(`SELECT name, definition FROM tag_definitions WHERE kind = 'rule' ${options.name ? 'AND name = $1' : ''} ORDER BY name`, options.name ? [options.name] : []);
+  // Real-time tags are refreshed too: this is what takes them away once their window has passed.
+  const rules = await store.query<{ name: string; kind: TagKind; definition: unknown }>(`SELECT name, kind, definition FROM tag_definitions WHERE kind IN ('rule', 'realtime') ${options.name ? 'AND name = $1' : ''} ORDER BY name`, options.name ? [options.name] : []);
   if (options.name && rules.length === 0) throw new SiyuError('not_found', 'unknown_tag', `no rule tag named ${JSON.stringify(options.name)}`);
   const asOf = options.asOf ?? (await latestOrderDay(store)) ?? new Date().toISOString().slice(0, 10);
   const reports = [];
@@ -61,7 +64,7 @@ export async function refreshTags(store: Store, options: { name?: string; asOf?:
     const had = new Set((await store.query<{ customer_id: string }>('SELECT customer_id FROM customer_tags WHERE tag = $1', [rule.name])).map((r) => r.customer_id));
     const add = [...now].filter((id) => !had.has(id)).map((id): [string, string] => [id, rule.name]);
     const remove = [...had].filter((id) => !now.has(id)).map((id): [string, string] => [id, rule.name]);
-    await store.transaction((tx) => apply(tx, { add, remove }, 'rule', `rule:${rule.name}`));
+    await store.transaction((tx) => applyTagChanges(tx, { add, remove }, rule.kind, `${rule.kind}:${rule.name}`));
     reports.push({ tag: rule.name, members: now.size, added: add.length, removed: remove.length });
   }
   return reports;
@@ -69,7 +72,7 @@ export async function refreshTags(store: Store, options: { name?: string; asOf?:
 
 async function manualTag(store: Store, tag: string): Promise<void> {
   const [defined] = await store.query<{ kind: string }>('SELECT kind FROM tag_definitions WHERE name = $1', [tag]);
-  if (defined && defined.kind !== 'manual') throw new SiyuError('conflict', 'rule_tag', `${tag} is a rule tag, set by its rule; define a manual tag to set it by hand`);
+  if (defined && defined.kind !== 'manual') throw new SiyuError('conflict', 'rule_tag', `${tag} is a ${defined.kind} tag, set by its rule; define a manual tag to set it by hand`);
   if (!defined) await defineTag(store, { name: tag, kind: 'manual' });
 }
 
@@ -93,7 +96,7 @@ export async function setTags(store: Store, tag: string, customerIds: readonly s
   const had = new Set((await store.query<{ customer_id: string }>('SELECT customer_id FROM customer_tags WHERE tag = $1', [tag])).map((r) => r.customer_id));
   const ids = [...new Set(customerIds)];
   const changes = action === 'add' ? { add: ids.filter((id) => !had.has(id)).map((id): [string, string] => [id, tag]), remove: [] } : { add: [], remove: ids.filter((id) => had.has(id)).map((id): [string, string] => [id, tag]) };
-  await store.transaction((tx) => apply(tx, changes, 'manual', by));
+  await store.transaction((tx) => applyTagChanges(tx, changes, 'manual', by));
   return { changed: changes.add.length + changes.remove.length };
 }
 

@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { InboxProcessor, IngestWriter, WriteKeyVerifier } from '../ingest/index.ts';
 import { SnapshotServing } from '../recommend/index.ts';
+import { RealtimeTagger } from '../segment/index.ts';
 import type { Store } from '../store/index.ts';
 import { VERSION } from '../core/version.ts';
 import { registerErrorHandler } from './plugins/errors.ts';
@@ -42,7 +43,9 @@ export async function buildServer({ store, logLevel = 'silent', piiAccess = () =
 
   // Appends to the inbox run on their own connection, so a long processing batch never delays an acknowledgement.
   const inboxStore = await store.fork();
-  const processor = new InboxProcessor(store, { onError: (error) => app.log.error({ err: error }, 'inbox processing failed; retrying') });
+  // Real-time tags are re-evaluated for the customers in each batch the processor commits.
+  const tagger = new RealtimeTagger(store, (error) => app.log.error({ err: error }, 'real-time tagging failed'));
+  const processor = new InboxProcessor(store, { onError: (error) => app.log.error({ err: error }, 'inbox processing failed; retrying'), onProcessed: () => tagger.wake() });
   const writer = new IngestWriter(inboxStore, { onCommit: () => processor.wake() });
   processor.start();
   registerIngestRoutes(app, { writer, verifier: new WriteKeyVerifier(store) });
@@ -59,6 +62,7 @@ export async function buildServer({ store, logLevel = 'silent', piiAccess = () =
     await serving.close();
     await writer.flush();
     await processor.stop(); // drains the inbox
+    await tagger.idle();
     await inboxStore.close();
   });
   return app;
