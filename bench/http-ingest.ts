@@ -3,12 +3,13 @@
 // latency of each batch request, then checks that every acknowledged event is in the store exactly once.
 // Usage: node --import tsx bench/http-ingest.ts [--seconds 60] [--clients 8] [--in-flight 2] [--backends duckdb,postgres]
 // PostgreSQL: SIYU_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres), in a schema of its own.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 import { createWriteKey } from '../src/ingest/index.ts';
 import { migrate, openStore } from '../src/store/index.ts';
 import { arg, median, printTable, writeResult } from './report.ts';
+import { serveArgs, startServer } from './server.ts';
 
 const seconds = Number(arg('seconds', '60'));
 const clients = arg('clients', '8');
@@ -27,19 +28,7 @@ function location(backend: string): string {
   return url.toString();
 }
 
-async function startServer(db: string | undefined): Promise<{ server: ChildProcess; host: string }> {
-  const args = db === undefined ? ['bench/null-server.ts'] : ['src/cli/main.ts', 'serve', '--db', db, '--port', '0'];
-  const server = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    server.stdout!.on('data', (chunk) => {
-      out += String(chunk);
-      const match = /Siyu API on (http:\/\/[^\s]+)/.exec(out);
-      if (match) resolve({ server, host: match[1]! });
-    });
-    server.once('exit', () => reject(new Error(`the server exited before listening: ${out}`)));
-  });
-}
+const startSiyu = (db: string | undefined) => startServer(db === undefined ? ['bench/null-server.ts'] : serveArgs(db));
 
 type Generator = 'official' | 'raw';
 type ClientRun = { sent: number; acked: number; failed: number; seconds: number; latenciesMs: number[] };
@@ -62,7 +51,7 @@ function percentile(values: readonly number[], p: number): number {
 async function measure(backend: string, generator: Generator) {
   process.stderr.write(`${generator} clients → ${backend}: ${seconds} s…\n`);
   if (backend === 'null') {
-    const { server, host } = await startServer(undefined);
+    const { server, host } = await startSiyu(undefined);
     const run = await runClient(host, 'none', generator);
     server.kill('SIGTERM');
     await once(server, 'exit');
@@ -73,7 +62,7 @@ async function measure(backend: string, generator: Generator) {
   await migrate(store);
   const { key } = await createWriteKey(store, 'bench');
   await store.close();
-  const { server, host } = await startServer(db);
+  const { server, host } = await startSiyu(db);
   const run = await runClient(host, key, generator);
   // Acknowledged is not yet processed: wait for the inbox to empty, so the processing rate is known too.
   const sendingEnded = performance.now();

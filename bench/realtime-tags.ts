@@ -3,31 +3,18 @@
 // every 5 ms from the third view's acknowledgement until the tag shows. --customers per run, --concurrency at once,
 // medians of --runs. Target: p99 ≤ 500 ms.
 // Usage: node --import tsx bench/realtime-tags.ts [--customers 200] [--concurrency 4] [--runs 3]
-import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { createWriteKey } from '../src/ingest/index.ts';
 import { defineTag } from '../src/segment/index.ts';
 import { migrate, openStore } from '../src/store/index.ts';
 import { arg, median, printTable, writeResult } from './report.ts';
+import { serveArgs, startServer } from './server.ts';
 
 const customers = Number(arg('customers', '200'));
 const concurrency = Number(arg('concurrency', '4'));
 const runs = Number(arg('runs', '3'));
 const root = new URL('..', import.meta.url).pathname;
 
-async function startServer(db: string): Promise<{ server: ChildProcess; host: string }> {
-  const server = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--db', db, '--port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  const host = await new Promise<string>((resolve, reject) => {
-    server.stdout!.on('data', (chunk) => {
-      out += String(chunk);
-      const match = /Siyu API on (http:\/\/[^\s]+)/.exec(out);
-      if (match) resolve(match[1]!);
-    });
-    server.once('exit', () => reject(new Error(`the server exited before listening: ${out}`)));
-  });
-  return { server, host };
-}
 
 const percentile = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
 const results: { p50: number; p95: number; p99: number; max: number }[] = [];
@@ -39,7 +26,7 @@ for (let r = 0; r < runs; r++) {
   await defineTag(store, { name: '育儿需求', kind: 'realtime', definition: { event: 'Product Viewed', where: [{ property: 'category', op: '=', value: '母婴' }], op: '>=', value: 3, within_days: 7 } });
   const { key } = await createWriteKey(store, 'bench');
   await store.close();
-  const { server, host } = await startServer(db);
+  const { server, host } = await startServer(serveArgs(db));
   const auth = `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
   const latencies: number[] = [];
   let next = 0;

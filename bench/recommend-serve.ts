@@ -5,7 +5,7 @@
 // while it loads is not attempted: the snapshot is what the server serves). Median of --runs.
 // Usage: node --import tsx bench/recommend-serve.ts [--db FILE] [--seconds 20] [--connections 16] [--runs 3]
 // Without --db it builds the demo brand into bench/data/bench-serve.duckdb first (about a minute).
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { Random } from '../src/core/random.ts';
 import { generateDemo } from '../src/demo/index.ts';
@@ -14,6 +14,7 @@ import { trainRecommendations } from '../src/recommend/index.ts';
 import { computeTiers } from '../src/segment/index.ts';
 import { migrate, openStore } from '../src/store/index.ts';
 import { arg, median, printTable, writeResult } from './report.ts';
+import { serveArgs, startServer } from './server.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const seconds = Number(arg('seconds', '20'));
@@ -41,30 +42,21 @@ const store = await openStore(db);
 const ids = (await store.query<{ customer_id: string }>('SELECT customer_id FROM customers ORDER BY customer_id')).map((r) => r.customer_id);
 await store.close();
 
-async function startServer(): Promise<{ server: ChildProcess; host: string }> {
-  const server = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--db', db, '--port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  const host = await new Promise<string>((resolve, reject) => {
-    server.stdout!.on('data', (chunk) => {
-      out += String(chunk);
-      const match = /Siyu API on (http:\/\/[^\s]+)/.exec(out);
-      if (match) resolve(match[1]!);
-    });
-    server.once('exit', () => reject(new Error(`the server exited before listening: ${out}`)));
-  });
+async function startAndWait(): Promise<{ server: ChildProcess; host: string }> {
+  const started = await startServer(serveArgs(db));
   for (;;) {
-    const health = (await (await fetch(`${host}/health`)).json()) as { recommendations: { snapshot: string } };
+    const health = (await (await fetch(`${started.host}/health`)).json()) as { recommendations: { snapshot: string } };
     if (health.recommendations.snapshot === 'ready') break;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  return { server, host };
+  return started;
 }
 
 const percentile = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
 
 const results: { rps: number; p50: number; p95: number; p99: number; errors: number }[] = [];
 for (let r = 0; r < runs; r++) {
-  const { server, host } = await startServer();
+  const { server, host } = await startAndWait();
   const random = new Random(r + 1);
   const latencies: number[] = [];
   let errors = 0;

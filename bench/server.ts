@@ -1,0 +1,24 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+
+const root = new URL('..', import.meta.url).pathname;
+
+/**
+ * Starts a server script (by default `siyu serve --db DB --port 0`) in its own process and resolves once it prints
+ * the address it listens on.
+ */
+export async function startServer(args: readonly string[]): Promise<{ server: ChildProcess; host: string }> {
+  const server = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  const host = await new Promise<string>((resolve, reject) => {
+    server.stdout!.on('data', (chunk) => {
+      out += String(chunk);
+      const match = /Siyu API on (http:\/\/[^\s]+)/.exec(out);
+      if (match) resolve(match[1]!);
+    });
+    server.once('exit', () => reject(new Error(`the server exited before listening: ${out}`)));
+  });
+  return { server, host };
+}
+
+/** `siyu serve` on a store. */
+export const serveArgs = (db: string): string[] => ['src/cli/main.ts', 'serve', '--db', db, '--port', '0'];
