@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { SiyuError } from '../core/errors.ts';
 import { formatNumber as n } from '../core/text.ts';
-import { layerMigration, listSegments, previewSegment, refreshSegment, saveSegment, type RefreshReport } from '../segment/index.ts';
+import { SingleBar, Presets } from 'cli-progress';
+import { EXPORT_PROFILE_FIELDS, exportSegment, layerMigration, listSegments, previewSegment, refreshSegment, saveSegment, type RefreshReport } from '../segment/index.ts';
 import { action, emit, withDb, withOpenStore } from './context.ts';
 
 /** The definition from --definition (JSON text) or --file; a JSON syntax error names where it is. */
@@ -37,7 +38,7 @@ export function registerSegment(program: Command): void {
         });
       }),
     );
-  withDb(definitionFlags(segment.command('save').description('save (or replace) a named segment').argument('<name>')))
+  withDb(definitionFlags(segment.command('save').alias('create').description('save (or replace) a named segment').argument('<name>')))
     .option('--description <text>', 'what it is for')
     .action(
       action(async (name: string, opts: { db?: string; definition?: string; file?: string; description?: string }) => {
@@ -71,12 +72,29 @@ export function registerSegment(program: Command): void {
         });
       }),
     );
-  withDb(segment.command('migration').description('how customers moved between two days: lifecycle stages, or in/out of a segment (Sankey-ready JSON)'))
-    .requiredOption('--from <date>', 'earlier day')
-    .requiredOption('--to <date>', 'later day')
-    .option('--segment <name>', 'a saved segment (default: lifecycle stages)')
-    .option('--json', 'print JSON')
+  withDb(segment.command('export').description('write a segment\'s members with chosen fields to CSV or JSONL, with progress').argument('<name>', 'a saved segment'))
+    .requiredOption('--out <file>', 'file to write (.csv or .jsonl)')
+    .option('--fields <list>', `comma-separated: profile fields (${EXPORT_PROFILE_FIELDS.join(', ')}) or attribute names`, 'name,city')
+    .option('--as-of <date>', 'day to evaluate on (default: the latest order day)')
     .action(
+      action(async (name: string, opts: { db?: string; out: string; fields: string; asOf?: string }) => {
+        const format = opts.out.endsWith('.jsonl') ? 'jsonl' : opts.out.endsWith('.csv') ? 'csv' : null;
+        if (!format) throw new SiyuError('validation', 'invalid_flag', `--out must end in .csv or .jsonl, not ${JSON.stringify(opts.out)}`);
+        await withOpenStore(opts.db, async (store) => {
+          const bar = process.stderr.isTTY ? new SingleBar({ format: '  exporting [{bar}] {value}/{total} customers', hideCursor: true }, Presets.shades_classic) : undefined;
+          const report = await exportSegment(store, name, { out: opts.out, format, fields: opts.fields.split(',').map((f) => f.trim()).filter(Boolean), asOf: opts.asOf, onProgress: (done, total) => (done === 0 ? bar?.start(total, 0) : bar?.update(done)) });
+          bar?.stop();
+          process.stdout.write(`wrote ${n(report.rows)} customers of ${name} (as of ${report.asOf}) to ${opts.out}\n`);
+        });
+      }),
+    );
+  const migration = (command: Command) =>
+    withDb(command.description('how customers moved between two days: lifecycle stages, or in/out of a segment (Sankey-ready JSON)'))
+      .requiredOption('--from <date>', 'earlier day')
+      .requiredOption('--to <date>', 'later day')
+      .option('--segment <name>', 'a saved segment (default: lifecycle stages)')
+      .option('--json', 'print JSON')
+      .action(
       action(async (opts: { db?: string; from: string; to: string; segment?: string; json?: boolean }) => {
         await withOpenStore(opts.db, async (store) => {
           const m = await layerMigration(store, opts.segment ? { segment: opts.segment } : { stage: true }, opts.from, opts.to);
@@ -84,4 +102,6 @@ export function registerSegment(program: Command): void {
         });
       }),
     );
+  migration(segment.command('migration'));
+  migration(program.command('migration'));
 }

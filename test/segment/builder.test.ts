@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { isSiyuError } from '../../src/core/errors.ts';
-import { computeAttributes, computeLifecycle, layerMigration, previewSegment, refreshSegment, saveSegment } from '../../src/segment/index.ts';
+import { computeAttributes, computeLifecycle, exportSegment, layerMigration, previewSegment, refreshSegment, saveSegment } from '../../src/segment/index.ts';
 import { buildServer } from '../../src/server/index.ts';
 import type { Store } from '../../src/store/index.ts';
 import { BACKENDS, withStore } from '../helpers/backends.ts';
@@ -92,6 +95,16 @@ for (const backend of BACKENDS) {
         assert.ok(stages.links.some((l) => l.source === 'repeat' && l.target === 'dormant' && l.customers === 1), JSON.stringify(stages.links));
         assert.equal(stages.links.reduce((s, l) => s + l.customers, 0), 7);
         await assert.rejects(refreshSegment(store, 'nope'), (e: unknown) => isSiyuError(e) && e.kind === 'not_found');
+        // Audience export: the members as of a day with chosen profile fields and attributes.
+        const dir = mkdtempSync(join(tmpdir(), 'siyu-export-'));
+        const progress: number[] = [];
+        const csv = await exportSegment(store, '近期活跃', { out: join(dir, 'a.csv'), format: 'csv', fields: ['city', 'recency_days'], asOf: '2026-07-05', onProgress: (done) => progress.push(done) });
+        assert.equal(csv.rows, 2);
+        assert.equal(readFileSync(join(dir, 'a.csv'), 'utf8'), 'customer_id,city,recency_days\nA,,0\nE,,5\n');
+        assert.deepEqual(progress, [0, 2]);
+        await exportSegment(store, '近期活跃', { out: join(dir, 'a.jsonl'), format: 'jsonl', fields: ['recency_days'], asOf: '2026-07-05' });
+        assert.deepEqual(readFileSync(join(dir, 'a.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)), [{ customer_id: 'A', recency_days: 0 }, { customer_id: 'E', recency_days: 5 }]);
+        await assert.rejects(exportSegment(store, '近期活跃', { out: join(dir, 'b.csv'), format: 'csv', fields: ['shoe_size'] }), (e: unknown) => isSiyuError(e) && e.code === 'unknown_field');
       }));
   });
 }
