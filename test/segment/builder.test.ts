@@ -92,6 +92,15 @@ for (const backend of BACKENDS) {
         assert.deepEqual(moved.links, [{ source: 'in', target: 'in', customers: 2 }, { source: 'in', target: 'out', customers: 1 }]);
         await computeLifecycle(store, { asOf: '2026-07-05' });
         const stages = await layerMigration(store, { stage: true }, '2026-06-30', '2026-07-05');
+        const app = await buildServer({ store });
+        try {
+          const viaApi = await app.inject({ url: '/v1/migration?from=2026-06-30&to=2026-07-05' });
+          assert.deepEqual(viaApi.json().links, stages.links);
+          assert.equal((await app.inject({ url: '/v1/migration?from=2026-07-05&to=2026-06-30' })).statusCode, 400);
+          assert.deepEqual((await app.inject({ url: '/v1/segments' })).json().segments.map((x: { name: string; members: number }) => [x.name, x.members]), [['近期活跃', 2]]);
+        } finally {
+          await app.close();
+        }
         assert.ok(stages.links.some((l) => l.source === 'repeat' && l.target === 'dormant' && l.customers === 1), JSON.stringify(stages.links));
         assert.equal(stages.links.reduce((s, l) => s + l.customers, 0), 7);
         await assert.rejects(refreshSegment(store, 'nope'), (e: unknown) => isSiyuError(e) && e.kind === 'not_found');
