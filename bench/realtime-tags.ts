@@ -3,7 +3,7 @@
 // every 5 ms from the third view's acknowledgement until the tag shows. --customers per run, --concurrency at once,
 // medians of --runs. Target: p99 ≤ 500 ms.
 // Usage: node --import tsx bench/realtime-tags.ts [--customers 200] [--concurrency 4] [--runs 3]
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { createWriteKey } from '../src/ingest/index.ts';
 import { defineTag } from '../src/segment/index.ts';
 import { migrate, openStore } from '../src/store/index.ts';
@@ -19,6 +19,7 @@ const root = new URL('..', import.meta.url).pathname;
 const percentile = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
 const results: { p50: number; p95: number; p99: number; max: number }[] = [];
 for (let r = 0; r < runs; r++) {
+  mkdirSync(`${root}bench/data`, { recursive: true });
   const db = `${root}bench/data/bench-realtime.duckdb`;
   for (const suffix of ['', '.wal']) rmSync(`${db}${suffix}`, { force: true });
   const store = await openStore(db);
