@@ -1,6 +1,6 @@
 /**
  * The natural keys of the customer-scoped tables that carry no key constraint on DuckDB (see migrations/001_core.sql):
- * the large fact tables, and score tables that are replaced whole on each run. Code that copies or upserts their rows
+ * the large fact tables, score tables that are replaced whole on each run, and history tables. Code that copies or upserts their rows
  * matches on these columns instead of relying on ON CONFLICT. Every other table keeps its primary key on both engines.
  */
 export const FACT_TABLE_KEYS: Readonly<Record<string, readonly string[]>> = {
@@ -18,6 +18,7 @@ export const FACT_TABLE_KEYS: Readonly<Record<string, readonly string[]>> = {
   customer_attributes: ['customer_id'],
   customer_clusters: ['customer_id'],
   customer_tags: ['customer_id', 'tag'],
+  tag_history: ['customer_id', 'tag', 'action', 'changed_at'],
   segment_snapshots: ['customer_id', 'segment', 'as_of'],
   lifecycle_history: ['customer_id', 'changed_on', 'to_stage'],
 };

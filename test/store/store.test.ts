@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isSiyuError } from '../../src/core/errors.ts';
-import { describeStore, dialect, listMigrations, migrate, openStore } from '../../src/store/index.ts';
+import { describeStore, dialect, FACT_TABLE_KEYS, listMigrations, migrate, openStore } from '../../src/store/index.ts';
 import { splitStatements } from '../../src/store/migrate.ts';
 import { BACKENDS, freshLocation, withStore } from '../helpers/backends.ts';
 
@@ -142,6 +142,18 @@ for (const backend of BACKENDS) {
         assert.equal((await store.query<{ n: number }>('SELECT count(*) AS n FROM appended'))[0]!.n, 2, 'a rolled-back append leaves nothing');
         await store.appendRows('appended', ['id', 'n'], [['c', 3]]);
         assert.deepEqual(await store.query("SELECT id, n, note FROM appended WHERE id = 'c'"), [{ id: 'c', n: 3, note: null }]);
+      });
+    });
+
+    it('every customer-scoped table has a primary key here or a key in FACT_TABLE_KEYS, so merges can move its rows', async () => {
+      await withStore(backend, async (store) => {
+        const scoped = await store.query<{ table_name: string }>(
+          `SELECT DISTINCT c.table_name FROM information_schema.columns c JOIN information_schema.tables t ON t.table_name = c.table_name AND t.table_schema = c.table_schema
+           WHERE c.column_name = 'customer_id' AND c.table_schema = current_schema() AND t.table_type = 'BASE TABLE' ORDER BY 1`,
+        );
+        const keyed = new Set((await store.query<{ table_name: string }>(`SELECT table_name FROM information_schema.table_constraints WHERE constraint_type = 'PRIMARY KEY' AND table_schema = current_schema()`)).map((r) => r.table_name));
+        const missing = scoped.map((r) => r.table_name).filter((t) => !keyed.has(t) && !(t in FACT_TABLE_KEYS));
+        assert.deepEqual(missing, []);
       });
     });
 
