@@ -79,6 +79,10 @@ export function fitGbdt(rows: readonly Float64Array[], labels: ArrayLike<number>
   const g = new Float64Array(n);
   const h = new Float64Array(n);
   const model: GbdtModel = { kind: 'gbdt', base, learningRate: eta, trees: [], features: d };
+  const maxBins = Math.max(1, ...cuts.map((c) => c.length + 1));
+  const hg = new Float64Array(maxBins);
+  const hh = new Float64Array(maxBins);
+  const hc = new Int32Array(maxBins);
 
   for (let t = 0; t < trees; t++) {
     for (let i = 0; i < n; i++) {
@@ -91,12 +95,14 @@ export function fitGbdt(rows: readonly Float64Array[], labels: ArrayLike<number>
     const left: number[] = [];
     const right: number[] = [];
     const value: number[] = [];
-    const grow = (index: Int32Array, level: number): number => {
+    // Rows of the node being grown are order[lo, hi); a split partitions that range in place.
+    const order = Int32Array.from({ length: n }, (_, i) => i);
+    const grow = (lo: number, hi: number, level: number): number => {
       let G = 0;
       let H = 0;
-      for (const i of index) {
-        G += g[i]!;
-        H += h[i]!;
+      for (let k = lo; k < hi; k++) {
+        G += g[order[k]!]!;
+        H += h[order[k]!]!;
       }
       const node = value.length;
       value.push(-G / (H + lambda));
@@ -104,17 +110,19 @@ export function fitGbdt(rows: readonly Float64Array[], labels: ArrayLike<number>
       threshold.push(0);
       left.push(-1);
       right.push(-1);
-      if (level >= depth || index.length < 2 * minLeaf) return node;
+      const count = hi - lo;
+      if (level >= depth || count < 2 * minLeaf) return node;
       const parentScore = (G * G) / (H + lambda);
       let best = { gain: 1e-12, feature: -1, bin: -1 };
       for (let j = 0; j < d; j++) {
         const bins = cuts[j]!.length + 1;
         if (bins < 2) continue;
-        const hg = new Float64Array(bins);
-        const hh = new Float64Array(bins);
-        const hc = new Int32Array(bins);
+        hg.fill(0, 0, bins);
+        hh.fill(0, 0, bins);
+        hc.fill(0, 0, bins);
         const column = binned[j]!;
-        for (const i of index) {
+        for (let k = lo; k < hi; k++) {
+          const i = order[k]!;
           const b = column[i]!;
           hg[b]! += g[i]!;
           hh[b]! += h[i]!;
@@ -127,7 +135,7 @@ export function fitGbdt(rows: readonly Float64Array[], labels: ArrayLike<number>
           gl += hg[b]!;
           hl += hh[b]!;
           cl += hc[b]!;
-          if (cl < minLeaf || index.length - cl < minLeaf) continue;
+          if (cl < minLeaf || count - cl < minLeaf) continue;
           const gr = G - gl;
           const hr = H - hl;
           const gain = (gl * gl) / (hl + lambda) + (gr * gr) / (hr + lambda) - parentScore;
@@ -136,16 +144,23 @@ export function fitGbdt(rows: readonly Float64Array[], labels: ArrayLike<number>
       }
       if (best.feature < 0) return node;
       const column = binned[best.feature]!;
-      const goesLeft = (i: number) => column[i]! <= best.bin;
-      const l = grow(index.filter(goesLeft), level + 1);
-      const r = grow(index.filter((i) => !goesLeft(i)), level + 1);
+      let mid = lo;
+      for (let k = lo; k < hi; k++) {
+        const i = order[k]!;
+        if (column[i]! <= best.bin) {
+          order[k] = order[mid]!;
+          order[mid++] = i;
+        }
+      }
+      const l = grow(lo, mid, level + 1);
+      const r = grow(mid, hi, level + 1);
       feature[node] = best.feature;
       threshold[node] = cuts[best.feature]![best.bin]!;
       left[node] = l;
       right[node] = r;
       return node;
     };
-    grow(Int32Array.from({ length: n }, (_, i) => i), 0);
+    grow(0, n, 0);
     const tree: Tree = { feature: Int32Array.from(feature), threshold: Float64Array.from(threshold), left: Int32Array.from(left), right: Int32Array.from(right), value: Float64Array.from(value) };
     model.trees.push(tree);
     for (let i = 0; i < n; i++) raw[i]! += eta * leafValue(tree, rows[i]!);
