@@ -1,8 +1,8 @@
 // Recommendation serving benchmark (issue #5): the 100k-customer demo brand with trained recommendations, `siyu serve`
 // in its own process, and this process as the load generator: --connections keep-alive loops requesting
 // GET /v1/recommendations/:id?n=10 for --seconds, for random known customers plus 5% unknown ids. Reports requests/s
-// and latency percentiles once the server's in-memory snapshot is ready (and, for comparison, a run on the SQL path
-// while it loads is not attempted: the snapshot is what the server serves). Median of --runs.
+// and latency percentiles, measured once the server's in-memory snapshot is ready (what the server serves from).
+// Median of --runs.
 // Usage: node --import tsx bench/recommend-serve.ts [--db FILE] [--seconds 20] [--connections 16] [--runs 3]
 // Without --db it builds the demo brand into bench/data/bench-serve.duckdb first (about a minute).
 import type { ChildProcess } from 'node:child_process';

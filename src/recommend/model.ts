@@ -1,11 +1,7 @@
 import type { InteractionMatrix } from './data.ts';
 
 /** Why an item was recommended, in a form a message template can render (docs/recommend.md). */
-export type Reason =
-  | { kind: 'bought_with'; item: string }
-  | { kind: 'popular' }
-  | { kind: 'similar_users' }
-  | { kind: 'restock'; due: string };
+export type Reason = { kind: 'bought_with'; item: string } | { kind: 'popular' };
 
 /**
  * A trained recommender. Scores live in the item space of the training matrix: `scoreUser` writes one score per

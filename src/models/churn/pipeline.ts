@@ -34,6 +34,11 @@ async function resolveEnd(db: Queryable, end: string | undefined): Promise<strin
  * 1 − P(alive) from BG/NBD alone is scored the same way, as the baseline.
  */
 export async function evaluateChurn(db: Queryable, options: { end?: string; horizonDays?: number } = {}): Promise<ChurnEvaluation> {
+  return (await evaluateWithData(db, options)).evaluation;
+}
+
+/** The evaluation, and the dataset it was checked on: the most recent complete window, which training reuses. */
+async function evaluateWithData(db: Queryable, options: { end?: string; horizonDays?: number }): Promise<{ evaluation: ChurnEvaluation; validation: ChurnDataset }> {
   const horizonDays = options.horizonDays ?? 90;
   const end = await resolveEnd(db, options.end);
   const validationCutoff = addDays(end, -horizonDays);
@@ -45,7 +50,7 @@ export async function evaluateChurn(db: Queryable, options: { end?: string; hori
   const gbdt = fitGbdt(train.rows, train.labels!);
   const logistic = fitLogistic(train.rows, train.labels!);
   const pAliveColumn = CHURN_FEATURES.findIndex((f) => f.name === 'one_minus_p_alive');
-  return {
+  const evaluation: ChurnEvaluation = {
     horizonDays,
     trainCutoff,
     validationCutoff,
@@ -58,6 +63,7 @@ export async function evaluateChurn(db: Queryable, options: { end?: string; hori
       { model: 'p_alive', metrics: classifierMetrics(validation.rows.map((r) => r[pAliveColumn]!), labels) },
     ],
   };
+  return { evaluation, validation };
 }
 
 export interface ChurnTrainReport {
@@ -74,8 +80,7 @@ export interface ChurnTrainReport {
  * features) on the most recent complete window: features at end − horizon, labels to end. Stored in churn_models.
  */
 export async function trainChurn(store: Store, options: { end?: string; horizonDays?: number } = {}): Promise<ChurnTrainReport> {
-  const evaluation = await evaluateChurn(store, options);
-  const data = await churnDataset(store, evaluation.validationCutoff, { horizonDays: evaluation.horizonDays, labels: true });
+  const { evaluation, validation: data } = await evaluateWithData(store, options);
   const model = fitGbdt(data.rows, data.labels!);
   const modelId = randomUUID();
   await store.insertRows('churn_models', ['model_id', 'kind', 'features', 'model', 'cutoff', 'horizon_days', 'evaluation', 'trained_at'], [
