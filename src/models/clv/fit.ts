@@ -1,7 +1,10 @@
-import { invert, lbfgs, nelderMead, numericGradient, numericHessian, type MinimizeResult } from '../math/optimize.ts';
+import { invert, lbfgs, nelderMead, newton, numericGradient, numericHessian, type MinimizeResult } from '../math/optimize.ts';
 
-/** A model's total log-likelihood at positive parameters `p`; writes ∂LL/∂p into `grad` when given. */
-export type LogLikelihood = (p: Float64Array, grad?: Float64Array) => number;
+/**
+ * A model's total log-likelihood at positive parameters `p`; writes ∂LL/∂p into `grad` when given, and the Hessian
+ * ∂²LL/∂p∂p (row-major) into `hess` when given and the model computes one.
+ */
+export type LogLikelihood = (p: Float64Array, grad?: Float64Array, hess?: Float64Array) => number;
 
 export interface FitOptions {
   /** L2 penalty on the parameters (as in lifetimes' penalizer_coef): adds penalizer·Σp² to the mean negative LL. */
@@ -10,6 +13,8 @@ export interface FitOptions {
   initial?: readonly number[];
   /** Set by models whose log-likelihood computes an exact gradient (used for the Hessian behind standard errors). */
   analyticGradient?: boolean;
+  /** Set by models whose log-likelihood also computes an exact Hessian: the fit then runs Newton's method. */
+  analyticHessian?: boolean;
 }
 
 export interface FitResult<P extends string> {
@@ -28,26 +33,34 @@ export interface FitResult<P extends string> {
 
 /**
  * Maximises a weighted log-likelihood over positive parameters. The search runs on log-parameters (so every step
- * is feasible) and on the mean per customer (so tolerances do not depend on the data size), with L-BFGS and the
- * model's analytic gradient; if that stops short of convergence, Nelder-Mead restarts from where it stopped and
- * L-BFGS polishes the result.
+ * is feasible) and on the mean per customer (so tolerances do not depend on the data size): by damped Newton when
+ * the model has an exact Hessian, else by L-BFGS with the model's gradient. If that stops short of convergence,
+ * Nelder-Mead restarts from where it stopped and L-BFGS polishes the result.
  */
 export function fitPositive<P extends string>(names: readonly P[], initial: readonly number[], logLikelihood: LogLikelihood, totalWeight: number, options: FitOptions = {}): FitResult<P> {
   const penalizer = options.penalizer ?? 0;
   const n = names.length;
   const p = new Float64Array(n);
   const gradP = new Float64Array(n);
-  const objective = (theta: Float64Array, grad?: Float64Array): number => {
+  const hessP = new Float64Array(n * n);
+  const objective = (theta: Float64Array, grad?: Float64Array, hess?: Float64Array): number => {
     for (let i = 0; i < n; i++) p[i] = Math.exp(theta[i]!);
-    const ll = logLikelihood(p, grad ? gradP : undefined);
+    const ll = logLikelihood(p, grad ? gradP : undefined, hess ? hessP : undefined);
     let penalty = 0;
     for (let i = 0; i < n; i++) penalty += p[i]! * p[i]!;
     if (grad) for (let i = 0; i < n; i++) grad[i] = (-gradP[i]! / totalWeight) * p[i]! + 2 * penalizer * p[i]! * p[i]!;
+    // On θ = ln p: ∂²/∂θi∂θj = Hij·pi·pj + δij·gi·pi, for the negated mean log-likelihood and the penalty.
+    if (hess) {
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < n; j++) hess[i * n + j] = (-hessP[i * n + j]! / totalWeight) * p[i]! * p[j]!;
+        hess[i * n + i] = hess[i * n + i]! + (-gradP[i]! / totalWeight) * p[i]! + 4 * penalizer * p[i]! * p[i]!;
+      }
+    }
     return -ll / totalWeight + penalizer * penalty;
   };
   const start = Float64Array.from(options.initial ?? initial, Math.log);
-  let result = lbfgs(objective, start, { gradientTolerance: 1e-9 });
-  let method: FitResult<P>['method'] = 'lbfgs';
+  let result = options.analyticHessian ? newton(objective, start, { gradientTolerance: 1e-9 }) : lbfgs(objective, start, { gradientTolerance: 1e-9 });
+  let method: FitResult<P>['method'] = result.method;
   if (!result.converged) {
     const simplex = nelderMead((theta) => objective(theta), result.x, { initialStep: 0.2 });
     result = lbfgs(objective, simplex.x, { gradientTolerance: 1e-9 });
@@ -55,10 +68,21 @@ export function fitPositive<P extends string>(names: readonly P[], initial: read
   }
   const fitted = Float64Array.from(result.x, Math.exp);
   const params = Object.fromEntries(names.map((name, i) => [name, fitted[i]!])) as Record<P, number>;
+  // The final log-likelihood, and the Hessian of −LL for the standard errors: exact when the model has one (the
+  // same evaluation), else central differences of the gradient (2n evaluations) or of the function (2n² + 1).
+  let hessian: Float64Array;
+  let ll: number;
+  if (options.analyticHessian) {
+    ll = logLikelihood(fitted, new Float64Array(n), hessP);
+    hessian = hessP.map((v) => -v);
+  } else {
+    ll = logLikelihood(fitted);
+    hessian = options.analyticGradient ? gradientHessian(fitted, logLikelihood) : numericHessian((q) => (q.every((v) => v > 0) ? -logLikelihood(q) : Infinity), fitted, 1e-5);
+  }
   return {
     params,
-    logLikelihood: logLikelihood(fitted),
-    standardErrors: standardErrors(names, fitted, logLikelihood, options.analyticGradient ?? false),
+    logLikelihood: ll,
+    standardErrors: standardErrors(names, hessian),
     converged: result.converged,
     gradientNorm: result.gradientNorm,
     iterations: result.iterations,
@@ -78,13 +102,9 @@ export function withNumericGradient(logLikelihood: (p: Float64Array) => number):
   };
 }
 
-/**
- * √diag of the inverse Hessian of −LL at the estimate, on the natural scale of the parameters. With an analytic
- * gradient the Hessian is central differences of the gradient (2n evaluations); otherwise of the function (2n² + 1).
- */
-function standardErrors<P extends string>(names: readonly P[], at: Float64Array, logLikelihood: LogLikelihood, analyticGradient: boolean): Record<P, number> | null {
+/** √diag of the inverse of the Hessian of −LL at the estimate: the parameters' asymptotic standard errors. */
+function standardErrors<P extends string>(names: readonly P[], hessian: Float64Array): Record<P, number> | null {
   const n = names.length;
-  const hessian = analyticGradient ? gradientHessian(at, logLikelihood) : numericHessian((p) => (p.every((v) => v > 0) ? -logLikelihood(p) : Infinity), at, 1e-5);
   const inverse = invert(hessian, n);
   if (!inverse) return null;
   const errors = names.map((_, i) => Math.sqrt(inverse[i * n + i]!));
@@ -92,6 +112,7 @@ function standardErrors<P extends string>(names: readonly P[], at: Float64Array,
   return Object.fromEntries(names.map((name, i) => [name, errors[i]!])) as Record<P, number>;
 }
 
+/** The Hessian of −LL by central differences of the analytic gradient. */
 function gradientHessian(at: Float64Array, logLikelihood: LogLikelihood): Float64Array {
   const n = at.length;
   const out = new Float64Array(n * n);

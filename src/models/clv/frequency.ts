@@ -1,9 +1,9 @@
 // The continuous-time frequency models behind one interface, so the store pipeline, scoring and evaluation treat
 // them alike. BG/BB (discrete opportunities) has its own API in bg-bb.ts.
-import { bgNbdConditionalExpected, bgNbdExpected, bgNbdProbabilityAlive, fitBgNbd, type BgNbdParams } from './bg-nbd.ts';
+import { bgNbdConditionalExpected, bgNbdExpected, bgNbdExpectedIfAlive, bgNbdProbabilityAlive, fitBgNbd, type BgNbdParams } from './bg-nbd.ts';
 import type { FitOptions, FitResult } from './fit.ts';
 import { fitMbgNbd, mbgNbdConditionalExpected, mbgNbdExpected, mbgNbdProbabilityAlive } from './mbg-nbd.ts';
-import { fitParetoNbd, paretoNbdConditionalExpected, paretoNbdExpected, paretoNbdProbabilityAlive, type ParetoNbdParams } from './pareto-nbd.ts';
+import { fitParetoNbd, paretoNbdConditionalExpected, paretoNbdExpected, paretoNbdExpectedIfAlive, paretoNbdProbabilityAlive, type ParetoNbdParams } from './pareto-nbd.ts';
 import type { RepeatSummary } from './summary.ts';
 
 export const FREQUENCY_MODELS = ['bgnbd', 'mbgnbd', 'paretonbd'] as const;
@@ -18,6 +18,13 @@ export interface FrequencyModel {
   /** E[Y(t) | x, tx, T]: purchases in (T, T + t]. */
   conditionalExpected(params: Record<string, number>, t: number, x: number, tx: number, T: number): number;
   probabilityAlive(params: Record<string, number>, x: number, tx: number, T: number): number;
+  /**
+   * E[Y(t) | alive at T, x, T]: conditionalExpected without its P(alive) factor. It does not depend on tx, so
+   * scoring computes each customer's purchase curve once per distinct (x, T).
+   */
+  expectedIfAlive(params: Record<string, number>, t: number, x: number, T: number): number;
+  /** P(alive) is a closed form of a few logarithms (no special functions): cheaper per customer than grouping them. */
+  closedFormAlive: boolean;
 }
 
 const bg = (p: Record<string, number>) => p as unknown as BgNbdParams;
@@ -31,6 +38,8 @@ export const FREQUENCY: Record<FrequencyModelName, FrequencyModel> = {
     expected: (p, t) => bgNbdExpected(bg(p), t),
     conditionalExpected: (p, t, x, tx, T) => bgNbdConditionalExpected(bg(p), t, x, tx, T),
     probabilityAlive: (p, x, tx, T) => bgNbdProbabilityAlive(bg(p), x, tx, T),
+    expectedIfAlive: (p, t, x, T) => bgNbdExpectedIfAlive(bg(p), t, x, T),
+    closedFormAlive: true,
   },
   mbgnbd: {
     name: 'mbgnbd',
@@ -39,6 +48,8 @@ export const FREQUENCY: Record<FrequencyModelName, FrequencyModel> = {
     expected: (p, t) => mbgNbdExpected(bg(p), t),
     conditionalExpected: (p, t, x, tx, T) => mbgNbdConditionalExpected(bg(p), t, x, tx, T),
     probabilityAlive: (p, x, tx, T) => mbgNbdProbabilityAlive(bg(p), x, tx, T),
+    expectedIfAlive: (p, t, x, T) => bgNbdExpectedIfAlive(bg(p), t, x, T, true),
+    closedFormAlive: true,
   },
   paretonbd: {
     name: 'paretonbd',
@@ -47,5 +58,7 @@ export const FREQUENCY: Record<FrequencyModelName, FrequencyModel> = {
     expected: (p, t) => paretoNbdExpected(pareto(p), t),
     conditionalExpected: (p, t, x, tx, T) => paretoNbdConditionalExpected(pareto(p), t, x, tx, T),
     probabilityAlive: (p, x, tx, T) => paretoNbdProbabilityAlive(pareto(p), x, tx, T),
+    expectedIfAlive: (p, t, x, T) => paretoNbdExpectedIfAlive(pareto(p), t, x, T),
+    closedFormAlive: false,
   },
 };

@@ -3,8 +3,9 @@
 // across customers; the average of her x transactions, m̄, then has the density of note 025 eq. 3, independent of
 // how often she buys. Fitted on customers with at least one repeat purchase.
 import { SiyuError } from '../../core/errors.ts';
-import { digamma, lgamma } from '../math/special.ts';
+import { digamma, lgamma, trigamma } from '../math/special.ts';
 import { fitPositive, type FitOptions, type FitResult } from './fit.ts';
+import { groupByCount } from './summary.ts';
 
 export interface GammaGammaParams {
   p: number;
@@ -34,69 +35,92 @@ export function gammaGammaLogLikelihood(params: GammaGammaParams, x: number, mea
 }
 
 /**
- * Σ weight·ln f over the rows, and its gradient; the Γ and ψ terms depend on x alone and are computed once per
- * distinct x (the same sum as adding up gammaGammaLogLikelihood row by row). x must be a whole number here.
+ * Σ weight·ln f over the rows, its gradient and (when `hess` is given) its Hessian, 3 × 3 row-major in (p, q, γ).
+ * Rows are walked grouped by x, so the Γ and ψ terms are computed once per distinct x and each row costs one
+ * logarithm, ln(γ + m̄x). The value and gradient equal adding up gammaGammaLogLikelihood row by row; x must be a
+ * whole number here.
  */
-export function gammaGammaTotalLogLikelihood(params: GammaGammaParams, data: SpendSummary, grad?: Float64Array): number {
+export function gammaGammaTotalLogLikelihood(params: GammaGammaParams, data: SpendSummary, grad?: Float64Array, hess?: Float64Array): number {
   const { p, q, gamma } = params;
-  const { logMeans, logXs, xs, maxX } = constants(data);
-  const lg = new Float64Array(maxX + 1).fill(NaN);
-  const psiAll = new Float64Array(maxX + 1);
-  const psiPx = new Float64Array(maxX + 1);
+  const { values, starts, monetary, weight, weightSum, weightedLogMean } = layoutOf(data);
   const lgQ = lgamma(q);
-  const psiQ = grad ? digamma(q) : 0;
   const logGamma = Math.log(gamma);
-  let g0 = 0;
-  let g1 = 0;
-  let g2 = 0;
+  const wantGrad = grad !== undefined || hess !== undefined;
+  const psiQ = wantGrad ? digamma(q) : 0;
+  const triQ = hess ? trigamma(q) : 0;
   let total = 0;
-  for (let i = 0; i < xs.length; i++) {
-    const x = xs[i]!;
+  const g = [0, 0, 0];
+  const h = new Float64Array(9);
+  for (let group = 0; group < values.length; group++) {
+    const x = values[group]!;
     const px = p * x;
-    if (Number.isNaN(lg[x]!)) {
-      lg[x] = lgamma(px + q) - lgamma(px) - lgQ;
-      if (grad) {
-        psiAll[x] = digamma(px + q);
-        psiPx[x] = digamma(px);
-      }
+    const logX = Math.log(x);
+    // Σ w·ln(γ + m̄x), Σ w/(γ + m̄x) and Σ w/(γ + m̄x)² over the group's rows.
+    let sLog = 0;
+    let sInv = 0;
+    let sInv2 = 0;
+    for (let i = starts[group]!; i < starts[group + 1]!; i++) {
+      const w = weight[i]!;
+      const total = gamma + monetary[i]! * x;
+      const inv = 1 / total;
+      sLog += w * Math.log(total);
+      sInv += w * inv;
+      sInv2 += w * inv * inv;
     }
-    const mean = data.monetary[i]!;
-    const w = data.weight[i]!;
-    const logMean = logMeans[i]!;
-    const logX = logXs[i]!;
-    const logTotal = Math.log(gamma + mean * x);
-    total += w * (lg[x]! + q * logGamma + (px - 1) * logMean + px * logX - (px + q) * logTotal);
-    if (grad) {
-      g0 += w * x * (psiAll[x]! - psiPx[x]! + logMean + logX - logTotal);
-      g1 += w * (psiAll[x]! - psiQ + logGamma - logTotal);
-      g2 += w * (q / gamma - (px + q) / (gamma + mean * x));
-    }
+    const sw = weightSum[group]!;
+    const sLogMean = weightedLogMean[group]!;
+    total += sw * (lgamma(px + q) - lgamma(px) - lgQ + q * logGamma + px * logX) + (px - 1) * sLogMean - (px + q) * sLog;
+    if (!wantGrad) continue;
+    const psiAll = digamma(px + q);
+    g[0]! += x * (sw * (psiAll - digamma(px) + logX) + sLogMean - sLog);
+    g[1]! += sw * (psiAll - psiQ + logGamma) - sLog;
+    g[2]! += (sw * q) / gamma - (px + q) * sInv;
+    if (!hess) continue;
+    const triAll = trigamma(px + q);
+    const add = (i: number, j: number, value: number) => {
+      h[i * 3 + j]! += value;
+      if (i !== j) h[j * 3 + i]! += value;
+    };
+    add(0, 0, sw * x * x * (triAll - trigamma(px)));
+    add(0, 1, sw * x * triAll);
+    add(0, 2, -x * sInv);
+    add(1, 1, sw * (triAll - triQ));
+    add(1, 2, sw / gamma - sInv);
+    add(2, 2, (-sw * q) / (gamma * gamma) + (px + q) * sInv2);
   }
-  if (grad) {
-    grad[0] = g0;
-    grad[1] = g1;
-    grad[2] = g2;
-  }
+  if (grad) for (let i = 0; i < 3; i++) grad[i] = g[i]!;
+  if (hess) hess.set(h);
   return total;
 }
 
-interface SpendConstants {
-  logMeans: Float64Array;
-  logXs: Float64Array;
-  xs: Int32Array;
-  maxX: number;
+/** The rows grouped by x, with what does not depend on the parameters: per group Σw and Σw·ln m̄. */
+interface SpendLayout {
+  values: Int32Array;
+  starts: Int32Array;
+  monetary: Float64Array;
+  weight: Float64Array;
+  weightSum: Float64Array;
+  weightedLogMean: Float64Array;
 }
 
-const constantsCache = new WeakMap<SpendSummary, SpendConstants>();
+const layoutCache = new WeakMap<SpendSummary, SpendLayout>();
 
-/** ln m̄, ln x and x as integers do not depend on the parameters, so they are computed once per data set. */
-function constants(data: SpendSummary): SpendConstants {
-  let found = constantsCache.get(data);
-  if (!found) {
-    const xs = Int32Array.from(data.x);
-    found = { logMeans: data.monetary.map(Math.log), logXs: data.x.map(Math.log), xs, maxX: xs.reduce((m, v) => Math.max(m, v), 0) };
-    constantsCache.set(data, found);
+function layoutOf(data: SpendSummary): SpendLayout {
+  let found = layoutCache.get(data);
+  if (found) return found;
+  const { values, starts, order } = groupByCount(data.x);
+  const monetary = Float64Array.from(order, (i) => data.monetary[i]!);
+  const weight = Float64Array.from(order, (i) => data.weight[i]!);
+  const weightSum = new Float64Array(values.length);
+  const weightedLogMean = new Float64Array(values.length);
+  for (let group = 0; group < values.length; group++) {
+    for (let i = starts[group]!; i < starts[group + 1]!; i++) {
+      weightSum[group]! += weight[i]!;
+      weightedLogMean[group]! += weight[i]! * Math.log(monetary[i]!);
+    }
   }
+  found = { values, starts, monetary, weight, weightSum, weightedLogMean };
+  layoutCache.set(data, found);
   return found;
 }
 
@@ -112,9 +136,9 @@ export function fitGammaGamma(data: SpendSummary, options: FitOptions = {}): Fit
   return fitPositive(
     ['p', 'q', 'gamma'] as const,
     [1, 1, 1],
-    (v, grad) => gammaGammaTotalLogLikelihood({ p: v[0]!, q: v[1]!, gamma: v[2]! }, data, grad),
+    (v, grad, hess) => gammaGammaTotalLogLikelihood({ p: v[0]!, q: v[1]!, gamma: v[2]! }, data, grad, hess),
     total,
-    { ...options, analyticGradient: true },
+    { ...options, analyticGradient: true, analyticHessian: true },
   );
 }
 

@@ -69,11 +69,16 @@ export function paretoNbdExpected(p: ParetoNbdParams, t: number): number {
   return ((r * beta) / (alpha * (s - 1))) * (1 - Math.pow(beta / (beta + t), s - 1));
 }
 
-/** E[Y(t) | x, tx, T] = (r+x)(β+T)/((α+T)(s−1)) · [1 − ((β+T)/(β+T+t))^(s−1)] · P(alive) (Schmittlein et al. eq. 22). */
-export function paretoNbdConditionalExpected(p: ParetoNbdParams, t: number, x: number, tx: number, T: number): number {
+/** E[Y(t) | alive at T, x, T] = (r+x)(β+T)/((α+T)(s−1)) · [1 − ((β+T)/(β+T+t))^(s−1)]: the purchases of a customer known to be active. */
+export function paretoNbdExpectedIfAlive(p: ParetoNbdParams, t: number, x: number, T: number): number {
   const { r, alpha, s, beta } = p;
   if (t <= 0) return 0;
-  return (((r + x) * (beta + T)) / ((alpha + T) * (s - 1))) * (1 - Math.pow((beta + T) / (beta + T + t), s - 1)) * paretoNbdProbabilityAlive(p, x, tx, T);
+  return (((r + x) * (beta + T)) / ((alpha + T) * (s - 1))) * (1 - Math.pow((beta + T) / (beta + T + t), s - 1));
+}
+
+/** E[Y(t) | x, tx, T] = P(alive) · E[Y(t) | alive at T] (Schmittlein et al. eq. 22). */
+export function paretoNbdConditionalExpected(p: ParetoNbdParams, t: number, x: number, tx: number, T: number): number {
+  return paretoNbdExpectedIfAlive(p, t, x, T) * paretoNbdProbabilityAlive(p, x, tx, T);
 }
 
 /**

@@ -5,7 +5,7 @@ import type { FitOptions, FitResult } from './fit.ts';
 import { FREQUENCY, type FrequencyModelName } from './frequency.ts';
 import { fitGammaGamma, gammaGammaConditionalSpend, type GammaGammaParams } from './gamma-gamma.ts';
 import { loadHistories, type Histories, type HistoryOptions } from './history.ts';
-import { groupRows, groupSummaries } from './summary.ts';
+import { groupPairs, groupRows, groupSummaries } from './summary.ts';
 import { DAYS_PER_UNIT, discountedValue, type TimeUnit } from './value.ts';
 
 export interface ExcludedCustomer {
@@ -129,15 +129,24 @@ export async function scoreClv(store: Store, options: ScoreClvOptions = {}): Pro
   const now = new Date();
   await store.transaction(async (tx) => {
     await tx.execute('DELETE FROM clv_scores');
-    await tx.insertRows(
+    await tx.appendRows(
       'clv_scores',
       ['customer_id', 'p_alive', 'expected_orders_90d', 'expected_aov_fen', 'clv_12m_fen', 'currency', 'model', 'fit_id', 'as_of', 'scored_at'],
-      scored.map((s, i) => [histories.customerIds[i], s.probabilityAlive, s.expectedOrders90d, Math.round(s.expectedAov * 100), Math.round(s.clv * 100), histories.currency, label, fit.fit_id, fit.calibration_end, now]),
+      histories.customerIds.map((id, i) => [id, scored.probabilityAlive[i], scored.expectedOrders90d[i], Math.round(scored.expectedAov[i]! * 100), Math.round(scored.clv[i]! * 100), histories.currency, label, fit.fit_id, fit.calibration_end, now]),
     );
   });
-  const n = scored.length;
-  const order = [...scored.keys()].sort((a, b) => scored[b]!.clv - scored[a]!.clv);
-  const totalClv = scored.reduce((sum, s) => sum + s.clv, 0);
+  const n = histories.customerIds.length;
+  const sum = (values: Float64Array) => values.reduce((total, v) => total + v, 0);
+  const totalClv = sum(scored.clv);
+  // The ten highest CLVs by one pass over a short sorted list, not a sort of every customer.
+  const top: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (top.length === 10 && scored.clv[i]! <= scored.clv[top[9]!]!) continue;
+    let at = top.length < 10 ? top.length : 9;
+    while (at > 0 && scored.clv[top[at - 1]!]! < scored.clv[i]!) at--;
+    top.splice(at, 0, i);
+    if (top.length > 10) top.pop();
+  }
   return {
     model: label,
     fitId: fit.fit_id,
@@ -149,23 +158,26 @@ export async function scoreClv(store: Store, options: ScoreClvOptions = {}): Pro
     monthlyDiscountRate,
     totalClv,
     meanClv: n ? totalClv / n : 0,
-    meanProbabilityAlive: n ? scored.reduce((sum, s) => sum + s.probabilityAlive, 0) / n : 0,
-    expectedOrders90d: scored.reduce((sum, s) => sum + s.expectedOrders90d, 0),
-    top: order.slice(0, 10).map((i) => ({ customerId: histories.customerIds[i]!, clv: scored[i]!.clv, probabilityAlive: scored[i]!.probabilityAlive, expectedOrders90d: scored[i]!.expectedOrders90d, expectedAov: scored[i]!.expectedAov })),
+    meanProbabilityAlive: n ? sum(scored.probabilityAlive) / n : 0,
+    expectedOrders90d: sum(scored.expectedOrders90d),
+    top: top.map((i) => ({ customerId: histories.customerIds[i]!, clv: scored.clv[i]!, probabilityAlive: scored.probabilityAlive[i]!, expectedOrders90d: scored.expectedOrders90d[i]!, expectedAov: scored.expectedAov[i]! })),
   };
 }
 
+/** Per-customer scores, in the order of the histories' customers. */
 export interface CustomerScores {
-  probabilityAlive: number;
-  expectedOrders90d: number;
+  probabilityAlive: Float64Array;
+  expectedOrders90d: Float64Array;
   /** Major units (yuan). */
-  expectedAov: number;
-  clv: number;
+  expectedAov: Float64Array;
+  clv: Float64Array;
 }
 
 /**
- * Scores every customer of `h`. Everything but the order value depends on (x, tx, T) alone, so the purchase curve is
- * computed once per distinct (x, tx, T) and CLV = E[M] · Σₖ purchasesₖ/(1+d)ᵏ per customer.
+ * Scores every customer of `h`. E[Y(t) | x, tx, T] = P(alive) · E[Y(t) | alive, x, T], and the second factor (the
+ * costly one: special functions at 13 horizons) depends on (x, T) alone, so each purchase curve is computed once
+ * per distinct (x, T), a few thousand for a million customers. P(alive) is computed per customer when the model
+ * has it in closed form, else once per distinct (x, tx, T). CLV = E[M] · P(alive) · Σₖ purchasesₖ/(1+d)ᵏ.
  */
 export function scoreAll(
   h: Histories,
@@ -173,23 +185,29 @@ export function scoreAll(
   params: Record<string, number>,
   spend: GammaGammaParams | null,
   options: { timeUnit: TimeUnit; horizonMonths: number; monthlyDiscountRate: number },
-): CustomerScores[] {
+): CustomerScores {
   const m = FREQUENCY[model];
-  const all = h.customerIds.map((_, i) => i);
-  const { first, groupOf } = groupRows(all, h.x, h.tx, h.T);
+  const n = h.x.length;
+  const alive = new Float64Array(n);
+  if (m.closedFormAlive) {
+    for (let i = 0; i < n; i++) alive[i] = m.probabilityAlive(params, h.x[i]!, h.tx[i]!, h.T[i]!);
+  } else {
+    const { first, groupOf } = groupRows([...h.x.keys()], h.x, h.tx, h.T);
+    const perGroup = first.map((i) => m.probabilityAlive(params, h.x[i]!, h.tx[i]!, h.T[i]!));
+    for (let i = 0; i < n; i++) alive[i] = perGroup[groupOf[i]!]!;
+  }
   const ninetyDays = 90 / DAYS_PER_UNIT[options.timeUnit];
-  const curves = first.map((i) => {
-    const [x, tx, T] = [h.x[i]!, h.tx[i]!, h.T[i]!];
-    return {
-      probabilityAlive: m.probabilityAlive(params, x, tx, T),
-      expectedOrders90d: m.conditionalExpected(params, ninetyDays, x, tx, T),
-      discountedPurchases: discountedValue((t) => m.conditionalExpected(params, t, x, tx, T), 1, options).value,
-    };
-  });
-  return all.map((i) => {
-    const curve = curves[groupOf[i]!]!;
+  const curves = groupPairs(h.x, h.T);
+  const ninety = Float64Array.from(curves.first, (i) => m.expectedIfAlive(params, ninetyDays, h.x[i]!, h.T[i]!));
+  const discounted = Float64Array.from(curves.first, (i) => discountedValue((t) => m.expectedIfAlive(params, t, h.x[i]!, h.T[i]!), 1, options).value);
+  const out: CustomerScores = { probabilityAlive: alive, expectedOrders90d: new Float64Array(n), expectedAov: new Float64Array(n), clv: new Float64Array(n) };
+  for (let i = 0; i < n; i++) {
+    const g = curves.groupOf[i]!;
     const mean = h.meanRepeatValue[i]! > 0 ? h.meanRepeatValue[i]! : 0;
-    const expectedAov = spend ? gammaGammaConditionalSpend(spend, mean > 0 ? h.x[i]! : 0, mean) : mean;
-    return { probabilityAlive: curve.probabilityAlive, expectedOrders90d: curve.expectedOrders90d, expectedAov, clv: expectedAov * curve.discountedPurchases };
-  });
+    const aov = spend ? gammaGammaConditionalSpend(spend, mean > 0 ? h.x[i]! : 0, mean) : mean;
+    out.expectedOrders90d[i] = alive[i]! * ninety[g]!;
+    out.expectedAov[i] = aov;
+    out.clv[i] = aov * alive[i]! * discounted[g]!;
+  }
+  return out;
 }

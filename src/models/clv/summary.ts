@@ -102,3 +102,77 @@ function invalidReason(x: number, tx: number, T: number): string | undefined {
   if (T <= 0) return `T must be > 0, not ${T} (a first purchase at or after the calibration end)`;
   return undefined;
 }
+
+/** Rows grouped by a whole-number count x: rows order[starts[g]] to order[starts[g+1] − 1] have x = values[g], ascending. */
+export interface CountGroups {
+  values: Int32Array;
+  starts: Int32Array;
+  order: Int32Array;
+}
+
+/**
+ * A counting sort of rows by x (whole numbers ≥ 0). Likelihood loops walk the groups so that every term depending
+ * on x alone (the Γ and ψ functions) is computed once per distinct x, not once per row.
+ */
+export function groupByCount(x: ArrayLike<number>): CountGroups {
+  const n = x.length;
+  let maxX = 0;
+  for (let i = 0; i < n; i++) maxX = Math.max(maxX, x[i]!);
+  const counts = new Int32Array(maxX + 2);
+  for (let i = 0; i < n; i++) counts[x[i]! + 1]!++;
+  for (let v = 0; v <= maxX; v++) counts[v + 1]! += counts[v]!;
+  const values: number[] = [];
+  const starts: number[] = [];
+  for (let v = 0; v <= maxX; v++) {
+    if (counts[v + 1]! > counts[v]!) {
+      values.push(v);
+      starts.push(counts[v]!);
+    }
+  }
+  starts.push(n);
+  const next = counts.slice(0, maxX + 1);
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[next[x[i]!]!++] = i;
+  return { values: Int32Array.from(values), starts: Int32Array.from(starts), order };
+}
+
+/** Each row's index into the distinct values of `values` (in order of first appearance), and those values. */
+export function indexDistinct(values: ArrayLike<number>): { at: Int32Array; values: Float64Array } {
+  const seen = new Map<number, number>();
+  const at = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    let k = seen.get(values[i]!);
+    if (k === undefined) seen.set(values[i]!, (k = seen.size));
+    at[i] = k;
+  }
+  return { at, values: Float64Array.from(seen.keys()) };
+}
+
+/**
+ * Groups rows by (x, T): each row's group and the first row of each group. x is a whole number and T takes few
+ * distinct values (days or weeks of age), so (x, index of T) addresses a dense table when it is small enough,
+ * about 4× faster than hashing (x, tx, T) (groupRows).
+ */
+export function groupPairs(x: ArrayLike<number>, T: ArrayLike<number>): { first: number[]; groupOf: Int32Array } {
+  const n = x.length;
+  const t = indexDistinct(T);
+  const width = t.values.length;
+  let maxX = 0;
+  for (let i = 0; i < n; i++) maxX = Math.max(maxX, x[i]!);
+  const first: number[] = [];
+  const groupOf = new Int32Array(n);
+  const dense = (maxX + 1) * width <= 1 << 22 ? new Int32Array((maxX + 1) * width).fill(-1) : null;
+  const sparse = dense ? null : new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    const key = x[i]! * width + t.at[i]!;
+    let g = dense ? dense[key]! : (sparse!.get(key) ?? -1);
+    if (g < 0) {
+      g = first.length;
+      first.push(i);
+      if (dense) dense[key] = g;
+      else sparse!.set(key, g);
+    }
+    groupOf[i] = g;
+  }
+  return { first, groupOf };
+}

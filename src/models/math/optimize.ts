@@ -12,7 +12,7 @@ export interface MinimizeResult {
   /** The infinity norm of the gradient at `x` (NaN for Nelder-Mead). */
   gradientNorm: number;
   converged: boolean;
-  method: 'lbfgs' | 'nelder-mead';
+  method: 'lbfgs' | 'newton' | 'nelder-mead';
 }
 
 export interface LbfgsOptions {
@@ -116,6 +116,107 @@ function twoLoop(g: Float64Array, steps: readonly Float64Array[], changes: reado
   }
   for (let i = 0; i < q.length; i++) q[i] = -q[i]!;
   return q;
+}
+
+/** f(x) with its gradient and Hessian (n × n, row-major) written into `grad` and `hess`. */
+export type HessianObjective = (x: Float64Array, grad: Float64Array, hess: Float64Array) => number;
+
+/**
+ * Newton's method with Levenberg-Marquardt damping (Nocedal & Wright 2006, §10.3 and §3.4): each step solves
+ * (H + μI)d = −g by Cholesky, raising μ until H + μI is positive definite and the step decreases f (Armijo), and
+ * lowering it after each success so the last steps are pure Newton steps and converge quadratically. For small
+ * problems (a handful of parameters) whose exact Hessian costs about as much as the gradient: fewer evaluations
+ * than L-BFGS, and the Hessian at the optimum gives standard errors for free.
+ */
+export function newton(f: HessianObjective, x0: Float64Array, options: LbfgsOptions = {}): MinimizeResult {
+  const { maxIterations = 100, gradientTolerance = 1e-8 } = options;
+  const n = x0.length;
+  let x = Float64Array.from(x0);
+  let g = new Float64Array(n);
+  let h = new Float64Array(n * n);
+  let fx = f(x, g, h);
+  let evaluations = 1;
+  let iteration = 0;
+  let mu = 0;
+  let xNew = new Float64Array(n);
+  let gNew = new Float64Array(n);
+  let hNew = new Float64Array(n * n);
+  const damped = new Float64Array(n * n);
+  const minus = new Float64Array(n);
+  let stalled = false;
+  while (!stalled && infNorm(g) >= gradientTolerance && iteration < maxIterations && Number.isFinite(fx)) {
+    iteration++;
+    let scale = 0;
+    for (let i = 0; i < n; i++) scale = Math.max(scale, Math.abs(h[i * n + i]!));
+    const floor = 1e-8 * Math.max(scale, 1e-8);
+    let accepted = false;
+    for (let tries = 0; tries < 60 && !accepted; tries++) {
+      damped.set(h);
+      for (let i = 0; i < n; i++) {
+        damped[i * n + i] = damped[i * n + i]! + mu;
+        minus[i] = -g[i]!;
+      }
+      const d = solveSpd(damped, minus, n);
+      if (!d) {
+        mu = Math.max(10 * mu, floor);
+        continue;
+      }
+      // The Newton decrement −g·d is the improvement a full step predicts (nearly, while μ is small against H).
+      // Once it is within rounding of f, the optimum is found as closely as f can be computed.
+      if (mu <= 1e-3 * scale && -dot(g, d) < 1e-14 * Math.max(1, Math.abs(fx))) {
+        stalled = true;
+        break;
+      }
+      // At most a step of 4 in any coordinate: on log-parameters, a factor of e⁴ per iteration.
+      const longest = infNorm(d);
+      if (longest > 4) for (let i = 0; i < n; i++) d[i] = (d[i]! * 4) / longest;
+      for (let i = 0; i < n; i++) xNew[i] = x[i]! + d[i]!;
+      const fNew = f(xNew, gNew, hNew);
+      evaluations++;
+      if (Number.isFinite(fNew) && fNew <= fx + 1e-4 * dot(g, d)) {
+        [x, xNew] = [xNew, x];
+        [g, gNew] = [gNew, g];
+        [h, hNew] = [hNew, h];
+        fx = fNew;
+        mu = mu / 10 < floor ? 0 : mu / 10;
+        accepted = true;
+      } else {
+        mu = Math.max(10 * mu, floor);
+      }
+    }
+    if (!accepted) break;
+  }
+  const gradientNorm = infNorm(g);
+  return { x, value: fx, iterations: iteration, evaluations, gradientNorm, converged: gradientNorm < gradientTolerance || (stalled && gradientNorm < 1e-6), method: 'newton' };
+}
+
+/** Solves Ax = b for a small symmetric positive-definite A by Cholesky; null when A is not positive definite. */
+export function solveSpd(a: Float64Array, b: Float64Array, n: number): Float64Array | null {
+  const l = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let sum = a[i * n + j]!;
+      for (let k = 0; k < j; k++) sum -= l[i * n + k]! * l[j * n + k]!;
+      if (i === j) {
+        if (!(sum > 0)) return null;
+        l[i * n + i] = Math.sqrt(sum);
+      } else {
+        l[i * n + j] = sum / l[j * n + j]!;
+      }
+    }
+  }
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let sum = b[i]!;
+    for (let k = 0; k < i; k++) sum -= l[i * n + k]! * y[k]!;
+    y[i] = sum / l[i * n + i]!;
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    let sum = y[i]!;
+    for (let k = i + 1; k < n; k++) sum -= l[k * n + i]! * y[k]!;
+    y[i] = sum / l[i * n + i]!;
+  }
+  return y;
 }
 
 export interface NelderMeadOptions {

@@ -11,7 +11,7 @@ import {
 } from '../../../src/models/clv/bg-nbd.ts';
 import { groupSummaries } from '../../../src/models/clv/summary.ts';
 import { cdnowSample } from './cdnow.ts';
-import { assertGradient, close } from './check.ts';
+import { assertGradient, assertHessian, close } from './check.ts';
 
 // Numbers from ../shared/reference/REFERENCE.md §1.1 (Fader, Hardie & Lee 2005; BTYD; lifetimes tests).
 const PUBLISHED: BgNbdParams = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
@@ -105,6 +105,14 @@ describe('BG/NBD totals', () => {
       for (let i = 0; i < data.x.length; i++) expected += data.weight[i]! * betaGeometricLogLikelihood(p, data.x[i]!, data.tx[i]!, data.T[i]!, modified, expectedGrad, data.weight[i]!);
       assert.ok(Math.abs(total - expected) < 1e-9, `${total} vs ${expected}`);
       expectedGrad.forEach((g, i) => assert.ok(Math.abs(grad[i]! - g) < 1e-9, `grad ${i}: ${grad[i]} vs ${g}`));
+    }
+  });
+
+  test('the Hessian behind Newton fitting and standard errors equals central differences of the gradient', async () => {
+    const { bgNbdTotalLogLikelihood } = await import('../../../src/models/clv/bg-nbd.ts');
+    const data = { x: Float64Array.of(0, 0, 1, 5, 5, 40), tx: Float64Array.of(0, 0, 3, 20, 25.5, 30), T: Float64Array.of(10, 40, 12, 30, 30, 31), weight: Float64Array.of(3, 2, 1, 2, 1, 1) };
+    for (const [p, modified] of [[{ r: 0.4, alpha: 5, a: 0.8, b: 2.5 }, false], [{ r: 0.4, alpha: 5, a: 0.8, b: 2.5 }, true], [{ r: 1, alpha: 1, a: 1, b: 1.5 }, false]] as const) {
+      assertHessian((q: typeof p, grad: Float64Array, hess?: Float64Array) => bgNbdTotalLogLikelihood(q, data, grad, modified, hess), p, ['r', 'alpha', 'a', 'b'], 1e-5, ` (modified=${modified})`);
     }
   });
 });

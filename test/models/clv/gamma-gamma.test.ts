@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isSiyuError } from '../../../src/core/errors.ts';
-import { fitGammaGamma, gammaGammaConditionalSpend, gammaGammaLogLikelihood } from '../../../src/models/clv/gamma-gamma.ts';
+import { fitGammaGamma, gammaGammaConditionalSpend, gammaGammaLogLikelihood, type GammaGammaParams } from '../../../src/models/clv/gamma-gamma.ts';
 import { cdnowSample } from './cdnow.ts';
-import { assertGradient, close } from './check.ts';
+import { assertGradient, assertHessian, close } from './check.ts';
 
 // Fader & Hardie (2013) note 025 and lifetimes' tests, via ../shared/reference/REFERENCE.md §1.3.
 
@@ -58,5 +58,11 @@ describe('Gamma-Gamma totals', () => {
     for (let i = 0; i < 4; i++) expected += data.weight[i]! * gammaGammaLogLikelihood(p, data.x[i]!, data.monetary[i]!, expectedGrad, data.weight[i]!);
     assert.ok(Math.abs(total - expected) < 1e-9);
     expectedGrad.forEach((g, i) => assert.ok(Math.abs(grad[i]! - g) < 1e-8, `grad ${i}`));
+  });
+
+  test('the Hessian behind Newton fitting and standard errors equals central differences of the gradient', async () => {
+    const { gammaGammaTotalLogLikelihood } = await import('../../../src/models/clv/gamma-gamma.ts');
+    const data = { x: Float64Array.of(1, 1, 4, 9), monetary: Float64Array.of(12, 30.5, 18, 77), weight: Float64Array.of(2, 1, 1, 3) };
+    assertHessian((q: GammaGammaParams, grad: Float64Array, hess?: Float64Array) => gammaGammaTotalLogLikelihood(q, data, grad, hess), { p: 4, q: 3.5, gamma: 20 }, ['p', 'q', 'gamma'], 1e-5);
   });
 });
