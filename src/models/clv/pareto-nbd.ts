@@ -3,9 +3,9 @@
 // is exponential with rate μ ~ Gamma(s, β). The likelihood and conditional expressions follow Fader & Hardie (2005),
 // "A Note on Deriving the Pareto/NBD Model and Related Expressions" (brucehardie.com, note 009), eqs. 22-24.
 import { integrate } from '../math/quadrature.ts';
-import { hyp2f1, lgamma, logAddExp, logSubExp } from '../math/special.ts';
-import { fitPositive, withNumericGradient, type FitOptions, type FitResult } from './fit.ts';
-import type { RepeatSummary } from './summary.ts';
+import { digamma, hyp2f1, lgamma, logAddExp, logSubExp } from '../math/special.ts';
+import { fitPositive, type FitOptions, type FitResult } from './fit.ts';
+import { groupPairs, type RepeatSummary } from './summary.ts';
 
 export interface ParetoNbdParams {
   r: number;
@@ -15,16 +15,19 @@ export interface ParetoNbdParams {
 }
 
 /**
- * ln A0 (note 009 eqs. 23-24): the integral over the unobserved dropout time between tx and T. The 2F1 argument is
- * |α−β|/(max(α,β)+t), always in [0, 1), and the parameters are chosen by which of α, β is larger.
+ * One end of ln A0 (note 009 eqs. 23-24), A0 = [f(tx) − f(T)] with f(t) = 2F1(k, second; k+1; |α−β|/(max(α,β)+t)) /
+ * (max(α,β)+t)^k and k = r+s+x: the integral over the unobserved dropout time between tx and T. The 2F1 argument
+ * is always in [0, 1), and its second parameter is chosen by which of α, β is larger. f depends on (x, t) alone.
  */
-function logA0(p: ParetoNbdParams, x: number, tx: number, T: number): number {
+function logA0End(p: ParetoNbdParams, x: number, t: number): number {
   const { r, alpha, s, beta } = p;
   const k = r + s + x;
   const [top, second] = alpha >= beta ? [alpha, s + 1] : [beta, r + x];
-  const gap = Math.abs(alpha - beta);
-  const term = (t: number) => Math.log(hyp2f1(k, second, k + 1, gap / (top + t))) - k * Math.log(top + t);
-  return logSubExp(term(tx), term(T));
+  return Math.log(hyp2f1(k, second, k + 1, Math.abs(alpha - beta) / (top + t))) - k * Math.log(top + t);
+}
+
+function logA0(p: ParetoNbdParams, x: number, tx: number, T: number): number {
+  return logSubExp(logA0End(p, x, tx), logA0End(p, x, T));
 }
 
 /** ln L(r, α, s, β | x, tx, T) for one customer (note 009 eq. 22). */
@@ -38,21 +41,103 @@ export function paretoNbdLogLikelihood(p: ParetoNbdParams, x: number, tx: number
 
 const fromVector = (v: Float64Array): ParetoNbdParams => ({ r: v[0]!, alpha: v[1]!, s: v[2]!, beta: v[3]! });
 
-/** Σ weight·ln L over the summary rows. */
-export function paretoNbdTotalLogLikelihood(p: ParetoNbdParams, data: RepeatSummary): number {
+/**
+ * Σ weight·ln L over the summary rows, and its gradient when `grad` is given. ln L = ln(e^U + e^V) with
+ * U = ln(Γ(r+x)/Γ(r) α^r β^s) − (r+x) ln(α+T) − s ln(β+T) (alive at T) and V = ln(Γ(r+x)/Γ(r) α^r β^s · s/(r+s+x))
+ * + ln(f(tx) − f(T)) (dropped out between tx and T; f in `logA0End`). Everything but the last difference depends on
+ * (x, tx) or on (x, T) alone, so the costly terms (2F1 and Γ) are computed once per distinct pair, a few thousand for
+ * a million customers, and each row only combines them. The derivatives of 2F1 in its parameters have no convenient
+ * closed form, so ln f is differentiated by central differences, once per pair; the rest of the gradient is exact.
+ * The value equals adding up paretoNbdLogLikelihood row by row.
+ */
+export function paretoNbdTotalLogLikelihood(p: ParetoNbdParams, data: RepeatSummary, grad?: Float64Array): number {
+  const { r, alpha, s, beta } = p;
+  const { byTx, byT } = layoutOf(data);
+  const endTx = new Float64Array(byTx.first.length);
+  const endTxGrad = new Float64Array(byTx.first.length * 4);
+  byTx.first.forEach((i, g) => (endTx[g] = logA0EndWithGradient(p, data.x[i]!, data.tx[i]!, grad ? endTxGrad.subarray(g * 4, g * 4 + 4) : undefined)));
+  const nT = byT.first.length;
+  const endT = new Float64Array(nT);
+  const endTGrad = new Float64Array(nT * 4);
+  const aliveAtT = new Float64Array(nT);
+  const aliveGrad = new Float64Array(nT * 4);
+  const diedBefore = new Float64Array(nT);
+  const diedGrad = new Float64Array(nT * 4);
+  const logAlpha = Math.log(alpha);
+  const logBeta = Math.log(beta);
+  const head0 = -lgamma(r) + r * logAlpha + s * logBeta;
+  const psiR = grad ? digamma(r) : 0;
+  byT.first.forEach((i, g) => {
+    const x = data.x[i]!;
+    const T = data.T[i]!;
+    const head = lgamma(r + x) + head0;
+    const logAT = Math.log(alpha + T);
+    const logBT = Math.log(beta + T);
+    const k = r + s + x;
+    endT[g] = logA0EndWithGradient(p, x, T, grad ? endTGrad.subarray(g * 4, g * 4 + 4) : undefined);
+    aliveAtT[g] = head - (r + x) * logAT - s * logBT;
+    diedBefore[g] = head + Math.log(s) - Math.log(k);
+    if (grad) {
+      const dHead = digamma(r + x) - psiR + logAlpha;
+      aliveGrad.set([dHead - logAT, r / alpha - (r + x) / (alpha + T), logBeta - logBT, s / beta - s / (beta + T)], g * 4);
+      diedGrad.set([dHead - 1 / k, r / alpha, logBeta + 1 / s - 1 / k, s / beta], g * 4);
+    }
+  });
   let total = 0;
-  for (let i = 0; i < data.x.length; i++) total += data.weight[i]! * paretoNbdLogLikelihood(p, data.x[i]!, data.tx[i]!, data.T[i]!);
+  const sum = [0, 0, 0, 0];
+  for (let i = 0; i < data.x.length; i++) {
+    const g = byT.groupOf[i]!;
+    const h = byTx.groupOf[i]!;
+    const w = data.weight[i]!;
+    // ln(f(tx) − f(T)) = E1 + ln(1 − ρ), ρ = e^(E2 − E1) ≤ 1; −∞ when tx = T (no time to drop out unseen).
+    const rho = Math.exp(endT[g]! - endTx[h]!);
+    const u = aliveAtT[g]!;
+    const v = rho < 1 ? diedBefore[g]! + endTx[h]! + Math.log1p(-rho) : -Infinity;
+    const top = Math.max(u, v);
+    const share = Math.exp(v - top) / (Math.exp(u - top) + Math.exp(v - top)); // of the dropout term in L
+    total += w * (top + Math.log(Math.exp(u - top) + Math.exp(v - top)));
+    if (grad) {
+      for (let j = 0; j < 4; j++) {
+        const dV = share > 0 ? diedGrad[g * 4 + j]! + (endTxGrad[h * 4 + j]! - rho * endTGrad[g * 4 + j]!) / (1 - rho) : 0;
+        sum[j]! += w * ((1 - share) * aliveGrad[g * 4 + j]! + share * dV);
+      }
+    }
+  }
+  if (grad) for (let j = 0; j < 4; j++) grad[j] = sum[j]!;
   return total;
 }
 
+/** logA0End, with its gradient in (r, α, s, β) by central differences written into `grad` when given. */
+function logA0EndWithGradient(p: ParetoNbdParams, x: number, t: number, grad?: Float64Array): number {
+  if (grad) {
+    const names = ['r', 'alpha', 's', 'beta'] as const;
+    names.forEach((name, j) => {
+      const step = 1e-6 * p[name];
+      grad[j] = (logA0End({ ...p, [name]: p[name] + step }, x, t) - logA0End({ ...p, [name]: p[name] - step }, x, t)) / (2 * step);
+    });
+  }
+  return logA0End(p, x, t);
+}
+
+const layoutCache = new WeakMap<RepeatSummary, { byTx: ReturnType<typeof groupPairs>; byT: ReturnType<typeof groupPairs> }>();
+
+function layoutOf(data: RepeatSummary): { byTx: ReturnType<typeof groupPairs>; byT: ReturnType<typeof groupPairs> } {
+  let found = layoutCache.get(data);
+  if (!found) {
+    found = { byTx: groupPairs(data.x, data.tx), byT: groupPairs(data.x, data.T) };
+    layoutCache.set(data, found);
+  }
+  return found;
+}
+
 /**
- * Maximum-likelihood Pareto/NBD. The derivatives of 2F1 in its parameters have no convenient closed form, so the
- * gradient is taken by central differences of the exact likelihood.
+ * Maximum-likelihood Pareto/NBD by L-BFGS on the gradient of paretoNbdTotalLogLikelihood (exact but for the 2F1
+ * terms, which are differentiated numerically once per distinct (x, t)). Since the gradient is partly numeric,
+ * the standard errors come from second differences of the likelihood itself.
  */
 export function fitParetoNbd(data: RepeatSummary, options: FitOptions = {}): FitResult<keyof ParetoNbdParams> {
   const total = data.weight.reduce((s, w) => s + w, 0);
-  const ll = (v: Float64Array) => paretoNbdTotalLogLikelihood(fromVector(v), data);
-  return fitPositive(['r', 'alpha', 's', 'beta'] as const, [1, 1, 1, 1], withNumericGradient(ll), total, options);
+  return fitPositive(['r', 'alpha', 's', 'beta'] as const, [1, 1, 1, 1], (v, grad) => paretoNbdTotalLogLikelihood(fromVector(v), data, grad), total, options);
 }
 
 /** P(alive | x, tx, T) = 1 / (1 + s/(r+s+x) · (α+T)^(r+x) (β+T)^s · A0) (note 009 eq. 29). */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { fitMbgNbd, mbgNbdConditionalExpected, mbgNbdExpected, mbgNbdLogLikelihood, mbgNbdProbabilityAlive, mbgNbdProbabilityOfPurchases } from '../../../src/models/clv/mbg-nbd.ts';
-import { fitParetoNbd, paretoNbdConditionalExpected, paretoNbdExpected, paretoNbdLogLikelihood, paretoNbdProbabilityAlive, paretoNbdProbabilityOfPurchases } from '../../../src/models/clv/pareto-nbd.ts';
+import { fitParetoNbd, paretoNbdConditionalExpected, paretoNbdExpected, paretoNbdLogLikelihood, paretoNbdProbabilityAlive, paretoNbdProbabilityOfPurchases, paretoNbdTotalLogLikelihood } from '../../../src/models/clv/pareto-nbd.ts';
 import { integrate } from '../../../src/models/math/quadrature.ts';
 import { groupSummaries } from '../../../src/models/clv/summary.ts';
 import { cdnowSample } from './cdnow.ts';
@@ -50,6 +50,17 @@ describe('Pareto/NBD', () => {
       for (const value of [paretoNbdLogLikelihood(p, x, 38, 40), paretoNbdProbabilityAlive(p, x, 38, 40), paretoNbdConditionalExpected(p, 52, x, 38, 40)]) assert.ok(Number.isFinite(value), `x=${x}: ${value}`);
     }
     assert.ok(Number.isFinite(paretoNbdLogLikelihood({ ...p, beta: p.alpha }, 3, 20, 30)));
+  });
+
+  test('the summed log-likelihood equals the per-customer one added up, and its gradient equals finite differences', () => {
+    // Rows sharing (x, tx) and (x, T), tx = T (no time to drop out unseen), x = 0 and a heavy buyer; α above and below β.
+    const data = { x: Float64Array.of(0, 2, 2, 2, 5, 40, 3), tx: Float64Array.of(0, 10, 10, 20, 30, 38, 25), T: Float64Array.of(30, 30, 35, 30, 40, 40, 25), weight: Float64Array.of(4, 1, 2, 3, 1, 1, 2) };
+    for (const p of [{ r: 0.55, alpha: 10.5, s: 0.6, beta: 11.7 }, { r: 0.4, alpha: 8, s: 1.3, beta: 3 }]) {
+      let expected = 0;
+      for (let i = 0; i < data.x.length; i++) expected += data.weight[i]! * paretoNbdLogLikelihood(p, data.x[i]!, data.tx[i]!, data.T[i]!);
+      close(paretoNbdTotalLogLikelihood(p, data), expected, 1e-9, 'total log-likelihood');
+      assertGradient((q: typeof p, grad?: Float64Array) => paretoNbdTotalLogLikelihood(q, data, grad), p, ['r', 'alpha', 's', 'beta'], 1e-6, ` at α=${p.alpha}, β=${p.beta}`);
+    }
   });
 });
 
