@@ -65,6 +65,20 @@ export function bgBbConditionalExpected(p: BgBbParams, m: number, x: number, tx:
   return lead * (delta / (gamma - 1)) * Math.exp(lgamma(gamma + delta) - lgamma(1 + delta)) * (ratio(n) - ratio(n + m));
 }
 
+/**
+ * E[X(n, n + m) | alive at n + 1, x, n]: eq. 13 without its P(alive) factor, the purchases in the next m
+ * opportunities of a customer known to be active. It does not depend on tx. A fractional m interpolates through Γ.
+ */
+export function bgBbExpectedIfAlive(p: BgBbParams, m: number, x: number, n: number): number {
+  const { alpha, beta, gamma, delta } = p;
+  if (m <= 0) return 0;
+  // B(α+x+1, β+n−x)/B(α+x, β+n−x) = (α+x)/(α+β+n): the posterior mean of p; the rest is eq. 13's survival sum
+  // divided by the prior probability of surviving n + 1 opportunities, B(γ, δ+n+1)/B(γ, δ).
+  const ratio = (k: number) => Math.exp(lgamma(1 + delta + k) - lgamma(gamma + delta + k));
+  const survive = Math.exp(lbeta(gamma, delta + n + 1) - lbeta(gamma, delta));
+  return ((alpha + x) / (alpha + beta + n)) * (delta / (gamma - 1)) * Math.exp(lgamma(gamma + delta) - lgamma(1 + delta)) * ((ratio(n) - ratio(n + m)) / survive);
+}
+
 /** P(X(n) = x): the probability of x purchases in the first n opportunities (eq. 7). */
 export function bgBbProbabilityOfPurchases(p: BgBbParams, n: number, x: number): number {
   const { alpha, beta, gamma, delta } = p;

@@ -46,14 +46,15 @@ const addDays = (date: string, days: number) => new Date(Date.parse(date) + days
 export async function evaluateClv(store: Store, options: EvaluateClvOptions): Promise<ClvEvaluation> {
   const holdoutEnd = options.holdoutEnd ?? (await latestOrderDay(store));
   if (!holdoutEnd) throw new SiyuError('not_found', 'no_orders', 'the store has no orders; import orders first');
-  const h = await loadHistories(store, { calibrationEnd: options.calibrationEnd, holdoutEnd, timeUnit: options.timeUnit });
   const model = FREQUENCY[options.model];
+  const h = await loadHistories(store, { calibrationEnd: options.calibrationEnd, holdoutEnd, timeUnit: options.timeUnit, discrete: model.discrete });
   const { summary } = groupSummaries(h.x, h.tx, h.T);
   if (summary.x.length === 0) throw new SiyuError('validation', 'nothing_to_fit', `no customer bought before ${options.calibrationEnd}`);
   const fit = model.fit(summary);
   const unit = DAYS_PER_UNIT[options.timeUnit];
   const holdoutDays = (Date.parse(holdoutEnd) - Date.parse(options.calibrationEnd)) / DAY_MS;
-  const holdoutLength = holdoutDays / unit;
+  // A discrete model's holdout is the whole periods that fit in it (history.ts counts purchases in those only).
+  const holdoutLength = model.discrete ? Math.floor(holdoutDays / unit) : holdoutDays / unit;
 
   const buckets = Array.from({ length: 8 }, (_, k) => ({ bucket: k < 7 ? String(k) : '7+', customers: 0, predicted: 0, actual: 0 }));
   let predictedTotal = 0;

@@ -1,12 +1,13 @@
-// The continuous-time frequency models behind one interface, so the store pipeline, scoring and evaluation treat
-// them alike. BG/BB (discrete opportunities) has its own API in bg-bb.ts.
+// The frequency models behind one interface, so the store pipeline, scoring and evaluation treat them alike. BG/BB
+// counts discrete opportunities: its histories are periods (history.ts `discrete`), with T standing for n.
+import { bgBbConditionalExpected, bgBbExpected, bgBbExpectedIfAlive, bgBbProbabilityAlive, fitBgBb, type BgBbParams } from './bg-bb.ts';
 import { bgNbdConditionalExpected, bgNbdExpected, bgNbdExpectedIfAlive, bgNbdProbabilityAlive, fitBgNbd, type BgNbdParams } from './bg-nbd.ts';
 import type { FitOptions, FitResult } from './fit.ts';
 import { fitMbgNbd, mbgNbdConditionalExpected, mbgNbdExpected, mbgNbdProbabilityAlive } from './mbg-nbd.ts';
 import { fitParetoNbd, paretoNbdConditionalExpected, paretoNbdExpected, paretoNbdExpectedIfAlive, paretoNbdProbabilityAlive, type ParetoNbdParams } from './pareto-nbd.ts';
 import type { RepeatSummary } from './summary.ts';
 
-export const FREQUENCY_MODELS = ['bgnbd', 'mbgnbd', 'paretonbd'] as const;
+export const FREQUENCY_MODELS = ['bgnbd', 'mbgnbd', 'paretonbd', 'bgbb'] as const;
 export type FrequencyModelName = (typeof FREQUENCY_MODELS)[number];
 
 export interface FrequencyModel {
@@ -23,12 +24,15 @@ export interface FrequencyModel {
    * scoring computes each customer's purchase curve once per distinct (x, T).
    */
   expectedIfAlive(params: Record<string, number>, t: number, x: number, T: number): number;
+  /** Discrete opportunities: x, tx and T count whole periods of the time unit (T is BG/BB's n). */
+  discrete: boolean;
   /** P(alive) is a closed form of a few logarithms (no special functions): cheaper per customer than grouping them. */
   closedFormAlive: boolean;
 }
 
 const bg = (p: Record<string, number>) => p as unknown as BgNbdParams;
 const pareto = (p: Record<string, number>) => p as unknown as ParetoNbdParams;
+const bb = (p: Record<string, number>) => p as unknown as BgBbParams;
 
 export const FREQUENCY: Record<FrequencyModelName, FrequencyModel> = {
   bgnbd: {
@@ -40,6 +44,7 @@ export const FREQUENCY: Record<FrequencyModelName, FrequencyModel> = {
     probabilityAlive: (p, x, tx, T) => bgNbdProbabilityAlive(bg(p), x, tx, T),
     expectedIfAlive: (p, t, x, T) => bgNbdExpectedIfAlive(bg(p), t, x, T),
     closedFormAlive: true,
+    discrete: false,
   },
   mbgnbd: {
     name: 'mbgnbd',
@@ -50,6 +55,7 @@ export const FREQUENCY: Record<FrequencyModelName, FrequencyModel> = {
     probabilityAlive: (p, x, tx, T) => mbgNbdProbabilityAlive(bg(p), x, tx, T),
     expectedIfAlive: (p, t, x, T) => bgNbdExpectedIfAlive(bg(p), t, x, T, true),
     closedFormAlive: true,
+    discrete: false,
   },
   paretonbd: {
     name: 'paretonbd',
@@ -60,5 +66,17 @@ export const FREQUENCY: Record<FrequencyModelName, FrequencyModel> = {
     probabilityAlive: (p, x, tx, T) => paretoNbdProbabilityAlive(pareto(p), x, tx, T),
     expectedIfAlive: (p, t, x, T) => paretoNbdExpectedIfAlive(pareto(p), t, x, T),
     closedFormAlive: false,
+    discrete: false,
+  },
+  bgbb: {
+    name: 'bgbb',
+    label: 'BG/BB (Fader, Hardie & Shang 2010)',
+    fit: (data, options) => fitBgBb({ x: data.x, tx: data.tx, n: data.T, weight: data.weight }, options),
+    expected: (p, t) => bgBbExpected(bb(p), t),
+    conditionalExpected: (p, t, x, tx, T) => bgBbConditionalExpected(bb(p), t, x, tx, T),
+    probabilityAlive: (p, x, tx, T) => bgBbProbabilityAlive(bb(p), x, tx, T),
+    expectedIfAlive: (p, t, x, T) => bgBbExpectedIfAlive(bb(p), t, x, T),
+    closedFormAlive: false,
+    discrete: true,
   },
 };

@@ -29,6 +29,13 @@ export interface HistoryOptions {
   /** Last day of the holdout, for evaluation. */
   holdoutEnd?: string;
   timeUnit: TimeUnit;
+  /**
+   * Discrete opportunities (BG/BB): the time unit's periods, counted back from the calibration end so every period is
+   * complete. x = periods with a purchase after the first purchase's period, tx = the last such period's position
+   * among them, T = n, the periods after the first purchase's period; purchases within one period merge, and the
+   * holdout counts periods with a purchase among the whole periods that fit before its end.
+   */
+  discrete?: boolean;
 }
 
 /**
@@ -47,7 +54,38 @@ export async function loadHistories(db: Queryable, options: HistoryOptions): Pro
     throw new SiyuError('validation', 'invalid_holdout', `the holdout end (${options.holdoutEnd}) must be after the calibration end (${calibrationEnd})`);
   }
   const day = localDay(timezone);
-  const rows = await db.query<{ customer_id: string; x: number; recency_days: number; age_days: number; mean_repeat_fen: number | null; holdout: number }>(
+  const unit = DAYS_PER_UNIT[options.timeUnit];
+  const rows = options.discrete
+    ? await discreteRows(db, day, unit, currency, calibrationEnd, options.holdoutEnd)
+    : await continuousRows(db, day, currency, calibrationEnd, options.holdoutEnd);
+  const scale = options.discrete ? 1 : unit; // discrete rows count periods already
+  return {
+    customerIds: rows.map((r) => r.customer_id),
+    x: Float64Array.from(rows, (r) => Number(r.x)),
+    tx: Float64Array.from(rows, (r) => Number(r.recency_days) / scale),
+    T: Float64Array.from(rows, (r) => Number(r.age_days) / scale),
+    meanRepeatValue: Float64Array.from(rows, (r) => (r.mean_repeat_fen === null ? NaN : Number(r.mean_repeat_fen) / 100)),
+    holdout: Float64Array.from(rows, (r) => Number(r.holdout)),
+    calibrationEnd,
+    holdoutEnd: options.holdoutEnd ?? null,
+    timeUnit: options.timeUnit,
+    currency,
+    timezone,
+  };
+}
+
+interface HistoryRow {
+  customer_id: string;
+  x: number;
+  recency_days: number;
+  age_days: number;
+  mean_repeat_fen: number | null;
+  holdout: number;
+}
+
+/** The continuous-time histories of `Histories`: purchase days, with recency and age in days. */
+function continuousRows(db: Queryable, day: string, currency: string, calibrationEnd: string, holdoutEnd: string | undefined): Promise<HistoryRow[]> {
+  return db.query<HistoryRow>(
     `WITH days AS (
        SELECT customer_id, ${day} AS day, sum(total_fen - refunded_fen) AS fen
        FROM orders WHERE ${PURCHASES} AND currency = $1
@@ -63,22 +101,43 @@ export async function loadHistories(db: Queryable, options: HistoryOptions): Pro
             count(*) FILTER (WHERE day > CAST($2 AS DATE) AND day <= CAST($3 AS DATE)) AS holdout
      FROM ranked GROUP BY customer_id HAVING min(day) <= CAST($2 AS DATE)
      ORDER BY customer_id`,
-    [currency, calibrationEnd, options.holdoutEnd ?? calibrationEnd],
+    [currency, calibrationEnd, holdoutEnd ?? calibrationEnd],
   );
-  const unit = DAYS_PER_UNIT[options.timeUnit];
-  return {
-    customerIds: rows.map((r) => r.customer_id),
-    x: Float64Array.from(rows, (r) => Number(r.x)),
-    tx: Float64Array.from(rows, (r) => Number(r.recency_days) / unit),
-    T: Float64Array.from(rows, (r) => Number(r.age_days) / unit),
-    meanRepeatValue: Float64Array.from(rows, (r) => (r.mean_repeat_fen === null ? NaN : Number(r.mean_repeat_fen) / 100)),
-    holdout: Float64Array.from(rows, (r) => Number(r.holdout)),
-    calibrationEnd,
-    holdoutEnd: options.holdoutEnd ?? null,
-    timeUnit: options.timeUnit,
-    currency,
-    timezone,
-  };
+}
+
+/**
+ * The discrete-opportunity histories of `Histories` (`discrete`), in periods of `unit` days: period k before the
+ * calibration end covers the days (k·unit, (k+1)·unit] before it, so period 0 ends on the calibration end; period j
+ * of the holdout covers days (j·unit, (j+1)·unit] after it. recency_days and age_days hold periods here.
+ */
+async function discreteRows(db: Queryable, day: string, unit: number, currency: string, calibrationEnd: string, holdoutEnd: string | undefined): Promise<HistoryRow[]> {
+  const holdoutPeriods = holdoutEnd ? Math.floor((Date.parse(holdoutEnd) - Date.parse(calibrationEnd)) / 86_400_000 / unit) : 0;
+  return db.query<HistoryRow>(
+    `WITH days AS (
+       SELECT customer_id, ${day} AS day, sum(total_fen - refunded_fen) AS fen
+       FROM orders WHERE ${PURCHASES} AND currency = $1
+       GROUP BY customer_id, ${day}
+     ), periods AS (
+       SELECT customer_id,
+              CASE WHEN day <= CAST($2 AS DATE) THEN CAST(floor((CAST($2 AS DATE) - day) / ${unit}.0) AS INTEGER) END AS back,
+              CASE WHEN day > CAST($2 AS DATE) THEN CAST(floor((day - CAST($2 AS DATE) - 1) / ${unit}.0) AS INTEGER) END AS ahead,
+              sum(fen) AS fen
+       FROM days GROUP BY 1, 2, 3
+     ), firsts AS (
+       SELECT customer_id, max(back) AS n FROM periods GROUP BY customer_id
+     )
+     SELECT p.customer_id,
+            count(*) FILTER (WHERE p.back < f.n) AS x,
+            f.n - min(p.back) AS recency_days,
+            f.n AS age_days,
+            avg(p.fen) FILTER (WHERE p.back < f.n) AS mean_repeat_fen,
+            count(*) FILTER (WHERE p.ahead < CAST($3 AS INTEGER)) AS holdout
+     FROM periods p JOIN firsts f ON f.customer_id = p.customer_id
+     WHERE f.n IS NOT NULL
+     GROUP BY p.customer_id, f.n
+     ORDER BY p.customer_id`,
+    [currency, calibrationEnd, holdoutPeriods],
+  );
 }
 
 /** Cumulative repeat purchase days by week since `start` (YYYY-MM-DD), through `end`, for tracking plots. */

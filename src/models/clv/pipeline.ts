@@ -34,7 +34,7 @@ export interface FitClvOptions extends HistoryOptions, FitOptions {
  * excluded and listed with the reason. A fit that does not converge is recorded as such; scoring refuses it.
  */
 export async function fitClv(store: Store, options: FitClvOptions): Promise<ClvFitReport> {
-  const histories = await loadHistories(store, options);
+  const histories = await loadHistories(store, { ...options, discrete: FREQUENCY[options.model].discrete });
   const { summary, invalid } = groupSummaries(histories.x, histories.tx, histories.T);
   const excluded: ExcludedCustomer[] = invalid.map((r) => ({ customerId: histories.customerIds[r.index]!, model: options.model, reason: r.reason }));
   if (summary.x.length === 0) throw new SiyuError('validation', 'nothing_to_fit', `no customer bought before ${histories.calibrationEnd}; choose a later --calibration-end`);
@@ -123,7 +123,7 @@ export async function scoreClv(store: Store, options: ScoreClvOptions = {}): Pro
   const spend = spendFit?.converged && spendFit.calibration_end === fit.calibration_end ? (spendFit.params as unknown as GammaGammaParams) : null;
   const horizonMonths = options.horizonMonths ?? 12;
   const monthlyDiscountRate = options.monthlyDiscountRate ?? 0.01;
-  const histories = await loadHistories(store, { calibrationEnd: fit.calibration_end, timeUnit: fit.time_unit });
+  const histories = await loadHistories(store, { calibrationEnd: fit.calibration_end, timeUnit: fit.time_unit, discrete: FREQUENCY[model].discrete });
   const scored = scoreAll(histories, model, fit.params, spend, { timeUnit: fit.time_unit, horizonMonths, monthlyDiscountRate });
   const label = `${model}${spend ? '+gammagamma' : ''}`;
   const now = new Date();

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isSiyuError } from '../../../src/core/errors.ts';
 import { importFile } from '../../../src/import/index.ts';
@@ -49,6 +52,51 @@ for (const backend of BACKENDS) {
         await scoreClv(store);
         const [{ n }] = (await store.query<{ n: number }>('SELECT count(*) AS n FROM clv_scores')) as [{ n: number }];
         assert.equal(Number(n), 2357, 'scoring again replaces the scores');
+      }));
+
+    test('BG/BB from the store: the donation patterns as weekly orders reproduce the published fit', () =>
+      withStore(backend, async (store) => {
+        // Fader, Hardie & Shang (2010): 11,104 donors in (x, tx, n) patterns over 6 yearly opportunities. Each donor
+        // becomes a customer whose opportunities are weeks: a first order 6 weeks before the calibration end, then
+        // one (sometimes two, on different days of the week) orders in each week she gave, the last in week tx.
+        const patterns = readFileSync(new URL('donations.csv', CDNOW_DIR), 'utf8').trim().split('\n').slice(1).map((line) => line.split(',').map(Number));
+        const end = Date.parse('2024-06-30');
+        const day = (daysBefore: number) => new Date(end - daysBefore * 86_400_000).toISOString().slice(0, 10);
+        const lines = ['order_id,customer_id,placed_at,total'];
+        let customer = 0;
+        for (const [x, tx, n, weight] of patterns as [number, number, number, number][]) {
+          for (let k = 0; k < weight; k++) {
+            const id = `D${++customer}`;
+            lines.push(`${id}-0,${id},${day(7 * n + 3)},50`);
+            for (let j = tx - x + 1; j <= tx; j++) {
+              const back = 7 * (n - j);
+              lines.push(`${id}-${j},${id},${day(back + 1)},${10 + ((customer * 7 + j * 13) % 41)}`);
+              if (customer % 3 === 0) lines.push(`${id}-${j}b,${id},${day(back + 5)},${5 + ((customer + j) % 17)}`); // the same week: one opportunity
+            }
+          }
+        }
+        const dir = mkdtempSync(join(tmpdir(), 'siyu-bgbb-'));
+        try {
+          writeFileSync(join(dir, 'donations.csv'), lines.join('\n'));
+          const report = await importFile(store, 'orders', join(dir, 'donations.csv'), { rejectsPath: join(dir, 'rejects.csv') });
+          assert.equal(report.rejected, 0);
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+        const fit = await fitClv(store, { model: 'bgbb', timeUnit: 'week', calibrationEnd: '2024-06-30' });
+        assert.equal(fit.frequency.customers, 11_104);
+        assert.ok(fit.frequency.converged && fit.spend?.converged);
+        close(fit.frequency.params.alpha!, 1.204, 0.005, 'α');
+        close(fit.frequency.params.beta!, 0.75, 0.005, 'β');
+        close(fit.frequency.params.gamma!, 0.657, 0.005, 'γ');
+        close(fit.frequency.params.delta!, 2.783, 0.005, 'δ');
+        const scores = await scoreClv(store, { model: 'bgbb' });
+        assert.deepEqual([scores.customers, scores.model], [11_104, 'bgbb+gammagamma']);
+        // A donor who gave in every week against one who gave once, in week 1.
+        const rows = await store.query<{ customer_id: string; p_alive: number }>(`SELECT customer_id, p_alive FROM clv_scores WHERE customer_id IN ('D1', 'D11104') ORDER BY customer_id`);
+        const byId = Object.fromEntries(rows.map((r) => [r.customer_id, r.p_alive]));
+        assert.ok(byId.D11104! > 0.9, `loyal donor P(alive) ${byId.D11104}`);
+        assert.ok(byId.D1! < byId.D11104!, `a donor who never gave again (${byId.D1}) is less likely alive than a loyal one`);
       }));
 
     test('the holdout evaluation counts what customers really did and tracks the weekly curve', () =>
