@@ -40,7 +40,7 @@ function fitLines(label: string, fit: FitResult<string>): string[] {
   const params = Object.entries(fit.params).map(([name, v]) => `${name}=${f(v)}${fit.standardErrors ? ` (se ${f(fit.standardErrors[name]!)})` : ''}`);
   return [
     `${label}: ${params.join(', ')}`,
-    `  log-likelihood ${f(fit.logLikelihood, 3)} over ${fit.customers.toLocaleString('en-US')} customers; ${fit.converged ? 'converged' : `DID NOT CONVERGE (gradient norm ${fit.gradientNorm.toExponential(2)}); try --penalizer 0.001`} in ${fit.iterations} iterations (${fit.method})`,
+    `  log-likelihood ${f(fit.logLikelihood, 3)} over ${fit.customers.toLocaleString('en-US')} customers; ${fit.converged ? 'converged' : `DID NOT CONVERGE (gradient norm ${fit.gradientNorm.toExponential(2)}${fit.unbounded.length ? `; ${fit.unbounded.join(', ')} ran to the search bound, the data fit a limiting case of the model` : ''}); try --penalizer 0.001`} in ${fit.iterations} iterations (${fit.method})`,
   ];
 }
 

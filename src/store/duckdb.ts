@@ -1,11 +1,21 @@
-import { DuckDBInstance, DuckDBTimestampTZValue, DuckDBTypeId, type DuckDBAppender, type DuckDBConnection, type DuckDBResultReader, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBDataChunk, DuckDBDateValue, DuckDBInstance, DuckDBTimestampTZValue, DuckDBTypeId, type DuckDBConnection, type DuckDBResultReader, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import { SiyuError } from '../core/errors.ts';
 import { translateDriverError } from './driver-errors.ts';
 import { Mutex } from './mutex.ts';
-import type { Queryable, Row, Store } from './store.ts';
+import type { Columns, Queryable, Row, Store } from './store.ts';
 import { encodeParam, isoDate, jsonRowsParam, normaliseBigInt } from './values.ts';
 
 // Rows per INSERT statement; bounds the size of the JSON payload.
 const ROWS_PER_INSERT = 20_000;
+
+/** One value as `query` returns it: BIGINT as number (or string beyond 2^53), JSON parsed, DATE as YYYY-MM-DD. */
+function normalise(value: unknown, type: DuckDBType): unknown {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'bigint') return normaliseBigInt(value);
+  if (type.alias === 'JSON' && typeof value === 'string') return JSON.parse(value);
+  if (type.typeId === DuckDBTypeId.DATE && value instanceof Date) return isoDate(value);
+  return value;
+}
 
 function convertRows(reader: DuckDBResultReader): Row[] {
   const types = reader.columnTypes();
@@ -15,17 +25,24 @@ function convertRows(reader: DuckDBResultReader): Row[] {
   for (let r = 0; r < rows.length; r++) {
     const src = rows[r]!;
     const row: Row = {};
-    for (let c = 0; c < names.length; c++) {
-      const type = types[c]!;
-      let value: unknown = src[c];
-      if (value === null || value === undefined) value = null;
-      else if (typeof value === 'bigint') value = normaliseBigInt(value);
-      else if (type.alias === 'JSON' && typeof value === 'string') value = JSON.parse(value);
-      else if (type.typeId === DuckDBTypeId.DATE && value instanceof Date) value = isoDate(value);
-      row[names[c]!] = value;
-    }
+    for (let c = 0; c < names.length; c++) row[names[c]!] = normalise(src[c], types[c]!);
     out[r] = row;
   }
+  return out;
+}
+
+/** Column-major conversion: about 3× faster than rows for a million-row result, and no object per row. */
+function convertColumns(reader: DuckDBResultReader): Columns {
+  const types = reader.columnTypes();
+  const names = reader.columnNames();
+  const columns = reader.getColumnsJS();
+  const out: Columns = {};
+  names.forEach((name, c) => {
+    const column = (columns[c] ?? []) as unknown[]; // an empty result has no chunks, so no columns
+    const type = types[c]!;
+    for (let r = 0; r < column.length; r++) column[r] = normalise(column[r], type);
+    out[name] = column;
+  });
   return out;
 }
 
@@ -36,6 +53,15 @@ class DuckDBQueryable implements Queryable {
     try {
       const reader = await this.connection.runAndReadAll(sql, params.map(encodeParam) as DuckDBValue[]);
       return convertRows(reader) as T[];
+    } catch (error) {
+      throw translateDriverError(error, sql);
+    }
+  }
+
+  async queryColumns(sql: string, params: readonly unknown[] = []): Promise<Columns> {
+    try {
+      const reader = await this.connection.runAndReadAll(sql, params.map(encodeParam) as DuckDBValue[]);
+      return convertColumns(reader);
     } catch (error) {
       throw translateDriverError(error, sql);
     }
@@ -74,23 +100,33 @@ class DuckDBQueryable implements Queryable {
       [table],
     );
     const position = new Map(columns.map((c, i) => [c, i]));
-    const appendable = described.length === columns.length && described.every((c) => position.has(c.column_name) && c.data_type in APPEND);
+    const appendable = described.length === columns.length && described.every((c) => position.has(c.column_name) && c.data_type in TO_VALUE);
     if (!appendable) return this.insertRows(table, columns, rows);
-    const plan = described.map((c) => ({ index: position.get(c.column_name)!, append: APPEND[c.data_type]!, name: c.column_name }));
+    const plan = described.map((c) => ({ index: position.get(c.column_name)!, convert: TO_VALUE[c.data_type]! }));
     let appender;
     try {
       appender = await this.connection.createAppender(table);
-      for (const row of rows) {
-        for (const column of plan) {
-          const value = row[column.index];
-          if (value === null || value === undefined) appender.appendNull();
-          else column.append(appender, value);
-        }
-        appender.endRow();
+      const types = plan.map((_, i) => appender!.columnType(i));
+      // A data chunk per 2,048 rows (DuckDB's vector size), filled a column at a time: about twice as fast as
+      // appending value by value.
+      for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
+        const count = Math.min(CHUNK_ROWS, rows.length - start);
+        const chunk = DuckDBDataChunk.create(types, count);
+        chunk.setColumns(
+          plan.map(({ index, convert }) => {
+            const column = new Array<DuckDBValue>(count);
+            for (let k = 0; k < count; k++) {
+              const value = rows[start + k]![index];
+              column[k] = value === null || value === undefined ? null : convert(value);
+            }
+            return column;
+          }),
+        );
+        appender.appendDataChunk(chunk);
       }
       appender.flushSync();
     } catch (error) {
-      throw translateDriverError(error, `append to ${table}`);
+      throw error instanceof SiyuError ? error : translateDriverError(error, `append to ${table}`);
     } finally {
       appender?.closeSync();
     }
@@ -98,16 +134,26 @@ class DuckDBQueryable implements Queryable {
   }
 }
 
-// How the appender path writes each column type it handles; tables with other types go through insertRows.
-const APPEND: Record<string, (appender: DuckDBAppender, value: unknown) => void> = {
-  VARCHAR: (a, v) => a.appendVarchar(String(v)),
-  JSON: (a, v) => a.appendVarchar(typeof v === 'string' ? v : JSON.stringify(v)),
-  INTEGER: (a, v) => a.appendInteger(Number(v)),
-  BIGINT: (a, v) => a.appendBigInt(BigInt(v as number | string)),
-  DOUBLE: (a, v) => a.appendDouble(Number(v)),
-  BOOLEAN: (a, v) => a.appendBoolean(Boolean(v)),
-  'TIMESTAMP WITH TIME ZONE': (a, v) => a.appendTimestampTZ(new DuckDBTimestampTZValue(BigInt((v instanceof Date ? v : new Date(String(v))).getTime()) * 1000n)),
+const CHUNK_ROWS = 2048;
+
+// How the appender path converts a value for each column type it handles; tables with other types go through insertRows.
+const TO_VALUE: Record<string, (value: unknown) => DuckDBValue> = {
+  VARCHAR: (v) => String(v),
+  JSON: (v) => (typeof v === 'string' ? v : JSON.stringify(v)),
+  INTEGER: (v) => Number(v),
+  BIGINT: (v) => BigInt(v as number | string),
+  DOUBLE: (v) => Number(v),
+  BOOLEAN: (v) => Boolean(v),
+  'TIMESTAMP WITH TIME ZONE': (v) => new DuckDBTimestampTZValue(BigInt((v instanceof Date ? v : new Date(String(v))).getTime()) * 1000n),
+  DATE: (v) => new DuckDBDateValue(epochDay(v)),
 };
+
+/** Days since 1970-01-01 of a Date (its UTC day) or a YYYY-MM-DD string, for the appender's DATE columns. */
+function epochDay(value: unknown): number {
+  const ms = value instanceof Date ? value.getTime() : /^\d{4}-\d{2}-\d{2}/.test(String(value)) ? Date.parse(`${String(value).slice(0, 10)}T00:00:00Z`) : NaN;
+  if (!Number.isFinite(ms)) throw new SiyuError('validation', 'invalid_date', `not a date: ${JSON.stringify(value)} (expected YYYY-MM-DD)`);
+  return Math.floor(ms / 86_400_000);
+}
 
 async function connect(instance: DuckDBInstance): Promise<DuckDBConnection> {
   const connection = await instance.connect();
@@ -166,6 +212,10 @@ export class DuckDBStore extends DuckDBQueryable implements Store {
 
   override query<T = Row>(sql: string, params?: readonly unknown[]): Promise<T[]> {
     return this.lock.run(() => super.query<T>(sql, params));
+  }
+
+  override queryColumns(sql: string, params?: readonly unknown[]): Promise<Columns> {
+    return this.lock.run(() => super.queryColumns(sql, params));
   }
 
   override execute(sql: string, params?: readonly unknown[]): Promise<number> {

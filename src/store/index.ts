@@ -2,7 +2,7 @@ import { DuckDBStore } from './duckdb.ts';
 import { PostgresStore } from './postgres.ts';
 import type { Store } from './store.ts';
 
-export type { BackendKind, Queryable, Row, Store } from './store.ts';
+export type { BackendKind, Columns, Queryable, Row, Store } from './store.ts';
 export { DuckDBStore, DuckDBSession } from './duckdb.ts';
 export { migrate, assertMigrated, listMigrations, appliedVersions } from './migrate.ts';
 export { describeStore, type StoreInfo } from './info.ts';

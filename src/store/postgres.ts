@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { translateDriverError } from './driver-errors.ts';
-import type { Queryable, Row, Store } from './store.ts';
+import type { Columns, Queryable, Row, Store } from './store.ts';
 import { encodeParam, valuesPlaceholders } from './values.ts';
 
 // PostgreSQL's wire protocol allows 65,535 parameters per statement.
@@ -27,6 +27,17 @@ class PgQueryable implements Queryable {
     try {
       const result = await this.client.query(sql, params.map(encodeParam));
       return result.rows as T[];
+    } catch (error) {
+      throw translateDriverError(error, sql);
+    }
+  }
+
+  async queryColumns(sql: string, params: readonly unknown[] = []): Promise<Columns> {
+    try {
+      const result = await this.client.query({ text: sql, values: params.map(encodeParam), rowMode: 'array' });
+      const columns: Columns = {};
+      result.fields.forEach((field, c) => (columns[field.name] = result.rows.map((row: unknown[]) => row[c])));
+      return columns;
     } catch (error) {
       throw translateDriverError(error, sql);
     }

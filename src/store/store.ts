@@ -1,11 +1,16 @@
 /** One row as it comes back from either engine: BIGINT as number, timestamps as Date, JSON parsed. */
 export type Row = Record<string, unknown>;
 
+/** A result as one array per column, named as `query` would name the row fields, with the same values. */
+export type Columns = Record<string, unknown[]>;
+
 export type BackendKind = 'duckdb' | 'postgres';
 
 /** Something SQL can run on: the store itself, or an open transaction. Placeholders are `$1, $2, …` on both engines. */
 export interface Queryable {
   query<T = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /** `query` column by column: for results of a million rows, where building an object per row is the cost. */
+  queryColumns(sql: string, params?: readonly unknown[]): Promise<Columns>;
   /** Runs a statement and returns the number of rows it changed. */
   execute(sql: string, params?: readonly unknown[]): Promise<number>;
   /**

@@ -119,18 +119,18 @@ for (const backend of BACKENDS) {
 
     it('bulk-appends whole rows of every column type, inside the caller\'s transaction, and falls back for partial rows', async () => {
       await withStore(backend, async (store) => {
-        await store.execute('CREATE TABLE appended (id TEXT, n INTEGER, big BIGINT, x DOUBLE PRECISION, ok BOOLEAN, doc JSON, ts TIMESTAMPTZ, note TEXT)');
+        await store.execute('CREATE TABLE appended (id TEXT, n INTEGER, big BIGINT, x DOUBLE PRECISION, ok BOOLEAN, doc JSON, ts TIMESTAMPTZ, day DATE, note TEXT)');
         const at = new Date('2026-01-02T03:04:05.678Z');
         const rows = [
-          ['b', 2, 9007199254740991, 0.25, false, { k: [1] }, at, null],
-          ['a', 1, 5, -1.5, true, '{"k":2}', at.toISOString(), 'x'],
+          ['b', 2, 9007199254740991, 0.25, false, { k: [1] }, at, '2026-03-04', null],
+          ['a', 1, 5, -1.5, true, '{"k":2}', at.toISOString(), new Date('1969-12-31T00:00:00Z'), 'x'],
         ];
-        const columns = ['note', 'id', 'n', 'big', 'x', 'ok', 'doc', 'ts'];
-        const reordered = rows.map((r) => [r[7], r[0], r[1], r[2], r[3], r[4], r[5], r[6]]);
+        const columns = ['note', 'id', 'n', 'big', 'x', 'ok', 'doc', 'ts', 'day'];
+        const reordered = rows.map((r) => [r[8], r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]]);
         assert.equal(await store.appendRows('appended', columns, reordered), 2);
         assert.deepEqual(await store.query('SELECT * FROM appended ORDER BY id'), [
-          { id: 'a', n: 1, big: 5, x: -1.5, ok: true, doc: { k: 2 }, ts: at, note: 'x' },
-          { id: 'b', n: 2, big: 9007199254740991, x: 0.25, ok: false, doc: { k: [1] }, ts: at, note: null },
+          { id: 'a', n: 1, big: 5, x: -1.5, ok: true, doc: { k: 2 }, ts: at, day: '1969-12-31', note: 'x' },
+          { id: 'b', n: 2, big: 9007199254740991, x: 0.25, ok: false, doc: { k: [1] }, ts: at, day: '2026-03-04', note: null },
         ]);
         await assert.rejects(
           store.transaction(async (tx) => {
@@ -142,6 +142,20 @@ for (const backend of BACKENDS) {
         assert.equal((await store.query<{ n: number }>('SELECT count(*) AS n FROM appended'))[0]!.n, 2, 'a rolled-back append leaves nothing');
         await store.appendRows('appended', ['id', 'n'], [['c', 3]]);
         assert.deepEqual(await store.query("SELECT id, n, note FROM appended WHERE id = 'c'"), [{ id: 'c', n: 3, note: null }]);
+      });
+    });
+
+    it('returns a result column by column with the same values as row by row', async () => {
+      await withStore(backend, async (store) => {
+        const sql = `SELECT CAST(n AS BIGINT) AS big, n * 0.5 AS half, CAST('2026-03-0' || CAST(n AS VARCHAR) AS DATE) AS day, CASE WHEN n = 2 THEN NULL ELSE 'v' || CAST(n AS VARCHAR) END AS label
+                     FROM (SELECT 1 AS n UNION ALL SELECT 2 UNION ALL SELECT 3) AS t ORDER BY n`;
+        const rows = await store.query(sql);
+        const columns = await store.queryColumns(sql);
+        assert.deepEqual(Object.keys(columns), ['big', 'half', 'day', 'label']);
+        for (const name of Object.keys(columns)) assert.deepEqual(columns[name], rows.map((r) => r[name]), name);
+        assert.deepEqual(columns.day, ['2026-03-01', '2026-03-02', '2026-03-03']);
+        assert.deepEqual(columns.label, ['v1', null, 'v3']);
+        assert.deepEqual(await store.queryColumns('SELECT 1 AS one WHERE 1 = 0'), { one: [] });
       });
     });
 

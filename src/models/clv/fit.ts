@@ -29,7 +29,16 @@ export interface FitResult<P extends string> {
   iterations: number;
   method: MinimizeResult['method'] | 'lbfgs+nelder-mead';
   customers: number;
+  /**
+   * Parameters that ran to the search bound (below 1e−7 or above 1e7) without converging: the likelihood keeps rising
+   * towards a limiting case of the model (for BG/NBD, r and α together to infinity: every customer buys at the same
+   * rate). A penalizer keeps them finite.
+   */
+  unbounded: P[];
 }
+
+/** Parameters are searched between e^−16.1 and e^16.1, about 1e−7 to 1e7. */
+const LOG_BOUND = Math.log(1e7);
 
 /**
  * Maximises a weighted log-likelihood over positive parameters. The search runs on log-parameters (so every step
@@ -58,14 +67,19 @@ export function fitPositive<P extends string>(names: readonly P[], initial: read
     }
     return -ll / totalWeight + penalizer * penalty;
   };
+  // Beyond the bound, Γ-function differences such as ln Γ(r+x) − ln Γ(r) lose their digits and the search would
+  // wander in rounding noise; the objective is infinite there, so the solvers step back.
+  const bounded = (theta: Float64Array, grad?: Float64Array, hess?: Float64Array): number => (theta.every((t) => Math.abs(t) <= LOG_BOUND) ? objective(theta, grad, hess) : Infinity);
   const start = Float64Array.from(options.initial ?? initial, Math.log);
-  let result = options.analyticHessian ? newton(objective, start, { gradientTolerance: 1e-9 }) : lbfgs(objective, start, { gradientTolerance: 1e-9 });
+  let result = options.analyticHessian ? newton(bounded, start, { gradientTolerance: 1e-9 }) : lbfgs(bounded, start, { gradientTolerance: 1e-9 });
   let method: FitResult<P>['method'] = result.method;
-  if (!result.converged) {
-    const simplex = nelderMead((theta) => objective(theta), result.x, { initialStep: 0.2 });
-    result = lbfgs(objective, simplex.x, { gradientTolerance: 1e-9 });
+  const atBound = () => names.filter((_, i) => Math.abs(result.x[i]!) > LOG_BOUND - 0.5);
+  if (!result.converged && atBound().length === 0) {
+    const simplex = nelderMead((theta) => bounded(theta), result.x, { initialStep: 0.2, maxEvaluations: 1000 });
+    result = lbfgs(bounded, simplex.x, { gradientTolerance: 1e-9 });
     method = 'lbfgs+nelder-mead';
   }
+  const unbounded = result.converged ? [] : atBound();
   const fitted = Float64Array.from(result.x, Math.exp);
   const params = Object.fromEntries(names.map((name, i) => [name, fitted[i]!])) as Record<P, number>;
   // The final log-likelihood, and the Hessian of −LL for the standard errors: exact when the model has one (the
@@ -88,6 +102,7 @@ export function fitPositive<P extends string>(names: readonly P[], initial: read
     iterations: result.iterations,
     method,
     customers: totalWeight,
+    unbounded,
   };
 }
 

@@ -1,6 +1,6 @@
 import { SiyuError } from '../../core/errors.ts';
 import { parseDay } from '../../core/validation.ts';
-import { latestOrderDay, localDay, PURCHASES, readBrandSettings, reportingCurrency, type Queryable } from '../../store/index.ts';
+import { latestOrderDay, localDay, PURCHASES, readBrandSettings, reportingCurrency, type Columns, type Queryable } from '../../store/index.ts';
 import { DAYS_PER_UNIT, type TimeUnit } from './value.ts';
 
 /** Every buyer's repeat-buying history up to a calibration end, in one time unit, as typed arrays. */
@@ -55,17 +55,19 @@ export async function loadHistories(db: Queryable, options: HistoryOptions): Pro
   }
   const day = localDay(timezone);
   const unit = DAYS_PER_UNIT[options.timeUnit];
-  const rows = options.discrete
+  // Column by column: a million customers' histories without an object per customer.
+  const columns = options.discrete
     ? await discreteRows(db, day, unit, currency, calibrationEnd, options.holdoutEnd)
     : await continuousRows(db, day, currency, calibrationEnd, options.holdoutEnd);
   const scale = options.discrete ? 1 : unit; // discrete rows count periods already
+  const numbers = (column: unknown[] | undefined, divide = 1) => Float64Array.from(column ?? [], (v) => (v === null ? NaN : Number(v) / divide));
   return {
-    customerIds: rows.map((r) => r.customer_id),
-    x: Float64Array.from(rows, (r) => Number(r.x)),
-    tx: Float64Array.from(rows, (r) => Number(r.recency_days) / scale),
-    T: Float64Array.from(rows, (r) => Number(r.age_days) / scale),
-    meanRepeatValue: Float64Array.from(rows, (r) => (r.mean_repeat_fen === null ? NaN : Number(r.mean_repeat_fen) / 100)),
-    holdout: Float64Array.from(rows, (r) => Number(r.holdout)),
+    customerIds: (columns.customer_id ?? []) as string[],
+    x: numbers(columns.x),
+    tx: numbers(columns.recency_days, scale),
+    T: numbers(columns.age_days, scale),
+    meanRepeatValue: numbers(columns.mean_repeat_fen, 100),
+    holdout: numbers(columns.holdout),
     calibrationEnd,
     holdoutEnd: options.holdoutEnd ?? null,
     timeUnit: options.timeUnit,
@@ -74,18 +76,9 @@ export async function loadHistories(db: Queryable, options: HistoryOptions): Pro
   };
 }
 
-interface HistoryRow {
-  customer_id: string;
-  x: number;
-  recency_days: number;
-  age_days: number;
-  mean_repeat_fen: number | null;
-  holdout: number;
-}
-
 /** The continuous-time histories of `Histories`: purchase days, with recency and age in days. */
-function continuousRows(db: Queryable, day: string, currency: string, calibrationEnd: string, holdoutEnd: string | undefined): Promise<HistoryRow[]> {
-  return db.query<HistoryRow>(
+function continuousRows(db: Queryable, day: string, currency: string, calibrationEnd: string, holdoutEnd: string | undefined): Promise<Columns> {
+  return db.queryColumns(
     `WITH days AS (
        SELECT customer_id, ${day} AS day, sum(total_fen - refunded_fen) AS fen
        FROM orders WHERE ${PURCHASES} AND currency = $1
@@ -107,12 +100,12 @@ function continuousRows(db: Queryable, day: string, currency: string, calibratio
 
 /**
  * The discrete-opportunity histories of `Histories` (`discrete`), in periods of `unit` days: period k before the
- * calibration end covers the days (k·unit, (k+1)·unit] before it, so period 0 ends on the calibration end; period j
- * of the holdout covers days (j·unit, (j+1)·unit] after it. recency_days and age_days hold periods here.
+ * calibration end D holds the days d with k·unit ≤ D − d < (k+1)·unit, so period 0 ends on D; holdout period j holds
+ * the days with j·unit < d − D ≤ (j+1)·unit. recency_days and age_days hold periods here.
  */
-async function discreteRows(db: Queryable, day: string, unit: number, currency: string, calibrationEnd: string, holdoutEnd: string | undefined): Promise<HistoryRow[]> {
+async function discreteRows(db: Queryable, day: string, unit: number, currency: string, calibrationEnd: string, holdoutEnd: string | undefined): Promise<Columns> {
   const holdoutPeriods = holdoutEnd ? Math.floor((Date.parse(holdoutEnd) - Date.parse(calibrationEnd)) / 86_400_000 / unit) : 0;
-  return db.query<HistoryRow>(
+  return db.queryColumns(
     `WITH days AS (
        SELECT customer_id, ${day} AS day, sum(total_fen - refunded_fen) AS fen
        FROM orders WHERE ${PURCHASES} AND currency = $1

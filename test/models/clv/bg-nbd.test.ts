@@ -9,6 +9,7 @@ import {
   fitBgNbd,
   type BgNbdParams,
 } from '../../../src/models/clv/bg-nbd.ts';
+import { Random } from '../../../src/core/random.ts';
 import { groupSummaries } from '../../../src/models/clv/summary.ts';
 import { cdnowSample } from './cdnow.ts';
 import { assertGradient, assertHessian, close } from './check.ts';
@@ -114,5 +115,33 @@ describe('BG/NBD totals', () => {
     for (const [p, modified] of [[{ r: 0.4, alpha: 5, a: 0.8, b: 2.5 }, false], [{ r: 0.4, alpha: 5, a: 0.8, b: 2.5 }, true], [{ r: 1, alpha: 1, a: 1, b: 1.5 }, false]] as const) {
       assertHessian((q: typeof p, grad: Float64Array, hess?: Float64Array) => bgNbdTotalLogLikelihood(q, data, grad, modified, hess), p, ['r', 'alpha', 'a', 'b'], 1e-5, ` (modified=${modified})`);
     }
+  });
+});
+
+describe('BG/NBD on data without heterogeneity', () => {
+  test('stops at the search bound, not converged, and names the parameters that ran off', () => {
+    // Every customer buys at the same Poisson rate and nobody leaves: the likelihood keeps rising as α → ∞.
+    const random = new Random(7);
+    const x: number[] = [];
+    const tx: number[] = [];
+    const T: number[] = [];
+    for (let i = 0; i < 3000; i++) {
+      let t = 0;
+      let count = 0;
+      let last = 0;
+      for (;;) {
+        t += -Math.log(random.next()) / 0.2;
+        if (t > 52) break;
+        count++;
+        last = t;
+      }
+      x.push(count);
+      tx.push(last);
+      T.push(52);
+    }
+    const fit = fitBgNbd(groupSummaries(x, tx, T).summary);
+    assert.equal(fit.converged, false);
+    assert.ok(fit.unbounded.includes('alpha'), `unbounded: ${fit.unbounded.join(', ')}`);
+    assert.ok(Object.values(fit.params).every((v) => v >= 1e-7 * 0.99 && v <= 1e7 * 1.01), JSON.stringify(fit.params));
   });
 });

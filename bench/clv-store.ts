@@ -1,0 +1,82 @@
+// CLV end to end from the store (issue #4): `siyu clv fit` then `siyu clv score` (BG/NBD + Gamma-Gamma), summary
+// SQL and the clv_scores write included, on two embedded stores built once and reused from bench/data:
+//   - the demo brand (100k customers, `siyu demo generate` defaults), target ≤ 2 s;
+//   - the demo brand's generator at 1M customers (BG/NBD buyers, about 3.9M orders), target ≤ 5 s.
+// Each is timed in-process (the domain calls the CLI makes) and as the two CLI commands in child processes (Node
+// start-up and module loading included), median of --runs. Usage: node --import tsx bench/clv-store.ts [--runs 3] [--skip-1m]
+import { execFileSync } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { generateDemo } from '../src/demo/index.ts';
+import { importFile } from '../src/import/index.ts';
+import { fitClv, scoreClv } from '../src/models/index.ts';
+import { migrate, openStore } from '../src/store/index.ts';
+import { arg, median, printTable, writeResult } from './report.ts';
+
+const runs = Number(arg('runs', '3'));
+const data = (name: string) => new URL(`./data/${name}`, import.meta.url).pathname;
+
+/** An embedded store holding `orders` (a canonical orders CSV), imported once and kept for later runs. */
+async function storeWithOrders(path: string, orders: string): Promise<string> {
+  if (existsSync(path)) return path;
+  process.stderr.write(`importing ${orders} into ${path} (once)…\n`);
+  const partial = `${path}.partial`;
+  for (const suffix of ['', '.wal']) rmSync(`${partial}${suffix}`, { force: true });
+  const store = await openStore(partial);
+  await migrate(store);
+  await importFile(store, 'orders', orders, { rejectsPath: `${path}.rejects.csv` });
+  await store.close();
+  execFileSync('mv', [partial, path]);
+  return path;
+}
+
+interface Timing {
+  load: string;
+  customers: number;
+  fit: number[];
+  score: number[];
+  total: number[];
+  cli: number[];
+}
+
+async function time(label: string, db: string): Promise<Timing> {
+  const timing: Timing = { load: label, customers: 0, fit: [], score: [], total: [], cli: [] };
+  for (let run = 0; run < runs; run++) {
+    const store = await openStore(db);
+    const started = performance.now();
+    const fit = await fitClv(store, { model: 'bgnbd', timeUnit: 'week' });
+    const fitted = performance.now();
+    const scored = await scoreClv(store, { model: 'bgnbd' });
+    const done = performance.now();
+    await store.close();
+    if (!fit.frequency.converged) throw new Error(`${label}: BG/NBD did not converge`);
+    timing.customers = scored.customers;
+    timing.fit.push((fitted - started) / 1000);
+    timing.score.push((done - fitted) / 1000);
+    timing.total.push((done - started) / 1000);
+    const cli = performance.now();
+    for (const command of ['fit', 'score']) execFileSync(process.execPath, ['bin/siyu.mjs', 'clv', command, '--db', db], { stdio: 'ignore' });
+    timing.cli.push((performance.now() - cli) / 1000);
+    process.stderr.write(`  ${label} run ${run + 1}/${runs}: fit ${timing.fit.at(-1)!.toFixed(2)} s, score ${timing.score.at(-1)!.toFixed(2)} s; CLI ${timing.cli.at(-1)!.toFixed(2)} s\n`);
+  }
+  return timing;
+}
+
+/** The demo brand's orders file for `customers` customers (`siyu demo generate` defaults otherwise), written once. */
+function demoOrders(customers: number): string {
+  const dir = data(`clv-demo-${customers}`);
+  if (!existsSync(`${dir}/orders.csv`)) {
+    process.stderr.write(`generating the demo brand with ${customers.toLocaleString('en-US')} customers (once)…\n`);
+    generateDemo({ customers, seed: 42, end: new Date('2026-10-31T23:59:59Z'), days: 730, outDir: dir });
+  }
+  return `${dir}/orders.csv`;
+}
+
+const results = [await time('demo brand, 100k customers', await storeWithOrders(data('clv-demo-100000.duckdb'), demoOrders(100_000)))];
+if (!process.argv.includes('--skip-1m')) results.push(await time('demo generator, 1M customers', await storeWithOrders(data('clv-demo-1000000.duckdb'), demoOrders(1_000_000))));
+const targets: Record<string, number> = { 'demo brand, 100k customers': 2, 'demo generator, 1M customers': 5 };
+printTable(
+  `siyu clv fit && siyu clv score (BG/NBD + Gamma-Gamma, weeks) on embedded stores, median of ${runs} runs`,
+  ['store', 'customers', 'fit s', 'score s', 'fit + score s', 'CLI wall s', 'target'],
+  results.map((r) => [r.load, r.customers.toLocaleString('en-US'), median(r.fit), median(r.score), median(r.total), median(r.cli), `≤ ${targets[r.load]} s`]),
+);
+process.stdout.write(`\nwrote ${writeResult('clv-store', { runs, results, targets })}\n`);
