@@ -45,7 +45,7 @@ export async function computeTiers(store: Store, options: TierOptions = {}): Pro
   let asOf: string;
   let currency: string;
   if (basis === 'clv') {
-    const [latest] = await store.query<{ as_of: string; currency: string }>('SELECT max(as_of) AS as_of, max(currency) AS currency FROM clv_scores');
+    const [latest] = await store.query<{ as_of: string; currency: string }>('SELECT as_of, currency FROM clv_runs ORDER BY scored_at DESC LIMIT 1');
     if (!latest?.as_of) throw new SiyuError('not_found', 'no_clv_scores', 'no CLV scores to rank by; run `siyu clv fit` and `siyu clv score` first, or use --by monetary');
     [asOf, currency] = [latest.as_of, latest.currency];
     values = 'SELECT customer_id, clv_12m_fen AS value_fen FROM clv_scores';

@@ -96,8 +96,8 @@ for (const backend of BACKENDS) {
           order('gone', 'A', 999),
           order('gone', 'B', 200),
         ]);
-        const score = (customer: string, clv: number) => [customer, 0.5, 1, 100, clv, 'CNY', 'bgnbd', 'f', '2026-01-01', at];
-        await store.insertRows('clv_scores', ['customer_id', 'p_alive', 'expected_orders_90d', 'expected_aov_fen', 'clv_12m_fen', 'currency', 'model', 'fit_id', 'as_of', 'scored_at'], [score('keep', 1), score('gone', 2)]);
+        const score = (customer: string, clv: number) => [customer, 0.5, 1, 100, clv, '2026-01-01'];
+        await store.insertRows('clv_scores', ['customer_id', 'p_alive', 'expected_orders_90d', 'expected_aov_fen', 'clv_12m_fen', 'as_of'], [score('keep', 1), score('gone', 2)]);
         await store.transaction((tx) => mergeProfiles(tx, { survivor: 'keep', loser: 'gone', reason: 'alias', at }));
         const orders = await store.query<{ customer_id: string; order_id: string; total_fen: number }>('SELECT customer_id, order_id, total_fen FROM orders ORDER BY order_id');
         assert.deepEqual(orders, [{ customer_id: 'keep', order_id: 'A', total_fen: 100 }, { customer_id: 'keep', order_id: 'B', total_fen: 200 }]);

@@ -27,8 +27,13 @@ for (const backend of BACKENDS) {
         const at = new Date();
         await store.insertRows(
           'clv_scores',
-          ['customer_id', 'p_alive', 'expected_orders_90d', 'expected_aov_fen', 'clv_12m_fen', 'currency', 'model', 'fit_id', 'as_of', 'scored_at'],
-          [['x', 0.9, 1, 100, 90_000, 'CNY', 'bgnbd', 'f', '2026-06-30', at], ['y', 0.5, 1, 100, 10_000, 'CNY', 'bgnbd', 'f', '2026-06-30', at], ['z', 0.1, 0, 100, 0, 'CNY', 'bgnbd', 'f', '2026-06-30', at]],
+          ['customer_id', 'p_alive', 'expected_orders_90d', 'expected_aov_fen', 'clv_12m_fen', 'as_of'],
+          [['x', 0.9, 1, 100, 90_000, '2026-06-30'], ['y', 0.5, 1, 100, 10_000, '2026-06-30'], ['z', 0.1, 0, 100, 0, '2026-06-30']],
+        );
+        await store.insertRows(
+          'clv_runs',
+          ['run_id', 'model', 'fit_id', 'spend_fit_id', 'currency', 'as_of', 'horizon_months', 'monthly_discount_rate', 'customers', 'scored_at'],
+          [['r', 'bgnbd', 'f', null, 'CNY', '2026-06-30', 12, 0.01, 3, at]],
         );
         const report = await computeTiers(store, { basis: 'clv', headShare: 0.3, waistShare: 0.4 });
         assert.deepEqual(await tiers(store), { x: 'head', y: 'waist', z: 'tail' });

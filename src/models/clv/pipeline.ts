@@ -126,13 +126,17 @@ export async function scoreClv(store: Store, options: ScoreClvOptions = {}): Pro
   const histories = await loadHistories(store, { calibrationEnd: fit.calibration_end, timeUnit: fit.time_unit, discrete: FREQUENCY[model].discrete });
   const scored = scoreAll(histories, model, fit.params, spend, { timeUnit: fit.time_unit, horizonMonths, monthlyDiscountRate });
   const label = `${model}${spend ? '+gammagamma' : ''}`;
-  const now = new Date();
   await store.transaction(async (tx) => {
     await tx.execute('DELETE FROM clv_scores');
     await tx.appendRows(
       'clv_scores',
-      ['customer_id', 'p_alive', 'expected_orders_90d', 'expected_aov_fen', 'clv_12m_fen', 'currency', 'model', 'fit_id', 'as_of', 'scored_at'],
-      histories.customerIds.map((id, i) => [id, scored.probabilityAlive[i], scored.expectedOrders90d[i], Math.round(scored.expectedAov[i]! * 100), Math.round(scored.clv[i]! * 100), histories.currency, label, fit.fit_id, fit.calibration_end, now]),
+      ['customer_id', 'p_alive', 'expected_orders_90d', 'expected_aov_fen', 'clv_12m_fen', 'as_of'],
+      histories.customerIds.map((id, i) => [id, scored.probabilityAlive[i], scored.expectedOrders90d[i], Math.round(scored.expectedAov[i]! * 100), Math.round(scored.clv[i]! * 100), fit.calibration_end]),
+    );
+    await tx.insertRows(
+      'clv_runs',
+      ['run_id', 'model', 'fit_id', 'spend_fit_id', 'currency', 'as_of', 'horizon_months', 'monthly_discount_rate', 'customers', 'scored_at'],
+      [[randomUUID(), label, fit.fit_id, spend ? spendFit!.fit_id : null, histories.currency, fit.calibration_end, horizonMonths, monthlyDiscountRate, histories.customerIds.length, new Date()]],
     );
   });
   const n = histories.customerIds.length;

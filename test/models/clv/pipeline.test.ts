@@ -49,9 +49,14 @@ for (const backend of BACKENDS) {
         close(rows[0]!.clv_12m_fen / 100, 36.28, 0.1, 'customer 0001 CLV');
         close(rows[1]!.clv_12m_fen / 100, 283.52, 0.5, 'customer 0006 CLV');
         assert.ok(rows.every((r) => r.p_alive > 0 && r.p_alive <= 1 && r.expected_orders_90d > 0));
+        const [run] = await store.query<{ model: string; fit_id: string; spend_fit_id: string; currency: string; as_of: string; horizon_months: number; customers: number }>(
+          'SELECT model, fit_id, spend_fit_id, currency, as_of, horizon_months, customers FROM clv_runs',
+        );
+        assert.deepEqual(run, { model: 'bgnbd+gammagamma', fit_id: fit.frequency.fitId, spend_fit_id: fit.spend!.fitId, currency: 'USD', as_of: '1997-09-30', horizon_months: 12, customers: 2357 });
         await scoreClv(store);
         const [{ n }] = (await store.query<{ n: number }>('SELECT count(*) AS n FROM clv_scores')) as [{ n: number }];
         assert.equal(Number(n), 2357, 'scoring again replaces the scores');
+        assert.equal((await store.query('SELECT run_id FROM clv_runs')).length, 2, 'each run is recorded');
       }));
 
     test('BG/BB from the store: the donation patterns as weekly orders reproduce the published fit', () =>
