@@ -50,7 +50,7 @@ async function time(label: string, db: string): Promise<Timing> {
     const scored = await scoreClv(store, { model: 'bgnbd' });
     const done = performance.now();
     await store.close();
-    if (!fit.frequency.converged) throw new Error(`${label}: BG/NBD did not converge`);
+    if (!fit.frequency!.converged) throw new Error(`${label}: BG/NBD did not converge`);
     timing.customers = scored.customers;
     timing.fit.push((fitted - started) / 1000);
     timing.score.push((done - fitted) / 1000);

@@ -23,6 +23,11 @@ function parseModel(value: string): FrequencyModelName {
   return value as FrequencyModelName;
 }
 
+/** `clv fit` also takes gammagamma: refit the spend model alone. */
+function parseFitModel(value: string): FrequencyModelName | 'gammagamma' {
+  return value === 'gammagamma' ? value : parseModel(value);
+}
+
 function parseTimeUnit(value: string): TimeUnit {
   if (value !== 'day' && value !== 'week') throw new SiyuError('validation', 'invalid_time_unit', `--time-unit must be day or week, not ${JSON.stringify(value)}`);
   return value;
@@ -47,7 +52,7 @@ function fitLines(label: string, fit: FitResult<string>): string[] {
 export function fitSummary(r: ClvFitReport): string {
   return [
     `calibration to ${r.calibrationEnd} in ${r.timeUnit}s, money in ${r.currency}; ${r.customers.toLocaleString('en-US')} buyers`,
-    ...fitLines(r.frequency.model, r.frequency),
+    ...(r.frequency ? fitLines(r.frequency.model, r.frequency) : []),
     ...(r.spend ? fitLines('gammagamma', r.spend) : ['gammagamma: not fitted (fewer than 3 repeat buyers with positive spend)']),
     ...(r.excluded.length ? [`excluded ${r.excluded.length}: ${r.excluded.slice(0, 5).map((e) => `${e.customerId} (${e.model}: ${e.reason})`).join('; ')}${r.excluded.length > 5 ? '; …' : ''}`] : []),
   ].join('\n');
@@ -81,17 +86,18 @@ export function registerClv(program: Command): void {
   const clv = program.command('clv').description('customer lifetime value: fit BG/NBD-family models and Gamma-Gamma, score every customer, check forecasts on a holdout (docs/models.md)');
   const modelOption = (c: Command) => c.option('--model <model>', FREQUENCY_MODELS.join('|'), 'bgnbd');
 
-  withDb(modelOption(clv.command('fit').description('fit a frequency model and Gamma-Gamma on purchases up to the calibration end; records the fit')))
-    .option('--time-unit <unit>', 'day|week', 'week')
+  withDb(clv.command('fit').description('fit a frequency model and Gamma-Gamma on purchases up to the calibration end; records the fits'))
+    .option('--model <model>', `${FREQUENCY_MODELS.join('|')}, or gammagamma to refit spend alone`, 'bgnbd')
+    .option('--time-unit <unit>', 'day|week (for bgbb: the length of one purchase opportunity)', 'week')
     .option('--calibration-end <date>', 'last day of the fitting period, brand timezone (default: day of the latest order)')
     .option('--penalizer <x>', 'L2 penalty on the parameters, for fits that do not converge', '0')
     .option('--json', 'print JSON')
     .action(
       action(async (opts: ClvFlags) =>
         withOpenStore(opts.db, async (store) => {
-          const report = await fitClv(store, { model: parseModel(opts.model), timeUnit: parseTimeUnit(opts.timeUnit), calibrationEnd: opts.calibrationEnd, penalizer: parseNumber(opts.penalizer, '--penalizer', 0) });
+          const report = await fitClv(store, { model: parseFitModel(opts.model), timeUnit: parseTimeUnit(opts.timeUnit), calibrationEnd: opts.calibrationEnd, penalizer: parseNumber(opts.penalizer, '--penalizer', 0) });
           emit(opts.json, report, () => fitSummary(report));
-          if (!report.frequency.converged) process.exitCode = 2;
+          if (!(report.frequency ?? report.spend)?.converged) process.exitCode = 2;
         }),
       ),
     );

@@ -15,7 +15,8 @@ export interface ExcludedCustomer {
 }
 
 export interface ClvFitReport {
-  frequency: FitResult<string> & { model: FrequencyModelName; fitId: string };
+  /** null when only Gamma-Gamma was asked for (`--model gammagamma`). */
+  frequency: (FitResult<string> & { model: FrequencyModelName; fitId: string }) | null;
   spend: (FitResult<string> & { model: 'gammagamma'; fitId: string }) | null;
   calibrationEnd: string;
   timeUnit: TimeUnit;
@@ -25,7 +26,8 @@ export interface ClvFitReport {
 }
 
 export interface FitClvOptions extends HistoryOptions, FitOptions {
-  model: FrequencyModelName;
+  /** A frequency model (fitted with Gamma-Gamma), or gammagamma alone: refits spend, keeping the frequency fits. */
+  model: FrequencyModelName | 'gammagamma';
 }
 
 /**
@@ -34,12 +36,13 @@ export interface FitClvOptions extends HistoryOptions, FitOptions {
  * excluded and listed with the reason. A fit that does not converge is recorded as such; scoring refuses it.
  */
 export async function fitClv(store: Store, options: FitClvOptions): Promise<ClvFitReport> {
-  const histories = await loadHistories(store, { ...options, discrete: FREQUENCY[options.model].discrete });
+  const model = options.model === 'gammagamma' ? null : FREQUENCY[options.model];
+  const histories = await loadHistories(store, { ...options, discrete: model?.discrete ?? false });
   const { summary, invalid } = groupSummaries(histories.x, histories.tx, histories.T);
-  const excluded: ExcludedCustomer[] = invalid.map((r) => ({ customerId: histories.customerIds[r.index]!, model: options.model, reason: r.reason }));
+  const excluded: ExcludedCustomer[] = model ? invalid.map((r) => ({ customerId: histories.customerIds[r.index]!, model: model.name, reason: r.reason })) : [];
   if (summary.x.length === 0) throw new SiyuError('validation', 'nothing_to_fit', `no customer bought before ${histories.calibrationEnd}; choose a later --calibration-end`);
   const fitOptions = { penalizer: options.penalizer };
-  const frequency = FREQUENCY[options.model].fit(summary, fitOptions);
+  const frequency = model ? model.fit(summary, fitOptions) : null;
 
   const repeaters = [...histories.x.keys()].filter((i) => histories.x[i]! > 0);
   const spendRows = repeaters.filter((i) => histories.meanRepeatValue[i]! > 0);
@@ -49,17 +52,19 @@ export async function fitClv(store: Store, options: FitClvOptions): Promise<ClvF
       ? fitGammaGamma({ x: Float64Array.from(spendRows, (i) => histories.x[i]!), monetary: Float64Array.from(spendRows, (i) => histories.meanRepeatValue[i]!), weight: new Float64Array(spendRows.length).fill(1) }, fitOptions)
       : null;
 
+  if (!model && !spend) throw new SiyuError('validation', 'nothing_to_fit', `Gamma-Gamma needs at least 3 repeat buyers with positive spend before ${histories.calibrationEnd}; found ${spendRows.length}`);
   const fitIds = { frequency: randomUUID(), spend: randomUUID() };
   await store.transaction(async (tx) => {
-    const row = (fitId: string, model: string, fit: FitResult<string>, count: number, left: number) => [
-      fitId, model, options.timeUnit, histories.calibrationEnd, fit.params, fit.standardErrors, fit.logLikelihood, count, left, fit.converged, new Date(),
+    const row = (fitId: string, name: string, fit: FitResult<string>, count: number, left: number) => [
+      fitId, name, options.timeUnit, histories.calibrationEnd, fit.params, fit.standardErrors, fit.logLikelihood, count, left, fit.converged, new Date(),
     ];
-    const rows = [row(fitIds.frequency, options.model, frequency, frequency.customers, invalid.length)];
+    const rows = [];
+    if (model && frequency) rows.push(row(fitIds.frequency, model.name, frequency, frequency.customers, invalid.length));
     if (spend) rows.push(row(fitIds.spend, 'gammagamma', spend, spend.customers, repeaters.length - spendRows.length));
     await tx.insertRows('model_fits', ['fit_id', 'model', 'time_unit', 'calibration_end', 'params', 'standard_errors', 'log_likelihood', 'customers', 'excluded', 'converged', 'fitted_at'], rows);
   });
   return {
-    frequency: { ...frequency, model: options.model, fitId: fitIds.frequency },
+    frequency: model && frequency ? { ...frequency, model: model.name, fitId: fitIds.frequency } : null,
     spend: spend ? { ...spend, model: 'gammagamma', fitId: fitIds.spend } : null,
     calibrationEnd: histories.calibrationEnd,
     timeUnit: options.timeUnit,

@@ -31,11 +31,11 @@ for (const backend of BACKENDS) {
         await importCdnow(store);
         const fit = await fitClv(store, { model: 'bgnbd', timeUnit: 'week', calibrationEnd: '1997-09-30' });
         assert.deepEqual([fit.customers, fit.excluded.length, fit.currency], [2357, 0, 'USD']);
-        close(fit.frequency.params.r!, 0.243, 0.0005, 'r');
-        close(fit.frequency.params.alpha!, 4.414, 0.0005, 'alpha');
-        close(fit.frequency.params.a!, 0.793, 0.0005, 'a');
-        close(fit.frequency.params.b!, 2.426, 0.0005, 'b');
-        close(fit.frequency.logLikelihood, -9582.43, 0.01, 'log-likelihood');
+        close(fit.frequency!.params.r!, 0.243, 0.0005, 'r');
+        close(fit.frequency!.params.alpha!, 4.414, 0.0005, 'alpha');
+        close(fit.frequency!.params.a!, 0.793, 0.0005, 'a');
+        close(fit.frequency!.params.b!, 2.426, 0.0005, 'b');
+        close(fit.frequency!.logLikelihood, -9582.43, 0.01, 'log-likelihood');
         close(fit.spend!.params.p!, 6.25, 0.005, 'p');
         close(fit.spend!.params.q!, 3.74, 0.005, 'q');
         close(fit.spend!.params.gamma!, 15.44, 0.005, 'γ');
@@ -52,11 +52,16 @@ for (const backend of BACKENDS) {
         const [run] = await store.query<{ model: string; fit_id: string; spend_fit_id: string; currency: string; as_of: string; horizon_months: number; customers: number }>(
           'SELECT model, fit_id, spend_fit_id, currency, as_of, horizon_months, customers FROM clv_runs',
         );
-        assert.deepEqual(run, { model: 'bgnbd+gammagamma', fit_id: fit.frequency.fitId, spend_fit_id: fit.spend!.fitId, currency: 'USD', as_of: '1997-09-30', horizon_months: 12, customers: 2357 });
+        assert.deepEqual(run, { model: 'bgnbd+gammagamma', fit_id: fit.frequency!.fitId, spend_fit_id: fit.spend!.fitId, currency: 'USD', as_of: '1997-09-30', horizon_months: 12, customers: 2357 });
         await scoreClv(store);
         const [{ n }] = (await store.query<{ n: number }>('SELECT count(*) AS n FROM clv_scores')) as [{ n: number }];
         assert.equal(Number(n), 2357, 'scoring again replaces the scores');
         assert.equal((await store.query('SELECT run_id FROM clv_runs')).length, 2, 'each run is recorded');
+        const spendOnly = await fitClv(store, { model: 'gammagamma', timeUnit: 'week', calibrationEnd: '1997-09-30' });
+        assert.equal(spendOnly.frequency, null, '--model gammagamma refits spend alone');
+        close(spendOnly.spend!.params.p!, 6.25, 0.005, 'p, spend alone');
+        const models = await store.query<{ model: string; n: number }>('SELECT model, count(*) AS n FROM model_fits GROUP BY model ORDER BY model');
+        assert.deepEqual(models.map((m) => [m.model, Number(m.n)]), [['bgnbd', 1], ['gammagamma', 2]]);
       }));
 
     test('BG/BB from the store: the donation patterns as weekly orders reproduce the published fit', () =>
@@ -89,12 +94,12 @@ for (const backend of BACKENDS) {
           rmSync(dir, { recursive: true, force: true });
         }
         const fit = await fitClv(store, { model: 'bgbb', timeUnit: 'week', calibrationEnd: '2024-06-30' });
-        assert.equal(fit.frequency.customers, 11_104);
-        assert.ok(fit.frequency.converged && fit.spend?.converged);
-        close(fit.frequency.params.alpha!, 1.204, 0.005, 'α');
-        close(fit.frequency.params.beta!, 0.75, 0.005, 'β');
-        close(fit.frequency.params.gamma!, 0.657, 0.005, 'γ');
-        close(fit.frequency.params.delta!, 2.783, 0.005, 'δ');
+        assert.equal(fit.frequency!.customers, 11_104);
+        assert.ok(fit.frequency!.converged && fit.spend?.converged);
+        close(fit.frequency!.params.alpha!, 1.204, 0.005, 'α');
+        close(fit.frequency!.params.beta!, 0.75, 0.005, 'β');
+        close(fit.frequency!.params.gamma!, 0.657, 0.005, 'γ');
+        close(fit.frequency!.params.delta!, 2.783, 0.005, 'δ');
         const scores = await scoreClv(store, { model: 'bgbb' });
         assert.deepEqual([scores.customers, scores.model], [11_104, 'bgbb+gammagamma']);
         // A donor who gave in every week against one who gave once, in week 1.
