@@ -5,7 +5,7 @@
 import { fitBgNbd, fitGammaGamma, fitParetoNbd, groupSummaries, type BgNbdParams } from '../src/models/index.ts';
 import { scoreAll } from '../src/models/clv/pipeline.ts';
 import { Random } from '../src/core/random.ts';
-import { arg, median, printTable, writeResult } from './report.ts';
+import { arg, markdownTable, median, printTable, replaceBetweenMarkers, writeResult } from './report.ts';
 
 const n = Number(arg('customers', '1000000'));
 const runs = Number(arg('runs', '3'));
@@ -83,7 +83,11 @@ const rows = [
   ['fit Pareto/NBD', pareto ? median(pareto.seconds) : '-', pareto ? `LL ${pareto.value.logLikelihood.toFixed(0)} vs BG/NBD ${bg.value.logLikelihood.toFixed(0)}` : 'skipped', '≤ 10 s; lifetimes 215 s'],
   ['score all (P(alive), 12-month CLV)', median(scoring.seconds), `${n.toLocaleString('en-US')} customers`, '≤ 0.5 s'],
 ];
-printTable(`CLV models on ${n.toLocaleString('en-US')} synthetic customers (BG/NBD truth r=0.243 α=4.414 a=0.793 b=2.426), median of ${runs} runs`, ['step', 'median s', 'notes', 'target'], rows);
+const header = ['step', 'median s', 'notes', 'target'];
+printTable(`CLV models on ${n.toLocaleString('en-US')} synthetic customers (BG/NBD truth r=0.243 α=4.414 a=0.793 b=2.426), median of ${runs} runs`, header, rows);
+if (n === 1_000_000 && pareto) {
+  replaceBetweenMarkers(new URL('../docs/models.md', import.meta.url), 'clv-bench', `${markdownTable(header, rows)}\n\n\`bench/clv.ts\` on ${new Date().toISOString().slice(0, 10)}, medians of ${runs} runs; each fit includes preparing its data (rows sorted by x, distinct values) and its standard errors.`);
+}
 process.stdout.write(`\nwrote ${writeResult('clv', {
   customers: n,
   runs,

@@ -4,7 +4,7 @@
 // once per split on a validation split of the training data. Writes bench/results/recommend.json and the table in docs/recommend.md.
 // Usage: node --import tsx bench/recommend.ts [--runs 3]
 import { evaluateRecommender, readInteractionsTsv, trainAlgorithm, tune, type AlgorithmName, type Params } from '../src/recommend/index.ts';
-import { arg, median, printTable, replaceBetweenMarkers, writeResult } from './report.ts';
+import { arg, markdownTable, median, printTable, replaceBetweenMarkers, writeResult } from './report.ts';
 
 const runs = Number(arg('runs', '3'));
 const splits = new URL('../../shared/datasets/movielens-100k/splits/', import.meta.url).pathname;
@@ -59,5 +59,4 @@ const peakRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
 process.stdout.write(`peak RSS ${peakRssMiB} MiB\n`);
 process.stdout.write(`wrote ${writeResult('recommend', { runs, peakRssMiB, rows })}\n`);
 
-const markdown = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...table.map((r) => `| ${r.join(' | ')} |`)];
-replaceBetweenMarkers(new URL('../docs/recommend.md', import.meta.url), 'bench', `${markdown.join('\n')}\n\nMedians of ${runs} runs on ${new Date().toISOString().slice(0, 10)}; peak RSS ${peakRssMiB} MiB.`);
+replaceBetweenMarkers(new URL('../docs/recommend.md', import.meta.url), 'bench', `${markdownTable(header, table)}\n\nMedians of ${runs} runs on ${new Date().toISOString().slice(0, 10)}; peak RSS ${peakRssMiB} MiB.`);
