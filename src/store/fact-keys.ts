@@ -8,6 +8,7 @@ export const FACT_TABLE_KEYS: Readonly<Record<string, readonly string[]>> = {
   orders: ['customer_id', 'order_id'],
   order_items: ['customer_id', 'order_id', 'line'],
   clv_scores: ['customer_id'],
+  clv_histories: ['customer_id'],
   rfm_scores: ['customer_id'],
   tier_scores: ['customer_id'],
   // A merged profile keeps the survivor's list, or takes the loser's when it has none.

@@ -38,12 +38,24 @@ export interface HistoryOptions {
   discrete?: boolean;
 }
 
+/** Where and how a history query looks: the brand's day boundaries and currency, and the periods it covers. */
+interface HistoryQuery {
+  sql: string;
+  params: unknown[];
+  calibrationEnd: string;
+  currency: string;
+  timezone: string;
+}
+
+type HistoryContext = Omit<HistoryQuery, 'sql' | 'params'>;
+
 /**
- * Builds every buyer's (x, tx, T, m̄) in one set-based query, the same on both engines: orders that were cancelled
+ * The one set-based query behind every buyer's (x, tx, T, m̄), the same on both engines: orders that were cancelled
  * or refunded in full are left out, orders on the same day in the brand timezone merge into one purchase (as in
- * Fader, Hardie & Lee 2005), and money is the paid amount net of partial refunds, in the reporting currency.
+ * Fader, Hardie & Lee 2005), and money is the paid amount net of partial refunds, in the reporting currency. Its
+ * columns: customer_id, x, recency_days, age_days, mean_repeat_fen, holdout (doubles, so no BIGINT to convert).
  */
-export async function loadHistories(db: Queryable, options: HistoryOptions): Promise<Histories> {
+async function historyQuery(db: Queryable, options: HistoryOptions): Promise<HistoryQuery> {
   const { timezone, currency: brand } = await readBrandSettings(db);
   const currency = await reportingCurrency(db, brand);
   const calibrationEnd = options.calibrationEnd ?? (await latestOrderDay(db));
@@ -55,82 +67,113 @@ export async function loadHistories(db: Queryable, options: HistoryOptions): Pro
   }
   const day = localDay(timezone);
   const unit = DAYS_PER_UNIT[options.timeUnit];
-  // Column by column and as doubles (no BIGINT to convert): a million customers' histories without an object each.
-  const columns = options.discrete
-    ? await discreteRows(db, day, unit, currency, calibrationEnd, options.holdoutEnd)
-    : await continuousRows(db, day, currency, calibrationEnd, options.holdoutEnd);
-  const scale = options.discrete ? 1 : unit; // discrete rows count periods already
-  const numbers = (column: unknown[] | undefined, divide = 1) => Float64Array.from(column ?? [], (v) => (v === null ? NaN : Number(v) / divide));
+  const holdoutPeriods = options.holdoutEnd ? Math.floor((Date.parse(options.holdoutEnd) - Date.parse(calibrationEnd)) / 86_400_000 / unit) : 0;
+  return {
+    sql: options.discrete ? discreteSql(day, unit) : continuousSql(day),
+    params: [currency, calibrationEnd, options.discrete ? holdoutPeriods : (options.holdoutEnd ?? calibrationEnd)],
+    calibrationEnd,
+    currency,
+    timezone,
+  };
+}
+
+/** Histories from the columns of a history query, or of clv_histories, which holds them. */
+function toHistories(columns: Columns, context: HistoryContext, options: HistoryOptions): Histories {
+  const scale = options.discrete ? 1 : DAYS_PER_UNIT[options.timeUnit]; // discrete rows count periods already
+  const numbers = (column: unknown[] | undefined, divide = 1) => Float64Array.from(column ?? [], (v) => (v === null || v === undefined ? NaN : Number(v) / divide));
+  const n = columns.customer_id?.length ?? 0;
   return {
     customerIds: (columns.customer_id ?? []) as string[],
     x: numbers(columns.x),
     tx: numbers(columns.recency_days, scale),
     T: numbers(columns.age_days, scale),
     meanRepeatValue: numbers(columns.mean_repeat_fen, 100),
-    holdout: numbers(columns.holdout),
-    calibrationEnd,
+    holdout: columns.holdout ? numbers(columns.holdout) : new Float64Array(n),
+    calibrationEnd: context.calibrationEnd,
     holdoutEnd: options.holdoutEnd ?? null,
     timeUnit: options.timeUnit,
-    currency,
-    timezone,
+    currency: context.currency,
+    timezone: context.timezone,
   };
 }
 
-/** The continuous-time histories of `Histories`: purchase days, with recency and age in days. */
-function continuousRows(db: Queryable, day: string, currency: string, calibrationEnd: string, holdoutEnd: string | undefined): Promise<Columns> {
-  return db.queryColumns(
-    `WITH days AS (
-       SELECT customer_id, ${day} AS day, sum(total_fen - refunded_fen) AS fen
-       FROM orders WHERE ${PURCHASES} AND currency = $1
-       GROUP BY customer_id, ${day}
-     ), ranked AS (
-       SELECT customer_id, day, fen, row_number() OVER (PARTITION BY customer_id ORDER BY day) AS k FROM days
-     )
-     SELECT customer_id,
-            CAST(count(*) FILTER (WHERE k > 1 AND day <= CAST($2 AS DATE)) AS DOUBLE PRECISION) AS x,
-            CAST(max(day) FILTER (WHERE day <= CAST($2 AS DATE)) - min(day) AS DOUBLE PRECISION) AS recency_days,
-            CAST(CAST($2 AS DATE) - min(day) AS DOUBLE PRECISION) AS age_days,
-            CAST(avg(fen) FILTER (WHERE k > 1 AND day <= CAST($2 AS DATE)) AS DOUBLE PRECISION) AS mean_repeat_fen,
-            CAST(count(*) FILTER (WHERE day > CAST($2 AS DATE) AND day <= CAST($3 AS DATE)) AS DOUBLE PRECISION) AS holdout
-     FROM ranked GROUP BY customer_id HAVING min(day) <= CAST($2 AS DATE)
-     ORDER BY customer_id`,
-    [currency, calibrationEnd, holdoutEnd ?? calibrationEnd],
+/** Builds every buyer's history (see historyQuery), column by column: a million customers without an object each. */
+export async function loadHistories(db: Queryable, options: HistoryOptions): Promise<Histories> {
+  const query = await historyQuery(db, options);
+  return toHistories(await db.queryColumns(`SELECT * FROM (${query.sql}) AS h ORDER BY customer_id`, query.params), query, options);
+}
+
+/**
+ * Builds every buyer's history into clv_histories, tagged with `fitId` and replacing what was there, inside the SQL
+ * engine: nothing crosses to JavaScript. `siyu clv fit` fits on these rows and `siyu clv score` scores them, so the
+ * scores come from the histories the fit saw, and the pair runs the history query once.
+ */
+export async function saveHistories(tx: Queryable, options: HistoryOptions, fitId: string): Promise<HistoryContext> {
+  const query = await historyQuery(tx, options);
+  await tx.execute('DELETE FROM clv_histories');
+  await tx.execute(
+    `INSERT INTO clv_histories (customer_id, x, recency_days, age_days, mean_repeat_fen, fit_id)
+     SELECT customer_id, x, recency_days, age_days, mean_repeat_fen, $${query.params.length + 1} FROM (${query.sql}) AS h`,
+    [...query.params, fitId],
   );
+  return { calibrationEnd: query.calibrationEnd, currency: query.currency, timezone: query.timezone };
+}
+
+/** The histories saved by the fit `fitId`, or null when clv_histories holds another fit's, or none. */
+export async function loadSavedHistories(db: Queryable, fitId: string, options: HistoryOptions & { calibrationEnd: string }): Promise<Histories | null> {
+  const columns = await db.queryColumns('SELECT customer_id, x, recency_days, age_days, mean_repeat_fen FROM clv_histories WHERE fit_id = $1 ORDER BY customer_id', [fitId]);
+  if (!columns.customer_id?.length) return null;
+  const { timezone, currency: brand } = await readBrandSettings(db);
+  return toHistories(columns, { calibrationEnd: options.calibrationEnd, currency: await reportingCurrency(db, brand), timezone }, options);
+}
+
+/** Continuous time: purchase days, with recency and age in days. $1 currency, $2 calibration end, $3 holdout end. */
+function continuousSql(day: string): string {
+  return `WITH days AS (
+     SELECT customer_id, ${day} AS day, sum(total_fen - refunded_fen) AS fen
+     FROM orders WHERE ${PURCHASES} AND currency = $1
+     GROUP BY customer_id, ${day}
+   ), ranked AS (
+     SELECT customer_id, day, fen, row_number() OVER (PARTITION BY customer_id ORDER BY day) AS k FROM days
+   )
+   SELECT customer_id,
+          CAST(count(*) FILTER (WHERE k > 1 AND day <= CAST($2 AS DATE)) AS DOUBLE PRECISION) AS x,
+          CAST(max(day) FILTER (WHERE day <= CAST($2 AS DATE)) - min(day) AS DOUBLE PRECISION) AS recency_days,
+          CAST(CAST($2 AS DATE) - min(day) AS DOUBLE PRECISION) AS age_days,
+          CAST(avg(fen) FILTER (WHERE k > 1 AND day <= CAST($2 AS DATE)) AS DOUBLE PRECISION) AS mean_repeat_fen,
+          CAST(count(*) FILTER (WHERE day > CAST($2 AS DATE) AND day <= CAST($3 AS DATE)) AS DOUBLE PRECISION) AS holdout
+   FROM ranked GROUP BY customer_id HAVING min(day) <= CAST($2 AS DATE)`;
 }
 
 /**
  * The discrete-opportunity histories of `Histories` (`discrete`), in periods of `unit` days: period k before the
  * calibration end D holds the days d with k·unit ≤ D − d < (k+1)·unit, so period 0 ends on D; holdout period j holds
- * the days with j·unit < d − D ≤ (j+1)·unit. recency_days and age_days hold periods here.
+ * the days with j·unit < d − D ≤ (j+1)·unit. recency_days and age_days hold periods here; $3 is the number of whole
+ * holdout periods.
  */
-async function discreteRows(db: Queryable, day: string, unit: number, currency: string, calibrationEnd: string, holdoutEnd: string | undefined): Promise<Columns> {
-  const holdoutPeriods = holdoutEnd ? Math.floor((Date.parse(holdoutEnd) - Date.parse(calibrationEnd)) / 86_400_000 / unit) : 0;
-  return db.queryColumns(
-    `WITH days AS (
-       SELECT customer_id, ${day} AS day, sum(total_fen - refunded_fen) AS fen
-       FROM orders WHERE ${PURCHASES} AND currency = $1
-       GROUP BY customer_id, ${day}
-     ), periods AS (
-       SELECT customer_id,
-              CASE WHEN day <= CAST($2 AS DATE) THEN CAST(floor((CAST($2 AS DATE) - day) / ${unit}.0) AS INTEGER) END AS back,
-              CASE WHEN day > CAST($2 AS DATE) THEN CAST(floor((day - CAST($2 AS DATE) - 1) / ${unit}.0) AS INTEGER) END AS ahead,
-              sum(fen) AS fen
-       FROM days GROUP BY 1, 2, 3
-     ), firsts AS (
-       SELECT customer_id, max(back) AS n FROM periods GROUP BY customer_id
-     )
-     SELECT p.customer_id,
-            CAST(count(*) FILTER (WHERE p.back < f.n) AS DOUBLE PRECISION) AS x,
-            CAST(f.n - min(p.back) AS DOUBLE PRECISION) AS recency_days,
-            CAST(f.n AS DOUBLE PRECISION) AS age_days,
-            CAST(avg(p.fen) FILTER (WHERE p.back < f.n) AS DOUBLE PRECISION) AS mean_repeat_fen,
-            CAST(count(*) FILTER (WHERE p.ahead < CAST($3 AS INTEGER)) AS DOUBLE PRECISION) AS holdout
-     FROM periods p JOIN firsts f ON f.customer_id = p.customer_id
-     WHERE f.n IS NOT NULL
-     GROUP BY p.customer_id, f.n
-     ORDER BY p.customer_id`,
-    [currency, calibrationEnd, holdoutPeriods],
-  );
+function discreteSql(day: string, unit: number): string {
+  return `WITH days AS (
+     SELECT customer_id, ${day} AS day, sum(total_fen - refunded_fen) AS fen
+     FROM orders WHERE ${PURCHASES} AND currency = $1
+     GROUP BY customer_id, ${day}
+   ), periods AS (
+     SELECT customer_id,
+            CASE WHEN day <= CAST($2 AS DATE) THEN CAST(floor((CAST($2 AS DATE) - day) / ${unit}.0) AS INTEGER) END AS back,
+            CASE WHEN day > CAST($2 AS DATE) THEN CAST(floor((day - CAST($2 AS DATE) - 1) / ${unit}.0) AS INTEGER) END AS ahead,
+            sum(fen) AS fen
+     FROM days GROUP BY 1, 2, 3
+   ), firsts AS (
+     SELECT customer_id, max(back) AS n FROM periods GROUP BY customer_id
+   )
+   SELECT p.customer_id,
+          CAST(count(*) FILTER (WHERE p.back < f.n) AS DOUBLE PRECISION) AS x,
+          CAST(f.n - min(p.back) AS DOUBLE PRECISION) AS recency_days,
+          CAST(f.n AS DOUBLE PRECISION) AS age_days,
+          CAST(avg(p.fen) FILTER (WHERE p.back < f.n) AS DOUBLE PRECISION) AS mean_repeat_fen,
+          CAST(count(*) FILTER (WHERE p.ahead < CAST($3 AS INTEGER)) AS DOUBLE PRECISION) AS holdout
+   FROM periods p JOIN firsts f ON f.customer_id = p.customer_id
+   WHERE f.n IS NOT NULL
+   GROUP BY p.customer_id, f.n`;
 }
 
 /** Cumulative repeat purchase days by week since `start` (YYYY-MM-DD), through `end`, for tracking plots. */

@@ -4,8 +4,8 @@ import type { Store } from '../../store/index.ts';
 import type { FitOptions, FitResult } from './fit.ts';
 import { FREQUENCY, type FrequencyModelName } from './frequency.ts';
 import { fitGammaGamma, gammaGammaConditionalSpend, type GammaGammaParams } from './gamma-gamma.ts';
-import { loadHistories, type Histories, type HistoryOptions } from './history.ts';
-import { groupPairs, groupRows, groupSummaries } from './summary.ts';
+import { loadHistories, loadSavedHistories, saveHistories, type Histories, type HistoryOptions } from './history.ts';
+import { groupPairs, groupRows, invalidReason, type RepeatSummary } from './summary.ts';
 import { DAYS_PER_UNIT, discountedValue, type TimeUnit } from './value.ts';
 
 export interface ExcludedCustomer {
@@ -32,46 +32,61 @@ export interface FitClvOptions extends HistoryOptions, FitOptions {
 
 /**
  * Fits a frequency model on every buyer's history and Gamma-Gamma on the repeat buyers' spend, and records both fits
- * in model_fits. Customers a model cannot use (a first purchase on the calibration end, no positive spend) are
- * excluded and listed with the reason. A fit that does not converge is recorded as such; scoring refuses it.
+ * in model_fits, with the histories they were made on in clv_histories, in one transaction. The engine builds the
+ * histories and groups identical (x, tx, T) rows, so only the distinct rows reach JavaScript. Customers a model cannot
+ * use (a first purchase on the calibration end, no positive spend) are excluded and listed with the reason. A fit
+ * that does not converge is recorded as such; scoring refuses it.
  */
 export async function fitClv(store: Store, options: FitClvOptions): Promise<ClvFitReport> {
   const model = options.model === 'gammagamma' ? null : FREQUENCY[options.model];
-  const histories = await loadHistories(store, { ...options, discrete: model?.discrete ?? false });
-  const { summary, invalid } = groupSummaries(histories.x, histories.tx, histories.T);
-  const excluded: ExcludedCustomer[] = model ? invalid.map((r) => ({ customerId: histories.customerIds[r.index]!, model: model.name, reason: r.reason })) : [];
-  if (summary.x.length === 0) throw new SiyuError('validation', 'nothing_to_fit', `no customer bought before ${histories.calibrationEnd}; choose a later --calibration-end`);
-  const fitOptions = { penalizer: options.penalizer };
-  const frequency = model ? model.fit(summary, fitOptions) : null;
-
-  const repeaters = [...histories.x.keys()].filter((i) => histories.x[i]! > 0);
-  const spendRows = repeaters.filter((i) => histories.meanRepeatValue[i]! > 0);
-  for (const i of repeaters) if (!(histories.meanRepeatValue[i]! > 0)) excluded.push({ customerId: histories.customerIds[i]!, model: 'gammagamma', reason: `mean repeat spend is ${histories.meanRepeatValue[i]}, not positive` });
-  const spend =
-    spendRows.length >= 3
-      ? fitGammaGamma({ x: Float64Array.from(spendRows, (i) => histories.x[i]!), monetary: Float64Array.from(spendRows, (i) => histories.meanRepeatValue[i]!), weight: new Float64Array(spendRows.length).fill(1) }, fitOptions)
-      : null;
-
-  if (!model && !spend) throw new SiyuError('validation', 'nothing_to_fit', `Gamma-Gamma needs at least 3 repeat buyers with positive spend before ${histories.calibrationEnd}; found ${spendRows.length}`);
+  const historyOptions = { ...options, discrete: model?.discrete ?? false };
+  const scale = historyOptions.discrete ? 1 : DAYS_PER_UNIT[options.timeUnit]; // clv_histories holds days (or periods)
   const fitIds = { frequency: randomUUID(), spend: randomUUID() };
-  await store.transaction(async (tx) => {
+  const fitOptions = { penalizer: options.penalizer };
+  const numbers = (column: unknown[] | undefined, divide = 1) => Float64Array.from(column ?? [], (v) => Number(v) / divide);
+  return store.transaction(async (tx) => {
+    const context = await saveHistories(tx, historyOptions, model ? fitIds.frequency : fitIds.spend);
+    const [{ n } = { n: 0 }] = await tx.query<{ n: number }>('SELECT count(*) AS n FROM clv_histories');
+    const grouped = await tx.queryColumns(
+      `SELECT x, recency_days, age_days, CAST(count(*) AS DOUBLE PRECISION) AS weight FROM clv_histories WHERE age_days > 0
+       GROUP BY x, recency_days, age_days ORDER BY x, recency_days, age_days`,
+    );
+    const summary: RepeatSummary = { x: numbers(grouped.x), tx: numbers(grouped.recency_days, scale), T: numbers(grouped.age_days, scale), weight: numbers(grouped.weight) };
+    const invalid = await tx.queryColumns('SELECT customer_id, x, recency_days, age_days FROM clv_histories WHERE NOT (age_days > 0) ORDER BY customer_id');
+    const excluded: ExcludedCustomer[] = model
+      ? (invalid.customer_id ?? []).map((id, i) => ({
+          customerId: id as string,
+          model: model.name,
+          reason: invalidReason(Number(invalid.x![i]), Number(invalid.recency_days![i]) / scale, Number(invalid.age_days![i]) / scale) ?? 'not a valid history',
+        }))
+      : [];
+    if (model && summary.x.length === 0) throw new SiyuError('validation', 'nothing_to_fit', `no customer bought before ${context.calibrationEnd}; choose a later --calibration-end`);
+    const frequency = model ? model.fit(summary, fitOptions) : null;
+
+    const spendRows = await tx.queryColumns('SELECT x, mean_repeat_fen FROM clv_histories WHERE x > 0 AND coalesce(mean_repeat_fen, 0) > 0 ORDER BY x, mean_repeat_fen');
+    const badSpend = await tx.queryColumns('SELECT customer_id, mean_repeat_fen FROM clv_histories WHERE x > 0 AND NOT (coalesce(mean_repeat_fen, 0) > 0) ORDER BY customer_id');
+    (badSpend.customer_id ?? []).forEach((id, i) => excluded.push({ customerId: id as string, model: 'gammagamma', reason: `mean repeat spend is ${Number(badSpend.mean_repeat_fen![i] ?? 0) / 100}, not positive` }));
+    const repeaters = spendRows.x?.length ?? 0;
+    const spend = repeaters >= 3 ? fitGammaGamma({ x: numbers(spendRows.x), monetary: numbers(spendRows.mean_repeat_fen, 100), weight: new Float64Array(repeaters).fill(1) }, fitOptions) : null;
+    if (!model && !spend) throw new SiyuError('validation', 'nothing_to_fit', `Gamma-Gamma needs at least 3 repeat buyers with positive spend before ${context.calibrationEnd}; found ${repeaters}`);
+
     const row = (fitId: string, name: string, fit: FitResult<string>, count: number, left: number) => [
-      fitId, name, options.timeUnit, histories.calibrationEnd, fit.params, fit.standardErrors, fit.logLikelihood, count, left, fit.converged, new Date(),
+      fitId, name, options.timeUnit, context.calibrationEnd, fit.params, fit.standardErrors, fit.logLikelihood, count, left, fit.converged, new Date(),
     ];
     const rows = [];
-    if (model && frequency) rows.push(row(fitIds.frequency, model.name, frequency, frequency.customers, invalid.length));
-    if (spend) rows.push(row(fitIds.spend, 'gammagamma', spend, spend.customers, repeaters.length - spendRows.length));
+    if (model && frequency) rows.push(row(fitIds.frequency, model.name, frequency, frequency.customers, invalid.customer_id?.length ?? 0));
+    if (spend) rows.push(row(fitIds.spend, 'gammagamma', spend, spend.customers, badSpend.customer_id?.length ?? 0));
     await tx.insertRows('model_fits', ['fit_id', 'model', 'time_unit', 'calibration_end', 'params', 'standard_errors', 'log_likelihood', 'customers', 'excluded', 'converged', 'fitted_at'], rows);
+    return {
+      frequency: model && frequency ? { ...frequency, model: model.name, fitId: fitIds.frequency } : null,
+      spend: spend ? { ...spend, model: 'gammagamma' as const, fitId: fitIds.spend } : null,
+      calibrationEnd: context.calibrationEnd,
+      timeUnit: options.timeUnit,
+      currency: context.currency,
+      customers: Number(n),
+      excluded,
+    };
   });
-  return {
-    frequency: model && frequency ? { ...frequency, model: model.name, fitId: fitIds.frequency } : null,
-    spend: spend ? { ...spend, model: 'gammagamma', fitId: fitIds.spend } : null,
-    calibrationEnd: histories.calibrationEnd,
-    timeUnit: options.timeUnit,
-    currency: histories.currency,
-    customers: histories.customerIds.length,
-    excluded,
-  };
 }
 
 interface StoredFit {
@@ -128,7 +143,9 @@ export async function scoreClv(store: Store, options: ScoreClvOptions = {}): Pro
   const spend = spendFit?.converged && spendFit.calibration_end === fit.calibration_end ? (spendFit.params as unknown as GammaGammaParams) : null;
   const horizonMonths = options.horizonMonths ?? 12;
   const monthlyDiscountRate = options.monthlyDiscountRate ?? 0.01;
-  const histories = await loadHistories(store, { calibrationEnd: fit.calibration_end, timeUnit: fit.time_unit, discrete: FREQUENCY[model].discrete });
+  // The histories the fit was made on, when clv_histories still holds them; else built again.
+  const historyOptions = { calibrationEnd: fit.calibration_end, timeUnit: fit.time_unit, discrete: FREQUENCY[model].discrete };
+  const histories = (await loadSavedHistories(store, fit.fit_id, historyOptions)) ?? (await loadHistories(store, historyOptions));
   const scored = scoreAll(histories, model, fit.params, spend, { timeUnit: fit.time_unit, horizonMonths, monthlyDiscountRate });
   const label = `${model}${spend ? '+gammagamma' : ''}`;
   await store.transaction(async (tx) => {

@@ -93,7 +93,8 @@ export function groupRows(indices: readonly number[], x: ArrayLike<number>, tx: 
   return { first, groupOf };
 }
 
-function invalidReason(x: number, tx: number, T: number): string | undefined {
+/** Why no model may be fitted on the row (x, tx, T), or undefined when it is valid. */
+export function invalidReason(x: number, tx: number, T: number): string | undefined {
   if (!Number.isFinite(x) || !Number.isFinite(tx) || !Number.isFinite(T)) return 'x, tx and T must be finite numbers';
   if (x < 0 || !Number.isInteger(x)) return `x must be a whole number ≥ 0, not ${x}`;
   if (tx < 0) return `tx must be ≥ 0, not ${tx}`;

@@ -53,7 +53,14 @@ for (const backend of BACKENDS) {
           'SELECT model, fit_id, spend_fit_id, currency, as_of, horizon_months, customers FROM clv_runs',
         );
         assert.deepEqual(run, { model: 'bgnbd+gammagamma', fit_id: fit.frequency!.fitId, spend_fit_id: fit.spend!.fitId, currency: 'USD', as_of: '1997-09-30', horizon_months: 12, customers: 2357 });
+        // Scoring reads the histories the fit saved; built again from the orders, they give the same scores.
+        const saved = await store.query<{ fit_id: string; n: number }>('SELECT fit_id, count(*) AS n FROM clv_histories GROUP BY fit_id');
+        assert.deepEqual(saved.map((r) => [r.fit_id, Number(r.n)]), [[fit.frequency!.fitId, 2357]]);
+        const all = 'SELECT customer_id, p_alive, expected_orders_90d, expected_aov_fen, clv_12m_fen FROM clv_scores ORDER BY customer_id';
+        const fromSaved = await store.query(all);
+        await store.execute('DELETE FROM clv_histories');
         await scoreClv(store);
+        assert.deepEqual(await store.query(all), fromSaved);
         const [{ n }] = (await store.query<{ n: number }>('SELECT count(*) AS n FROM clv_scores')) as [{ n: number }];
         assert.equal(Number(n), 2357, 'scoring again replaces the scores');
         assert.equal((await store.query('SELECT run_id FROM clv_runs')).length, 2, 'each run is recorded');
