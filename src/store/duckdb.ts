@@ -40,7 +40,10 @@ function convertColumns(reader: DuckDBResultReader): Columns {
   names.forEach((name, c) => {
     const column = (columns[c] ?? []) as unknown[]; // an empty result has no chunks, so no columns
     const type = types[c]!;
-    for (let r = 0; r < column.length; r++) column[r] = normalise(column[r], type);
+    // Doubles and text come back as they are (SQL NULL is already null); only the other types need converting.
+    if (type.typeId !== DuckDBTypeId.DOUBLE && !(type.typeId === DuckDBTypeId.VARCHAR && type.alias !== 'JSON')) {
+      for (let r = 0; r < column.length; r++) column[r] = normalise(column[r], type);
+    }
     out[name] = column;
   });
   return out;
@@ -144,9 +147,19 @@ const TO_VALUE: Record<string, (value: unknown) => DuckDBValue> = {
   BIGINT: (v) => BigInt(v as number | string),
   DOUBLE: (v) => Number(v),
   BOOLEAN: (v) => Boolean(v),
-  'TIMESTAMP WITH TIME ZONE': (v) => new DuckDBTimestampTZValue(BigInt((v instanceof Date ? v : new Date(String(v))).getTime()) * 1000n),
-  DATE: (v) => new DuckDBDateValue(epochDay(v)),
+  'TIMESTAMP WITH TIME ZONE': repeatsCached((v) => new DuckDBTimestampTZValue(BigInt((v instanceof Date ? v : new Date(String(v))).getTime()) * 1000n)),
+  DATE: repeatsCached((v) => new DuckDBDateValue(epochDay(v))),
 };
+
+/** `convert`, reusing the last result when a value repeats (a run date on every row parses once, not per row). */
+function repeatsCached(convert: (value: unknown) => DuckDBValue): (value: unknown) => DuckDBValue {
+  let last: unknown;
+  let result: DuckDBValue = null;
+  return (value) => {
+    if (value !== last || result === null) [last, result] = [value, convert(value)];
+    return result;
+  };
+}
 
 /** Days since 1970-01-01 of a Date (its UTC day) or a YYYY-MM-DD string, for the appender's DATE columns. */
 function epochDay(value: unknown): number {

@@ -19,6 +19,9 @@ export async function readBrandSettings(db: Queryable): Promise<BrandSettings> {
  * currency (a store holding only an imported foreign export reports in that export's currency).
  */
 export async function reportingCurrency(db: Queryable, brandCurrency: string): Promise<string> {
-  const currencies = await db.query<{ currency: string; n: number }>(`SELECT currency, count(*) AS n FROM orders GROUP BY currency ORDER BY n DESC, currency`);
-  return currencies.some((c) => c.currency === brandCurrency) || currencies.length === 0 ? brandCurrency : currencies[0]!.currency;
+  // Usually some order is in the brand's currency: finding one is a short scan, counting them all is not.
+  const [found] = await db.query(`SELECT 1 AS found FROM orders WHERE currency = $1 LIMIT 1`, [brandCurrency]);
+  if (found) return brandCurrency;
+  const [common] = await db.query<{ currency: string; n: number }>(`SELECT currency, count(*) AS n FROM orders GROUP BY currency ORDER BY n DESC, currency LIMIT 1`);
+  return common?.currency ?? brandCurrency;
 }

@@ -2,7 +2,7 @@
 // Model", Marketing Science 24(2):275-284. While active, a customer buys at Poisson rate λ ~ Gamma(r, α); after
 // each purchase she drops out with probability p ~ Beta(a, b). Equation numbers below are the paper's.
 import { digamma, hyp2f1, lbeta, lgamma, logAddExp, trigamma } from '../math/special.ts';
-import { fitPositive, type FitOptions, type FitResult } from './fit.ts';
+import { fitPositive, warmStart, type FitOptions, type FitResult } from './fit.ts';
 import { groupByCount, indexDistinct, type RepeatSummary } from './summary.ts';
 
 export interface BgNbdParams {
@@ -221,7 +221,8 @@ function layoutOf(data: RepeatSummary): Layout {
 /** Maximum-likelihood BG/NBD on a (grouped) summary. */
 export function fitBgNbd(data: RepeatSummary, options: FitOptions = {}, modified = false): FitResult<keyof BgNbdParams> {
   const total = data.weight.reduce((s, w) => s + w, 0);
-  return fitPositive(NAMES, [1, 1, 1, 1], (v, grad, hess) => bgNbdTotalLogLikelihood({ r: v[0]!, alpha: v[1]!, a: v[2]!, b: v[3]! }, data, grad, modified, hess), total, { ...options, analyticGradient: true, analyticHessian: true });
+  const start = warmStart({ x: data.x, tx: data.tx, T: data.T, weight: data.weight }, options, (sample, o) => fitBgNbd(sample, o, modified), NAMES);
+  return fitPositive(NAMES, [1, 1, 1, 1], (v, grad, hess) => bgNbdTotalLogLikelihood({ r: v[0]!, alpha: v[1]!, a: v[2]!, b: v[3]! }, data, grad, modified, hess), total, { ...start, analyticGradient: true, analyticHessian: true });
 }
 
 /** E[X(t)]: expected purchases in (0, t] of a customer just acquired (eq. 7). */

@@ -106,6 +106,23 @@ export function fitPositive<P extends string>(names: readonly P[], initial: read
   };
 }
 
+/** Above this many rows, fits start from a fit on a sample of the rows (see `warmStart`). */
+const WARM_START_ROWS = 100_000;
+
+/**
+ * A starting point for a large fit: the parameters fitted on every k-th row (about 20,000 rows), so the full fit
+ * starts near its optimum and needs a few Newton steps instead of a dozen. Returns the options unchanged for small
+ * data, when a start was given, or when the sample's fit does not converge. `data` holds parallel columns.
+ */
+export function warmStart<D extends Record<string, Float64Array>, P extends string>(data: D, options: FitOptions, fit: (data: D, options: FitOptions) => FitResult<P>, names: readonly P[]): FitOptions {
+  const rows = Object.values(data)[0]?.length ?? 0;
+  if (options.initial || rows <= WARM_START_ROWS) return options;
+  const every = Math.ceil(rows / 20_000);
+  const sample = Object.fromEntries(Object.entries(data).map(([key, column]) => [key, column.filter((_, i) => i % every === 0)])) as D;
+  const first = fit(sample, options);
+  return first.converged ? { ...options, initial: names.map((name) => first.params[name]) } : options;
+}
+
 /**
  * A log-likelihood with its gradient by central differences, for models whose derivatives have no convenient closed
  * form (the parameters of ₂F₁ in Pareto/NBD; BG/BB's sums of Beta functions).

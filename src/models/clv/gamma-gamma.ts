@@ -4,7 +4,7 @@
 // how often she buys. Fitted on customers with at least one repeat purchase.
 import { SiyuError } from '../../core/errors.ts';
 import { digamma, lgamma, trigamma } from '../math/special.ts';
-import { fitPositive, type FitOptions, type FitResult } from './fit.ts';
+import { fitPositive, warmStart, type FitOptions, type FitResult } from './fit.ts';
 import { groupByCount } from './summary.ts';
 
 export interface GammaGammaParams {
@@ -133,13 +133,9 @@ export function fitGammaGamma(data: SpendSummary, options: FitOptions = {}): Fit
     });
   }
   const total = data.weight.reduce((s, w) => s + w, 0);
-  return fitPositive(
-    ['p', 'q', 'gamma'] as const,
-    [1, 1, 1],
-    (v, grad, hess) => gammaGammaTotalLogLikelihood({ p: v[0]!, q: v[1]!, gamma: v[2]! }, data, grad, hess),
-    total,
-    { ...options, analyticGradient: true, analyticHessian: true },
-  );
+  const names = ['p', 'q', 'gamma'] as const;
+  const start = warmStart({ x: data.x, monetary: data.monetary, weight: data.weight }, options, fitGammaGamma, names);
+  return fitPositive(names, [1, 1, 1], (v, grad, hess) => gammaGammaTotalLogLikelihood({ p: v[0]!, q: v[1]!, gamma: v[2]! }, data, grad, hess), total, { ...start, analyticGradient: true, analyticHessian: true });
 }
 
 /**

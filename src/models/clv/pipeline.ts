@@ -4,7 +4,7 @@ import type { Store } from '../../store/index.ts';
 import type { FitOptions, FitResult } from './fit.ts';
 import { FREQUENCY, type FrequencyModelName } from './frequency.ts';
 import { fitGammaGamma, gammaGammaConditionalSpend, type GammaGammaParams } from './gamma-gamma.ts';
-import { loadHistories, loadSavedHistories, saveHistories, type Histories, type HistoryOptions } from './history.ts';
+import { loadHistories, loadSavedHistories, numberColumn, saveHistories, type Histories, type HistoryOptions } from './history.ts';
 import { groupPairs, groupRows, invalidReason, type RepeatSummary } from './summary.ts';
 import { DAYS_PER_UNIT, discountedValue, type TimeUnit } from './value.ts';
 
@@ -43,7 +43,6 @@ export async function fitClv(store: Store, options: FitClvOptions): Promise<ClvF
   const scale = historyOptions.discrete ? 1 : DAYS_PER_UNIT[options.timeUnit]; // clv_histories holds days (or periods)
   const fitIds = { frequency: randomUUID(), spend: randomUUID() };
   const fitOptions = { penalizer: options.penalizer };
-  const numbers = (column: unknown[] | undefined, divide = 1) => Float64Array.from(column ?? [], (v) => Number(v) / divide);
   return store.transaction(async (tx) => {
     const context = await saveHistories(tx, historyOptions, model ? fitIds.frequency : fitIds.spend);
     const [{ n } = { n: 0 }] = await tx.query<{ n: number }>('SELECT count(*) AS n FROM clv_histories');
@@ -51,7 +50,7 @@ export async function fitClv(store: Store, options: FitClvOptions): Promise<ClvF
       `SELECT x, recency_days, age_days, CAST(count(*) AS DOUBLE PRECISION) AS weight FROM clv_histories WHERE age_days > 0
        GROUP BY x, recency_days, age_days ORDER BY x, recency_days, age_days`,
     );
-    const summary: RepeatSummary = { x: numbers(grouped.x), tx: numbers(grouped.recency_days, scale), T: numbers(grouped.age_days, scale), weight: numbers(grouped.weight) };
+    const summary: RepeatSummary = { x: numberColumn(grouped.x), tx: numberColumn(grouped.recency_days, scale), T: numberColumn(grouped.age_days, scale), weight: numberColumn(grouped.weight) };
     const invalid = await tx.queryColumns('SELECT customer_id, x, recency_days, age_days FROM clv_histories WHERE NOT (age_days > 0) ORDER BY customer_id');
     const excluded: ExcludedCustomer[] = model
       ? (invalid.customer_id ?? []).map((id, i) => ({
@@ -67,7 +66,7 @@ export async function fitClv(store: Store, options: FitClvOptions): Promise<ClvF
     const badSpend = await tx.queryColumns('SELECT customer_id, mean_repeat_fen FROM clv_histories WHERE x > 0 AND NOT (coalesce(mean_repeat_fen, 0) > 0) ORDER BY customer_id');
     (badSpend.customer_id ?? []).forEach((id, i) => excluded.push({ customerId: id as string, model: 'gammagamma', reason: `mean repeat spend is ${Number(badSpend.mean_repeat_fen![i] ?? 0) / 100}, not positive` }));
     const repeaters = spendRows.x?.length ?? 0;
-    const spend = repeaters >= 3 ? fitGammaGamma({ x: numbers(spendRows.x), monetary: numbers(spendRows.mean_repeat_fen, 100), weight: new Float64Array(repeaters).fill(1) }, fitOptions) : null;
+    const spend = repeaters >= 3 ? fitGammaGamma({ x: numberColumn(spendRows.x), monetary: numberColumn(spendRows.mean_repeat_fen, 100), weight: new Float64Array(repeaters).fill(1) }, fitOptions) : null;
     if (!model && !spend) throw new SiyuError('validation', 'nothing_to_fit', `Gamma-Gamma needs at least 3 repeat buyers with positive spend before ${context.calibrationEnd}; found ${repeaters}`);
 
     const row = (fitId: string, name: string, fit: FitResult<string>, count: number, left: number) => [
