@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { SiyuError } from '../core/errors.ts';
-import { buildServer } from '../server/index.ts';
 import type { Store } from '../store/index.ts';
 import { action, withDb, withOpenStore } from './context.ts';
 
@@ -13,6 +12,8 @@ export interface ServeOptions {
 
 /** Serves the API until SIGINT/SIGTERM, then drains pending writes and closes the store. */
 export async function serve(store: Store, opts: { port: number; host: string; logLevel: string; revealPii?: boolean }): Promise<void> {
+  // Loaded here, not at the top: Fastify and the route schemas take about 0.2 s, which every other command would pay.
+  const { buildServer } = await import('../server/index.ts');
   const app = await buildServer({ store, logLevel: opts.logLevel, piiAccess: () => opts.revealPii === true });
   const address = await app.listen({ port: opts.port, host: opts.host });
   process.stdout.write(`Siyu API on ${address} (store: ${store.kind} ${store.location}); OpenAPI at ${address}/docs; Ctrl-C to stop\n`);

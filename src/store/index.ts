@@ -1,5 +1,4 @@
 import { DuckDBStore } from './duckdb.ts';
-import { PostgresStore } from './postgres.ts';
 import type { Store } from './store.ts';
 
 export type { BackendKind, Columns, Queryable, Row, Store } from './store.ts';
@@ -21,6 +20,10 @@ export function resolveDatabase(flag?: string): string {
 
 /** Opens `postgres://…` / `postgresql://…` on PostgreSQL, anything else as a DuckDB file path (or `:memory:`). */
 export async function openStore(location: string): Promise<Store> {
-  if (/^postgres(ql)?:\/\//.test(location)) return PostgresStore.open(location);
+  if (/^postgres(ql)?:\/\//.test(location)) {
+    // Loaded on demand: the driver costs about 0.1 s of start-up that embedded-store commands need not pay.
+    const { PostgresStore } = await import('./postgres.ts');
+    return PostgresStore.open(location);
+  }
   return DuckDBStore.open(location);
 }
