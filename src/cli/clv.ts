@@ -66,7 +66,7 @@ export function scoreSummary(r: ClvScoreReport): string {
     `  mean P(alive) ${f(r.meanProbabilityAlive, 3)}; ${f(r.expectedOrders90d, 0)} orders expected in the next 90 days`,
     '  top customers by CLV:',
     ...r.top.map((t) => `    ${t.customerId.padEnd(16)} ${money(t.clv).padStart(16)}  P(alive) ${f(t.probabilityAlive, 3)}  90-day orders ${f(t.expectedOrders90d, 2)}  AOV ${money(t.expectedAov)}`),
-    '  written to clv_scores',
+    '  written to clv_scores (per customer) and clv_runs (this run)',
   ].join('\n');
 }
 
