@@ -1,6 +1,6 @@
 import { SiyuError } from '../core/errors.ts';
 import { parseDay } from '../core/validation.ts';
-import { latestOrderDay, localDay, PURCHASES, readBrandSettings, type Queryable, type Store } from '../store/index.ts';
+import { dialect, latestOrderDay, localDay, PURCHASES, readBrandSettings, type Queryable, type Store } from '../store/index.ts';
 
 /**
  * One computed attribute: a SQL expression over the per-customer aggregates below, evaluated for every customer
@@ -82,7 +82,9 @@ export const BUILT_IN_ATTRIBUTES: readonly AttributeDefinition[] = [
 
 /**
  * Computes every attribute for every customer as of a day (default: the latest order day) in one statement on
- * both engines, and replaces `customer_attributes` (one JSON object per customer) in one transaction.
+ * both engines, and replaces `customer_attributes` (one JSON object per customer) in one transaction. The JSON is
+ * built by the engine, so no value crosses to JavaScript: numbers stay numbers (infinities and NaN become null),
+ * text and dates become strings.
  */
 export async function computeAttributes(store: Store, options: { asOf?: string } = {}): Promise<{ asOf: string; customers: number; attributes: number }> {
   const latest = options.asOf ?? (await latestOrderDay(store));
@@ -90,21 +92,20 @@ export async function computeAttributes(store: Store, options: { asOf?: string }
   const asOf = parseDay(latest, '--as-of');
   const definitions = await attributeDefinitions(store);
   const { timezone } = await readBrandSettings(store);
-  const rows = await store.query<Record<string, unknown>>(attributeQuery(definitions, timezone), [asOf]);
-  const now = new Date();
-  const out = rows.map((r) => {
-    const values: Record<string, unknown> = {};
-    for (const d of definitions) {
-      const v = r[d.name];
-      values[d.name] = v === null || v === undefined ? null : d.type === 'number' ? Number(v) : String(v);
-    }
-    return [r.customer_id, JSON.stringify(values), asOf, now];
-  });
-  await store.transaction(async (tx) => {
+  const value = (d: AttributeDefinition) => {
+    const column = `a."${d.name}"`;
+    return d.type === 'number' ? `CASE WHEN abs(CAST(${column} AS DOUBLE PRECISION)) < 1e308 THEN ${column} END` : `CAST(${column} AS VARCHAR)`;
+  };
+  const json = dialect(store.kind).jsonObject(definitions.map((d) => [d.name, value(d)] as const));
+  const customers = await store.transaction(async (tx) => {
     await tx.execute('DELETE FROM customer_attributes');
-    await tx.appendRows('customer_attributes', ['customer_id', 'attributes', 'as_of', 'computed_at'], out);
+    return tx.execute(
+      `INSERT INTO customer_attributes (customer_id, attributes, as_of, computed_at)
+       SELECT a.customer_id, ${json}, CAST($1 AS DATE), CAST($2 AS TIMESTAMPTZ) FROM (${attributeQuery(definitions, timezone)}) AS a`,
+      [asOf, new Date()],
+    );
   });
-  return { asOf, customers: out.length, attributes: definitions.length };
+  return { asOf, customers, attributes: definitions.length };
 }
 
 /** The built-in attributes followed by the brand's own, in that order. */
@@ -190,8 +191,7 @@ export function attributeQuery(definitions: readonly AttributeDefinition[], time
     )
     SELECT u.customer_id, ${definitions.map((d) => `${d.sql} AS "${d.name}"`).join(',\n           ')}
     FROM customers u LEFT JOIN o ON o.customer_id = u.customer_id LEFT JOIN i ON i.customer_id = u.customer_id LEFT JOIN e ON e.customer_id = u.customer_id
-    WHERE u.merged_into IS NULL
-    ORDER BY u.customer_id`;
+    WHERE u.merged_into IS NULL`;
 }
 
 const ATTRIBUTE_TYPES = ['number', 'text', 'date'] as const;

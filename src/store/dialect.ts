@@ -24,6 +24,17 @@ export function dialect(kind: BackendKind) {
         ? `json_merge_patch(COALESCE(${base}, '{}'::JSON), (${patch})::JSON)`
         : `(COALESCE(${base}::jsonb, '{}'::jsonb) || (${patch})::jsonb)::json`,
     /**
+     * A JSON object from (key, SQL expression) pairs, SQL NULL as JSON null. PostgreSQL functions take at most 100
+     * arguments, so there it is built 50 pairs at a time and the parts concatenated as jsonb.
+     */
+    jsonObject: (entries: readonly (readonly [string, string])[]): string => {
+      const pairs = (part: readonly (readonly [string, string])[]) => part.map(([key, value]) => `'${key.replaceAll("'", "''")}', ${value}`).join(', ');
+      if (kind === 'duckdb') return `json_object(${pairs(entries)})`;
+      const parts: string[] = [];
+      for (let i = 0; i < entries.length; i += 50) parts.push(`jsonb_build_object(${pairs(entries.slice(i, i + 50))})`);
+      return `(${parts.length ? parts.join(' || ') : "'{}'::jsonb"})::json`;
+    },
+    /**
      * Returns `locked`: whether this transaction may process the ingest inbox. On PostgreSQL one transaction at a
      * time across every process (an advisory lock released at commit), per schema, since advisory locks are
      * database-wide and each brand (or test) has a schema of its own; a DuckDB file has one process and one processor.

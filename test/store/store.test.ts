@@ -145,6 +145,20 @@ for (const backend of BACKENDS) {
       });
     });
 
+    it('builds JSON objects of any width in SQL, with NULL as null, on both engines', async () => {
+      await withStore(backend, async (store) => {
+        // 120 keys: more than PostgreSQL's 100-argument limit for one json_build_object call.
+        const entries = Array.from({ length: 120 }, (_, i) => [`k${i}`, i % 7 === 0 ? 'CAST(NULL AS INTEGER)' : `${i} * 2`] as const);
+        const [row] = await store.query<{ j: Record<string, unknown> }>(`SELECT ${dialect(store.kind).jsonObject([...entries, ["it's", "'quoted'"]])} AS j`);
+        assert.equal(Object.keys(row!.j).length, 121);
+        assert.equal(row!.j.k0, null);
+        assert.equal(row!.j.k1, 2);
+        assert.equal(row!.j.k118, 236);
+        assert.equal(row!.j.k119, null);
+        assert.equal(row!.j["it's"], 'quoted');
+      });
+    });
+
     it('returns a result column by column with the same values as row by row', async () => {
       await withStore(backend, async (store) => {
         const sql = `SELECT CAST(n AS BIGINT) AS big, n * 0.5 AS half, CAST('2026-03-0' || CAST(n AS VARCHAR) AS DATE) AS day, CASE WHEN n = 2 THEN NULL ELSE 'v' || CAST(n AS VARCHAR) END AS label
