@@ -1,6 +1,6 @@
 import { SiyuError } from '../core/errors.ts';
 import { parseDay } from '../core/validation.ts';
-import { latestOrderDay, localDay, PURCHASES, readBrandSettings, type Store } from '../store/index.ts';
+import { dialect, latestOrderDay, localDay, PURCHASES, readBrandSettings, type Store } from '../store/index.ts';
 
 export const STAGES = [
   { code: 'prospect', zh: '潜客', en: 'Prospect' },
@@ -125,7 +125,6 @@ export async function computeLifecycle(store: Store, options: LifecycleOptions =
   const now = new Date();
   const stageRows: unknown[][] = [];
   const historyRows: unknown[][] = [];
-  const eventRows: unknown[][] = [];
   const transitions = new Map<string, number>();
   const counts = new Map<StageCode, number>();
   for (const r of rows) {
@@ -135,8 +134,6 @@ export async function computeLifecycle(store: Store, options: LifecycleOptions =
     const before = previous.get(r.customer_id) ?? null;
     if (before === stage) continue;
     historyRows.push([r.customer_id, before, stage, asOf, now]);
-    const properties = { from: before, to: stage, at: asOf };
-    eventRows.push([r.customer_id, `stage:${r.customer_id}:${asOf}:${stage}`, 'track', 'Stage Changed', properties, new Date(`${asOf}T23:59:59Z`), now, 'siyu lifecycle']);
     const key = `${before ?? ''}>${stage}`;
     transitions.set(key, (transitions.get(key) ?? 0) + 1);
   }
@@ -146,7 +143,15 @@ export async function computeLifecycle(store: Store, options: LifecycleOptions =
     await tx.execute('DELETE FROM lifecycle_history WHERE changed_on = CAST($1 AS DATE)', [asOf]);
     await tx.execute(`DELETE FROM events WHERE name = 'Stage Changed' AND source = 'siyu lifecycle' AND message_id LIKE $1`, [`stage:%:${asOf}:%`]);
     await tx.appendRows('lifecycle_history', ['customer_id', 'from_stage', 'to_stage', 'changed_on', 'changed_at'], historyRows);
-    await tx.insertRows('events', ['customer_id', 'message_id', 'type', 'name', 'properties', 'ts', 'received_at', 'source'], eventRows);
+    // The day's Stage Changed events are its history rows, so the engine derives them: no event passes through JavaScript.
+    const properties = dialect(store.kind).jsonObject([['from', 'h.from_stage'], ['to', 'h.to_stage'], ['at', 'CAST(CAST($1 AS DATE) AS VARCHAR)']]);
+    await tx.execute(
+      `INSERT INTO events (customer_id, message_id, type, name, properties, ts, received_at, source)
+       SELECT h.customer_id, 'stage:' || h.customer_id || ':' || CAST(CAST($1 AS DATE) AS VARCHAR) || ':' || h.to_stage, 'track', 'Stage Changed',
+              ${properties}, CAST($2 AS TIMESTAMPTZ), CAST($3 AS TIMESTAMPTZ), 'siyu lifecycle'
+       FROM lifecycle_history h WHERE h.changed_on = CAST($1 AS DATE)`,
+      [asOf, new Date(`${asOf}T23:59:59Z`), now],
+    );
   });
   return {
     asOf,

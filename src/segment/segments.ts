@@ -49,29 +49,38 @@ export interface RefreshReport {
  * Recomputes a saved segment as of a day (default: the latest order day) and stores its members as that day's
  * snapshot. Customers new since the previous snapshot get a `Segment Entered` event and those gone a `Segment
  * Exited` event, with properties { segment, as_of }. Refreshing the same day again replaces its snapshot and events.
+ * Everything runs inside the engine, in one transaction: members go from the segment's query straight into
+ * segment_snapshots, and the events are the differences between two snapshots.
  */
 export async function refreshSegment(store: Store, name: string, options: { asOf?: string } = {}): Promise<RefreshReport> {
   const [saved] = await store.query<{ definition: unknown }>('SELECT definition FROM segments WHERE name = $1', [name]);
   if (!saved) throw new SiyuError('not_found', 'unknown_segment', `no segment named ${JSON.stringify(name)}; see \`siyu segment list\``);
   const asOf = parseDay(options.asOf ?? (await latestOrderDay(store)) ?? new Date().toISOString().slice(0, 10), '--as-of');
   const { sql, params } = await compileSegment(store, typeof saved.definition === 'string' ? JSON.parse(saved.definition) : saved.definition, asOf);
-  const members = (await store.query<{ customer_id: string }>(sql, params)).map((r) => r.customer_id);
   const [prev] = await store.query<{ as_of: string | null }>('SELECT max(as_of) AS as_of FROM segment_snapshots WHERE segment = $1 AND as_of < CAST($2 AS DATE)', [name, asOf]);
   const previous = prev?.as_of ?? null;
-  const before = new Set(previous ? (await store.query<{ customer_id: string }>('SELECT customer_id FROM segment_snapshots WHERE segment = $1 AND as_of = CAST($2 AS DATE)', [name, previous])).map((r) => r.customer_id) : []);
-  const now = new Set(members);
-  const at = new Date(`${asOf}T23:59:59Z`);
-  const received = new Date();
-  const event = (id: string, kind: 'Entered' | 'Exited') => [id, `segment:${name}:${asOf}:${kind}:${id}`, 'track', `Segment ${kind}`, { segment: name, as_of: asOf }, at, received, 'siyu segment'];
-  const entered = members.filter((id) => !before.has(id)).map((id) => event(id, 'Entered'));
-  const exited = [...before].filter((id) => !now.has(id)).map((id) => event(id, 'Exited'));
-  await store.transaction(async (tx) => {
+  // The events' parameters: $1 segment, $2 this day, $3 the previous snapshot's day (none: a day no snapshot has),
+  // $4 the events' time, $5 when they were recorded, $6 their properties.
+  const eventParams = [name, asOf, previous ?? '0001-01-01', new Date(`${asOf}T23:59:59Z`), new Date(), JSON.stringify({ segment: name, as_of: asOf })];
+  const events = (kind: 'Entered' | 'Exited', from: string, against: string) =>
+    `INSERT INTO events (customer_id, message_id, type, name, properties, ts, received_at, source)
+     SELECT s.customer_id, 'segment:' || $1 || ':' || CAST(CAST($2 AS DATE) AS VARCHAR) || ':${kind}:' || s.customer_id, 'track', 'Segment ${kind}',
+            CAST($6 AS JSON), CAST($4 AS TIMESTAMPTZ), CAST($5 AS TIMESTAMPTZ), 'siyu segment'
+     FROM segment_snapshots s
+     WHERE s.segment = $1 AND s.as_of = CAST(${from} AS DATE)
+       AND NOT EXISTS (SELECT 1 FROM segment_snapshots o WHERE o.segment = $1 AND o.as_of = CAST(${against} AS DATE) AND o.customer_id = s.customer_id)`;
+  const counts = await store.transaction(async (tx) => {
     await tx.execute('DELETE FROM segment_snapshots WHERE segment = $1 AND as_of = CAST($2 AS DATE)', [name, asOf]);
     await tx.execute(`DELETE FROM events WHERE source = 'siyu segment' AND message_id LIKE $1`, [`segment:${name}:${asOf}:%`]);
-    await tx.appendRows('segment_snapshots', ['customer_id', 'segment', 'as_of'], members.map((id) => [id, name, asOf]));
-    await tx.insertRows('events', ['customer_id', 'message_id', 'type', 'name', 'properties', 'ts', 'received_at', 'source'], [...entered, ...exited]);
+    const members = await tx.execute(
+      `INSERT INTO segment_snapshots (customer_id, segment, as_of) SELECT m.customer_id, $${params.length + 1}, CAST($${params.length + 2} AS DATE) FROM (${sql}) AS m`,
+      [...params, name, asOf],
+    );
+    const entered = await tx.execute(events('Entered', '$2', '$3'), eventParams);
+    const exited = await tx.execute(events('Exited', '$3', '$2'), eventParams);
+    return { members, entered, exited };
   });
-  return { segment: name, asOf, members: members.length, entered: entered.length, exited: exited.length, previous };
+  return { segment: name, asOf, ...counts, previous };
 }
 
 export interface MigrationMatrix {

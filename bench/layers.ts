@@ -1,0 +1,90 @@
+// Full recompute of the customer layers (issue #3) on an embedded store of 1M customers and 10M orders (the orders
+// file of bench/csv-import.ts, imported once into bench/data and reused): computed attributes, RFM, lifecycle
+// stages, value tiers and 10 saved segments refreshed, each timed, against DuckDB's bare aggregation of the same
+// orders by customer in the same run; then a segment preview. Median of --runs; peak RSS of the process.
+// Usage: node --import tsx bench/layers.ts [--rows 10000000] [--runs 3]
+import { existsSync, renameSync, rmSync } from 'node:fs';
+import { importFile } from '../src/import/index.ts';
+import { computeAttributes, computeLifecycle, computeRfm, computeTiers, previewSegment, refreshSegment, saveSegment } from '../src/segment/index.ts';
+import { migrate, openStore, type Store } from '../src/store/index.ts';
+import { ensureOrdersFile } from './orders-file.ts';
+import { arg, markdownTable, median, printTable, replaceBetweenMarkers, writeResult } from './report.ts';
+
+const rows = Number(arg('rows', '10000000'));
+const runs = Number(arg('runs', '3'));
+const data = (name: string) => new URL(`./data/${name}`, import.meta.url).pathname;
+
+/** Ten segments of the kinds operations staff save: layers, scores, attributes and their combinations. */
+const SEGMENTS: Record<string, unknown> = {
+  important_value: { field: 'rfm_class', op: '=', value: 'important_value' },
+  win_back: { all: [{ field: 'stage', op: 'in', value: ['dormant', 'churned'] }, { field: 'tier', op: 'in', value: ['head', 'waist'] }] },
+  new_buyers: { field: 'stage', op: '=', value: 'new' },
+  head_tier: { field: 'tier', op: '=', value: 'head' },
+  big_spenders_90d: { attribute: 'monetary_90d', op: '>', value: 1000 },
+  frequent: { attribute: 'orders_365d', op: '>=', value: 6 },
+  coupon_lovers: { attribute: 'coupon_order_share', op: '>', value: 0.5 },
+  lapsing_regulars: { all: [{ attribute: 'orders_lifetime', op: '>=', value: 5 }, { attribute: 'recency_days', op: '>', value: 60 }] },
+  offline_first: { attribute: 'favourite_channel', op: '=', value: '线下门店' },
+  not_recent_low: { not: { any: [{ field: 'r_score', op: '>=', value: 4 }, { field: 'm_score', op: '>=', value: 4 }] } },
+};
+
+async function ensureStore(): Promise<string> {
+  const path = data(`layers-${rows}.duckdb`);
+  if (existsSync(path)) return path;
+  const orders = await ensureOrdersFile(data(`orders-${rows}.csv`), rows);
+  process.stderr.write(`importing ${orders} into ${path} (once)…\n`);
+  const partial = `${path}.partial`;
+  for (const suffix of ['', '.wal']) rmSync(`${partial}${suffix}`, { force: true });
+  const store = await openStore(partial);
+  await migrate(store);
+  await importFile(store, 'orders', orders, { rejectsPath: `${path}.rejects.csv` });
+  await store.close();
+  renameSync(partial, path);
+  return path;
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<number> {
+  const started = performance.now();
+  await fn();
+  return (performance.now() - started) / 1000;
+}
+
+const steps: Record<string, (store: Store) => Promise<unknown>> = {
+  'bare DuckDB: orders grouped by customer': (store) =>
+    store.query(`SELECT count(*) FROM (SELECT customer_id, count(*), sum(total_fen), min(placed_at), max(placed_at), count(DISTINCT CAST(placed_at AS DATE)) FROM orders GROUP BY customer_id) t`),
+  'computed attributes (62)': (store) => computeAttributes(store),
+  'RFM (cn8 + quintiles)': (store) => computeRfm(store),
+  'lifecycle stages': (store) => computeLifecycle(store),
+  'value tiers': (store) => computeTiers(store),
+  '10 segments refreshed': async (store) => {
+    for (const name of Object.keys(SEGMENTS)) await refreshSegment(store, name);
+  },
+};
+
+const db = await ensureStore();
+const store = await openStore(db);
+await migrate(store);
+for (const [name, definition] of Object.entries(SEGMENTS)) await saveSegment(store, { name, definition });
+const seconds: Record<string, number[]> = {};
+const preview: number[] = [];
+for (let run = 1; run <= runs; run++) {
+  for (const [name, step] of Object.entries(steps)) (seconds[name] ??= []).push(await timed(() => step(store)));
+  preview.push(await timed(() => previewSegment(store, SEGMENTS.win_back)));
+  process.stderr.write(`  run ${run}/${runs}: ${Object.entries(seconds).map(([k, v]) => `${k.split(' ')[0]} ${v.at(-1)!.toFixed(2)}`).join(', ')}\n`);
+}
+const [{ n }] = (await store.query<{ n: number }>('SELECT count(*) AS n FROM customers')) as [{ n: number }];
+await store.close();
+const bare = median(seconds['bare DuckDB: orders grouped by customer']!);
+const recompute = Object.entries(seconds).filter(([k]) => !k.startsWith('bare')).reduce((sum, [, v]) => sum + median(v), 0);
+const peakRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
+const header = ['step', 'median s', 'vs bare aggregation'];
+const table = [
+  ...Object.entries(seconds).map(([k, v]) => [k, median(v), `${(median(v) / bare).toFixed(1)}×`]),
+  ['full recompute (all but the bare aggregation)', recompute, `${(recompute / bare).toFixed(1)}×; target ≤ 10 s`],
+  ['segment preview (count + 20 rows)', median(preview), 'target ≤ 0.3 s'],
+];
+printTable(`Layers on ${Number(n).toLocaleString('en-US')} customers and ${rows.toLocaleString('en-US')} orders, median of ${runs} runs; peak RSS ${peakRssMiB} MiB`, header, table);
+if (rows === 10_000_000) {
+  replaceBetweenMarkers(new URL('../docs/segmentation.md', import.meta.url), 'layers-bench', `${markdownTable(header, table)}\n\n\`bench/layers.ts\` on ${new Date().toISOString().slice(0, 10)}: ${Number(n).toLocaleString('en-US')} customers, ${rows.toLocaleString('en-US')} orders (no order lines or events), medians of ${runs} runs, peak RSS ${peakRssMiB} MiB (target 4 GB).`);
+}
+process.stdout.write(`\nwrote ${writeResult('layers', { rows, customers: Number(n), runs, seconds, preview, recompute, bare, peakRssMiB })}\n`);
