@@ -114,6 +114,17 @@ export async function attributeDefinitions(db: Queryable): Promise<AttributeDefi
   return [...BUILT_IN_ATTRIBUTES, ...own];
 }
 
+/**
+ * The most frequent of the whole numbers from..to in `column` over a group, the smallest on ties: one filtered count
+ * per value and a CASE over their maximum, within the one aggregation pass (a GROUP BY per value and a window to
+ * rank them took about 4 s each on 10M orders). The first order's channel is likewise the minimum of
+ * day ‖ order id ‖ channel, cut apart again.
+ */
+function mostFrequent(column: string, from: number, to: number): string {
+  const counts = Array.from({ length: to - from + 1 }, (_, i) => `count(*) FILTER (WHERE ${column} = ${from + i})`);
+  return `CASE greatest(${counts.join(', ')}) ${counts.map((c, i) => `WHEN ${c} THEN ${from + i}`).join(' ')} END`;
+}
+
 /** The one statement that computes every attribute; `$1` is the as-of day. */
 export function attributeQuery(definitions: readonly AttributeDefinition[], timezone: string): string {
   const day = localDay(timezone, 'placed_at');
@@ -133,12 +144,6 @@ export function attributeQuery(definitions: readonly AttributeDefinition[], time
       SELECT customer_id, channel, row_number() OVER (PARTITION BY customer_id ORDER BY count(*) DESC, channel) AS k FROM purchases WHERE channel IS NOT NULL GROUP BY customer_id, channel
     ), ranked_store AS (
       SELECT customer_id, store_id, row_number() OVER (PARTITION BY customer_id ORDER BY count(*) DESC, store_id) AS k FROM purchases WHERE store_id IS NOT NULL GROUP BY customer_id, store_id
-    ), ranked_weekday AS (
-      SELECT customer_id, weekday, row_number() OVER (PARTITION BY customer_id ORDER BY count(*) DESC, weekday) AS k FROM purchases GROUP BY customer_id, weekday
-    ), ranked_hour AS (
-      SELECT customer_id, hour, row_number() OVER (PARTITION BY customer_id ORDER BY count(*) DESC, hour) AS k FROM purchases GROUP BY customer_id, hour
-    ), first_purchase AS (
-      SELECT customer_id, channel FROM (SELECT customer_id, channel, row_number() OVER (PARTITION BY customer_id ORDER BY day, order_id) AS k FROM purchases) f WHERE k = 1
     ), all_orders AS (
       SELECT customer_id, count(*) AS all_orders,
              count(*) FILTER (WHERE status IN ('refunded', 'partially_refunded')) AS refunded_orders,
@@ -153,16 +158,14 @@ export function attributeQuery(definitions: readonly AttributeDefinition[], time
              sum(p.refunded_fen) AS refunded_fen, count(p.coupon_code) AS coupon_orders, count(DISTINCT p.channel) AS channels,
              count(*) FILTER (WHERE p.weekday >= 6) AS weekend_orders,
              max(g.mean_gap) AS mean_gap, max(g.median_gap) AS median_gap, max(g.sd_gap) AS sd_gap,
-             max(rc.channel) AS favourite_channel, max(rs.store_id) AS favourite_store, max(rw.weekday) AS favourite_weekday,
-             max(rh.hour) AS favourite_hour, max(fp.channel) AS first_channel,
+             max(rc.channel) AS favourite_channel, max(rs.store_id) AS favourite_store,
+             ${mostFrequent('p.weekday', 1, 7)} AS favourite_weekday, ${mostFrequent('p.hour', 0, 23)} AS favourite_hour,
+             nullif(split_part(min(CAST(p.day AS VARCHAR) || chr(31) || p.order_id || chr(31) || coalesce(p.channel, '')), chr(31), 3), '') AS first_channel,
              max(a.refunded_orders) AS refunded_orders, max(a.cancelled_orders) AS cancelled_orders, max(a.all_orders) AS all_orders
       FROM purchases p
       LEFT JOIN gap_stats g ON g.customer_id = p.customer_id
       LEFT JOIN ranked_channel rc ON rc.customer_id = p.customer_id AND rc.k = 1
       LEFT JOIN ranked_store rs ON rs.customer_id = p.customer_id AND rs.k = 1
-      LEFT JOIN ranked_weekday rw ON rw.customer_id = p.customer_id AND rw.k = 1
-      LEFT JOIN ranked_hour rh ON rh.customer_id = p.customer_id AND rh.k = 1
-      LEFT JOIN first_purchase fp ON fp.customer_id = p.customer_id
       LEFT JOIN all_orders a ON a.customer_id = p.customer_id
       GROUP BY p.customer_id
     ), lines AS (

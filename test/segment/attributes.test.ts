@@ -33,6 +33,24 @@ for (const backend of BACKENDS) {
         assert.deepEqual([g.orders_lifetime, g.monetary_lifetime, g.recency_days, g.aov], [0, 0, null, null]);
       }));
 
+    test('favourite weekday and hour take the smallest on ties; the first channel is the first day\'s smallest order id', () =>
+      withStore(backend, async (store) => {
+        const at = new Date('2026-06-01T00:00:00Z');
+        await store.insertRows('customers', ['customer_id', 'created_at', 'updated_at'], [['W', at, at]]);
+        // Brand time is Asia/Shanghai (UTC+8); 2026-06-01 is a Monday. Mondays 3, Tuesdays 2; hours 10 and 20 twice each.
+        const order = (id: string, utc: string, channel: string) => ['W', id, new Date(utc), 'completed', 1000, 0, 0, 'CNY', at, channel];
+        await store.insertRows('orders', ['customer_id', 'order_id', 'placed_at', 'status', 'total_fen', 'discount_fen', 'refunded_fen', 'currency', 'updated_at', 'channel'], [
+          order('W1', '2026-06-01T02:00:00Z', 'app'),
+          order('A0', '2026-06-01T03:00:00Z', 'mini'),
+          order('W2', '2026-06-02T02:30:00Z', 'store'),
+          order('W3', '2026-06-08T12:00:00Z', 'store'),
+          order('W4', '2026-06-09T12:00:00Z', 'store'),
+        ]);
+        await computeAttributes(store, { asOf: '2026-06-30' });
+        const w = await attributes(store, 'W');
+        assert.deepEqual([w.favourite_weekday, w.favourite_hour, w.first_channel, w.favourite_channel], [1, 10, 'mini', 'store']);
+      }));
+
     test('a brand adds its own attribute; bad names, clashes and SQL that does not compile are refused with the field', () =>
       withStore(backend, async (store) => {
         await load(store);
