@@ -6,29 +6,15 @@
 // start-up and module loading included: about 0.4 s each from the built package, `npm run build`, and 0.8 s from the
 // TypeScript sources through tsx), median of --runs. Usage: node --import tsx bench/clv-store.ts [--runs 3] [--skip-1m]
 import { execFileSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { generateDemo } from '../src/demo/index.ts';
-import { importFile } from '../src/import/index.ts';
 import { fitClv, scoreClv } from '../src/models/index.ts';
 import { migrate, openStore } from '../src/store/index.ts';
 import { arg, markdownTable, median, printTable, replaceBetweenMarkers, writeResult } from './report.ts';
+import { storeWithOrders } from './stores.ts';
 
 const runs = Number(arg('runs', '3'));
 const data = (name: string) => new URL(`./data/${name}`, import.meta.url).pathname;
-
-/** An embedded store holding `orders` (a canonical orders CSV), imported once and kept for later runs. */
-async function storeWithOrders(path: string, orders: string): Promise<string> {
-  if (existsSync(path)) return path;
-  process.stderr.write(`importing ${orders} into ${path} (once)…\n`);
-  const partial = `${path}.partial`;
-  for (const suffix of ['', '.wal']) rmSync(`${partial}${suffix}`, { force: true });
-  const store = await openStore(partial);
-  await migrate(store);
-  await importFile(store, 'orders', orders, { rejectsPath: `${path}.rejects.csv` });
-  await store.close();
-  execFileSync('mv', [partial, path]);
-  return path;
-}
 
 interface Timing {
   load: string;

@@ -3,12 +3,11 @@
 // stages, value tiers and 10 saved segments refreshed, each timed, against DuckDB's bare aggregation of the same
 // orders by customer in the same run; then a segment preview. Median of --runs; peak RSS of the process.
 // Usage: node --import tsx bench/layers.ts [--rows 10000000] [--runs 3]
-import { existsSync, renameSync, rmSync } from 'node:fs';
-import { importFile } from '../src/import/index.ts';
 import { computeAttributes, computeLifecycle, computeRfm, computeTiers, previewSegment, refreshSegment, saveSegment } from '../src/segment/index.ts';
 import { migrate, openStore, type Store } from '../src/store/index.ts';
 import { ensureOrdersFile } from './orders-file.ts';
 import { arg, markdownTable, median, printTable, replaceBetweenMarkers, writeResult } from './report.ts';
+import { storeWithOrders } from './stores.ts';
 
 const rows = Number(arg('rows', '10000000'));
 const runs = Number(arg('runs', '3'));
@@ -28,21 +27,6 @@ const SEGMENTS: Record<string, unknown> = {
   not_recent_low: { not: { any: [{ field: 'r_score', op: '>=', value: 4 }, { field: 'm_score', op: '>=', value: 4 }] } },
 };
 
-async function ensureStore(): Promise<string> {
-  const path = data(`layers-${rows}.duckdb`);
-  if (existsSync(path)) return path;
-  const orders = await ensureOrdersFile(data(`orders-${rows}.csv`), rows);
-  process.stderr.write(`importing ${orders} into ${path} (once)…\n`);
-  const partial = `${path}.partial`;
-  for (const suffix of ['', '.wal']) rmSync(`${partial}${suffix}`, { force: true });
-  const store = await openStore(partial);
-  await migrate(store);
-  await importFile(store, 'orders', orders, { rejectsPath: `${path}.rejects.csv` });
-  await store.close();
-  renameSync(partial, path);
-  return path;
-}
-
 async function timed<T>(fn: () => Promise<T>): Promise<number> {
   const started = performance.now();
   await fn();
@@ -61,7 +45,7 @@ const steps: Record<string, (store: Store) => Promise<unknown>> = {
   },
 };
 
-const db = await ensureStore();
+const db = await storeWithOrders(data(`layers-${rows}.duckdb`), await ensureOrdersFile(data(`orders-${rows}.csv`), rows));
 const store = await openStore(db);
 await migrate(store);
 for (const [name, definition] of Object.entries(SEGMENTS)) await saveSegment(store, { name, definition });
