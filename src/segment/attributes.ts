@@ -139,9 +139,11 @@ export function attributeQuery(definitions: readonly AttributeDefinition[], time
     ), gaps AS (
       SELECT customer_id, day - lag(day) OVER (PARTITION BY customer_id ORDER BY day) AS gap FROM (SELECT DISTINCT customer_id, day FROM purchases) d
     ), gap_stats AS (
-      SELECT customer_id, avg(gap) AS mean_gap, percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) AS median_gap, stddev_samp(gap) AS sd_gap FROM gaps GROUP BY customer_id
+      SELECT customer_id, count(*) AS days, avg(gap) AS mean_gap, percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) AS median_gap, stddev_samp(gap) AS sd_gap FROM gaps GROUP BY customer_id
     ), ranked_channel AS (
       SELECT customer_id, channel, row_number() OVER (PARTITION BY customer_id ORDER BY count(*) DESC, channel) AS k FROM purchases WHERE channel IS NOT NULL GROUP BY customer_id, channel
+    ), channel_counts AS (
+      SELECT customer_id, count(*) AS channels FROM ranked_channel GROUP BY customer_id
     ), ranked_store AS (
       SELECT customer_id, store_id, row_number() OVER (PARTITION BY customer_id ORDER BY count(*) DESC, store_id) AS k FROM purchases WHERE store_id IS NOT NULL GROUP BY customer_id, store_id
     ), all_orders AS (
@@ -149,25 +151,28 @@ export function attributeQuery(definitions: readonly AttributeDefinition[], time
              count(*) FILTER (WHERE status IN ('refunded', 'partially_refunded')) AS refunded_orders,
              count(*) FILTER (WHERE status = 'cancelled') AS cancelled_orders
       FROM orders WHERE ${day} <= ${AS_OF} GROUP BY customer_id
-    ), o AS (
-      SELECT p.customer_id, min(p.day) AS first_day, max(p.day) AS last_day, count(*) AS orders, count(DISTINCT p.day) AS days,
+    ), purchase_totals AS (
+      SELECT p.customer_id, min(p.day) AS first_day, max(p.day) AS last_day, count(*) AS orders,
              ${windows.map((w) => `count(*) FILTER (WHERE ${within(w, 'p.day')}) AS orders_${w}d, sum(p.fen) FILTER (WHERE ${within(w, 'p.day')}) AS spend_${w}d_fen`).join(',\n             ')},
              count(*) FILTER (WHERE p.day > ${AS_OF} - 180 AND p.day <= ${AS_OF} - 90) AS orders_prev_90d,
              sum(p.fen) FILTER (WHERE p.day > ${AS_OF} - 180 AND p.day <= ${AS_OF} - 90) AS spend_prev_90d_fen,
              sum(p.fen) AS spend_fen, max(p.fen) AS max_fen, min(p.fen) AS min_fen, sum(p.paid_fen) AS paid_fen, sum(p.discount_fen) AS discount_fen,
-             sum(p.refunded_fen) AS refunded_fen, count(p.coupon_code) AS coupon_orders, count(DISTINCT p.channel) AS channels,
+             sum(p.refunded_fen) AS refunded_fen, count(p.coupon_code) AS coupon_orders,
              count(*) FILTER (WHERE p.weekday >= 6) AS weekend_orders,
-             max(g.mean_gap) AS mean_gap, max(g.median_gap) AS median_gap, max(g.sd_gap) AS sd_gap,
-             max(rc.channel) AS favourite_channel, max(rs.store_id) AS favourite_store,
              ${mostFrequent('p.weekday', 1, 7)} AS favourite_weekday, ${mostFrequent('p.hour', 0, 23)} AS favourite_hour,
-             nullif(split_part(min(CAST(p.day AS VARCHAR) || chr(31) || p.order_id || chr(31) || coalesce(p.channel, '')), chr(31), 3), '') AS first_channel,
-             max(a.refunded_orders) AS refunded_orders, max(a.cancelled_orders) AS cancelled_orders, max(a.all_orders) AS all_orders
-      FROM purchases p
-      LEFT JOIN gap_stats g ON g.customer_id = p.customer_id
-      LEFT JOIN ranked_channel rc ON rc.customer_id = p.customer_id AND rc.k = 1
-      LEFT JOIN ranked_store rs ON rs.customer_id = p.customer_id AND rs.k = 1
-      LEFT JOIN all_orders a ON a.customer_id = p.customer_id
-      GROUP BY p.customer_id
+             nullif(split_part(min(CAST(p.day AS VARCHAR) || chr(31) || p.order_id || chr(31) || coalesce(p.channel, '')), chr(31), 3), '') AS first_channel
+      FROM purchases p GROUP BY p.customer_id
+    ), o AS (
+      -- The per-customer results of the other passes are joined after aggregating, on one row per customer.
+      SELECT t.*, g.days, g.mean_gap, g.median_gap, g.sd_gap, coalesce(cc.channels, 0) AS channels,
+             rc.channel AS favourite_channel, rs.store_id AS favourite_store,
+             a.refunded_orders, a.cancelled_orders, a.all_orders
+      FROM purchase_totals t
+      LEFT JOIN gap_stats g ON g.customer_id = t.customer_id
+      LEFT JOIN ranked_channel rc ON rc.customer_id = t.customer_id AND rc.k = 1
+      LEFT JOIN channel_counts cc ON cc.customer_id = t.customer_id
+      LEFT JOIN ranked_store rs ON rs.customer_id = t.customer_id AND rs.k = 1
+      LEFT JOIN all_orders a ON a.customer_id = t.customer_id
     ), lines AS (
       SELECT l.customer_id, l.sku, coalesce(l.category, '') AS category, l.quantity, l.unit_price_fen
       FROM order_items l JOIN purchases p ON p.customer_id = l.customer_id AND p.order_id = l.order_id
