@@ -133,7 +133,8 @@ export async function saveHistories(tx: Queryable, options: HistoryOptions, fitI
 
 /** The histories saved by the fit `fitId`, or null when clv_histories holds another fit's, or none. */
 export async function loadSavedHistories(db: Queryable, fitId: string, options: HistoryOptions & { calibrationEnd: string }): Promise<Histories | null> {
-  const columns = await db.queryColumns('SELECT customer_id, x, recency_days, age_days, mean_repeat_fen FROM clv_histories WHERE fit_id = $1 ORDER BY customer_id', [fitId]);
+  // In the engine's order (sorting a million ids costs 0.1 s and nothing here needs an order).
+  const columns = await db.queryColumns('SELECT customer_id, x, recency_days, age_days, mean_repeat_fen FROM clv_histories WHERE fit_id = $1', [fitId]);
   if (!columns.customer_id?.length) return null;
   const { timezone, currency: brand } = await readBrandSettings(db);
   return toHistories(columns, { calibrationEnd: options.calibrationEnd, currency: await reportingCurrency(db, brand), timezone }, options);

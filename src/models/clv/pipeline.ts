@@ -48,7 +48,7 @@ export async function fitClv(store: Store, options: FitClvOptions): Promise<ClvF
     const [{ n } = { n: 0 }] = await tx.query<{ n: number }>('SELECT count(*) AS n FROM clv_histories');
     const grouped = await tx.queryColumns(
       `SELECT x, recency_days, age_days, CAST(count(*) AS DOUBLE PRECISION) AS weight FROM clv_histories WHERE age_days > 0
-       GROUP BY x, recency_days, age_days ORDER BY x, recency_days, age_days`,
+       GROUP BY x, recency_days, age_days`,
     );
     const summary: RepeatSummary = { x: numberColumn(grouped.x), tx: numberColumn(grouped.recency_days, scale), T: numberColumn(grouped.age_days, scale), weight: numberColumn(grouped.weight) };
     const invalid = await tx.queryColumns('SELECT customer_id, x, recency_days, age_days FROM clv_histories WHERE NOT (age_days > 0) ORDER BY customer_id');
@@ -62,7 +62,9 @@ export async function fitClv(store: Store, options: FitClvOptions): Promise<ClvF
     if (model && summary.x.length === 0) throw new SiyuError('validation', 'nothing_to_fit', `no customer bought before ${context.calibrationEnd}; choose a later --calibration-end`);
     const frequency = model ? model.fit(summary, fitOptions) : null;
 
-    const spendRows = await tx.queryColumns('SELECT x, mean_repeat_fen FROM clv_histories WHERE x > 0 AND coalesce(mean_repeat_fen, 0) > 0 ORDER BY x, mean_repeat_fen');
+    // Neither this nor the grouped rows above are sorted (0.1 s each at a million customers): the fits' sums then
+    // add up in the engine's order, which changes their results only in the last digits.
+    const spendRows = await tx.queryColumns('SELECT x, mean_repeat_fen FROM clv_histories WHERE x > 0 AND coalesce(mean_repeat_fen, 0) > 0');
     const badSpend = await tx.queryColumns('SELECT customer_id, mean_repeat_fen FROM clv_histories WHERE x > 0 AND NOT (coalesce(mean_repeat_fen, 0) > 0) ORDER BY customer_id');
     (badSpend.customer_id ?? []).forEach((id, i) => excluded.push({ customerId: id as string, model: 'gammagamma', reason: `mean repeat spend is ${Number(badSpend.mean_repeat_fen![i] ?? 0) / 100}, not positive` }));
     const repeaters = spendRows.x?.length ?? 0;
@@ -163,12 +165,14 @@ export async function scoreClv(store: Store, options: ScoreClvOptions = {}): Pro
   const n = histories.customerIds.length;
   const sum = (values: Float64Array) => values.reduce((total, v) => total + v, 0);
   const totalClv = sum(scored.clv);
-  // The ten highest CLVs by one pass over a short sorted list, not a sort of every customer.
+  // The ten highest CLVs (ties by customer id) by one pass over a short sorted list, not a sort of every customer.
+  const ids = histories.customerIds;
+  const before = (i: number, j: number) => scored.clv[i]! > scored.clv[j]! || (scored.clv[i] === scored.clv[j] && ids[i]! < ids[j]!);
   const top: number[] = [];
   for (let i = 0; i < n; i++) {
-    if (top.length === 10 && scored.clv[i]! <= scored.clv[top[9]!]!) continue;
+    if (top.length === 10 && !before(i, top[9]!)) continue;
     let at = top.length < 10 ? top.length : 9;
-    while (at > 0 && scored.clv[top[at - 1]!]! < scored.clv[i]!) at--;
+    while (at > 0 && before(i, top[at - 1]!)) at--;
     top.splice(at, 0, i);
     if (top.length > 10) top.pop();
   }
