@@ -90,9 +90,14 @@ export function numberColumn(column: unknown[] | undefined, divide = 1): Float64
   return out;
 }
 
+/** What the recency and age columns of a history query are divided by: days per time unit, or 1 for periods. */
+export function storedTimeScale(options: HistoryOptions): number {
+  return options.discrete ? 1 : DAYS_PER_UNIT[options.timeUnit];
+}
+
 /** Histories from the columns of a history query, or of clv_histories, which holds them. */
 function toHistories(columns: Columns, context: HistoryContext, options: HistoryOptions): Histories {
-  const scale = options.discrete ? 1 : DAYS_PER_UNIT[options.timeUnit]; // discrete rows count periods already
+  const scale = storedTimeScale(options);
   const n = columns.customer_id?.length ?? 0;
   return {
     customerIds: (columns.customer_id ?? []) as string[],

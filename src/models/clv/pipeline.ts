@@ -4,7 +4,7 @@ import type { Store } from '../../store/index.ts';
 import type { FitOptions, FitResult } from './fit.ts';
 import { FREQUENCY, type FrequencyModelName } from './frequency.ts';
 import { fitGammaGamma, gammaGammaConditionalSpend, type GammaGammaParams } from './gamma-gamma.ts';
-import { loadHistories, loadSavedHistories, numberColumn, saveHistories, type Histories, type HistoryOptions } from './history.ts';
+import { loadHistories, loadSavedHistories, numberColumn, saveHistories, storedTimeScale, type Histories, type HistoryOptions } from './history.ts';
 import { groupPairs, groupRows, invalidReason, type RepeatSummary } from './summary.ts';
 import { DAYS_PER_UNIT, discountedValue, type TimeUnit } from './value.ts';
 
@@ -40,7 +40,7 @@ export interface FitClvOptions extends HistoryOptions, FitOptions {
 export async function fitClv(store: Store, options: FitClvOptions): Promise<ClvFitReport> {
   const model = options.model === 'gammagamma' ? null : FREQUENCY[options.model];
   const historyOptions = { ...options, discrete: model?.discrete ?? false };
-  const scale = historyOptions.discrete ? 1 : DAYS_PER_UNIT[options.timeUnit]; // clv_histories holds days (or periods)
+  const scale = storedTimeScale(historyOptions);
   const fitIds = { frequency: randomUUID(), spend: randomUUID() };
   const fitOptions = { penalizer: options.penalizer };
   return store.transaction(async (tx) => {
