@@ -143,7 +143,16 @@ export function fitGammaGamma(data: SpendSummary, options: FitOptions = {}): Fit
  * pγ/(q−1) and her own m̄ (note 025 eq. 5). With x = 0 it is the population mean. Needs q > 1.
  */
 export function gammaGammaConditionalSpend(params: GammaGammaParams, x: number, mean: number): number {
+  const line = gammaGammaSpendLine(params, x);
+  return line.intercept + (x > 0 ? line.slope * mean : 0);
+}
+
+/**
+ * E[M | x, m̄] as a straight line in m̄ for a given x: intercept pγ/(px+q−1) plus slope px/(px+q−1) times m̄. The
+ * store pipeline computes the line once per distinct x and lets the SQL engine apply it to each customer's m̄.
+ */
+export function gammaGammaSpendLine(params: GammaGammaParams, x: number): { intercept: number; slope: number } {
   const { p, q, gamma } = params;
   const denominator = p * x + q - 1;
-  return (p * gamma + (x > 0 ? p * x * mean : 0)) / denominator;
+  return { intercept: (p * gamma) / denominator, slope: (p * x) / denominator };
 }

@@ -136,32 +136,42 @@ export async function saveHistories(tx: Queryable, options: HistoryOptions, fitI
   return { calibrationEnd: query.calibrationEnd, currency: query.currency, timezone: query.timezone };
 }
 
-/** The histories saved by the fit `fitId`, or null when clv_histories holds another fit's, or none. */
-export async function loadSavedHistories(db: Queryable, fitId: string, options: HistoryOptions & { calibrationEnd: string }): Promise<Histories | null> {
-  // In the engine's order (sorting a million ids costs 0.1 s and nothing here needs an order).
-  const columns = await db.queryColumns('SELECT customer_id, x, recency_days, age_days, mean_repeat_fen FROM clv_histories WHERE fit_id = $1', [fitId]);
-  if (!columns.customer_id?.length) return null;
-  const { timezone, currency: brand } = await readBrandSettings(db);
-  return toHistories(columns, { calibrationEnd: options.calibrationEnd, currency: await reportingCurrency(db, brand), timezone }, options);
+/** The currency histories are built in: the brand's reporting currency. */
+export async function historyCurrency(db: Queryable): Promise<string> {
+  const { currency } = await readBrandSettings(db);
+  return reportingCurrency(db, currency);
 }
 
-/** Continuous time: purchase days, with recency and age in days. $1 currency, $2 calibration end, $3 holdout end. */
+/**
+ * Continuous time: purchase days, with recency and age in days. $1 currency, $2 calibration end, $3 holdout end.
+ * One aggregation over the purchase days, with no window: the first day's spend, which the repeat mean leaves out,
+ * is read from the minimum of day · 10¹³ + spend (|spend| < 10¹³ fen, a hundred billion yuan, on one day), less the
+ * first day · 10¹³.
+ */
 function continuousSql(day: string): string {
+  const packed = `(day - DATE '1970-01-01') * ${DAY_SHIFT}`;
   return `WITH days AS (
      SELECT customer_id, ${day} AS day, sum(total_fen - refunded_fen) AS fen
      FROM orders WHERE ${PURCHASES} AND currency = $1
      GROUP BY customer_id, ${day}
-   ), ranked AS (
-     SELECT customer_id, day, fen, row_number() OVER (PARTITION BY customer_id ORDER BY day) AS k FROM days
+   ), histories AS (
+     SELECT customer_id,
+            count(*) FILTER (WHERE day <= CAST($2 AS DATE)) - 1 AS x,
+            max(day) FILTER (WHERE day <= CAST($2 AS DATE)) - min(day) AS recency_days,
+            CAST($2 AS DATE) - min(day) AS age_days,
+            sum(fen) FILTER (WHERE day <= CAST($2 AS DATE)) - (min(${packed} + fen) - (min(day) - DATE '1970-01-01') * ${DAY_SHIFT}) AS repeat_fen,
+            count(*) FILTER (WHERE day > CAST($2 AS DATE) AND day <= CAST($3 AS DATE)) AS holdout
+     FROM days GROUP BY customer_id HAVING min(day) <= CAST($2 AS DATE)
    )
-   SELECT customer_id,
-          CAST(count(*) FILTER (WHERE k > 1 AND day <= CAST($2 AS DATE)) AS DOUBLE PRECISION) AS x,
-          CAST(max(day) FILTER (WHERE day <= CAST($2 AS DATE)) - min(day) AS DOUBLE PRECISION) AS recency_days,
-          CAST(CAST($2 AS DATE) - min(day) AS DOUBLE PRECISION) AS age_days,
-          CAST(avg(fen) FILTER (WHERE k > 1 AND day <= CAST($2 AS DATE)) AS DOUBLE PRECISION) AS mean_repeat_fen,
-          CAST(count(*) FILTER (WHERE day > CAST($2 AS DATE) AND day <= CAST($3 AS DATE)) AS DOUBLE PRECISION) AS holdout
-   FROM ranked GROUP BY customer_id HAVING min(day) <= CAST($2 AS DATE)`;
+   SELECT customer_id, CAST(x AS DOUBLE PRECISION) AS x, CAST(recency_days AS DOUBLE PRECISION) AS recency_days,
+          CAST(age_days AS DOUBLE PRECISION) AS age_days,
+          CAST(repeat_fen AS DOUBLE PRECISION) / CAST(nullif(x, 0) AS DOUBLE PRECISION) AS mean_repeat_fen,
+          CAST(holdout AS DOUBLE PRECISION) AS holdout
+   FROM histories`;
 }
+
+/** Days since 1970 are shifted by this much to pack a day and a spend in fen into one number (see continuousSql). */
+const DAY_SHIFT = '10000000000000';
 
 /**
  * The discrete-opportunity histories of `Histories` (`discrete`), in periods of `unit` days: period k before the

@@ -3,8 +3,8 @@ import { SiyuError } from '../../core/errors.ts';
 import type { Store } from '../../store/index.ts';
 import type { FitOptions, FitResult } from './fit.ts';
 import { FREQUENCY, type FrequencyModelName } from './frequency.ts';
-import { fitGammaGamma, gammaGammaConditionalSpend, type GammaGammaParams } from './gamma-gamma.ts';
-import { loadHistories, loadSavedHistories, numberColumn, saveHistories, storedTimeScale, type Histories, type HistoryOptions } from './history.ts';
+import { fitGammaGamma, gammaGammaSpendLine, type GammaGammaParams } from './gamma-gamma.ts';
+import { historyCurrency, numberColumn, saveHistories, storedTimeScale, type HistoryOptions } from './history.ts';
 import { groupPairs, groupRows, invalidReason, type RepeatSummary } from './summary.ts';
 import { DAYS_PER_UNIT, discountedValue, type TimeUnit } from './value.ts';
 
@@ -131,7 +131,11 @@ export interface ClvScoreReport {
 
 /**
  * Scores every buyer with the latest converged fits: P(alive), expected orders in 90 days, expected order value
- * (Gamma-Gamma) and discounted CLV over the horizon, and replaces clv_scores in one transaction.
+ * (Gamma-Gamma) and discounted CLV over the horizon, and replaces clv_scores in one transaction. The scores come
+ * from the histories the fit saved in clv_histories (built again when it holds another fit's). Every score but the
+ * spend depends on (x, tx, T) alone and the spend is a line in m̄ for each x, so JavaScript computes them for the
+ * distinct rows and x values only (about 100k for a million customers) and the engine joins them to each customer:
+ * no per-customer row crosses between the two.
  */
 export async function scoreClv(store: Store, options: ScoreClvOptions = {}): Promise<ClvScoreReport> {
   const [newest] = options.model ? [] : await store.query<{ model: FrequencyModelName }>(`SELECT model FROM model_fits WHERE model <> 'gammagamma' ORDER BY fitted_at DESC LIMIT 1`);
@@ -144,77 +148,111 @@ export async function scoreClv(store: Store, options: ScoreClvOptions = {}): Pro
   const spend = spendFit?.converged && spendFit.calibration_end === fit.calibration_end ? (spendFit.params as unknown as GammaGammaParams) : null;
   const horizonMonths = options.horizonMonths ?? 12;
   const monthlyDiscountRate = options.monthlyDiscountRate ?? 0.01;
-  // The histories the fit was made on, when clv_histories still holds them; else built again.
   const historyOptions = { calibrationEnd: fit.calibration_end, timeUnit: fit.time_unit, discrete: FREQUENCY[model].discrete };
-  const histories = (await loadSavedHistories(store, fit.fit_id, historyOptions)) ?? (await loadHistories(store, historyOptions));
-  const scored = scoreAll(histories, model, fit.params, spend, { timeUnit: fit.time_unit, horizonMonths, monthlyDiscountRate });
+  const scale = storedTimeScale(historyOptions);
   const label = `${model}${spend ? '+gammagamma' : ''}`;
-  await store.transaction(async (tx) => {
-    await tx.execute('DELETE FROM clv_scores');
-    await tx.appendRows(
-      'clv_scores',
-      ['customer_id', 'p_alive', 'expected_orders_90d', 'expected_aov_fen', 'clv_12m_fen', 'as_of'],
-      histories.customerIds.map((id, i) => [id, scored.probabilityAlive[i], scored.expectedOrders90d[i], Math.round(scored.expectedAov[i]! * 100), Math.round(scored.clv[i]! * 100), fit.calibration_end]),
+  return store.transaction(async (tx) => {
+    const [saved] = await tx.query<{ n: number }>('SELECT count(*) AS n FROM clv_histories WHERE fit_id = $1', [fit.fit_id]);
+    const { currency } = Number(saved?.n) > 0 ? { currency: await historyCurrency(tx) } : await saveHistories(tx, historyOptions, fit.fit_id);
+
+    const rows = await tx.queryColumns('SELECT x, recency_days, age_days FROM clv_histories GROUP BY x, recency_days, age_days');
+    const scores = frequencyScores({ x: numberColumn(rows.x), tx: numberColumn(rows.recency_days, scale), T: numberColumn(rows.age_days, scale) }, model, fit.params, {
+      timeUnit: fit.time_unit,
+      horizonMonths,
+      monthlyDiscountRate,
+    });
+    const repeats = await tx.queryColumns('SELECT DISTINCT x FROM clv_histories WHERE mean_repeat_fen > 0');
+    // Customers without a positive repeat spend take the x = 0 line: the population mean, or 0 without a spend fit.
+    const spendLines = [0, ...(repeats.x ?? []).map(Number).filter((x) => x > 0)].map((x) => {
+      const line = spend ? gammaGammaSpendLine(spend, x) : { intercept: 0, slope: 1 };
+      return [x, line.intercept * 100, line.slope];
+    });
+    await tx.execute('DROP TABLE IF EXISTS clv_score_rows');
+    await tx.execute('DROP TABLE IF EXISTS clv_spend_lines');
+    await tx.execute(
+      'CREATE TEMP TABLE clv_score_rows (x DOUBLE PRECISION, recency_days DOUBLE PRECISION, age_days DOUBLE PRECISION, p_alive DOUBLE PRECISION, orders_90d DOUBLE PRECISION, value_per_spend DOUBLE PRECISION)',
     );
+    await tx.execute('CREATE TEMP TABLE clv_spend_lines (x DOUBLE PRECISION, intercept_fen DOUBLE PRECISION, slope DOUBLE PRECISION)');
+    await tx.appendRows(
+      'clv_score_rows',
+      ['x', 'recency_days', 'age_days', 'p_alive', 'orders_90d', 'value_per_spend'],
+      (rows.x ?? []).map((x, i) => [x, rows.recency_days![i], rows.age_days![i], scores.probabilityAlive[i], scores.expectedOrders90d[i], scores.valuePerSpend[i]]),
+    );
+    await tx.appendRows('clv_spend_lines', ['x', 'intercept_fen', 'slope'], spendLines);
+    await tx.execute('DELETE FROM clv_scores');
+    await tx.execute(
+      `INSERT INTO clv_scores (customer_id, p_alive, expected_orders_90d, expected_aov_fen, clv_12m_fen, as_of)
+       SELECT customer_id, p_alive, orders_90d, CAST(round(aov_fen) AS BIGINT), CAST(round(aov_fen * value_per_spend) AS BIGINT), CAST($1 AS DATE)
+       FROM (
+         SELECT h.customer_id, g.p_alive, g.orders_90d, g.value_per_spend,
+                s.intercept_fen + CASE WHEN h.mean_repeat_fen > 0 THEN s.slope * h.mean_repeat_fen ELSE 0 END AS aov_fen
+         FROM clv_histories h
+         JOIN clv_score_rows g ON g.x = h.x AND g.recency_days = h.recency_days AND g.age_days = h.age_days
+         JOIN clv_spend_lines s ON s.x = CASE WHEN h.mean_repeat_fen > 0 THEN h.x ELSE 0 END
+       ) AS scored`,
+      [fit.calibration_end],
+    );
+    await tx.execute('DROP TABLE clv_score_rows');
+    await tx.execute('DROP TABLE clv_spend_lines');
+
+    const [totals] = await tx.query<{ n: number; clv_fen: number | null; alive: number | null; orders: number | null }>(
+      'SELECT count(*) AS n, sum(clv_12m_fen) AS clv_fen, avg(p_alive) AS alive, sum(expected_orders_90d) AS orders FROM clv_scores',
+    );
+    const n = Number(totals?.n ?? 0);
     await tx.insertRows(
       'clv_runs',
       ['run_id', 'model', 'fit_id', 'spend_fit_id', 'currency', 'as_of', 'horizon_months', 'monthly_discount_rate', 'customers', 'scored_at'],
-      [[randomUUID(), label, fit.fit_id, spend ? spendFit!.fit_id : null, histories.currency, fit.calibration_end, horizonMonths, monthlyDiscountRate, histories.customerIds.length, new Date()]],
+      [[randomUUID(), label, fit.fit_id, spend ? spendFit!.fit_id : null, currency, fit.calibration_end, horizonMonths, monthlyDiscountRate, n, new Date()]],
     );
+    const top = await tx.query<{ customer_id: string; clv_12m_fen: number; p_alive: number; expected_orders_90d: number; expected_aov_fen: number }>(
+      'SELECT customer_id, clv_12m_fen, p_alive, expected_orders_90d, expected_aov_fen FROM clv_scores ORDER BY clv_12m_fen DESC, customer_id LIMIT 10',
+    );
+    const totalClv = Number(totals?.clv_fen ?? 0) / 100;
+    return {
+      model: label,
+      fitId: fit.fit_id,
+      asOf: fit.calibration_end,
+      timeUnit: fit.time_unit,
+      currency,
+      customers: n,
+      horizonMonths,
+      monthlyDiscountRate,
+      totalClv,
+      meanClv: n ? totalClv / n : 0,
+      meanProbabilityAlive: Number(totals?.alive ?? 0),
+      expectedOrders90d: Number(totals?.orders ?? 0),
+      top: top.map((r) => ({
+        customerId: r.customer_id,
+        clv: Number(r.clv_12m_fen) / 100,
+        probabilityAlive: r.p_alive,
+        expectedOrders90d: r.expected_orders_90d,
+        expectedAov: Number(r.expected_aov_fen) / 100,
+      })),
+    };
   });
-  const n = histories.customerIds.length;
-  const sum = (values: Float64Array) => values.reduce((total, v) => total + v, 0);
-  const totalClv = sum(scored.clv);
-  // The ten highest CLVs (ties by customer id) by one pass over a short sorted list, not a sort of every customer.
-  const ids = histories.customerIds;
-  const before = (i: number, j: number) => scored.clv[i]! > scored.clv[j]! || (scored.clv[i] === scored.clv[j] && ids[i]! < ids[j]!);
-  const top: number[] = [];
-  for (let i = 0; i < n; i++) {
-    if (top.length === 10 && !before(i, top[9]!)) continue;
-    let at = top.length < 10 ? top.length : 9;
-    while (at > 0 && before(i, top[at - 1]!)) at--;
-    top.splice(at, 0, i);
-    if (top.length > 10) top.pop();
-  }
-  return {
-    model: label,
-    fitId: fit.fit_id,
-    asOf: fit.calibration_end,
-    timeUnit: fit.time_unit,
-    currency: histories.currency,
-    customers: n,
-    horizonMonths,
-    monthlyDiscountRate,
-    totalClv,
-    meanClv: n ? totalClv / n : 0,
-    meanProbabilityAlive: n ? sum(scored.probabilityAlive) / n : 0,
-    expectedOrders90d: sum(scored.expectedOrders90d),
-    top: top.map((i) => ({ customerId: histories.customerIds[i]!, clv: scored.clv[i]!, probabilityAlive: scored.probabilityAlive[i]!, expectedOrders90d: scored.expectedOrders90d[i]!, expectedAov: scored.expectedAov[i]! })),
-  };
 }
 
-/** Per-customer scores, in the order of the histories' customers. */
-export interface CustomerScores {
+/** Scores of (x, tx, T) rows that hold for every customer with that history. */
+export interface FrequencyScores {
   probabilityAlive: Float64Array;
+  /** E[Y(90 days) | x, tx, T]. */
   expectedOrders90d: Float64Array;
-  /** Major units (yuan). */
-  expectedAov: Float64Array;
-  clv: Float64Array;
+  /** CLV per unit of expected order value: P(alive) · Σₖ E[purchases in month k | alive]/(1+d)ᵏ. */
+  valuePerSpend: Float64Array;
 }
 
 /**
- * Scores every customer of `h`. E[Y(t) | x, tx, T] = P(alive) · E[Y(t) | alive, x, T], and the second factor (the
- * costly one: special functions at 13 horizons) depends on (x, T) alone, so each purchase curve is computed once
- * per distinct (x, T), a few thousand for a million customers. P(alive) is computed per customer when the model
- * has it in closed form, else once per distinct (x, tx, T). CLV = E[M] · P(alive) · Σₖ purchasesₖ/(1+d)ᵏ.
+ * Scores (x, tx, T) rows. E[Y(t) | x, tx, T] = P(alive) · E[Y(t) | alive, x, T], and the second factor (the costly
+ * one: special functions at 13 horizons) depends on (x, T) alone, so each purchase curve is computed once per
+ * distinct (x, T). P(alive) is computed per row when the model has it in closed form, else once per distinct
+ * (x, tx, T). A customer's CLV is her expected order value times valuePerSpend.
  */
-export function scoreAll(
-  h: Histories,
+export function frequencyScores(
+  h: { x: Float64Array; tx: Float64Array; T: Float64Array },
   model: FrequencyModelName,
   params: Record<string, number>,
-  spend: GammaGammaParams | null,
   options: { timeUnit: TimeUnit; horizonMonths: number; monthlyDiscountRate: number },
-): CustomerScores {
+): FrequencyScores {
   const m = FREQUENCY[model];
   const n = h.x.length;
   const alive = new Float64Array(n);
@@ -229,14 +267,11 @@ export function scoreAll(
   const curves = groupPairs(h.x, h.T);
   const ninety = Float64Array.from(curves.first, (i) => m.expectedIfAlive(params, ninetyDays, h.x[i]!, h.T[i]!));
   const discounted = Float64Array.from(curves.first, (i) => discountedValue((t) => m.expectedIfAlive(params, t, h.x[i]!, h.T[i]!), 1, options).value);
-  const out: CustomerScores = { probabilityAlive: alive, expectedOrders90d: new Float64Array(n), expectedAov: new Float64Array(n), clv: new Float64Array(n) };
+  const out: FrequencyScores = { probabilityAlive: alive, expectedOrders90d: new Float64Array(n), valuePerSpend: new Float64Array(n) };
   for (let i = 0; i < n; i++) {
     const g = curves.groupOf[i]!;
-    const mean = h.meanRepeatValue[i]! > 0 ? h.meanRepeatValue[i]! : 0;
-    const aov = spend ? gammaGammaConditionalSpend(spend, mean > 0 ? h.x[i]! : 0, mean) : mean;
     out.expectedOrders90d[i] = alive[i]! * ninety[g]!;
-    out.expectedAov[i] = aov;
-    out.clv[i] = aov * alive[i]! * discounted[g]!;
+    out.valuePerSpend[i] = alive[i]! * discounted[g]!;
   }
   return out;
 }

@@ -147,32 +147,34 @@ for (const backend of BACKENDS) {
   });
 }
 
-describe('scoreAll', () => {
+describe('frequencyScores', () => {
   test('scores equal the per-customer definitions for every model: P(alive), E[Y(90 days)], and CLV from the monthly curve', async () => {
-    const { scoreAll } = await import('../../../src/models/clv/pipeline.ts');
+    const { frequencyScores } = await import('../../../src/models/clv/pipeline.ts');
     const { FREQUENCY } = await import('../../../src/models/clv/frequency.ts');
     const { discountedValue } = await import('../../../src/models/clv/value.ts');
-    const { gammaGammaConditionalSpend } = await import('../../../src/models/clv/gamma-gamma.ts');
+    const { gammaGammaConditionalSpend, gammaGammaSpendLine } = await import('../../../src/models/clv/gamma-gamma.ts');
     // Repeated (x, T) with different tx, repeated (x, tx, T), a one-time buyer and a heavy buyer.
     const x = Float64Array.of(0, 2, 2, 2, 5, 0, 40);
     const tx = Float64Array.of(0, 10, 20, 20, 30, 0, 38);
     const T = Float64Array.of(30, 30, 30, 30, 40, 12, 40);
     const meanRepeatValue = Float64Array.of(NaN, 25, 40, 40, 18, NaN, 60);
-    const histories = { customerIds: [...x.keys()].map(String), x, tx, T, meanRepeatValue, holdout: new Float64Array(7), calibrationEnd: '2024-01-01', holdoutEnd: null, timeUnit: 'week' as const, currency: 'CNY', timezone: 'UTC' };
     const spend = { p: 6.25, q: 3.74, gamma: 15.44 };
     const options = { timeUnit: 'week' as const, horizonMonths: 12, monthlyDiscountRate: 0.01 };
     const params = { bgnbd: { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 }, mbgnbd: { r: 0.525, alpha: 6.183, a: 0.891, b: 1.614 }, paretonbd: { r: 0.553, alpha: 10.578, s: 0.606, beta: 11.669 } };
     for (const model of ['bgnbd', 'mbgnbd', 'paretonbd'] as const) {
       const m = FREQUENCY[model];
-      const scores = scoreAll(histories, model, params[model], spend, options);
+      const scores = frequencyScores({ x, tx, T }, model, params[model], options);
       for (let i = 0; i < x.length; i++) {
         const where = `${model} customer ${i}`;
-        const aov = gammaGammaConditionalSpend(spend, meanRepeatValue[i]! > 0 ? x[i]! : 0, meanRepeatValue[i]! > 0 ? meanRepeatValue[i]! : 0);
+        const repeats = meanRepeatValue[i]! > 0;
+        const aov = gammaGammaConditionalSpend(spend, repeats ? x[i]! : 0, repeats ? meanRepeatValue[i]! : 0);
+        // The line the pipeline hands to the engine gives the same spend.
+        const line = gammaGammaSpendLine(spend, repeats ? x[i]! : 0);
+        close(line.intercept + (repeats ? line.slope * meanRepeatValue[i]! : 0), aov, 1e-9, `${where} E[M] as a line`);
         const clv = discountedValue((t) => m.conditionalExpected(params[model], t, x[i]!, tx[i]!, T[i]!), aov, options).value;
         close(scores.probabilityAlive[i]!, m.probabilityAlive(params[model], x[i]!, tx[i]!, T[i]!), 1e-12, `${where} P(alive)`);
         close(scores.expectedOrders90d[i]!, m.conditionalExpected(params[model], 90 / 7, x[i]!, tx[i]!, T[i]!), 1e-12, `${where} E[Y(90 days)]`);
-        close(scores.expectedAov[i]!, aov, 1e-9, `${where} E[M]`);
-        close(scores.clv[i]!, clv, 1e-9 * Math.max(1, clv), `${where} CLV`);
+        close(aov * scores.valuePerSpend[i]!, clv, 1e-9 * Math.max(1, clv), `${where} CLV`);
       }
     }
   });
