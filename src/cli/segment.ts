@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { SiyuError } from '../core/errors.ts';
 import { formatNumber as n } from '../core/text.ts';
 import { SingleBar, Presets } from 'cli-progress';
-import { EXPORT_PROFILE_FIELDS, exportSegment, layerMigration, listSegments, previewSegment, refreshSegment, saveSegment, type RefreshReport } from '../segment/index.ts';
+import { EXPORT_PROFILE_FIELDS, exportSegment, layerMigration, listSegments, MIGRATION_LAYERS, previewSegment, refreshSegment, saveSegment, type MigrationLayer, type RefreshReport } from '../segment/index.ts';
 import { action, emit, withDb, withOpenStore } from './context.ts';
 
 /** The definition from --definition (JSON text) or --file; a JSON syntax error names where it is. */
@@ -89,19 +89,20 @@ export function registerSegment(program: Command): void {
       }),
     );
   const migration = (command: Command) =>
-    withDb(command.description('how customers moved between two days: lifecycle stages, or in/out of a segment (Sankey-ready JSON)'))
+    withDb(command.description('how customers moved between two days: lifecycle stages, RFM classes, value tiers, or in/out of a segment (Sankey-ready JSON)'))
       .requiredOption('--from <date>', 'earlier day')
       .requiredOption('--to <date>', 'later day')
-      .option('--segment <name>', 'a saved segment (default: lifecycle stages)')
+      .option('--layer <layer>', `${MIGRATION_LAYERS.join(' | ')}`, 'stage')
+      .option('--segment <name>', 'a saved segment instead of a layer')
       .option('--json', 'print JSON')
       .action(
-      action(async (opts: { db?: string; from: string; to: string; segment?: string; json?: boolean }) => {
-        await withOpenStore(opts.db, async (store) => {
-          const m = await layerMigration(store, opts.segment ? { segment: opts.segment } : { stage: true }, opts.from, opts.to);
-          emit(opts.json, m, () => [`${m.layer} from ${m.from} to ${m.to}:`, ...m.links.map((l) => `  ${l.source} → ${l.target}  ${n(l.customers)}`)].join('\n'));
-        });
-      }),
-    );
+        action(async (opts: { db?: string; from: string; to: string; layer: string; segment?: string; json?: boolean }) => {
+          await withOpenStore(opts.db, async (store) => {
+            const m = await layerMigration(store, opts.segment ? { segment: opts.segment } : (opts.layer as MigrationLayer), opts.from, opts.to);
+            emit(opts.json, m, () => [`${m.layer} from ${m.from} to ${m.to}:`, ...m.links.map((l) => `  ${l.source} → ${l.target}  ${n(l.customers)}`)].join('\n'));
+          });
+        }),
+      );
   migration(segment.command('migration'));
   migration(program.command('migration'));
 }

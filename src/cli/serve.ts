@@ -33,7 +33,7 @@ export function parsePort(value: string): number {
 }
 
 export function registerServe(program: Command): void {
-  withDb(program.command('serve').description('run the HTTP API: Segment-compatible ingest, customer profiles and tags, segment previews, churn warnings, recommendations, health, OpenAPI at /docs'))
+  withDb(program.command('serve').description('run the HTTP API: Segment-compatible ingest, customer profiles and tags, layer computations (attributes, RFM, tiers, lifecycle, clusters), segments (preview, save, refresh, export) and migrations, churn warnings, recommendations, health, OpenAPI at /docs'))
     .option('--port <n>', 'port to listen on', '3000')
     .option('--host <addr>', 'address to bind', '127.0.0.1')
     .option('--log-level <level>', 'fatal|error|warn|info|debug', 'warn')

@@ -20,6 +20,12 @@ export const maskEmail = (email: string): string => email.replace(/^(.)[^@]*@/, 
 /** Keeps the first character of a name: 王**. */
 export const maskName = (name: string): string => [...name].map((ch, i) => (i === 0 ? ch : '*')).join('');
 
+/** Keeps the year of a birthday: 1990-**-**. */
+export const maskBirthday = (birthday: string): string => `${birthday.slice(0, 4)}-**-**`;
+
+/** Profile columns that are personal data, and how each is masked. */
+export const PII_PROFILE_FIELDS: Record<string, (value: string) => string> = { name: maskName, phone: maskPhone, email: maskEmail, birthday: maskBirthday };
+
 /** Identity types whose values are personal data and are masked. */
 const PII_IDENTITIES: Record<string, (value: string) => string> = { phone: maskPhone, email: maskEmail };
 /** Trait keys masked the same way. */
@@ -104,7 +110,7 @@ export async function customerProfile(db: Queryable, id: string, pii: PiiPolicy 
       phone: mask(c?.phone ?? null, maskPhone),
       email: mask(c?.email ?? null, maskEmail),
       gender: c?.gender ?? null,
-      birthday: pii.reveal ? (c?.birthday ?? null) : c?.birthday ? `${c.birthday.slice(0, 4)}-**-**` : null,
+      birthday: mask(c?.birthday ?? null, maskBirthday),
       city: c?.city ?? null,
       channel: c?.channel ?? null,
       registeredAt: c?.registered_at ?? null,

@@ -1,5 +1,6 @@
 import { SiyuError } from '../core/errors.ts';
 import { parseDay } from '../core/validation.ts';
+import { recordLayerChanges } from './history.ts';
 import { latestOrderDay, localDay, PURCHASES, readBrandSettings, reportingCurrency, type Store } from '../store/index.ts';
 
 /** The Chinese 8-class RFM model: high or low R, F and M against the population's mean or median. */
@@ -88,6 +89,7 @@ export async function computeRfm(store: Store, options: RfmOptions = {}): Promis
        FROM flagged`,
       [currency, asOf, windowDays, threshold, new Date()],
     );
+    await recordLayerChanges(tx, 'rfm_class', asOf);
   });
   return summariseRfm(store, { asOf, windowDays, threshold, currency, level });
 }

@@ -4,6 +4,7 @@ import { parseDay } from '../core/validation.ts';
 import { dialect, jsonRowsParam, latestOrderDay, type Queryable, type Store } from '../store/index.ts';
 import { attributeDefinitions } from './attributes.ts';
 import { compileSegment, parseSegmentDefinition, type SegmentNode } from './builder.ts';
+import { PII_PROFILE_FIELDS, type PiiPolicy } from './profile.ts';
 
 export interface SavedSegment {
   name: string;
@@ -83,59 +84,20 @@ export async function refreshSegment(store: Store, name: string, options: { asOf
   return { segment: name, asOf, ...counts, previous };
 }
 
-export interface MigrationMatrix {
-  layer: string;
-  from: string;
-  to: string;
-  /** Sankey-ready links: customers who were in `source` on `from` and in `target` on `to`. */
-  links: { source: string; target: string; customers: number }[];
-}
-
-/**
- * How customers moved between two days: for lifecycle stages (from lifecycle_history: each customer's stage on a
- * day is their last change on or before it) or for a segment (in/out, from its snapshots).
- */
-export async function layerMigration(db: Queryable, layer: { stage: true } | { segment: string }, from: string, to: string): Promise<MigrationMatrix> {
-  parseDay(from, '--from');
-  parseDay(to, '--to');
-  if (to <= from) throw new SiyuError('validation', 'invalid_window', `--to (${to}) must be after --from (${from})`);
-  const rows =
-    'stage' in layer
-      ? await db.query<{ source: string; target: string; customers: number }>(
-          `WITH at_day AS (
-             SELECT customer_id, to_stage, changed_on, row_number() OVER (PARTITION BY customer_id ORDER BY changed_on DESC) AS k
-             FROM lifecycle_history WHERE changed_on <= CAST($1 AS DATE)
-           ), a AS (SELECT customer_id, to_stage AS stage FROM at_day WHERE k = 1),
-           later AS (
-             SELECT customer_id, to_stage, row_number() OVER (PARTITION BY customer_id ORDER BY changed_on DESC) AS k
-             FROM lifecycle_history WHERE changed_on <= CAST($2 AS DATE)
-           ), b AS (SELECT customer_id, to_stage AS stage FROM later WHERE k = 1)
-           SELECT coalesce(a.stage, '(none)') AS source, b.stage AS target, count(*) AS customers
-           FROM b LEFT JOIN a ON a.customer_id = b.customer_id GROUP BY 1, 2 ORDER BY 1, 2`,
-          [from, to],
-        )
-      : await db.query<{ source: string; target: string; customers: number }>(
-          `WITH a AS (SELECT customer_id FROM segment_snapshots WHERE segment = $3 AND as_of = CAST($1 AS DATE)),
-                b AS (SELECT customer_id FROM segment_snapshots WHERE segment = $3 AND as_of = CAST($2 AS DATE))
-           SELECT CASE WHEN a.customer_id IS NULL THEN 'out' ELSE 'in' END AS source, CASE WHEN b.customer_id IS NULL THEN 'out' ELSE 'in' END AS target, count(*) AS customers
-           FROM a FULL OUTER JOIN b ON a.customer_id = b.customer_id GROUP BY 1, 2 ORDER BY 1, 2`,
-          [from, to, layer.segment],
-        );
-  return { layer: 'stage' in layer ? 'stage' : `segment:${layer.segment}`, from, to, links: rows.map((r) => ({ source: r.source, target: r.target, customers: Number(r.customers) })) };
-}
-
 /** Profile columns an audience export can include; anything else is taken as an attribute name. */
 export const EXPORT_PROFILE_FIELDS = ['name', 'phone', 'email', 'gender', 'birthday', 'city', 'channel'] as const;
 
 /**
  * Writes a saved segment's members as of a day, with the chosen profile fields and attributes, to CSV or JSONL,
  * a thousand customers at a time (`onProgress(done, total)`). Unknown fields are refused before anything is
- * written; the file is written to a temporary name and renamed at the end, so it is never half there.
+ * written; the file is written to a temporary name and renamed at the end, so it is never half there. Name, phone,
+ * email and birthday are masked when `pii` says the caller may not see them (the HTTP route); the CLI, for analysts
+ * with the database in hand, writes them as stored.
  */
 export async function exportSegment(
   store: Store,
   name: string,
-  options: { out: string; format: 'csv' | 'jsonl'; fields: readonly string[]; asOf?: string; onProgress?: (done: number, total: number) => void },
+  options: { out: string; format: 'csv' | 'jsonl'; fields: readonly string[]; asOf?: string; pii?: PiiPolicy; onProgress?: (done: number, total: number) => void },
 ): Promise<{ rows: number; asOf: string }> {
   const [saved] = await store.query<{ definition: unknown }>('SELECT definition FROM segments WHERE name = $1', [name]);
   if (!saved) throw new SiyuError('not_found', 'unknown_segment', `no segment named ${JSON.stringify(name)}; see \`siyu segment list\``);
@@ -145,6 +107,8 @@ export async function exportSegment(
   const asOf = parseDay(options.asOf ?? (await latestOrderDay(store)) ?? new Date().toISOString().slice(0, 10), '--as-of');
   const { sql, params } = await compileSegment(store, typeof saved.definition === 'string' ? JSON.parse(saved.definition) : saved.definition, asOf);
   const ids = (await store.query<{ customer_id: string }>(`${sql} ORDER BY u.customer_id`, params)).map((r) => r.customer_id);
+  const reveal = options.pii?.reveal ?? true;
+  const masked = (field: string, value: unknown) => (reveal || typeof value !== 'string' || !PII_PROFILE_FIELDS[field] ? value : PII_PROFILE_FIELDS[field]!(value));
   const temporary = `${options.out}.partial`;
   const out = openSync(temporary, 'w');
   try {
@@ -165,7 +129,7 @@ export async function exportSegment(
       );
       let text = '';
       for (const r of rows) {
-        const values = Object.fromEntries(columns.map((f) => [f, f in r && f !== 'attributes' ? (r as Record<string, unknown>)[f] : (r.attributes?.[f] ?? null)]));
+        const values = Object.fromEntries(columns.map((f) => [f, f in r && f !== 'attributes' ? masked(f, (r as Record<string, unknown>)[f]) : (r.attributes?.[f] ?? null)]));
         text += options.format === 'csv' ? `${columns.map((f) => cell(values[f])).join(',')}\n` : `${JSON.stringify(values)}\n`;
       }
       writeSync(out, text);

@@ -1,5 +1,6 @@
 import { SiyuError } from '../core/errors.ts';
 import { parseDay } from '../core/validation.ts';
+import { recordLayerChanges } from './history.ts';
 import { latestOrderDay, localDay, PURCHASES, readBrandSettings, reportingCurrency, type Store } from '../store/index.ts';
 
 export const TIERS = [
@@ -74,6 +75,7 @@ export async function computeTiers(store: Store, options: TierOptions = {}): Pro
        FROM (${values}) v`,
       [...params, head, head + waist, basis, asOf, new Date()],
     );
+    await recordLayerChanges(tx, 'tier', asOf);
   });
   const rows = await store.query<{ tier: TierCode; n: number; min_fen: number; total_fen: number }>(
     'SELECT tier, count(*) AS n, min(value_fen) AS min_fen, sum(value_fen) AS total_fen FROM tier_scores GROUP BY tier',

@@ -9,6 +9,7 @@ import { VERSION } from '../core/version.ts';
 import { registerErrorHandler } from './plugins/errors.ts';
 import { registerChurnRoutes } from './routes/churn.ts';
 import { registerCustomerRoutes } from './routes/customers.ts';
+import { registerLayerRoutes } from './routes/layers.ts';
 import { registerSegmentRoutes } from './routes/segments.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { BATCH_BODY_LIMIT, registerIngestRoutes } from './routes/ingest.ts';
@@ -55,7 +56,8 @@ export async function buildServer({ store, logLevel = 'silent', piiAccess = () =
   registerHealthRoutes(app, store, VERSION, serving);
   registerRecommendRoutes(app, store, serving);
   registerChurnRoutes(app, store);
-  registerSegmentRoutes(app, store);
+  registerSegmentRoutes(app, store, piiAccess);
+  registerLayerRoutes(app, store);
   registerCustomerRoutes(app, store, piiAccess);
   app.get('/docs', { schema: { hide: true } }, async () => app.swagger());
   app.addHook('onClose', async () => {

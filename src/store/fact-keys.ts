@@ -22,4 +22,5 @@ export const FACT_TABLE_KEYS: Readonly<Record<string, readonly string[]>> = {
   tag_history: ['customer_id', 'tag', 'action', 'changed_at'],
   segment_snapshots: ['customer_id', 'segment', 'as_of'],
   lifecycle_history: ['customer_id', 'changed_on', 'to_stage'],
+  layer_history: ['customer_id', 'layer', 'changed_on'],
 };

@@ -91,7 +91,7 @@ for (const backend of BACKENDS) {
         const moved = await layerMigration(store, { segment: '近期活跃' }, '2026-06-30', '2026-07-05');
         assert.deepEqual(moved.links, [{ source: 'in', target: 'in', customers: 2 }, { source: 'in', target: 'out', customers: 1 }]);
         await computeLifecycle(store, { asOf: '2026-07-05' });
-        const stages = await layerMigration(store, { stage: true }, '2026-06-30', '2026-07-05');
+        const stages = await layerMigration(store, 'stage', '2026-06-30', '2026-07-05');
         const app = await buildServer({ store });
         try {
           const viaApi = await app.inject({ url: '/v1/migration?from=2026-06-30&to=2026-07-05' });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isSiyuError } from '../../src/core/errors.ts';
-import { computeRfm } from '../../src/segment/index.ts';
+import { computeRfm, layerMigration } from '../../src/segment/index.ts';
 import type { Store } from '../../src/store/index.ts';
 import { BACKENDS, withStore } from '../helpers/backends.ts';
 import { load } from './fixture.ts';
@@ -41,6 +41,26 @@ for (const backend of BACKENDS) {
         assert.deepEqual([report.thresholds.recencyDays, report.thresholds.frequency, report.thresholds.monetary], [59.5, 1.5, 340]);
         const classes = Object.fromEntries((await rows(store)).map((r) => [r.customer_id, r.rfm_class]));
         assert.deepEqual(classes, { A: 'important_value', B: 'general_development', C: 'important_retention', D: 'general_winback', E: 'general_development', F: 'important_retention' });
+      }));
+
+    test('each run records the classes that changed, and the migration pairs every customer\'s class on two days', () =>
+      withStore(backend, async (store) => {
+        await load(store);
+        const classes = async () => Object.fromEntries((await rows(store)).map((r) => [r.customer_id, r.rfm_class]));
+        await computeRfm(store, { asOf: '2026-03-31' });
+        const before = await classes();
+        await computeRfm(store, { asOf: '2026-06-30', threshold: 'median' });
+        await computeRfm(store, { asOf: '2026-06-30' }); // a rerun of the day replaces its changes
+        const after = await classes();
+        const changed = Object.keys(after).filter((c) => before[c] !== after[c]);
+        assert.ok(changed.length > 0 && changed.length < Object.keys(after).length, 'the fixture moves some customers and keeps others');
+        const history = await store.query<{ changed_on: string; n: number }>("SELECT CAST(changed_on AS VARCHAR) AS changed_on, count(*) AS n FROM layer_history WHERE layer = 'rfm_class' GROUP BY 1 ORDER BY 1");
+        assert.deepEqual(history.map((h) => [h.changed_on, Number(h.n)]), [['2026-03-31', Object.keys(before).length], ['2026-06-30', changed.length]]);
+        const want = new Map<string, number>();
+        for (const [c, to] of Object.entries(after)) want.set(`${before[c] ?? '(none)'} → ${to}`, (want.get(`${before[c] ?? '(none)'} → ${to}`) ?? 0) + 1);
+        const moved = await layerMigration(store, 'rfm_class', '2026-03-31', '2026-06-30');
+        assert.deepEqual(new Map(moved.links.map((l) => [`${l.source} → ${l.target}`, l.customers])), want);
+        await assert.rejects(layerMigration(store, 'rfm' as 'rfm_class', '2026-03-31', '2026-06-30'), (e: unknown) => isSiyuError(e) && e.code === 'invalid_layer');
       }));
 
     test('a shorter window counts fewer orders, and bad options are refused', () =>

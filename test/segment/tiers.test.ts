@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isSiyuError } from '../../src/core/errors.ts';
-import { computeTiers } from '../../src/segment/index.ts';
+import { computeTiers, layerMigration } from '../../src/segment/index.ts';
 import type { Store } from '../../src/store/index.ts';
 import { BACKENDS, withStore } from '../helpers/backends.ts';
 import { load } from './fixture.ts';
@@ -19,6 +19,15 @@ for (const backend of BACKENDS) {
         assert.deepEqual(report.tiers.map((t) => [t.code, t.customers, t.minValue, t.totalValue]), [['head', 1, 2000, 2000], ['waist', 2, 600, 1800], ['tail', 3, 0, 130]]);
         await computeTiers(store, { asOf: '2026-06-30', headShare: 0.5, waistShare: 0.25 });
         assert.deepEqual(await tiers(store), { A: 'head', B: 'tail', C: 'head', D: 'tail', E: 'waist', F: 'head' }, 'the shares are configurable and a rerun replaces the tiers');
+        // Tiers on an earlier day, then the migration from it: the 06-30 run with the last shares is what stands.
+        await computeTiers(store, { asOf: '2026-03-31' });
+        const before = await tiers(store);
+        await computeTiers(store, { asOf: '2026-06-30', headShare: 0.5, waistShare: 0.25 });
+        const after = await tiers(store);
+        const want = new Map<string, number>();
+        for (const [c, to] of Object.entries(after)) want.set(`${before[c] ?? '(none)'} → ${to}`, (want.get(`${before[c] ?? '(none)'} → ${to}`) ?? 0) + 1);
+        const moved = await layerMigration(store, 'tier', '2026-03-31', '2026-06-30');
+        assert.deepEqual(new Map(moved.links.map((l) => [`${l.source} → ${l.target}`, l.customers])), want);
       }));
 
     test('rank by predicted CLV once scores exist, and refuse clearly before', () =>

@@ -1,0 +1,138 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { computeAttributes, computeClusters, computeLifecycle, computeRfm, computeTiers, RFM_CLASSES, STAGES, TIERS } from '../../segment/index.ts';
+import type { Store } from '../../store/index.ts';
+
+// The layer computations behind `siyu attributes compute`, `siyu rfm`, `siyu tiers`, `siyu lifecycle` and
+// `siyu cluster`, for the console's "recompute" buttons and schedulers. Each replaces its table for every customer
+// and answers with the same report the CLI prints; bodies take the CLI's options in snake_case.
+
+const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD');
+const label = { zh: z.string(), en: z.string() };
+
+const Rfm = z.object({
+  asOf: z.string(),
+  windowDays: z.number().int(),
+  threshold: z.enum(['mean', 'median']),
+  currency: z.string(),
+  customers: z.number().int(),
+  thresholds: z.object({ recencyDays: z.number(), frequency: z.number(), monetary: z.number() }),
+  classes: z.array(z.object({ code: z.enum(RFM_CLASSES.map((c) => c.code) as [string, ...string[]]), ...label, customers: z.number().int(), share: z.number(), meanRecencyDays: z.number(), meanFrequency: z.number(), meanMonetary: z.number() })),
+  grid: z.array(z.object({ r: z.number().int(), f: z.number().int(), customers: z.number().int(), meanMonetary: z.number() })).describe('R × F quintile cells, for heatmaps'),
+});
+
+const Tiers = z.object({
+  basis: z.enum(['monetary', 'clv']),
+  asOf: z.string(),
+  currency: z.string(),
+  customers: z.number().int(),
+  tiers: z.array(z.object({ code: z.enum(TIERS.map((t) => t.code) as [string, ...string[]]), ...label, customers: z.number().int(), share: z.number(), minValue: z.number(), totalValue: z.number(), valueShare: z.number() })),
+});
+
+const stage = z.enum(STAGES.map((s) => s.code) as [string, ...string[]]);
+const Lifecycle = z.object({
+  asOf: z.string(),
+  customers: z.number().int(),
+  stages: z.array(z.object({ code: stage, ...label, customers: z.number().int(), share: z.number() })),
+  changes: z.number().int(),
+  transitions: z.array(z.object({ from: stage.nullable(), to: stage, customers: z.number().int() })),
+});
+
+const Clusters = z.object({
+  asOf: z.string(),
+  customers: z.number().int(),
+  k: z.number().int(),
+  silhouettes: z.array(z.object({ k: z.number().int(), silhouette: z.number() })),
+  clusters: z.array(z.object({ cluster: z.number().int(), name: z.string(), customers: z.number().int(), share: z.number(), means: z.record(z.string(), z.number()), zScores: z.record(z.string(), z.number()) })),
+});
+
+export function registerLayerRoutes(app: FastifyInstance, store: Store): void {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  api.post(
+    '/v1/layers/attributes',
+    {
+      schema: {
+        tags: ['layer'],
+        summary: 'Compute every built-in and brand attribute for every customer (customer_attributes)',
+        body: z.object({ as_of: day.optional() }).default({}),
+        response: { 200: z.object({ asOf: z.string(), customers: z.number().int(), attributes: z.number().int() }) },
+      },
+    },
+    async (request) => computeAttributes(store, { asOf: request.body.as_of }),
+  );
+  api.post(
+    '/v1/layers/rfm',
+    {
+      schema: {
+        tags: ['layer'],
+        summary: 'Compute RFM: quintile scores and the Chinese 8-class model, with the class counts and the R × F grid',
+        body: z.object({ as_of: day.optional(), window_days: z.number().int().min(1).default(365), threshold: z.enum(['mean', 'median']).default('mean') }).default({ window_days: 365, threshold: 'mean' }),
+        response: { 200: Rfm },
+      },
+    },
+    async (request) => computeRfm(store, { asOf: request.body.as_of, windowDays: request.body.window_days, threshold: request.body.threshold }),
+  );
+  api.post(
+    '/v1/layers/tiers',
+    {
+      schema: {
+        tags: ['layer'],
+        summary: 'Compute value tiers (头部/腰部/尾部) by money paid in the window or by predicted CLV',
+        body: z
+          .object({ basis: z.enum(['monetary', 'clv']).default('monetary'), head_share: z.number().gt(0).lt(1).default(0.2), waist_share: z.number().min(0).lt(1).default(0.3), as_of: day.optional(), window_days: z.number().int().min(1).default(365) })
+          .default({ basis: 'monetary', head_share: 0.2, waist_share: 0.3, window_days: 365 }),
+        response: { 200: Tiers },
+      },
+    },
+    async (request) => {
+      const b = request.body;
+      return computeTiers(store, { basis: b.basis, headShare: b.head_share, waistShare: b.waist_share, asOf: b.as_of, windowDays: b.window_days });
+    },
+  );
+  api.post(
+    '/v1/layers/lifecycle',
+    {
+      schema: {
+        tags: ['layer'],
+        summary: 'Compute lifecycle stages (潜客/新客/活跃/复购/沉睡/流失/回流), recording each change as a Stage Changed event',
+        body: z
+          .object({
+            as_of: day.optional(),
+            new_days: z.number().int().min(1).optional(),
+            dormant_multiplier: z.number().positive().optional(),
+            churned_multiplier: z.number().positive().optional(),
+            bound_factor: z.number().min(1).optional(),
+            dormant_days: z.number().int().min(1).optional(),
+            churned_days: z.number().int().min(1).optional(),
+          })
+          .default({}),
+        response: { 200: Lifecycle },
+      },
+    },
+    async (request) => {
+      const b = request.body;
+      return computeLifecycle(store, {
+        asOf: b.as_of,
+        newDays: b.new_days,
+        dormantMultiplier: b.dormant_multiplier,
+        churnedMultiplier: b.churned_multiplier,
+        boundFactor: b.bound_factor,
+        dormantDays: b.dormant_days,
+        churnedDays: b.churned_days,
+      });
+    },
+  );
+  api.post(
+    '/v1/layers/clusters',
+    {
+      schema: {
+        tags: ['layer'],
+        summary: 'Cluster buyers with k-means++ on standardised RFM and behaviour; k by silhouette over 2–10 unless given',
+        body: z.object({ k: z.number().int().min(2).max(10).optional(), seed: z.number().int().default(42) }).default({ seed: 42 }),
+        response: { 200: Clusters },
+      },
+    },
+    async (request) => computeClusters(store, { k: request.body.k, seed: request.body.seed }),
+  );
+}

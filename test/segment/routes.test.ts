@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { computeRfm } from '../../src/segment/index.ts';
+import { buildServer } from '../../src/server/index.ts';
+import { BACKENDS, withStore } from '../helpers/backends.ts';
+import { load } from './fixture.ts';
+
+for (const backend of BACKENDS) {
+  describe(`layer and segment routes on ${backend}`, () => {
+    test('compute RFM, tiers, lifecycle and attributes over HTTP with the CLI options, and refuse bad bodies by path', () =>
+      withStore(backend, async (store) => {
+        await load(store);
+        const app = await buildServer({ store });
+        try {
+          const post = (url: string, payload: unknown) => app.inject({ method: 'POST', url, payload: payload as object });
+          const rfm = await post('/v1/layers/rfm', { as_of: '2026-06-30', threshold: 'median' });
+          assert.equal(rfm.statusCode, 200);
+          const thresholds = rfm.json().thresholds;
+          assert.deepEqual([thresholds.recencyDays, thresholds.frequency, thresholds.monetary], [59.5, 1.5, 340], 'the hand-computed medians (test/segment/rfm.test.ts)');
+          assert.deepEqual(rfm.json().classes.map((c: { code: string; customers: number }) => c.customers), (await computeRfm(store, { asOf: '2026-06-30', threshold: 'median' })).classes.map((c) => c.customers));
+
+          const tiers = await post('/v1/layers/tiers', { as_of: '2026-06-30' });
+          assert.deepEqual(tiers.json().tiers.map((t: { code: string; customers: number }) => [t.code, t.customers]), [['head', 1], ['waist', 2], ['tail', 3]]);
+          const lifecycle = await post('/v1/layers/lifecycle', { as_of: '2026-06-30' });
+          assert.deepEqual([lifecycle.statusCode, lifecycle.json().customers], [200, 7], 'G, who never bought, is a prospect');
+          const attributes = await post('/v1/layers/attributes', { as_of: '2026-06-30' });
+          assert.deepEqual([attributes.statusCode, attributes.json().customers], [200, 7]);
+          const clusters = await post('/v1/layers/clusters', {});
+          assert.deepEqual([clusters.statusCode, clusters.json().code], [400, 'too_few_customers'], 'six buyers are too few to cluster');
+
+          const bad = await post('/v1/layers/rfm', { threshold: 'mode', window_days: 0 });
+          assert.equal(bad.statusCode, 400);
+          assert.deepEqual(bad.json().errors.map((e: { path: string }) => e.path).sort(), ['threshold', 'window_days']);
+          assert.equal((await post('/v1/layers/tiers', { head_share: 0.8, waist_share: 0.5 })).json().code, 'invalid_shares');
+        } finally {
+          await app.close();
+        }
+      }));
+
+    test('save, refresh and export a segment over HTTP', () =>
+      withStore(backend, async (store) => {
+        await load(store);
+        const app = await buildServer({ store });
+        try {
+          await app.inject({ method: 'POST', url: '/v1/layers/attributes', payload: { as_of: '2026-06-30' } });
+          const saved = await app.inject({ method: 'PUT', url: '/v1/segments/recent', payload: { description: 'bought within 30 days', definition: { attribute: 'recency_days', op: '<=', value: 30 } } });
+          assert.deepEqual([saved.statusCode, saved.json().name], [200, 'recent']);
+          const bad = await app.inject({ method: 'PUT', url: '/v1/segments/broken', payload: { definition: { all: [{ attribute: 'recency_days', op: '~', value: 1 }] } } });
+          assert.equal(bad.statusCode, 400);
+          assert.match(JSON.stringify(bad.json()), /all\[0\]\.op/);
+
+          const refreshed = await app.inject({ method: 'POST', url: '/v1/segments/recent/refresh', payload: { as_of: '2026-06-30' } });
+          assert.deepEqual([refreshed.json().members, refreshed.json().entered], [3, 3], 'A (2 days), B (29) and E (0)');
+          assert.equal((await app.inject({ method: 'POST', url: '/v1/segments/nope/refresh', payload: {} })).statusCode, 404);
+
+          const csv = await app.inject({ url: '/v1/segments/recent/export?format=csv&fields=orders_lifetime&as_of=2026-06-30' });
+          assert.equal(csv.statusCode, 200);
+          assert.match(String(csv.headers['content-type']), /text\/csv/);
+          assert.equal(csv.headers['x-siyu-rows'], '3');
+          assert.deepEqual(csv.body.trim().split('\n'), ['customer_id,orders_lifetime', 'A,3', 'B,1', 'E,1']);
+          await store.execute("UPDATE customers SET name = '王芳', phone = '13800138000' WHERE customer_id = 'A'");
+          const masked = await app.inject({ url: '/v1/segments/recent/export?format=jsonl&fields=name,phone&as_of=2026-06-30' });
+          assert.deepEqual(JSON.parse(masked.body.split('\n')[0]!), { customer_id: 'A', name: '王*', phone: '138****8000' }, 'personal data is masked over HTTP');
+          const unknown = await app.inject({ url: '/v1/segments/recent/export?fields=shoe_size' });
+          assert.deepEqual([unknown.statusCode, unknown.json().code], [400, 'unknown_field']);
+        } finally {
+          await app.close();
+        }
+      }));
+  });
+}
