@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { SiyuError } from '../core/errors.ts';
 import { formatNumber as n } from '../core/text.ts';
 import { SingleBar, Presets } from 'cli-progress';
-import { EXPORT_PROFILE_FIELDS, exportSegment, layerMigration, listSegments, MIGRATION_LAYERS, previewSegment, refreshSegment, saveSegment, type MigrationLayer, type RefreshReport } from '../segment/index.ts';
+import { dueSegments, EXPORT_PROFILE_FIELDS, exportSegment, layerMigration, listSegments, MIGRATION_LAYERS, previewSegment, REFRESH_SCHEDULES, refreshSegment, saveSegment, type MigrationLayer, type RefreshReport, type RefreshSchedule } from '../segment/index.ts';
 import { action, emit, withDb, withOpenStore } from './context.ts';
 
 /** The definition from --definition (JSON text) or --file; a JSON syntax error names where it is. */
@@ -40,25 +40,29 @@ export function registerSegment(program: Command): void {
     );
   withDb(definitionFlags(segment.command('save').alias('create').description('save (or replace) a named segment').argument('<name>')))
     .option('--description <text>', 'what it is for')
+    .option('--refresh <schedule>', `refresh on its own while \`siyu serve\` runs: ${REFRESH_SCHEDULES.join(', ')} or off (default: keep the current schedule; new segments: off)`)
     .action(
-      action(async (name: string, opts: { db?: string; definition?: string; file?: string; description?: string }) => {
+      action(async (name: string, opts: { db?: string; definition?: string; file?: string; description?: string; refresh?: string }) => {
         const definition = readDefinition(opts);
+        const refreshEvery = opts.refresh === undefined ? undefined : opts.refresh === 'off' ? null : (opts.refresh as RefreshSchedule);
         await withOpenStore(opts.db, async (store) => {
-          await saveSegment(store, { name, description: opts.description, definition });
-          process.stdout.write(`segment ${name} saved; \`siyu segment refresh ${name}\` takes its first snapshot\n`);
+          const saved = await saveSegment(store, { name, description: opts.description, definition, refreshEvery });
+          process.stdout.write(`segment ${name} saved${saved.refreshEvery ? `, refreshed ${saved.refreshEvery} by \`siyu serve\`` : ''}; \`siyu segment refresh ${name}\` takes a snapshot now\n`);
         });
       }),
     );
   withDb(segment.command('refresh').description('recompute segments and store snapshots, with Segment Entered / Exited events').argument('[name]', 'one segment (default: all)'))
     .option('--as-of <date>', 'day to evaluate on (default: the latest order day)')
+    .option('--due', 'only the scheduled segments whose interval has passed (for cron, without `siyu serve`)')
     .option('--json', 'print JSON')
     .action(
-      action(async (name: string | undefined, opts: { db?: string; asOf?: string; json?: boolean }) => {
+      action(async (name: string | undefined, opts: { db?: string; asOf?: string; due?: boolean; json?: boolean }) => {
+        if (name && opts.due) throw new SiyuError('validation', 'conflicting_flags', 'give a segment name or --due, not both');
         await withOpenStore(opts.db, async (store) => {
-          const names = name ? [name] : (await listSegments(store)).map((s) => s.name);
+          const names = name ? [name] : opts.due ? await dueSegments(store) : (await listSegments(store)).map((s) => s.name);
           const reports: RefreshReport[] = [];
           for (const each of names) reports.push(await refreshSegment(store, each, { asOf: opts.asOf }));
-          emit(opts.json, reports, () => (reports.length ? reports.map((r) => `${r.segment}: ${n(r.members)} members as of ${r.asOf}; ${n(r.entered)} entered, ${n(r.exited)} exited${r.previous ? ` since ${r.previous}` : ''}`).join('\n') : 'no saved segments'));
+          emit(opts.json, reports, () => (reports.length ? reports.map((r) => `${r.segment}: ${n(r.members)} members as of ${r.asOf}; ${n(r.entered)} entered, ${n(r.exited)} exited${r.previous ? ` since ${r.previous}` : ''}`).join('\n') : opts.due ? 'no segment is due' : 'no saved segments'));
         });
       }),
     );
@@ -68,7 +72,7 @@ export function registerSegment(program: Command): void {
       action(async (opts: { db?: string; json?: boolean }) => {
         await withOpenStore(opts.db, async (store) => {
           const all = await listSegments(store);
-          emit(opts.json, all, () => (all.length ? all.map((s) => `${s.name}  ${s.members === null ? 'not refreshed yet' : `${n(s.members)} members as of ${s.asOf}`}${s.description ? `  ${s.description}` : ''}`).join('\n') : 'no saved segments'));
+          emit(opts.json, all, () => (all.length ? all.map((s) => `${s.name}  ${s.members === null ? 'not refreshed yet' : `${n(s.members)} members as of ${s.asOf}`}  (${s.refreshEvery ? `refreshed ${s.refreshEvery}` : 'on demand'})${s.description ? `  ${s.description}` : ''}`).join('\n') : 'no saved segments'));
         });
       }),
     );

@@ -6,34 +6,66 @@ import { attributeDefinitions } from './attributes.ts';
 import { compileSegment, parseSegmentDefinition, type SegmentNode } from './builder.ts';
 import { PII_PROFILE_FIELDS, type PiiPolicy } from './profile.ts';
 
+/** How often a saved segment refreshes on its own while `siyu serve` runs; null: only on demand. */
+export const REFRESH_SCHEDULES = ['hourly', 'daily', 'weekly'] as const;
+export type RefreshSchedule = (typeof REFRESH_SCHEDULES)[number];
+export const REFRESH_INTERVAL_MS: Record<RefreshSchedule, number> = { hourly: 3_600_000, daily: 86_400_000, weekly: 7 * 86_400_000 };
+
 export interface SavedSegment {
   name: string;
   description: string | null;
   definition: SegmentNode;
+  refreshEvery: RefreshSchedule | null;
 }
 
-/** Saves (or replaces) a named segment after checking its definition compiles. */
-export async function saveSegment(store: Store, segment: { name: string; description?: string; definition: unknown }): Promise<SavedSegment> {
+/**
+ * Saves (or replaces) a named segment after checking its definition compiles. `refreshEvery` sets its schedule
+ * (null: on demand only); left out, a replaced segment keeps the schedule it had.
+ */
+export async function saveSegment(store: Store, segment: { name: string; description?: string; definition: unknown; refreshEvery?: RefreshSchedule | null }): Promise<SavedSegment> {
   if (!/^[\p{L}\p{N}_.-]{1,64}$/u.test(segment.name)) throw new SiyuError('validation', 'invalid_segment_name', `a segment name is 1-64 letters, digits, '_', '.' or '-', not ${JSON.stringify(segment.name)}`);
+  if (segment.refreshEvery != null && !(REFRESH_SCHEDULES as readonly string[]).includes(segment.refreshEvery)) {
+    throw new SiyuError('validation', 'invalid_schedule', `a refresh schedule is one of ${REFRESH_SCHEDULES.join(', ')} (or none), not ${JSON.stringify(segment.refreshEvery)}`, { details: [{ path: 'refreshEvery', message: 'unknown schedule' }] });
+  }
   const definition = parseSegmentDefinition(segment.definition);
   await compileSegment(store, definition, '2000-01-01');
   const now = new Date();
-  await store.transaction(async (tx) => {
-    const [existing] = await tx.query<{ created_at: Date }>('SELECT created_at FROM segments WHERE name = $1', [segment.name]);
+  const refreshEvery = await store.transaction(async (tx) => {
+    const [existing] = await tx.query<{ created_at: Date; refresh_every: RefreshSchedule | null; refreshed_at: Date | null }>('SELECT created_at, refresh_every, refreshed_at FROM segments WHERE name = $1', [segment.name]);
+    const schedule = segment.refreshEvery === undefined ? (existing?.refresh_every ?? null) : segment.refreshEvery;
     await tx.execute('DELETE FROM segments WHERE name = $1', [segment.name]);
-    await tx.insertRows('segments', ['name', 'description', 'definition', 'created_at', 'updated_at'], [[segment.name, segment.description ?? null, JSON.stringify(definition), existing?.created_at ?? now, now]]);
+    await tx.insertRows(
+      'segments',
+      ['name', 'description', 'definition', 'created_at', 'updated_at', 'refresh_every', 'refreshed_at'],
+      [[segment.name, segment.description ?? null, JSON.stringify(definition), existing?.created_at ?? now, now, schedule, existing?.refreshed_at ?? null]],
+    );
+    return schedule;
   });
-  return { name: segment.name, description: segment.description ?? null, definition };
+  return { name: segment.name, description: segment.description ?? null, definition, refreshEvery };
 }
 
-export async function listSegments(db: Queryable): Promise<(SavedSegment & { members: number | null; asOf: string | null })[]> {
-  const rows = await db.query<{ name: string; description: string | null; definition: SegmentNode; as_of: string | null; members: number | null }>(
-    `SELECT s.name, s.description, s.definition, l.as_of, l.members FROM segments s
+export async function listSegments(db: Queryable): Promise<(SavedSegment & { members: number | null; asOf: string | null; refreshedAt: Date | null })[]> {
+  const rows = await db.query<{ name: string; description: string | null; definition: SegmentNode; refresh_every: RefreshSchedule | null; refreshed_at: Date | null; as_of: string | null; members: number | null }>(
+    `SELECT s.name, s.description, s.definition, s.refresh_every, s.refreshed_at, l.as_of, l.members FROM segments s
      LEFT JOIN (SELECT segment, as_of, count(*) AS members FROM segment_snapshots x
                 WHERE as_of = (SELECT max(y.as_of) FROM segment_snapshots y WHERE y.segment = x.segment) GROUP BY segment, as_of) l ON l.segment = s.name
      ORDER BY s.name`,
   );
-  return rows.map((r) => ({ name: r.name, description: r.description, definition: r.definition, asOf: r.as_of, members: r.members === null ? null : Number(r.members) }));
+  return rows.map((r) => ({
+    name: r.name,
+    description: r.description,
+    definition: r.definition,
+    refreshEvery: r.refresh_every,
+    refreshedAt: r.refreshed_at,
+    asOf: r.as_of,
+    members: r.members === null ? null : Number(r.members),
+  }));
+}
+
+/** The scheduled segments whose interval has passed since their last refresh (or that were never refreshed), by name. */
+export async function dueSegments(db: Queryable, now: Date = new Date()): Promise<string[]> {
+  const rows = await db.query<{ name: string; refresh_every: RefreshSchedule; refreshed_at: Date | null }>('SELECT name, refresh_every, refreshed_at FROM segments WHERE refresh_every IS NOT NULL ORDER BY name');
+  return rows.filter((r) => REFRESH_INTERVAL_MS[r.refresh_every] !== undefined && (!r.refreshed_at || now.getTime() - new Date(r.refreshed_at).getTime() >= REFRESH_INTERVAL_MS[r.refresh_every])).map((r) => r.name);
 }
 
 export interface RefreshReport {
@@ -79,6 +111,7 @@ export async function refreshSegment(store: Store, name: string, options: { asOf
     );
     const entered = await tx.execute(events('Entered', '$2', '$3'), eventParams);
     const exited = await tx.execute(events('Exited', '$3', '$2'), eventParams);
+    await tx.execute('UPDATE segments SET refreshed_at = CAST($2 AS TIMESTAMPTZ) WHERE name = $1', [name, new Date()]);
     return { members, entered, exited };
   });
   return { segment: name, asOf, ...counts, previous };

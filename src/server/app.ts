@@ -3,7 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { InboxProcessor, IngestWriter, WriteKeyVerifier } from '../ingest/index.ts';
 import { SnapshotServing } from '../recommend/index.ts';
-import { RealtimeTagger } from '../segment/index.ts';
+import { RealtimeTagger, SegmentScheduler } from '../segment/index.ts';
 import type { Store } from '../store/index.ts';
 import { VERSION } from '../core/version.ts';
 import { registerErrorHandler } from './plugins/errors.ts';
@@ -53,6 +53,12 @@ export async function buildServer({ store, logLevel = 'silent', piiAccess = () =
   // Lists are served from an in-memory snapshot of the precomputed tables, loaded in the background at start.
   const serving = new SnapshotServing(store, (error) => app.log.error({ err: error }, 'loading the recommendation snapshot failed; serving from SQL'));
   void serving.start();
+  // Saved segments with a schedule refresh on their own (checked every minute).
+  const scheduler = new SegmentScheduler(store, {
+    onRefreshed: (r) => app.log.info({ segment: r.segment, members: r.members, entered: r.entered, exited: r.exited }, 'scheduled segment refresh'),
+    onError: (error, segment) => app.log.error({ err: error, segment }, 'scheduled segment refresh failed; trying again at the next check'),
+  });
+  scheduler.start();
   registerHealthRoutes(app, store, VERSION, serving);
   registerRecommendRoutes(app, store, serving);
   registerChurnRoutes(app, store);
@@ -62,6 +68,7 @@ export async function buildServer({ store, logLevel = 'silent', piiAccess = () =
   app.get('/docs', { schema: { hide: true } }, async () => app.swagger());
   app.addHook('onClose', async () => {
     await serving.close();
+    await scheduler.close();
     await writer.flush();
     await processor.stop(); // drains the inbox
     await tagger.idle();

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { computeRfm } from '../../src/segment/index.ts';
+import { computeAttributes, computeRfm, dueSegments, listSegments, saveSegment, SegmentScheduler } from '../../src/segment/index.ts';
+import { isSiyuError } from '../../src/core/errors.ts';
 import { buildServer } from '../../src/server/index.ts';
 import { BACKENDS, withStore } from '../helpers/backends.ts';
 import { load } from './fixture.ts';
@@ -63,6 +64,42 @@ for (const backend of BACKENDS) {
           assert.deepEqual(JSON.parse(masked.body.split('\n')[0]!), { customer_id: 'A', name: '王*', phone: '138****8000' }, 'personal data is masked over HTTP');
           const unknown = await app.inject({ url: '/v1/segments/recent/export?fields=shoe_size' });
           assert.deepEqual([unknown.statusCode, unknown.json().code], [400, 'unknown_field']);
+        } finally {
+          await app.close();
+        }
+      }));
+
+    test('scheduled segments refresh once their interval has passed, and only they', () =>
+      withStore(backend, async (store) => {
+        await load(store);
+        await computeAttributes(store); // as of the latest order day, 2026-07-05
+        const definition = { attribute: 'recency_days', op: '<=', value: 30 };
+        await saveSegment(store, { name: 'recent', definition, refreshEvery: 'daily' });
+        await saveSegment(store, { name: 'manual', definition });
+        const now = new Date();
+        const hours = (h: number) => new Date(now.getTime() + h * 3_600_000);
+        assert.deepEqual(await dueSegments(store, now), ['recent'], 'never refreshed, so due at once; on-demand segments never are');
+        const scheduler = new SegmentScheduler(store);
+        const reports = await scheduler.check(now);
+        assert.deepEqual(reports.map((r) => [r.segment, r.asOf, r.members]), [['recent', '2026-07-05', 2]], 'A (0 days) and E (5)');
+        assert.deepEqual(await dueSegments(store, hours(23)), []);
+        assert.deepEqual(await dueSegments(store, hours(25)), ['recent']);
+        await scheduler.close();
+
+        await saveSegment(store, { name: 'recent', definition: { attribute: 'recency_days', op: '<=', value: 7 } });
+        const listed = Object.fromEntries((await listSegments(store)).map((s) => [s.name, s]));
+        assert.equal(listed.recent!.refreshEvery, 'daily', 'replacing a definition keeps its schedule');
+        assert.ok(listed.recent!.refreshedAt instanceof Date);
+        assert.equal(listed.manual!.refreshEvery, null);
+        await saveSegment(store, { name: 'recent', definition, refreshEvery: null });
+        assert.deepEqual(await dueSegments(store, hours(48)), [], 'null turns the schedule off');
+        await assert.rejects(saveSegment(store, { name: 'x', definition, refreshEvery: 'monthly' as 'daily' }), (e: unknown) => isSiyuError(e) && e.code === 'invalid_schedule');
+
+        const app = await buildServer({ store });
+        try {
+          const put = await app.inject({ method: 'PUT', url: '/v1/segments/manual', payload: { definition, refresh_every: 'hourly' } });
+          assert.deepEqual([put.statusCode, put.json().refreshEvery], [200, 'hourly']);
+          assert.deepEqual(await dueSegments(store, now), ['manual']);
         } finally {
           await app.close();
         }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { exportSegment, layerMigration, listSegments, MIGRATION_LAYERS, previewSegment, refreshSegment, saveSegment } from '../../segment/index.ts';
+import { exportSegment, layerMigration, listSegments, MIGRATION_LAYERS, previewSegment, REFRESH_SCHEDULES, refreshSegment, saveSegment } from '../../segment/index.ts';
 import type { Store } from '../../store/index.ts';
 
 const Preview = z.object({
@@ -36,11 +36,15 @@ export function registerSegmentRoutes(app: FastifyInstance, store: Store, piiAcc
         tags: ['layer'],
         summary: 'Save (or replace) a named segment; the definition is checked and compiled first, and a bad node is reported by its path',
         params: z.object({ name: z.string() }),
-        body: z.object({ description: z.string().max(500).optional(), definition: z.unknown() }),
-        response: { 200: z.object({ name: z.string(), description: z.string().nullable(), definition: z.unknown() }) },
+        body: z.object({
+          description: z.string().max(500).optional(),
+          definition: z.unknown(),
+          refresh_every: z.enum(REFRESH_SCHEDULES).nullable().optional().describe('refresh on its own this often while the server runs; null: only on demand; left out: keep the current schedule'),
+        }),
+        response: { 200: z.object({ name: z.string(), description: z.string().nullable(), definition: z.unknown(), refreshEvery: z.enum(REFRESH_SCHEDULES).nullable() }) },
       },
     },
-    async (request) => saveSegment(store, { name: request.params.name, description: request.body.description, definition: request.body.definition }),
+    async (request) => saveSegment(store, { name: request.params.name, description: request.body.description, definition: request.body.definition, refreshEvery: request.body.refresh_every }),
   );
   api.post(
     '/v1/segments/:name/refresh',
