@@ -1,9 +1,10 @@
 // Full recompute of the customer layers (issue #3) on an embedded store of 1M customers and 10M orders (the orders
 // file of bench/csv-import.ts, imported once into bench/data and reused): computed attributes, RFM, lifecycle
 // stages, value tiers and 10 saved segments refreshed, each timed, against DuckDB's bare aggregation of the same
-// orders by customer in the same run; then a segment preview. Median of --runs; peak RSS of the process.
+// orders by customer in the same run; then a segment preview and the incremental update (`siyu layers update`)
+// after 10,000 new orders. Median of --runs; peak RSS of the process.
 // Usage: node --import tsx bench/layers.ts [--rows 10000000] [--runs 3]
-import { computeAttributes, computeLifecycle, computeRfm, computeTiers, previewSegment, refreshSegment, saveSegment } from '../src/segment/index.ts';
+import { computeAttributes, computeLifecycle, computeRfm, computeTiers, previewSegment, refreshSegment, saveSegment, updateLayers } from '../src/segment/index.ts';
 import { migrate, openStore, type Store } from '../src/store/index.ts';
 import { ensureOrdersFile } from './orders-file.ts';
 import { arg, markdownTable, median, printTable, replaceBetweenMarkers, writeResult } from './report.ts';
@@ -51,10 +52,22 @@ await migrate(store);
 for (const [name, definition] of Object.entries(SEGMENTS)) await saveSegment(store, { name, definition });
 const seconds: Record<string, number[]> = {};
 const preview: number[] = [];
+const incremental: number[] = [];
 for (let run = 1; run <= runs; run++) {
   for (const [name, step] of Object.entries(steps)) (seconds[name] ??= []).push(await timed(() => step(store)));
   preview.push(await timed(() => previewSegment(store, SEGMENTS.win_back)));
-  process.stderr.write(`  run ${run}/${runs}: ${Object.entries(seconds).map(([k, v]) => `${k.split(' ')[0]} ${v.at(-1)!.toFixed(2)}`).join(', ')}\n`);
+  // The incremental update after 10,000 new orders on the latest day, for 10,000 existing customers; the orders go
+  // again afterwards, and the next run's full recompute puts the layers back.
+  await store.execute(
+    `INSERT INTO orders (customer_id, order_id, placed_at, status, total_fen, discount_fen, refunded_fen, currency, channel, updated_at)
+     SELECT customer_id, 'INC' || customer_id, (SELECT max(placed_at) FROM orders), 'completed', 12800, 0, 0, 'CNY', '小程序商城', now()
+     FROM (SELECT customer_id FROM customers ORDER BY hash(customer_id) LIMIT 10000) c`,
+  );
+  let touched = 0;
+  incremental.push(await timed(async () => (touched = (await updateLayers(store)).customers)));
+  await store.execute(`DELETE FROM orders WHERE order_id LIKE 'INC%'`);
+  if (touched !== 10_000) throw new Error(`the update saw ${touched} changed customers, not 10,000`);
+  process.stderr.write(`  run ${run}/${runs}: ${Object.entries(seconds).map(([k, v]) => `${k.split(' ')[0]} ${v.at(-1)!.toFixed(2)}`).join(', ')}, preview ${preview.at(-1)!.toFixed(2)}, update ${incremental.at(-1)!.toFixed(2)}\n`);
 }
 const [{ n }] = (await store.query<{ n: number }>('SELECT count(*) AS n FROM customers')) as [{ n: number }];
 await store.close();
@@ -66,9 +79,10 @@ const table = [
   ...Object.entries(seconds).map(([k, v]) => [k, median(v), `${(median(v) / bare).toFixed(1)}×`]),
   ['full recompute (all but the bare aggregation)', recompute, `${(recompute / bare).toFixed(1)}×; target ≤ 10 s`],
   ['segment preview (count + 20 rows)', median(preview), 'target ≤ 0.3 s'],
+  ['incremental update after 10,000 new orders (siyu layers update)', median(incremental), 'target ≤ 1 s'],
 ];
 printTable(`Layers on ${Number(n).toLocaleString('en-US')} customers and ${rows.toLocaleString('en-US')} orders, median of ${runs} runs; peak RSS ${peakRssMiB} MiB`, header, table);
 if (rows === 10_000_000) {
   replaceBetweenMarkers(new URL('../docs/segmentation.md', import.meta.url), 'layers-bench', `${markdownTable(header, table)}\n\n\`bench/layers.ts\` on ${new Date().toISOString().slice(0, 10)}: ${Number(n).toLocaleString('en-US')} customers, ${rows.toLocaleString('en-US')} orders (no order lines or events), medians of ${runs} runs, peak RSS ${peakRssMiB} MiB (target 4 GB).`);
 }
-process.stdout.write(`\nwrote ${writeResult('layers', { rows, customers: Number(n), runs, seconds, preview, recompute, bare, peakRssMiB })}\n`);
+process.stdout.write(`\nwrote ${writeResult('layers', { rows, customers: Number(n), runs, seconds, preview, incremental, recompute, bare, peakRssMiB })}\n`);

@@ -1,6 +1,7 @@
 import { SiyuError } from '../core/errors.ts';
 import { parseDay } from '../core/validation.ts';
-import { dialect, latestOrderDay, localDay, PURCHASES, readBrandSettings, type Queryable, type Store } from '../store/index.ts';
+import { recordLayerRun } from './history.ts';
+import { dialect, latestOrderDay, localDay, PURCHASES, readBrandSettings, type BackendKind, type Queryable, type Store } from '../store/index.ts';
 
 /**
  * One computed attribute: a SQL expression over the per-customer aggregates below, evaluated for every customer
@@ -91,21 +92,32 @@ export async function computeAttributes(store: Store, options: { asOf?: string }
   if (!latest) throw new SiyuError('not_found', 'no_orders', 'the store has no orders to compute attributes from; import orders first');
   const asOf = parseDay(latest, '--as-of');
   const definitions = await attributeDefinitions(store);
-  const { timezone } = await readBrandSettings(store);
+  const started = new Date();
+  const customers = await store.transaction(async (tx) => {
+    const written = await writeAttributes(tx, store.kind, definitions, asOf);
+    await recordLayerRun(tx, 'attributes', asOf, {}, started);
+    return written;
+  });
+  return { asOf, customers, attributes: definitions.length };
+}
+
+/**
+ * Replaces the attributes of every customer, or only of the customers listed in the table `scope` (a one-column
+ * table of customer_id, for incremental updates), as of `asOf`, inside the caller's transaction.
+ */
+export async function writeAttributes(tx: Queryable, kind: BackendKind, definitions: readonly AttributeDefinition[], asOf: string, scope?: string): Promise<number> {
+  const { timezone } = await readBrandSettings(tx);
   const value = (d: AttributeDefinition) => {
     const column = `a."${d.name}"`;
     return d.type === 'number' ? `CASE WHEN abs(CAST(${column} AS DOUBLE PRECISION)) < 1e308 THEN ${column} END` : `CAST(${column} AS VARCHAR)`;
   };
-  const json = dialect(store.kind).jsonObject(definitions.map((d) => [d.name, value(d)] as const));
-  const customers = await store.transaction(async (tx) => {
-    await tx.execute('DELETE FROM customer_attributes');
-    return tx.execute(
-      `INSERT INTO customer_attributes (customer_id, attributes, as_of, computed_at)
-       SELECT a.customer_id, ${json}, CAST($1 AS DATE), CAST($2 AS TIMESTAMPTZ) FROM (${attributeQuery(definitions, timezone)}) AS a`,
-      [asOf, new Date()],
-    );
-  });
-  return { asOf, customers, attributes: definitions.length };
+  const json = dialect(kind).jsonObject(definitions.map((d) => [d.name, value(d)] as const));
+  await tx.execute(`DELETE FROM customer_attributes${scope ? ` WHERE customer_id IN (SELECT customer_id FROM ${scope})` : ''}`);
+  return tx.execute(
+    `INSERT INTO customer_attributes (customer_id, attributes, as_of, computed_at)
+     SELECT a.customer_id, ${json}, CAST($1 AS DATE), CAST($2 AS TIMESTAMPTZ) FROM (${attributeQuery(definitions, timezone, scope)}) AS a`,
+    [asOf, new Date()],
+  );
 }
 
 /** The built-in attributes followed by the brand's own, in that order. */
@@ -125,8 +137,12 @@ function mostFrequent(column: string, from: number, to: number): string {
   return `CASE greatest(${counts.join(', ')}) ${counts.map((c, i) => `WHEN ${c} THEN ${from + i}`).join(' ')} END`;
 }
 
-/** The one statement that computes every attribute; `$1` is the as-of day. */
-export function attributeQuery(definitions: readonly AttributeDefinition[], timezone: string): string {
+/**
+ * The one statement that computes every attribute; `$1` is the as-of day. With `scope` (a table of customer_id),
+ * only those customers: every scan of orders, order lines, events and customers is limited to them.
+ */
+export function attributeQuery(definitions: readonly AttributeDefinition[], timezone: string, scope?: string): string {
+  const inScope = scope ? ` AND customer_id IN (SELECT customer_id FROM ${scope})` : '';
   const day = localDay(timezone, 'placed_at');
   const local = `(placed_at AT TIME ZONE '${timezone.replaceAll("'", "''")}')`;
   const eventDay = localDay(timezone, 'ts');
@@ -135,7 +151,7 @@ export function attributeQuery(definitions: readonly AttributeDefinition[], time
     WITH purchases AS (
       SELECT customer_id, order_id, ${day} AS day, total_fen - refunded_fen AS fen, total_fen AS paid_fen, discount_fen, refunded_fen,
              coupon_code, channel, store_id, CAST(extract(isodow FROM ${local}) AS INTEGER) AS weekday, CAST(extract(hour FROM ${local}) AS INTEGER) AS hour
-      FROM orders WHERE ${PURCHASES} AND ${day} <= ${AS_OF}
+      FROM orders WHERE ${PURCHASES} AND ${day} <= ${AS_OF}${inScope}
     ), gaps AS (
       SELECT customer_id, day - lag(day) OVER (PARTITION BY customer_id ORDER BY day) AS gap FROM (SELECT DISTINCT customer_id, day FROM purchases) d
     ), gap_stats AS (
@@ -150,7 +166,7 @@ export function attributeQuery(definitions: readonly AttributeDefinition[], time
       SELECT customer_id, count(*) AS all_orders,
              count(*) FILTER (WHERE status IN ('refunded', 'partially_refunded')) AS refunded_orders,
              count(*) FILTER (WHERE status = 'cancelled') AS cancelled_orders
-      FROM orders WHERE ${day} <= ${AS_OF} GROUP BY customer_id
+      FROM orders WHERE ${day} <= ${AS_OF}${inScope} GROUP BY customer_id
     ), purchase_totals AS (
       SELECT p.customer_id, min(p.day) AS first_day, max(p.day) AS last_day, count(*) AS orders,
              ${windows.map((w) => `count(*) FILTER (WHERE ${within(w, 'p.day')}) AS orders_${w}d, sum(p.fen) FILTER (WHERE ${within(w, 'p.day')}) AS spend_${w}d_fen`).join(',\n             ')},
@@ -195,11 +211,11 @@ export function attributeQuery(definitions: readonly AttributeDefinition[], time
              count(*) FILTER (WHERE name = 'Product Added' AND ${within(30, eventDay)}) AS cart_adds_30d,
              count(*) FILTER (WHERE name = 'Checkout Started' AND ${within(30, eventDay)}) AS checkouts_30d,
              count(DISTINCT ${eventDay}) FILTER (WHERE ${within(30, eventDay)}) AS active_days_30d
-      FROM events WHERE ${eventDay} <= ${AS_OF} AND (name IS NULL OR name NOT IN ('Stage Changed')) GROUP BY customer_id
+      FROM events WHERE ${eventDay} <= ${AS_OF} AND (name IS NULL OR name NOT IN ('Stage Changed'))${inScope} GROUP BY customer_id
     )
     SELECT u.customer_id, ${definitions.map((d) => `${d.sql} AS "${d.name}"`).join(',\n           ')}
     FROM customers u LEFT JOIN o ON o.customer_id = u.customer_id LEFT JOIN i ON i.customer_id = u.customer_id LEFT JOIN e ON e.customer_id = u.customer_id
-    WHERE u.merged_into IS NULL`;
+    WHERE u.merged_into IS NULL${scope ? ` AND u.customer_id IN (SELECT customer_id FROM ${scope})` : ''}`;
 }
 
 const ATTRIBUTE_TYPES = ['number', 'text', 'date'] as const;

@@ -124,9 +124,9 @@ interface Compiled {
 /**
  * Compiles a definition (validated with zod; a bad node is reported by its path, like `all[1].any[0].op`) into one
  * SELECT of customer ids that runs the same on DuckDB and PostgreSQL. `$1` is the as-of day; values become
- * parameters, never SQL text.
+ * parameters, never SQL text. With `scope` (a table of customer_id), only those customers are looked at.
  */
-export async function compileSegment(db: Queryable, definition: unknown, asOf: string): Promise<Compiled> {
+export async function compileSegment(db: Queryable, definition: unknown, asOf: string, scope?: string): Promise<Compiled> {
   const node = parseSegmentDefinition(definition);
   const attributes = new Map((await attributeDefinitions(db)).map((a) => [a.name, a]));
   const { timezone } = await readBrandSettings(db);
@@ -195,7 +195,7 @@ export async function compileSegment(db: Queryable, definition: unknown, asOf: s
     .map(([alias, table]) => `LEFT JOIN ${table} ${alias} ON ${alias}.customer_id = u.customer_id`);
   return {
     sql: `SELECT u.customer_id FROM customers u ${joins.join(' ')}
-          WHERE u.merged_into IS NULL AND CAST($1 AS DATE) IS NOT NULL AND coalesce(${where}, FALSE)`,
+          WHERE u.merged_into IS NULL AND CAST($1 AS DATE) IS NOT NULL${scope ? ` AND u.customer_id IN (SELECT customer_id FROM ${scope})` : ''} AND coalesce(${where}, FALSE)`,
     params,
   };
 }

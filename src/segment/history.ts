@@ -12,20 +12,22 @@ export type RecordedLayer = keyof typeof RECORDED;
 /**
  * Appends to layer_history the customers whose `layer` in its score table differs from their last recorded value
  * before `asOf` (or who have none), with changed_on = asOf. A second run for the same day replaces that day's rows,
- * so rerunning with other settings leaves one value per customer and day. Runs in the caller's transaction.
+ * so rerunning with other settings leaves one value per customer and day. With `scope` (a table of customer_id),
+ * only those customers are looked at and replaced. Runs in the caller's transaction.
  */
-export async function recordLayerChanges(tx: Queryable, layer: RecordedLayer, asOf: string): Promise<number> {
+export async function recordLayerChanges(tx: Queryable, layer: RecordedLayer, asOf: string, scope?: string): Promise<number> {
   const { table, column } = RECORDED[layer];
-  await tx.execute('DELETE FROM layer_history WHERE layer = $1 AND changed_on = CAST($2 AS DATE)', [layer, asOf]);
+  const inScope = (alias: string) => (scope ? ` AND ${alias}customer_id IN (SELECT customer_id FROM ${scope})` : '');
+  await tx.execute(`DELETE FROM layer_history WHERE layer = $1 AND changed_on = CAST($2 AS DATE)${inScope('')}`, [layer, asOf]);
   return tx.execute(
     `INSERT INTO layer_history (customer_id, layer, value, changed_on, changed_at)
      SELECT s.customer_id, $1, s.${column}, CAST($2 AS DATE), CAST($3 AS TIMESTAMPTZ)
      FROM ${table} s
      LEFT JOIN (
        SELECT customer_id, value, row_number() OVER (PARTITION BY customer_id ORDER BY changed_on DESC) AS k
-       FROM layer_history WHERE layer = $1 AND changed_on < CAST($2 AS DATE)
+       FROM layer_history WHERE layer = $1 AND changed_on < CAST($2 AS DATE)${inScope('')}
      ) h ON h.customer_id = s.customer_id AND h.k = 1
-     WHERE s.${column} IS NOT NULL AND (h.value IS NULL OR h.value <> s.${column})`,
+     WHERE s.${column} IS NOT NULL AND (h.value IS NULL OR h.value <> s.${column})${inScope('s.')}`,
     [layer, asOf, new Date()],
   );
 }
@@ -80,4 +82,19 @@ export async function layerMigration(db: Queryable, layer: MigrationLayer, from:
     );
   }
   return { layer: typeof layer === 'string' ? layer : `segment:${layer.segment}`, from, to, links: rows.map((r) => ({ source: r.source, target: r.target, customers: Number(r.customers) })) };
+}
+
+/** A layer whose latest computation layer_runs keeps, for incremental updates. */
+export type RunLayer = 'attributes' | 'rfm' | 'tiers' | 'lifecycle';
+
+/** Records that `layer` was computed as of `asOf` with `options`, starting at `startedAt`; in the caller's transaction. */
+export async function recordLayerRun(tx: Queryable, layer: RunLayer, asOf: string, options: object, startedAt: Date): Promise<void> {
+  await tx.execute('DELETE FROM layer_runs WHERE layer = $1', [layer]);
+  await tx.insertRows('layer_runs', ['layer', 'as_of', 'options', 'started_at'], [[layer, asOf, JSON.stringify(options), startedAt]]);
+}
+
+/** The latest computation of each layer, with its settings. */
+export async function layerRuns(db: Queryable): Promise<Map<RunLayer, { asOf: string; options: Record<string, unknown>; startedAt: Date }>> {
+  const rows = await db.query<{ layer: RunLayer; as_of: string; options: unknown; started_at: Date }>('SELECT layer, as_of, options, started_at FROM layer_runs');
+  return new Map(rows.map((r) => [r.layer, { asOf: r.as_of, options: (typeof r.options === 'string' ? JSON.parse(r.options) : r.options) as Record<string, unknown>, startedAt: new Date(r.started_at) }]));
 }

@@ -6,8 +6,9 @@ export { attributeDefinitions, attributeQuery, BUILT_IN_ATTRIBUTES, computeAttri
 export { compileSegment, parseSegmentDefinition, previewSegment, SEGMENT_FIELDS, type SegmentNode, type SegmentPreview } from './builder.ts';
 export { dueSegments, EXPORT_PROFILE_FIELDS, exportSegment, listSegments, REFRESH_SCHEDULES, refreshSegment, saveSegment, type RefreshReport, type RefreshSchedule, type SavedSegment } from './segments.ts';
 export { SegmentScheduler } from './schedule.ts';
-export { layerMigration, MIGRATION_LAYERS, recordLayerChanges, type MigrationLayer, type MigrationMatrix, type RecordedLayer } from './history.ts';
+export { layerMigration, layerRuns, MIGRATION_LAYERS, recordLayerChanges, type MigrationLayer, type MigrationMatrix, type RecordedLayer } from './history.ts';
 export { customerProfile, maskEmail, maskName, maskPhone, type CustomerProfile, type PiiPolicy } from './profile.ts';
 export { CLUSTER_FEATURES, computeClusters, kMeans, silhouette, type ClusterReport, type KMeansResult } from './clusters.ts';
 export { customerTags, defineTag, refreshTags, setTags, tagHistory, uploadTags, type TagDefinition, type TagKind } from './tags.ts';
 export { RealtimeTagger } from './realtime.ts';
+export { computeLayers, updateLayers, type LayerComputeReport, type LayerUpdateReport } from './layers.ts';

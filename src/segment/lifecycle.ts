@@ -1,6 +1,7 @@
 import { SiyuError } from '../core/errors.ts';
 import { parseDay } from '../core/validation.ts';
-import { dialect, latestOrderDay, localDay, PURCHASES, readBrandSettings, type Store } from '../store/index.ts';
+import { dialect, latestOrderDay, localDay, PURCHASES, readBrandSettings, type BackendKind, type Columns, type Queryable, type Store } from '../store/index.ts';
+import { recordLayerRun } from './history.ts';
 
 export const STAGES = [
   { code: 'prospect', zh: '潜客', en: 'Prospect' },
@@ -48,17 +49,8 @@ export interface LifecycleReport {
  * by the same multiple of their main category's median gap, with fixed days for customers with one purchase day.
  */
 export async function computeLifecycle(store: Store, options: LifecycleOptions = {}): Promise<LifecycleReport> {
-  const newDays = options.newDays ?? 30;
-  const kd = options.dormantMultiplier ?? 3;
-  const kc = options.churnedMultiplier ?? 6;
-  const bound = options.boundFactor ?? 2;
-  const fixedD = options.dormantDays ?? 90;
-  const fixedC = options.churnedDays ?? 180;
-  for (const [name, value] of Object.entries({ newDays, dormantMultiplier: kd, churnedMultiplier: kc, dormantDays: fixedD, churnedDays: fixedC })) {
-    if (!(Number.isFinite(value) && value > 0)) throw new SiyuError('validation', 'invalid_threshold', `${name} must be a positive number, not ${value}`);
-  }
-  if (!(bound >= 1)) throw new SiyuError('validation', 'invalid_threshold', `boundFactor must be at least 1, not ${bound}`);
-  if (kc <= kd || fixedC <= fixedD) throw new SiyuError('validation', 'invalid_threshold', 'the churned threshold must be longer than the dormant one');
+  const settings = lifecycleSettings(options);
+  const { newDays, kd, kc, bound, fixedD, fixedC } = settings;
   const { timezone } = await readBrandSettings(store);
   const latest = options.asOf ?? (await latestOrderDay(store));
   if (!latest) throw new SiyuError('not_found', 'no_orders', 'the store has no orders to judge stages by; import orders first');
@@ -101,6 +93,22 @@ export async function computeLifecycle(store: Store, options: LifecycleOptions =
      ORDER BY u.customer_id`,
     [asOf, kd, kc, fixedD, fixedC, bound],
   );
+  const started = new Date();
+  return store.transaction(async (tx) => {
+    const report = await writeStages(tx, store.kind, columns, asOf, newDays);
+    await recordLayerRun(tx, 'lifecycle', asOf, { newDays, dormantMultiplier: kd, churnedMultiplier: kc, boundFactor: bound, dormantDays: fixedD, churnedDays: fixedC }, started);
+    return report;
+  });
+}
+
+/**
+ * Stages from the query columns (purchases, recency_days, last_gap, tenure_days, dormant_days, churned_days, basis
+ * per customer_id), written to lifecycle_stages with the changes against each customer's last recorded stage before
+ * asOf in lifecycle_history and as Stage Changed events. With `scope` (a table of customer_id), only those customers'
+ * rows are replaced; otherwise every customer's. In the caller's transaction.
+ */
+async function writeStages(tx: Queryable, kind: BackendKind, columns: Columns, asOf: string, newDays: number, scope?: string): Promise<LifecycleReport> {
+  const inScope = (alias = '') => (scope ? ` AND ${alias}customer_id IN (SELECT customer_id FROM ${scope})` : '');
   const ids = (columns.customer_id ?? []) as string[];
   const value = (name: string, i: number): number | null => {
     const v = columns[name]![i];
@@ -120,9 +128,9 @@ export async function computeLifecycle(store: Store, options: LifecycleOptions =
   };
   // The stage each customer had before this day: the last change recorded on an earlier day. Reruns for the same
   // day therefore see the same changes, and replace that day's history and events instead of losing or doubling them.
-  const earlier = await store.queryColumns(
+  const earlier = await tx.queryColumns(
     `SELECT customer_id, to_stage AS stage FROM (
-       SELECT customer_id, to_stage, row_number() OVER (PARTITION BY customer_id ORDER BY changed_on DESC) AS k FROM lifecycle_history WHERE changed_on < CAST($1 AS DATE)
+       SELECT customer_id, to_stage, row_number() OVER (PARTITION BY customer_id ORDER BY changed_on DESC) AS k FROM lifecycle_history WHERE changed_on < CAST($1 AS DATE)${inScope()}
      ) latest WHERE k = 1`,
     [asOf],
   );
@@ -144,22 +152,20 @@ export async function computeLifecycle(store: Store, options: LifecycleOptions =
     const key = `${before ?? ''}>${stage}`;
     transitions.set(key, (transitions.get(key) ?? 0) + 1);
   }
-  await store.transaction(async (tx) => {
-    await tx.execute('DELETE FROM lifecycle_stages');
-    await tx.appendRows('lifecycle_stages', ['customer_id', 'stage', 'purchases', 'recency_days', 'dormant_days', 'churned_days', 'basis', 'as_of', 'computed_at'], stageRows);
-    await tx.execute('DELETE FROM lifecycle_history WHERE changed_on = CAST($1 AS DATE)', [asOf]);
-    await tx.execute(`DELETE FROM events WHERE name = 'Stage Changed' AND source = 'siyu lifecycle' AND message_id LIKE $1`, [`stage:%:${asOf}:%`]);
-    await tx.appendRows('lifecycle_history', ['customer_id', 'from_stage', 'to_stage', 'changed_on', 'changed_at'], historyRows);
-    // The day's Stage Changed events are its history rows, so the engine derives them: no event passes through JavaScript.
-    const properties = dialect(store.kind).jsonObject([['from', 'h.from_stage'], ['to', 'h.to_stage'], ['at', 'CAST(CAST($1 AS DATE) AS VARCHAR)']]);
-    await tx.execute(
-      `INSERT INTO events (customer_id, message_id, type, name, properties, ts, received_at, source)
-       SELECT h.customer_id, 'stage:' || h.customer_id || ':' || CAST(CAST($1 AS DATE) AS VARCHAR) || ':' || h.to_stage, 'track', 'Stage Changed',
-              ${properties}, CAST($2 AS TIMESTAMPTZ), CAST($3 AS TIMESTAMPTZ), 'siyu lifecycle'
-       FROM lifecycle_history h WHERE h.changed_on = CAST($1 AS DATE)`,
-      [asOf, new Date(`${asOf}T23:59:59Z`), now],
-    );
-  });
+  await tx.execute(`DELETE FROM lifecycle_stages WHERE TRUE${inScope()}`);
+  await tx.appendRows('lifecycle_stages', ['customer_id', 'stage', 'purchases', 'recency_days', 'dormant_days', 'churned_days', 'basis', 'as_of', 'computed_at'], stageRows);
+  await tx.execute(`DELETE FROM lifecycle_history WHERE changed_on = CAST($1 AS DATE)${inScope()}`, [asOf]);
+  await tx.execute(`DELETE FROM events WHERE name = 'Stage Changed' AND source = 'siyu lifecycle' AND message_id LIKE $1${inScope()}`, [`stage:%:${asOf}:%`]);
+  await tx.appendRows('lifecycle_history', ['customer_id', 'from_stage', 'to_stage', 'changed_on', 'changed_at'], historyRows);
+  // The day's Stage Changed events are its history rows, so the engine derives them: no event passes through JavaScript.
+  const properties = dialect(kind).jsonObject([['from', 'h.from_stage'], ['to', 'h.to_stage'], ['at', 'CAST(CAST($1 AS DATE) AS VARCHAR)']]);
+  await tx.execute(
+    `INSERT INTO events (customer_id, message_id, type, name, properties, ts, received_at, source)
+     SELECT h.customer_id, 'stage:' || h.customer_id || ':' || CAST(CAST($1 AS DATE) AS VARCHAR) || ':' || h.to_stage, 'track', 'Stage Changed',
+            ${properties}, CAST($2 AS TIMESTAMPTZ), CAST($3 AS TIMESTAMPTZ), 'siyu lifecycle'
+     FROM lifecycle_history h WHERE h.changed_on = CAST($1 AS DATE)${inScope('h.')}`,
+    [asOf, new Date(`${asOf}T23:59:59Z`), now],
+  );
   return {
     asOf,
     customers: ids.length,
@@ -170,4 +176,53 @@ export async function computeLifecycle(store: Store, options: LifecycleOptions =
       return { from: (from || null) as StageCode | null, to, customers };
     }),
   };
+}
+
+/**
+ * Incremental stages for the customers in `scope` as of `asOf`, with the settings of the last full run: their
+ * purchase days are counted again, but they keep the dormant and churned thresholds that run gave them (customers
+ * new since, the fixed ones), so a new purchase is judged against the rhythm they had before it. Everyone else keeps
+ * their stage until the next full run. In the caller's transaction; returns the customers updated.
+ */
+export async function updateLifecycleStages(tx: Queryable, kind: BackendKind, scope: string, asOf: string, options: LifecycleOptions): Promise<number> {
+  const { newDays, fixedD, fixedC } = lifecycleSettings(options);
+  const { timezone } = await readBrandSettings(tx);
+  const day = localDay(timezone, 'o.placed_at');
+  const columns = await tx.queryColumns(
+    `WITH days AS (
+       SELECT DISTINCT o.customer_id, ${day} AS day FROM orders o
+       WHERE o.${PURCHASES} AND ${day} <= CAST($1 AS DATE) AND o.customer_id IN (SELECT customer_id FROM ${scope})
+     ), gaps AS (
+       SELECT customer_id, day, day - lag(day) OVER (PARTITION BY customer_id ORDER BY day) AS gap, day = max(day) OVER (PARTITION BY customer_id) AS last_day FROM days
+     ), own AS (
+       SELECT customer_id, count(*) AS purchases, CAST($1 AS DATE) - max(day) AS recency_days, CAST($1 AS DATE) - min(day) AS tenure_days,
+              max(CASE WHEN last_day THEN gap END) AS last_gap
+       FROM gaps GROUP BY customer_id
+     )
+     SELECT u.customer_id, coalesce(o.purchases, 0) AS purchases, o.recency_days, o.last_gap, o.tenure_days,
+            CASE WHEN o.purchases IS NULL THEN NULL ELSE coalesce(s.dormant_days, CAST($2 AS DOUBLE PRECISION)) END AS dormant_days,
+            CASE WHEN o.purchases IS NULL THEN NULL ELSE coalesce(s.churned_days, CAST($3 AS DOUBLE PRECISION)) END AS churned_days,
+            CASE WHEN o.purchases IS NULL THEN 'none' WHEN s.dormant_days IS NOT NULL THEN s.basis ELSE 'fixed' END AS basis
+     FROM customers u LEFT JOIN own o ON o.customer_id = u.customer_id LEFT JOIN lifecycle_stages s ON s.customer_id = u.customer_id
+     WHERE u.merged_into IS NULL AND u.customer_id IN (SELECT customer_id FROM ${scope})
+     ORDER BY u.customer_id`,
+    [asOf, fixedD, fixedC],
+  );
+  return (await writeStages(tx, kind, columns, asOf, newDays, scope)).customers;
+}
+
+/** Validated lifecycle settings, defaults filled in. */
+function lifecycleSettings(options: LifecycleOptions) {
+  const newDays = options.newDays ?? 30;
+  const kd = options.dormantMultiplier ?? 3;
+  const kc = options.churnedMultiplier ?? 6;
+  const bound = options.boundFactor ?? 2;
+  const fixedD = options.dormantDays ?? 90;
+  const fixedC = options.churnedDays ?? 180;
+  for (const [name, value] of Object.entries({ newDays, dormantMultiplier: kd, churnedMultiplier: kc, dormantDays: fixedD, churnedDays: fixedC })) {
+    if (!(Number.isFinite(value) && value > 0)) throw new SiyuError('validation', 'invalid_threshold', `${name} must be a positive number, not ${value}`);
+  }
+  if (!(bound >= 1)) throw new SiyuError('validation', 'invalid_threshold', `boundFactor must be at least 1, not ${bound}`);
+  if (kc <= kd || fixedC <= fixedD) throw new SiyuError('validation', 'invalid_threshold', 'the churned threshold must be longer than the dormant one');
+  return { newDays, kd, kc, bound, fixedD, fixedC };
 }

@@ -1,7 +1,7 @@
 import { SiyuError } from '../core/errors.ts';
 import { parseDay } from '../core/validation.ts';
-import { recordLayerChanges } from './history.ts';
-import { latestOrderDay, localDay, PURCHASES, readBrandSettings, reportingCurrency, type Store } from '../store/index.ts';
+import { recordLayerChanges, recordLayerRun } from './history.ts';
+import { latestOrderDay, localDay, PURCHASES, readBrandSettings, reportingCurrency, type Queryable, type Store } from '../store/index.ts';
 
 /** The Chinese 8-class RFM model: high or low R, F and M against the population's mean or median. */
 export const RFM_CLASSES = [
@@ -60,22 +60,13 @@ export async function computeRfm(store: Store, options: RfmOptions = {}): Promis
   const asOf = options.asOf ?? (await latestOrderDay(store));
   if (!asOf) throw new SiyuError('not_found', 'no_orders', 'the store has no orders to compute RFM from; import orders first');
   parseDay(asOf, '--as-of');
-  const level = (column: string) => (threshold === 'mean' ? `avg(${column})` : `percentile_cont(0.5) WITHIN GROUP (ORDER BY ${column})`);
-  const classCase = `CASE ${RFM_CLASSES.map((c) => `WHEN ${c.r ? '' : 'NOT '}r_high AND ${c.f ? '' : 'NOT '}f_high AND ${c.m ? '' : 'NOT '}m_high THEN ${quote(c.code)}`).join(' ')} END`;
+  const level = levelOf(threshold);
+  const started = new Date();
   await store.transaction(async (tx) => {
     await tx.execute('DELETE FROM rfm_scores');
     await tx.execute(
       `INSERT INTO rfm_scores (customer_id, recency_days, frequency, monetary_fen, currency, r_score, f_score, m_score, rfm_class, as_of, window_days, threshold, computed_at)
-       WITH paid AS (
-         SELECT customer_id, ${localDay(timezone)} AS day, total_fen - refunded_fen AS fen
-         FROM orders WHERE ${PURCHASES} AND currency = $1
-       ), base AS (
-         SELECT customer_id,
-                CAST(CAST($2 AS DATE) - max(day) AS INTEGER) AS recency_days,
-                CAST(count(*) FILTER (WHERE day > CAST($2 AS DATE) - CAST($3 AS INTEGER)) AS INTEGER) AS frequency,
-                CAST(COALESCE(sum(fen) FILTER (WHERE day > CAST($2 AS DATE) - CAST($3 AS INTEGER)), 0) AS BIGINT) AS monetary_fen
-         FROM paid WHERE day <= CAST($2 AS DATE) GROUP BY customer_id
-       ), levels AS (
+       WITH ${measuresSql(timezone)}, levels AS (
          SELECT ${level('recency_days')} AS r_level, ${level('frequency')} AS f_level, ${level('monetary_fen')} AS m_level FROM base
        ), flagged AS (
          SELECT b.*, b.recency_days < l.r_level AS r_high, b.frequency > l.f_level AS f_high, b.monetary_fen > l.m_level AS m_high,
@@ -85,13 +76,80 @@ export async function computeRfm(store: Store, options: RfmOptions = {}): Promis
        )
        SELECT customer_id, recency_days, frequency, monetary_fen, $1,
               LEAST(5, 1 + CAST(floor(5 * r_rank) AS INTEGER)), LEAST(5, 1 + CAST(floor(5 * f_rank) AS INTEGER)), LEAST(5, 1 + CAST(floor(5 * m_rank) AS INTEGER)),
-              ${classCase}, CAST($2 AS DATE), CAST($3 AS INTEGER), $4, CAST($5 AS TIMESTAMPTZ)
+              ${CLASS_CASE}, CAST($2 AS DATE), CAST($3 AS INTEGER), $4, CAST($5 AS TIMESTAMPTZ)
        FROM flagged`,
-      [currency, asOf, windowDays, threshold, new Date()],
+      [currency, asOf, windowDays, threshold, started],
     );
     await recordLayerChanges(tx, 'rfm_class', asOf);
+    await recordLayerRun(tx, 'rfm', asOf, { windowDays, threshold }, started);
   });
   return summariseRfm(store, { asOf, windowDays, threshold, currency, level });
+}
+
+const levelOf = (threshold: RfmThreshold) => (column: string) => (threshold === 'mean' ? `avg(${column})` : `percentile_cont(0.5) WITHIN GROUP (ORDER BY ${column})`);
+
+/** The 8-class code from the r_high, f_high and m_high flags. */
+const CLASS_CASE = `CASE ${RFM_CLASSES.map((c) => `WHEN ${c.r ? '' : 'NOT '}r_high AND ${c.f ? '' : 'NOT '}f_high AND ${c.m ? '' : 'NOT '}m_high THEN ${quote(c.code)}`).join(' ')} END`;
+
+/**
+ * The CTEs `paid` and `base`: each customer's recency, frequency and monetary value as of $2 over the $3-day window,
+ * in currency $1, from orders that count as purchases; with `scope`, only the customers in that table.
+ */
+function measuresSql(timezone: string, scope?: string): string {
+  return `paid AS (
+         SELECT customer_id, ${localDay(timezone)} AS day, total_fen - refunded_fen AS fen
+         FROM orders WHERE ${PURCHASES} AND currency = $1${scope ? ` AND customer_id IN (SELECT customer_id FROM ${scope})` : ''}
+       ), base AS (
+         SELECT customer_id,
+                CAST(CAST($2 AS DATE) - max(day) AS INTEGER) AS recency_days,
+                CAST(count(*) FILTER (WHERE day > CAST($2 AS DATE) - CAST($3 AS INTEGER)) AS INTEGER) AS frequency,
+                CAST(COALESCE(sum(fen) FILTER (WHERE day > CAST($2 AS DATE) - CAST($3 AS INTEGER)), 0) AS BIGINT) AS monetary_fen
+         FROM paid WHERE day <= CAST($2 AS DATE) GROUP BY customer_id
+       )`;
+}
+
+/**
+ * Incremental RFM: recomputes the measures of the customers in `scope` as of `asOf`, with the window, threshold
+ * kind and currency of the standing scores, and scores them against the standing population rather than ranking
+ * everyone again: the 8-class thresholds are the mean or median of rfm_scores, and each quintile score is the
+ * highest whose lowest member (for recency, the highest) the customer reaches. Everyone else keeps their scores
+ * until the next full run. Does nothing before a first full run; returns the customers updated.
+ */
+export async function updateRfmScores(tx: Queryable, scope: string, asOf: string): Promise<number> {
+  const [run] = await tx.query<{ window_days: number; threshold: RfmThreshold; currency: string }>('SELECT window_days, threshold, currency FROM rfm_scores LIMIT 1');
+  if (!run) return 0;
+  const { timezone } = await readBrandSettings(tx);
+  const level = levelOf(run.threshold);
+  const reached = (measure: string, column: string, op: string) => `(SELECT coalesce(max(c.score), 1) FROM cuts c WHERE c.measure = '${measure}' AND b.${column} ${op} c.cut)`;
+  await tx.execute('DROP TABLE IF EXISTS rfm_update');
+  await tx.execute(
+    'CREATE TEMP TABLE rfm_update (customer_id TEXT, recency_days INTEGER, frequency INTEGER, monetary_fen BIGINT, r_score INTEGER, f_score INTEGER, m_score INTEGER, rfm_class TEXT)',
+  );
+  await tx.execute(
+    `INSERT INTO rfm_update
+     WITH ${measuresSql(timezone, scope)}, levels AS (
+       SELECT ${level('recency_days')} AS r_level, ${level('frequency')} AS f_level, ${level('monetary_fen')} AS m_level FROM rfm_scores
+     ), cuts AS (
+       SELECT 'r' AS measure, r_score AS score, CAST(max(recency_days) AS DOUBLE PRECISION) AS cut FROM rfm_scores GROUP BY r_score
+       UNION ALL SELECT 'f', f_score, CAST(min(frequency) AS DOUBLE PRECISION) FROM rfm_scores GROUP BY f_score
+       UNION ALL SELECT 'm', m_score, CAST(min(monetary_fen) AS DOUBLE PRECISION) FROM rfm_scores GROUP BY m_score
+     ), flagged AS (
+       SELECT b.*, b.recency_days < l.r_level AS r_high, b.frequency > l.f_level AS f_high, b.monetary_fen > l.m_level AS m_high,
+              ${reached('r', 'recency_days', '<=')} AS r_score, ${reached('f', 'frequency', '>=')} AS f_score, ${reached('m', 'monetary_fen', '>=')} AS m_score
+       FROM base b CROSS JOIN levels l
+     )
+     SELECT customer_id, recency_days, frequency, monetary_fen, r_score, f_score, m_score, ${CLASS_CASE} FROM flagged`,
+    [run.currency, asOf, run.window_days],
+  );
+  await tx.execute('DELETE FROM rfm_scores WHERE customer_id IN (SELECT customer_id FROM rfm_update)');
+  const updated = await tx.execute(
+    `INSERT INTO rfm_scores (customer_id, recency_days, frequency, monetary_fen, currency, r_score, f_score, m_score, rfm_class, as_of, window_days, threshold, computed_at)
+     SELECT customer_id, recency_days, frequency, monetary_fen, $1, r_score, f_score, m_score, rfm_class, CAST($2 AS DATE), CAST($3 AS INTEGER), $4, CAST($5 AS TIMESTAMPTZ) FROM rfm_update`,
+    [run.currency, asOf, run.window_days, run.threshold, new Date()],
+  );
+  await tx.execute('DROP TABLE rfm_update');
+  await recordLayerChanges(tx, 'rfm_class', asOf, scope);
+  return updated;
 }
 
 async function summariseRfm(

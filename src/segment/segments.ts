@@ -1,7 +1,7 @@
 import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { SiyuError } from '../core/errors.ts';
 import { parseDay } from '../core/validation.ts';
-import { dialect, jsonRowsParam, latestOrderDay, type Queryable, type Store } from '../store/index.ts';
+import { dialect, jsonRowsParam, latestOrderDay, type BackendKind, type Queryable, type Store } from '../store/index.ts';
 import { attributeDefinitions } from './attributes.ts';
 import { compileSegment, parseSegmentDefinition, type SegmentNode } from './builder.ts';
 import { PII_PROFILE_FIELDS, type PiiPolicy } from './profile.ts';
@@ -86,12 +86,37 @@ export interface RefreshReport {
  * segment_snapshots, and the events are the differences between two snapshots.
  */
 export async function refreshSegment(store: Store, name: string, options: { asOf?: string } = {}): Promise<RefreshReport> {
-  const [saved] = await store.query<{ definition: unknown }>('SELECT definition FROM segments WHERE name = $1', [name]);
-  if (!saved) throw new SiyuError('not_found', 'unknown_segment', `no segment named ${JSON.stringify(name)}; see \`siyu segment list\``);
+  const definition = await savedDefinition(store, name);
   const asOf = parseDay(options.asOf ?? (await latestOrderDay(store)) ?? new Date().toISOString().slice(0, 10), '--as-of');
-  const { sql, params } = await compileSegment(store, typeof saved.definition === 'string' ? JSON.parse(saved.definition) : saved.definition, asOf);
-  const [prev] = await store.query<{ as_of: string | null }>('SELECT max(as_of) AS as_of FROM segment_snapshots WHERE segment = $1 AND as_of < CAST($2 AS DATE)', [name, asOf]);
-  const previous = prev?.as_of ?? null;
+  const { sql, params } = await compileSegment(store, definition, asOf);
+  const previous = await previousSnapshot(store, name, asOf);
+  const counts = await store.transaction(async (tx) => {
+    const written = await writeSnapshot(tx, name, sql, params, asOf, previous);
+    await tx.execute('UPDATE segments SET refreshed_at = CAST($2 AS TIMESTAMPTZ) WHERE name = $1', [name, new Date()]);
+    return written;
+  });
+  return { segment: name, asOf, ...counts, previous };
+}
+
+async function savedDefinition(db: Queryable, name: string): Promise<unknown> {
+  const [saved] = await db.query<{ definition: unknown }>('SELECT definition FROM segments WHERE name = $1', [name]);
+  if (!saved) throw new SiyuError('not_found', 'unknown_segment', `no segment named ${JSON.stringify(name)}; see \`siyu segment list\``);
+  return typeof saved.definition === 'string' ? JSON.parse(saved.definition) : saved.definition;
+}
+
+/** The day of the segment's latest snapshot before `asOf`, or null. */
+async function previousSnapshot(db: Queryable, name: string, asOf: string): Promise<string | null> {
+  const [prev] = await db.query<{ as_of: string | null }>('SELECT max(as_of) AS as_of FROM segment_snapshots WHERE segment = $1 AND as_of < CAST($2 AS DATE)', [name, asOf]);
+  return prev?.as_of ?? null;
+}
+
+/**
+ * Replaces the segment's snapshot for `asOf` with the members the compiled query `sql` finds, and that day's
+ * Entered/Exited events with the differences from the `previous` snapshot. With `scope` (a table of customer_id, and
+ * `sql` compiled with the same scope), only those customers' membership and events are replaced.
+ */
+async function writeSnapshot(tx: Queryable, name: string, sql: string, params: unknown[], asOf: string, previous: string | null, scope?: string): Promise<{ members: number; entered: number; exited: number }> {
+  const inScope = (alias = '') => (scope ? ` AND ${alias}customer_id IN (SELECT customer_id FROM ${scope})` : '');
   // The events' parameters: $1 segment, $2 this day, $3 the previous snapshot's day (none: a day no snapshot has),
   // $4 the events' time, $5 when they were recorded, $6 their properties.
   const eventParams = [name, asOf, previous ?? '0001-01-01', new Date(`${asOf}T23:59:59Z`), new Date(), JSON.stringify({ segment: name, as_of: asOf })];
@@ -100,21 +125,84 @@ export async function refreshSegment(store: Store, name: string, options: { asOf
      SELECT s.customer_id, 'segment:' || $1 || ':' || CAST(CAST($2 AS DATE) AS VARCHAR) || ':${kind}:' || s.customer_id, 'track', 'Segment ${kind}',
             CAST($6 AS JSON), CAST($4 AS TIMESTAMPTZ), CAST($5 AS TIMESTAMPTZ), 'siyu segment'
      FROM segment_snapshots s
-     WHERE s.segment = $1 AND s.as_of = CAST(${from} AS DATE)
+     WHERE s.segment = $1 AND s.as_of = CAST(${from} AS DATE)${inScope('s.')}
        AND NOT EXISTS (SELECT 1 FROM segment_snapshots o WHERE o.segment = $1 AND o.as_of = CAST(${against} AS DATE) AND o.customer_id = s.customer_id)`;
-  const counts = await store.transaction(async (tx) => {
-    await tx.execute('DELETE FROM segment_snapshots WHERE segment = $1 AND as_of = CAST($2 AS DATE)', [name, asOf]);
-    await tx.execute(`DELETE FROM events WHERE source = 'siyu segment' AND message_id LIKE $1`, [`segment:${name}:${asOf}:%`]);
-    const members = await tx.execute(
-      `INSERT INTO segment_snapshots (customer_id, segment, as_of) SELECT m.customer_id, $${params.length + 1}, CAST($${params.length + 2} AS DATE) FROM (${sql}) AS m`,
-      [...params, name, asOf],
-    );
-    const entered = await tx.execute(events('Entered', '$2', '$3'), eventParams);
-    const exited = await tx.execute(events('Exited', '$3', '$2'), eventParams);
-    await tx.execute('UPDATE segments SET refreshed_at = CAST($2 AS TIMESTAMPTZ) WHERE name = $1', [name, new Date()]);
-    return { members, entered, exited };
-  });
-  return { segment: name, asOf, ...counts, previous };
+  await tx.execute(`DELETE FROM segment_snapshots WHERE segment = $1 AND as_of = CAST($2 AS DATE)${inScope()}`, [name, asOf]);
+  await tx.execute(`DELETE FROM events WHERE source = 'siyu segment' AND message_id LIKE $1${inScope()}`, [`segment:${name}:${asOf}:%`]);
+  await tx.execute(
+    `INSERT INTO segment_snapshots (customer_id, segment, as_of) SELECT m.customer_id, $${params.length + 1}, CAST($${params.length + 2} AS DATE) FROM (${sql}) AS m`,
+    [...params, name, asOf],
+  );
+  const [{ n } = { n: 0 }] = await tx.query<{ n: number }>('SELECT count(*) AS n FROM segment_snapshots WHERE segment = $1 AND as_of = CAST($2 AS DATE)', [name, asOf]);
+  const entered = await tx.execute(events('Entered', '$2', '$3'), eventParams);
+  const exited = await tx.execute(events('Exited', '$3', '$2'), eventParams);
+  return { members: Number(n), entered, exited };
+}
+
+/**
+ * Incremental segments: for every saved segment refreshed before, re-evaluates the customers in `scope` as of
+ * `asOf` and updates that day's snapshot and its Entered/Exited events for them alone. The first update of a new
+ * day starts the day's snapshot as a copy of the latest one; a segment with a snapshot after `asOf` is left alone.
+ * Each segment's query runs on the scope alone, and the snapshots and events of all segments are then replaced in
+ * a few set-based statements. In the caller's transaction; returns each segment's members and changes.
+ */
+export async function updateSegmentSnapshots(tx: Queryable, kind: BackendKind, scope: string, asOf: string): Promise<RefreshReport[]> {
+  const segments = await tx.query<{ name: string; latest: string | null }>(
+    'SELECT s.name, (SELECT max(x.as_of) FROM segment_snapshots x WHERE x.segment = s.name) AS latest FROM segments s ORDER BY s.name',
+  );
+  const due = segments.filter((s) => s.latest && s.latest <= asOf);
+  if (due.length === 0) return [];
+  await tx.execute('DROP TABLE IF EXISTS segment_update');
+  await tx.execute('DROP TABLE IF EXISTS segment_days');
+  await tx.execute('CREATE TEMP TABLE segment_update (segment TEXT, customer_id TEXT)');
+  // Each segment's snapshot day before asOf: the one Entered and Exited are counted against.
+  await tx.execute('CREATE TEMP TABLE segment_days (segment TEXT, previous DATE)');
+  const days: [string, string | null][] = [];
+  for (const { name, latest } of due) {
+    if (latest! < asOf) {
+      await tx.execute('INSERT INTO segment_snapshots (customer_id, segment, as_of) SELECT customer_id, segment, CAST($3 AS DATE) FROM segment_snapshots WHERE segment = $1 AND as_of = CAST($2 AS DATE)', [name, latest, asOf]);
+    }
+    days.push([name, latest! < asOf ? latest! : await previousSnapshot(tx, name, asOf)]);
+    const { sql, params } = await compileSegment(tx, await savedDefinition(tx, name), asOf, scope);
+    await tx.execute(`INSERT INTO segment_update (segment, customer_id) SELECT $${params.length + 1}, m.customer_id FROM (${sql}) AS m`, [...params, name]);
+  }
+  await tx.insertRows('segment_days', ['segment', 'previous'], days);
+  const inScope = (alias: string) => `${alias}customer_id IN (SELECT customer_id FROM ${scope})`;
+  await tx.execute(`DELETE FROM segment_snapshots WHERE as_of = CAST($1 AS DATE) AND segment IN (SELECT segment FROM segment_days) AND ${inScope('')}`, [asOf]);
+  await tx.execute('INSERT INTO segment_snapshots (customer_id, segment, as_of) SELECT customer_id, segment, CAST($1 AS DATE) FROM segment_update', [asOf]);
+  // The day's events of these segments for these customers: message ids are segment:NAME:DAY:KIND:CUSTOMER.
+  await tx.execute(
+    `DELETE FROM events WHERE source = 'siyu segment' AND ${inScope('')} AND split_part(message_id, ':', 3) = $1 AND split_part(message_id, ':', 2) IN (SELECT segment FROM segment_days)`,
+    [asOf],
+  );
+  const eventParams = [asOf, new Date(`${asOf}T23:59:59Z`), new Date()];
+  const events = (change: 'Entered' | 'Exited', from: string) =>
+    `INSERT INTO events (customer_id, message_id, type, name, properties, ts, received_at, source)
+     SELECT m.customer_id, 'segment:' || m.segment || ':' || CAST(CAST($1 AS DATE) AS VARCHAR) || ':${change}:' || m.customer_id, 'track', 'Segment ${change}',
+            ${dialect(kind).jsonObject([['segment', 'm.segment'], ['as_of', 'CAST(CAST($1 AS DATE) AS VARCHAR)']])},
+            CAST($2 AS TIMESTAMPTZ), CAST($3 AS TIMESTAMPTZ), 'siyu segment'
+     FROM ${from} m`;
+  const entered = await tx.query<{ segment: string; n: number }>(
+    `SELECT u.segment, count(*) AS n FROM segment_update u JOIN segment_days d ON d.segment = u.segment
+     WHERE NOT EXISTS (SELECT 1 FROM segment_snapshots p WHERE p.segment = u.segment AND p.as_of = d.previous AND p.customer_id = u.customer_id) GROUP BY u.segment`,
+  );
+  await tx.execute(
+    events('Entered', `(SELECT u.segment, u.customer_id FROM segment_update u JOIN segment_days d ON d.segment = u.segment
+       WHERE NOT EXISTS (SELECT 1 FROM segment_snapshots p WHERE p.segment = u.segment AND p.as_of = d.previous AND p.customer_id = u.customer_id))`),
+    eventParams,
+  );
+  const gone = `(SELECT p.segment, p.customer_id FROM segment_snapshots p JOIN segment_days d ON d.segment = p.segment AND p.as_of = d.previous
+       WHERE ${inScope('p.')} AND NOT EXISTS (SELECT 1 FROM segment_update u WHERE u.segment = p.segment AND u.customer_id = p.customer_id))`;
+  const exited = await tx.query<{ segment: string; n: number }>(`SELECT segment, count(*) AS n FROM ${gone} g GROUP BY segment`);
+  await tx.execute(events('Exited', gone), eventParams);
+  const members = await tx.query<{ segment: string; n: number }>(
+    'SELECT s.segment, count(*) AS n FROM segment_snapshots s JOIN segment_days d ON d.segment = s.segment WHERE s.as_of = CAST($1 AS DATE) GROUP BY s.segment',
+    [asOf],
+  );
+  await tx.execute('DROP TABLE segment_update');
+  await tx.execute('DROP TABLE segment_days');
+  const count = (rows: { segment: string; n: number }[], name: string) => Number(rows.find((r) => r.segment === name)?.n ?? 0);
+  return days.map(([name, previous]) => ({ segment: name, asOf, members: count(members, name), entered: count(entered, name), exited: count(exited, name), previous }));
 }
 
 /** Profile columns an audience export can include; anything else is taken as an attribute name. */

@@ -1,7 +1,7 @@
 import { SiyuError } from '../core/errors.ts';
 import { parseDay } from '../core/validation.ts';
-import { recordLayerChanges } from './history.ts';
-import { latestOrderDay, localDay, PURCHASES, readBrandSettings, reportingCurrency, type Store } from '../store/index.ts';
+import { recordLayerChanges, recordLayerRun } from './history.ts';
+import { latestOrderDay, localDay, PURCHASES, readBrandSettings, reportingCurrency, type Queryable, type Store } from '../store/index.ts';
 
 export const TIERS = [
   { code: 'head', zh: '头部', en: 'Head' },
@@ -57,12 +57,11 @@ export async function computeTiers(store: Store, options: TierOptions = {}): Pro
     const latest = options.asOf ?? (await latestOrderDay(store));
     if (!latest) throw new SiyuError('not_found', 'no_orders', 'the store has no orders to rank customers by; import orders first');
     asOf = parseDay(latest, '--as-of');
-    const windowDays = options.windowDays ?? 365;
-    values = `SELECT customer_id, CAST(COALESCE(sum(total_fen - refunded_fen) FILTER (WHERE ${day} > CAST($1 AS DATE) - CAST($2 AS INTEGER)), 0) AS BIGINT) AS value_fen
-              FROM orders WHERE ${PURCHASES} AND currency = $3 AND ${day} <= CAST($1 AS DATE) GROUP BY customer_id`;
-    params = [asOf, windowDays, currency];
+    values = monetarySql(day);
+    params = [asOf, options.windowDays ?? 365, currency];
   }
   const n = params.length;
+  const started = new Date();
   await store.transaction(async (tx) => {
     await tx.execute('DELETE FROM tier_scores');
     await tx.execute(
@@ -73,9 +72,10 @@ export async function computeTiers(store: Store, options: TierOptions = {}): Pro
                    ELSE 'tail' END,
               $${n + 3}, value_fen, CAST($${n + 4} AS DATE), CAST($${n + 5} AS TIMESTAMPTZ)
        FROM (${values}) v`,
-      [...params, head, head + waist, basis, asOf, new Date()],
+      [...params, head, head + waist, basis, asOf, started],
     );
     await recordLayerChanges(tx, 'tier', asOf);
+    await recordLayerRun(tx, 'tiers', asOf, { basis, headShare: head, waistShare: waist, windowDays: options.windowDays ?? 365 }, started);
   });
   const rows = await store.query<{ tier: TierCode; n: number; min_fen: number; total_fen: number }>(
     'SELECT tier, count(*) AS n, min(value_fen) AS min_fen, sum(value_fen) AS total_fen FROM tier_scores GROUP BY tier',
@@ -94,4 +94,43 @@ export async function computeTiers(store: Store, options: TierOptions = {}): Pro
       return { ...t, customers: count, share: customers ? count / customers : 0, minValue: Number(row?.min_fen ?? 0) / 100, totalValue: sum / 100, valueShare: total ? sum / total : 0 };
     }),
   };
+}
+
+/** Each customer's money paid in the $2 days up to $1, in currency $3; with `scope`, only the customers in that table. */
+function monetarySql(day: string, scope?: string): string {
+  return `SELECT customer_id, CAST(COALESCE(sum(total_fen - refunded_fen) FILTER (WHERE ${day} > CAST($1 AS DATE) - CAST($2 AS INTEGER)), 0) AS BIGINT) AS value_fen
+          FROM orders WHERE ${PURCHASES} AND currency = $3 AND ${day} <= CAST($1 AS DATE)${scope ? ` AND customer_id IN (SELECT customer_id FROM ${scope})` : ''} GROUP BY customer_id`;
+}
+
+/**
+ * Incremental tiers: recomputes the money paid of the customers in `scope` as of `asOf` with the last run's window,
+ * and places them against the standing tiers' lowest values (head, then waist; nothing paid is tail) rather than
+ * ranking everyone again. Tiers by CLV change when CLV is rescored, so they are left alone, as they are before a
+ * first full run. Returns the customers updated.
+ */
+export async function updateTierScores(tx: Queryable, scope: string, asOf: string, windowDays: number): Promise<number> {
+  const [run] = await tx.query<{ basis: string }>('SELECT basis FROM tier_scores LIMIT 1');
+  if (run?.basis !== 'monetary') return 0;
+  const { timezone, currency: brand } = await readBrandSettings(tx);
+  const currency = await reportingCurrency(tx, brand);
+  await tx.execute('DROP TABLE IF EXISTS tier_update');
+  await tx.execute('CREATE TEMP TABLE tier_update (customer_id TEXT, tier TEXT, value_fen BIGINT)');
+  await tx.execute(
+    `INSERT INTO tier_update
+     WITH cuts AS (
+       SELECT min(value_fen) FILTER (WHERE tier = 'head' AND value_fen > 0) AS head, min(value_fen) FILTER (WHERE tier = 'waist' AND value_fen > 0) AS waist FROM tier_scores
+     )
+     SELECT v.customer_id, CASE WHEN v.value_fen > 0 AND v.value_fen >= c.head THEN 'head' WHEN v.value_fen > 0 AND v.value_fen >= c.waist THEN 'waist' ELSE 'tail' END, v.value_fen
+     FROM (${monetarySql(localDay(timezone), scope)}) v CROSS JOIN cuts c`,
+    [asOf, windowDays, currency],
+  );
+  await tx.execute('DELETE FROM tier_scores WHERE customer_id IN (SELECT customer_id FROM tier_update)');
+  const updated = await tx.execute(
+    `INSERT INTO tier_scores (customer_id, tier, basis, value_fen, as_of, computed_at)
+     SELECT customer_id, tier, 'monetary', value_fen, CAST($1 AS DATE), CAST($2 AS TIMESTAMPTZ) FROM tier_update`,
+    [asOf, new Date()],
+  );
+  await tx.execute('DROP TABLE tier_update');
+  await recordLayerChanges(tx, 'tier', asOf, scope);
+  return updated;
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { computeAttributes, computeClusters, computeLifecycle, computeRfm, computeTiers, RFM_CLASSES, STAGES, TIERS } from '../../segment/index.ts';
+import { computeAttributes, computeClusters, computeLifecycle, computeRfm, computeTiers, RFM_CLASSES, STAGES, TIERS, updateLayers } from '../../segment/index.ts';
 import type { Store } from '../../store/index.ts';
 
 // The layer computations behind `siyu attributes compute`, `siyu rfm`, `siyu tiers`, `siyu lifecycle` and
@@ -134,5 +134,25 @@ export function registerLayerRoutes(app: FastifyInstance, store: Store): void {
       },
     },
     async (request) => computeClusters(store, { k: request.body.k, seed: request.body.seed }),
+  );
+  api.post(
+    '/v1/layers/update',
+    {
+      schema: {
+        tags: ['layer'],
+        summary: 'The incremental update: attributes, RFM, tiers, stages and saved segments for the customers with new orders or events since the last run',
+        body: z.object({ as_of: day.optional() }).default({}),
+        response: {
+          200: z.object({
+            since: z.date(),
+            asOf: z.string(),
+            customers: z.number().int(),
+            updated: z.object({ attributes: z.number().int(), rfm: z.number().int(), tiers: z.number().int(), lifecycle: z.number().int() }),
+            segments: z.array(z.object({ segment: z.string(), asOf: z.string(), members: z.number().int(), entered: z.number().int(), exited: z.number().int(), previous: z.string().nullable() })),
+          }),
+        },
+      },
+    },
+    async (request) => updateLayers(store, { asOf: request.body.as_of }),
   );
 }

@@ -1,0 +1,113 @@
+import { SiyuError } from '../core/errors.ts';
+import { parseDay } from '../core/validation.ts';
+import { latestOrderDay, type Store } from '../store/index.ts';
+import { attributeDefinitions, computeAttributes, writeAttributes } from './attributes.ts';
+import { layerRuns } from './history.ts';
+import { computeLifecycle, updateLifecycleStages, type LifecycleOptions } from './lifecycle.ts';
+import { computeRfm, updateRfmScores, type RfmOptions } from './rfm.ts';
+import { listSegments, refreshSegment, updateSegmentSnapshots, type RefreshReport } from './segments.ts';
+import { computeTiers, updateTierScores, type TierOptions } from './tiers.ts';
+
+export interface LayerUpdateReport {
+  /** Orders and events changed from this time on were looked at. */
+  since: Date;
+  asOf: string;
+  /** Customers with a changed order or a new event since then. */
+  customers: number;
+  /** Customers whose rows each layer replaced (0 for a layer never computed in full). */
+  updated: { attributes: number; rfm: number; tiers: number; lifecycle: number };
+  segments: RefreshReport[];
+  /** Seconds each step took: finding the changed customers, then each layer. */
+  steps: { step: string; seconds: number }[];
+}
+
+/** The temporary table of the customers an update covers. */
+const SCOPE = 'layer_scope';
+
+/**
+ * The incremental update: brings attributes, RFM, value tiers, lifecycle stages and saved segments up to date for
+ * the customers whose orders changed or who sent events (other than Siyu's own) since the oldest layer's last
+ * computation, full or incremental, as of the latest order day. Each layer recomputes those customers with the
+ * settings of its last full run and places them against the standing population (see each update function);
+ * everyone else keeps their values until the next full run, which moves the population's cut points. Clusters
+ * are left to the full run. One transaction: on failure nothing changes.
+ */
+export async function updateLayers(store: Store, options: { asOf?: string; since?: Date; onStep?: (step: string, seconds: number) => void } = {}): Promise<LayerUpdateReport> {
+  const runs = await layerRuns(store);
+  if (runs.size === 0) {
+    throw new SiyuError('validation', 'no_full_run', 'no layer has been computed yet; run the full computations first (siyu attributes compute, siyu rfm, siyu tiers, siyu lifecycle)');
+  }
+  const since = options.since ?? new Date(Math.min(...[...runs.values()].map((r) => r.startedAt.getTime())));
+  const latest = options.asOf ?? (await latestOrderDay(store));
+  if (!latest) throw new SiyuError('not_found', 'no_orders', 'the store has no orders; import orders first');
+  const asOf = parseDay(latest, '--as-of');
+  const definitions = await attributeDefinitions(store);
+  const started = new Date();
+  return store.transaction(async (tx) => {
+    const steps: { step: string; seconds: number }[] = [];
+    let clock = performance.now();
+    const timed = async <T>(step: string, fn: () => Promise<T>): Promise<T> => {
+      const result = await fn();
+      const now = performance.now();
+      steps.push({ step, seconds: (now - clock) / 1000 });
+      options.onStep?.(step, (now - clock) / 1000);
+      clock = now;
+      return result;
+    };
+    await tx.execute(`DROP TABLE IF EXISTS ${SCOPE}`);
+    await tx.execute(`CREATE TEMP TABLE ${SCOPE} (customer_id TEXT)`);
+    const customers = await timed('changed customers', () => tx.execute(
+      `INSERT INTO ${SCOPE}
+       SELECT DISTINCT coalesce(c.merged_into, c.customer_id) FROM (
+         SELECT customer_id FROM orders WHERE updated_at >= CAST($1 AS TIMESTAMPTZ)
+         UNION SELECT customer_id FROM events WHERE received_at >= CAST($1 AS TIMESTAMPTZ) AND (source IS NULL OR source NOT LIKE 'siyu %')
+       ) t JOIN customers c ON c.customer_id = t.customer_id`,
+      [since],
+    ));
+    const run = (layer: 'attributes' | 'rfm' | 'tiers' | 'lifecycle') => runs.get(layer);
+    const updated = {
+      attributes: run('attributes') ? await timed('attributes', () => writeAttributes(tx, store.kind, definitions, asOf, SCOPE)) : 0,
+      rfm: run('rfm') ? await timed('rfm', () => updateRfmScores(tx, SCOPE, asOf)) : 0,
+      tiers: run('tiers') ? await timed('tiers', () => updateTierScores(tx, SCOPE, asOf, Number(run('tiers')!.options.windowDays ?? 365))) : 0,
+      lifecycle: run('lifecycle') ? await timed('lifecycle', () => updateLifecycleStages(tx, store.kind, SCOPE, asOf, run('lifecycle')!.options as LifecycleOptions)) : 0,
+    };
+    const segments = await timed('segments', () => updateSegmentSnapshots(tx, store.kind, SCOPE, asOf));
+    await tx.execute(`DROP TABLE ${SCOPE}`);
+    await tx.execute('UPDATE layer_runs SET started_at = CAST($1 AS TIMESTAMPTZ)', [started]);
+    return { since, asOf, customers, updated, segments, steps };
+  });
+}
+
+export interface LayerComputeReport {
+  asOf: string;
+  /** Seconds each step took, in order. */
+  steps: { step: string; seconds: number; customers: number }[];
+}
+
+/**
+ * The full computation, for a nightly job: attributes, RFM, value tiers and lifecycle stages for every customer,
+ * each with the settings of its last run (defaults the first time), then every saved segment refreshed, all as of
+ * one day (default: the latest order day). `onStep` hears each step as it finishes.
+ */
+export async function computeLayers(store: Store, options: { asOf?: string; onStep?: (step: string, seconds: number) => void } = {}): Promise<LayerComputeReport> {
+  const latest = options.asOf ?? (await latestOrderDay(store));
+  if (!latest) throw new SiyuError('not_found', 'no_orders', 'the store has no orders to compute layers from; import orders first');
+  const asOf = parseDay(latest, '--as-of');
+  const runs = await layerRuns(store);
+  const steps: LayerComputeReport['steps'] = [];
+  const step = async (name: string, fn: () => Promise<number>) => {
+    const started = performance.now();
+    const customers = await fn();
+    const seconds = (performance.now() - started) / 1000;
+    steps.push({ step: name, seconds, customers });
+    options.onStep?.(name, seconds);
+  };
+  await step('attributes', async () => (await computeAttributes(store, { asOf })).customers);
+  await step('rfm', async () => (await computeRfm(store, { ...(runs.get('rfm')?.options as RfmOptions | undefined), asOf })).customers);
+  const tiers = runs.get('tiers')?.options as TierOptions | undefined;
+  // Tiers by CLV keep their basis; their day is the CLV run's.
+  await step('tiers', async () => (await computeTiers(store, tiers?.basis === 'clv' ? tiers : { ...tiers, asOf })).customers);
+  await step('lifecycle', async () => (await computeLifecycle(store, { ...(runs.get('lifecycle')?.options as LifecycleOptions | undefined), asOf })).customers);
+  for (const { name } of await listSegments(store)) await step(`segment ${name}`, async () => (await refreshSegment(store, name, { asOf })).members);
+  return { asOf, steps };
+}
