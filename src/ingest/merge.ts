@@ -38,13 +38,14 @@ export interface MergeRecord {
 export async function mergeProfiles(tx: Queryable, merge: MergeRecord): Promise<void> {
   const { survivor, loser } = merge;
   for (const [table, columns] of await customerScopedTables(tx)) {
-    const select = columns.map((c) => (c === 'customer_id' ? '$1' : `l.${c}`)).join(', ');
+    // Quoted: customer_attributes has a column per attribute, named by the brand.
+    const select = columns.map((c) => (c === 'customer_id' ? '$1' : `l."${c}"`)).join(', ');
     // The fact tables have no key constraint on DuckDB, so their key is matched explicitly.
     const key = FACT_TABLE_KEYS[table]?.filter((c) => c !== 'customer_id');
     const keep = key
       ? `AND NOT EXISTS (SELECT 1 FROM ${table} s WHERE ${['s.customer_id = $1', ...key.map((c) => `s.${c} = l.${c}`)].join(' AND ')})`
       : 'ON CONFLICT DO NOTHING';
-    await tx.execute(`INSERT INTO ${table} (${columns.join(', ')}) SELECT ${select} FROM ${table} l WHERE l.customer_id = $2 ${keep}`, [survivor, loser]);
+    await tx.execute(`INSERT INTO ${table} (${columns.map((c) => `"${c}"`).join(', ')}) SELECT ${select} FROM ${table} l WHERE l.customer_id = $2 ${keep}`, [survivor, loser]);
     await tx.execute(`DELETE FROM ${table} WHERE customer_id = $1`, [loser]);
   }
   await tx.execute('UPDATE identities SET customer_id = $1 WHERE customer_id = $2', [survivor, loser]);

@@ -1,7 +1,7 @@
 import { SiyuError } from '../core/errors.ts';
 import { parseDay } from '../core/validation.ts';
 import { recordLayerRun } from './history.ts';
-import { dialect, latestOrderDay, localDay, PURCHASES, readBrandSettings, type BackendKind, type Queryable, type Store } from '../store/index.ts';
+import { latestOrderDay, localDay, PURCHASES, readBrandSettings, type Queryable, type Store } from '../store/index.ts';
 
 /**
  * One computed attribute: a SQL expression over the per-customer aggregates below, evaluated for every customer
@@ -83,9 +83,8 @@ export const BUILT_IN_ATTRIBUTES: readonly AttributeDefinition[] = [
 
 /**
  * Computes every attribute for every customer as of a day (default: the latest order day) in one statement on
- * both engines, and replaces `customer_attributes` (one JSON object per customer) in one transaction. The JSON is
- * built by the engine, so no value crosses to JavaScript: numbers stay numbers (infinities and NaN become null),
- * text and dates become strings.
+ * both engines, and replaces `customer_attributes` (one typed column per attribute) in one transaction. No value
+ * crosses to JavaScript.
  */
 export async function computeAttributes(store: Store, options: { asOf?: string } = {}): Promise<{ asOf: string; customers: number; attributes: number }> {
   const latest = options.asOf ?? (await latestOrderDay(store));
@@ -94,30 +93,63 @@ export async function computeAttributes(store: Store, options: { asOf?: string }
   const definitions = await attributeDefinitions(store);
   const started = new Date();
   const customers = await store.transaction(async (tx) => {
-    const written = await writeAttributes(tx, store.kind, definitions, asOf);
+    const written = await writeAttributes(tx, definitions, asOf);
     await recordLayerRun(tx, 'attributes', asOf, {}, started);
     return written;
   });
   return { asOf, customers, attributes: definitions.length };
 }
 
+/** The column type that holds an attribute of each type. */
+const COLUMN_TYPES: Record<AttributeDefinition['type'], string> = { number: 'DOUBLE PRECISION', text: 'TEXT', date: 'DATE' };
+/** customer_attributes' own columns; every other column is an attribute. */
+const ROW_COLUMNS = new Set(['customer_id', 'as_of', 'computed_at']);
+
+/**
+ * Gives customer_attributes exactly one column per attribute, of the attribute's type: missing ones are added, and
+ * ones no attribute has any more, or of another type, are dropped (a changed attribute's old values with them).
+ */
+export async function ensureAttributeColumns(tx: Queryable, definitions: readonly AttributeDefinition[]): Promise<void> {
+  const existing = await tx.query<{ column_name: string; data_type: string }>(
+    `SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'customer_attributes' AND table_schema = current_schema()`,
+  );
+  const have = new Map(existing.filter((c) => !ROW_COLUMNS.has(c.column_name)).map((c) => [c.column_name, c.data_type.toUpperCase()]));
+  const sameType = (type: string, want: string) => type === want || (want === 'DOUBLE PRECISION' && type === 'DOUBLE') || (want === 'TEXT' && (type === 'VARCHAR' || type === 'CHARACTER VARYING'));
+  const wanted = new Map(definitions.map((d) => [d.name, COLUMN_TYPES[d.type]]));
+  for (const [name, type] of have) {
+    if (!wanted.has(name) || !sameType(type, wanted.get(name)!)) {
+      await tx.execute(`ALTER TABLE customer_attributes DROP COLUMN "${name}"`);
+      have.delete(name);
+    }
+  }
+  for (const [name, type] of wanted) if (!have.has(name)) await tx.execute(`ALTER TABLE customer_attributes ADD COLUMN "${name}" ${type}`);
+}
+
 /**
  * Replaces the attributes of every customer, or only of the customers listed in the table `scope` (a one-column
- * table of customer_id, for incremental updates), as of `asOf`, inside the caller's transaction.
+ * table of customer_id, for incremental updates), as of `asOf`, inside the caller's transaction. Each attribute
+ * goes to its own column, cast to its type; numbers that are not finite become NULL.
  */
-export async function writeAttributes(tx: Queryable, kind: BackendKind, definitions: readonly AttributeDefinition[], asOf: string, scope?: string): Promise<number> {
+export async function writeAttributes(tx: Queryable, definitions: readonly AttributeDefinition[], asOf: string, scope?: string): Promise<number> {
   const { timezone } = await readBrandSettings(tx);
+  await ensureAttributeColumns(tx, definitions);
   const value = (d: AttributeDefinition) => {
     const column = `a."${d.name}"`;
-    return d.type === 'number' ? `CASE WHEN abs(CAST(${column} AS DOUBLE PRECISION)) < 1e308 THEN ${column} END` : `CAST(${column} AS VARCHAR)`;
+    if (d.type === 'number') return `CASE WHEN abs(CAST(${column} AS DOUBLE PRECISION)) < 1e308 THEN CAST(${column} AS DOUBLE PRECISION) END`;
+    return `CAST(${column} AS ${COLUMN_TYPES[d.type]})`;
   };
-  const json = dialect(kind).jsonObject(definitions.map((d) => [d.name, value(d)] as const));
   await tx.execute(`DELETE FROM customer_attributes${scope ? ` WHERE customer_id IN (SELECT customer_id FROM ${scope})` : ''}`);
   return tx.execute(
-    `INSERT INTO customer_attributes (customer_id, attributes, as_of, computed_at)
-     SELECT a.customer_id, ${json}, CAST($1 AS DATE), CAST($2 AS TIMESTAMPTZ) FROM (${attributeQuery(definitions, timezone, scope)}) AS a`,
+    `INSERT INTO customer_attributes (customer_id, as_of, computed_at, ${definitions.map((d) => `"${d.name}"`).join(', ')})
+     SELECT a.customer_id, CAST($1 AS DATE), CAST($2 AS TIMESTAMPTZ), ${definitions.map(value).join(', ')} FROM (${attributeQuery(definitions, timezone, scope)}) AS a`,
     [asOf, new Date()],
   );
+}
+
+/** One customer's attributes by name (numbers, text, dates as YYYY-MM-DD), or null before they are computed. */
+export async function customerAttributes(db: Queryable, customerId: string): Promise<Record<string, unknown> | null> {
+  const [row] = await db.query<Record<string, unknown>>('SELECT * FROM customer_attributes WHERE customer_id = $1', [customerId]);
+  return row ? Object.fromEntries(Object.entries(row).filter(([k]) => !ROW_COLUMNS.has(k))) : null;
 }
 
 /** The built-in attributes followed by the brand's own, in that order. */
@@ -241,6 +273,8 @@ export async function defineAttribute(store: Store, definition: AttributeDefinit
   await store.transaction(async (tx) => {
     await tx.execute('DELETE FROM attribute_definitions WHERE name = $1', [name]);
     await tx.insertRows('attribute_definitions', ['name', 'zh', 'en', 'description', 'type', 'sql', 'created_at'], [[name, definition.zh, definition.en, definition.description, type, sql, new Date()]]);
+    // Its column exists at once (empty until the next computation), so segments can name it straight away.
+    await ensureAttributeColumns(tx, await attributeDefinitions(tx));
   });
   return definition;
 }
@@ -248,5 +282,9 @@ export async function defineAttribute(store: Store, definition: AttributeDefinit
 /** Removes one of the brand's attributes; false when there was none. */
 export async function dropAttribute(store: Store, name: string): Promise<boolean> {
   if (BUILT_IN_ATTRIBUTES.some((a) => a.name === name)) throw new SiyuError('conflict', 'built_in_attribute', `${name} is built in and cannot be dropped`);
-  return (await store.execute('DELETE FROM attribute_definitions WHERE name = $1', [name])) > 0;
+  return store.transaction(async (tx) => {
+    const dropped = (await tx.execute('DELETE FROM attribute_definitions WHERE name = $1', [name])) > 0;
+    await ensureAttributeColumns(tx, await attributeDefinitions(tx));
+    return dropped;
+  });
 }

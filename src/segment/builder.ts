@@ -174,7 +174,7 @@ export async function compileSegment(db: Queryable, definition: unknown, asOf: s
         problems.push({ path: `${here}.attribute`, message: `unknown attribute ${JSON.stringify(n.attribute)}; see \`siyu attributes list\`` });
         return 'FALSE';
       }
-      return compare(`(a.attributes->>'${n.attribute}')`, definition.type, n.op, n.value, here);
+      return compare(`a."${n.attribute}"`, definition.type, n.op, n.value, here);
     }
     if ('trait' in n) return compare(`(u.traits->>'${n.trait}')`, typeof n.value === 'number' ? 'number' : 'text', n.op, n.value, here);
     if ('field' in n) return compare(SEGMENT_FIELDS[n.field].sql, SEGMENT_FIELDS[n.field].type, n.op, n.value, here);

@@ -116,7 +116,10 @@ export const SILHOUETTE_SAMPLE = 2_000;
  */
 export async function computeClusters(store: Store, options: { k?: number; seed?: number } = {}): Promise<ClusterReport> {
   const seed = options.seed ?? 42;
-  const rows = await store.query<{ customer_id: string; attributes: Record<string, unknown>; as_of: string }>('SELECT customer_id, attributes, as_of FROM customer_attributes ORDER BY customer_id');
+  const features = [...new Set(['orders_lifetime', ...CLUSTER_FEATURES.map((f) => f.attribute)])];
+  const rows = (
+    await store.query<Record<string, unknown> & { customer_id: string; as_of: string }>(`SELECT customer_id, as_of, ${features.map((f) => `"${f}"`).join(', ')} FROM customer_attributes ORDER BY customer_id`)
+  ).map((r) => ({ customer_id: r.customer_id, as_of: r.as_of, attributes: r as Record<string, unknown> }));
   const buyers = rows.filter((r) => Number(r.attributes.orders_lifetime ?? 0) > 0);
   if (buyers.length < 20) throw new SiyuError('validation', 'too_few_customers', `only ${buyers.length} buyers have attributes; run \`siyu attributes compute\` first (clustering needs at least 20)`);
   const raw = buyers.map((r) => Float64Array.from(CLUSTER_FEATURES, (f) => {

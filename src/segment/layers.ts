@@ -66,7 +66,7 @@ export async function updateLayers(store: Store, options: { asOf?: string; since
     ));
     const run = (layer: 'attributes' | 'rfm' | 'tiers' | 'lifecycle') => runs.get(layer);
     const updated = {
-      attributes: run('attributes') ? await timed('attributes', () => writeAttributes(tx, store.kind, definitions, asOf, SCOPE)) : 0,
+      attributes: run('attributes') ? await timed('attributes', () => writeAttributes(tx, definitions, asOf, SCOPE)) : 0,
       rfm: run('rfm') ? await timed('rfm', () => updateRfmScores(tx, SCOPE, asOf)) : 0,
       tiers: run('tiers') ? await timed('tiers', () => updateTierScores(tx, SCOPE, asOf, Number(run('tiers')!.options.windowDays ?? 365))) : 0,
       lifecycle: run('lifecycle') ? await timed('lifecycle', () => updateLifecycleStages(tx, store.kind, SCOPE, asOf, run('lifecycle')!.options as LifecycleOptions)) : 0,

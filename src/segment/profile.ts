@@ -1,6 +1,6 @@
 import { SiyuError } from '../core/errors.ts';
 import type { Queryable } from '../store/index.ts';
-import { BUILT_IN_ATTRIBUTES } from './attributes.ts';
+import { BUILT_IN_ATTRIBUTES, customerAttributes } from './attributes.ts';
 
 /** Whether a caller may see personal data unmasked. Roles will decide; until then the server's option does. */
 export interface PiiPolicy {
@@ -78,7 +78,7 @@ export async function customerProfile(db: Queryable, id: string, pii: PiiPolicy 
      FROM orders WHERE customer_id = $1`,
     [customerId],
   );
-  const [attributes] = await db.query<{ attributes: Record<string, unknown> }>('SELECT attributes FROM customer_attributes WHERE customer_id = $1', [customerId]);
+  const attributes = await customerAttributes(db, customerId);
   const [rfm] = await db.query<{ rfm_class: string; r_score: number; f_score: number; m_score: number; as_of: string }>('SELECT rfm_class, r_score, f_score, m_score, as_of FROM rfm_scores WHERE customer_id = $1', [customerId]);
   const [stage] = await db.query<{ stage: string; as_of: string; since: string | null }>(
     `SELECT s.stage, s.as_of, (SELECT max(h.changed_on) FROM lifecycle_history h WHERE h.customer_id = s.customer_id AND h.to_stage = s.stage) AS since
@@ -121,7 +121,7 @@ export async function customerProfile(db: Queryable, id: string, pii: PiiPolicy 
     attributes: attributes
       ? TOP_ATTRIBUTES.map((name) => {
           const definition = BUILT_IN_ATTRIBUTES.find((a) => a.name === name)!;
-          return { name, zh: definition.zh, en: definition.en, value: attributes.attributes[name] ?? null };
+          return { name, zh: definition.zh, en: definition.en, value: attributes[name] ?? null };
         })
       : [],
     layers: {

@@ -242,15 +242,16 @@ export async function exportSegment(
     options.onProgress?.(0, ids.length);
     for (let from = 0; from < ids.length; from += 1000) {
       const chunk = ids.slice(from, from + 1000);
-      const rows = await store.query<{ customer_id: string; name: string | null; phone: string | null; email: string | null; gender: string | null; birthday: string | null; city: string | null; channel: string | null; attributes: Record<string, unknown> | null }>(
-        `SELECT c.customer_id, c.name, c.phone, c.email, c.gender, c.birthday, c.city, c.channel, a.attributes
+      // Profile fields from customers, attributes from their columns; every name was checked above.
+      const rows = await store.query<Record<string, unknown>>(
+        `SELECT c.customer_id${options.fields.map((f) => (attributes.has(f) ? `, a."${f}"` : `, c.${f}`)).join('')}
          FROM customers c JOIN ${dialect(store.kind).jsonRows('$1', ['id'])} ids ON ids.id = c.customer_id LEFT JOIN customer_attributes a ON a.customer_id = c.customer_id
          ORDER BY c.customer_id`,
         [jsonRowsParam(chunk.map((id) => [id]))],
       );
       let text = '';
       for (const r of rows) {
-        const values = Object.fromEntries(columns.map((f) => [f, f in r && f !== 'attributes' ? masked(f, (r as Record<string, unknown>)[f]) : (r.attributes?.[f] ?? null)]));
+        const values = Object.fromEntries(columns.map((f) => [f, attributes.has(f) ? (r[f] ?? null) : masked(f, r[f] ?? null)]));
         text += options.format === 'csv' ? `${columns.map((f) => cell(values[f])).join(',')}\n` : `${JSON.stringify(values)}\n`;
       }
       writeSync(out, text);

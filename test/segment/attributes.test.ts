@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isSiyuError } from '../../src/core/errors.ts';
-import { BUILT_IN_ATTRIBUTES, computeAttributes, defineAttribute, dropAttribute } from '../../src/segment/index.ts';
+import { BUILT_IN_ATTRIBUTES, computeAttributes, customerAttributes, defineAttribute, dropAttribute } from '../../src/segment/index.ts';
 import type { Store } from '../../src/store/index.ts';
 import { BACKENDS, withStore } from '../helpers/backends.ts';
 import { load } from './fixture.ts';
 
-const attributes = async (store: Store, id: string) =>
-  ((await store.query<{ attributes: Record<string, unknown> }>('SELECT attributes FROM customer_attributes WHERE customer_id = $1', [id]))[0]!).attributes;
+const attributes = async (store: Store, id: string) => (await customerAttributes(store, id))!;
 
 for (const backend of BACKENDS) {
   describe(`computed attributes on ${backend}`, () => {
