@@ -1,7 +1,8 @@
 import { SiyuError } from '../core/errors.ts';
 import { parseDay } from '../core/validation.ts';
 import { recordLayerRun } from './history.ts';
-import { latestOrderDay, localDay, PURCHASES, readBrandSettings, type Queryable, type Store } from '../store/index.ts';
+import { scoped } from './scope.ts';
+import { latestOrderDay, localDay, onOrBefore, PURCHASES, readBrandSettings, type Queryable, type Store } from '../store/index.ts';
 
 /**
  * One computed attribute: a SQL expression over the per-customer aggregates below, evaluated for every customer
@@ -170,11 +171,12 @@ function mostFrequent(column: string, from: number, to: number): string {
 }
 
 /**
- * The one statement that computes every attribute; `$1` is the as-of day. With `scope` (a table of customer_id),
- * only those customers: every scan of orders, order lines, events and customers is limited to them.
+ * The one statement that computes every attribute; `$1` is the as-of day. With `scope` (see scope.ts), only those
+ * customers, from the scope's copies of their orders, order lines and events. Siyu's own events (Stage Changed,
+ * Segment Entered and Exited) are not activity and are not counted.
  */
 export function attributeQuery(definitions: readonly AttributeDefinition[], timezone: string, scope?: string): string {
-  const inScope = scope ? ` AND customer_id IN (SELECT customer_id FROM ${scope})` : '';
+  const [orders, lines, events] = [scoped('orders', scope), scoped('order_items', scope), scoped('events', scope)];
   const day = localDay(timezone, 'placed_at');
   const local = `(placed_at AT TIME ZONE '${timezone.replaceAll("'", "''")}')`;
   const eventDay = localDay(timezone, 'ts');
@@ -183,7 +185,7 @@ export function attributeQuery(definitions: readonly AttributeDefinition[], time
     WITH purchases AS (
       SELECT customer_id, order_id, ${day} AS day, total_fen - refunded_fen AS fen, total_fen AS paid_fen, discount_fen, refunded_fen,
              coupon_code, channel, store_id, CAST(extract(isodow FROM ${local}) AS INTEGER) AS weekday, CAST(extract(hour FROM ${local}) AS INTEGER) AS hour
-      FROM orders WHERE ${PURCHASES} AND ${day} <= ${AS_OF}${inScope}
+      FROM ${orders} WHERE ${PURCHASES} AND ${onOrBefore(timezone, AS_OF)}
     ), gaps AS (
       SELECT customer_id, day - lag(day) OVER (PARTITION BY customer_id ORDER BY day) AS gap FROM (SELECT DISTINCT customer_id, day FROM purchases) d
     ), gap_stats AS (
@@ -198,7 +200,7 @@ export function attributeQuery(definitions: readonly AttributeDefinition[], time
       SELECT customer_id, count(*) AS all_orders,
              count(*) FILTER (WHERE status IN ('refunded', 'partially_refunded')) AS refunded_orders,
              count(*) FILTER (WHERE status = 'cancelled') AS cancelled_orders
-      FROM orders WHERE ${day} <= ${AS_OF}${inScope} GROUP BY customer_id
+      FROM ${orders} WHERE ${onOrBefore(timezone, AS_OF)} GROUP BY customer_id
     ), purchase_totals AS (
       SELECT p.customer_id, min(p.day) AS first_day, max(p.day) AS last_day, count(*) AS orders,
              ${windows.map((w) => `count(*) FILTER (WHERE ${within(w, 'p.day')}) AS orders_${w}d, sum(p.fen) FILTER (WHERE ${within(w, 'p.day')}) AS spend_${w}d_fen`).join(',\n             ')},
@@ -223,7 +225,7 @@ export function attributeQuery(definitions: readonly AttributeDefinition[], time
       LEFT JOIN all_orders a ON a.customer_id = t.customer_id
     ), lines AS (
       SELECT l.customer_id, l.sku, coalesce(l.category, '') AS category, l.quantity, l.unit_price_fen
-      FROM order_items l JOIN purchases p ON p.customer_id = l.customer_id AND p.order_id = l.order_id
+      FROM ${lines} l JOIN purchases p ON p.customer_id = l.customer_id AND p.order_id = l.order_id
     ), ranked_category AS (
       SELECT customer_id, category, count(*) AS n, row_number() OVER (PARTITION BY customer_id ORDER BY count(*) DESC, category) AS k
       FROM lines WHERE category <> '' GROUP BY customer_id, category
@@ -243,7 +245,7 @@ export function attributeQuery(definitions: readonly AttributeDefinition[], time
              count(*) FILTER (WHERE name = 'Product Added' AND ${within(30, eventDay)}) AS cart_adds_30d,
              count(*) FILTER (WHERE name = 'Checkout Started' AND ${within(30, eventDay)}) AS checkouts_30d,
              count(DISTINCT ${eventDay}) FILTER (WHERE ${within(30, eventDay)}) AS active_days_30d
-      FROM events WHERE ${eventDay} <= ${AS_OF} AND (name IS NULL OR name NOT IN ('Stage Changed'))${inScope} GROUP BY customer_id
+      FROM ${events} WHERE ${onOrBefore(timezone, AS_OF, 'ts')} AND (source IS NULL OR source NOT LIKE 'siyu %') GROUP BY customer_id
     )
     SELECT u.customer_id, ${definitions.map((d) => `${d.sql} AS "${d.name}"`).join(',\n           ')}
     FROM customers u LEFT JOIN o ON o.customer_id = u.customer_id LEFT JOIN i ON i.customer_id = u.customer_id LEFT JOIN e ON e.customer_id = u.customer_id

@@ -3,6 +3,7 @@ import { SiyuError, type ErrorDetail } from '../core/errors.ts';
 import { parseDay, zodDetails } from '../core/validation.ts';
 import { latestOrderDay, localDay, readBrandSettings, type Queryable } from '../store/index.ts';
 import { attributeDefinitions, type AttributeDefinition } from './attributes.ts';
+import { scoped } from './scope.ts';
 
 const Operator = z.enum(['=', '!=', '>', '>=', '<', '<=', 'in', 'not_in', 'contains', 'exists', 'not_exists']);
 type Operator = z.infer<typeof Operator>;
@@ -119,12 +120,16 @@ export function parseSegmentDefinition(value: unknown): SegmentNode {
 interface Compiled {
   sql: string;
   params: unknown[];
+  /** The layer tables the query joins, and the attributes it reads. */
+  tables: string[];
+  attributes: string[];
 }
 
 /**
  * Compiles a definition (validated with zod; a bad node is reported by its path, like `all[1].any[0].op`) into one
  * SELECT of customer ids that runs the same on DuckDB and PostgreSQL. `$1` is the as-of day; values become
- * parameters, never SQL text. With `scope` (a table of customer_id), only those customers are looked at.
+ * parameters, never SQL text. With `scope` (scope.ts), only its customers are looked at, in the scope's copies of
+ * events and of the layer tables the definition reads (`tables` lists those).
  */
 export async function compileSegment(db: Queryable, definition: unknown, asOf: string, scope?: string): Promise<Compiled> {
   const node = parseSegmentDefinition(definition);
@@ -133,6 +138,7 @@ export async function compileSegment(db: Queryable, definition: unknown, asOf: s
   const eventDay = localDay(timezone, 'ev.ts');
   const params: unknown[] = [asOf];
   const problems: ErrorDetail[] = [];
+  const read = new Set<string>();
   const param = (value: unknown) => {
     params.push(value);
     return `$${params.length}`;
@@ -174,6 +180,7 @@ export async function compileSegment(db: Queryable, definition: unknown, asOf: s
         problems.push({ path: `${here}.attribute`, message: `unknown attribute ${JSON.stringify(n.attribute)}; see \`siyu attributes list\`` });
         return 'FALSE';
       }
+      read.add(n.attribute);
       return compare(`a."${n.attribute}"`, definition.type, n.op, n.value, here);
     }
     if ('trait' in n) return compare(`(u.traits->>'${n.trait}')`, typeof n.value === 'number' ? 'number' : 'text', n.op, n.value, here);
@@ -183,20 +190,21 @@ export async function compileSegment(db: Queryable, definition: unknown, asOf: s
     if (e.aggregate !== 'count' && !e.property) problems.push({ path: `${here}.property`, message: `${e.aggregate} needs the property to aggregate` });
     const filters = e.where.map((f, i) => compare(`(ev.properties->>'${f.property}')`, typeof f.value === 'number' ? 'number' : 'text', f.op, f.value, `${here}.where[${i}]`));
     const measure = e.aggregate === 'count' ? 'count(*)' : `coalesce(${e.aggregate}(CAST(ev.properties->>'${e.property}' AS DOUBLE PRECISION)), 0)`;
-    return `((SELECT ${measure} FROM events ev WHERE ev.customer_id = u.customer_id AND ev.name = ${param(e.event)}
+    return `((SELECT ${measure} FROM ${scoped('events', scope)} ev WHERE ev.customer_id = u.customer_id AND ev.name = ${param(e.event)}
               AND ${eventDay} > CAST($1 AS DATE) - ${e.within_days} AND ${eventDay} <= CAST($1 AS DATE)${filters.map((f) => ` AND ${f}`).join('')}) ${e.op === '!=' ? '<>' : e.op} ${param(e.value)})`;
   };
   const where = walk(node, '');
   if (problems.length) throw new SiyuError('validation', 'invalid_segment', `invalid segment definition: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, { details: problems });
   // Only the layer tables the conditions read are joined: each is one row per customer, and joining the ones a
   // definition never mentions cost most of a preview's time on a million customers.
-  const joins = Object.entries(LAYER_TABLES)
-    .filter(([alias]) => new RegExp(`(^|[^\\w.])${alias}\\.`).test(where))
-    .map(([alias, table]) => `LEFT JOIN ${table} ${alias} ON ${alias}.customer_id = u.customer_id`);
+  const used = Object.entries(LAYER_TABLES).filter(([alias]) => new RegExp(`(^|[^\\w.])${alias}\\.`).test(where));
+  const joins = used.map(([alias, table]) => `LEFT JOIN ${scoped(table, scope)} ${alias} ON ${alias}.customer_id = u.customer_id`);
   return {
     sql: `SELECT u.customer_id FROM customers u ${joins.join(' ')}
           WHERE u.merged_into IS NULL AND CAST($1 AS DATE) IS NOT NULL${scope ? ` AND u.customer_id IN (SELECT customer_id FROM ${scope})` : ''} AND coalesce(${where}, FALSE)`,
     params,
+    tables: used.map(([, table]) => table),
+    attributes: [...read],
   };
 }
 

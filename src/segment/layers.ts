@@ -6,6 +6,7 @@ import { layerRuns } from './history.ts';
 import { computeLifecycle, updateLifecycleStages, type LifecycleOptions } from './lifecycle.ts';
 import { computeRfm, updateRfmScores, type RfmOptions } from './rfm.ts';
 import { listSegments, refreshSegment, updateSegmentSnapshots, type RefreshReport } from './segments.ts';
+import { createScope, dropScope } from './scope.ts';
 import { computeTiers, updateTierScores, type TierOptions } from './tiers.ts';
 
 export interface LayerUpdateReport {
@@ -54,16 +55,7 @@ export async function updateLayers(store: Store, options: { asOf?: string; since
       clock = now;
       return result;
     };
-    await tx.execute(`DROP TABLE IF EXISTS ${SCOPE}`);
-    await tx.execute(`CREATE TEMP TABLE ${SCOPE} (customer_id TEXT)`);
-    const customers = await timed('changed customers', () => tx.execute(
-      `INSERT INTO ${SCOPE}
-       SELECT DISTINCT coalesce(c.merged_into, c.customer_id) FROM (
-         SELECT customer_id FROM orders WHERE updated_at >= CAST($1 AS TIMESTAMPTZ)
-         UNION SELECT customer_id FROM events WHERE received_at >= CAST($1 AS TIMESTAMPTZ) AND (source IS NULL OR source NOT LIKE 'siyu %')
-       ) t JOIN customers c ON c.customer_id = t.customer_id`,
-      [since],
-    ));
+    const customers = await timed('changed customers', () => createScope(tx, SCOPE, since));
     const run = (layer: 'attributes' | 'rfm' | 'tiers' | 'lifecycle') => runs.get(layer);
     const updated = {
       attributes: run('attributes') ? await timed('attributes', () => writeAttributes(tx, definitions, asOf, SCOPE)) : 0,
@@ -72,7 +64,7 @@ export async function updateLayers(store: Store, options: { asOf?: string; since
       lifecycle: run('lifecycle') ? await timed('lifecycle', () => updateLifecycleStages(tx, store.kind, SCOPE, asOf, run('lifecycle')!.options as LifecycleOptions)) : 0,
     };
     const segments = await timed('segments', () => updateSegmentSnapshots(tx, store.kind, SCOPE, asOf));
-    await tx.execute(`DROP TABLE ${SCOPE}`);
+    await dropScope(tx, SCOPE);
     await tx.execute('UPDATE layer_runs SET started_at = CAST($1 AS TIMESTAMPTZ)', [started]);
     return { since, asOf, customers, updated, segments, steps };
   });

@@ -1,7 +1,8 @@
 import { SiyuError } from '../core/errors.ts';
 import { parseDay } from '../core/validation.ts';
-import { dialect, latestOrderDay, localDay, PURCHASES, readBrandSettings, type BackendKind, type Columns, type Queryable, type Store } from '../store/index.ts';
+import { dialect, latestOrderDay, localDay, onOrBefore, PURCHASES, readBrandSettings, type BackendKind, type Columns, type Queryable, type Store } from '../store/index.ts';
 import { recordLayerRun } from './history.ts';
+import { scoped } from './scope.ts';
 
 export const STAGES = [
   { code: 'prospect', zh: '潜客', en: 'Prospect' },
@@ -59,7 +60,7 @@ export async function computeLifecycle(store: Store, options: LifecycleOptions =
   // Column by column: a million customers without an object each.
   const columns = await store.queryColumns(
     `WITH days AS (
-       SELECT DISTINCT o.customer_id, ${day} AS day FROM orders o WHERE o.${PURCHASES} AND ${day} <= CAST($1 AS DATE)
+       SELECT DISTINCT o.customer_id, ${day} AS day FROM orders o WHERE o.${PURCHASES} AND ${onOrBefore(timezone, '$1', 'o.placed_at')}
      ), gaps AS (
        SELECT customer_id, day, day - lag(day) OVER (PARTITION BY customer_id ORDER BY day) AS gap FROM days
      ), own AS (
@@ -190,8 +191,8 @@ export async function updateLifecycleStages(tx: Queryable, kind: BackendKind, sc
   const day = localDay(timezone, 'o.placed_at');
   const columns = await tx.queryColumns(
     `WITH days AS (
-       SELECT DISTINCT o.customer_id, ${day} AS day FROM orders o
-       WHERE o.${PURCHASES} AND ${day} <= CAST($1 AS DATE) AND o.customer_id IN (SELECT customer_id FROM ${scope})
+       SELECT DISTINCT o.customer_id, ${day} AS day FROM ${scoped('orders', scope)} o
+       WHERE o.${PURCHASES} AND ${onOrBefore(timezone, '$1', 'o.placed_at')}
      ), gaps AS (
        SELECT customer_id, day, day - lag(day) OVER (PARTITION BY customer_id ORDER BY day) AS gap, day = max(day) OVER (PARTITION BY customer_id) AS last_day FROM days
      ), own AS (

@@ -1,7 +1,8 @@
 import { SiyuError } from '../core/errors.ts';
 import { parseDay } from '../core/validation.ts';
 import { recordLayerChanges, recordLayerRun } from './history.ts';
-import { latestOrderDay, localDay, PURCHASES, readBrandSettings, reportingCurrency, type Queryable, type Store } from '../store/index.ts';
+import { scoped } from './scope.ts';
+import { latestOrderDay, localDay, onOrBefore, PURCHASES, readBrandSettings, reportingCurrency, type Queryable, type Store } from '../store/index.ts';
 
 /** The Chinese 8-class RFM model: high or low R, F and M against the population's mean or median. */
 export const RFM_CLASSES = [
@@ -93,18 +94,18 @@ const CLASS_CASE = `CASE ${RFM_CLASSES.map((c) => `WHEN ${c.r ? '' : 'NOT '}r_hi
 
 /**
  * The CTEs `paid` and `base`: each customer's recency, frequency and monetary value as of $2 over the $3-day window,
- * in currency $1, from orders that count as purchases; with `scope`, only the customers in that table.
+ * in currency $1, from orders that count as purchases; with `scope`, only its customers (scope.ts).
  */
 function measuresSql(timezone: string, scope?: string): string {
   return `paid AS (
          SELECT customer_id, ${localDay(timezone)} AS day, total_fen - refunded_fen AS fen
-         FROM orders WHERE ${PURCHASES} AND currency = $1${scope ? ` AND customer_id IN (SELECT customer_id FROM ${scope})` : ''}
+         FROM ${scoped('orders', scope)} WHERE ${PURCHASES} AND currency = $1 AND ${onOrBefore(timezone, '$2')}
        ), base AS (
          SELECT customer_id,
                 CAST(CAST($2 AS DATE) - max(day) AS INTEGER) AS recency_days,
                 CAST(count(*) FILTER (WHERE day > CAST($2 AS DATE) - CAST($3 AS INTEGER)) AS INTEGER) AS frequency,
                 CAST(COALESCE(sum(fen) FILTER (WHERE day > CAST($2 AS DATE) - CAST($3 AS INTEGER)), 0) AS BIGINT) AS monetary_fen
-         FROM paid WHERE day <= CAST($2 AS DATE) GROUP BY customer_id
+         FROM paid GROUP BY customer_id
        )`;
 }
 

@@ -5,6 +5,7 @@ import { dialect, jsonRowsParam, latestOrderDay, type BackendKind, type Queryabl
 import { attributeDefinitions } from './attributes.ts';
 import { compileSegment, parseSegmentDefinition, type SegmentNode } from './builder.ts';
 import { PII_PROFILE_FIELDS, type PiiPolicy } from './profile.ts';
+import { copyToScope, scoped } from './scope.ts';
 
 /** How often a saved segment refreshes on its own while `siyu serve` runs; null: only on demand. */
 export const REFRESH_SCHEDULES = ['hourly', 'daily', 'weekly'] as const;
@@ -158,49 +159,70 @@ export async function updateSegmentSnapshots(tx: Queryable, kind: BackendKind, s
   // Each segment's snapshot day before asOf: the one Entered and Exited are counted against.
   await tx.execute('CREATE TEMP TABLE segment_days (segment TEXT, previous DATE)');
   const days: [string, string | null][] = [];
+  const compiled = [];
   for (const { name, latest } of due) {
     if (latest! < asOf) {
       await tx.execute('INSERT INTO segment_snapshots (customer_id, segment, as_of) SELECT customer_id, segment, CAST($3 AS DATE) FROM segment_snapshots WHERE segment = $1 AND as_of = CAST($2 AS DATE)', [name, latest, asOf]);
     }
     days.push([name, latest! < asOf ? latest! : await previousSnapshot(tx, name, asOf)]);
-    const { sql, params } = await compileSegment(tx, await savedDefinition(tx, name), asOf, scope);
+    compiled.push({ name, ...(await compileSegment(tx, await savedDefinition(tx, name), asOf, scope)) });
+  }
+  // The scope's rows of every layer table some segment reads, copied once for all the segments.
+  const tables = [...new Set(compiled.flatMap((c) => c.tables))];
+  const attributes = [...new Set(compiled.flatMap((c) => c.attributes))];
+  for (const table of tables) await copyToScope(tx, scope, table, table === 'customer_attributes' ? attributes : undefined);
+  for (const { name, sql, params } of compiled) {
     await tx.execute(`INSERT INTO segment_update (segment, customer_id) SELECT $${params.length + 1}, m.customer_id FROM (${sql}) AS m`, [...params, name]);
   }
   await tx.insertRows('segment_days', ['segment', 'previous'], days);
   const inScope = (alias: string) => `${alias}customer_id IN (SELECT customer_id FROM ${scope})`;
   await tx.execute(`DELETE FROM segment_snapshots WHERE as_of = CAST($1 AS DATE) AND segment IN (SELECT segment FROM segment_days) AND ${inScope('')}`, [asOf]);
   await tx.execute('INSERT INTO segment_snapshots (customer_id, segment, as_of) SELECT customer_id, segment, CAST($1 AS DATE) FROM segment_update', [asOf]);
-  // The day's events of these segments for these customers: message ids are segment:NAME:DAY:KIND:CUSTOMER.
+  // The day's Entered and Exited events these customers should have (message ids segment:NAME:DAY:CHANGE:CUSTOMER),
+  // against those they have, from the scope's copy of events: only the differences are written, so an update that
+  // changes no membership scans no events.
+  await tx.execute('DROP TABLE IF EXISTS segment_events');
+  await tx.execute('CREATE TEMP TABLE segment_events (segment TEXT, customer_id TEXT, change TEXT, message_id TEXT)');
+  const eventRows = (change: 'Entered' | 'Exited', from: string) =>
+    `INSERT INTO segment_events SELECT m.segment, m.customer_id, '${change}', 'segment:' || m.segment || ':' || CAST(CAST($1 AS DATE) AS VARCHAR) || ':${change}:' || m.customer_id FROM ${from} m`;
   await tx.execute(
-    `DELETE FROM events WHERE source = 'siyu segment' AND ${inScope('')} AND split_part(message_id, ':', 3) = $1 AND split_part(message_id, ':', 2) IN (SELECT segment FROM segment_days)`,
+    eventRows('Entered', `(SELECT u.segment, u.customer_id FROM segment_update u JOIN segment_days d ON d.segment = u.segment
+       WHERE NOT EXISTS (SELECT 1 FROM segment_snapshots p WHERE p.segment = u.segment AND p.as_of = d.previous AND p.customer_id = u.customer_id))`),
     [asOf],
   );
-  const eventParams = [asOf, new Date(`${asOf}T23:59:59Z`), new Date()];
-  const events = (change: 'Entered' | 'Exited', from: string) =>
+  await tx.execute(
+    eventRows('Exited', `(SELECT p.segment, p.customer_id FROM segment_snapshots p JOIN segment_days d ON d.segment = p.segment AND p.as_of = d.previous
+       WHERE ${inScope('p.')} AND NOT EXISTS (SELECT 1 FROM segment_update u WHERE u.segment = p.segment AND u.customer_id = p.customer_id))`),
+    [asOf],
+  );
+  const existing = `(SELECT message_id FROM ${scoped('events', scope)} WHERE source = 'siyu segment' AND split_part(message_id, ':', 3) = CAST(CAST($1 AS DATE) AS VARCHAR)
+       AND split_part(message_id, ':', 2) IN (SELECT segment FROM segment_days))`;
+  const [stale] = await tx.query<{ n: number }>(`SELECT count(*) AS n FROM ${existing} x WHERE x.message_id NOT IN (SELECT message_id FROM segment_events)`, [asOf]);
+  if (Number(stale?.n) > 0) {
+    await tx.execute(
+      `DELETE FROM events WHERE source = 'siyu segment' AND ${inScope('')} AND message_id IN (SELECT x.message_id FROM ${existing} x WHERE x.message_id NOT IN (SELECT message_id FROM segment_events))`,
+      [asOf],
+    );
+  }
+  await tx.execute(
     `INSERT INTO events (customer_id, message_id, type, name, properties, ts, received_at, source)
-     SELECT m.customer_id, 'segment:' || m.segment || ':' || CAST(CAST($1 AS DATE) AS VARCHAR) || ':${change}:' || m.customer_id, 'track', 'Segment ${change}',
+     SELECT m.customer_id, m.message_id, 'track', 'Segment ' || m.change,
             ${dialect(kind).jsonObject([['segment', 'm.segment'], ['as_of', 'CAST(CAST($1 AS DATE) AS VARCHAR)']])},
             CAST($2 AS TIMESTAMPTZ), CAST($3 AS TIMESTAMPTZ), 'siyu segment'
-     FROM ${from} m`;
-  const entered = await tx.query<{ segment: string; n: number }>(
-    `SELECT u.segment, count(*) AS n FROM segment_update u JOIN segment_days d ON d.segment = u.segment
-     WHERE NOT EXISTS (SELECT 1 FROM segment_snapshots p WHERE p.segment = u.segment AND p.as_of = d.previous AND p.customer_id = u.customer_id) GROUP BY u.segment`,
+     FROM segment_events m WHERE m.message_id NOT IN ${existing}`,
+    [asOf, new Date(`${asOf}T23:59:59Z`), new Date()],
   );
-  await tx.execute(
-    events('Entered', `(SELECT u.segment, u.customer_id FROM segment_update u JOIN segment_days d ON d.segment = u.segment
-       WHERE NOT EXISTS (SELECT 1 FROM segment_snapshots p WHERE p.segment = u.segment AND p.as_of = d.previous AND p.customer_id = u.customer_id))`),
-    eventParams,
-  );
-  const gone = `(SELECT p.segment, p.customer_id FROM segment_snapshots p JOIN segment_days d ON d.segment = p.segment AND p.as_of = d.previous
-       WHERE ${inScope('p.')} AND NOT EXISTS (SELECT 1 FROM segment_update u WHERE u.segment = p.segment AND u.customer_id = p.customer_id))`;
-  const exited = await tx.query<{ segment: string; n: number }>(`SELECT segment, count(*) AS n FROM ${gone} g GROUP BY segment`);
-  await tx.execute(events('Exited', gone), eventParams);
+  const changes = await tx.query<{ segment: string; change: string; n: number }>('SELECT segment, change, count(*) AS n FROM segment_events GROUP BY segment, change');
+  const entered = changes.filter((c) => c.change === 'Entered');
+  const exited = changes.filter((c) => c.change === 'Exited');
   const members = await tx.query<{ segment: string; n: number }>(
     'SELECT s.segment, count(*) AS n FROM segment_snapshots s JOIN segment_days d ON d.segment = s.segment WHERE s.as_of = CAST($1 AS DATE) GROUP BY s.segment',
     [asOf],
   );
   await tx.execute('DROP TABLE segment_update');
   await tx.execute('DROP TABLE segment_days');
+  await tx.execute('DROP TABLE segment_events');
+  for (const table of tables) await tx.execute(`DROP TABLE ${scoped(table, scope)}`);
   const count = (rows: { segment: string; n: number }[], name: string) => Number(rows.find((r) => r.segment === name)?.n ?? 0);
   return days.map(([name, previous]) => ({ segment: name, asOf, members: count(members, name), entered: count(entered, name), exited: count(exited, name), previous }));
 }

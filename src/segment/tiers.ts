@@ -1,7 +1,8 @@
 import { SiyuError } from '../core/errors.ts';
 import { parseDay } from '../core/validation.ts';
 import { recordLayerChanges, recordLayerRun } from './history.ts';
-import { latestOrderDay, localDay, PURCHASES, readBrandSettings, reportingCurrency, type Queryable, type Store } from '../store/index.ts';
+import { scoped } from './scope.ts';
+import { latestOrderDay, localDay, onOrBefore, PURCHASES, readBrandSettings, reportingCurrency, type Queryable, type Store } from '../store/index.ts';
 
 export const TIERS = [
   { code: 'head', zh: '头部', en: 'Head' },
@@ -53,11 +54,10 @@ export async function computeTiers(store: Store, options: TierOptions = {}): Pro
     params = [];
   } else {
     currency = await reportingCurrency(store, brand);
-    const day = localDay(timezone);
     const latest = options.asOf ?? (await latestOrderDay(store));
     if (!latest) throw new SiyuError('not_found', 'no_orders', 'the store has no orders to rank customers by; import orders first');
     asOf = parseDay(latest, '--as-of');
-    values = monetarySql(day);
+    values = monetarySql(timezone);
     params = [asOf, options.windowDays ?? 365, currency];
   }
   const n = params.length;
@@ -96,10 +96,11 @@ export async function computeTiers(store: Store, options: TierOptions = {}): Pro
   };
 }
 
-/** Each customer's money paid in the $2 days up to $1, in currency $3; with `scope`, only the customers in that table. */
-function monetarySql(day: string, scope?: string): string {
+/** Each customer's money paid in the $2 days up to $1, in currency $3; with `scope`, only its customers (scope.ts). */
+function monetarySql(timezone: string, scope?: string): string {
+  const day = localDay(timezone);
   return `SELECT customer_id, CAST(COALESCE(sum(total_fen - refunded_fen) FILTER (WHERE ${day} > CAST($1 AS DATE) - CAST($2 AS INTEGER)), 0) AS BIGINT) AS value_fen
-          FROM orders WHERE ${PURCHASES} AND currency = $3 AND ${day} <= CAST($1 AS DATE)${scope ? ` AND customer_id IN (SELECT customer_id FROM ${scope})` : ''} GROUP BY customer_id`;
+          FROM ${scoped('orders', scope)} WHERE ${PURCHASES} AND currency = $3 AND ${onOrBefore(timezone, '$1')} GROUP BY customer_id`;
 }
 
 /**
@@ -121,7 +122,7 @@ export async function updateTierScores(tx: Queryable, scope: string, asOf: strin
        SELECT min(value_fen) FILTER (WHERE tier = 'head' AND value_fen > 0) AS head, min(value_fen) FILTER (WHERE tier = 'waist' AND value_fen > 0) AS waist FROM tier_scores
      )
      SELECT v.customer_id, CASE WHEN v.value_fen > 0 AND v.value_fen >= c.head THEN 'head' WHEN v.value_fen > 0 AND v.value_fen >= c.waist THEN 'waist' ELSE 'tail' END, v.value_fen
-     FROM (${monetarySql(localDay(timezone), scope)}) v CROSS JOIN cuts c`,
+     FROM (${monetarySql(timezone, scope)}) v CROSS JOIN cuts c`,
     [asOf, windowDays, currency],
   );
   await tx.execute('DELETE FROM tier_scores WHERE customer_id IN (SELECT customer_id FROM tier_update)');

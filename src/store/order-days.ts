@@ -9,6 +9,15 @@ export function localDay(timezone: string, column = 'placed_at'): string {
   return `CAST(${column} AT TIME ZONE '${timezone.replaceAll("'", "''")}' AS DATE)`;
 }
 
+/**
+ * SQL that is true when the TIMESTAMPTZ `column` falls on or before the day `day` (a SQL DATE expression) in the IANA
+ * zone `timezone`: the column is before the next local midnight. Unlike comparing localDay(…) with the day, it
+ * converts no row to local time, so a scan that keeps few rows (an incremental update's customers) stays cheap.
+ */
+export function onOrBefore(timezone: string, day: string, column = 'placed_at'): string {
+  return `(${column} < (CAST(CAST(${day} AS DATE) + 1 AS TIMESTAMP) AT TIME ZONE '${timezone.replaceAll("'", "''")}'))`;
+}
+
 /** The day of the latest order in the brand timezone (YYYY-MM-DD), or null for a store without orders. */
 export async function latestOrderDay(db: Queryable): Promise<string | null> {
   const { timezone } = await readBrandSettings(db);

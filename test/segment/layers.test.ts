@@ -81,6 +81,13 @@ for (const backend of BACKENDS) {
         const idle = await updateLayers(store);
         assert.deepEqual([idle.customers, idle.updated], [0, { attributes: 0, rfm: 0, tiers: 0, lifecycle: 0 }]);
 
+        // B's new order is cancelled the same day: she leaves the segment again, and her Entered event of the day goes.
+        await store.execute("UPDATE orders SET status = 'cancelled', updated_at = $1 WHERE order_id = 'N1'", [new Date()]);
+        const cancelled = await updateLayers(store);
+        assert.deepEqual([cancelled.customers, cancelled.segments[0]!.members], [1, 3]);
+        const bEvents = await store.query<{ name: string }>("SELECT name FROM events WHERE customer_id = 'B' AND source = 'siyu segment'");
+        assert.deepEqual(bEvents, [], 'no Segment Entered or Exited for B on a day she ends outside the segment');
+
         // A new day: F, dormant since 04-01 (95 days against her own threshold of 3 × 31), buys on 07-06.
         await store.insertRows(
           'orders',
@@ -92,7 +99,7 @@ for (const backend of BACKENDS) {
         const f = await store.query<{ from_stage: string; to_stage: string }>("SELECT from_stage, to_stage FROM lifecycle_history WHERE customer_id = 'F' AND changed_on = CAST('2026-07-06' AS DATE)");
         assert.deepEqual(f.map((h) => [h.from_stage, h.to_stage]), [['dormant', 'reactivated']]);
         // The day's snapshot starts from the latest one, so only F enters.
-        assert.deepEqual(nextDay.segments.map((s) => [s.segment, s.members, s.entered, s.exited, s.previous]), [['recent', 5, 1, 0, '2026-07-05']]);
+        assert.deepEqual(nextDay.segments.map((s) => [s.segment, s.members, s.entered, s.exited, s.previous]), [['recent', 4, 1, 0, '2026-07-05']]);
       }));
 
     test('the full computation runs every layer and segment with each layer\'s last settings; the update is also over HTTP', () =>
