@@ -83,7 +83,7 @@ test('the validation split holds out a quarter of each user, seeded, and keeps s
 });
 
 test('invertSpd inverts a symmetric positive-definite matrix and rejects one that is not', () => {
-  for (const n of [1, 2, 5, 8]) {
+  for (const n of [1, 2, 3, 4, 5, 8, 17, 64]) {
     const a = new Float64Array(n * n);
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) a[i * n + j] = 1 / (1 + i + j) + (i === j ? 1 : 0);
     const copy = a.slice();

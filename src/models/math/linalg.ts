@@ -43,30 +43,70 @@ function dot2(x: Float64Array, xi: number, y: Float64Array, yi: number, b: Float
   dotB = b1 + b2;
 }
 
+let d00 = 0;
+let d01 = 0;
+let d10 = 0;
+let d11 = 0;
+
+/**
+ * The four dot products of rows x and y of `p` with rows u and v of `q`, over `len` elements: d00 = x·u, d01 = x·v,
+ * d10 = y·u, d11 = y·v. Each element loaded serves two products (four loads, four multiply-adds), twice the reuse
+ * of one dot product.
+ */
+function dot22(p: Float64Array, x: number, y: number, q: Float64Array, u: number, v: number, len: number): void {
+  let s00 = 0;
+  let s01 = 0;
+  let s10 = 0;
+  let s11 = 0;
+  for (let k = 0; k < len; k++) {
+    const px = p[x + k]!;
+    const py = p[y + k]!;
+    const qu = q[u + k]!;
+    const qv = q[v + k]!;
+    s00 += px * qu;
+    s01 += px * qv;
+    s10 += py * qu;
+    s11 += py * qv;
+  }
+  d00 = s00;
+  d01 = s01;
+  d10 = s10;
+  d11 = s11;
+}
+
 const notPositiveDefinite = (i: number, pivot: number) =>
   new SiyuError('validation', 'not_positive_definite', `matrix is not positive definite at row ${i} (pivot ${pivot}); increase the regularisation`);
 
 /**
  * Inverts a symmetric positive-definite n×n matrix (row-major; only the lower triangle is read): Cholesky
- * A = LLᵀ, then Mᵀ with M = L⁻¹, then A⁻¹ = MᵀM. Every step is a dot product of contiguous rows, taken two
- * output rows at a time so each row read from memory is used twice; about n³/2 multiply-adds in all. `a` is
- * overwritten with A⁻¹ (full, symmetric) and returned.
+ * A = LLᵀ, then Mᵀ with M = L⁻¹, then A⁻¹ = MᵀM, about n³/2 multiply-adds in all. Every step is a dot product of
+ * contiguous rows, taken for two output rows against two input rows at a time (dot22), so each element read from
+ * memory serves two products. `a` is overwritten with A⁻¹ (full, symmetric) and returned.
  */
 export function invertSpd(a: Float64Array, n: number): Float64Array {
-  // Cholesky–Banachiewicz: L[i][j] = (A[i][j] − L[i][0..j)·L[j][0..j)) / L[j][j], rows i and i+1 together.
+  // Cholesky–Banachiewicz: L[i][j] = (A[i][j] − L[i][0..j)·L[j][0..j)) / L[j][j], for rows i, i+1 and columns
+  // j, j+1 together; column j+1's sum lacks only its last term, L[i][j]·L[j+1][j], added once L[i][j] is known.
   for (let i = 0; i < n; i += 2) {
     const ri = i * n;
     const pair = i + 1 < n;
     const rn = ri + n;
-    for (let j = 0; j < i; j++) {
+    for (let j = 0; j < i; j += 2) {
       const rj = j * n;
+      const rk = rj + n;
       if (pair) {
-        dot2(a, ri, a, rn, a, rj, j);
-        a[rn + j] = (a[rn + j]! - dotB) / a[rj + j]!;
+        dot22(a, ri, rn, a, rj, rk, j);
+        const li = (a[ri + j]! - d00) / a[rj + j]!;
+        const ln = (a[rn + j]! - d10) / a[rj + j]!;
+        a[ri + j] = li;
+        a[rn + j] = ln;
+        a[ri + j + 1] = (a[ri + j + 1]! - d01 - li * a[rk + j]!) / a[rk + j + 1]!;
+        a[rn + j + 1] = (a[rn + j + 1]! - d11 - ln * a[rk + j]!) / a[rk + j + 1]!;
       } else {
-        dotA = dot(a, ri, a, rj, j);
+        dot2(a, rj, a, rk, a, ri, j);
+        const li = (a[ri + j]! - dotA) / a[rj + j]!;
+        a[ri + j] = li;
+        a[ri + j + 1] = (a[ri + j + 1]! - dotB - li * a[rk + j]!) / a[rk + j + 1]!;
       }
-      a[ri + j] = (a[ri + j]! - dotA) / a[rj + j]!;
     }
     const di = a[ri + i]! - dot(a, ri, a, ri, i);
     if (!(di > 0)) throw notPositiveDefinite(i, di);
@@ -77,7 +117,8 @@ export function invertSpd(a: Float64Array, n: number): Float64Array {
     if (!(dn > 0)) throw notPositiveDefinite(i + 1, dn);
     a[rn + i + 1] = Math.sqrt(dn);
   }
-  // t = Mᵀ by rows: t[j][k] = M[k][j] for k ≥ j, where M[i][j] = −L[i][j..i)·M[j..i)[j] / L[i][i].
+  // t = Mᵀ by rows: t[j][i] = M[i][j] = −L[i][j..i)·t[j][j..i) / L[i][i] for j < i, for rows j, j+1 of t at once:
+  // t[j+1][j] is 0 (t is upper triangular), so both rows can run over [j, i).
   const t = new Float64Array(n * n);
   for (let i = 0; i < n; i += 2) {
     const ri = i * n;
@@ -85,39 +126,60 @@ export function invertSpd(a: Float64Array, n: number): Float64Array {
     const rn = ri + n;
     const d = 1 / a[ri + i]!;
     const dn = pair ? 1 / a[rn + i + 1]! : 0;
-    for (let j = 0; j < i; j++) {
+    const lni = pair ? a[rn + i]! : 0;
+    for (let j = 0; j < i; j += 2) {
       const tj = j * n;
+      const tk = tj + n;
       if (pair) {
-        dot2(a, ri + j, a, rn + j, t, tj + j, i - j);
+        dot22(a, ri + j, rn + j, t, tj + j, tk + j, i - j);
+        const a0 = -d00 * d;
+        const a1 = -d01 * d;
+        t[tj + i] = a0;
+        t[tk + i] = a1;
+        t[tj + i + 1] = -(d10 + lni * a0) * dn;
+        t[tk + i + 1] = -(d11 + lni * a1) * dn;
       } else {
-        dotA = dot(a, ri + j, t, tj + j, i - j);
+        dot2(t, tj + j, t, tk + j, a, ri + j, i - j);
+        t[tj + i] = -dotA * d;
+        t[tk + i] = -dotB * d;
       }
-      const ti = -dotA * d;
-      t[tj + i] = ti;
-      if (pair) t[tj + i + 1] = -(dotB + a[rn + i]! * ti) * dn;
     }
     t[ri + i] = d;
     if (pair) {
-      t[ri + i + 1] = -a[rn + i]! * d * dn;
+      t[ri + i + 1] = -lni * d * dn;
       t[rn + i + 1] = dn;
     }
   }
-  // A⁻¹[i][j] = Σ_{k ≥ max(i, j)} M[k][i]·M[k][j] = t[i][k..]·t[j][k..]; t[i+1][i] is 0, so rows i and i+1
-  // share the range k ≥ i.
+  // A⁻¹[i][j] = Σ_{k ≥ max(i, j)} M[k][i]·M[k][j] = t[i][k..]·t[j][k..], for rows i, i+1 against rows j, j+1 over
+  // k ≥ i (t[i+1][i] is 0).
   for (let i = 0; i < n; i += 2) {
-    const pair = i + 1 < n;
-    for (let j = 0; j <= i; j++) {
-      if (pair) {
-        dot2(t, i * n + i, t, (i + 1) * n + i, t, j * n + i, n - i);
-        a[(i + 1) * n + j] = dotB;
-        a[j * n + i + 1] = dotB;
-      } else {
-        dotA = dot(t, i * n + i, t, j * n + i, n - i);
+    const ri = i * n;
+    const rn = ri + n;
+    if (i + 1 < n) {
+      for (let j = 0; j <= i; j += 2) {
+        const rj = j * n;
+        const rk = rj + n;
+        dot22(t, ri + i, rn + i, t, rj + i, rk + i, n - i);
+        a[ri + j] = d00;
+        a[rj + i] = d00;
+        a[ri + j + 1] = d01;
+        a[rk + i] = d01;
+        a[rn + j] = d10;
+        a[rj + i + 1] = d10;
+        a[rn + j + 1] = d11;
+        a[rk + i + 1] = d11;
       }
-      a[i * n + j] = dotA;
-      a[j * n + i] = dotA;
+    } else {
+      for (let j = 0; j < i; j += 2) {
+        const rj = j * n;
+        dot2(t, rj + i, t, rj + n + i, t, ri + i, n - i);
+        a[ri + j] = dotA;
+        a[rj + i] = dotA;
+        a[ri + j + 1] = dotB;
+        a[rj + n + i] = dotB;
+      }
+      a[ri + i] = dot(t, ri + i, t, ri + i, n - i);
     }
-    if (pair) a[(i + 1) * n + i + 1] = dot(t, (i + 1) * n + i + 1, t, (i + 1) * n + i + 1, n - i - 1);
   }
   return a;
 }
