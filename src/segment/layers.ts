@@ -36,7 +36,7 @@ const SCOPE = 'layer_scope';
 export async function updateLayers(store: Store, options: { asOf?: string; since?: Date; onStep?: (step: string, seconds: number) => void } = {}): Promise<LayerUpdateReport> {
   const runs = await layerRuns(store);
   if (runs.size === 0) {
-    throw new SiyuError('validation', 'no_full_run', 'no layer has been computed yet; run the full computations first (siyu attributes compute, siyu rfm, siyu tiers, siyu lifecycle)');
+    throw new SiyuError('validation', 'no_full_run', 'no layer has been computed yet; run the full computation first (siyu layers compute)');
   }
   const since = options.since ?? new Date(Math.min(...[...runs.values()].map((r) => r.startedAt.getTime())));
   const latest = options.asOf ?? (await latestOrderDay(store));

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isSiyuError } from '../../src/core/errors.ts';
+import { availableParallelism } from 'node:os';
 import { invertSpd } from '../../src/models/math/linalg.ts';
+import { helperPairsRun, helperReady } from '../../src/models/math/linalg-threads.ts';
 import { ALGORITHM_NAMES, EASE_MAX_ITEMS, trainEase, buildMatrix, readInteractionsTsv, splitByUser, topK, trainAlgorithm, trainSar, type Interaction } from '../../src/recommend/index.ts';
 
 test('TSV interactions: header optional, every bad line reported as file:line, nothing returned then', () => {
@@ -97,6 +99,30 @@ test('invertSpd inverts a symmetric positive-definite matrix and rejects one tha
     }
   }
   assert.throws(() => invertSpd(Float64Array.from([1, 2, 2, 1]), 2), /not positive definite at row 1/);
+});
+
+test('invertSpd gives the same inverse, to the bit, with and without its helper thread', async () => {
+  const helper = await helperReady();
+  if (availableParallelism() > 1) assert.ok(helper, 'a machine with two cores starts the helper');
+  const before = helperPairsRun();
+  const n = 601; // above the size the helper takes part from, and odd
+  const a = new Float64Array(n * n);
+  let seed = 7;
+  const next = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) a[i * n + j] = a[j * n + i] = next() < 0.1 ? next() : 0;
+  for (let i = 0; i < n; i++) a[i * n + i]! += 20;
+  const alone = invertSpd(a.slice(), n, { threads: false });
+  for (let run = 0; run < 3; run++) assert.deepEqual(invertSpd(a.slice(), n), alone, `run ${run}`);
+  if (helper) assert.ok(helperPairsRun() > before, 'the helper took some of the row pairs');
+  let worst = 0;
+  for (let i = 0; i < n; i += 7) {
+    for (let j = 0; j < n; j++) {
+      let v = 0;
+      for (let k = 0; k < n; k++) v += a[i * n + k]! * alone[k * n + j]!;
+      worst = Math.max(worst, Math.abs(v - (i === j ? 1 : 0)));
+    }
+  }
+  assert.ok(worst < 1e-12, `A·A⁻¹ is I within ${worst}`);
 });
 
 test('ALS learns two separate tastes and is deterministic for a seed', () => {

@@ -1,4 +1,5 @@
 import { SiyuError } from '../../core/errors.ts';
+import { rowPairRunner } from './linalg-threads.ts';
 
 /** Σ a[ai + k]·b[bi + k] for k in [0, len), with four accumulators so the additions do not wait on each other. */
 export function dot(a: Float64Array, ai: number, b: Float64Array, bi: number, len: number): number {
@@ -81,11 +82,43 @@ const notPositiveDefinite = (i: number, pivot: number) =>
  * Inverts a symmetric positive-definite n×n matrix (row-major; only the lower triangle is read): Cholesky
  * A = LLᵀ, then Mᵀ with M = L⁻¹, then A⁻¹ = MᵀM, about n³/2 multiply-adds in all. Every step is a dot product of
  * contiguous rows, taken for two output rows against two input rows at a time (dot22), so each element read from
- * memory serves two products. `a` is overwritten with A⁻¹ (full, symmetric) and returned.
+ * memory serves two products. The last two steps, two thirds of the work, split into independent pairs of rows;
+ * from n = 256 up, a helper thread takes pairs alongside this one when the machine has a second core
+ * (linalg-threads.ts; `threads: false` or SIYU_THREADS=1 turns it off). Each cell is computed the same way on
+ * either thread, so the result does not depend on who computed what. `a` is overwritten with A⁻¹ (full,
+ * symmetric) and returned.
  */
-export function invertSpd(a: Float64Array, n: number): Float64Array {
-  // Cholesky–Banachiewicz: L[i][j] = (A[i][j] − L[i][0..j)·L[j][0..j)) / L[j][j], for rows i, i+1 and columns
-  // j, j+1 together; column j+1's sum lacks only its last term, L[i][j]·L[j+1][j], added once L[i][j] is known.
+export function invertSpd(a: Float64Array, n: number, options: { threads?: boolean } = {}): Float64Array {
+  const shared = n >= PARALLEL_FROM && options.threads !== false ? rowPairRunner() : null;
+  const work = shared ? sharedCopy(a) : a;
+  cholesky(work, n);
+  const t = shared ? new Float64Array(new SharedArrayBuffer(8 * n * n)) : new Float64Array(n * n);
+  const pairs = Math.ceil(n / 2);
+  if (shared) {
+    shared.run('inverse', work, t, n, pairs);
+    shared.run('gram', work, t, n, pairs);
+    a.set(work);
+  } else {
+    for (let p = 0; p < pairs; p++) inverseRows(work, t, n, p);
+    for (let p = 0; p < pairs; p++) gramRows(work, t, n, p);
+  }
+  return a;
+}
+
+/** Matrices from this size up are inverted with a helper thread when there is one. */
+const PARALLEL_FROM = 256;
+
+function sharedCopy(a: Float64Array): Float64Array {
+  const copy = new Float64Array(new SharedArrayBuffer(a.byteLength));
+  copy.set(a);
+  return copy;
+}
+
+/**
+ * Cholesky–Banachiewicz in place: L[i][j] = (A[i][j] − L[i][0..j)·L[j][0..j)) / L[j][j], for rows i, i+1 and
+ * columns j, j+1 together; column j+1's sum lacks only its last term, L[i][j]·L[j+1][j], added once L[i][j] is known.
+ */
+function cholesky(a: Float64Array, n: number): void {
   for (let i = 0; i < n; i += 2) {
     const ri = i * n;
     const pair = i + 1 < n;
@@ -117,69 +150,79 @@ export function invertSpd(a: Float64Array, n: number): Float64Array {
     if (!(dn > 0)) throw notPositiveDefinite(i + 1, dn);
     a[rn + i + 1] = Math.sqrt(dn);
   }
-  // t = Mᵀ by rows: t[j][i] = M[i][j] = −L[i][j..i)·t[j][j..i) / L[i][i] for j < i, for rows j, j+1 of t at once:
-  // t[j+1][j] is 0 (t is upper triangular), so both rows can run over [j, i).
-  const t = new Float64Array(n * n);
-  for (let i = 0; i < n; i += 2) {
+}
+
+/**
+ * Rows j = 2p and j + 1 of t = Mᵀ, M = L⁻¹ (L in the lower triangle of `a`): t[j][i] = M[i][j] =
+ * −L[i][j..i)·t[j][j..i) / L[i][i] for i > j, left to right, two columns i, i+1 at a time. t[j+1][j] is 0 (t is upper
+ * triangular), so both rows run over [j, i). Pairs are independent of each other.
+ */
+export function inverseRows(a: Float64Array, t: Float64Array, n: number, p: number): void {
+  const j = 2 * p;
+  const tj = j * n;
+  const tk = tj + n;
+  const both = j + 1 < n;
+  const dj = 1 / a[tj + j]!;
+  t[tj + j] = dj;
+  if (both) {
+    const dk = 1 / a[tk + j + 1]!;
+    t[tj + j + 1] = -a[tk + j]! * dj * dk;
+    t[tk + j + 1] = dk;
+  }
+  // With no row j + 1 (n odd, j = n − 1) there is nothing right of the diagonal.
+  for (let i = j + 2; i < n; i += 2) {
     const ri = i * n;
-    const pair = i + 1 < n;
     const rn = ri + n;
     const d = 1 / a[ri + i]!;
-    const dn = pair ? 1 / a[rn + i + 1]! : 0;
-    const lni = pair ? a[rn + i]! : 0;
-    for (let j = 0; j < i; j += 2) {
-      const tj = j * n;
-      const tk = tj + n;
-      if (pair) {
-        dot22(a, ri + j, rn + j, t, tj + j, tk + j, i - j);
-        const a0 = -d00 * d;
-        const a1 = -d01 * d;
-        t[tj + i] = a0;
-        t[tk + i] = a1;
-        t[tj + i + 1] = -(d10 + lni * a0) * dn;
-        t[tk + i + 1] = -(d11 + lni * a1) * dn;
-      } else {
-        dot2(t, tj + j, t, tk + j, a, ri + j, i - j);
-        t[tj + i] = -dotA * d;
-        t[tk + i] = -dotB * d;
-      }
-    }
-    t[ri + i] = d;
-    if (pair) {
-      t[ri + i + 1] = -lni * d * dn;
-      t[rn + i + 1] = dn;
-    }
-  }
-  // A⁻¹[i][j] = Σ_{k ≥ max(i, j)} M[k][i]·M[k][j] = t[i][k..]·t[j][k..], for rows i, i+1 against rows j, j+1 over
-  // k ≥ i (t[i+1][i] is 0).
-  for (let i = 0; i < n; i += 2) {
-    const ri = i * n;
-    const rn = ri + n;
     if (i + 1 < n) {
-      for (let j = 0; j <= i; j += 2) {
-        const rj = j * n;
-        const rk = rj + n;
-        dot22(t, ri + i, rn + i, t, rj + i, rk + i, n - i);
-        a[ri + j] = d00;
-        a[rj + i] = d00;
-        a[ri + j + 1] = d01;
-        a[rk + i] = d01;
-        a[rn + j] = d10;
-        a[rj + i + 1] = d10;
-        a[rn + j + 1] = d11;
-        a[rk + i + 1] = d11;
-      }
+      const dn = 1 / a[rn + i + 1]!;
+      const lni = a[rn + i]!;
+      dot22(a, ri + j, rn + j, t, tj + j, tk + j, i - j);
+      const a0 = -d00 * d;
+      const a1 = -d01 * d;
+      t[tj + i] = a0;
+      t[tk + i] = a1;
+      t[tj + i + 1] = -(d10 + lni * a0) * dn;
+      t[tk + i + 1] = -(d11 + lni * a1) * dn;
     } else {
-      for (let j = 0; j < i; j += 2) {
-        const rj = j * n;
-        dot2(t, rj + i, t, rj + n + i, t, ri + i, n - i);
-        a[ri + j] = dotA;
-        a[rj + i] = dotA;
-        a[ri + j + 1] = dotB;
-        a[rj + n + i] = dotB;
-      }
-      a[ri + i] = dot(t, ri + i, t, ri + i, n - i);
+      dot2(t, tj + j, t, tk + j, a, ri + j, i - j);
+      t[tj + i] = -dotA * d;
+      t[tk + i] = -dotB * d;
     }
   }
-  return a;
+}
+
+/**
+ * Rows i = 2p and i + 1 of A⁻¹ = MᵀM into `a`, with their mirror columns: A⁻¹[i][j] = Σ_{k ≥ max(i, j)} M[k][i]·M[k][j]
+ * = t[i][k..]·t[j][k..] for j ≤ i + 1, over k ≥ i (t[i+1][i] is 0). Pairs write disjoint cells.
+ */
+export function gramRows(a: Float64Array, t: Float64Array, n: number, p: number): void {
+  const i = 2 * p;
+  const ri = i * n;
+  const rn = ri + n;
+  if (i + 1 < n) {
+    for (let j = 0; j <= i; j += 2) {
+      const rj = j * n;
+      const rk = rj + n;
+      dot22(t, ri + i, rn + i, t, rj + i, rk + i, n - i);
+      a[ri + j] = d00;
+      a[rj + i] = d00;
+      a[ri + j + 1] = d01;
+      a[rk + i] = d01;
+      a[rn + j] = d10;
+      a[rj + i + 1] = d10;
+      a[rn + j + 1] = d11;
+      a[rk + i + 1] = d11;
+    }
+  } else {
+    for (let j = 0; j < i; j += 2) {
+      const rj = j * n;
+      dot2(t, rj + i, t, rj + n + i, t, ri + i, n - i);
+      a[ri + j] = dotA;
+      a[rj + i] = dotA;
+      a[ri + j + 1] = dotB;
+      a[rj + n + i] = dotB;
+    }
+    a[ri + i] = dot(t, ri + i, t, ri + i, n - i);
+  }
 }

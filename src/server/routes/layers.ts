@@ -149,6 +149,7 @@ export function registerLayerRoutes(app: FastifyInstance, store: Store): void {
             customers: z.number().int(),
             updated: z.object({ attributes: z.number().int(), rfm: z.number().int(), tiers: z.number().int(), lifecycle: z.number().int() }),
             segments: z.array(z.object({ segment: z.string(), asOf: z.string(), members: z.number().int(), entered: z.number().int(), exited: z.number().int(), previous: z.string().nullable() })),
+            steps: z.array(z.object({ step: z.string(), seconds: z.number() })),
           }),
         },
       },
