@@ -90,9 +90,11 @@ const notPositiveDefinite = (i: number, pivot: number) =>
  */
 export function invertSpd(a: Float64Array, n: number, options: { threads?: boolean } = {}): Float64Array {
   const shared = n >= PARALLEL_FROM && options.threads !== false ? rowPairRunner() : null;
-  const work = shared ? sharedCopy(a) : a;
+  const buffers = shared ? sharedBuffers(n * n) : null;
+  const work = buffers ? buffers.work : a;
+  if (buffers) work.set(a);
   cholesky(work, n);
-  const t = shared ? new Float64Array(new SharedArrayBuffer(8 * n * n)) : new Float64Array(n * n);
+  const t = buffers ? buffers.t : new Float64Array(n * n);
   const pairs = Math.ceil(n / 2);
   if (shared) {
     shared.run('inverse', work, t, n, pairs);
@@ -108,10 +110,20 @@ export function invertSpd(a: Float64Array, n: number, options: { threads?: boole
 /** Matrices from this size up are inverted with a helper thread when there is one. */
 const PARALLEL_FROM = 256;
 
-function sharedCopy(a: Float64Array): Float64Array {
-  const copy = new Float64Array(new SharedArrayBuffer(a.byteLength));
-  copy.set(a);
-  return copy;
+let buffers: { work: Float64Array; t: Float64Array } | null = null;
+
+/**
+ * The shared matrices the threads work on, kept between calls of the same size: a tuning loop inverts matrices of
+ * one size dozens of times, and fresh shared buffers are freed only when the collector gets round to them. t is
+ * zeroed (its lower triangle must be 0).
+ */
+function sharedBuffers(size: number): { work: Float64Array; t: Float64Array } {
+  if (buffers?.work.length !== size) {
+    buffers = { work: new Float64Array(new SharedArrayBuffer(8 * size)), t: new Float64Array(new SharedArrayBuffer(8 * size)) };
+  } else {
+    buffers.t.fill(0);
+  }
+  return buffers;
 }
 
 /**
