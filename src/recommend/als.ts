@@ -1,5 +1,7 @@
 import { SiyuError } from '../core/errors.ts';
+import { solveRows } from '../models/math/cg.ts';
 import { dot } from '../models/math/linalg.ts';
+import { ROWS_PER_TASK, sharedCopy, taskRunner, type TaskRunner } from '../models/math/linalg-threads.ts';
 import { Random } from '../core/random.ts';
 import type { InteractionMatrix } from './data.ts';
 import type { Reason, Recommender } from './model.ts';
@@ -19,6 +21,8 @@ export interface AlsOptions {
   /** Conjugate-gradient steps per vector per sweep, warm-started from the previous sweep. Default 3. */
   cgSteps?: number;
   seed?: number;
+  /** Share the row solves with the helper thread when there is one (default); the factors are the same either way. */
+  threads?: boolean;
 }
 
 /** The rows of the transpose: per item, the users who had it and their weights. */
@@ -55,56 +59,21 @@ function gram(f: Float64Array, count: number, k: number): Float64Array {
   return g;
 }
 
+/** Half-sweeps over at least this many rows share their row solves with the helper thread, when there is one. */
+const PARALLEL_ROWS = 256;
+
 /**
  * One sweep over the rows of `target` (users or items): each row x solves
  * (GᵀG + Σ_i (c_i − 1) g_i g_iᵀ + λI) x = Σ_i c_i g_i over the rows g_i of `other` it interacted with, by `steps`
- * conjugate-gradient steps from its current value (Takács, Pilászy & Tikk 2011).
+ * conjugate-gradient steps from its current value (Takács, Pilászy & Tikk 2011; models/math/cg.ts). The rows are
+ * independent, so with a `runner` they are shared out in blocks between this thread and the helper.
  */
-function sweep(target: Float64Array, count: number, other: Float64Array, start: Int32Array, index: Int32Array, weights: Float64Array, k: number, lambda: number, alpha: number, steps: number): void {
+function sweep(target: Float64Array, count: number, other: Float64Array, start: Int32Array, index: Int32Array, weights: Float64Array, k: number, lambda: number, alpha: number, steps: number, runner: TaskRunner | null): void {
   const g = gram(other, other.length / k, k);
-  const x = new Float64Array(k);
-  const r = new Float64Array(k);
-  const p = new Float64Array(k);
-  const ap = new Float64Array(k);
-  // A·v = G v + λ v + Σ_i α w_i (g_i·v) g_i
-  const multiply = (row: number, v: Float64Array, out: Float64Array) => {
-    for (let a = 0; a < k; a++) out[a] = lambda * v[a]! + dot(g, a * k, v, 0, k);
-    for (let q = start[row]!; q < start[row + 1]!; q++) {
-      const o = index[q]! * k;
-      const d = dot(other, o, v, 0, k) * alpha * weights[q]!;
-      for (let a = 0; a < k; a++) out[a]! += d * other[o + a]!;
-    }
-  };
-  for (let row = 0; row < count; row++) {
-    const o = row * k;
-    for (let a = 0; a < k; a++) x[a] = target[o + a]!;
-    // r = b − A x, with b = Σ_i (1 + α w_i) g_i
-    multiply(row, x, ap);
-    for (let a = 0; a < k; a++) r[a] = -ap[a]!;
-    for (let q = start[row]!; q < start[row + 1]!; q++) {
-      const oi = index[q]! * k;
-      const c = 1 + alpha * weights[q]!;
-      for (let a = 0; a < k; a++) r[a]! += c * other[oi + a]!;
-    }
-    p.set(r);
-    let rr = 0;
-    for (let a = 0; a < k; a++) rr += r[a]! * r[a]!;
-    for (let step = 0; step < steps && rr > 1e-20; step++) {
-      multiply(row, p, ap);
-      let pap = 0;
-      for (let a = 0; a < k; a++) pap += p[a]! * ap[a]!;
-      const step_ = rr / pap;
-      let next = 0;
-      for (let a = 0; a < k; a++) {
-        x[a]! += step_ * p[a]!;
-        r[a]! -= step_ * ap[a]!;
-        next += r[a]! * r[a]!;
-      }
-      const beta = next / rr;
-      for (let a = 0; a < k; a++) p[a] = r[a]! + beta * p[a]!;
-      rr = next;
-    }
-    for (let a = 0; a < k; a++) target[o + a] = x[a]!;
+  if (runner && count >= PARALLEL_ROWS) {
+    runner.run('solveRows', { target, other, start, index, weights, g: sharedCopy(g) }, { k, lambda, alpha, steps, count }, Math.ceil(count / ROWS_PER_TASK));
+  } else {
+    solveRows({ target, other, start, index, weights, g, k, lambda, alpha, steps }, 0, count);
   }
 }
 
@@ -128,14 +97,18 @@ export function trainAls(matrix: InteractionMatrix, options: AlsOptions = {}): R
   const users = matrix.users.length;
   const itemCount = matrix.items.length;
   const random = new Random(options.seed ?? 42);
-  const x = Float64Array.from({ length: users * k }, () => random.normal() * 0.01);
-  const y = Float64Array.from({ length: itemCount * k }, () => random.normal() * 0.01);
+  // With the helper thread every array the row solves read lives in shared memory; the numbers are the same either way.
+  const runner = options.threads === false || Math.max(users, itemCount) < PARALLEL_ROWS ? null : taskRunner();
+  const share = <T extends Float64Array | Int32Array>(array: T): T => (runner ? sharedCopy(array) : array);
+  const x = share(Float64Array.from({ length: users * k }, () => random.normal() * 0.01));
+  const y = share(Float64Array.from({ length: itemCount * k }, () => random.normal() * 0.01));
   const binary = options.binary ?? true;
-  const weights = binary ? new Float64Array(matrix.weights.length).fill(1) : matrix.weights;
+  const weights = share(binary ? new Float64Array(matrix.weights.length).fill(1) : matrix.weights);
   const t = transpose(matrix, weights);
+  const [rowStart, itemOf, itemStart, itemUsers, itemWeights] = [share(matrix.rowStart), share(matrix.itemOf), share(t.start), share(t.users), share(t.weights)];
   for (let it = 0; it < iterations; it++) {
-    sweep(x, users, y, matrix.rowStart, matrix.itemOf, weights, k, lambda, alpha, steps);
-    sweep(y, itemCount, x, t.start, t.users, t.weights, k, lambda, alpha, steps);
+    sweep(x, users, y, rowStart, itemOf, weights, k, lambda, alpha, steps, runner);
+    sweep(y, itemCount, x, itemStart, itemUsers, itemWeights, k, lambda, alpha, steps, runner);
   }
 
   const dotRows = (a: Float64Array, ai: number, b: Float64Array, bi: number) => dot(a, ai, b, bi, k);

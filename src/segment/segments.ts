@@ -113,11 +113,9 @@ async function previousSnapshot(db: Queryable, name: string, asOf: string): Prom
 
 /**
  * Replaces the segment's snapshot for `asOf` with the members the compiled query `sql` finds, and that day's
- * Entered/Exited events with the differences from the `previous` snapshot. With `scope` (a table of customer_id, and
- * `sql` compiled with the same scope), only those customers' membership and events are replaced.
+ * Entered/Exited events with the differences from the `previous` snapshot.
  */
-async function writeSnapshot(tx: Queryable, name: string, sql: string, params: unknown[], asOf: string, previous: string | null, scope?: string): Promise<{ members: number; entered: number; exited: number }> {
-  const inScope = (alias = '') => (scope ? ` AND ${alias}customer_id IN (SELECT customer_id FROM ${scope})` : '');
+async function writeSnapshot(tx: Queryable, name: string, sql: string, params: unknown[], asOf: string, previous: string | null): Promise<{ members: number; entered: number; exited: number }> {
   // The events' parameters: $1 segment, $2 this day, $3 the previous snapshot's day (none: a day no snapshot has),
   // $4 the events' time, $5 when they were recorded, $6 their properties.
   const eventParams = [name, asOf, previous ?? '0001-01-01', new Date(`${asOf}T23:59:59Z`), new Date(), JSON.stringify({ segment: name, as_of: asOf })];
@@ -126,18 +124,17 @@ async function writeSnapshot(tx: Queryable, name: string, sql: string, params: u
      SELECT s.customer_id, 'segment:' || $1 || ':' || CAST(CAST($2 AS DATE) AS VARCHAR) || ':${kind}:' || s.customer_id, 'track', 'Segment ${kind}',
             CAST($6 AS JSON), CAST($4 AS TIMESTAMPTZ), CAST($5 AS TIMESTAMPTZ), 'siyu segment'
      FROM segment_snapshots s
-     WHERE s.segment = $1 AND s.as_of = CAST(${from} AS DATE)${inScope('s.')}
+     WHERE s.segment = $1 AND s.as_of = CAST(${from} AS DATE)
        AND NOT EXISTS (SELECT 1 FROM segment_snapshots o WHERE o.segment = $1 AND o.as_of = CAST(${against} AS DATE) AND o.customer_id = s.customer_id)`;
-  await tx.execute(`DELETE FROM segment_snapshots WHERE segment = $1 AND as_of = CAST($2 AS DATE)${inScope()}`, [name, asOf]);
-  await tx.execute(`DELETE FROM events WHERE source = 'siyu segment' AND message_id LIKE $1${inScope()}`, [`segment:${name}:${asOf}:%`]);
-  await tx.execute(
+  await tx.execute('DELETE FROM segment_snapshots WHERE segment = $1 AND as_of = CAST($2 AS DATE)', [name, asOf]);
+  await tx.execute(`DELETE FROM events WHERE source = 'siyu segment' AND message_id LIKE $1`, [`segment:${name}:${asOf}:%`]);
+  const members = await tx.execute(
     `INSERT INTO segment_snapshots (customer_id, segment, as_of) SELECT m.customer_id, $${params.length + 1}, CAST($${params.length + 2} AS DATE) FROM (${sql}) AS m`,
     [...params, name, asOf],
   );
-  const [{ n } = { n: 0 }] = await tx.query<{ n: number }>('SELECT count(*) AS n FROM segment_snapshots WHERE segment = $1 AND as_of = CAST($2 AS DATE)', [name, asOf]);
   const entered = await tx.execute(events('Entered', '$2', '$3'), eventParams);
   const exited = await tx.execute(events('Exited', '$3', '$2'), eventParams);
-  return { members: Number(n), entered, exited };
+  return { members, entered, exited };
 }
 
 /**

@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import { isSiyuError } from '../../src/core/errors.ts';
 import { availableParallelism } from 'node:os';
 import { invertSpd } from '../../src/models/math/linalg.ts';
-import { helperPairsRun, helperReady } from '../../src/models/math/linalg-threads.ts';
+import { helperReady, helperTasksRun } from '../../src/models/math/linalg-threads.ts';
+import { trainAls } from '../../src/recommend/als.ts';
 import { ALGORITHM_NAMES, EASE_MAX_ITEMS, trainEase, buildMatrix, readInteractionsTsv, splitByUser, topK, trainAlgorithm, trainSar, type Interaction } from '../../src/recommend/index.ts';
 
 test('TSV interactions: header optional, every bad line reported as file:line, nothing returned then', () => {
@@ -104,7 +105,7 @@ test('invertSpd inverts a symmetric positive-definite matrix and rejects one tha
 test('invertSpd gives the same inverse, to the bit, with and without its helper thread', async () => {
   const helper = await helperReady();
   if (availableParallelism() > 1) assert.ok(helper, 'a machine with two cores starts the helper');
-  const before = helperPairsRun();
+  const before = helperTasksRun();
   const n = 601; // above the size the helper takes part from, and odd
   const a = new Float64Array(n * n);
   let seed = 7;
@@ -113,7 +114,7 @@ test('invertSpd gives the same inverse, to the bit, with and without its helper 
   for (let i = 0; i < n; i++) a[i * n + i]! += 20;
   const alone = invertSpd(a.slice(), n, { threads: false });
   for (let run = 0; run < 3; run++) assert.deepEqual(invertSpd(a.slice(), n), alone, `run ${run}`);
-  if (helper) assert.ok(helperPairsRun() > before, 'the helper took some of the row pairs');
+  if (helper) assert.ok(helperTasksRun() > before, 'the helper took some of the row pairs');
   let worst = 0;
   for (let i = 0; i < n; i += 7) {
     for (let j = 0; j < n; j++) {
@@ -147,6 +148,27 @@ test('ALS learns two separate tastes and is deterministic for a seed', () => {
   model.scoreUser(19, scores);
   assert.deepEqual([...other], [...scores]);
   assert.throws(() => trainAlgorithm('als', rows, { factors: 0 }), /factors must be a whole number/);
+});
+
+test('ALS gives the same factors, to the bit, with and without the helper thread', async () => {
+  const helper = await helperReady();
+  const before = helperTasksRun();
+  // 600 users and 300 items: above the size the helper takes part from, in both half-sweeps.
+  const rows: Interaction[] = [];
+  let seed = 11;
+  const next = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  for (let u = 0; u < 600; u++) for (let n = 0; n < 12; n++) rows.push({ user: `u${u}`, item: `i${Math.floor(next() * next() * 300)}`, weight: 1, timestamp: 0 });
+  const matrix = buildMatrix(rows);
+  const params = { factors: 16, regularization: 1, alpha: 5, iterations: 3 };
+  const alone = trainAls(matrix, { ...params, threads: false });
+  const shared = trainAls(matrix, params);
+  const [a, b] = [new Float64Array(matrix.items.length), new Float64Array(matrix.items.length)];
+  for (let u = 0; u < matrix.users.length; u += 37) {
+    alone.scoreUser(u, a);
+    shared.scoreUser(u, b);
+    assert.deepEqual(b, a, `user ${u}`);
+  }
+  if (helper) assert.ok(helperTasksRun() > before, 'the helper solved some of the rows');
 });
 
 test('EASE refuses a catalogue too large for its n×n matrices, naming the way out', () => {

@@ -1,44 +1,62 @@
 import { availableParallelism } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { solveRows } from './cg.ts';
 import { gramRows, inverseRows } from './linalg.ts';
 
 /**
- * A helper thread for invertSpd (linalg.ts): its triangular inverse and its Gram product split into independent pairs
- * of rows, which this thread and one helper claim one at a time from a shared counter until none is left. Claiming
- * makes it safe whatever the helper does: if it starts late, or never (no second core, or TypeScript sources run
- * without the tsx loader in the worker), the calling thread simply claims every pair, and a late helper finds none.
- * The caller blocks until every claimed pair is finished, so invertSpd stays synchronous.
+ * A helper thread for the numeric kernels that split into independent tasks: invertSpd's triangular inverse and
+ * Gram product (linalg.ts, a task per pair of rows) and the ALS row solves (cg.ts, a task per block of rows). This
+ * thread and one helper claim tasks one at a time from a shared counter until none is left. Claiming makes it safe
+ * whatever the helper does: if it starts late, or never (one core, or a failed start), the calling thread simply
+ * claims every task, and a late helper finds none. The caller blocks until every claimed task is finished, so the
+ * kernels stay synchronous. Each task computes the same numbers on either thread.
  */
-export interface RowPairRunner {
-  /** Runs `kernel` on row pairs 0 … pairs − 1 of `a` and `t` (backed by SharedArrayBuffers) and returns when all are done. */
-  run(kernel: Kernel, a: Float64Array, t: Float64Array, n: number, pairs: number): void;
+export interface TaskRunner {
+  /**
+   * Runs tasks 0 … tasks − 1 of `kernel` over `arrays` (each backed by a SharedArrayBuffer) and `numbers`, this
+   * thread taking part, and returns when all are done.
+   */
+  run(kernel: Kernel, arrays: Record<string, Float64Array | Int32Array>, numbers: Record<string, number>, tasks: number): void;
 }
 
-type Kernel = 'inverse' | 'gram';
-const KERNELS: Record<Kernel, (a: Float64Array, t: Float64Array, n: number, p: number) => void> = { inverse: inverseRows, gram: gramRows };
+/** Rows per ALS task. */
+export const ROWS_PER_TASK = 32;
 
-/** Slots of the per-run control array: the next pair to claim and the pairs finished. */
+type Arrays = Record<string, Float64Array | Int32Array>;
+const KERNELS = {
+  inverse: (v: Arrays, x: Record<string, number>, task: number) => inverseRows(v.a as Float64Array, v.t as Float64Array, x.n!, task),
+  gram: (v: Arrays, x: Record<string, number>, task: number) => gramRows(v.a as Float64Array, v.t as Float64Array, x.n!, task),
+  solveRows: (v: Arrays, x: Record<string, number>, task: number) =>
+    solveRows(
+      { target: v.target as Float64Array, other: v.other as Float64Array, start: v.start as Int32Array, index: v.index as Int32Array, weights: v.weights as Float64Array, g: v.g as Float64Array, k: x.k!, lambda: x.lambda!, alpha: x.alpha!, steps: x.steps! },
+      task * ROWS_PER_TASK,
+      Math.min(x.count!, (task + 1) * ROWS_PER_TASK),
+    ),
+};
+type Kernel = keyof typeof KERNELS;
+
+/** Slots of the per-run control array: the next task to claim and the tasks finished. */
 const NEXT = 0;
 const DONE = 1;
 
 interface Job {
   kernel: Kernel;
-  a: SharedArrayBuffer;
-  t: SharedArrayBuffer;
-  n: number;
-  pairs: number;
+  /** Each array as its shared buffer and whether it holds 32-bit integers. */
+  arrays: Record<string, [SharedArrayBuffer, boolean]>;
+  numbers: Record<string, number>;
+  tasks: number;
   control: SharedArrayBuffer;
 }
 
-/** Claims and runs pairs until none is left; returns how many this thread ran. */
+/** Claims and runs tasks until none is left; returns how many this thread ran. */
 function work(job: Job): number {
   const control = new Int32Array(job.control);
-  const a = new Float64Array(job.a);
-  const t = new Float64Array(job.t);
+  const views: Arrays = {};
+  for (const [name, [buffer, ints]] of Object.entries(job.arrays)) views[name] = ints ? new Int32Array(buffer) : new Float64Array(buffer);
   const kernel = KERNELS[job.kernel];
   let ran = 0;
-  for (let p = Atomics.add(control, NEXT, 1); p < job.pairs; p = Atomics.add(control, NEXT, 1)) {
-    kernel(a, t, job.n, p);
+  for (let task = Atomics.add(control, NEXT, 1); task < job.tasks; task = Atomics.add(control, NEXT, 1)) {
+    kernel(views, job.numbers, task);
     Atomics.add(control, DONE, 1);
     Atomics.notify(control, DONE);
     ran++;
@@ -48,34 +66,43 @@ function work(job: Job): number {
 
 let helper: Worker | null | undefined;
 let ready: Promise<boolean> = Promise.resolve(false);
-/** Pairs the helper has run, over the process's life (for tests and benchmarks). */
-let helperPairs = 0;
+/** Tasks the helper has run, over the process's life (for tests and benchmarks). */
+let helperTasks = 0;
 
 /** Resolves true once the helper listens (starting it if need be), false when there is none. */
 export function helperReady(): Promise<boolean> {
-  rowPairRunner();
+  taskRunner();
   return ready;
 }
 
-/** How many row pairs the helper thread has run so far. */
-export const helperPairsRun = (): number => helperPairs;
+/** How many tasks the helper thread has run so far. */
+export const helperTasksRun = (): number => helperTasks;
 
 /** The runner, with its helper started on first use; null on a single core or when the helper cannot start. */
-export function rowPairRunner(): RowPairRunner | null {
+export function taskRunner(): TaskRunner | null {
   if (helper === undefined) helper = startHelper();
   if (!helper) return null;
   const worker = helper;
   return {
-    run(kernel, a, t, n, pairs) {
+    run(kernel, arrays, numbers, tasks) {
       const control = new SharedArrayBuffer(8);
-      const job: Job = { kernel, a: a.buffer as SharedArrayBuffer, t: t.buffer as SharedArrayBuffer, n, pairs, control };
+      const shared: Job['arrays'] = {};
+      for (const [name, array] of Object.entries(arrays)) shared[name] = [array.buffer as SharedArrayBuffer, array instanceof Int32Array];
+      const job: Job = { kernel, arrays: shared, numbers, tasks, control };
       worker.postMessage(job);
       const ran = work(job);
       const counts = new Int32Array(control);
-      for (let done = Atomics.load(counts, DONE); done < pairs; done = Atomics.load(counts, DONE)) Atomics.wait(counts, DONE, done, 100);
-      helperPairs += pairs - ran;
+      for (let done = Atomics.load(counts, DONE); done < tasks; done = Atomics.load(counts, DONE)) Atomics.wait(counts, DONE, done, 100);
+      helperTasks += tasks - ran;
     },
   };
+}
+
+/** A copy of `array` in a SharedArrayBuffer, for a kernel the helper takes part in. */
+export function sharedCopy<T extends Float64Array | Int32Array>(array: T): T {
+  const copy = (array instanceof Int32Array ? new Int32Array(new SharedArrayBuffer(array.byteLength)) : new Float64Array(new SharedArrayBuffer(array.byteLength))) as T;
+  copy.set(array);
+  return copy;
 }
 
 function startHelper(): Worker | null {
@@ -88,7 +115,7 @@ function startHelper(): Worker | null {
     worker.unref();
     ready = new Promise((resolve) => {
       worker.once('message', () => resolve(true));
-      // A helper that fails is not used again; the calling thread claims every pair meanwhile.
+      // A helper that fails is not used again; the calling thread claims every task meanwhile.
       worker.once('error', () => {
         helper = null;
         resolve(false);

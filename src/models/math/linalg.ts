@@ -1,5 +1,5 @@
 import { SiyuError } from '../../core/errors.ts';
-import { rowPairRunner } from './linalg-threads.ts';
+import { taskRunner } from './linalg-threads.ts';
 
 /** Σ a[ai + k]·b[bi + k] for k in [0, len), with four accumulators so the additions do not wait on each other. */
 export function dot(a: Float64Array, ai: number, b: Float64Array, bi: number, len: number): number {
@@ -89,7 +89,7 @@ const notPositiveDefinite = (i: number, pivot: number) =>
  * symmetric) and returned.
  */
 export function invertSpd(a: Float64Array, n: number, options: { threads?: boolean } = {}): Float64Array {
-  const shared = n >= PARALLEL_FROM && options.threads !== false ? rowPairRunner() : null;
+  const shared = n >= PARALLEL_FROM && options.threads !== false ? taskRunner() : null;
   const buffers = shared ? sharedBuffers(n * n) : null;
   const work = buffers ? buffers.work : a;
   if (buffers) work.set(a);
@@ -97,8 +97,8 @@ export function invertSpd(a: Float64Array, n: number, options: { threads?: boole
   const t = buffers ? buffers.t : new Float64Array(n * n);
   const pairs = Math.ceil(n / 2);
   if (shared) {
-    shared.run('inverse', work, t, n, pairs);
-    shared.run('gram', work, t, n, pairs);
+    shared.run('inverse', { a: work, t }, { n }, pairs);
+    shared.run('gram', { a: work, t }, { n }, pairs);
     a.set(work);
   } else {
     for (let p = 0; p < pairs; p++) inverseRows(work, t, n, p);
