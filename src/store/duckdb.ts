@@ -209,11 +209,19 @@ export class DuckDBStore extends DuckDBQueryable implements Store {
     super(connection);
   }
 
+  /**
+   * Opens (or creates) the file. SIYU_DUCKDB_MEMORY_LIMIT (for example `3GB`) caps the memory DuckDB takes for its
+   * caches and operators (it spills to disk beyond it); by default DuckDB takes up to 80% of the machine's memory.
+   */
   static async open(path: string): Promise<DuckDBStore> {
     let instance: DuckDBInstance;
+    const limit = process.env.SIYU_DUCKDB_MEMORY_LIMIT;
     try {
-      instance = await DuckDBInstance.create(path);
+      instance = await DuckDBInstance.create(path, limit ? { memory_limit: limit } : undefined);
     } catch (error) {
+      if (limit && /memory|config/i.test(String(error))) {
+        throw new SiyuError('validation', 'invalid_memory_limit', `SIYU_DUCKDB_MEMORY_LIMIT=${JSON.stringify(limit)} is not a memory size DuckDB accepts (for example 3GB or 512MB): ${(error as Error).message}`);
+      }
       throw translateDriverError(error, `open ${path}`);
     }
     return new DuckDBStore(instance, await connect(instance), path);

@@ -195,3 +195,21 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+describe('the embedded store', () => {
+  it('caps DuckDB memory with SIYU_DUCKDB_MEMORY_LIMIT, and names the variable when the value is not a size', async () => {
+    const saved = process.env.SIYU_DUCKDB_MEMORY_LIMIT;
+    try {
+      process.env.SIYU_DUCKDB_MEMORY_LIMIT = '512MB';
+      const store = await openStore(':memory:');
+      const [row] = await store.query<{ limit: string }>("SELECT current_setting('memory_limit') AS limit");
+      await store.close();
+      assert.match(row!.limit, /^(488\.2 MiB|512\.0 MB|512MB)$/);
+      process.env.SIYU_DUCKDB_MEMORY_LIMIT = 'lots';
+      await assert.rejects(openStore(':memory:'), (e: unknown) => isSiyuError(e) && e.code === 'invalid_memory_limit' && /SIYU_DUCKDB_MEMORY_LIMIT="lots"/.test(e.message));
+    } finally {
+      if (saved === undefined) delete process.env.SIYU_DUCKDB_MEMORY_LIMIT;
+      else process.env.SIYU_DUCKDB_MEMORY_LIMIT = saved;
+    }
+  });
+});
