@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { computeOverview, formatOverview } from '../analytics/index.ts';
@@ -8,7 +8,7 @@ import { importFile, type ImportKind } from '../import/index.ts';
 import { churnWarnings, fitClv, scoreChurn, scoreClv, trainChurn } from '../models/index.ts';
 import type { Store } from '../store/index.ts';
 import { recommendationsFor, trainRecommendations } from '../recommend/index.ts';
-import { computeAttributes, computeClusters, computeLifecycle, computeRfm, computeTiers } from '../segment/index.ts';
+import { computeAttributes, computeClusters, computeLifecycle, computeRfm, computeTiers, refreshSegment, saveSegment, updateLayers } from '../segment/index.ts';
 import { fitSummary, scoreSummary } from './clv.ts';
 import { formatRfm } from './rfm.ts';
 import { formatEvaluation, formatWarnings } from './churn.ts';
@@ -83,7 +83,7 @@ export function registerDemo(program: Command): void {
     }),
   );
 
-  withDb(demoOptions(demo.command('run').description('generate the demo brand, import it through the normal import paths, print a summary (overview, RFM classes, computed attributes, lifecycle stages, clusters, CLV fit and scores, value tiers, churn risk, recommendations), then serve the API')))
+  withDb(demoOptions(demo.command('run').description('generate the demo brand, import it through the normal import paths, print a summary (overview, RFM classes, computed attributes, lifecycle stages, clusters, CLV fit and scores, value tiers, churn risk, recommendations, a scheduled segment and an incremental update after win-back orders), then serve the API')))
     .option('--no-serve', 'exit after the summary')
     .option('--port <n>', 'port for the API', '3000')
     .option('--host <addr>', 'address to bind', '127.0.0.1')
@@ -115,6 +115,7 @@ export function registerDemo(program: Command): void {
           process.stdout.write(`${formatTiers(await computeTiers(store, { basis: 'clv' }))}\n\n`);
           process.stdout.write(`${await demoChurn(store)}\n\n`);
           process.stdout.write(`${await demoRecommendations(store)}\n\n`);
+          process.stdout.write(`${await demoLayersUpdate(store, files.dir)}\n\n`);
           if (opts.serve) await serve(store, { port, host: opts.host, logLevel: 'warn' });
           else process.stdout.write(`next: npm run siyu -- serve --db ${store.location}   (or: npm run siyu -- stats)\n`);
         });
@@ -138,4 +139,42 @@ async function demoChurn(store: Store): Promise<string> {
   await scoreChurn(store);
   const { asOf, warnings } = await churnWarnings(store, { n: 5 });
   return [formatEvaluation(trained.evaluation), formatWarnings(asOf, warnings)].join('\n');
+}
+
+/**
+ * A win-back campaign in miniature: saves a daily-refreshed segment of valuable customers who went quiet, gives 200
+ * of them an order on the latest day (imported through the normal path), and brings every layer up to date for them
+ * alone with the incremental update.
+ */
+async function demoLayersUpdate(store: Store, dir: string): Promise<string> {
+  const name = '沉睡高价值';
+  await saveSegment(store, {
+    name,
+    description: 'dormant or churned customers in the head or waist tier',
+    definition: { all: [{ field: 'stage', op: 'in', value: ['dormant', 'churned'] }, { field: 'tier', op: 'in', value: ['head', 'waist'] }] },
+    refreshEvery: 'daily',
+  });
+  const before = await refreshSegment(store, name);
+  const back = await store.query<{ customer_id: string }>('SELECT customer_id FROM segment_snapshots WHERE segment = $1 AND as_of = CAST($2 AS DATE) ORDER BY customer_id LIMIT 200', [name, before.asOf]);
+  const header = `segment ${name} (refreshed daily while \`siyu serve\` runs): ${before.members.toLocaleString('en-US')} members as of ${before.asOf}`;
+  if (back.length === 0) return header;
+  const [{ at } = { at: new Date() }] = await store.query<{ at: Date }>('SELECT max(placed_at) AS at FROM orders');
+  const file = join(dir, 'win-back-orders.csv');
+  writeFileSync(
+    file,
+    ['order_id,customer_id,placed_at,total,discount,currency,channel,store_id,status,coupon_code', ...back.map((c, i) => `WB${String(i + 1).padStart(6, '0')},${c.customer_id},${new Date(at).toISOString()},168.00,20.00,CNY,小程序商城,,completed,WINBACK20`)].join('\n') + '\n',
+  );
+  await importFile(store, 'orders', file, { rejectsPath: join(dir, 'win-back-orders.rejects.csv') });
+  const update = await updateLayers(store);
+  const seconds = update.steps.reduce((sum, s) => sum + s.seconds, 0);
+  const segment = update.segments.find((s) => s.segment === name);
+  const stages = await store.query<{ to_stage: string; n: number }>(
+    `SELECT to_stage, count(*) AS n FROM lifecycle_history WHERE changed_on = CAST($1 AS DATE) AND customer_id IN (SELECT customer_id FROM orders WHERE order_id LIKE 'WB%') GROUP BY to_stage ORDER BY 2 DESC`,
+    [update.asOf],
+  );
+  return [
+    header,
+    `win-back: ${back.length} of them ordered again; siyu layers update brought ${update.customers.toLocaleString('en-US')} changed customers up to date in ${seconds.toFixed(2)} s`,
+    `  ${name}: ${before.members.toLocaleString('en-US')} → ${(segment?.members ?? before.members).toLocaleString('en-US')} members; the buyers' stages now: ${stages.map((s) => `${s.to_stage} ${Number(s.n)}`).join(', ') || 'unchanged'}`,
+  ].join('\n');
 }
