@@ -1,6 +1,6 @@
 import { SiyuError } from '../core/errors.ts';
 import { parseDay } from '../core/validation.ts';
-import { dialect, latestOrderDay, localDay, onOrBefore, PURCHASES, readBrandSettings, type BackendKind, type Columns, type Queryable, type Store } from '../store/index.ts';
+import { dialect, latestOrderDay, localDay, onOrBefore, PURCHASES, readBrandSettings, type BackendKind, type Queryable, type Store } from '../store/index.ts';
 import { recordLayerRun } from './history.ts';
 import { scoped } from './scope.ts';
 
@@ -57,9 +57,8 @@ export async function computeLifecycle(store: Store, options: LifecycleOptions =
   if (!latest) throw new SiyuError('not_found', 'no_orders', 'the store has no orders to judge stages by; import orders first');
   const asOf = parseDay(latest, '--as-of');
   const day = localDay(timezone, 'o.placed_at');
-  // Column by column: a million customers without an object each.
-  const columns = await store.queryColumns(
-    `WITH days AS (
+  const query = {
+    sql:     `WITH days AS (
        SELECT DISTINCT o.customer_id, ${day} AS day FROM orders o WHERE o.${PURCHASES} AND ${onOrBefore(timezone, '$1', 'o.placed_at')}
      ), gaps AS (
        SELECT customer_id, day, day - lag(day) OVER (PARTITION BY customer_id ORDER BY day) AS gap FROM days
@@ -90,74 +89,54 @@ export async function computeLifecycle(store: Store, options: LifecycleOptions =
      SELECT u.customer_id, coalesce(t.purchases, 0) AS purchases, t.recency_days, t.last_gap, t.tenure_days, t.dormant_days, t.churned_days,
             coalesce(t.basis, 'none') AS basis
      FROM customers u LEFT JOIN thresholds t ON t.customer_id = u.customer_id
-     WHERE u.merged_into IS NULL
-     ORDER BY u.customer_id`,
-    [asOf, kd, kc, fixedD, fixedC, bound],
-  );
+     WHERE u.merged_into IS NULL`,
+    params: [asOf, kd, kc, fixedD, fixedC, bound],
+  };
   const started = new Date();
   return store.transaction(async (tx) => {
-    const report = await writeStages(tx, store.kind, columns, asOf, newDays);
+    const report = await writeStages(tx, store.kind, query, asOf, newDays);
     await recordLayerRun(tx, 'lifecycle', asOf, { newDays, dormantMultiplier: kd, churnedMultiplier: kc, boundFactor: bound, dormantDays: fixedD, churnedDays: fixedC }, started);
     return report;
   });
 }
 
 /**
- * Stages from the query columns (purchases, recency_days, last_gap, tenure_days, dormant_days, churned_days, basis
- * per customer_id), written to lifecycle_stages with the changes against each customer's last recorded stage before
- * asOf in lifecycle_history and as Stage Changed events. With `scope` (a table of customer_id), only those customers'
- * rows are replaced; otherwise every customer's. In the caller's transaction.
+ * Stages from `query`'s rows (purchases, recency_days, last_gap, tenure_days, dormant_days, churned_days, basis per
+ * customer_id), decided and written by the engine: lifecycle_stages, the changes against each customer's last
+ * recorded stage before asOf in lifecycle_history, and a Stage Changed event per change. With `scope` (a table of
+ * customer_id), only those customers' rows are replaced; otherwise every customer's. In the caller's transaction.
  */
-async function writeStages(tx: Queryable, kind: BackendKind, columns: Columns, asOf: string, newDays: number, scope?: string): Promise<LifecycleReport> {
+async function writeStages(tx: Queryable, kind: BackendKind, query: { sql: string; params: unknown[] }, asOf: string, newDays: number, scope?: string): Promise<LifecycleReport> {
   const inScope = (alias = '') => (scope ? ` AND ${alias}customer_id IN (SELECT customer_id FROM ${scope})` : '');
-  const ids = (columns.customer_id ?? []) as string[];
-  const value = (name: string, i: number): number | null => {
-    const v = columns[name]![i];
-    return v === null || v === undefined ? null : Number(v);
-  };
-  const stageOf = (i: number): StageCode => {
-    const purchases = value('purchases', i) ?? 0;
-    const recency = value('recency_days', i);
-    if (purchases === 0 || recency === null) return 'prospect';
-    const dormant = value('dormant_days', i) ?? 0;
-    if (recency > (value('churned_days', i) ?? 0)) return 'churned';
-    if (recency > dormant) return 'dormant';
-    const lastGap = value('last_gap', i);
-    if (lastGap !== null && lastGap > dormant) return 'reactivated';
-    if ((value('tenure_days', i) ?? 0) < newDays) return 'new';
-    return purchases >= 2 ? 'repeat' : 'active';
-  };
-  // The stage each customer had before this day: the last change recorded on an earlier day. Reruns for the same
-  // day therefore see the same changes, and replace that day's history and events instead of losing or doubling them.
-  const earlier = await tx.queryColumns(
-    `SELECT customer_id, to_stage AS stage FROM (
-       SELECT customer_id, to_stage, row_number() OVER (PARTITION BY customer_id ORDER BY changed_on DESC) AS k FROM lifecycle_history WHERE changed_on < CAST($1 AS DATE)${inScope()}
-     ) latest WHERE k = 1`,
-    [asOf],
-  );
-  const previous = new Map<string, StageCode>();
-  (earlier.customer_id ?? []).forEach((id, i) => previous.set(id as string, earlier.stage![i] as StageCode));
+  // The rules of computeLifecycle's comment, in order; a missing threshold counts as 0, as a missing tenure does.
+  const stage = `CASE WHEN coalesce(q.purchases, 0) = 0 OR q.recency_days IS NULL THEN 'prospect'
+       WHEN q.recency_days > coalesce(q.churned_days, 0) THEN 'churned'
+       WHEN q.recency_days > coalesce(q.dormant_days, 0) THEN 'dormant'
+       WHEN q.last_gap IS NOT NULL AND q.last_gap > coalesce(q.dormant_days, 0) THEN 'reactivated'
+       WHEN coalesce(q.tenure_days, 0) < ${Number(newDays)} THEN 'new'
+       WHEN q.purchases >= 2 THEN 'repeat' ELSE 'active' END`;
+  const n = query.params.length;
   const now = new Date();
-  const stageRows: unknown[][] = [];
-  const historyRows: unknown[][] = [];
-  const transitions = new Map<string, number>();
-  const counts = new Map<StageCode, number>();
-  for (let i = 0; i < ids.length; i++) {
-    const id = ids[i]!;
-    const stage = stageOf(i);
-    counts.set(stage, (counts.get(stage) ?? 0) + 1);
-    stageRows.push([id, stage, value('purchases', i) ?? 0, value('recency_days', i), value('dormant_days', i), value('churned_days', i), columns.basis![i], asOf, now]);
-    const before = previous.get(id) ?? null;
-    if (before === stage) continue;
-    historyRows.push([id, before, stage, asOf, now]);
-    const key = `${before ?? ''}>${stage}`;
-    transitions.set(key, (transitions.get(key) ?? 0) + 1);
-  }
   await tx.execute(`DELETE FROM lifecycle_stages WHERE TRUE${inScope()}`);
-  await tx.appendRows('lifecycle_stages', ['customer_id', 'stage', 'purchases', 'recency_days', 'dormant_days', 'churned_days', 'basis', 'as_of', 'computed_at'], stageRows);
+  const customers = await tx.execute(
+    `INSERT INTO lifecycle_stages (customer_id, stage, purchases, recency_days, dormant_days, churned_days, basis, as_of, computed_at)
+     SELECT q.customer_id, ${stage}, coalesce(q.purchases, 0), q.recency_days, q.dormant_days, q.churned_days, q.basis, CAST($${n + 1} AS DATE), CAST($${n + 2} AS TIMESTAMPTZ)
+     FROM (${query.sql}) q`,
+    [...query.params, asOf, now],
+  );
   await tx.execute(`DELETE FROM lifecycle_history WHERE changed_on = CAST($1 AS DATE)${inScope()}`, [asOf]);
   await tx.execute(`DELETE FROM events WHERE name = 'Stage Changed' AND source = 'siyu lifecycle' AND message_id LIKE $1${inScope()}`, [`stage:%:${asOf}:%`]);
-  await tx.appendRows('lifecycle_history', ['customer_id', 'from_stage', 'to_stage', 'changed_on', 'changed_at'], historyRows);
+  // The stage each customer had before this day: the last change recorded on an earlier day. Reruns for the same
+  // day therefore see the same changes, and replace that day's history and events instead of losing or doubling them.
+  const changes = await tx.execute(
+    `INSERT INTO lifecycle_history (customer_id, from_stage, to_stage, changed_on, changed_at)
+     SELECT s.customer_id, e.to_stage, s.stage, CAST($1 AS DATE), CAST($2 AS TIMESTAMPTZ)
+     FROM lifecycle_stages s LEFT JOIN (
+       SELECT customer_id, to_stage, row_number() OVER (PARTITION BY customer_id ORDER BY changed_on DESC) AS k FROM lifecycle_history WHERE changed_on < CAST($1 AS DATE)${inScope()}
+     ) e ON e.customer_id = s.customer_id AND e.k = 1
+     WHERE (e.to_stage IS NULL OR e.to_stage <> s.stage)${inScope('s.')}`,
+    [asOf, now],
+  );
   // The day's Stage Changed events are its history rows, so the engine derives them: no event passes through JavaScript.
   const properties = dialect(kind).jsonObject([['from', 'h.from_stage'], ['to', 'h.to_stage'], ['at', 'CAST(CAST($1 AS DATE) AS VARCHAR)']]);
   await tx.execute(
@@ -167,15 +146,19 @@ async function writeStages(tx: Queryable, kind: BackendKind, columns: Columns, a
      FROM lifecycle_history h WHERE h.changed_on = CAST($1 AS DATE)${inScope('h.')}`,
     [asOf, new Date(`${asOf}T23:59:59Z`), now],
   );
+  const counts = await tx.query<{ stage: StageCode; n: number }>('SELECT stage, count(*) AS n FROM lifecycle_stages GROUP BY stage');
+  const total = counts.reduce((sum, c) => sum + Number(c.n), 0);
+  const transitions = await tx.query<{ from_stage: StageCode | null; to_stage: StageCode; n: number }>(
+    `SELECT from_stage, to_stage, count(*) AS n FROM lifecycle_history WHERE changed_on = CAST($1 AS DATE)${inScope()} GROUP BY from_stage, to_stage`,
+    [asOf],
+  );
+  const countOf = (code: StageCode) => Number(counts.find((c) => c.stage === code)?.n ?? 0);
   return {
     asOf,
-    customers: ids.length,
-    stages: STAGES.map((s) => ({ ...s, customers: counts.get(s.code) ?? 0, share: (counts.get(s.code) ?? 0) / Math.max(1, ids.length) })),
-    changes: historyRows.length,
-    transitions: [...transitions].map(([key, customers]) => {
-      const [from, to] = key.split('>') as [string, StageCode];
-      return { from: (from || null) as StageCode | null, to, customers };
-    }),
+    customers,
+    stages: STAGES.map((s) => ({ ...s, customers: countOf(s.code), share: countOf(s.code) / Math.max(1, total) })),
+    changes,
+    transitions: transitions.map((t) => ({ from: t.from_stage, to: t.to_stage, customers: Number(t.n) })),
   };
 }
 
@@ -189,8 +172,8 @@ export async function updateLifecycleStages(tx: Queryable, kind: BackendKind, sc
   const { newDays, fixedD, fixedC } = lifecycleSettings(options);
   const { timezone } = await readBrandSettings(tx);
   const day = localDay(timezone, 'o.placed_at');
-  const columns = await tx.queryColumns(
-    `WITH days AS (
+  const query = {
+    sql:     `WITH days AS (
        SELECT DISTINCT o.customer_id, ${day} AS day FROM ${scoped('orders', scope)} o
        WHERE o.${PURCHASES} AND ${onOrBefore(timezone, '$1', 'o.placed_at')}
      ), gaps AS (
@@ -205,11 +188,10 @@ export async function updateLifecycleStages(tx: Queryable, kind: BackendKind, sc
             CASE WHEN o.purchases IS NULL THEN NULL ELSE coalesce(s.churned_days, CAST($3 AS DOUBLE PRECISION)) END AS churned_days,
             CASE WHEN o.purchases IS NULL THEN 'none' WHEN s.dormant_days IS NOT NULL THEN s.basis ELSE 'fixed' END AS basis
      FROM customers u LEFT JOIN own o ON o.customer_id = u.customer_id LEFT JOIN lifecycle_stages s ON s.customer_id = u.customer_id
-     WHERE u.merged_into IS NULL AND u.customer_id IN (SELECT customer_id FROM ${scope})
-     ORDER BY u.customer_id`,
-    [asOf, fixedD, fixedC],
-  );
-  return (await writeStages(tx, kind, columns, asOf, newDays, scope)).customers;
+     WHERE u.merged_into IS NULL AND u.customer_id IN (SELECT customer_id FROM ${scope})`,
+    params: [asOf, fixedD, fixedC],
+  };
+  return (await writeStages(tx, kind, query, asOf, newDays, scope)).customers;
 }
 
 /** Validated lifecycle settings, defaults filled in. */
