@@ -50,8 +50,7 @@ export interface LifecycleReport {
  * by the same multiple of their main category's median gap, with fixed days for customers with one purchase day.
  */
 export async function computeLifecycle(store: Store, options: LifecycleOptions = {}): Promise<LifecycleReport> {
-  const settings = lifecycleSettings(options);
-  const { newDays, kd, kc, bound, fixedD, fixedC } = settings;
+  const { newDays, kd, kc, bound, fixedD, fixedC } = lifecycleSettings(options);
   const { timezone } = await readBrandSettings(store);
   const latest = options.asOf ?? (await latestOrderDay(store));
   if (!latest) throw new SiyuError('not_found', 'no_orders', 'the store has no orders to judge stages by; import orders first');

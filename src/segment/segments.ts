@@ -102,8 +102,11 @@ export async function refreshSegment(store: Store, name: string, options: { asOf
 async function savedDefinition(db: Queryable, name: string): Promise<unknown> {
   const [saved] = await db.query<{ definition: unknown }>('SELECT definition FROM segments WHERE name = $1', [name]);
   if (!saved) throw new SiyuError('not_found', 'unknown_segment', `no segment named ${JSON.stringify(name)}; see \`siyu segment list\``);
-  return typeof saved.definition === 'string' ? JSON.parse(saved.definition) : saved.definition;
+  return storedDefinition(saved.definition);
 }
+
+/** A definition as the segments table returns it: JSON text on one engine, parsed on the other. */
+const storedDefinition = (value: unknown): unknown => (typeof value === 'string' ? JSON.parse(value) : value);
 
 /** The day of the segment's latest snapshot before `asOf`, or null. */
 async function previousSnapshot(db: Queryable, name: string, asOf: string): Promise<string | null> {
@@ -145,8 +148,12 @@ async function writeSnapshot(tx: Queryable, name: string, sql: string, params: u
  * a few set-based statements. In the caller's transaction; returns each segment's members and changes.
  */
 export async function updateSegmentSnapshots(tx: Queryable, kind: BackendKind, scope: string, asOf: string): Promise<RefreshReport[]> {
-  const segments = await tx.query<{ name: string; latest: string | null }>(
-    'SELECT s.name, (SELECT max(x.as_of) FROM segment_snapshots x WHERE x.segment = s.name) AS latest FROM segments s ORDER BY s.name',
+  // Each segment with its latest snapshot day and its latest before asOf, in one pass over the snapshots.
+  const segments = await tx.query<{ name: string; definition: unknown; latest: string | null; previous: string | null }>(
+    `SELECT s.name, s.definition, x.latest, x.previous FROM segments s
+     LEFT JOIN (SELECT segment, max(as_of) AS latest, max(as_of) FILTER (WHERE as_of < CAST($1 AS DATE)) AS previous FROM segment_snapshots GROUP BY segment) x ON x.segment = s.name
+     ORDER BY s.name`,
+    [asOf],
   );
   const due = segments.filter((s) => s.latest && s.latest <= asOf);
   if (due.length === 0) return [];
@@ -157,12 +164,12 @@ export async function updateSegmentSnapshots(tx: Queryable, kind: BackendKind, s
   await tx.execute('CREATE TEMP TABLE segment_days (segment TEXT, previous DATE)');
   const days: [string, string | null][] = [];
   const compiled = [];
-  for (const { name, latest } of due) {
+  for (const { name, definition, latest, previous } of due) {
     if (latest! < asOf) {
       await tx.execute('INSERT INTO segment_snapshots (customer_id, segment, as_of) SELECT customer_id, segment, CAST($3 AS DATE) FROM segment_snapshots WHERE segment = $1 AND as_of = CAST($2 AS DATE)', [name, latest, asOf]);
     }
-    days.push([name, latest! < asOf ? latest! : await previousSnapshot(tx, name, asOf)]);
-    compiled.push({ name, ...(await compileSegment(tx, await savedDefinition(tx, name), asOf, scope)) });
+    days.push([name, previous]);
+    compiled.push({ name, ...(await compileSegment(tx, storedDefinition(definition), asOf, scope)) });
   }
   // The scope's rows of every layer table some segment reads, copied once for all the segments.
   const tables = [...new Set(compiled.flatMap((c) => c.tables))];
@@ -239,13 +246,12 @@ export async function exportSegment(
   name: string,
   options: { out: string; format: 'csv' | 'jsonl'; fields: readonly string[]; asOf?: string; pii?: PiiPolicy; onProgress?: (done: number, total: number) => void },
 ): Promise<{ rows: number; asOf: string }> {
-  const [saved] = await store.query<{ definition: unknown }>('SELECT definition FROM segments WHERE name = $1', [name]);
-  if (!saved) throw new SiyuError('not_found', 'unknown_segment', `no segment named ${JSON.stringify(name)}; see \`siyu segment list\``);
+  const definition = await savedDefinition(store, name);
   const attributes = new Set((await attributeDefinitions(store)).map((a) => a.name));
   const unknown = options.fields.filter((f) => !(EXPORT_PROFILE_FIELDS as readonly string[]).includes(f) && !attributes.has(f));
   if (unknown.length) throw new SiyuError('validation', 'unknown_field', `unknown export field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}: use profile fields (${EXPORT_PROFILE_FIELDS.join(', ')}) or attribute names`, { details: unknown.map((f) => ({ path: 'fields', message: `unknown field ${f}` })) });
   const asOf = parseDay(options.asOf ?? (await latestOrderDay(store)) ?? new Date().toISOString().slice(0, 10), '--as-of');
-  const { sql, params } = await compileSegment(store, typeof saved.definition === 'string' ? JSON.parse(saved.definition) : saved.definition, asOf);
+  const { sql, params } = await compileSegment(store, definition, asOf);
   const ids = (await store.query<{ customer_id: string }>(`${sql} ORDER BY u.customer_id`, params)).map((r) => r.customer_id);
   const reveal = options.pii?.reveal ?? true;
   const masked = (field: string, value: unknown) => (reveal || typeof value !== 'string' || !PII_PROFILE_FIELDS[field] ? value : PII_PROFILE_FIELDS[field]!(value));

@@ -150,11 +150,7 @@ export async function historyCurrency(db: Queryable): Promise<string> {
  */
 function continuousSql(day: string): string {
   const packed = `(day - DATE '1970-01-01') * ${DAY_SHIFT}`;
-  return `WITH days AS (
-     SELECT customer_id, ${day} AS day, sum(total_fen - refunded_fen) AS fen
-     FROM orders WHERE ${PURCHASES} AND currency = $1
-     GROUP BY customer_id, ${day}
-   ), histories AS (
+  return `WITH ${purchaseDays(day)}, histories AS (
      SELECT customer_id,
             count(*) FILTER (WHERE day <= CAST($2 AS DATE)) - 1 AS x,
             max(day) FILTER (WHERE day <= CAST($2 AS DATE)) - min(day) AS recency_days,
@@ -170,6 +166,15 @@ function continuousSql(day: string): string {
    FROM histories`;
 }
 
+/** The CTE `days`: each customer's purchase days in the brand's day boundaries ($1 currency), with the day's spend net of refunds. */
+function purchaseDays(day: string): string {
+  return `days AS (
+     SELECT customer_id, ${day} AS day, sum(total_fen - refunded_fen) AS fen
+     FROM orders WHERE ${PURCHASES} AND currency = $1
+     GROUP BY customer_id, ${day}
+   )`;
+}
+
 /** Days since 1970 are shifted by this much to pack a day and a spend in fen into one number (see continuousSql). */
 const DAY_SHIFT = '10000000000000';
 
@@ -180,11 +185,7 @@ const DAY_SHIFT = '10000000000000';
  * holdout periods.
  */
 function discreteSql(day: string, unit: number): string {
-  return `WITH days AS (
-     SELECT customer_id, ${day} AS day, sum(total_fen - refunded_fen) AS fen
-     FROM orders WHERE ${PURCHASES} AND currency = $1
-     GROUP BY customer_id, ${day}
-   ), periods AS (
+  return `WITH ${purchaseDays(day)}, periods AS (
      SELECT customer_id,
             CASE WHEN day <= CAST($2 AS DATE) THEN CAST(floor((CAST($2 AS DATE) - day) / ${unit}.0) AS INTEGER) END AS back,
             CASE WHEN day > CAST($2 AS DATE) THEN CAST(floor((day - CAST($2 AS DATE) - 1) / ${unit}.0) AS INTEGER) END AS ahead,
@@ -208,9 +209,7 @@ function discreteSql(day: string, unit: number): string {
 export async function weeklyRepeatPurchases(db: Queryable, currency: string, timezone: string, start: string, end: string): Promise<number[]> {
   const day = localDay(timezone);
   const rows = await db.query<{ week: number; n: number }>(
-    `WITH days AS (
-       SELECT customer_id, ${day} AS day FROM orders WHERE ${PURCHASES} AND currency = $1 GROUP BY customer_id, ${day}
-     ), ranked AS (SELECT day, row_number() OVER (PARTITION BY customer_id ORDER BY day) AS k FROM days)
+    `WITH ${purchaseDays(day)}, ranked AS (SELECT day, row_number() OVER (PARTITION BY customer_id ORDER BY day) AS k FROM days)
      SELECT CAST(floor((day - CAST($2 AS DATE)) / 7.0) AS INTEGER) AS week, count(*) AS n FROM ranked
      WHERE k > 1 AND day >= CAST($2 AS DATE) AND day <= CAST($3 AS DATE) GROUP BY 1 ORDER BY 1`,
     [currency, start, end],

@@ -110,7 +110,7 @@ export function invertSpd(a: Float64Array, n: number, options: { threads?: boole
 /** Matrices from this size up are inverted with a helper thread when there is one. */
 const PARALLEL_FROM = 256;
 
-let buffers: { work: Float64Array; t: Float64Array } | null = null;
+let kept: { work: Float64Array; t: Float64Array } | null = null;
 
 /**
  * The shared matrices the threads work on, kept between calls of the same size: a tuning loop inverts matrices of
@@ -118,12 +118,12 @@ let buffers: { work: Float64Array; t: Float64Array } | null = null;
  * zeroed (its lower triangle must be 0).
  */
 function sharedBuffers(size: number): { work: Float64Array; t: Float64Array } {
-  if (buffers?.work.length !== size) {
-    buffers = { work: new Float64Array(new SharedArrayBuffer(8 * size)), t: new Float64Array(new SharedArrayBuffer(8 * size)) };
+  if (kept?.work.length !== size) {
+    kept = { work: new Float64Array(new SharedArrayBuffer(8 * size)), t: new Float64Array(new SharedArrayBuffer(8 * size)) };
   } else {
-    buffers.t.fill(0);
+    kept.t.fill(0);
   }
-  return buffers;
+  return kept;
 }
 
 /**
