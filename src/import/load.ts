@@ -201,6 +201,8 @@ async function loadLines(tx: Queryable, kind: ImportKind, keyType: string, param
       ).then(() => undefined),
     onRows,
   );
+  // Lines imported on their own change their orders: layer updates and the layers' staleness checks go by updated_at.
+  if (kind !== 'orders') await tx.execute(`UPDATE orders SET updated_at = $1::TIMESTAMPTZ WHERE order_id IN (SELECT order_id FROM siyu_import_lines)`, [params[1]]);
   await tx.execute(
     `INSERT INTO products (sku, name, category, brand, price_fen, updated_at)
      SELECT sku, max(name), max(category), max(brand), max(unit_price_fen), $1::TIMESTAMPTZ FROM siyu_import_lines GROUP BY sku

@@ -2,7 +2,7 @@ import { SiyuError } from '../core/errors.ts';
 import { parseDay } from '../core/validation.ts';
 import { recordLayerRun } from './history.ts';
 import { scoped } from './scope.ts';
-import { latestOrderDay, localDay, onOrBefore, PURCHASES, readBrandSettings, type Queryable, type Store } from '../store/index.ts';
+import { latestOrderDay, localDay, localSeconds, onOrBefore, PURCHASES, readBrandSettings, type Queryable, type Store } from '../store/index.ts';
 
 /**
  * One computed attribute: a SQL expression over the per-customer aggregates below, evaluated for every customer
@@ -39,6 +39,7 @@ export const BUILT_IN_ATTRIBUTES: readonly AttributeDefinition[] = [
   { name: 'purchase_days', zh: '购买天数', en: 'Purchase days', description: 'Distinct days with a purchase (same-day orders count once).', type: 'number', sql: 'coalesce(o.days, 0)' },
   { name: 'mean_interpurchase_days', zh: '平均回购间隔', en: 'Mean days between purchases', description: 'Mean gap between purchase days; empty below 2.', type: 'number', sql: 'o.mean_gap' },
   { name: 'median_interpurchase_days', zh: '回购间隔中位数', en: 'Median days between purchases', description: 'Median gap between purchase days; empty below 2.', type: 'number', sql: 'o.median_gap' },
+  { name: 'last_interpurchase_days', zh: '最近回购间隔', en: 'Last days between purchases', description: 'Days between the last two purchase days; empty below 2.', type: 'number', sql: 'o.last_gap' },
   { name: 'interpurchase_cv', zh: '回购间隔变异系数', en: 'Gap regularity (CV)', description: 'Standard deviation over mean of the gaps: 0 is clockwork.', type: 'number', sql: 'o.sd_gap / nullif(o.mean_gap, 0)' },
   { name: 'is_repeat_buyer', zh: '是否复购', en: 'Repeat buyer', description: '1 with two or more purchase days, else 0.', type: 'number', sql: 'CASE WHEN o.days >= 2 THEN 1 ELSE 0 END' },
   { name: 'order_trend_90d', zh: '订单趋势', en: 'Order trend', description: 'Orders in the last 90 days minus the 90 before.', type: 'number', sql: 'coalesce(o.orders_90d, 0) - coalesce(o.orders_prev_90d, 0)' },
@@ -93,12 +94,54 @@ export async function computeAttributes(store: Store, options: { asOf?: string }
   const asOf = parseDay(latest, '--as-of');
   const definitions = await attributeDefinitions(store);
   const started = new Date();
+  const { timezone } = await readBrandSettings(store);
   const customers = await store.transaction(async (tx) => {
     const written = await writeAttributes(tx, definitions, asOf);
-    await recordLayerRun(tx, 'attributes', asOf, {}, started);
+    await recordLayerRun(tx, 'attributes', asOf, { timezone }, started);
     return written;
   });
   return { asOf, customers, attributes: definitions.length };
+}
+
+/**
+ * Whether customer_attributes holds, for every customer, what scanning the orders as of `asOf` would give now: its
+ * last computation (full, or an update that followed one) was as of that day in the brand's current timezone, and
+ * no order or customer has changed since it started (a merge changes the customer; an import of order lines
+ * changes their orders). RFM, value tiers and lifecycle stages then read their measures from it instead of
+ * scanning the orders again, which is what makes the nightly `siyu layers compute` cheap after its attributes step.
+ */
+export async function attributesCurrent(db: Queryable, asOf: string): Promise<boolean> {
+  const [run] = await db.query<{ as_of: string; options: unknown; started_at: Date }>(`SELECT as_of, options, started_at FROM layer_runs WHERE layer = 'attributes'`);
+  if (!run || run.as_of !== asOf) return false;
+  const options = (typeof run.options === 'string' ? JSON.parse(run.options) : run.options) as { timezone?: string };
+  const { timezone } = await readBrandSettings(db);
+  if (options.timezone !== timezone) return false;
+  const [changed] = await db.query<{ n: number }>(
+    `SELECT (SELECT count(*) FROM orders WHERE updated_at >= CAST($1 AS TIMESTAMPTZ)) + (SELECT count(*) FROM customers WHERE updated_at >= CAST($1 AS TIMESTAMPTZ)) AS n`,
+    [run.started_at],
+  );
+  return Number(changed?.n) === 0;
+}
+
+/**
+ * Whether each customer's recency, orders and spend over `windowDays` in `currency` can be read from
+ * customer_attributes (recency_days, orders_<w>d, monetary_<w>d) instead of the orders: the attributes are current,
+ * they have that window, and every order is in that currency (the attributes add currencies together).
+ */
+export async function measuresFromAttributes(db: Queryable, asOf: string, windowDays: number, currency: string): Promise<boolean> {
+  if (!(windows as readonly number[]).includes(windowDays) || !(await attributesCurrent(db, asOf))) return false;
+  const [other] = await db.query('SELECT 1 AS found FROM orders WHERE currency <> $1 LIMIT 1', [currency]);
+  return !other;
+}
+
+/**
+ * SQL for each buyer's recency in days, orders and money paid in fen over `windowDays` (one of the attribute
+ * windows), read from customer_attributes: the columns recency_days, frequency and monetary_fen per customer_id.
+ */
+export function attributeMeasures(windowDays: number): string {
+  return `SELECT customer_id, CAST(recency_days AS INTEGER) AS recency_days, CAST(orders_${windowDays}d AS INTEGER) AS frequency,
+                 CAST(round(monetary_${windowDays}d * 100) AS BIGINT) AS monetary_fen
+          FROM customer_attributes WHERE recency_days IS NOT NULL`;
 }
 
 /** The column type that holds an attribute of each type. */
@@ -162,8 +205,7 @@ export async function attributeDefinitions(db: Queryable): Promise<AttributeDefi
 /**
  * The most frequent of the whole numbers from..to in `column` over a group, the smallest on ties: one filtered count
  * per value and a CASE over their maximum, within the one aggregation pass (a GROUP BY per value and a window to
- * rank them took about 4 s each on 10M orders). The first order's channel is likewise the minimum of
- * day ‖ order id ‖ channel, cut apart again.
+ * rank them took about 4 s each on 10M orders).
  */
 function mostFrequent(column: string, from: number, to: number): string {
   const counts = Array.from({ length: to - from + 1 }, (_, i) => `count(*) FILTER (WHERE ${column} = ${from + i})`);
@@ -177,19 +219,28 @@ function mostFrequent(column: string, from: number, to: number): string {
  */
 export function attributeQuery(definitions: readonly AttributeDefinition[], timezone: string, scope?: string): string {
   const [orders, lines, events] = [scoped('orders', scope), scoped('order_items', scope), scoped('events', scope)];
-  const day = localDay(timezone, 'placed_at');
-  const local = `(placed_at AT TIME ZONE '${timezone.replaceAll("'", "''")}')`;
+  // The local wall-clock seconds of each order, once; its day, ISO weekday (1970-01-01 was a Thursday) and hour follow.
+  const days = 'floor(s / 86400)';
+  const positiveMod = (value: string, n: number) => `CAST(((${value}) % ${n} + ${n}) % ${n} AS INTEGER)`;
   const eventDay = localDay(timezone, 'ts');
   const within = (days: number, column = 'day') => `${column} > ${AS_OF} - ${days}`;
   return `
-    WITH purchases AS (
-      SELECT customer_id, order_id, ${day} AS day, total_fen - refunded_fen AS fen, total_fen AS paid_fen, discount_fen, refunded_fen,
-             coupon_code, channel, store_id, CAST(extract(isodow FROM ${local}) AS INTEGER) AS weekday, CAST(extract(hour FROM ${local}) AS INTEGER) AS hour
-      FROM ${orders} WHERE ${PURCHASES} AND ${onOrBefore(timezone, AS_OF)}
-    ), gaps AS (
-      SELECT customer_id, day - lag(day) OVER (PARTITION BY customer_id ORDER BY day) AS gap FROM (SELECT DISTINCT customer_id, day FROM purchases) d
+    WITH purchases AS NOT MATERIALIZED (
+      -- Read again by each pass below: cheaper than DuckDB materialising 10M rows for them all.
+      SELECT customer_id, order_id, DATE '1970-01-01' + CAST(${days} AS INTEGER) AS day, total_fen - refunded_fen AS fen, total_fen AS paid_fen, discount_fen, refunded_fen,
+             coupon_code, channel, store_id, ${positiveMod(`${days} + 3`, 7)} + 1 AS weekday, ${positiveMod('floor(s / 3600)', 24)} AS hour
+      FROM (SELECT *, ${localSeconds(timezone)} AS s FROM ${orders} WHERE ${PURCHASES} AND ${onOrBefore(timezone, AS_OF)}) o
+    ), ordered AS (
+      -- One sort of each customer's purchases serves the gaps between purchase days (same-day orders give a gap of
+      -- 0, left out below) and the first purchase's channel.
+      SELECT customer_id, day, day - lag(day) OVER w AS gap, first_value(channel) OVER w AS first_channel
+      FROM purchases WINDOW w AS (PARTITION BY customer_id ORDER BY day, order_id)
     ), gap_stats AS (
-      SELECT customer_id, count(*) AS days, avg(gap) AS mean_gap, percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) AS median_gap, stddev_samp(gap) AS sd_gap FROM gaps GROUP BY customer_id
+      SELECT customer_id, count(*) FILTER (WHERE gap IS NULL OR gap > 0) AS days, avg(nullif(gap, 0)) AS mean_gap,
+             percentile_cont(0.5) WITHIN GROUP (ORDER BY nullif(gap, 0)) AS median_gap, stddev_samp(nullif(gap, 0)) AS sd_gap,
+             -- the gap before the last purchase day: the latest day's gap, packed with the day into one maximum
+             max(CAST(day - DATE '1970-01-01' AS BIGINT) * 1048576 + nullif(gap, 0)) % 1048576 AS last_gap, min(first_channel) AS first_channel
+      FROM ordered GROUP BY customer_id
     ), ranked_channel AS (
       SELECT customer_id, channel, row_number() OVER (PARTITION BY customer_id ORDER BY count(*) DESC, channel) AS k FROM purchases WHERE channel IS NOT NULL GROUP BY customer_id, channel
     ), channel_counts AS (
@@ -209,12 +260,11 @@ export function attributeQuery(definitions: readonly AttributeDefinition[], time
              sum(p.fen) AS spend_fen, max(p.fen) AS max_fen, min(p.fen) AS min_fen, sum(p.paid_fen) AS paid_fen, sum(p.discount_fen) AS discount_fen,
              sum(p.refunded_fen) AS refunded_fen, count(p.coupon_code) AS coupon_orders,
              count(*) FILTER (WHERE p.weekday >= 6) AS weekend_orders,
-             ${mostFrequent('p.weekday', 1, 7)} AS favourite_weekday, ${mostFrequent('p.hour', 0, 23)} AS favourite_hour,
-             nullif(split_part(min(CAST(p.day AS VARCHAR) || chr(31) || p.order_id || chr(31) || coalesce(p.channel, '')), chr(31), 3), '') AS first_channel
+             ${mostFrequent('p.weekday', 1, 7)} AS favourite_weekday, ${mostFrequent('p.hour', 0, 23)} AS favourite_hour
       FROM purchases p GROUP BY p.customer_id
     ), o AS (
       -- The per-customer results of the other passes are joined after aggregating, on one row per customer.
-      SELECT t.*, g.days, g.mean_gap, g.median_gap, g.sd_gap, coalesce(cc.channels, 0) AS channels,
+      SELECT t.*, g.days, g.mean_gap, g.median_gap, g.sd_gap, g.last_gap, g.first_channel, coalesce(cc.channels, 0) AS channels,
              rc.channel AS favourite_channel, rs.store_id AS favourite_store,
              a.refunded_orders, a.cancelled_orders, a.all_orders
       FROM purchase_totals t

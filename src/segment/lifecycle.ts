@@ -1,7 +1,9 @@
 import { SiyuError } from '../core/errors.ts';
 import { parseDay } from '../core/validation.ts';
 import { dialect, latestOrderDay, localDay, onOrBefore, PURCHASES, readBrandSettings, type BackendKind, type Queryable, type Store } from '../store/index.ts';
+import { attributesCurrent } from './attributes.ts';
 import { recordLayerRun } from './history.ts';
+import type { MeasuredFrom } from './rfm.ts';
 import { scoped } from './scope.ts';
 
 export const STAGES = [
@@ -39,6 +41,8 @@ export interface LifecycleReport {
   changes: number;
   /** from → to counts of this run's changes, for a Sankey chart; `from` is null for customers staged the first time. */
   transitions: { from: StageCode | null; to: StageCode; customers: number }[];
+  /** Where purchase days, recency and gaps came from: the current computed attributes, or a scan of the orders. */
+  measuredFrom: MeasuredFrom;
 }
 
 /**
@@ -55,33 +59,29 @@ export async function computeLifecycle(store: Store, options: LifecycleOptions =
   const latest = options.asOf ?? (await latestOrderDay(store));
   if (!latest) throw new SiyuError('not_found', 'no_orders', 'the store has no orders to judge stages by; import orders first');
   const asOf = parseDay(latest, '--as-of');
-  const day = localDay(timezone, 'o.placed_at');
-  const query = {
-    sql:     `WITH days AS (
-       SELECT DISTINCT o.customer_id, ${day} AS day FROM orders o WHERE o.${PURCHASES} AND ${onOrBefore(timezone, '$1', 'o.placed_at')}
-     ), gaps AS (
-       SELECT customer_id, day, day - lag(day) OVER (PARTITION BY customer_id ORDER BY day) AS gap FROM days
-     ), own AS (
-       SELECT customer_id, count(*) AS purchases, CAST($1 AS DATE) - max(day) AS recency_days, CAST($1 AS DATE) - min(day) AS tenure_days,
-              percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) AS median_gap,
-              max(CASE WHEN last_day THEN gap END) AS last_gap
-       FROM (SELECT *, day = max(day) OVER (PARTITION BY customer_id) AS last_day FROM gaps) g GROUP BY customer_id
+  // Each buyer's purchase days, recency, tenure, median and last gap between purchase days, and main category:
+  // right after `siyu attributes` (as in `siyu layers compute`) they are read from the attributes, else from orders.
+  const fromAttributes = await attributesCurrent(store, asOf);
+  const sources = fromAttributes
+    ? `own AS (
+       SELECT customer_id, purchase_days AS purchases, recency_days, tenure_days, median_interpurchase_days AS median_gap, last_interpurchase_days AS last_gap
+       FROM customer_attributes WHERE purchase_days > 0
      ), main AS (
-       SELECT customer_id, category FROM (
-         SELECT i.customer_id, i.category, row_number() OVER (PARTITION BY i.customer_id ORDER BY count(*) DESC, i.category) AS k
-         FROM order_items i WHERE i.category IS NOT NULL GROUP BY i.customer_id, i.category
-       ) ranked WHERE k = 1
-     ), category_gap AS (
+       SELECT customer_id, top_category AS category FROM customer_attributes WHERE top_category IS NOT NULL
+     )`
+    : ordersSources(timezone, '$6');
+  const query = {
+    sql:     `WITH ${sources}, category_gap AS (
        SELECT m.category, percentile_cont(0.5) WITHIN GROUP (ORDER BY o.median_gap) AS gap
        FROM own o JOIN main m ON m.customer_id = o.customer_id WHERE o.median_gap IS NOT NULL GROUP BY m.category
      ), thresholds AS (
        SELECT o.*,
+              CASE WHEN o.median_gap IS NULL THEN CAST($3 AS DOUBLE PRECISION)
+                   WHEN c.gap IS NULL THEN $1 * o.median_gap
+                   ELSE least(greatest($1 * o.median_gap, $1 * c.gap / $5), $1 * c.gap * $5) END AS dormant_days,
               CASE WHEN o.median_gap IS NULL THEN CAST($4 AS DOUBLE PRECISION)
                    WHEN c.gap IS NULL THEN $2 * o.median_gap
-                   ELSE least(greatest($2 * o.median_gap, $2 * c.gap / $6), $2 * c.gap * $6) END AS dormant_days,
-              CASE WHEN o.median_gap IS NULL THEN CAST($5 AS DOUBLE PRECISION)
-                   WHEN c.gap IS NULL THEN $3 * o.median_gap
-                   ELSE least(greatest($3 * o.median_gap, $3 * c.gap / $6), $3 * c.gap * $6) END AS churned_days,
+                   ELSE least(greatest($2 * o.median_gap, $2 * c.gap / $5), $2 * c.gap * $5) END AS churned_days,
               CASE WHEN o.median_gap IS NULL THEN 'fixed' ELSE 'own' END AS basis
        FROM own o LEFT JOIN main m ON m.customer_id = o.customer_id LEFT JOIN category_gap c ON c.category = m.category
      )
@@ -89,14 +89,40 @@ export async function computeLifecycle(store: Store, options: LifecycleOptions =
             coalesce(t.basis, 'none') AS basis
      FROM customers u LEFT JOIN thresholds t ON t.customer_id = u.customer_id
      WHERE u.merged_into IS NULL`,
-    params: [asOf, kd, kc, fixedD, fixedC, bound],
+    params: fromAttributes ? [kd, kc, fixedD, fixedC, bound] : [kd, kc, fixedD, fixedC, bound, asOf],
   };
   const started = new Date();
   return store.transaction(async (tx) => {
-    const report = await writeStages(tx, store.kind, query, asOf, newDays);
+    const report = { ...(await writeStages(tx, store.kind, query, asOf, newDays)), measuredFrom: fromAttributes ? ('attributes' as const) : ('orders' as const) };
     await recordLayerRun(tx, 'lifecycle', asOf, { newDays, dormantMultiplier: kd, churnedMultiplier: kc, boundFactor: bound, dormantDays: fixedD, churnedDays: fixedC }, started);
     return report;
   });
+}
+
+/**
+ * The CTEs `own` (purchases, recency_days, tenure_days, median_gap and last_gap per buyer, as of the SQL day `asOf`) and `main`
+ * (each buyer's category of most purchase lines, ties alphabetical) from the orders and their lines, as the
+ * attributes of the same names compute them.
+ */
+function ordersSources(timezone: string, asOf: string): string {
+  const day = localDay(timezone, 'o.placed_at');
+  return `days AS (
+       SELECT DISTINCT o.customer_id, ${day} AS day FROM orders o WHERE o.${PURCHASES} AND ${onOrBefore(timezone, asOf, 'o.placed_at')}
+     ), gaps AS (
+       SELECT customer_id, day, day - lag(day) OVER (PARTITION BY customer_id ORDER BY day) AS gap FROM days
+     ), own AS (
+       SELECT customer_id, count(*) AS purchases, CAST(${asOf} AS DATE) - max(day) AS recency_days, CAST(${asOf} AS DATE) - min(day) AS tenure_days,
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) AS median_gap,
+              max(CASE WHEN last_day THEN gap END) AS last_gap
+       FROM (SELECT *, day = max(day) OVER (PARTITION BY customer_id) AS last_day FROM gaps) g GROUP BY customer_id
+     ), main AS (
+       SELECT customer_id, category FROM (
+         SELECT i.customer_id, i.category, row_number() OVER (PARTITION BY i.customer_id ORDER BY count(*) DESC, i.category) AS k
+         FROM order_items i JOIN orders o ON o.customer_id = i.customer_id AND o.order_id = i.order_id
+         WHERE i.category IS NOT NULL AND i.category <> '' AND o.${PURCHASES} AND ${onOrBefore(timezone, asOf, 'o.placed_at')}
+         GROUP BY i.customer_id, i.category
+       ) ranked WHERE k = 1
+     )`;
 }
 
 /**
@@ -105,7 +131,7 @@ export async function computeLifecycle(store: Store, options: LifecycleOptions =
  * recorded stage before asOf in lifecycle_history, and a Stage Changed event per change. With `scope` (a table of
  * customer_id), only those customers' rows are replaced; otherwise every customer's. In the caller's transaction.
  */
-async function writeStages(tx: Queryable, kind: BackendKind, query: { sql: string; params: unknown[] }, asOf: string, newDays: number, scope?: string): Promise<LifecycleReport> {
+async function writeStages(tx: Queryable, kind: BackendKind, query: { sql: string; params: unknown[] }, asOf: string, newDays: number, scope?: string): Promise<Omit<LifecycleReport, 'measuredFrom'>> {
   const inScope = (alias = '') => (scope ? ` AND ${alias}customer_id IN (SELECT customer_id FROM ${scope})` : '');
   // The rules of computeLifecycle's comment, in order; a missing threshold counts as 0, as a missing tenure does.
   const stage = `CASE WHEN coalesce(q.purchases, 0) = 0 OR q.recency_days IS NULL THEN 'prospect'

@@ -1,5 +1,6 @@
 import { SiyuError } from '../core/errors.ts';
 import { parseDay } from '../core/validation.ts';
+import { attributeMeasures, measuresFromAttributes } from './attributes.ts';
 import { recordLayerChanges, recordLayerRun } from './history.ts';
 import { scoped } from './scope.ts';
 import { latestOrderDay, localDay, onOrBefore, PURCHASES, readBrandSettings, reportingCurrency, type Queryable, type Store } from '../store/index.ts';
@@ -39,7 +40,11 @@ export interface RfmReport {
   classes: { code: RfmClassCode; zh: string; en: string; customers: number; share: number; meanRecencyDays: number; meanFrequency: number; meanMonetary: number }[];
   /** Customers and mean monetary value (major units) per (R score, F score) quintile cell, for heatmaps. */
   grid: { r: number; f: number; customers: number; meanMonetary: number }[];
+  /** Where the measures came from: the current computed attributes, or a scan of the orders. */
+  measuredFrom: MeasuredFrom;
 }
+
+export type MeasuredFrom = 'attributes' | 'orders';
 
 const quote = (value: string) => `'${value.replaceAll("'", "''")}'`;
 
@@ -63,11 +68,14 @@ export async function computeRfm(store: Store, options: RfmOptions = {}): Promis
   parseDay(asOf, '--as-of');
   const level = levelOf(threshold);
   const started = new Date();
+  // Right after `siyu attributes` (as in `siyu layers compute`) the measures are already there, per customer.
+  const measuredFrom: MeasuredFrom = (await measuresFromAttributes(store, asOf, windowDays, currency)) ? 'attributes' : 'orders';
+  const measures = measuredFrom === 'attributes' ? `base AS (${attributeMeasures(windowDays)})` : measuresSql(timezone);
   await store.transaction(async (tx) => {
     await tx.execute('DELETE FROM rfm_scores');
     await tx.execute(
       `INSERT INTO rfm_scores (customer_id, recency_days, frequency, monetary_fen, currency, r_score, f_score, m_score, rfm_class, as_of, window_days, threshold, computed_at)
-       WITH ${measuresSql(timezone)}, levels AS (
+       WITH ${measures}, levels AS (
          SELECT ${level('recency_days')} AS r_level, ${level('frequency')} AS f_level, ${level('monetary_fen')} AS m_level FROM base
        ), flagged AS (
          SELECT b.*, b.recency_days < l.r_level AS r_high, b.frequency > l.f_level AS f_high, b.monetary_fen > l.m_level AS m_high,
@@ -84,7 +92,7 @@ export async function computeRfm(store: Store, options: RfmOptions = {}): Promis
     await recordLayerChanges(tx, 'rfm_class', asOf);
     await recordLayerRun(tx, 'rfm', asOf, { windowDays, threshold }, started);
   });
-  return summariseRfm(store, { asOf, windowDays, threshold, currency, level });
+  return { ...(await summariseRfm(store, { asOf, windowDays, threshold, currency, level })), measuredFrom };
 }
 
 const levelOf = (threshold: RfmThreshold) => (column: string) => (threshold === 'mean' ? `avg(${column})` : `percentile_cont(0.5) WITHIN GROUP (ORDER BY ${column})`);
@@ -156,7 +164,7 @@ export async function updateRfmScores(tx: Queryable, scope: string, asOf: string
 async function summariseRfm(
   store: Store,
   run: { asOf: string; windowDays: number; threshold: RfmThreshold; currency: string; level: (column: string) => string },
-): Promise<RfmReport> {
+): Promise<Omit<RfmReport, 'measuredFrom'>> {
   const [levels] = await store.query<{ n: number; r: number | null; f: number | null; m: number | null }>(
     `SELECT count(*) AS n, ${run.level('recency_days')} AS r, ${run.level('frequency')} AS f, ${run.level('monetary_fen')} AS m FROM rfm_scores`,
   );

@@ -1,6 +1,8 @@
 import { SiyuError } from '../core/errors.ts';
 import { parseDay } from '../core/validation.ts';
+import { attributeMeasures, measuresFromAttributes } from './attributes.ts';
 import { recordLayerChanges, recordLayerRun } from './history.ts';
+import type { MeasuredFrom } from './rfm.ts';
 import { scoped } from './scope.ts';
 import { latestOrderDay, localDay, onOrBefore, PURCHASES, readBrandSettings, reportingCurrency, type Queryable, type Store } from '../store/index.ts';
 
@@ -28,6 +30,8 @@ export interface TierReport {
   currency: string;
   customers: number;
   tiers: { code: TierCode; zh: string; en: string; customers: number; share: number; minValue: number; totalValue: number; valueShare: number }[];
+  /** Where money paid came from: the current computed attributes, or a scan of the orders; CLV tiers read clv_scores. */
+  measuredFrom: MeasuredFrom | 'clv_scores';
 }
 
 /**
@@ -46,6 +50,7 @@ export async function computeTiers(store: Store, options: TierOptions = {}): Pro
   let params: unknown[];
   let asOf: string;
   let currency: string;
+  let measuredFrom: TierReport['measuredFrom'] = 'clv_scores';
   if (basis === 'clv') {
     const [latest] = await store.query<{ as_of: string; currency: string }>('SELECT as_of, currency FROM clv_runs ORDER BY scored_at DESC LIMIT 1');
     if (!latest?.as_of) throw new SiyuError('not_found', 'no_clv_scores', 'no CLV scores to rank by; run `siyu clv fit` and `siyu clv score` first, or use --by monetary');
@@ -57,8 +62,12 @@ export async function computeTiers(store: Store, options: TierOptions = {}): Pro
     const latest = options.asOf ?? (await latestOrderDay(store));
     if (!latest) throw new SiyuError('not_found', 'no_orders', 'the store has no orders to rank customers by; import orders first');
     asOf = parseDay(latest, '--as-of');
-    values = monetarySql(timezone);
-    params = [asOf, options.windowDays ?? 365, currency];
+    const windowDays = options.windowDays ?? 365;
+    // Right after `siyu attributes` (as in `siyu layers compute`) the money paid is already there, per customer.
+    const fromAttributes = await measuresFromAttributes(store, asOf, windowDays, currency);
+    measuredFrom = fromAttributes ? 'attributes' : 'orders';
+    values = fromAttributes ? `SELECT customer_id, monetary_fen AS value_fen FROM (${attributeMeasures(windowDays)}) m` : monetarySql(timezone);
+    params = fromAttributes ? [] : [asOf, windowDays, currency];
   }
   const n = params.length;
   const started = new Date();
@@ -93,6 +102,7 @@ export async function computeTiers(store: Store, options: TierOptions = {}): Pro
       const sum = Number(row?.total_fen ?? 0);
       return { ...t, customers: count, share: customers ? count / customers : 0, minValue: Number(row?.min_fen ?? 0) / 100, totalValue: sum / 100, valueShare: total ? sum / total : 0 };
     }),
+    measuredFrom,
   };
 }
 

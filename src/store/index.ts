@@ -9,7 +9,7 @@ export { dialect } from './dialect.ts';
 export { FACT_TABLE_KEYS } from './fact-keys.ts';
 export { jsonRowsParam } from './values.ts';
 export { readBrandSettings, reportingCurrency, type BrandSettings } from './settings.ts';
-export { latestOrderDay, localDay, onOrBefore, PURCHASES } from './order-days.ts';
+export { fixedOffset, latestOrderDay, localDay, localSeconds, onOrBefore, PURCHASES } from './order-days.ts';
 
 export const DEFAULT_DATABASE = './siyu.duckdb';
 

@@ -99,8 +99,13 @@ O1,SKU-1,2,59.25,乳品,牧场时光
 O1,SKU-2,1,10,零食,
 O9,SKU-1,1,59.25,,
 `);
+        const before = await store.query<{ order_id: string; updated_at: Date }>('SELECT order_id, updated_at FROM orders ORDER BY order_id');
         const lines = await importFile(store, 'order-items', items, { rejectsPath: join(dir, `i-${backend}.rej`) });
         assert.deepEqual([lines.accepted, lines.rejected], [2, 1]);
+        // New lines change their order, so incremental layer updates and the layers' staleness checks see them.
+        const updated = await store.query<{ order_id: string; updated_at: Date }>('SELECT order_id, updated_at FROM orders ORDER BY order_id');
+        assert.ok(updated[0]!.updated_at > before[0]!.updated_at, 'O1 changed');
+        assert.deepEqual(updated[1], before[1], 'O2 did not');
         assert.deepEqual(rejectsOf(join(dir, `i-${backend}.rej`)), ['4 order O9 is not in the store; import its order first']);
         assert.deepEqual(await store.query('SELECT customer_id, line, sku, quantity, unit_price_fen FROM order_items ORDER BY line'), [
           { customer_id: 'M1', line: 1, sku: 'SKU-1', quantity: 2, unit_price_fen: 5925 },

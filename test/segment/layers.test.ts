@@ -10,6 +10,43 @@ import { load } from './fixture.ts';
 const byId = async <T extends { customer_id: string }>(store: Store, sql: string) => Object.fromEntries((await store.query<T>(sql)).map((r) => [r.customer_id, r]));
 
 for (const backend of BACKENDS) {
+  describe(`layers from current attributes on ${backend}`, () => {
+    test('RFM, tiers and stages read the attributes while they are current, and get what the orders give', () =>
+      withStore(backend, async (store) => {
+        await load(store);
+        // Lines decide each buyer's main category: E's cancelled order has more lines than her purchase, and must not count.
+        const lines: [string, string, number, string][] = [['A', 'O0', 1, '乳品'], ['A', 'O1', 1, '乳品'], ['A', 'O2', 1, '零食'], ['E', 'O8', 1, '零食'], ['E', 'O9', 1, '乳品'], ['E', 'O9', 2, '乳品'], ['F', 'O11', 1, '零食']];
+        await store.insertRows('order_items', ['customer_id', 'order_id', 'line', 'sku', 'quantity', 'unit_price_fen', 'category'], lines.map(([c, o, l, cat]) => [c, o, l, `S-${cat}`, 1, 100, cat]));
+        const layers = async () => ({
+          rfm: await store.query('SELECT customer_id, recency_days, frequency, monetary_fen, r_score, f_score, m_score, rfm_class FROM rfm_scores ORDER BY customer_id'),
+          tiers: await store.query('SELECT customer_id, tier, value_fen FROM tier_scores ORDER BY customer_id'),
+          stages: await store.query('SELECT customer_id, stage, purchases, recency_days, dormant_days, churned_days, basis FROM lifecycle_stages ORDER BY customer_id'),
+        });
+        const sources = async () => [(await computeRfm(store)).measuredFrom, (await computeTiers(store)).measuredFrom, (await computeLifecycle(store)).measuredFrom];
+        assert.deepEqual(await sources(), ['orders', 'orders', 'orders'], 'no attributes yet');
+        const fromOrders = await layers();
+        await computeAttributes(store);
+        assert.deepEqual(await sources(), ['attributes', 'attributes', 'attributes']);
+        assert.deepEqual(await layers(), fromOrders);
+        assert.equal((await customerAttributes(store, 'F'))!.last_interpurchase_days, 31, 'F bought on 03-01 and 04-01');
+
+        // A changed order or customer (a merge changes the survivor) makes them stale until the next computation.
+        await store.execute("UPDATE orders SET updated_at = CAST($1 AS TIMESTAMPTZ) WHERE order_id = 'O4'", [new Date()]);
+        assert.deepEqual(await sources(), ['orders', 'orders', 'orders']);
+        await computeAttributes(store);
+        await store.execute("UPDATE customers SET updated_at = CAST($1 AS TIMESTAMPTZ) WHERE customer_id = 'B'", [new Date()]);
+        assert.deepEqual(await sources(), ['orders', 'orders', 'orders']);
+        // Attributes add currencies together, so an order in another currency sends money measures back to the orders.
+        await computeAttributes(store);
+        await store.execute("UPDATE orders SET currency = 'USD' WHERE order_id = 'O4'");
+        assert.deepEqual(await sources(), ['orders', 'orders', 'attributes']);
+        // Another window than the attributes' 30, 90, 180 and 365 days is measured on the orders.
+        await store.execute("UPDATE orders SET currency = 'CNY' WHERE order_id = 'O4'");
+        assert.equal((await computeRfm(store, { windowDays: 200 })).measuredFrom, 'orders');
+        assert.equal((await computeRfm(store, { windowDays: 90 })).measuredFrom, 'attributes');
+      }));
+  });
+
   describe(`incremental layer updates on ${backend}`, () => {
     test('new orders and events update exactly their customers, as a full run would, against the standing cut points', () =>
       withStore(backend, async (store) => {
