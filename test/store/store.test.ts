@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isSiyuError } from '../../src/core/errors.ts';
-import { describeStore, dialect, FACT_TABLE_KEYS, listMigrations, migrate, openStore } from '../../src/store/index.ts';
+import { describeStore, dialect, FACT_TABLE_KEYS, fixedOffset, listMigrations, localDay, localSeconds, migrate, openStore } from '../../src/store/index.ts';
 import { splitStatements } from '../../src/store/migrate.ts';
 import { BACKENDS, freshLocation, withStore } from '../helpers/backends.ts';
 
@@ -13,7 +13,40 @@ describe('migration scripts', () => {
   });
 });
 
+describe('local days', () => {
+  it('take a fixed offset only for zones that keep one from 2000 on', () => {
+    assert.equal(fixedOffset('Asia/Shanghai'), 8 * 3600, 'no daylight saving since 1991');
+    assert.equal(fixedOffset('Asia/Kolkata'), 5.5 * 3600);
+    assert.equal(fixedOffset('UTC'), 0);
+    assert.equal(fixedOffset('America/New_York'), null, 'daylight saving');
+    assert.equal(fixedOffset('America/Sao_Paulo'), null, 'daylight saving until 2019');
+    assert.equal(fixedOffset('Not/AZone'), null);
+  });
+});
+
 for (const backend of BACKENDS) {
+  describe(`local days on ${backend}`, () => {
+    it('by arithmetic are the days and clock times the engine\'s zone conversion gives, in and outside the fixed span', async () => {
+      await withStore(backend, async (store) => {
+        const instants = ['1985-06-01T17:30:00Z', '1999-12-31T15:59:59Z', '1999-12-31T16:00:00Z', '2024-02-29T16:00:00.500Z', '2026-07-05T15:59:59.999Z', '2026-07-05T16:00:00Z', '1969-12-31T20:00:00Z', '2090-01-01T00:00:00Z'];
+        await store.insertRows('orders', ['customer_id', 'order_id', 'placed_at', 'status', 'total_fen', 'discount_fen', 'refunded_fen', 'currency', 'updated_at'], instants.map((at, i) => ['c', `o${i}`, new Date(at), 'completed', 1, 0, 0, 'CNY', new Date()]));
+        for (const zone of ['Asia/Shanghai', 'Asia/Kolkata', 'America/New_York']) {
+          const rows = await store.query<{ fast: string; slow: string; fast_s: number; slow_s: number }>(
+            `SELECT CAST(${localDay(zone)} AS VARCHAR) AS fast, CAST(CAST(placed_at AT TIME ZONE '${zone}' AS DATE) AS VARCHAR) AS slow,
+                    ${localSeconds(zone)} AS fast_s, extract(epoch FROM placed_at AT TIME ZONE '${zone}') AS slow_s FROM orders ORDER BY order_id`,
+          );
+          assert.equal(rows.length, instants.length);
+          for (const [i, r] of rows.entries()) {
+            assert.equal(r.fast, r.slow, `${zone} day of ${instants[i]}`);
+            assert.equal(Number(r.fast_s), Number(r.slow_s), `${zone} clock of ${instants[i]}`);
+          }
+        }
+        const [shanghai] = await store.query<{ day: string }>(`SELECT CAST(${localDay('Asia/Shanghai')} AS VARCHAR) AS day FROM orders WHERE order_id = 'o5'`);
+        assert.equal(shanghai!.day, '2026-07-06', 'midnight in Shanghai is 16:00 UTC');
+      });
+    });
+  });
+
   describe(`store on ${backend}`, () => {
     it('applies every numbered migration once and reports nothing pending', async () => {
       await withStore(backend, async (store) => {
