@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { SiyuError } from '../core/errors.ts';
 import { formatNumber as n } from '../core/text.ts';
 import { SingleBar, Presets } from 'cli-progress';
-import { dueSegments, EXPORT_PROFILE_FIELDS, exportSegment, layerMigration, listSegments, MIGRATION_LAYERS, previewSegment, REFRESH_SCHEDULES, refreshSegment, saveSegment, type MigrationLayer, type RefreshReport, type RefreshSchedule } from '../segment/index.ts';
+import { dueSegments, EXPORT_PROFILE_FIELDS, exportSegment, layerMigration, listSegments, MIGRATION_LAYERS, previewSegment, REFRESH_SCHEDULES, refreshSegments, saveSegment, type MigrationLayer, type RefreshReport, type RefreshSchedule } from '../segment/index.ts';
 import { action, emit, withDb, withOpenStore } from './context.ts';
 
 /** The definition from --definition (JSON text) or --file; a JSON syntax error names where it is. */
@@ -60,8 +60,7 @@ export function registerSegment(program: Command): void {
         if (name && opts.due) throw new SiyuError('validation', 'conflicting_flags', 'give a segment name or --due, not both');
         await withOpenStore(opts.db, async (store) => {
           const names = name ? [name] : opts.due ? await dueSegments(store) : (await listSegments(store)).map((s) => s.name);
-          const reports: RefreshReport[] = [];
-          for (const each of names) reports.push(await refreshSegment(store, each, { asOf: opts.asOf }));
+          const reports: RefreshReport[] = await refreshSegments(store, names, { asOf: opts.asOf });
           emit(opts.json, reports, () => (reports.length ? reports.map((r) => `${r.segment}: ${n(r.members)} members as of ${r.asOf}; ${n(r.entered)} entered, ${n(r.exited)} exited${r.previous ? ` since ${r.previous}` : ''}`).join('\n') : opts.due ? 'no segment is due' : 'no saved segments'));
         });
       }),

@@ -5,7 +5,7 @@ import { attributeDefinitions, computeAttributes, writeAttributes } from './attr
 import { layerRuns } from './history.ts';
 import { computeLifecycle, updateLifecycleStages, type LifecycleOptions } from './lifecycle.ts';
 import { computeRfm, updateRfmScores, type RfmOptions } from './rfm.ts';
-import { listSegments, refreshSegment, updateSegmentSnapshots, type RefreshReport } from './segments.ts';
+import { listSegments, refreshSegments, updateSegmentSnapshots, type RefreshReport } from './segments.ts';
 import { createScope, dropScope } from './scope.ts';
 import { computeTiers, updateTierScores, type TierOptions } from './tiers.ts';
 
@@ -100,6 +100,19 @@ export async function computeLayers(store: Store, options: { asOf?: string; onSt
   // Tiers by CLV keep their basis; their day is the CLV run's.
   await step('tiers', async () => (await computeTiers(store, tiers?.basis === 'clv' ? tiers : { ...tiers, asOf })).customers);
   await step('lifecycle', async () => (await computeLifecycle(store, { ...(runs.get('lifecycle')?.options as LifecycleOptions | undefined), asOf })).customers);
-  for (const { name } of await listSegments(store)) await step(`segment ${name}`, async () => (await refreshSegment(store, name, { asOf })).members);
+  // Every segment in one transaction: each one's step is its own queries, heard as it is written; the report adds
+  // the one commit to the last.
+  let clock = performance.now();
+  await refreshSegments(store, (await listSegments(store)).map((s) => s.name), {
+    asOf,
+    onSegment: (report) => {
+      const now = performance.now();
+      steps.push({ step: `segment ${report.segment}`, seconds: (now - clock) / 1000, customers: report.members });
+      options.onStep?.(`segment ${report.segment}`, (now - clock) / 1000);
+      clock = now;
+    },
+  });
+  const last = steps.at(-1);
+  if (last?.step.startsWith('segment ')) last.seconds += (performance.now() - clock) / 1000;
   return { asOf, steps };
 }
