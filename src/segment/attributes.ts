@@ -51,7 +51,7 @@ export const BUILT_IN_ATTRIBUTES: readonly AttributeDefinition[] = [
   { name: 'cancelled_orders', zh: '取消订单数', en: 'Cancelled orders', description: 'Orders cancelled, lifetime.', type: 'number', sql: 'coalesce(o.cancelled_orders, 0)' },
   { name: 'favourite_channel', zh: '偏好渠道', en: 'Favourite channel', description: 'The channel of most purchase orders (ties: alphabetical).', type: 'text', sql: 'o.favourite_channel' },
   { name: 'channels_used', zh: '购买渠道数', en: 'Channels used', description: 'Distinct channels with a purchase.', type: 'number', sql: 'coalesce(o.channels, 0)' },
-  { name: 'first_channel', zh: '首单渠道', en: 'First channel', description: 'The channel of the first purchase.', type: 'text', sql: 'o.first_channel' },
+  { name: 'first_channel', zh: '首单渠道', en: 'First channel', description: 'The channel of the first purchase (same instant: alphabetical).', type: 'text', sql: 'o.first_channel' },
   { name: 'favourite_store', zh: '常去门店', en: 'Favourite store', description: 'The store of most purchase orders (ties: alphabetical).', type: 'text', sql: 'o.favourite_store' },
   { name: 'favourite_weekday', zh: '偏好星期', en: 'Favourite weekday', description: 'ISO weekday (1 = Monday) of most purchases, brand timezone.', type: 'number', sql: 'o.favourite_weekday' },
   { name: 'favourite_hour', zh: '偏好时段', en: 'Favourite hour', description: 'Hour of day (0-23) of most purchases, brand timezone.', type: 'number', sql: 'o.favourite_hour' },
@@ -224,27 +224,32 @@ export function attributeQuery(definitions: readonly AttributeDefinition[], time
   const positiveMod = (value: string, n: number) => `CAST(((${value}) % ${n} + ${n}) % ${n} AS INTEGER)`;
   const eventDay = localDay(timezone, 'ts');
   const within = (days: number, column = 'day') => `${column} > ${AS_OF} - ${days}`;
+  const PACK = 1048576; // 2²⁰: room for a code or a gap in days below a count or a time
   return `
     WITH purchases AS NOT MATERIALIZED (
       -- Read again by each pass below: cheaper than DuckDB materialising 10M rows for them all.
-      SELECT customer_id, order_id, DATE '1970-01-01' + CAST(${days} AS INTEGER) AS day, total_fen - refunded_fen AS fen, total_fen AS paid_fen, discount_fen, refunded_fen,
+      SELECT customer_id, order_id, placed_at, DATE '1970-01-01' + CAST(${days} AS INTEGER) AS day, total_fen - refunded_fen AS fen, total_fen AS paid_fen, discount_fen, refunded_fen,
              coupon_code, channel, store_id, ${positiveMod(`${days} + 3`, 7)} + 1 AS weekday, ${positiveMod('floor(s / 3600)', 24)} AS hour
       FROM (SELECT *, ${localSeconds(timezone)} AS s FROM ${orders} WHERE ${PURCHASES} AND ${onOrBefore(timezone, AS_OF)}) o
+    ), channel_codes AS (
+      -- Channels numbered alphabetically from 1 (few per brand), so each customer's first and favourite channel are
+      -- maxima and minima of packed integers within aggregations, rather than strings carried through a sort.
+      SELECT channel, row_number() OVER (ORDER BY channel) AS code FROM (SELECT DISTINCT channel FROM purchases WHERE channel IS NOT NULL) d
+    ), coded AS NOT MATERIALIZED (
+      SELECT p.*, coalesce(c.code, 0) AS channel_code FROM purchases p LEFT JOIN channel_codes c ON c.channel = p.channel
     ), ordered AS (
-      -- One sort of each customer's purchases serves the gaps between purchase days (same-day orders give a gap of
-      -- 0, left out below) and the first purchase's channel.
-      SELECT customer_id, day, day - lag(day) OVER w AS gap, first_value(channel) OVER w AS first_channel
-      FROM purchases WINDOW w AS (PARTITION BY customer_id ORDER BY day, order_id)
+      -- Gaps between purchase days; same-day orders give a gap of 0, left out below.
+      SELECT customer_id, day, day - lag(day) OVER (PARTITION BY customer_id ORDER BY day) AS gap FROM purchases
     ), gap_stats AS (
       SELECT customer_id, count(*) FILTER (WHERE gap IS NULL OR gap > 0) AS days, avg(nullif(gap, 0)) AS mean_gap,
              percentile_cont(0.5) WITHIN GROUP (ORDER BY nullif(gap, 0)) AS median_gap, stddev_samp(nullif(gap, 0)) AS sd_gap,
              -- the gap before the last purchase day: the latest day's gap, packed with the day into one maximum
-             max(CAST(day - DATE '1970-01-01' AS BIGINT) * 1048576 + nullif(gap, 0)) % 1048576 AS last_gap, min(first_channel) AS first_channel
+             max(CAST(day - DATE '1970-01-01' AS BIGINT) * ${PACK} + nullif(gap, 0)) % ${PACK} AS last_gap
       FROM ordered GROUP BY customer_id
-    ), ranked_channel AS (
-      SELECT customer_id, channel, row_number() OVER (PARTITION BY customer_id ORDER BY count(*) DESC, channel) AS k FROM purchases WHERE channel IS NOT NULL GROUP BY customer_id, channel
     ), channel_counts AS (
-      SELECT customer_id, count(*) AS channels FROM ranked_channel GROUP BY customer_id
+      -- Per customer: channels used, and the most used (ties: alphabetical) as the code in the largest n·2²⁰ − code.
+      SELECT customer_id, count(*) AS channels, ${PACK} - 1 - max(n * ${PACK} + ${PACK} - 1 - channel_code) % ${PACK} AS favourite_code
+      FROM (SELECT customer_id, channel_code, count(*) AS n FROM coded WHERE channel_code > 0 GROUP BY customer_id, channel_code) c GROUP BY customer_id
     ), ranked_store AS (
       SELECT customer_id, store_id, row_number() OVER (PARTITION BY customer_id ORDER BY count(*) DESC, store_id) AS k FROM purchases WHERE store_id IS NOT NULL GROUP BY customer_id, store_id
     ), all_orders AS (
@@ -260,17 +265,20 @@ export function attributeQuery(definitions: readonly AttributeDefinition[], time
              sum(p.fen) AS spend_fen, max(p.fen) AS max_fen, min(p.fen) AS min_fen, sum(p.paid_fen) AS paid_fen, sum(p.discount_fen) AS discount_fen,
              sum(p.refunded_fen) AS refunded_fen, count(p.coupon_code) AS coupon_orders,
              count(*) FILTER (WHERE p.weekday >= 6) AS weekend_orders,
-             ${mostFrequent('p.weekday', 1, 7)} AS favourite_weekday, ${mostFrequent('p.hour', 0, 23)} AS favourite_hour
-      FROM purchases p GROUP BY p.customer_id
+             ${mostFrequent('p.weekday', 1, 7)} AS favourite_weekday, ${mostFrequent('p.hour', 0, 23)} AS favourite_hour,
+             -- the first purchase's channel: the code in the least (epoch milliseconds · 2²⁰ + code); same instant, alphabetical
+             ${positiveMod(`min(CAST(floor(extract(epoch FROM p.placed_at) * 1000) AS BIGINT) * ${PACK} + p.channel_code)`, PACK)} AS first_code
+      FROM coded p GROUP BY p.customer_id
     ), o AS (
       -- The per-customer results of the other passes are joined after aggregating, on one row per customer.
-      SELECT t.*, g.days, g.mean_gap, g.median_gap, g.sd_gap, g.last_gap, g.first_channel, coalesce(cc.channels, 0) AS channels,
-             rc.channel AS favourite_channel, rs.store_id AS favourite_store,
+      SELECT t.*, g.days, g.mean_gap, g.median_gap, g.sd_gap, g.last_gap, first.channel AS first_channel, coalesce(cc.channels, 0) AS channels,
+             favourite.channel AS favourite_channel, rs.store_id AS favourite_store,
              a.refunded_orders, a.cancelled_orders, a.all_orders
       FROM purchase_totals t
       LEFT JOIN gap_stats g ON g.customer_id = t.customer_id
-      LEFT JOIN ranked_channel rc ON rc.customer_id = t.customer_id AND rc.k = 1
+      LEFT JOIN channel_codes first ON first.code = t.first_code
       LEFT JOIN channel_counts cc ON cc.customer_id = t.customer_id
+      LEFT JOIN channel_codes favourite ON favourite.code = cc.favourite_code
       LEFT JOIN ranked_store rs ON rs.customer_id = t.customer_id AND rs.k = 1
       LEFT JOIN all_orders a ON a.customer_id = t.customer_id
     ), lines AS (

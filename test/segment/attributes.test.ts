@@ -32,22 +32,27 @@ for (const backend of BACKENDS) {
         assert.deepEqual([g.orders_lifetime, g.monetary_lifetime, g.recency_days, g.aov], [0, 0, null, null]);
       }));
 
-    test('favourite weekday and hour take the smallest on ties; the first channel is the first day\'s smallest order id', () =>
+    test('favourite weekday and hour take the smallest on ties; the first channel is the earliest order\'s, alphabetical at one instant', () =>
       withStore(backend, async (store) => {
         const at = new Date('2026-06-01T00:00:00Z');
-        await store.insertRows('customers', ['customer_id', 'created_at', 'updated_at'], [['W', at, at]]);
+        await store.insertRows('customers', ['customer_id', 'created_at', 'updated_at'], [['W', at, at], ['V', at, at]]);
         // Brand time is Asia/Shanghai (UTC+8); 2026-06-01 is a Monday. Mondays 3, Tuesdays 2; hours 10 and 20 twice each.
-        const order = (id: string, utc: string, channel: string) => ['W', id, new Date(utc), 'completed', 1000, 0, 0, 'CNY', at, channel];
+        const order = (id: string, utc: string, channel: string, customer = 'W') => [customer, id, new Date(utc), 'completed', 1000, 0, 0, 'CNY', at, channel];
         await store.insertRows('orders', ['customer_id', 'order_id', 'placed_at', 'status', 'total_fen', 'discount_fen', 'refunded_fen', 'currency', 'updated_at', 'channel'], [
           order('W1', '2026-06-01T02:00:00Z', 'app'),
           order('A0', '2026-06-01T03:00:00Z', 'mini'),
           order('W2', '2026-06-02T02:30:00Z', 'store'),
           order('W3', '2026-06-08T12:00:00Z', 'store'),
           order('W4', '2026-06-09T12:00:00Z', 'store'),
+          // V's first two orders share an instant; one channel each time, so the favourite is a tie too.
+          order('V1', '2026-06-03T02:00:00Z', 'store', 'V'),
+          order('V2', '2026-06-03T02:00:00Z', 'app', 'V'),
         ]);
         await computeAttributes(store, { asOf: '2026-06-30' });
         const w = await attributes(store, 'W');
-        assert.deepEqual([w.favourite_weekday, w.favourite_hour, w.first_channel, w.favourite_channel], [1, 10, 'mini', 'store']);
+        assert.deepEqual([w.favourite_weekday, w.favourite_hour, w.first_channel, w.favourite_channel, w.channels_used], [1, 10, 'app', 'store', 3], 'W1 is earlier than A0');
+        const v = await attributes(store, 'V');
+        assert.deepEqual([v.first_channel, v.favourite_channel, v.channels_used], ['app', 'app', 2]);
       }));
 
     test('a brand adds its own attribute; bad names, clashes and SQL that does not compile are refused with the field', () =>
