@@ -1,4 +1,5 @@
-import { createWriteStream, existsSync, renameSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, renameSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { once } from 'node:events';
 
 /**
@@ -8,6 +9,7 @@ import { once } from 'node:events';
 export async function ensureOrdersFile(path: string, rows: number): Promise<string> {
   if (existsSync(path)) return path;
   const tmp = `${path}.partial`;
+  mkdirSync(dirname(path), { recursive: true }); // bench/data is not in a fresh clone
   const out = createWriteStream(tmp);
   const channels = ['小程序商城', '天猫旗舰店', '线下门店', '社群团购'];
   const customers = Math.max(1, Math.round(rows / 10));
