@@ -1,6 +1,6 @@
 import { SiyuError } from '../core/errors.ts';
-import { solveRows } from '../models/math/cg.ts';
-import { dot } from '../models/math/linalg.ts';
+import { exactSolveLimit, solveRows } from '../models/math/cg.ts';
+import { dot, invertSpd } from '../models/math/linalg.ts';
 import { ROWS_PER_TASK, sharedCopy, taskRunner, type TaskRunner } from '../models/math/linalg-threads.ts';
 import { Random } from '../core/random.ts';
 import type { InteractionMatrix } from './data.ts';
@@ -69,11 +69,26 @@ const PARALLEL_ROWS = 256;
  * independent, so with a `runner` they are shared out in blocks between this thread and the helper.
  */
 function sweep(target: Float64Array, count: number, other: Float64Array, start: Int32Array, index: Int32Array, weights: Float64Array, k: number, lambda: number, alpha: number, steps: number, runner: TaskRunner | null): void {
-  const g = gram(other, other.length / k, k);
+  const otherRows = other.length / k;
+  const g = gram(other, otherRows, k);
+  // Rows with few interactions (most customers at retail scale) are solved exactly, which needs z = other·(G + λI)⁻¹:
+  // k² per row of `other`, worth it when at least as many rows use it (the user half-sweep, not the item one).
+  const exactUpTo = lambda > 0 ? exactSolveLimit(k, steps) : 0;
+  let exactRows = 0;
+  for (let r = 0; r < count && exactUpTo > 0; r++) if (start[r + 1]! - start[r]! <= exactUpTo) exactRows++;
+  let z: Float64Array | undefined;
+  if (exactUpTo > 0 && exactRows >= otherRows) {
+    const m = g.slice();
+    for (let a = 0; a < k; a++) m[a * k + a]! += lambda;
+    invertSpd(m, k, { threads: false });
+    z = runner ? sharedCopy(new Float64Array(other.length)) : new Float64Array(other.length);
+    for (let r = 0; r < otherRows; r++) for (let a = 0; a < k; a++) z[r * k + a] = dot(m, a * k, other, r * k, k);
+  }
+  const exact = z ? { z, exactUpTo } : {};
   if (runner && count >= PARALLEL_ROWS) {
-    runner.run('solveRows', { target, other, start, index, weights, g: sharedCopy(g) }, { k, lambda, alpha, steps, count }, Math.ceil(count / ROWS_PER_TASK));
+    runner.run('solveRows', { target, other, start, index, weights, g: sharedCopy(g), ...(z ? { z } : {}) }, { k, lambda, alpha, steps, count, exactUpTo: z ? exactUpTo : 0 }, Math.ceil(count / ROWS_PER_TASK));
   } else {
-    solveRows({ target, other, start, index, weights, g, k, lambda, alpha, steps }, 0, count);
+    solveRows({ target, other, start, index, weights, g, k, lambda, alpha, steps, ...exact }, 0, count);
   }
 }
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { isSiyuError } from '../../src/core/errors.ts';
 import { availableParallelism } from 'node:os';
+import { exactSolveLimit, solveRows } from '../../src/models/math/cg.ts';
 import { invertSpd } from '../../src/models/math/linalg.ts';
 import { helperReady, helperTasksRun } from '../../src/models/math/linalg-threads.ts';
 import { trainAls } from '../../src/recommend/als.ts';
@@ -148,6 +149,53 @@ test('ALS learns two separate tastes and is deterministic for a seed', () => {
   model.scoreUser(19, scores);
   assert.deepEqual([...other], [...scores]);
   assert.throws(() => trainAlgorithm('als', rows, { factors: 0 }), /factors must be a whole number/);
+});
+
+test('ALS rows with few interactions are solved exactly (Woodbury), as a dense solve and CG run to convergence solve them', () => {
+  const [k, others, lambda, alpha] = [6, 9, 0.7, 3];
+  let seed = 5;
+  const next = () => (seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5;
+  const other = Float64Array.from({ length: others * k }, next);
+  const g = new Float64Array(k * k);
+  for (let r = 0; r < others; r++) for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) g[a * k + b]! += other[r * k + a]! * other[r * k + b]!;
+  // Row 0 has three interactions, one of weight 0 (in b, not in A); row 1 has none; row 2 has four.
+  const start = Int32Array.from([0, 3, 3, 7]);
+  const index = Int32Array.from([1, 4, 7, 0, 2, 5, 8]);
+  const weights = Float64Array.from([1, 0, 2.5, 1, 1, 3, 0.5]);
+  const m = g.slice();
+  for (let a = 0; a < k; a++) m[a * k + a]! += lambda;
+  invertSpd(m, k, { threads: false });
+  const z = new Float64Array(other.length);
+  for (let r = 0; r < others; r++) for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) z[r * k + a]! += m[a * k + b]! * other[r * k + b]!;
+  const solve = (options: { steps: number; z?: Float64Array; exactUpTo?: number }) => {
+    const target = Float64Array.from({ length: 3 * k }, next);
+    solveRows({ target, other, start, index, weights, g, k, lambda, alpha, ...options }, 0, 3);
+    return target;
+  };
+  const exact = solve({ steps: 1, z, exactUpTo: 4 });
+  const converged = solve({ steps: 4 * k });
+  for (let row = 0; row < 3; row++) {
+    // The dense system A x = b for this row.
+    const a = g.slice();
+    const b = new Float64Array(k);
+    for (let d = 0; d < k; d++) a[d * k + d]! += lambda;
+    for (let q = start[row]!; q < start[row + 1]!; q++) {
+      const y = index[q]! * k;
+      for (let c = 0; c < k; c++) {
+        b[c]! += (1 + alpha * weights[q]!) * other[y + c]!;
+        for (let d = 0; d < k; d++) a[c * k + d]! += alpha * weights[q]! * other[y + c]! * other[y + d]!;
+      }
+    }
+    const inverse = invertSpd(a, k, { threads: false });
+    for (let c = 0; c < k; c++) {
+      let x = 0;
+      for (let d = 0; d < k; d++) x += inverse[c * k + d]! * b[d]!;
+      assert.ok(Math.abs(exact[row * k + c]! - x) < 1e-10, `row ${row}, factor ${c}: ${exact[row * k + c]} against ${x}`);
+      assert.ok(Math.abs(converged[row * k + c]! - x) < 1e-8, `CG row ${row}, factor ${c}`);
+    }
+  }
+  // Exact where it is cheaper than three CG steps: up to 19 interactions at 32 factors, 26 at 64.
+  assert.deepEqual([exactSolveLimit(32, 3), exactSolveLimit(64, 3)], [19, 26]);
 });
 
 test('ALS gives the same factors, to the bit, with and without the helper thread', async () => {

@@ -4,7 +4,9 @@ import { dot } from './linalg.ts';
  * The rows of one ALS half-sweep (Hu, Koren & Volinsky 2008; Takács, Pilászy & Tikk 2011): each row x of `target`
  * solves (G + λI + Σ_i α w_i g_i g_iᵀ) x = Σ_i (1 + α w_i) g_i over the rows g_i of `other` it interacted with
  * (`index[start[row] … start[row+1])`, weights `weights`), G = otherᵀ·other, by `steps` conjugate-gradient steps
- * from its current value. Rows are independent of each other, so any thread may solve any of them.
+ * from its current value. With `z` = other·M, M = (G + λI)⁻¹, rows with at most `exactUpTo` interactions are
+ * solved exactly instead, by the Woodbury identity (solveExact), which is cheaper than the CG steps for them.
+ * Rows are independent of each other, so any thread may solve any of them.
  */
 export interface RowSolve {
   target: Float64Array;
@@ -18,6 +20,20 @@ export interface RowSolve {
   lambda: number;
   alpha: number;
   steps: number;
+  /** other·(G + λI)⁻¹, k columns, when some rows are solved exactly. */
+  z?: Float64Array;
+  /** Rows with at most this many interactions are solved exactly (needs `z`). */
+  exactUpTo?: number;
+}
+
+/**
+ * The largest interaction count n for which the exact solve costs fewer multiply-adds than `steps` CG steps:
+ * about n(n+1)/2·k + n³/6 + 3nk against (steps + 1)(k² + 2nk) + nk.
+ */
+export function exactSolveLimit(k: number, steps: number): number {
+  let n = 0;
+  while ((n + 1) * (n + 2) / 2 * k + (n + 1) ** 3 / 6 + 3 * (n + 1) * k < (steps + 1) * (k * k + 2 * (n + 1) * k) + (n + 1) * k) n++;
+  return n;
 }
 
 /** Solves rows from … to − 1 of `s.target` in place. */
@@ -36,8 +52,13 @@ export function solveRows(s: RowSolve, from: number, to: number): void {
       for (let a = 0; a < k; a++) out[a]! += d * other[o + a]!;
     }
   };
+  const exact = s.z && s.exactUpTo ? exactSolver(s) : null;
   for (let row = from; row < to; row++) {
     const o = row * k;
+    if (exact && start[row + 1]! - start[row]! <= s.exactUpTo!) {
+      exact(row);
+      continue;
+    }
     for (let a = 0; a < k; a++) x[a] = target[o + a]!;
     // r = b − A x, with b = Σ_i (1 + α w_i) g_i
     multiply(row, x, ap);
@@ -67,4 +88,57 @@ export function solveRows(s: RowSolve, from: number, to: number): void {
     }
     for (let a = 0; a < k; a++) target[o + a] = x[a]!;
   }
+}
+
+/**
+ * The exact solve of one row with few interactions. With A₀ = G + λI, M = A₀⁻¹ and the n rows y_j it interacted
+ * with, A = A₀ + Σ_j d_j y_j y_jᵀ (d_j = α w_j), so by the Woodbury identity
+ *   x = A⁻¹ b = m − Σ_j v_j z_j,  m = M b = Σ_j c_j z_j,  (D⁻¹ + Y M Yᵀ) v = Y m,
+ * where z_j = M y_j and c_j = 1 + d_j: an n×n system instead of a k×k one. Interactions with d_j = 0 add nothing
+ * to A and stay out of the system.
+ */
+function exactSolver(s: RowSolve): (row: number) => void {
+  const { target, other, start, index, weights, k, alpha } = s;
+  const z = s.z!;
+  const limit = s.exactUpTo!;
+  const m = new Float64Array(k);
+  const system = new Float64Array(limit * limit);
+  const v = new Float64Array(limit);
+  const rows = new Int32Array(limit);
+  const d = new Float64Array(limit);
+  return (row) => {
+    m.fill(0);
+    let n = 0;
+    for (let q = start[row]!; q < start[row + 1]!; q++) {
+      const i = index[q]! * k;
+      const dq = alpha * weights[q]!;
+      for (let a = 0; a < k; a++) m[a]! += (1 + dq) * z[i + a]!;
+      if (dq > 0) [rows[n], d[n++]] = [i, dq];
+    }
+    // S = D⁻¹ + Y M Yᵀ (symmetric: z_jᵀ y_l = y_jᵀ M y_l), right side Y m; then S = L Lᵀ in place.
+    for (let j = 0; j < n; j++) {
+      for (let l = 0; l <= j; l++) system[j * n + l] = dot(z, rows[j]!, other, rows[l]!, k) + (j === l ? 1 / d[j]! : 0);
+      v[j] = dot(other, rows[j]!, m, 0, k);
+    }
+    for (let j = 0; j < n; j++) {
+      for (let l = 0; l <= j; l++) {
+        let sum = system[j * n + l]!;
+        for (let p = 0; p < l; p++) sum -= system[j * n + p]! * system[l * n + p]!;
+        system[j * n + l] = j === l ? Math.sqrt(sum) : sum / system[l * n + l]!;
+      }
+    }
+    for (let j = 0; j < n; j++) {
+      let sum = v[j]!;
+      for (let p = 0; p < j; p++) sum -= system[j * n + p]! * v[p]!;
+      v[j] = sum / system[j * n + j]!;
+    }
+    for (let j = n - 1; j >= 0; j--) {
+      let sum = v[j]!;
+      for (let p = j + 1; p < n; p++) sum -= system[p * n + j]! * v[p]!;
+      v[j] = sum / system[j * n + j]!;
+    }
+    const o = row * k;
+    for (let a = 0; a < k; a++) target[o + a] = m[a]!;
+    for (let j = 0; j < n; j++) for (let a = 0; a < k; a++) target[o + a]! -= v[j]! * z[rows[j]! + a]!;
+  };
 }

@@ -28,7 +28,7 @@ const KERNELS = {
   gram: (v: Arrays, x: Record<string, number>, task: number) => gramRows(v.a as Float64Array, v.t as Float64Array, x.n!, task),
   solveRows: (v: Arrays, x: Record<string, number>, task: number) =>
     solveRows(
-      { target: v.target as Float64Array, other: v.other as Float64Array, start: v.start as Int32Array, index: v.index as Int32Array, weights: v.weights as Float64Array, g: v.g as Float64Array, k: x.k!, lambda: x.lambda!, alpha: x.alpha!, steps: x.steps! },
+      { target: v.target as Float64Array, other: v.other as Float64Array, start: v.start as Int32Array, index: v.index as Int32Array, weights: v.weights as Float64Array, g: v.g as Float64Array, k: x.k!, lambda: x.lambda!, alpha: x.alpha!, steps: x.steps!, z: v.z as Float64Array | undefined, exactUpTo: x.exactUpTo },
       task * ROWS_PER_TASK,
       Math.min(x.count!, (task + 1) * ROWS_PER_TASK),
     ),
