@@ -1,6 +1,6 @@
 import { SiyuError } from '../core/errors.ts';
 import { exactSolveLimit, solveRows } from '../models/math/cg.ts';
-import { dot, invertSpd } from '../models/math/linalg.ts';
+import { blockGram, dot, GRAM_BLOCK_ROWS, invertSpd } from '../models/math/linalg.ts';
 import { ROWS_PER_TASK, sharedCopy, taskRunner, type TaskRunner } from '../models/math/linalg-threads.ts';
 import { Random } from '../core/random.ts';
 import type { InteractionMatrix } from './data.ts';
@@ -43,18 +43,17 @@ function transpose(m: InteractionMatrix, rowWeights: Float64Array): { start: Int
   return { start, users, weights };
 }
 
-/** G = FᵀF (k×k) over the `count` rows of F. */
-function gram(f: Float64Array, count: number, k: number): Float64Array {
+/**
+ * G = FᵀF (k×k) over the `count` rows of F: a partial product per block of rows (shared with the helper thread when
+ * there is one), added in block order, so the sum is the same whoever computed which block.
+ */
+function gram(f: Float64Array, count: number, k: number, runner: TaskRunner | null): Float64Array {
+  const blocks = Math.ceil(count / GRAM_BLOCK_ROWS);
+  const partial = runner && blocks > 1 ? sharedCopy(new Float64Array(blocks * k * k)) : new Float64Array(blocks * k * k);
+  if (runner && blocks > 1) runner.run('blockGram', { f, out: partial }, { k, count }, blocks);
+  else for (let task = 0; task < blocks; task++) blockGram(f, partial, k, count, task);
   const g = new Float64Array(k * k);
-  for (let r = 0; r < count; r++) {
-    const o = r * k;
-    for (let a = 0; a < k; a++) {
-      const v = f[o + a]!;
-      if (v === 0) continue;
-      const ga = a * k;
-      for (let b = 0; b <= a; b++) g[ga + b]! += v * f[o + b]!;
-    }
-  }
+  for (let block = 0; block < blocks; block++) for (let c = 0; c < k * k; c++) g[c]! += partial[block * k * k + c]!;
   for (let a = 0; a < k; a++) for (let b = 0; b < a; b++) g[b * k + a] = g[a * k + b]!;
   return g;
 }
@@ -70,7 +69,7 @@ const PARALLEL_ROWS = 256;
  */
 function sweep(target: Float64Array, count: number, other: Float64Array, start: Int32Array, index: Int32Array, weights: Float64Array, k: number, lambda: number, alpha: number, steps: number, runner: TaskRunner | null): void {
   const otherRows = other.length / k;
-  const g = gram(other, otherRows, k);
+  const g = gram(other, otherRows, k, runner);
   // Rows with few interactions (most customers at retail scale) are solved exactly, which needs z = other·(G + λI)⁻¹:
   // k² per row of `other`, worth it when at least as many rows use it (the user half-sweep, not the item one).
   const exactUpTo = lambda > 0 ? exactSolveLimit(k, steps) : 0;

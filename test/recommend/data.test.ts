@@ -201,17 +201,18 @@ test('ALS rows with few interactions are solved exactly (Woodbury), as a dense s
 test('ALS gives the same factors, to the bit, with and without the helper thread', async () => {
   const helper = await helperReady();
   const before = helperTasksRun();
-  // 600 users and 300 items: above the size the helper takes part from, in both half-sweeps.
+  // 4,500 users and 300 items: above the size the helper takes part from in both half-sweeps, and more users than
+  // one block of the Gram matrix.
   const rows: Interaction[] = [];
   let seed = 11;
   const next = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
-  for (let u = 0; u < 600; u++) for (let n = 0; n < 12; n++) rows.push({ user: `u${u}`, item: `i${Math.floor(next() * next() * 300)}`, weight: 1, timestamp: 0 });
+  for (let u = 0; u < 4500; u++) for (let n = 0; n < 12; n++) rows.push({ user: `u${u}`, item: `i${Math.floor(next() * next() * 300)}`, weight: 1, timestamp: 0 });
   const matrix = buildMatrix(rows);
   const params = { factors: 16, regularization: 1, alpha: 5, iterations: 3 };
   const alone = trainAls(matrix, { ...params, threads: false });
   const shared = trainAls(matrix, params);
   const [a, b] = [new Float64Array(matrix.items.length), new Float64Array(matrix.items.length)];
-  for (let u = 0; u < matrix.users.length; u += 37) {
+  for (let u = 0; u < matrix.users.length; u += 97) {
     alone.scoreUser(u, a);
     shared.scoreUser(u, b);
     assert.deepEqual(b, a, `user ${u}`);

@@ -238,3 +238,24 @@ export function gramRows(a: Float64Array, t: Float64Array, n: number, p: number)
     a[ri + i] = dot(t, ri + i, t, ri + i, n - i);
   }
 }
+
+/** Rows of F per block of blockGram: each block's FᵀF is its own task, and the blocks are added in order. */
+export const GRAM_BLOCK_ROWS = 4096;
+
+/**
+ * The lower triangle of FᵀF over rows [task·GRAM_BLOCK_ROWS, …) of the `count`×k matrix `f`, into the k×k slot
+ * `task` of `out`. Blocks are independent, so any thread may compute any of them.
+ */
+export function blockGram(f: Float64Array, out: Float64Array, k: number, count: number, task: number): void {
+  const o = task * k * k;
+  out.fill(0, o, o + k * k);
+  for (let r = task * GRAM_BLOCK_ROWS, end = Math.min(count, r + GRAM_BLOCK_ROWS); r < end; r++) {
+    const fr = r * k;
+    for (let a = 0; a < k; a++) {
+      const v = f[fr + a]!;
+      if (v === 0) continue;
+      const ga = o + a * k;
+      for (let b = 0; b <= a; b++) out[ga + b]! += v * f[fr + b]!;
+    }
+  }
+}
