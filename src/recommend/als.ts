@@ -1,6 +1,6 @@
 import { SiyuError } from '../core/errors.ts';
 import { exactSolveLimit, solveRows } from '../models/math/cg.ts';
-import { blockGram, dot, GRAM_BLOCK_ROWS, invertSpd } from '../models/math/linalg.ts';
+import { blockGram, dot, dotInOrder, GRAM_BLOCK_ROWS, invertSpd, TOP_ROWS_PER_TASK, topProductRows } from '../models/math/linalg.ts';
 import { ROWS_PER_TASK, sharedCopy, taskRunner, type TaskRunner } from '../models/math/linalg-threads.ts';
 import { Random } from '../core/random.ts';
 import type { InteractionMatrix } from './data.ts';
@@ -131,7 +131,18 @@ export function trainAls(matrix: InteractionMatrix, options: AlsOptions = {}): R
     params: { factors: k, regularization: lambda, alpha, iterations, cgSteps: steps, binary },
     matrix,
     scoreUser(u, out) {
-      for (let j = 0; j < itemCount; j++) out[j] = dotRows(x, u * k, y, j * k);
+      // Summed in order, as topCandidates sums, so both give the same scores to the bit.
+      for (let j = 0; j < itemCount; j++) out[j] = dotInOrder(x, u * k, y, j * k, k);
+    },
+    topCandidates(from, to, n) {
+      const count = to - from;
+      const shared = runner && count >= PARALLEL_ROWS;
+      const items = shared ? sharedCopy(new Int32Array(count * n)) : new Int32Array(count * n);
+      const scores = shared ? sharedCopy(new Float64Array(count * n)) : new Float64Array(count * n);
+      const tasks = Math.ceil(count / TOP_ROWS_PER_TASK);
+      if (shared) runner.run('topProducts', { x, y, skipStart: rowStart, skipIndex: itemOf, outItems: items, outScores: scores }, { k, columns: itemCount, n, from, to }, tasks);
+      else for (let task = 0; task < tasks; task++) topProductRows(x, y, k, itemCount, rowStart, itemOf, n, items, scores, from, to, task);
+      return { items, scores };
     },
     similarTo(item, out) {
       const norm = Math.sqrt(dotRows(y, item * k, y, item * k)) || 1;

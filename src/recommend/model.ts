@@ -1,3 +1,4 @@
+import { selectTop } from '../models/math/linalg.ts';
 import type { InteractionMatrix } from './data.ts';
 
 /** Why an item was recommended, in a form a message template can render (docs/recommend.md). */
@@ -15,6 +16,11 @@ export interface Recommender {
   reason(user: number, item: number): Reason;
   /** Item-item models: how strongly having `item` points to each other item ("bought this, also bought"). */
   similarTo?(item: number, out: Float64Array): void;
+  /**
+   * Models with a faster path (shared with the helper thread): what scoreUser and topK give users from … to − 1,
+   * seen items left out, `n` per user from (u − from)·n, best first; unfilled slots are −1 and −∞.
+   */
+  topCandidates?(from: number, to: number, n: number): { items: Int32Array; scores: Float64Array };
 }
 
 export interface Scored {
@@ -30,20 +36,8 @@ export interface Scored {
 export function topK(matrix: InteractionMatrix, user: number, scores: Float64Array, k: number, excludeSeen = true): Scored[] {
   if (excludeSeen && user >= 0) for (let p = matrix.rowStart[user]!; p < matrix.rowStart[user + 1]!; p++) scores[matrix.itemOf[p]!] = -Infinity;
   const items = new Int32Array(k);
-  const best = new Float64Array(k).fill(-Infinity);
-  let filled = 0;
-  for (let j = 0; j < scores.length; j++) {
-    const s = scores[j]!;
-    if (!(s > -Infinity) || (filled === k && s <= best[k - 1]!)) continue;
-    let pos = filled < k ? filled++ : k - 1;
-    while (pos > 0 && best[pos - 1]! < s) {
-      best[pos] = best[pos - 1]!;
-      items[pos] = items[pos - 1]!;
-      pos--;
-    }
-    best[pos] = s;
-    items[pos] = j;
-  }
+  const best = new Float64Array(k);
+  const filled = selectTop(scores, k, items, best, 0);
   return Array.from({ length: filled }, (_, i) => ({ item: items[i]!, score: best[i]! }));
 }
 

@@ -159,6 +159,13 @@ async function writeRules(store: Store, rules: readonly AssociationRule[], kept:
   return rows.length;
 }
 
+/** The filled slots of one user's `n` in a topCandidates result, from `at`. */
+function picksOf(top: { items: Int32Array; scores: Float64Array }, at: number, n: number): { item: number; score: number }[] {
+  const picks = [];
+  for (let i = 0; i < n && top.items[at + i]! >= 0; i++) picks.push({ item: top.items[at + i]!, score: top.scores[at + i]! });
+  return picks;
+}
+
 /** Users scored and written per chunk, so memory stays flat however many customers there are. */
 const CHUNK_USERS = 20_000;
 
@@ -181,9 +188,13 @@ export async function writeCandidates(
   for (let from = 0; from < matrix.users.length; from += CHUNK_USERS) {
     let start = performance.now();
     const chunk: unknown[][] = [];
-    for (let u = from; u < Math.min(from + CHUNK_USERS, matrix.users.length); u++) {
-      model.scoreUser(u, scores);
-      topK(matrix, u, scores, options.candidates).forEach((s, rank) => {
+    const to = Math.min(from + CHUNK_USERS, matrix.users.length);
+    const n = options.candidates;
+    // A model's own path ranks the whole chunk at once (with the helper thread); otherwise user by user.
+    const top = model.topCandidates?.(from, to, n);
+    for (let u = from; u < to; u++) {
+      const picks = top ? picksOf(top, (u - from) * n, n) : (model.scoreUser(u, scores), topK(matrix, u, scores, n));
+      picks.forEach((s, rank) => {
         const reason = model.reason(u, s.item);
         chunk.push([matrix.users[u], algorithm, rank + 1, matrix.items[s.item], s.score, reason.kind, reason.kind === 'bought_with' ? reason.item : null, options.runId]);
       });

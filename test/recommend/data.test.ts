@@ -218,6 +218,17 @@ test('ALS gives the same factors, to the bit, with and without the helper thread
     assert.deepEqual(b, a, `user ${u}`);
   }
   if (helper) assert.ok(helperTasksRun() > before, 'the helper solved some of the rows');
+
+  // The precompute's ranked path gives what scoreUser and topK give, seen items left out, with or without the helper.
+  const [from, to, n] = [5, 4005, 10];
+  const fast = shared.topCandidates!(from, to, n);
+  assert.deepEqual(alone.topCandidates!(from, to, n), fast);
+  for (let u = from; u < to; u += 13) {
+    shared.scoreUser(u, b);
+    const expected = topK(matrix, u, b, n);
+    const got = [...fast.items.subarray((u - from) * n, (u - from + 1) * n)].map((item, i) => ({ item, score: fast.scores[(u - from) * n + i]! }));
+    assert.deepEqual(got.filter((g) => g.item >= 0), expected, `user ${u}`);
+  }
 });
 
 test('EASE refuses a catalogue too large for its n×n matrices, naming the way out', () => {

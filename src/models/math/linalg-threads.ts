@@ -1,12 +1,12 @@
 import { availableParallelism } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { solveRows } from './cg.ts';
-import { blockGram, gramRows, inverseRows } from './linalg.ts';
+import { blockGram, gramRows, inverseRows, topProductRows } from './linalg.ts';
 
 /**
  * A helper thread for the numeric kernels that split into independent tasks: invertSpd's triangular inverse and
- * Gram product (linalg.ts, a task per pair of rows), and ALS's Gram matrices (a task per block of rows) and row
- * solves (cg.ts, a task per block of rows). This
+ * Gram product (linalg.ts, a task per pair of rows); ALS's Gram matrices and row solves (cg.ts), and the top
+ * products its precompute ranks (linalg.ts), each a task per block of rows. This
  * thread and one helper claim tasks one at a time from a shared counter until none is left. Claiming makes it safe
  * whatever the helper does: if it starts late, or never (one core, or a failed start), the calling thread simply
  * claims every task, and a late helper finds none. The caller blocks until every claimed task is finished, so the
@@ -28,6 +28,8 @@ const KERNELS = {
   inverse: (v: Arrays, x: Record<string, number>, task: number) => inverseRows(v.a as Float64Array, v.t as Float64Array, x.n!, task),
   gram: (v: Arrays, x: Record<string, number>, task: number) => gramRows(v.a as Float64Array, v.t as Float64Array, x.n!, task),
   blockGram: (v: Arrays, x: Record<string, number>, task: number) => blockGram(v.f as Float64Array, v.out as Float64Array, x.k!, x.count!, task),
+  topProducts: (v: Arrays, x: Record<string, number>, task: number) =>
+    topProductRows(v.x as Float64Array, v.y as Float64Array, x.k!, x.columns!, v.skipStart as Int32Array, v.skipIndex as Int32Array, x.n!, v.outItems as Int32Array, v.outScores as Float64Array, x.from!, x.to!, task),
   solveRows: (v: Arrays, x: Record<string, number>, task: number) =>
     solveRows(
       { target: v.target as Float64Array, other: v.other as Float64Array, start: v.start as Int32Array, index: v.index as Int32Array, weights: v.weights as Float64Array, g: v.g as Float64Array, k: x.k!, lambda: x.lambda!, alpha: x.alpha!, steps: x.steps!, z: v.z as Float64Array | undefined, exactUpTo: x.exactUpTo },
