@@ -139,10 +139,12 @@ export function trainAls(matrix: InteractionMatrix, options: AlsOptions = {}): R
       const shared = runner && count >= PARALLEL_ROWS;
       const items = shared ? sharedCopy(new Int32Array(count * n)) : new Int32Array(count * n);
       const scores = shared ? sharedCopy(new Float64Array(count * n)) : new Float64Array(count * n);
+      // reason(u, item) for every pick, computed with it: the bought item whose factors point most the same way.
+      const reasons = shared ? sharedCopy(new Int32Array(count * n)) : new Int32Array(count * n);
       const tasks = Math.ceil(count / TOP_ROWS_PER_TASK);
-      if (shared) runner.run('topProducts', { x, y, skipStart: rowStart, skipIndex: itemOf, outItems: items, outScores: scores }, { k, columns: itemCount, n, from, to }, tasks);
-      else for (let task = 0; task < tasks; task++) topProductRows(x, y, k, itemCount, rowStart, itemOf, n, items, scores, from, to, task);
-      return { items, scores };
+      if (shared) runner.run('topProducts', { x, y, skipStart: rowStart, skipIndex: itemOf, outItems: items, outScores: scores, outNearest: reasons }, { k, columns: itemCount, n, from, to }, tasks);
+      else for (let task = 0; task < tasks; task++) topProductRows(x, y, k, itemCount, rowStart, itemOf, n, items, scores, reasons, from, to, task);
+      return { items, scores, reasons };
     },
     similarTo(item, out) {
       const norm = Math.sqrt(dotRows(y, item * k, y, item * k)) || 1;

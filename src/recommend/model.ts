@@ -18,9 +18,10 @@ export interface Recommender {
   similarTo?(item: number, out: Float64Array): void;
   /**
    * Models with a faster path (shared with the helper thread): what scoreUser and topK give users from … to − 1,
-   * seen items left out, `n` per user from (u − from)·n, best first; unfilled slots are −1 and −∞.
+   * seen items left out, `n` per user from (u − from)·n, best first; unfilled slots are −1 and −∞. `reasons` holds
+   * what reason() gives each pick: the bought item's index, or −1 for popular.
    */
-  topCandidates?(from: number, to: number, n: number): { items: Int32Array; scores: Float64Array };
+  topCandidates?(from: number, to: number, n: number): { items: Int32Array; scores: Float64Array; reasons: Int32Array };
 }
 
 export interface Scored {

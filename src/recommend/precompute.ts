@@ -159,19 +159,14 @@ async function writeRules(store: Store, rules: readonly AssociationRule[], kept:
   return rows.length;
 }
 
-/** The filled slots of one user's `n` in a topCandidates result, from `at`. */
-function picksOf(top: { items: Int32Array; scores: Float64Array }, at: number, n: number): { item: number; score: number }[] {
-  const picks = [];
-  for (let i = 0; i < n && top.items[at + i]! >= 0; i++) picks.push({ item: top.items[at + i]!, score: top.scores[at + i]! });
-  return picks;
-}
-
 /** Users scored and written per chunk, so memory stays flat however many customers there are. */
 const CHUNK_USERS = 20_000;
 
 /**
  * Replaces one algorithm's rows in `recommendations` with the top `candidates` unbought items of every user in the
- * model, with reasons, scoring and appending a chunk of users at a time inside the caller's transaction.
+ * model, with reasons, scoring a chunk of users at a time inside the caller's transaction. Candidates are staged as
+ * numbers (user, rank, item, score, reason item) and given their customer ids and SKUs by one join at the end:
+ * appending 30M rows of ids from JavaScript had been most of the write time.
  */
 export async function writeCandidates(
   tx: Queryable,
@@ -179,34 +174,60 @@ export async function writeCandidates(
   options: { candidates: number; runId: string; onProgress?: (line: string) => void },
 ): Promise<{ rows: number; scoreSeconds: number; writeSeconds: number }> {
   const { matrix, algorithm } = model;
+  let start = performance.now();
   await tx.execute('DELETE FROM recommendations WHERE algorithm = $1', [algorithm]);
+  for (const [table, columns] of STAGING) {
+    await tx.execute(`DROP TABLE IF EXISTS ${table}`);
+    await tx.execute(`CREATE TEMP TABLE ${table} (${columns})`);
+  }
+  await tx.appendRows('siyu_rec_users', ['u', 'customer_id'], matrix.users.map((id, u) => [u, id]));
+  await tx.appendRows('siyu_rec_items', ['j', 'sku'], matrix.items.map((sku, j) => [j, sku]));
+  let writeSeconds = elapsed(start);
   const scores = new Float64Array(matrix.items.length);
   let rows = 0;
   let scoreSeconds = 0;
-  let writeSeconds = 0;
   let lastReport = performance.now();
   for (let from = 0; from < matrix.users.length; from += CHUNK_USERS) {
-    let start = performance.now();
-    const chunk: unknown[][] = [];
+    start = performance.now();
+    const chunk: number[][] = [];
     const to = Math.min(from + CHUNK_USERS, matrix.users.length);
     const n = options.candidates;
     // A model's own path ranks the whole chunk at once (with the helper thread); otherwise user by user.
     const top = model.topCandidates?.(from, to, n);
-    for (let u = from; u < to; u++) {
-      const picks = top ? picksOf(top, (u - from) * n, n) : (model.scoreUser(u, scores), topK(matrix, u, scores, n));
-      picks.forEach((s, rank) => {
+    for (let u = from; u < to && top; u++) {
+      for (let i = (u - from) * n, rank = 1; rank <= n && top.items[i]! >= 0; i++, rank++) chunk.push([u, rank, top.items[i]!, top.scores[i]!, top.reasons[i]!]);
+    }
+    for (let u = from; u < to && !top; u++) {
+      model.scoreUser(u, scores);
+      topK(matrix, u, scores, n).forEach((s, rank) => {
         const reason = model.reason(u, s.item);
-        chunk.push([matrix.users[u], algorithm, rank + 1, matrix.items[s.item], s.score, reason.kind, reason.kind === 'bought_with' ? reason.item : null, options.runId]);
+        chunk.push([u, rank + 1, s.item, s.score, reason.kind === 'bought_with' ? matrix.itemIndex.get(reason.item)! : -1]);
       });
     }
     scoreSeconds += elapsed(start);
     start = performance.now();
-    rows += await tx.appendRows('recommendations', ['customer_id', 'algorithm', 'rank', 'sku', 'score', 'reason', 'reason_sku', 'run_id'], chunk);
+    rows += await tx.appendRows('siyu_rec_rows', ['u', 'rank', 'j', 'score', 'reason_j'], chunk);
     writeSeconds += elapsed(start);
     if (performance.now() - lastReport > 5000) {
       lastReport = performance.now();
-      options.onProgress?.(`precomputing: ${Math.min(from + CHUNK_USERS, matrix.users.length).toLocaleString('en-US')} of ${matrix.users.length.toLocaleString('en-US')} customers`);
+      options.onProgress?.(`precomputing: ${to.toLocaleString('en-US')} of ${matrix.users.length.toLocaleString('en-US')} customers`);
     }
   }
+  start = performance.now();
+  await tx.execute(
+    `INSERT INTO recommendations (customer_id, algorithm, rank, sku, score, reason, reason_sku, run_id)
+     SELECT u.customer_id, $1, r.rank, i.sku, r.score, CASE WHEN r.reason_j >= 0 THEN 'bought_with' ELSE 'popular' END, b.sku, $2
+     FROM siyu_rec_rows r JOIN siyu_rec_users u ON u.u = r.u JOIN siyu_rec_items i ON i.j = r.j LEFT JOIN siyu_rec_items b ON b.j = r.reason_j`,
+    [algorithm, options.runId],
+  );
+  for (const [table] of STAGING) await tx.execute(`DROP TABLE ${table}`);
+  writeSeconds += elapsed(start);
   return { rows, scoreSeconds, writeSeconds };
 }
+
+/** writeCandidates' temporary tables: the candidates as numbers, and the ids their user and item numbers stand for. */
+const STAGING = [
+  ['siyu_rec_rows', 'u INTEGER, rank INTEGER, j INTEGER, score DOUBLE PRECISION, reason_j INTEGER'],
+  ['siyu_rec_users', 'u INTEGER, customer_id TEXT'],
+  ['siyu_rec_items', 'j INTEGER, sku TEXT'],
+] as const;

@@ -219,7 +219,7 @@ test('ALS gives the same factors, to the bit, with and without the helper thread
   }
   if (helper) assert.ok(helperTasksRun() > before, 'the helper solved some of the rows');
 
-  // The precompute's ranked path gives what scoreUser and topK give, seen items left out, with or without the helper.
+  // The precompute's ranked path gives what scoreUser, topK and reason give, seen items left out, with or without the helper.
   const [from, to, n] = [5, 4005, 10];
   const fast = shared.topCandidates!(from, to, n);
   assert.deepEqual(alone.topCandidates!(from, to, n), fast);
@@ -228,6 +228,9 @@ test('ALS gives the same factors, to the bit, with and without the helper thread
     const expected = topK(matrix, u, b, n);
     const got = [...fast.items.subarray((u - from) * n, (u - from + 1) * n)].map((item, i) => ({ item, score: fast.scores[(u - from) * n + i]! }));
     assert.deepEqual(got.filter((g) => g.item >= 0), expected, `user ${u}`);
+    // Each pick's reason is reason()'s: the bought item's index, or −1 for popular.
+    const reasons = expected.map((e) => shared.reason(u, e.item)).map((r) => (r.kind === 'bought_with' ? matrix.itemIndex.get(r.item)! : -1));
+    assert.deepEqual([...fast.reasons.subarray((u - from) * n, (u - from) * n + expected.length)], reasons, `reasons of user ${u}`);
   }
 });
 

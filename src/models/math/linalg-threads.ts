@@ -29,7 +29,7 @@ const KERNELS = {
   gram: (v: Arrays, x: Record<string, number>, task: number) => gramRows(v.a as Float64Array, v.t as Float64Array, x.n!, task),
   blockGram: (v: Arrays, x: Record<string, number>, task: number) => blockGram(v.f as Float64Array, v.out as Float64Array, x.k!, x.count!, task),
   topProducts: (v: Arrays, x: Record<string, number>, task: number) =>
-    topProductRows(v.x as Float64Array, v.y as Float64Array, x.k!, x.columns!, v.skipStart as Int32Array, v.skipIndex as Int32Array, x.n!, v.outItems as Int32Array, v.outScores as Float64Array, x.from!, x.to!, task),
+    topProductRows(v.x as Float64Array, v.y as Float64Array, x.k!, x.columns!, v.skipStart as Int32Array, v.skipIndex as Int32Array, x.n!, v.outItems as Int32Array, v.outScores as Float64Array, v.outNearest as Int32Array, x.from!, x.to!, task),
   solveRows: (v: Arrays, x: Record<string, number>, task: number) =>
     solveRows(
       { target: v.target as Float64Array, other: v.other as Float64Array, start: v.start as Int32Array, index: v.index as Int32Array, weights: v.weights as Float64Array, g: v.g as Float64Array, k: x.k!, lambda: x.lambda!, alpha: x.alpha!, steps: x.steps!, z: v.z as Float64Array | undefined, exactUpTo: x.exactUpTo },

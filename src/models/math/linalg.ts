@@ -297,14 +297,15 @@ let rowScores = new Float64Array(0);
 /**
  * For the rows u of task `task` within [from, to): the best `n` columns j by x_u·y_j (k-vectors; `columns` rows of
  * y), leaving out u's columns skipIndex[skipStart[u] … skipStart[u + 1]), into outItems/outScores from (u − from)·n
- * by selectTop's rules. Products are plain left-to-right sums (dotInOrder), four rows against two columns per pass
+ * by selectTop's rules, and into outNearest each pick's left-out column with the largest positive y·y product (dot),
+ * or −1: what ALS gives as the reason, the bought item most like the pick. Products are plain left-to-right sums (dotInOrder), four rows against two columns per pass
  * with every sum in a local, so each element loaded serves two to four products (2.7 against 2.2 billion
  * multiply-adds a second for two rows by two, on this machine). Tasks write disjoint slots, so any thread may run
  * any task.
  */
 export function topProductRows(
   x: Float64Array, y: Float64Array, k: number, columns: number, skipStart: Int32Array, skipIndex: Int32Array,
-  n: number, outItems: Int32Array, outScores: Float64Array, from: number, to: number, task: number,
+  n: number, outItems: Int32Array, outScores: Float64Array, outNearest: Int32Array, from: number, to: number, task: number,
 ): void {
   if (rowScores.length < 4 * columns) rowScores = new Float64Array(4 * columns);
   const scores = rowScores;
@@ -359,7 +360,19 @@ export function topProductRows(
     for (let r = 0; r < rows; r++) {
       const own = scores.subarray(r * columns, (r + 1) * columns);
       for (let p = skipStart[u + r]!; p < skipStart[u + r + 1]!; p++) own[skipIndex[p]!] = -Infinity;
-      selectTop(own, n, outItems, outScores, (u + r - from) * n);
+      const at = (u + r - from) * n;
+      selectTop(own, n, outItems, outScores, at);
+      // Each pick's nearest left-out column: the largest positive y_pick·y_c (dot), else −1.
+      for (let i = 0; i < n; i++) {
+        const pick = outItems[at + i]!;
+        let nearest = -1;
+        let best = 0;
+        for (let p = skipStart[u + r]!; pick >= 0 && p < skipStart[u + r + 1]!; p++) {
+          const product = dot(y, skipIndex[p]! * k, y, pick * k, k);
+          if (product > best) [nearest, best] = [skipIndex[p]!, product];
+        }
+        outNearest[at + i] = nearest;
+      }
     }
   }
 }
