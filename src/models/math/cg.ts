@@ -46,7 +46,24 @@ export function solveRows(s: RowSolve, from: number, to: number): void {
   // A·v = G v + λ v + Σ_i α w_i (g_i·v) g_i
   const multiply = (row: number, v: Float64Array, out: Float64Array) => {
     for (let a = 0; a < k; a++) out[a] = lambda * v[a]! + dot(g, a * k, v, 0, k);
-    for (let q = start[row]!; q < start[row + 1]!; q++) {
+    // Two interactions per pass: each element of v and out is loaded once for both.
+    let q = start[row]!;
+    const end = start[row + 1]!;
+    for (; q + 1 < end; q += 2) {
+      const o = index[q]! * k;
+      const p = index[q + 1]! * k;
+      let d = 0;
+      let e = 0;
+      for (let a = 0; a < k; a++) {
+        const va = v[a]!;
+        d += other[o + a]! * va;
+        e += other[p + a]! * va;
+      }
+      d *= alpha * weights[q]!;
+      e *= alpha * weights[q + 1]!;
+      for (let a = 0; a < k; a++) out[a]! += d * other[o + a]! + e * other[p + a]!;
+    }
+    if (q < end) {
       const o = index[q]! * k;
       const d = dot(other, o, v, 0, k) * alpha * weights[q]!;
       for (let a = 0; a < k; a++) out[a]! += d * other[o + a]!;
@@ -113,7 +130,10 @@ function exactSolver(s: RowSolve): (row: number) => void {
       const i = index[q]! * k;
       const dq = alpha * weights[q]!;
       for (let a = 0; a < k; a++) m[a]! += (1 + dq) * z[i + a]!;
-      if (dq > 0) [rows[n], d[n++]] = [i, dq];
+      if (dq > 0) {
+        rows[n] = i;
+        d[n++] = dq;
+      }
     }
     // S = D⁻¹ + Y M Yᵀ (symmetric: z_jᵀ y_l = y_jᵀ M y_l), right side Y m; then S = L Lᵀ in place.
     for (let j = 0; j < n; j++) {

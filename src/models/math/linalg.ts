@@ -369,7 +369,10 @@ export function topProductRows(
         let best = 0;
         for (let p = skipStart[u + r]!; pick >= 0 && p < skipStart[u + r + 1]!; p++) {
           const product = dot(y, skipIndex[p]! * k, y, pick * k, k);
-          if (product > best) [nearest, best] = [skipIndex[p]!, product];
+          if (product > best) {
+            nearest = skipIndex[p]!;
+            best = product;
+          }
         }
         outNearest[at + i] = nearest;
       }
