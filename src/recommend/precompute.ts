@@ -194,15 +194,18 @@ export async function writeCandidates(
     const n = options.candidates;
     // A model's own path ranks the whole chunk at once (with the helper thread); otherwise user by user.
     const top = model.topCandidates?.(from, to, n);
-    for (let u = from; u < to && top; u++) {
-      for (let i = (u - from) * n, rank = 1; rank <= n && top.items[i]! >= 0; i++, rank++) chunk.push([u, rank, top.items[i]!, top.scores[i]!, top.reasons[i]!]);
-    }
-    for (let u = from; u < to && !top; u++) {
-      model.scoreUser(u, scores);
-      topK(matrix, u, scores, n).forEach((s, rank) => {
-        const reason = model.reason(u, s.item);
-        chunk.push([u, rank + 1, s.item, s.score, reason.kind === 'bought_with' ? matrix.itemIndex.get(reason.item)! : -1]);
-      });
+    if (top) {
+      for (let u = from; u < to; u++) {
+        for (let i = (u - from) * n, rank = 1; rank <= n && top.items[i]! >= 0; i++, rank++) chunk.push([u, rank, top.items[i]!, top.scores[i]!, top.reasons[i]!]);
+      }
+    } else {
+      for (let u = from; u < to; u++) {
+        model.scoreUser(u, scores);
+        topK(matrix, u, scores, n).forEach((s, rank) => {
+          const reason = model.reason(u, s.item);
+          chunk.push([u, rank + 1, s.item, s.score, reason.kind === 'bought_with' ? matrix.itemIndex.get(reason.item)! : -1]);
+        });
+      }
     }
     scoreSeconds += elapsed(start);
     start = performance.now();

@@ -1,4 +1,5 @@
 import { dot } from './linalg.ts';
+import { solveSpd } from './optimize.ts';
 
 /**
  * The rows of one ALS half-sweep (Hu, Koren & Volinsky 2008; Takács, Pilászy & Tikk 2011): each row x of `target`
@@ -72,10 +73,7 @@ export function solveRows(s: RowSolve, from: number, to: number): void {
   const exact = s.z && s.exactUpTo ? exactSolver(s) : null;
   for (let row = from; row < to; row++) {
     const o = row * k;
-    if (exact && start[row + 1]! - start[row]! <= s.exactUpTo!) {
-      exact(row);
-      continue;
-    }
+    if (exact && start[row + 1]! - start[row]! <= s.exactUpTo! && exact(row)) continue;
     for (let a = 0; a < k; a++) x[a] = target[o + a]!;
     // r = b − A x, with b = Σ_i (1 + α w_i) g_i
     multiply(row, x, ap);
@@ -114,7 +112,7 @@ export function solveRows(s: RowSolve, from: number, to: number): void {
  * where z_j = M y_j and c_j = 1 + d_j: an n×n system instead of a k×k one. Interactions with d_j = 0 add nothing
  * to A and stay out of the system.
  */
-function exactSolver(s: RowSolve): (row: number) => void {
+function exactSolver(s: RowSolve): (row: number) => boolean {
   const { target, other, start, index, weights, k, alpha } = s;
   const z = s.z!;
   const limit = s.exactUpTo!;
@@ -123,6 +121,7 @@ function exactSolver(s: RowSolve): (row: number) => void {
   const v = new Float64Array(limit);
   const rows = new Int32Array(limit);
   const d = new Float64Array(limit);
+  const scratch = { l: new Float64Array(limit * limit), y: new Float64Array(limit) };
   return (row) => {
     m.fill(0);
     let n = 0;
@@ -135,30 +134,16 @@ function exactSolver(s: RowSolve): (row: number) => void {
         d[n++] = dq;
       }
     }
-    // S = D⁻¹ + Y M Yᵀ (symmetric: z_jᵀ y_l = y_jᵀ M y_l), right side Y m; then S = L Lᵀ in place.
+    // S = D⁻¹ + Y M Yᵀ (symmetric: z_jᵀ y_l = y_jᵀ M y_l; its lower triangle), right side Y m.
     for (let j = 0; j < n; j++) {
       for (let l = 0; l <= j; l++) system[j * n + l] = dot(z, rows[j]!, other, rows[l]!, k) + (j === l ? 1 / d[j]! : 0);
       v[j] = dot(other, rows[j]!, m, 0, k);
     }
-    for (let j = 0; j < n; j++) {
-      for (let l = 0; l <= j; l++) {
-        let sum = system[j * n + l]!;
-        for (let p = 0; p < l; p++) sum -= system[j * n + p]! * system[l * n + p]!;
-        system[j * n + l] = j === l ? Math.sqrt(sum) : sum / system[l * n + l]!;
-      }
-    }
-    for (let j = 0; j < n; j++) {
-      let sum = v[j]!;
-      for (let p = 0; p < j; p++) sum -= system[j * n + p]! * v[p]!;
-      v[j] = sum / system[j * n + j]!;
-    }
-    for (let j = n - 1; j >= 0; j--) {
-      let sum = v[j]!;
-      for (let p = j + 1; p < n; p++) sum -= system[p * n + j]! * v[p]!;
-      v[j] = sum / system[j * n + j]!;
-    }
+    const w = solveSpd(system, v, n, scratch);
+    if (!w) return false; // not positive definite in floating point: the caller takes the CG steps instead
     const o = row * k;
     for (let a = 0; a < k; a++) target[o + a] = m[a]!;
-    for (let j = 0; j < n; j++) for (let a = 0; a < k; a++) target[o + a]! -= v[j]! * z[rows[j]! + a]!;
+    for (let j = 0; j < n; j++) for (let a = 0; a < k; a++) target[o + a]! -= w[j]! * z[rows[j]! + a]!;
+    return true;
   };
 }

@@ -190,9 +190,12 @@ export function newton(f: HessianObjective, x0: Float64Array, options: LbfgsOpti
   return { x, value: fx, iterations: iteration, evaluations, gradientNorm, converged: gradientNorm < gradientTolerance || (stalled && gradientNorm < 1e-6), method: 'newton' };
 }
 
-/** Solves Ax = b for a small symmetric positive-definite A by Cholesky; null when A is not positive definite. */
-export function solveSpd(a: Float64Array, b: Float64Array, n: number): Float64Array | null {
-  const l = new Float64Array(n * n);
+/**
+ * Solves Ax = b for a small symmetric positive-definite A (only its lower triangle is read) by Cholesky; null when A
+ * is not positive definite. `scratch` (n² and n long at least) saves the allocations in a hot loop; x is then its `y`.
+ */
+export function solveSpd(a: Float64Array, b: Float64Array, n: number, scratch?: { l: Float64Array; y: Float64Array }): Float64Array | null {
+  const l = scratch?.l ?? new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j <= i; j++) {
       let sum = a[i * n + j]!;
@@ -205,7 +208,7 @@ export function solveSpd(a: Float64Array, b: Float64Array, n: number): Float64Ar
       }
     }
   }
-  const y = new Float64Array(n);
+  const y = scratch?.y ?? new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let sum = b[i]!;
     for (let k = 0; k < i; k++) sum -= l[i * n + k]! * y[k]!;
