@@ -164,8 +164,8 @@ const CHUNK_USERS = 20_000;
 
 /**
  * Replaces one algorithm's rows in `recommendations` with the top `candidates` unbought items of every user in the
- * model, with reasons, scoring a chunk of users at a time inside the caller's transaction. Candidates are staged as
- * numbers (user, rank, item, score, reason item) and given their customer ids and SKUs by one join at the end:
+ * model, with reasons, scoring a chunk of users at a time inside the caller's transaction. Each chunk's candidates
+ * are staged as numbers (user, rank, item, score, reason item) and given their customer ids and SKUs by a join:
  * appending 30M rows of ids from JavaScript had been most of the write time.
  */
 export async function writeCandidates(
@@ -209,7 +209,15 @@ export async function writeCandidates(
     }
     scoreSeconds += elapsed(start);
     start = performance.now();
+    // A chunk at a time, so the staged rows never hold more than one chunk's candidates in memory.
     rows += await tx.appendRows('siyu_rec_rows', ['u', 'rank', 'j', 'score', 'reason_j'], chunk);
+    await tx.execute(
+      `INSERT INTO recommendations (customer_id, algorithm, rank, sku, score, reason, reason_sku, run_id)
+       SELECT u.customer_id, $1, r.rank, i.sku, r.score, CASE WHEN r.reason_j >= 0 THEN 'bought_with' ELSE 'popular' END, b.sku, $2
+       FROM siyu_rec_rows r JOIN siyu_rec_users u ON u.u = r.u JOIN siyu_rec_items i ON i.j = r.j LEFT JOIN siyu_rec_items b ON b.j = r.reason_j`,
+      [algorithm, options.runId],
+    );
+    await tx.execute('DELETE FROM siyu_rec_rows');
     writeSeconds += elapsed(start);
     if (performance.now() - lastReport > 5000) {
       lastReport = performance.now();
@@ -217,12 +225,6 @@ export async function writeCandidates(
     }
   }
   start = performance.now();
-  await tx.execute(
-    `INSERT INTO recommendations (customer_id, algorithm, rank, sku, score, reason, reason_sku, run_id)
-     SELECT u.customer_id, $1, r.rank, i.sku, r.score, CASE WHEN r.reason_j >= 0 THEN 'bought_with' ELSE 'popular' END, b.sku, $2
-     FROM siyu_rec_rows r JOIN siyu_rec_users u ON u.u = r.u JOIN siyu_rec_items i ON i.j = r.j LEFT JOIN siyu_rec_items b ON b.j = r.reason_j`,
-    [algorithm, options.runId],
-  );
   for (const [table] of STAGING) await tx.execute(`DROP TABLE ${table}`);
   writeSeconds += elapsed(start);
   return { rows, scoreSeconds, writeSeconds };
