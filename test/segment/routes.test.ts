@@ -26,6 +26,10 @@ for (const backend of BACKENDS) {
           assert.deepEqual([lifecycle.statusCode, lifecycle.json().customers], [200, 7], 'G, who never bought, is a prospect');
           const attributes = await post('/v1/layers/attributes', { as_of: '2026-06-30' });
           assert.deepEqual([attributes.statusCode, attributes.json().customers], [200, 7]);
+          assert.equal(rfm.json().measuredFrom, 'orders', 'no attributes yet then');
+          const again = await post('/v1/layers/rfm', { as_of: '2026-06-30', threshold: 'median' });
+          assert.equal(again.json().measuredFrom, 'attributes', 'right after the attributes, as of the same day');
+          assert.deepEqual(again.json().classes, rfm.json().classes);
           const clusters = await post('/v1/layers/clusters', {});
           assert.deepEqual([clusters.statusCode, clusters.json().code], [400, 'too_few_customers'], 'six buyers are too few to cluster');
 

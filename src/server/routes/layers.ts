@@ -20,6 +20,7 @@ const Rfm = z.object({
   thresholds: z.object({ recencyDays: z.number(), frequency: z.number(), monetary: z.number() }),
   classes: z.array(z.object({ code: z.enum(RFM_CLASSES.map((c) => c.code) as [string, ...string[]]), ...label, customers: z.number().int(), share: z.number(), meanRecencyDays: z.number(), meanFrequency: z.number(), meanMonetary: z.number() })),
   grid: z.array(z.object({ r: z.number().int(), f: z.number().int(), customers: z.number().int(), meanMonetary: z.number() })).describe('R × F quintile cells, for heatmaps'),
+  measuredFrom: z.enum(['attributes', 'orders']).describe('where the measures came from: the current computed attributes, or a scan of the orders'),
 });
 
 const Tiers = z.object({
@@ -28,6 +29,7 @@ const Tiers = z.object({
   currency: z.string(),
   customers: z.number().int(),
   tiers: z.array(z.object({ code: z.enum(TIERS.map((t) => t.code) as [string, ...string[]]), ...label, customers: z.number().int(), share: z.number(), minValue: z.number(), totalValue: z.number(), valueShare: z.number() })),
+  measuredFrom: z.enum(['attributes', 'orders', 'clv_scores']).describe('where the values came from: the current computed attributes, a scan of the orders, or CLV scores'),
 });
 
 const stage = z.enum(STAGES.map((s) => s.code) as [string, ...string[]]);
@@ -37,6 +39,7 @@ const Lifecycle = z.object({
   stages: z.array(z.object({ code: stage, ...label, customers: z.number().int(), share: z.number() })),
   changes: z.number().int(),
   transitions: z.array(z.object({ from: stage.nullable(), to: stage, customers: z.number().int() })),
+  measuredFrom: z.enum(['attributes', 'orders']).describe('where the measures came from: the current computed attributes, or a scan of the orders'),
 });
 
 const Clusters = z.object({
