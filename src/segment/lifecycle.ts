@@ -102,12 +102,13 @@ export async function computeLifecycle(store: Store, options: LifecycleOptions =
 /**
  * The CTEs `own` (purchases, recency_days, tenure_days, median_gap and last_gap per buyer, as of the SQL day `asOf`) and `main`
  * (each buyer's category of most purchase lines, ties alphabetical) from the orders and their lines, as the
- * attributes of the same names compute them.
+ * attributes of the same names compute them; with `scope`, for its customers from their copied rows (scope.ts).
  */
-function ordersSources(timezone: string, asOf: string): string {
+function ordersSources(timezone: string, asOf: string, scope?: string): string {
   const day = localDay(timezone, 'o.placed_at');
+  const [orders, lines] = [scoped('orders', scope), scoped('order_items', scope)];
   return `days AS (
-       SELECT DISTINCT o.customer_id, ${day} AS day FROM orders o WHERE o.${PURCHASES} AND ${onOrBefore(timezone, asOf, 'o.placed_at')}
+       SELECT DISTINCT o.customer_id, ${day} AS day FROM ${orders} o WHERE o.${PURCHASES} AND ${onOrBefore(timezone, asOf, 'o.placed_at')}
      ), gaps AS (
        SELECT customer_id, day, day - lag(day) OVER (PARTITION BY customer_id ORDER BY day) AS gap FROM days
      ), own AS (
@@ -118,7 +119,7 @@ function ordersSources(timezone: string, asOf: string): string {
      ), main AS (
        SELECT customer_id, category FROM (
          SELECT i.customer_id, i.category, row_number() OVER (PARTITION BY i.customer_id ORDER BY count(*) DESC, i.category) AS k
-         FROM order_items i JOIN orders o ON o.customer_id = i.customer_id AND o.order_id = i.order_id
+         FROM ${lines} i JOIN ${orders} o ON o.customer_id = i.customer_id AND o.order_id = i.order_id
          WHERE i.category IS NOT NULL AND i.category <> '' AND o.${PURCHASES} AND ${onOrBefore(timezone, asOf, 'o.placed_at')}
          GROUP BY i.customer_id, i.category
        ) ranked WHERE k = 1
@@ -196,18 +197,8 @@ async function writeStages(tx: Queryable, kind: BackendKind, query: { sql: strin
 export async function updateLifecycleStages(tx: Queryable, kind: BackendKind, scope: string, asOf: string, options: LifecycleOptions): Promise<number> {
   const { newDays, fixedD, fixedC } = lifecycleSettings(options);
   const { timezone } = await readBrandSettings(tx);
-  const day = localDay(timezone, 'o.placed_at');
   const query = {
-    sql:     `WITH days AS (
-       SELECT DISTINCT o.customer_id, ${day} AS day FROM ${scoped('orders', scope)} o
-       WHERE o.${PURCHASES} AND ${onOrBefore(timezone, '$1', 'o.placed_at')}
-     ), gaps AS (
-       SELECT customer_id, day, day - lag(day) OVER (PARTITION BY customer_id ORDER BY day) AS gap, day = max(day) OVER (PARTITION BY customer_id) AS last_day FROM days
-     ), own AS (
-       SELECT customer_id, count(*) AS purchases, CAST($1 AS DATE) - max(day) AS recency_days, CAST($1 AS DATE) - min(day) AS tenure_days,
-              max(CASE WHEN last_day THEN gap END) AS last_gap
-       FROM gaps GROUP BY customer_id
-     )
+    sql:     `WITH ${ordersSources(timezone, '$1', scope)}
      SELECT u.customer_id, coalesce(o.purchases, 0) AS purchases, o.recency_days, o.last_gap, o.tenure_days,
             CASE WHEN o.purchases IS NULL THEN NULL ELSE coalesce(s.dormant_days, CAST($2 AS DOUBLE PRECISION)) END AS dormant_days,
             CASE WHEN o.purchases IS NULL THEN NULL ELSE coalesce(s.churned_days, CAST($3 AS DOUBLE PRECISION)) END AS churned_days,
