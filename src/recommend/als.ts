@@ -1,7 +1,7 @@
 import { SiyuError } from '../core/errors.ts';
-import { exactSolveLimit, solveRows } from '../models/math/cg.ts';
+import { columnPass, exactSolveLimit, solveRows } from '../models/math/cg.ts';
 import { blockGram, dot, dotInOrder, GRAM_BLOCK_ROWS, invertSpd, TOP_ROWS_PER_TASK, topProductRows } from '../models/math/linalg.ts';
-import { ROWS_PER_TASK, sharedCopy, taskRunner, type TaskRunner } from '../models/math/linalg-threads.ts';
+import { rowsPerTask, sharedCopy, taskRunner, type TaskRunner } from '../models/math/linalg-threads.ts';
 import { Random } from '../core/random.ts';
 import type { InteractionMatrix } from './data.ts';
 import type { Reason, Recommender } from './model.ts';
@@ -85,9 +85,103 @@ function sweep(target: Float64Array, count: number, other: Float64Array, start: 
   }
   const exact = z ? { z, exactUpTo } : {};
   if (runner && count >= PARALLEL_ROWS) {
-    runner.run('solveRows', { target, other, start, index, weights, g: sharedCopy(g), ...(z ? { z } : {}) }, { k, lambda, alpha, steps, count, exactUpTo: z ? exactUpTo : 0 }, Math.ceil(count / ROWS_PER_TASK));
+    runner.run('solveRows', { target, other, start, index, weights, g: sharedCopy(g), ...(z ? { z } : {}) }, { k, lambda, alpha, steps, count, exactUpTo: z ? exactUpTo : 0 }, Math.ceil(count / rowsPerTask(count)));
   } else {
     solveRows({ target, other, start, index, weights, g, k, lambda, alpha, steps, ...exact }, 0, count);
+  }
+}
+
+/** The item half-sweep solves all items in lockstep when items × factors is at most this (8 MB per vector). */
+const LOCKSTEP_CELLS = 1 << 20;
+/** Blocks of users per lockstep pass. Fixed, so the sums are the same with or without the helper thread. */
+const LOCKSTEP_PARTS = 4;
+
+/** The lockstep half-sweep's buffers, allocated once per training. */
+interface Lockstep {
+  /** The users of each part: bounds[b] … bounds[b + 1] − 1, about equal in interactions. */
+  bounds: Int32Array;
+  /** A partial sum per part, each items × factors. */
+  partial: Float64Array;
+  active: Int32Array;
+  p: Float64Array;
+  r: Float64Array;
+  rr: Float64Array;
+}
+
+function lockstepBuffers(rowStart: Int32Array, users: number, columns: number, k: number, share: <T extends Float64Array | Int32Array>(array: T) => T): Lockstep {
+  const bounds = new Int32Array(LOCKSTEP_PARTS + 1);
+  const nnz = rowStart[users]!;
+  for (let part = 1, u = 0; part < LOCKSTEP_PARTS; part++) {
+    while (u < users && rowStart[u]! < (nnz * part) / LOCKSTEP_PARTS) u++;
+    bounds[part] = u;
+  }
+  bounds[LOCKSTEP_PARTS] = users;
+  return {
+    bounds: share(bounds),
+    partial: share(new Float64Array(LOCKSTEP_PARTS * columns * k)),
+    active: share(new Int32Array(columns)),
+    p: share(new Float64Array(columns * k)),
+    r: new Float64Array(columns * k),
+    rr: new Float64Array(columns),
+  };
+}
+
+/**
+ * The item half-sweep with every item's conjugate-gradient steps taken in lockstep: the same steps solveRows takes
+ * row by row, but each product A·p, for all items at once, is one pass over the users in storage order
+ * (columnPass), split in fixed parts between this thread and the helper. Row by row, each item gathers its users'
+ * factors from all over memory; in lockstep they are read once per pass, in order, and each customer's items are
+ * taken two at a time, so each element of a customer's factors is loaded once for two items.
+ */
+function sweepLockstep(y: Float64Array, columns: number, x: Float64Array, users: number, rowStart: Int32Array, itemOf: Int32Array, weights: Float64Array, k: number, lambda: number, alpha: number, steps: number, runner: TaskRunner | null, s: Lockstep): void {
+  const g = gram(x, users, k, runner);
+  const { partial, active, p, r, rr } = s;
+  const size = columns * k;
+  // Adds the users' part of A·v (or of b − A·v when `initial`) up over the blocks, into out.
+  const pass = (v: Float64Array, initial: boolean, out: Float64Array) => {
+    if (runner) runner.run('columnPass', { other: x, start: rowStart, index: itemOf, weights, v, active, out: partial, bounds: s.bounds }, { k, alpha, columns, initial: initial ? 1 : 0 }, LOCKSTEP_PARTS);
+    else for (let part = 0; part < LOCKSTEP_PARTS; part++) columnPass(x, rowStart, itemOf, weights, v, active, partial, k, alpha, columns, initial, s.bounds, part);
+    out.set(partial.subarray(0, size));
+    for (let part = 1; part < LOCKSTEP_PARTS; part++) for (let c = 0; c < size; c++) out[c]! += partial[part * size + c]!;
+  };
+  // r = b − A y, with (G + λI) y the part every item shares.
+  active.fill(1);
+  pass(y, true, r);
+  for (let j = 0; j < columns; j++) {
+    const o = j * k;
+    let sum = 0;
+    for (let a = 0; a < k; a++) {
+      r[o + a]! -= lambda * y[o + a]! + dot(g, a * k, y, o, k);
+      sum += r[o + a]! * r[o + a]!;
+    }
+    rr[j] = sum;
+  }
+  p.set(r);
+  const ap = new Float64Array(size);
+  for (let step = 0; step < steps; step++) {
+    let any = 0;
+    for (let j = 0; j < columns; j++) any += active[j] = rr[j]! > 1e-20 ? 1 : 0;
+    if (any === 0) break;
+    pass(p, false, ap);
+    for (let j = 0; j < columns; j++) {
+      if (active[j] === 0) continue;
+      const o = j * k;
+      let pap = 0;
+      for (let a = 0; a < k; a++) {
+        ap[o + a]! += lambda * p[o + a]! + dot(g, a * k, p, o, k);
+        pap += p[o + a]! * ap[o + a]!;
+      }
+      const stepSize = rr[j]! / pap;
+      let next = 0;
+      for (let a = 0; a < k; a++) {
+        y[o + a]! += stepSize * p[o + a]!;
+        r[o + a]! -= stepSize * ap[o + a]!;
+        next += r[o + a]! * r[o + a]!;
+      }
+      const beta = next / rr[j]!;
+      for (let a = 0; a < k; a++) p[o + a] = r[o + a]! + beta * p[o + a]!;
+      rr[j] = next;
+    }
   }
 }
 
@@ -95,7 +189,7 @@ function sweep(target: Float64Array, count: number, other: Float64Array, start: 
  * Implicit-feedback ALS (Hu, Koren & Volinsky 2008, "Collaborative Filtering for Implicit Feedback Datasets"):
  * preference 1 for every interaction with confidence 1 + α·weight, 0 elsewhere with confidence 1; user and item
  * factors alternate, each solved by a few conjugate-gradient steps instead of a k×k inverse, so a sweep costs
- * O(nnz·k + (users + items)·k²) per CG step. Factors start from a seeded N(0, 0.01²).
+ * O(nnz·k + (users + items)·k²) per CG step. Item factors start from a seeded N(0, 0.01²), user factors from zero.
  */
 export function trainAls(matrix: InteractionMatrix, options: AlsOptions = {}): Recommender {
   assertTrainable(matrix, 'als');
@@ -114,16 +208,26 @@ export function trainAls(matrix: InteractionMatrix, options: AlsOptions = {}): R
   // With the helper thread every array the row solves read lives in shared memory; the numbers are the same either way.
   const runner = options.threads === false || Math.max(users, itemCount) < PARALLEL_ROWS ? null : taskRunner();
   const share = <T extends Float64Array | Int32Array>(array: T): T => (runner ? sharedCopy(array) : array);
-  const x = share(Float64Array.from({ length: users * k }, () => random.normal() * 0.01));
-  const y = share(Float64Array.from({ length: itemCount * k }, () => random.normal() * 0.01));
+  const vector = (length: number) => (runner ? new Float64Array(new SharedArrayBuffer(length * 8)) : new Float64Array(length));
+  const [x, y] = [vector(users * k), vector(itemCount * k)];
+  // Only the items need a start: the first half-sweep solves the users from them (from zero where it takes CG steps).
+  for (let c = 0; c < y.length; c++) y[c] = random.normal() * 0.01;
   const binary = options.binary ?? true;
-  const weights = share(binary ? new Float64Array(matrix.weights.length).fill(1) : matrix.weights);
-  const t = transpose(matrix, weights);
-  const [rowStart, itemOf, itemStart, itemUsers, itemWeights] = [share(matrix.rowStart), share(matrix.itemOf), share(t.start), share(t.users), share(t.weights)];
+  const weights = binary ? vector(matrix.weights.length).fill(1) : share(matrix.weights);
+  const [rowStart, itemOf] = [share(matrix.rowStart), share(matrix.itemOf)];
+  // The items take their CG steps in lockstep when their vectors are small, unless most of them qualify for the
+  // exact solve (a catalogue of rarely bought items), which solves them row by row from the transpose.
+  const itemCounts = new Int32Array(itemCount);
+  for (const j of matrix.itemOf) itemCounts[j]!++;
+  const exactItems = lambda > 0 ? itemCounts.filter((n) => n <= exactSolveLimit(k, steps)).length : 0;
+  const lockstep = itemCount * k <= LOCKSTEP_CELLS && exactItems < users ? lockstepBuffers(rowStart, users, itemCount, k, share) : null;
+  const t = lockstep ? null : transpose(matrix, weights);
+  const [itemStart, itemUsers, itemWeights] = t ? [share(t.start), share(t.users), share(t.weights)] : [];
   for (let it = 0; it < iterations; it++) {
     sweep(x, users, y, rowStart, itemOf, weights, k, lambda, alpha, steps, runner);
-    sweep(y, itemCount, x, itemStart, itemUsers, itemWeights, k, lambda, alpha, steps, runner);
-  }
+      if (lockstep) sweepLockstep(y, itemCount, x, users, rowStart, itemOf, weights, k, lambda, alpha, steps, runner, lockstep);
+    else sweep(y, itemCount, x, itemStart!, itemUsers!, itemWeights!, k, lambda, alpha, steps, runner);
+    }
 
   const dotRows = (a: Float64Array, ai: number, b: Float64Array, bi: number) => dot(a, ai, b, bi, k);
   return {

@@ -17,7 +17,9 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
  */
 export function assertTrainable(matrix: InteractionMatrix, algorithm: string): void {
   if (matrix.itemOf.length === 0) throw new SiyuError('validation', 'no_interactions', `${algorithm}: the training data has no interactions`);
-  const items = new Set(matrix.itemOf).size;
+  const seen = new Uint8Array(matrix.items.length);
+  let items = 0;
+  for (const j of matrix.itemOf) if (seen[j] === 0) items += seen[j] = 1;
   if (matrix.users.length < 2 || items < 2)
     throw new SiyuError('validation', 'degenerate_training_data', `${algorithm}: the training data has ${plural(matrix.users.length, 'user')} and ${plural(items, 'item')}; at least 2 of each are needed`);
 }

@@ -1,4 +1,4 @@
-import { dot } from './linalg.ts';
+import { dot, lowerProducts } from './linalg.ts';
 import { solveSpd } from './optimize.ts';
 
 /**
@@ -108,42 +108,134 @@ export function solveRows(s: RowSolve, from: number, to: number): void {
 /**
  * The exact solve of one row with few interactions. With A₀ = G + λI, M = A₀⁻¹ and the n rows y_j it interacted
  * with, A = A₀ + Σ_j d_j y_j y_jᵀ (d_j = α w_j), so by the Woodbury identity
- *   x = A⁻¹ b = m − Σ_j v_j z_j,  m = M b = Σ_j c_j z_j,  (D⁻¹ + Y M Yᵀ) v = Y m,
- * where z_j = M y_j and c_j = 1 + d_j: an n×n system instead of a k×k one. Interactions with d_j = 0 add nothing
- * to A and stay out of the system.
+ *   x = A⁻¹ b = Σ_j c_j z_j − Σ_j v_j z_j,  (D⁻¹ + Y M Yᵀ) v = Y M b,
+ * where z_j = M y_j and c_j = 1 + d_j: an n×n system instead of a k×k one. Its matrix and its right side,
+ * (Y M b)_j = Σ_l c_l y_jᵀ M y_l, both come from the products y_jᵀ z_l (symmetric: the lower triangle is
+ * enough), and x is then one sum over the interactions. Interactions with d_j = 0 add nothing to A and stay out of
+ * the system.
  */
 function exactSolver(s: RowSolve): (row: number) => boolean {
   const { target, other, start, index, weights, k, alpha } = s;
   const z = s.z!;
   const limit = s.exactUpTo!;
-  const m = new Float64Array(k);
+  const offsets = new Int32Array(limit);
+  const products = new Float64Array(limit * limit);
   const system = new Float64Array(limit * limit);
   const v = new Float64Array(limit);
+  // Per interaction: c, then the coefficient of its z in x; the system's rows among the interactions and their d.
+  const c = new Float64Array(limit);
   const rows = new Int32Array(limit);
   const d = new Float64Array(limit);
   const scratch = { l: new Float64Array(limit * limit), y: new Float64Array(limit) };
   return (row) => {
-    m.fill(0);
-    let n = 0;
-    for (let q = start[row]!; q < start[row + 1]!; q++) {
-      const i = index[q]! * k;
-      const dq = alpha * weights[q]!;
-      for (let a = 0; a < k; a++) m[a]! += (1 + dq) * z[i + a]!;
+    const first = start[row]!;
+    const count = start[row + 1]! - first;
+    let size = 0;
+    for (let q = 0; q < count; q++) {
+      offsets[q] = index[first + q]! * k;
+      const dq = alpha * weights[first + q]!;
+      c[q] = 1 + dq;
       if (dq > 0) {
-        rows[n] = i;
-        d[n++] = dq;
+        rows[size] = q;
+        d[size++] = dq;
       }
     }
-    // S = D⁻¹ + Y M Yᵀ (symmetric: z_jᵀ y_l = y_jᵀ M y_l; its lower triangle), right side Y m.
-    for (let j = 0; j < n; j++) {
-      for (let l = 0; l <= j; l++) system[j * n + l] = dot(z, rows[j]!, other, rows[l]!, k) + (j === l ? 1 / d[j]! : 0);
-      v[j] = dot(other, rows[j]!, m, 0, k);
+    lowerProducts(other, z, offsets, count, k, products, limit);
+    for (let j = 0; j < size; j++) {
+      const qj = rows[j]!;
+      for (let l = 0; l < j; l++) system[j * size + l] = products[qj * limit + rows[l]!]!;
+      system[j * size + j] = products[qj * limit + qj]! + 1 / d[j]!;
+      let right = 0;
+      for (let q = 0; q < count; q++) right += c[q]! * (q <= qj ? products[qj * limit + q]! : products[q * limit + qj]!);
+      v[j] = right;
     }
-    const w = solveSpd(system, v, n, scratch);
+    const w = solveSpd(system, v, size, scratch);
     if (!w) return false; // not positive definite in floating point: the caller takes the CG steps instead
+    for (let j = 0; j < size; j++) c[rows[j]!]! -= w[j]!;
     const o = row * k;
-    for (let a = 0; a < k; a++) target[o + a] = m[a]!;
-    for (let j = 0; j < n; j++) for (let a = 0; a < k; a++) target[o + a]! -= w[j]! * z[rows[j]! + a]!;
+    target.fill(0, o, o + k);
+    let q = 0;
+    for (; q + 1 < count; q += 2) {
+      const i = offsets[q]!;
+      const l = offsets[q + 1]!;
+      const ci = c[q]!;
+      const cl = c[q + 1]!;
+      for (let a = 0; a < k; a++) target[o + a]! += ci * z[i + a]! + cl * z[l + a]!;
+    }
+    if (q < count) for (let a = 0; a < k; a++) target[o + a]! += c[q]! * z[offsets[q]! + a]!;
     return true;
   };
+}
+
+/**
+ * One pass of the item half-sweep that solves every item in lockstep (als.ts): for the users bounds[part] …
+ * bounds[part + 1] − 1, in order, and each item j they interacted with, adds c·x_u to item j's row of `out`, with
+ *   c = 1 + α w − α w (x_u·v_j)   when `initial` (the parts of b − A v that depend on the users), and
+ *   c = α w (x_u·v_j)             otherwise (the interaction part of A v), items with `active[j]` = 0 skipped.
+ * The users are read in storage order, so the pass streams through their factors once while the items' rows, a
+ * small block, stay in cache; each task owns the rows of `out` it writes (the block `part`), which the caller adds
+ * up in part order, so the sums do not depend on which thread ran which task.
+ */
+export function columnPass(other: Float64Array, start: Int32Array, index: Int32Array, weights: Float64Array, v: Float64Array, active: Int32Array, out: Float64Array, k: number, alpha: number, columns: number, initial: boolean, bounds: Int32Array, part: number): void {
+  const base = part * columns * k;
+  out.fill(0, base, base + columns * k);
+  const even = k & ~1;
+  for (let u = bounds[part]!; u < bounds[part + 1]!; u++) {
+    const o = u * k;
+    // The user's items two at a time: each element of x_u is loaded once for both, in the dot products and the sums.
+    let pending = -1;
+    for (let q = start[u]!; q < start[u + 1]!; q++) {
+      if (!initial && active[index[q]!] === 0) continue;
+      if (pending < 0) {
+        pending = q;
+        continue;
+      }
+      const j = index[pending]! * k;
+      const l = index[q]! * k;
+      let d1 = 0;
+      let d2 = 0;
+      let e1 = 0;
+      let e2 = 0;
+      for (let a = 0; a < even; a += 2) {
+        const x0 = other[o + a]!;
+        const x1 = other[o + a + 1]!;
+        d1 += x0 * v[j + a]!;
+        d2 += x1 * v[j + a + 1]!;
+        e1 += x0 * v[l + a]!;
+        e2 += x1 * v[l + a + 1]!;
+      }
+      if (even < k) {
+        d1 += other[o + even]! * v[j + even]!;
+        e1 += other[o + even]! * v[l + even]!;
+      }
+      const aj = alpha * weights[pending]!;
+      const al = alpha * weights[q]!;
+      const dj = aj * (d1 + d2);
+      const dl = al * (e1 + e2);
+      const cj = initial ? 1 + aj - dj : dj;
+      const cl = initial ? 1 + al - dl : dl;
+      const oj = base + j;
+      const ol = base + l;
+      for (let a = 0; a < even; a += 2) {
+        const x0 = other[o + a]!;
+        const x1 = other[o + a + 1]!;
+        out[oj + a]! += cj * x0;
+        out[ol + a]! += cl * x0;
+        out[oj + a + 1]! += cj * x1;
+        out[ol + a + 1]! += cl * x1;
+      }
+      if (even < k) {
+        out[oj + even]! += cj * other[o + even]!;
+        out[ol + even]! += cl * other[o + even]!;
+      }
+      pending = -1;
+    }
+    if (pending >= 0) {
+      const j = index[pending]! * k;
+      const aw = alpha * weights[pending]!;
+      const d = aw * dot(other, o, v, j, k);
+      const c = initial ? 1 + aw - d : d;
+      for (let a = 0; a < k; a++) out[base + j + a]! += c * other[o + a]!;
+    }
+  }
 }

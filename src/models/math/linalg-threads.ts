@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { solveRows } from './cg.ts';
+import { columnPass, solveRows } from './cg.ts';
 import { blockGram, gramRows, inverseRows, topProductRows } from './linalg.ts';
 
 /**
@@ -20,8 +20,8 @@ export interface TaskRunner {
   run(kernel: Kernel, arrays: Record<string, Float64Array | Int32Array>, numbers: Record<string, number>, tasks: number): void;
 }
 
-/** Rows per ALS task. */
-export const ROWS_PER_TASK = 32;
+/** Rows per ALS task: at least 32, and few enough tasks (2,048) that claiming them and the buffers each allocates cost nothing next to the rows. */
+export const rowsPerTask = (count: number): number => Math.max(32, Math.ceil(count / 2048));
 
 type Arrays = Record<string, Float64Array | Int32Array>;
 const KERNELS = {
@@ -30,11 +30,13 @@ const KERNELS = {
   blockGram: (v: Arrays, x: Record<string, number>, task: number) => blockGram(v.f as Float64Array, v.out as Float64Array, x.k!, x.count!, task),
   topProducts: (v: Arrays, x: Record<string, number>, task: number) =>
     topProductRows(v.x as Float64Array, v.y as Float64Array, x.k!, x.columns!, v.skipStart as Int32Array, v.skipIndex as Int32Array, x.n!, v.outItems as Int32Array, v.outScores as Float64Array, v.outNearest as Int32Array, x.from!, x.to!, task),
+  columnPass: (v: Arrays, x: Record<string, number>, task: number) =>
+    columnPass(v.other as Float64Array, v.start as Int32Array, v.index as Int32Array, v.weights as Float64Array, v.v as Float64Array, v.active as Int32Array, v.out as Float64Array, x.k!, x.alpha!, x.columns!, x.initial === 1, v.bounds as Int32Array, task),
   solveRows: (v: Arrays, x: Record<string, number>, task: number) =>
     solveRows(
       { target: v.target as Float64Array, other: v.other as Float64Array, start: v.start as Int32Array, index: v.index as Int32Array, weights: v.weights as Float64Array, g: v.g as Float64Array, k: x.k!, lambda: x.lambda!, alpha: x.alpha!, steps: x.steps!, z: v.z as Float64Array | undefined, exactUpTo: x.exactUpTo },
-      task * ROWS_PER_TASK,
-      Math.min(x.count!, (task + 1) * ROWS_PER_TASK),
+      task * rowsPerTask(x.count!),
+      Math.min(x.count!, (task + 1) * rowsPerTask(x.count!)),
     ),
 };
 type Kernel = keyof typeof KERNELS;

@@ -249,14 +249,60 @@ export const GRAM_BLOCK_ROWS = 4096;
 export function blockGram(f: Float64Array, out: Float64Array, k: number, count: number, task: number): void {
   const o = task * k * k;
   out.fill(0, o, o + k * k);
-  for (let r = task * GRAM_BLOCK_ROWS, end = Math.min(count, r + GRAM_BLOCK_ROWS); r < end; r++) {
+  const end = Math.min(count, (task + 1) * GRAM_BLOCK_ROWS);
+  let r = task * GRAM_BLOCK_ROWS;
+  // Four rows per pass: each entry of the triangle is loaded and stored once for four products.
+  for (; r + 3 < end; r += 4) {
+    const f0 = r * k;
+    const f1 = f0 + k;
+    const f2 = f1 + k;
+    const f3 = f2 + k;
+    for (let a = 0; a < k; a++) {
+      const v0 = f[f0 + a]!;
+      const v1 = f[f1 + a]!;
+      const v2 = f[f2 + a]!;
+      const v3 = f[f3 + a]!;
+      const ga = o + a * k;
+      for (let b = 0; b <= a; b++) out[ga + b]! += v0 * f[f0 + b]! + v1 * f[f1 + b]! + v2 * f[f2 + b]! + v3 * f[f3 + b]!;
+    }
+  }
+  for (; r < end; r++) {
     const fr = r * k;
     for (let a = 0; a < k; a++) {
       const v = f[fr + a]!;
-      if (v === 0) continue;
       const ga = o + a * k;
       for (let b = 0; b <= a; b++) out[ga + b]! += v * f[fr + b]!;
     }
+  }
+}
+
+/**
+ * The lower triangle (diagonal included) of the products of `count` rows of `p` with the same rows of `q`, rows
+ * given by their offsets: out[i·stride + j] = p[offsets[i] …]·q[offsets[j] …] for j ≤ i, k elements each. Two
+ * rows against two per pass (dot22); on the diagonal blocks the entry above the diagonal is written too.
+ */
+export function lowerProducts(p: Float64Array, q: Float64Array, offsets: Int32Array, count: number, k: number, out: Float64Array, stride: number): void {
+  let i = 0;
+  for (; i + 1 < count; i += 2) {
+    const ri = i * stride;
+    const rn = ri + stride;
+    for (let j = 0; j <= i; j += 2) {
+      dot22(p, offsets[i]!, offsets[i + 1]!, q, offsets[j]!, offsets[j + 1]!, k);
+      out[ri + j] = d00;
+      out[ri + j + 1] = d01;
+      out[rn + j] = d10;
+      out[rn + j + 1] = d11;
+    }
+  }
+  if (i < count) {
+    const ri = i * stride;
+    let j = 0;
+    for (; j + 1 < i; j += 2) {
+      dot2(q, offsets[j]!, q, offsets[j + 1]!, p, offsets[i]!, k);
+      out[ri + j] = dotA;
+      out[ri + j + 1] = dotB;
+    }
+    out[ri + i] = dot(p, offsets[i]!, q, offsets[i]!, k);
   }
 }
 
