@@ -122,6 +122,7 @@ function exactSolver(s: RowSolve): (row: number) => boolean {
   const products = new Float64Array(limit * limit);
   const system = new Float64Array(limit * limit);
   const v = new Float64Array(limit);
+  const right = new Float64Array(limit);
   // Per interaction: c, then the coefficient of its z in x; the system's rows among the interactions and their d.
   const c = new Float64Array(limit);
   const rows = new Int32Array(limit);
@@ -141,13 +142,24 @@ function exactSolver(s: RowSolve): (row: number) => boolean {
       }
     }
     lowerProducts(other, z, offsets, count, k, products, limit);
+    // Σ_l c_l y_qᵀ z_l for every interaction q, over the lower triangle once (each product serves both sides).
+    right.fill(0, 0, count);
+    for (let q = 0; q < count; q++) {
+      const row = q * limit;
+      const cq = c[q]!;
+      let sum = 0;
+      for (let l = 0; l < q; l++) {
+        const product = products[row + l]!;
+        sum += c[l]! * product;
+        right[l]! += cq * product;
+      }
+      right[q]! += sum + cq * products[row + q]!;
+    }
     for (let j = 0; j < size; j++) {
       const qj = rows[j]!;
       for (let l = 0; l < j; l++) system[j * size + l] = products[qj * limit + rows[l]!]!;
       system[j * size + j] = products[qj * limit + qj]! + 1 / d[j]!;
-      let right = 0;
-      for (let q = 0; q < count; q++) right += c[q]! * (q <= qj ? products[qj * limit + q]! : products[q * limit + qj]!);
-      v[j] = right;
+      v[j] = right[qj]!;
     }
     const w = solveSpd(system, v, size, scratch);
     if (!w) return false; // not positive definite in floating point: the caller takes the CG steps instead

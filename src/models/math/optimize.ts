@@ -196,28 +196,30 @@ export function newton(f: HessianObjective, x0: Float64Array, options: LbfgsOpti
  */
 export function solveSpd(a: Float64Array, b: Float64Array, n: number, scratch?: { l: Float64Array; y: Float64Array }): Float64Array | null {
   const l = scratch?.l ?? new Float64Array(n * n);
+  // The reciprocals of the pivots sit on l's diagonal, so each entry below it costs a multiply, not a divide.
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      let sum = a[i * n + j]!;
-      for (let k = 0; k < j; k++) sum -= l[i * n + k]! * l[j * n + k]!;
-      if (i === j) {
-        if (!(sum > 0)) return null;
-        l[i * n + i] = Math.sqrt(sum);
-      } else {
-        l[i * n + j] = sum / l[j * n + j]!;
-      }
+    const ri = i * n;
+    for (let j = 0; j < i; j++) {
+      const rj = j * n;
+      let sum = a[ri + j]!;
+      for (let k = 0; k < j; k++) sum -= l[ri + k]! * l[rj + k]!;
+      l[ri + j] = sum * l[rj + j]!;
     }
+    let sum = a[ri + i]!;
+    for (let k = 0; k < i; k++) sum -= l[ri + k]! * l[ri + k]!;
+    if (!(sum > 0)) return null;
+    l[ri + i] = 1 / Math.sqrt(sum);
   }
   const y = scratch?.y ?? new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let sum = b[i]!;
     for (let k = 0; k < i; k++) sum -= l[i * n + k]! * y[k]!;
-    y[i] = sum / l[i * n + i]!;
+    y[i] = sum * l[i * n + i]!;
   }
   for (let i = n - 1; i >= 0; i--) {
     let sum = y[i]!;
     for (let k = i + 1; k < n; k++) sum -= l[k * n + i]! * y[k]!;
-    y[i] = sum / l[i * n + i]!;
+    y[i] = sum * l[i * n + i]!;
   }
   return y;
 }
