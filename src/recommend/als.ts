@@ -1,6 +1,6 @@
 import { SiyuError } from '../core/errors.ts';
 import { columnPass, exactSolveLimit, solveRows } from '../models/math/cg.ts';
-import { blockGram, dot, dotInOrder, GRAM_BLOCK_ROWS, invertSpd, TOP_ROWS_PER_TASK, topProductRows } from '../models/math/linalg.ts';
+import { blockGram, dot, dotInOrder, GRAM_BLOCK_ROWS, invertSpd, normOrder, TOP_ROWS_PER_TASK, topProductRows, type NormOrder } from '../models/math/linalg.ts';
 import { rowsPerTask, sharedCopy, taskRunner, type TaskRunner } from '../models/math/linalg-threads.ts';
 import { Random } from '../core/random.ts';
 import type { InteractionMatrix } from './data.ts';
@@ -230,6 +230,8 @@ export function trainAls(matrix: InteractionMatrix, options: AlsOptions = {}): R
     }
 
   const dotRows = (a: Float64Array, ai: number, b: Float64Array, bi: number) => dot(a, ai, b, bi, k);
+  // The items by norm, for topCandidates' ranking, worked out on its first call.
+  let byNorm: NormOrder | undefined;
   return {
     algorithm: 'als',
     params: { factors: k, regularization: lambda, alpha, iterations, cgSteps: steps, binary },
@@ -246,8 +248,9 @@ export function trainAls(matrix: InteractionMatrix, options: AlsOptions = {}): R
       // reason(u, item) for every pick, computed with it: the bought item whose factors point most the same way.
       const reasons = shared ? sharedCopy(new Int32Array(count * n)) : new Int32Array(count * n);
       const tasks = Math.ceil(count / TOP_ROWS_PER_TASK);
-      if (shared) runner.run('topProducts', { x, y, skipStart: rowStart, skipIndex: itemOf, outItems: items, outScores: scores, outNearest: reasons }, { k, columns: itemCount, n, from, to }, tasks);
-      else for (let task = 0; task < tasks; task++) topProductRows(x, y, k, itemCount, rowStart, itemOf, n, items, scores, reasons, from, to, task);
+      byNorm ??= normOrder(y, k, itemCount, share);
+      if (shared) runner.run('topProducts', { x, y, ...byNorm, skipStart: rowStart, skipIndex: itemOf, outItems: items, outScores: scores, outNearest: reasons }, { k, columns: itemCount, n, from, to }, tasks);
+      else for (let task = 0; task < tasks; task++) topProductRows(x, y, byNorm, k, itemCount, rowStart, itemOf, n, items, scores, reasons, from, to, task);
       return { items, scores, reasons };
     },
     similarTo(item, out) {

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { isSiyuError } from '../../src/core/errors.ts';
 import { availableParallelism } from 'node:os';
 import { exactSolveLimit, solveRows } from '../../src/models/math/cg.ts';
-import { invertSpd } from '../../src/models/math/linalg.ts';
+import { invertSpd, normOrder, selectTop, topProductRows } from '../../src/models/math/linalg.ts';
 import { helperReady, helperTasksRun } from '../../src/models/math/linalg-threads.ts';
 import { trainAls } from '../../src/recommend/als.ts';
 import { ALGORITHM_NAMES, EASE_MAX_ITEMS, trainEase, buildMatrix, readInteractionsTsv, splitByUser, topK, trainAlgorithm, trainSar, type Interaction } from '../../src/recommend/index.ts';
@@ -232,6 +232,30 @@ test('ALS gives the same factors, to the bit, with and without the helper thread
     const reasons = expected.map((e) => shared.reason(u, e.item)).map((r) => (r.kind === 'bought_with' ? matrix.itemIndex.get(r.item)! : -1));
     assert.deepEqual([...fast.reasons.subarray((u - from) * n, (u - from) * n + expected.length)], reasons, `reasons of user ${u}`);
   }
+});
+
+test('the ranked top products go by norm and stop early, yet pick what scoring every column picks, ties to the lower index', () => {
+  // One row x = (1, 0). Columns 0-39 all score 1 (ties) with norms growing with the index, so they are scored last
+  // to first; columns 40-79 score 0.1 with norm 0.1, below the list's last score once it is full, so the ranking
+  // stops before their turn comes; column 1 is bought.
+  const k = 2;
+  const x = Float64Array.from([1, 0]);
+  const columns = 80;
+  const y = Float64Array.from({ length: columns * k }, (_, i) => (i % 2 === 0 ? (i < 80 ? 1 : 0.1) : i < 80 ? (i - 1) / 20 : 0));
+  const byNorm = normOrder(y, k, columns);
+  assert.deepEqual([...byNorm.order.slice(0, 3)], [39, 38, 37]);
+  const [skipStart, skipIndex] = [Int32Array.from([0, 1]), Int32Array.from([1])];
+  const n = 3;
+  const [items, scores, nearest] = [new Int32Array(n), new Float64Array(n), new Int32Array(n)];
+  topProductRows(x, y, byNorm, k, columns, skipStart, skipIndex, n, items, scores, nearest, 0, 1, 0);
+  const all = Float64Array.from({ length: columns }, (_, j) => (j === 1 ? -Infinity : y[j * k]!));
+  const [expected, expectedScores] = [new Int32Array(n), new Float64Array(n)];
+  selectTop(all, n, expected, expectedScores, 0);
+  assert.deepEqual([...items], [0, 2, 3]);
+  assert.deepEqual(items, expected);
+  assert.deepEqual(scores, expectedScores);
+  // Each pick's reason is the bought column 1 (a positive product with every pick).
+  assert.deepEqual([...nearest], [1, 1, 1]);
 });
 
 test('EASE refuses a catalogue too large for its n×n matrices, naming the way out', () => {

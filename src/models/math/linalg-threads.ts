@@ -29,7 +29,7 @@ const KERNELS = {
   gram: (v: Arrays, x: Record<string, number>, task: number) => gramRows(v.a as Float64Array, v.t as Float64Array, x.n!, task),
   blockGram: (v: Arrays, x: Record<string, number>, task: number) => blockGram(v.f as Float64Array, v.out as Float64Array, x.k!, x.count!, task),
   topProducts: (v: Arrays, x: Record<string, number>, task: number) =>
-    topProductRows(v.x as Float64Array, v.y as Float64Array, x.k!, x.columns!, v.skipStart as Int32Array, v.skipIndex as Int32Array, x.n!, v.outItems as Int32Array, v.outScores as Float64Array, v.outNearest as Int32Array, x.from!, x.to!, task),
+    topProductRows(v.x as Float64Array, v.y as Float64Array, { order: v.order as Int32Array, norms: v.norms as Float64Array, rows: v.rows as Float64Array }, x.k!, x.columns!, v.skipStart as Int32Array, v.skipIndex as Int32Array, x.n!, v.outItems as Int32Array, v.outScores as Float64Array, v.outNearest as Int32Array, x.from!, x.to!, task),
   columnPass: (v: Arrays, x: Record<string, number>, task: number) =>
     columnPass(v.other as Float64Array, v.start as Int32Array, v.index as Int32Array, v.weights as Float64Array, v.v as Float64Array, v.active as Int32Array, v.out as Float64Array, x.k!, x.alpha!, x.columns!, x.initial === 1, v.bounds as Int32Array, task),
   solveRows: (v: Arrays, x: Record<string, number>, task: number) =>

@@ -338,76 +338,147 @@ export function selectTop(scores: Float64Array, n: number, items: Int32Array, be
 
 /** Rows per task of topProductRows. */
 export const TOP_ROWS_PER_TASK = 64;
-let rowScores = new Float64Array(0);
+/** Columns scored between two checks of whether the rest can still make a row's list. */
+const TOP_BLOCK = 32;
+let seenMarks = new Uint8Array(0);
+
+/** Columns by norm, largest first (ties to the lower index), for topProductRows: the order, the norms and y's rows in that order. */
+export interface NormOrder {
+  order: Int32Array;
+  norms: Float64Array;
+  rows: Float64Array;
+}
+
+export function normOrder(y: Float64Array, k: number, columns: number, share: <T extends Float64Array | Int32Array>(array: T) => T = (array) => array): NormOrder {
+  const norm = Float64Array.from({ length: columns }, (_, j) => Math.sqrt(dot(y, j * k, y, j * k, k)));
+  const order = Int32Array.from({ length: columns }, (_, j) => j).sort((a, b) => norm[b]! - norm[a]! || a - b);
+  const norms = new Float64Array(columns);
+  const rows = new Float64Array(columns * k);
+  for (let c = 0; c < columns; c++) {
+    norms[c] = norm[order[c]!]!;
+    rows.set(y.subarray(order[c]! * k, (order[c]! + 1) * k), c * k);
+  }
+  return { order: share(order), norms: share(norms), rows: share(rows) };
+}
+
+/**
+ * Offers column `item` with score `s` to the list at `at` (n slots, best first, `filled` of them used) by selectTop's
+ * rules, whatever order the columns come in: higher scores first, ties to the lower index. Returns the new count.
+ */
+function offer(items: Int32Array, best: Float64Array, at: number, n: number, filled: number, s: number, item: number): number {
+  if (!(s > -Infinity)) return filled;
+  if (filled === n) {
+    const last = best[at + n - 1]!;
+    if (s < last || (s === last && item > items[at + n - 1]!)) return filled;
+  }
+  let pos = filled < n ? filled++ : n - 1;
+  while (pos > 0 && (best[at + pos - 1]! < s || (best[at + pos - 1] === s && items[at + pos - 1]! > item))) {
+    best[at + pos] = best[at + pos - 1]!;
+    items[at + pos] = items[at + pos - 1]!;
+    pos--;
+  }
+  best[at + pos] = s;
+  items[at + pos] = item;
+  return filled;
+}
 
 /**
  * For the rows u of task `task` within [from, to): the best `n` columns j by x_u·y_j (k-vectors; `columns` rows of
  * y), leaving out u's columns skipIndex[skipStart[u] … skipStart[u + 1]), into outItems/outScores from (u − from)·n
  * by selectTop's rules, and into outNearest each pick's left-out column with the largest positive y·y product (dot),
- * or −1: what ALS gives as the reason, the bought item most like the pick. Products are plain left-to-right sums (dotInOrder), four rows against two columns per pass
- * with every sum in a local, so each element loaded serves two to four products (2.7 against 2.2 billion
- * multiply-adds a second for two rows by two, on this machine). Tasks write disjoint slots, so any thread may run
- * any task.
+ * or −1: what ALS gives as the reason, the bought item most like the pick.
+ *
+ * Columns are scored by norm, largest first (`byNorm`, from normOrder), and a row stops once its list is full and
+ * no column left can beat its last pick: x_u·y_j ≤ |x_u|·|y_j| (Cauchy–Schwarz), with a margin for rounding. The
+ * lists are exactly those of scoring every column. Products are plain left-to-right sums (dotInOrder), four rows
+ * against two columns per pass with every sum in a local, so each element loaded serves two to four products.
+ * Tasks write disjoint slots, so any thread may run any task.
  */
 export function topProductRows(
-  x: Float64Array, y: Float64Array, k: number, columns: number, skipStart: Int32Array, skipIndex: Int32Array,
+  x: Float64Array, y: Float64Array, byNorm: NormOrder, k: number, columns: number, skipStart: Int32Array, skipIndex: Int32Array,
   n: number, outItems: Int32Array, outScores: Float64Array, outNearest: Int32Array, from: number, to: number, task: number,
 ): void {
-  if (rowScores.length < 4 * columns) rowScores = new Float64Array(4 * columns);
-  const scores = rowScores;
+  if (seenMarks.length < 4 * columns) seenMarks = new Uint8Array(4 * columns);
+  const seen = seenMarks;
+  const { order, norms, rows: yo } = byNorm;
   const start = from + task * TOP_ROWS_PER_TASK;
   const end = Math.min(to, start + TOP_ROWS_PER_TASK);
+  const filled = [0, 0, 0, 0];
+  const reach = [0, 0, 0, 0];
   for (let u = start; u < end; u += 4) {
     const rows = Math.min(4, end - u);
+    for (let r = 0; r < rows; r++) {
+      for (let p = skipStart[u + r]!; p < skipStart[u + r + 1]!; p++) seen[r * columns + skipIndex[p]!] = 1;
+      const at = (u + r - from) * n;
+      outItems.fill(-1, at, at + n);
+      outScores.fill(-Infinity, at, at + n);
+      filled[r] = 0;
+      // |x_u| with room for rounding in the products, so the bound never falls below a computed score.
+      reach[r] = Math.sqrt(dot(x, (u + r) * k, x, (u + r) * k, k)) * (1 + 1e-9) + 1e-300;
+    }
+    const at0 = (u - from) * n;
     const x0 = u * k;
     const x1 = x0 + k;
     const x2 = x1 + k;
     const x3 = x2 + k;
-    let j = 0;
-    if (rows === 4) {
-      for (; j + 1 < columns; j += 2) {
-        const y0 = j * k;
-        const y1 = y0 + k;
-        let s00 = 0;
-        let s01 = 0;
-        let s10 = 0;
-        let s11 = 0;
-        let s20 = 0;
-        let s21 = 0;
-        let s30 = 0;
-        let s31 = 0;
-        for (let a = 0; a < k; a++) {
-          const r = y[y0 + a]!;
-          const t = y[y1 + a]!;
-          const p0 = x[x0 + a]!;
-          const p1 = x[x1 + a]!;
-          const p2 = x[x2 + a]!;
-          const p3 = x[x3 + a]!;
-          s00 += p0 * r;
-          s01 += p0 * t;
-          s10 += p1 * r;
-          s11 += p1 * t;
-          s20 += p2 * r;
-          s21 += p2 * t;
-          s30 += p3 * r;
-          s31 += p3 * t;
+    for (let block = 0; block < columns; block += TOP_BLOCK) {
+      if (block > 0) {
+        let done = true;
+        for (let r = 0; r < rows && done; r++) done = filled[r] === n && reach[r]! * norms[block]! < outScores[at0 + r * n + n - 1]!;
+        if (done) break;
+      }
+      const blockEnd = Math.min(columns, block + TOP_BLOCK);
+      let c = block;
+      if (rows === 4) {
+        for (; c + 1 < blockEnd; c += 2) {
+          const y0 = c * k;
+          const y1 = y0 + k;
+          let s00 = 0;
+          let s01 = 0;
+          let s10 = 0;
+          let s11 = 0;
+          let s20 = 0;
+          let s21 = 0;
+          let s30 = 0;
+          let s31 = 0;
+          for (let a = 0; a < k; a++) {
+            const r = yo[y0 + a]!;
+            const t = yo[y1 + a]!;
+            const p0 = x[x0 + a]!;
+            const p1 = x[x1 + a]!;
+            const p2 = x[x2 + a]!;
+            const p3 = x[x3 + a]!;
+            s00 += p0 * r;
+            s01 += p0 * t;
+            s10 += p1 * r;
+            s11 += p1 * t;
+            s20 += p2 * r;
+            s21 += p2 * t;
+            s30 += p3 * r;
+            s31 += p3 * t;
+          }
+          const j0 = order[c]!;
+          const j1 = order[c + 1]!;
+          if (seen[j0] === 0) filled[0] = offer(outItems, outScores, at0, n, filled[0]!, s00, j0);
+          if (seen[j1] === 0) filled[0] = offer(outItems, outScores, at0, n, filled[0]!, s01, j1);
+          if (seen[columns + j0] === 0) filled[1] = offer(outItems, outScores, at0 + n, n, filled[1]!, s10, j0);
+          if (seen[columns + j1] === 0) filled[1] = offer(outItems, outScores, at0 + n, n, filled[1]!, s11, j1);
+          if (seen[2 * columns + j0] === 0) filled[2] = offer(outItems, outScores, at0 + 2 * n, n, filled[2]!, s20, j0);
+          if (seen[2 * columns + j1] === 0) filled[2] = offer(outItems, outScores, at0 + 2 * n, n, filled[2]!, s21, j1);
+          if (seen[3 * columns + j0] === 0) filled[3] = offer(outItems, outScores, at0 + 3 * n, n, filled[3]!, s30, j0);
+          if (seen[3 * columns + j1] === 0) filled[3] = offer(outItems, outScores, at0 + 3 * n, n, filled[3]!, s31, j1);
         }
-        scores[j] = s00;
-        scores[j + 1] = s01;
-        scores[columns + j] = s10;
-        scores[columns + j + 1] = s11;
-        scores[2 * columns + j] = s20;
-        scores[2 * columns + j + 1] = s21;
-        scores[3 * columns + j] = s30;
-        scores[3 * columns + j + 1] = s31;
+      }
+      for (; c < blockEnd; c++) {
+        const j = order[c]!;
+        for (let r = 0; r < rows; r++) {
+          if (seen[r * columns + j] === 0) filled[r] = offer(outItems, outScores, at0 + r * n, n, filled[r]!, dotInOrder(x, (u + r) * k, yo, c * k, k), j);
+        }
       }
     }
-    for (; j < columns; j++) for (let r = 0; r < rows; r++) scores[r * columns + j] = dotInOrder(x, (u + r) * k, y, j * k, k);
     for (let r = 0; r < rows; r++) {
-      const own = scores.subarray(r * columns, (r + 1) * columns);
-      for (let p = skipStart[u + r]!; p < skipStart[u + r + 1]!; p++) own[skipIndex[p]!] = -Infinity;
+      for (let p = skipStart[u + r]!; p < skipStart[u + r + 1]!; p++) seen[r * columns + skipIndex[p]!] = 0;
       const at = (u + r - from) * n;
-      selectTop(own, n, outItems, outScores, at);
       // Each pick's nearest left-out column: the largest positive y_pick·y_c (dot), else −1.
       for (let i = 0; i < n; i++) {
         const pick = outItems[at + i]!;
