@@ -1,5 +1,5 @@
 import { SiyuError } from '../core/errors.ts';
-import { columnPass, exactSolveLimit, solveRows } from '../models/math/cg.ts';
+import { columnPass, exactSolveLimit, solveRows, type HotProducts } from '../models/math/cg.ts';
 import { blockGram, dot, dotInOrder, GRAM_BLOCK_ROWS, invertSpd, normOrder, TOP_ROWS_PER_TASK, topProductRows, type NormOrder } from '../models/math/linalg.ts';
 import { rowsPerTask, sharedCopy, taskRunner, type TaskRunner } from '../models/math/linalg-threads.ts';
 import { Random } from '../core/random.ts';
@@ -44,12 +44,43 @@ function transpose(m: InteractionMatrix, rowWeights: Float64Array): { start: Int
 }
 
 /**
+ * Arrays the helper thread reads or writes, kept for a whole training and reused by name and length. The helper's
+ * copies of shared buffers are freed only when its own garbage collector runs, which it seldom does as it
+ * allocates little; fresh buffers per half-sweep or per ranked chunk piled up, about 450 MB more over a million
+ * customers' precompute. Without the helper they are plain arrays. Contents are not cleared between uses.
+ */
+class Buffers {
+  private readonly kept = new Map<string, Float64Array | Int32Array>();
+  constructor(private readonly shared: boolean) {}
+
+  floats(name: string, length: number): Float64Array {
+    return this.get(name, length, false) as Float64Array;
+  }
+
+  ints(name: string, length: number): Int32Array {
+    return this.get(name, length, true) as Int32Array;
+  }
+
+  private get(name: string, length: number, ints: boolean): Float64Array | Int32Array {
+    const key = `${name}:${length}`;
+    let array = this.kept.get(key);
+    if (!array) {
+      const bytes = length * (ints ? 4 : 8);
+      const buffer = this.shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+      array = ints ? new Int32Array(buffer) : new Float64Array(buffer);
+      this.kept.set(key, array);
+    }
+    return array;
+  }
+}
+
+/**
  * G = FᵀF (k×k) over the `count` rows of F: a partial product per block of rows (shared with the helper thread when
  * there is one), added in block order, so the sum is the same whoever computed which block.
  */
-function gram(f: Float64Array, count: number, k: number, runner: TaskRunner | null): Float64Array {
+function gram(f: Float64Array, count: number, k: number, runner: TaskRunner | null, buffers: Buffers): Float64Array {
   const blocks = Math.ceil(count / GRAM_BLOCK_ROWS);
-  const partial = runner && blocks > 1 ? sharedCopy(new Float64Array(blocks * k * k)) : new Float64Array(blocks * k * k);
+  const partial = buffers.floats('gram', blocks * k * k);
   if (runner && blocks > 1) runner.run('blockGram', { f, out: partial }, { k, count }, blocks);
   else for (let task = 0; task < blocks; task++) blockGram(f, partial, k, count, task);
   const g = new Float64Array(k * k);
@@ -67,9 +98,9 @@ const PARALLEL_ROWS = 256;
  * conjugate-gradient steps from its current value (Takács, Pilászy & Tikk 2011; models/math/cg.ts). The rows are
  * independent, so with a `runner` they are shared out in blocks between this thread and the helper.
  */
-function sweep(target: Float64Array, count: number, other: Float64Array, start: Int32Array, index: Int32Array, weights: Float64Array, k: number, lambda: number, alpha: number, steps: number, runner: TaskRunner | null): void {
+function sweep(target: Float64Array, count: number, other: Float64Array, start: Int32Array, index: Int32Array, weights: Float64Array, k: number, lambda: number, alpha: number, steps: number, runner: TaskRunner | null, buffers: Buffers, hot?: HotProducts): void {
   const otherRows = other.length / k;
-  const g = gram(other, otherRows, k, runner);
+  const g = gram(other, otherRows, k, runner, buffers);
   // Rows with few interactions (most customers at retail scale) are solved exactly, which needs z = other·(G + λI)⁻¹:
   // k² per row of `other`, worth it when at least as many rows use it (the user half-sweep, not the item one).
   const exactUpTo = lambda > 0 ? exactSolveLimit(k, steps) : 0;
@@ -80,20 +111,46 @@ function sweep(target: Float64Array, count: number, other: Float64Array, start: 
     const m = g.slice();
     for (let a = 0; a < k; a++) m[a * k + a]! += lambda;
     invertSpd(m, k, { threads: false });
-    z = runner ? sharedCopy(new Float64Array(other.length)) : new Float64Array(other.length);
+    z = buffers.floats('z', other.length);
     for (let r = 0; r < otherRows; r++) for (let a = 0; a < k; a++) z[r * k + a] = dot(m, a * k, other, r * k, k);
+    if (hot) hotTable(other, z, hot, k);
   }
-  const exact = z ? { z, exactUpTo } : {};
+  const exact = z ? { z, exactUpTo, ...(hot ? { hot } : {}) } : {};
   if (runner && count >= PARALLEL_ROWS) {
-    runner.run('solveRows', { target, other, start, index, weights, g: sharedCopy(g), ...(z ? { z } : {}) }, { k, lambda, alpha, steps, count, exactUpTo: z ? exactUpTo : 0 }, Math.ceil(count / rowsPerTask(count)));
+    const hotArrays: Record<string, Int32Array | Float64Array> = z && hot ? { hotPlace: hot.place, hotTable: hot.table } : {};
+    const shared = buffers.floats('g', k * k);
+    shared.set(g);
+    runner.run('solveRows', { target, other, start, index, weights, g: shared, ...(z ? { z } : {}), ...hotArrays }, { k, lambda, alpha, steps, count, exactUpTo: z ? exactUpTo : 0, hotSize: z && hot ? hot.size : 0 }, Math.ceil(count / rowsPerTask(count)));
   } else {
     solveRows({ target, other, start, index, weights, g, k, lambda, alpha, steps, ...exact }, 0, count);
   }
 }
 
+/** The most bought rows whose products the exact solves look up: 1,024, an 8 MB table. */
+const HOT_ROWS = 1024;
+
+/** The HOT_ROWS most bought items (ties to the lower index) and their places, for the user half-sweep's exact solves. */
+function hotItems(counts: Int32Array, buffers: Buffers): HotProducts {
+  const size = Math.min(HOT_ROWS, counts.length) & ~1;
+  const byCount = Int32Array.from({ length: counts.length }, (_, j) => j).sort((a, b) => counts[b]! - counts[a]! || a - b);
+  const place = buffers.ints('hot places', counts.length).fill(-1);
+  for (let h = 0; h < size; h++) place[byCount[h]!] = h;
+  return { place, size, table: buffers.floats('hot table', size * size) };
+}
+
+/** Fills the table of y_iᵀ z_j among the hot rows (both triangles), once per half-sweep. */
+function hotTable(other: Float64Array, z: Float64Array, hot: HotProducts, k: number): void {
+  const { place, size, table } = hot;
+  const rows = new Int32Array(size);
+  for (let j = 0; j < place.length; j++) if (place[j]! >= 0) rows[place[j]!] = j * k;
+  for (let i = 0; i < size; i++) {
+    for (let j = 0; j <= i; j++) table[i * size + j] = table[j * size + i] = dot(other, rows[i]!, z, rows[j]!, k);
+  }
+}
+
 /** The item half-sweep solves all items in lockstep when items × factors is at most this (8 MB per vector). */
 const LOCKSTEP_CELLS = 1 << 20;
-/** Blocks of users per lockstep pass. Fixed, so the sums are the same with or without the helper thread. */
+/** Parts of the users per lockstep pass. Fixed, so the sums are the same with or without the helper thread. */
 const LOCKSTEP_PARTS = 4;
 
 /** The lockstep half-sweep's buffers, allocated once per training. */
@@ -102,6 +159,7 @@ interface Lockstep {
   bounds: Int32Array;
   /** A partial sum per part, each items × factors. */
   partial: Float64Array;
+  /** Per item: 1 while its CG steps go on; its search direction, residual and squared residual norm. */
   active: Int32Array;
   p: Float64Array;
   r: Float64Array;
@@ -133,11 +191,11 @@ function lockstepBuffers(rowStart: Int32Array, users: number, columns: number, k
  * factors from all over memory; in lockstep they are read once per pass, in order, and each customer's items are
  * taken two at a time, so each element of a customer's factors is loaded once for two items.
  */
-function sweepLockstep(y: Float64Array, columns: number, x: Float64Array, users: number, rowStart: Int32Array, itemOf: Int32Array, weights: Float64Array, k: number, lambda: number, alpha: number, steps: number, runner: TaskRunner | null, s: Lockstep): void {
-  const g = gram(x, users, k, runner);
+function sweepLockstep(y: Float64Array, columns: number, x: Float64Array, users: number, rowStart: Int32Array, itemOf: Int32Array, weights: Float64Array, k: number, lambda: number, alpha: number, steps: number, runner: TaskRunner | null, s: Lockstep, buffers: Buffers): void {
+  const g = gram(x, users, k, runner, buffers);
   const { partial, active, p, r, rr } = s;
   const size = columns * k;
-  // Adds the users' part of A·v (or of b − A·v when `initial`) up over the blocks, into out.
+  // Adds the users' part of A·v (or of b − A·v when `initial`) up over the parts, into out.
   const pass = (v: Float64Array, initial: boolean, out: Float64Array) => {
     if (runner) runner.run('columnPass', { other: x, start: rowStart, index: itemOf, weights, v, active, out: partial, bounds: s.bounds }, { k, alpha, columns, initial: initial ? 1 : 0 }, LOCKSTEP_PARTS);
     else for (let part = 0; part < LOCKSTEP_PARTS; part++) columnPass(x, rowStart, itemOf, weights, v, active, partial, k, alpha, columns, initial, s.bounds, part);
@@ -208,6 +266,7 @@ export function trainAls(matrix: InteractionMatrix, options: AlsOptions = {}): R
   // With the helper thread every array the row solves read lives in shared memory; the numbers are the same either way.
   const runner = options.threads === false || Math.max(users, itemCount) < PARALLEL_ROWS ? null : taskRunner();
   const share = <T extends Float64Array | Int32Array>(array: T): T => (runner ? sharedCopy(array) : array);
+  const buffers = new Buffers(runner !== null);
   const vector = (length: number) => (runner ? new Float64Array(new SharedArrayBuffer(length * 8)) : new Float64Array(length));
   const [x, y] = [vector(users * k), vector(itemCount * k)];
   // Only the items need a start: the first half-sweep solves the users from them (from zero where it takes CG steps).
@@ -219,15 +278,17 @@ export function trainAls(matrix: InteractionMatrix, options: AlsOptions = {}): R
   // exact solve (a catalogue of rarely bought items), which solves them row by row from the transpose.
   const itemCounts = new Int32Array(itemCount);
   for (const j of matrix.itemOf) itemCounts[j]!++;
-  const exactItems = lambda > 0 ? itemCounts.filter((n) => n <= exactSolveLimit(k, steps)).length : 0;
+  const exactUpTo = exactSolveLimit(k, steps);
+  const exactItems = lambda > 0 ? itemCounts.filter((n) => n <= exactUpTo).length : 0;
   const lockstep = itemCount * k <= LOCKSTEP_CELLS && exactItems < users ? lockstepBuffers(rowStart, users, itemCount, k, share) : null;
   const t = lockstep ? null : transpose(matrix, weights);
   const [itemStart, itemUsers, itemWeights] = t ? [share(t.start), share(t.users), share(t.weights)] : [];
+  const hot = itemCount > 2 ? hotItems(itemCounts, buffers) : undefined;
   for (let it = 0; it < iterations; it++) {
-    sweep(x, users, y, rowStart, itemOf, weights, k, lambda, alpha, steps, runner);
-      if (lockstep) sweepLockstep(y, itemCount, x, users, rowStart, itemOf, weights, k, lambda, alpha, steps, runner, lockstep);
-    else sweep(y, itemCount, x, itemStart!, itemUsers!, itemWeights!, k, lambda, alpha, steps, runner);
-    }
+    sweep(x, users, y, rowStart, itemOf, weights, k, lambda, alpha, steps, runner, buffers, hot);
+    if (lockstep) sweepLockstep(y, itemCount, x, users, rowStart, itemOf, weights, k, lambda, alpha, steps, runner, lockstep, buffers);
+    else sweep(y, itemCount, x, itemStart!, itemUsers!, itemWeights!, k, lambda, alpha, steps, runner, buffers);
+  }
 
   const dotRows = (a: Float64Array, ai: number, b: Float64Array, bi: number) => dot(a, ai, b, bi, k);
   // The items by norm, for topCandidates' ranking, worked out on its first call.
@@ -243,15 +304,16 @@ export function trainAls(matrix: InteractionMatrix, options: AlsOptions = {}): R
     topCandidates(from, to, n) {
       const count = to - from;
       const shared = runner && count >= PARALLEL_ROWS;
-      const items = shared ? sharedCopy(new Int32Array(count * n)) : new Int32Array(count * n);
-      const scores = shared ? sharedCopy(new Float64Array(count * n)) : new Float64Array(count * n);
+      const items = buffers.ints('top items', count * n);
+      const scores = buffers.floats('top scores', count * n);
       // reason(u, item) for every pick, computed with it: the bought item whose factors point most the same way.
-      const reasons = shared ? sharedCopy(new Int32Array(count * n)) : new Int32Array(count * n);
+      const reasons = buffers.ints('top reasons', count * n);
       const tasks = Math.ceil(count / TOP_ROWS_PER_TASK);
       byNorm ??= normOrder(y, k, itemCount, share);
       if (shared) runner.run('topProducts', { x, y, ...byNorm, skipStart: rowStart, skipIndex: itemOf, outItems: items, outScores: scores, outNearest: reasons }, { k, columns: itemCount, n, from, to }, tasks);
       else for (let task = 0; task < tasks; task++) topProductRows(x, y, byNorm, k, itemCount, rowStart, itemOf, n, items, scores, reasons, from, to, task);
-      return { items, scores, reasons };
+      // Copies: the buffers serve the next chunk.
+      return { items: items.slice(), scores: scores.slice(), reasons: reasons.slice() };
     },
     similarTo(item, out) {
       const norm = Math.sqrt(dotRows(y, item * k, y, item * k)) || 1;
