@@ -1,5 +1,5 @@
 import { SiyuError } from '../core/errors.ts';
-import { columnPass, exactSolveLimit, solveRows, type HotProducts } from '../models/math/cg.ts';
+import { columnPass, exactSolveLimit, solveRows } from '../models/math/cg.ts';
 import { blockGram, dot, dotInOrder, GRAM_BLOCK_ROWS, invertSpd, normOrder, TOP_ROWS_PER_TASK, topProductRows, type NormOrder } from '../models/math/linalg.ts';
 import { rowsPerTask, sharedCopy, taskRunner, type TaskRunner } from '../models/math/linalg-threads.ts';
 import { Random } from '../core/random.ts';
@@ -98,7 +98,7 @@ const PARALLEL_ROWS = 256;
  * conjugate-gradient steps from its current value (Takács, Pilászy & Tikk 2011; models/math/cg.ts). The rows are
  * independent, so with a `runner` they are shared out in blocks between this thread and the helper.
  */
-function sweep(target: Float64Array, count: number, other: Float64Array, start: Int32Array, index: Int32Array, weights: Float64Array, k: number, lambda: number, alpha: number, steps: number, runner: TaskRunner | null, buffers: Buffers, hot?: HotProducts): void {
+function sweep(target: Float64Array, count: number, other: Float64Array, start: Int32Array, index: Int32Array, weights: Float64Array, k: number, lambda: number, alpha: number, steps: number, runner: TaskRunner | null, buffers: Buffers): void {
   const otherRows = other.length / k;
   const g = gram(other, otherRows, k, runner, buffers);
   // Rows with few interactions (most customers at retail scale) are solved exactly, which needs z = other·(G + λI)⁻¹:
@@ -113,38 +113,14 @@ function sweep(target: Float64Array, count: number, other: Float64Array, start: 
     invertSpd(m, k, { threads: false });
     z = buffers.floats('z', other.length);
     for (let r = 0; r < otherRows; r++) for (let a = 0; a < k; a++) z[r * k + a] = dot(m, a * k, other, r * k, k);
-    if (hot) hotTable(other, z, hot, k);
   }
-  const exact = z ? { z, exactUpTo, ...(hot ? { hot } : {}) } : {};
+  const exact = z ? { z, exactUpTo } : {};
   if (runner && count >= PARALLEL_ROWS) {
-    const hotArrays: Record<string, Int32Array | Float64Array> = z && hot ? { hotPlace: hot.place, hotTable: hot.table } : {};
     const shared = buffers.floats('g', k * k);
     shared.set(g);
-    runner.run('solveRows', { target, other, start, index, weights, g: shared, ...(z ? { z } : {}), ...hotArrays }, { k, lambda, alpha, steps, count, exactUpTo: z ? exactUpTo : 0, hotSize: z && hot ? hot.size : 0 }, Math.ceil(count / rowsPerTask(count)));
+    runner.run('solveRows', { target, other, start, index, weights, g: shared, ...(z ? { z } : {}) }, { k, lambda, alpha, steps, count, exactUpTo: z ? exactUpTo : 0 }, Math.ceil(count / rowsPerTask(count)));
   } else {
     solveRows({ target, other, start, index, weights, g, k, lambda, alpha, steps, ...exact }, 0, count);
-  }
-}
-
-/** The most bought rows whose products the exact solves look up: 1,024, an 8 MB table. */
-const HOT_ROWS = 1024;
-
-/** The HOT_ROWS most bought items (ties to the lower index) and their places, for the user half-sweep's exact solves. */
-function hotItems(counts: Int32Array, buffers: Buffers): HotProducts {
-  const size = Math.min(HOT_ROWS, counts.length) & ~1;
-  const byCount = Int32Array.from({ length: counts.length }, (_, j) => j).sort((a, b) => counts[b]! - counts[a]! || a - b);
-  const place = buffers.ints('hot places', counts.length).fill(-1);
-  for (let h = 0; h < size; h++) place[byCount[h]!] = h;
-  return { place, size, table: buffers.floats('hot table', size * size) };
-}
-
-/** Fills the table of y_iᵀ z_j among the hot rows (both triangles), once per half-sweep. */
-function hotTable(other: Float64Array, z: Float64Array, hot: HotProducts, k: number): void {
-  const { place, size, table } = hot;
-  const rows = new Int32Array(size);
-  for (let j = 0; j < place.length; j++) if (place[j]! >= 0) rows[place[j]!] = j * k;
-  for (let i = 0; i < size; i++) {
-    for (let j = 0; j <= i; j++) table[i * size + j] = table[j * size + i] = dot(other, rows[i]!, z, rows[j]!, k);
   }
 }
 
@@ -283,9 +259,8 @@ export function trainAls(matrix: InteractionMatrix, options: AlsOptions = {}): R
   const lockstep = itemCount * k <= LOCKSTEP_CELLS && exactItems < users ? lockstepBuffers(rowStart, users, itemCount, k, share) : null;
   const t = lockstep ? null : transpose(matrix, weights);
   const [itemStart, itemUsers, itemWeights] = t ? [share(t.start), share(t.users), share(t.weights)] : [];
-  const hot = itemCount > 2 ? hotItems(itemCounts, buffers) : undefined;
   for (let it = 0; it < iterations; it++) {
-    sweep(x, users, y, rowStart, itemOf, weights, k, lambda, alpha, steps, runner, buffers, hot);
+    sweep(x, users, y, rowStart, itemOf, weights, k, lambda, alpha, steps, runner, buffers);
     if (lockstep) sweepLockstep(y, itemCount, x, users, rowStart, itemOf, weights, k, lambda, alpha, steps, runner, lockstep, buffers);
     else sweep(y, itemCount, x, itemStart!, itemUsers!, itemWeights!, k, lambda, alpha, steps, runner, buffers);
   }

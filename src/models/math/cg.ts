@@ -25,19 +25,6 @@ export interface RowSolve {
   z?: Float64Array;
   /** Rows with at most this many interactions are solved exactly (needs `z`). */
   exactUpTo?: number;
-  /** The products y_iᵀ z_j among the most bought rows of `other`, for the exact solves to look up (hotProducts). */
-  hot?: HotProducts;
-}
-
-/**
- * The products y_iᵀ z_j = y_iᵀ M y_j among the `size` most bought rows of `other` (a size × size table, kept in
- * cache), and each row's place among them (−1 for the rest). Exact solves look these up instead of computing them:
- * customers' baskets lean on the best-sellers, so many of their pairs are both among them.
- */
-export interface HotProducts {
-  place: Int32Array;
-  size: number;
-  table: Float64Array;
 }
 
 /**
@@ -141,52 +128,32 @@ function exactSolver(s: RowSolve): (row: number) => boolean {
   const rows = new Int32Array(limit);
   const d = new Float64Array(limit);
   const scratch = { l: new Float64Array(limit * limit), y: new Float64Array(limit) };
-  const hot = s.hot;
-  const places = new Int32Array(limit);
-  const dAll = new Float64Array(limit);
   return (row) => {
     const first = start[row]!;
     const count = start[row + 1]! - first;
-    // The interactions in the order the products are laid out: those among the hot rows first (an even number of
-    // them, so the computed rows start on a pair), then the rest; `places` holds the hot ones' places.
-    let hotCount = 0;
-    if (hot) {
-      for (let q = first; q < first + count; q++) if (hot.place[index[q]!]! >= 0) hotCount++;
-      hotCount &= ~1;
-    }
     let size = 0;
-    for (let q = first, h = 0, rest = hotCount; q < first + count; q++) {
-      const place = hot ? hot.place[index[q]!]! : -1;
-      const at = place >= 0 && h < hotCount ? h++ : rest++;
-      places[at] = place;
-      offsets[at] = index[q]! * k;
-      dAll[at] = alpha * weights[q]!;
-      c[at] = 1 + dAll[at]!;
-    }
     for (let q = 0; q < count; q++) {
-      const dq = dAll[q]!;
+      offsets[q] = index[first + q]! * k;
+      const dq = alpha * weights[first + q]!;
+      c[q] = 1 + dq;
       if (dq > 0) {
         rows[size] = q;
         d[size++] = dq;
       }
     }
-    for (let i = 0; i < hotCount; i++) {
-      const at = hot!.size * places[i]!;
-      for (let j = 0; j <= i; j++) products[i * limit + j] = hot!.table[at + places[j]!]!;
-    }
-    lowerProducts(other, z, offsets, count, k, products, limit, hotCount);
+    lowerProducts(other, z, offsets, count, k, products, limit);
     // Σ_l c_l y_qᵀ z_l for every interaction q, over the lower triangle once (each product serves both sides).
     right.fill(0, 0, count);
     for (let q = 0; q < count; q++) {
-      const at = q * limit;
+      const row = q * limit;
       const cq = c[q]!;
       let sum = 0;
       for (let l = 0; l < q; l++) {
-        const product = products[at + l]!;
+        const product = products[row + l]!;
         sum += c[l]! * product;
         right[l]! += cq * product;
       }
-      right[q]! += sum + cq * products[at + q]!;
+      right[q]! += sum + cq * products[row + q]!;
     }
     for (let j = 0; j < size; j++) {
       const qj = rows[j]!;

@@ -34,7 +34,7 @@ const KERNELS = {
     columnPass(v.other as Float64Array, v.start as Int32Array, v.index as Int32Array, v.weights as Float64Array, v.v as Float64Array, v.active as Int32Array, v.out as Float64Array, x.k!, x.alpha!, x.columns!, x.initial === 1, v.bounds as Int32Array, task),
   solveRows: (v: Arrays, x: Record<string, number>, task: number) =>
     solveRows(
-      { target: v.target as Float64Array, other: v.other as Float64Array, start: v.start as Int32Array, index: v.index as Int32Array, weights: v.weights as Float64Array, g: v.g as Float64Array, k: x.k!, lambda: x.lambda!, alpha: x.alpha!, steps: x.steps!, z: v.z as Float64Array | undefined, exactUpTo: x.exactUpTo, ...(x.hotSize ? { hot: { place: v.hotPlace as Int32Array, size: x.hotSize, table: v.hotTable as Float64Array } } : {}) },
+      { target: v.target as Float64Array, other: v.other as Float64Array, start: v.start as Int32Array, index: v.index as Int32Array, weights: v.weights as Float64Array, g: v.g as Float64Array, k: x.k!, lambda: x.lambda!, alpha: x.alpha!, steps: x.steps!, z: v.z as Float64Array | undefined, exactUpTo: x.exactUpTo },
       task * rowsPerTask(x.count!),
       Math.min(x.count!, (task + 1) * rowsPerTask(x.count!)),
     ),

@@ -279,11 +279,10 @@ export function blockGram(f: Float64Array, out: Float64Array, k: number, count: 
 /**
  * The lower triangle (diagonal included) of the products of `count` rows of `p` with the same rows of `q`, rows
  * given by their offsets: out[i·stride + j] = p[offsets[i] …]·q[offsets[j] …] for j ≤ i, k elements each. Two
- * rows against two per pass (dot22); on the diagonal blocks the entry above the diagonal is written too. Rows
- * before `from` (even) are left alone.
+ * rows against two per pass (dot22); on the diagonal blocks the entry above the diagonal is written too.
  */
-export function lowerProducts(p: Float64Array, q: Float64Array, offsets: Int32Array, count: number, k: number, out: Float64Array, stride: number, from = 0): void {
-  let i = from;
+export function lowerProducts(p: Float64Array, q: Float64Array, offsets: Int32Array, count: number, k: number, out: Float64Array, stride: number): void {
+  let i = 0;
   for (; i + 1 < count; i += 2) {
     const ri = i * stride;
     const rn = ri + stride;
