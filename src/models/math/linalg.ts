@@ -342,13 +342,14 @@ export const TOP_ROWS_PER_TASK = 64;
 const TOP_BLOCK = 32;
 let seenMarks = new Uint8Array(0);
 
-/** Columns by norm, largest first (ties to the lower index), for topProductRows: the order, the norms and y's rows in that order. */
+/** y's rows by norm, largest first, for topProductRows: the row indices in that order, their norms and the rows themselves. */
 export interface NormOrder {
   order: Int32Array;
   norms: Float64Array;
   rows: Float64Array;
 }
 
+/** The NormOrder of the `columns` k-wide rows of y (ties to the lower index); `share` places its arrays for the helper thread. */
 export function normOrder(y: Float64Array, k: number, columns: number, share: <T extends Float64Array | Int32Array>(array: T) => T = (array) => array): NormOrder {
   const norm = Float64Array.from({ length: columns }, (_, j) => Math.sqrt(dot(y, j * k, y, j * k, k)));
   const order = Int32Array.from({ length: columns }, (_, j) => j).sort((a, b) => norm[b]! - norm[a]! || a - b);
