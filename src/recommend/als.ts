@@ -243,12 +243,11 @@ export function trainAls(matrix: InteractionMatrix, options: AlsOptions = {}): R
   const runner = options.threads === false || Math.max(users, itemCount) < PARALLEL_ROWS ? null : taskRunner();
   const share = <T extends Float64Array | Int32Array>(array: T): T => (runner ? sharedCopy(array) : array);
   const buffers = new Buffers(runner !== null);
-  const vector = (length: number) => (runner ? new Float64Array(new SharedArrayBuffer(length * 8)) : new Float64Array(length));
-  const [x, y] = [vector(users * k), vector(itemCount * k)];
+  const [x, y] = [buffers.floats('user factors', users * k), buffers.floats('item factors', itemCount * k)];
   // Only the items need a start: the first half-sweep solves the users from them (from zero where it takes CG steps).
   for (let c = 0; c < y.length; c++) y[c] = random.normal() * 0.01;
   const binary = options.binary ?? true;
-  const weights = binary ? vector(matrix.weights.length).fill(1) : share(matrix.weights);
+  const weights = binary ? buffers.floats('weights', matrix.weights.length).fill(1) : share(matrix.weights);
   const [rowStart, itemOf] = [share(matrix.rowStart), share(matrix.itemOf)];
   // The items take their CG steps in lockstep when their vectors are small, unless most of them qualify for the
   // exact solve (a catalogue of rarely bought items), which solves them row by row from the transpose.

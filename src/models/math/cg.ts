@@ -145,15 +145,15 @@ function exactSolver(s: RowSolve): (row: number) => boolean {
     // Σ_l c_l y_qᵀ z_l for every interaction q, over the lower triangle once (each product serves both sides).
     right.fill(0, 0, count);
     for (let q = 0; q < count; q++) {
-      const row = q * limit;
+      const at = q * limit;
       const cq = c[q]!;
       let sum = 0;
       for (let l = 0; l < q; l++) {
-        const product = products[row + l]!;
+        const product = products[at + l]!;
         sum += c[l]! * product;
         right[l]! += cq * product;
       }
-      right[q]! += sum + cq * products[row + q]!;
+      right[q]! += sum + cq * products[at + q]!;
     }
     for (let j = 0; j < size; j++) {
       const qj = rows[j]!;

@@ -32,12 +32,14 @@ const KERNELS = {
     topProductRows(v.x as Float64Array, v.y as Float64Array, { order: v.order as Int32Array, norms: v.norms as Float64Array, rows: v.rows as Float64Array }, x.k!, x.columns!, v.skipStart as Int32Array, v.skipIndex as Int32Array, x.n!, v.outItems as Int32Array, v.outScores as Float64Array, v.outNearest as Int32Array, x.from!, x.to!, task),
   columnPass: (v: Arrays, x: Record<string, number>, task: number) =>
     columnPass(v.other as Float64Array, v.start as Int32Array, v.index as Int32Array, v.weights as Float64Array, v.v as Float64Array, v.active as Int32Array, v.out as Float64Array, x.k!, x.alpha!, x.columns!, x.initial === 1, v.bounds as Int32Array, task),
-  solveRows: (v: Arrays, x: Record<string, number>, task: number) =>
+  solveRows: (v: Arrays, x: Record<string, number>, task: number) => {
+    const rows = rowsPerTask(x.count!);
     solveRows(
       { target: v.target as Float64Array, other: v.other as Float64Array, start: v.start as Int32Array, index: v.index as Int32Array, weights: v.weights as Float64Array, g: v.g as Float64Array, k: x.k!, lambda: x.lambda!, alpha: x.alpha!, steps: x.steps!, z: v.z as Float64Array | undefined, exactUpTo: x.exactUpTo },
-      task * rowsPerTask(x.count!),
-      Math.min(x.count!, (task + 1) * rowsPerTask(x.count!)),
-    ),
+      task * rows,
+      Math.min(x.count!, (task + 1) * rows),
+    );
+  },
 };
 type Kernel = keyof typeof KERNELS;
 

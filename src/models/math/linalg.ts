@@ -321,18 +321,7 @@ export function selectTop(scores: Float64Array, n: number, items: Int32Array, be
   items.fill(-1, at, at + n);
   best.fill(-Infinity, at, at + n);
   let filled = 0;
-  for (let j = 0; j < scores.length; j++) {
-    const s = scores[j]!;
-    if (!(s > -Infinity) || (filled === n && s <= best[at + n - 1]!)) continue;
-    let pos = filled < n ? filled++ : n - 1;
-    while (pos > 0 && best[at + pos - 1]! < s) {
-      best[at + pos] = best[at + pos - 1]!;
-      items[at + pos] = items[at + pos - 1]!;
-      pos--;
-    }
-    best[at + pos] = s;
-    items[at + pos] = j;
-  }
+  for (let j = 0; j < scores.length; j++) filled = offer(items, best, at, n, filled, scores[j]!, j);
   return filled;
 }
 
@@ -363,8 +352,9 @@ export function normOrder(y: Float64Array, k: number, columns: number, share: <T
 }
 
 /**
- * Offers column `item` with score `s` to the list at `at` (n slots, best first, `filled` of them used) by selectTop's
- * rules, whatever order the columns come in: higher scores first, ties to the lower index. Returns the new count.
+ * Offers column `item` with score `s` to the list at `at` (n slots, best first, `filled` of them used), whatever
+ * order the columns come in: higher scores first, ties to the lower index, −∞ and NaN never taken. Returns the new
+ * count.
  */
 function offer(items: Int32Array, best: Float64Array, at: number, n: number, filled: number, s: number, item: number): number {
   if (!(s > -Infinity)) return filled;
