@@ -1,8 +1,8 @@
 import { SiyuError } from '../core/errors.ts';
 import { parseDay } from '../core/validation.ts';
 import { recordLayerRun } from './history.ts';
-import { scoped } from './scope.ts';
-import { latestOrderDay, localDay, localSeconds, onOrBefore, PURCHASES, readBrandSettings, type Queryable, type Store } from '../store/index.ts';
+import { latestOrderDay, readBrandSettings, type Queryable, type Store } from '../store/index.ts';
+import { ATTRIBUTE_WINDOWS as windows, attributeQuery, purchaseChannels } from './attribute-query.ts';
 
 /**
  * One computed attribute: a SQL expression over the per-customer aggregates below, evaluated for every customer
@@ -20,7 +20,6 @@ export interface AttributeDefinition {
 
 const AS_OF = 'CAST($1 AS DATE)';
 const yuan = (fen: string) => `${fen} / 100.0`;
-const windows = [30, 90, 180, 365] as const;
 
 /** The built-in registry. Brands add their own (`siyu attributes define`); a brand attribute may not reuse a name. */
 export const BUILT_IN_ATTRIBUTES: readonly AttributeDefinition[] = [
@@ -182,10 +181,11 @@ export async function writeAttributes(tx: Queryable, definitions: readonly Attri
     if (d.type === 'number') return `CASE WHEN abs(CAST(${column} AS DOUBLE PRECISION)) < 1e308 THEN CAST(${column} AS DOUBLE PRECISION) END`;
     return `CAST(${column} AS ${COLUMN_TYPES[d.type]})`;
   };
+  const channels = await purchaseChannels(tx, scope);
   await tx.execute(`DELETE FROM customer_attributes${scope ? ` WHERE customer_id IN (SELECT customer_id FROM ${scope})` : ''}`);
   return tx.execute(
     `INSERT INTO customer_attributes (customer_id, as_of, computed_at, ${definitions.map((d) => `"${d.name}"`).join(', ')})
-     SELECT a.customer_id, CAST($1 AS DATE), CAST($2 AS TIMESTAMPTZ), ${definitions.map(value).join(', ')} FROM (${attributeQuery(definitions, timezone, scope)}) AS a`,
+     SELECT a.customer_id, CAST($1 AS DATE), CAST($2 AS TIMESTAMPTZ), ${definitions.map(value).join(', ')} FROM (${attributeQuery(definitions, timezone, channels, scope)}) AS a`,
     [asOf, new Date()],
   );
 }
@@ -200,114 +200,6 @@ export async function customerAttributes(db: Queryable, customerId: string): Pro
 export async function attributeDefinitions(db: Queryable): Promise<AttributeDefinition[]> {
   const own = await db.query<AttributeDefinition>('SELECT name, zh, en, description, type, sql FROM attribute_definitions ORDER BY name');
   return [...BUILT_IN_ATTRIBUTES, ...own];
-}
-
-/**
- * The most frequent of the whole numbers from..to in `column` over a group, the smallest on ties: one filtered count
- * per value and a CASE over their maximum, within the one aggregation pass (a GROUP BY per value and a window to
- * rank them took about 4 s each on 10M orders).
- */
-function mostFrequent(column: string, from: number, to: number): string {
-  const counts = Array.from({ length: to - from + 1 }, (_, i) => `count(*) FILTER (WHERE ${column} = ${from + i})`);
-  return `CASE greatest(${counts.join(', ')}) ${counts.map((c, i) => `WHEN ${c} THEN ${from + i}`).join(' ')} END`;
-}
-
-/**
- * The one statement that computes every attribute; `$1` is the as-of day. With `scope` (see scope.ts), only those
- * customers, from the scope's copies of their orders, order lines and events. Siyu's own events (Stage Changed,
- * Segment Entered and Exited) are not activity and are not counted.
- */
-export function attributeQuery(definitions: readonly AttributeDefinition[], timezone: string, scope?: string): string {
-  const [orders, lines, events] = [scoped('orders', scope), scoped('order_items', scope), scoped('events', scope)];
-  // The local wall-clock seconds of each order, once; its day, ISO weekday (1970-01-01 was a Thursday) and hour follow.
-  const days = 'floor(s / 86400)';
-  const positiveMod = (value: string, n: number) => `CAST(((${value}) % ${n} + ${n}) % ${n} AS INTEGER)`;
-  const eventDay = localDay(timezone, 'ts');
-  const within = (days: number, column = 'day') => `${column} > ${AS_OF} - ${days}`;
-  const PACK = 1048576; // 2²⁰: room for a code or a gap in days below a count or a time
-  return `
-    WITH purchases AS NOT MATERIALIZED (
-      -- Read again by each pass below: cheaper than DuckDB materialising 10M rows for them all.
-      SELECT customer_id, order_id, placed_at, DATE '1970-01-01' + CAST(${days} AS INTEGER) AS day, total_fen - refunded_fen AS fen, total_fen AS paid_fen, discount_fen, refunded_fen,
-             coupon_code, channel, store_id, ${positiveMod(`${days} + 3`, 7)} + 1 AS weekday, ${positiveMod('floor(s / 3600)', 24)} AS hour
-      FROM (SELECT *, ${localSeconds(timezone)} AS s FROM ${orders} WHERE ${PURCHASES} AND ${onOrBefore(timezone, AS_OF)}) o
-    ), channel_codes AS (
-      -- Channels numbered alphabetically from 1 (few per brand), so each customer's first and favourite channel are
-      -- maxima and minima of packed integers within aggregations, rather than strings carried through a sort.
-      SELECT channel, row_number() OVER (ORDER BY channel) AS code FROM (SELECT DISTINCT channel FROM purchases WHERE channel IS NOT NULL) d
-    ), coded AS NOT MATERIALIZED (
-      SELECT p.*, coalesce(c.code, 0) AS channel_code FROM purchases p LEFT JOIN channel_codes c ON c.channel = p.channel
-    ), ordered AS (
-      -- Gaps between purchase days; same-day orders give a gap of 0, left out below.
-      SELECT customer_id, day, day - lag(day) OVER (PARTITION BY customer_id ORDER BY day) AS gap FROM purchases
-    ), gap_stats AS (
-      SELECT customer_id, count(*) FILTER (WHERE gap IS NULL OR gap > 0) AS days, avg(nullif(gap, 0)) AS mean_gap,
-             percentile_cont(0.5) WITHIN GROUP (ORDER BY nullif(gap, 0)) AS median_gap, stddev_samp(nullif(gap, 0)) AS sd_gap,
-             -- the gap before the last purchase day: the latest day's gap, packed with the day into one maximum
-             max(CAST(day - DATE '1970-01-01' AS BIGINT) * ${PACK} + nullif(gap, 0)) % ${PACK} AS last_gap
-      FROM ordered GROUP BY customer_id
-    ), channel_counts AS (
-      -- Per customer: channels used, and the most used (ties: alphabetical) as the code in the largest n·2²⁰ − code.
-      SELECT customer_id, count(*) AS channels, ${PACK} - 1 - max(n * ${PACK} + ${PACK} - 1 - channel_code) % ${PACK} AS favourite_code
-      FROM (SELECT customer_id, channel_code, count(*) AS n FROM coded WHERE channel_code > 0 GROUP BY customer_id, channel_code) c GROUP BY customer_id
-    ), ranked_store AS (
-      SELECT customer_id, store_id, row_number() OVER (PARTITION BY customer_id ORDER BY count(*) DESC, store_id) AS k FROM purchases WHERE store_id IS NOT NULL GROUP BY customer_id, store_id
-    ), all_orders AS (
-      SELECT customer_id, count(*) AS all_orders,
-             count(*) FILTER (WHERE status IN ('refunded', 'partially_refunded')) AS refunded_orders,
-             count(*) FILTER (WHERE status = 'cancelled') AS cancelled_orders
-      FROM ${orders} WHERE ${onOrBefore(timezone, AS_OF)} GROUP BY customer_id
-    ), purchase_totals AS (
-      SELECT p.customer_id, min(p.day) AS first_day, max(p.day) AS last_day, count(*) AS orders,
-             ${windows.map((w) => `count(*) FILTER (WHERE ${within(w, 'p.day')}) AS orders_${w}d, sum(p.fen) FILTER (WHERE ${within(w, 'p.day')}) AS spend_${w}d_fen`).join(',\n             ')},
-             count(*) FILTER (WHERE p.day > ${AS_OF} - 180 AND p.day <= ${AS_OF} - 90) AS orders_prev_90d,
-             sum(p.fen) FILTER (WHERE p.day > ${AS_OF} - 180 AND p.day <= ${AS_OF} - 90) AS spend_prev_90d_fen,
-             sum(p.fen) AS spend_fen, max(p.fen) AS max_fen, min(p.fen) AS min_fen, sum(p.paid_fen) AS paid_fen, sum(p.discount_fen) AS discount_fen,
-             sum(p.refunded_fen) AS refunded_fen, count(p.coupon_code) AS coupon_orders,
-             count(*) FILTER (WHERE p.weekday >= 6) AS weekend_orders,
-             ${mostFrequent('p.weekday', 1, 7)} AS favourite_weekday, ${mostFrequent('p.hour', 0, 23)} AS favourite_hour,
-             -- the first purchase's channel: the code in the least (epoch milliseconds · 2²⁰ + code); same instant, alphabetical
-             ${positiveMod(`min(CAST(floor(extract(epoch FROM p.placed_at) * 1000) AS BIGINT) * ${PACK} + p.channel_code)`, PACK)} AS first_code
-      FROM coded p GROUP BY p.customer_id
-    ), o AS (
-      -- The per-customer results of the other passes are joined after aggregating, on one row per customer.
-      SELECT t.*, g.days, g.mean_gap, g.median_gap, g.sd_gap, g.last_gap, first.channel AS first_channel, coalesce(cc.channels, 0) AS channels,
-             favourite.channel AS favourite_channel, rs.store_id AS favourite_store,
-             a.refunded_orders, a.cancelled_orders, a.all_orders
-      FROM purchase_totals t
-      LEFT JOIN gap_stats g ON g.customer_id = t.customer_id
-      LEFT JOIN channel_codes first ON first.code = t.first_code
-      LEFT JOIN channel_counts cc ON cc.customer_id = t.customer_id
-      LEFT JOIN channel_codes favourite ON favourite.code = cc.favourite_code
-      LEFT JOIN ranked_store rs ON rs.customer_id = t.customer_id AND rs.k = 1
-      LEFT JOIN all_orders a ON a.customer_id = t.customer_id
-    ), lines AS (
-      SELECT l.customer_id, l.sku, coalesce(l.category, '') AS category, l.quantity, l.unit_price_fen
-      FROM ${lines} l JOIN purchases p ON p.customer_id = l.customer_id AND p.order_id = l.order_id
-    ), ranked_category AS (
-      SELECT customer_id, category, count(*) AS n, row_number() OVER (PARTITION BY customer_id ORDER BY count(*) DESC, category) AS k
-      FROM lines WHERE category <> '' GROUP BY customer_id, category
-    ), i AS (
-      SELECT l.customer_id, sum(l.quantity) AS units, count(DISTINCT l.sku) AS skus, count(DISTINCT nullif(l.category, '')) AS categories,
-             sum(l.quantity * l.unit_price_fen) AS value_fen, max(l.unit_price_fen) AS max_unit_fen,
-             max(c1.category) AS top_category, max(c1.n) * 1.0 / count(*) AS top_category_share, max(c2.category) AS second_category
-      FROM lines l LEFT JOIN ranked_category c1 ON c1.customer_id = l.customer_id AND c1.k = 1
-           LEFT JOIN ranked_category c2 ON c2.customer_id = l.customer_id AND c2.k = 2
-      GROUP BY l.customer_id
-    ), e AS (
-      SELECT customer_id, max(${eventDay}) AS last_day,
-             count(*) FILTER (WHERE ${within(30, eventDay)}) AS events_30d,
-             count(*) FILTER (WHERE type IN ('page', 'screen') AND ${within(30, eventDay)}) AS pages_30d,
-             count(*) FILTER (WHERE name = 'Product Viewed' AND ${within(30, eventDay)}) AS product_views_30d,
-             count(*) FILTER (WHERE name = 'Product Viewed' AND ${within(90, eventDay)}) AS product_views_90d,
-             count(*) FILTER (WHERE name = 'Product Added' AND ${within(30, eventDay)}) AS cart_adds_30d,
-             count(*) FILTER (WHERE name = 'Checkout Started' AND ${within(30, eventDay)}) AS checkouts_30d,
-             count(DISTINCT ${eventDay}) FILTER (WHERE ${within(30, eventDay)}) AS active_days_30d
-      FROM ${events} WHERE ${onOrBefore(timezone, AS_OF, 'ts')} AND (source IS NULL OR source NOT LIKE 'siyu %') GROUP BY customer_id
-    )
-    SELECT u.customer_id, ${definitions.map((d) => `${d.sql} AS "${d.name}"`).join(',\n           ')}
-    FROM customers u LEFT JOIN o ON o.customer_id = u.customer_id LEFT JOIN i ON i.customer_id = u.customer_id LEFT JOIN e ON e.customer_id = u.customer_id
-    WHERE u.merged_into IS NULL${scope ? ` AND u.customer_id IN (SELECT customer_id FROM ${scope})` : ''}`;
 }
 
 const ATTRIBUTE_TYPES = ['number', 'text', 'date'] as const;
@@ -326,7 +218,7 @@ export async function defineAttribute(store: Store, definition: AttributeDefinit
   const { timezone } = await readBrandSettings(store);
   const others = (await attributeDefinitions(store)).filter((d) => d.name !== name);
   try {
-    await store.query(`SELECT * FROM (${attributeQuery([...others, definition], timezone)}) checked LIMIT 0`, ['2000-01-01']);
+    await store.query(`SELECT * FROM (${attributeQuery([...others, definition], timezone, [])}) checked LIMIT 0`, ['2000-01-01']);
   } catch (error) {
     throw new SiyuError('validation', 'invalid_attribute_sql', `attribute ${name}: the SQL does not compile: ${(error as Error).message.split(' (in:')[0]}`, { details: [{ path: 'sql', message: 'does not compile' }], cause: error });
   }

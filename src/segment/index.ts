@@ -2,7 +2,8 @@
 export { computeRfm, RFM_CLASSES, type RfmClassCode, type RfmOptions, type RfmReport, type RfmThreshold } from './rfm.ts';
 export { computeTiers, TIERS, type TierCode, type TierOptions, type TierReport } from './tiers.ts';
 export { computeLifecycle, STAGES, type LifecycleOptions, type LifecycleReport, type StageCode } from './lifecycle.ts';
-export { attributeDefinitions, attributeQuery, BUILT_IN_ATTRIBUTES, computeAttributes, customerAttributes, defineAttribute, dropAttribute, type AttributeDefinition } from './attributes.ts';
+export { attributeDefinitions, BUILT_IN_ATTRIBUTES, computeAttributes, customerAttributes, defineAttribute, dropAttribute, type AttributeDefinition } from './attributes.ts';
+export { attributeQuery } from './attribute-query.ts';
 export { compileSegment, parseSegmentDefinition, previewSegment, SEGMENT_FIELDS, type SegmentNode, type SegmentPreview } from './builder.ts';
 export { dueSegments, EXPORT_PROFILE_FIELDS, exportSegment, listSegments, REFRESH_SCHEDULES, refreshSegment, refreshSegments, saveSegment, type RefreshReport, type RefreshSchedule, type SavedSegment } from './segments.ts';
 export { SegmentScheduler } from './schedule.ts';

@@ -4,6 +4,7 @@ import { isSiyuError } from '../../src/core/errors.ts';
 import { BUILT_IN_ATTRIBUTES, computeAttributes, customerAttributes, defineAttribute, dropAttribute } from '../../src/segment/index.ts';
 import type { Store } from '../../src/store/index.ts';
 import { BACKENDS, withStore } from '../helpers/backends.ts';
+import { INLINE_CHANNELS, purchaseChannels } from '../../src/segment/attribute-query.ts';
 import { load } from './fixture.ts';
 
 const attributes = async (store: Store, id: string) => (await customerAttributes(store, id))!;
@@ -53,6 +54,34 @@ for (const backend of BACKENDS) {
         assert.deepEqual([w.favourite_weekday, w.favourite_hour, w.first_channel, w.favourite_channel, w.channels_used], [1, 10, 'app', 'store', 3], 'W1 is earlier than A0');
         const v = await attributes(store, 'V');
         assert.deepEqual([v.first_channel, v.favourite_channel, v.channels_used], ['app', 'app', 2]);
+      }));
+
+    test('channel attributes are the same whether the brand has few channels or more than one pass counts', () =>
+      withStore(backend, async (store) => {
+        const at = new Date('2026-06-01T00:00:00Z');
+        await store.insertRows('customers', ['customer_id', 'created_at', 'updated_at'], [['X', at, at], ['Y', at, at], ['Z', at, at]]);
+        const columns = ['customer_id', 'order_id', 'placed_at', 'status', 'total_fen', 'discount_fen', 'refunded_fen', 'currency', 'updated_at', 'channel'];
+        const order = (customer: string, id: string, day: number, channel: string | null, status = 'completed') =>
+          [customer, id, new Date(Date.UTC(2026, 5, day, 2)), status, 1000, 0, 0, 'CNY', at, channel];
+        // X: first on 'mini', then 'store' twice and 'app' twice (a tie: alphabetical), and a cancelled order on 'tmall'
+        // that is no purchase. Y's purchases have no channel.
+        await store.insertRows('orders', columns, [
+          order('X', 'X1', 2, 'mini'), order('X', 'X2', 3, 'store'), order('X', 'X3', 4, 'app'), order('X', 'X4', 5, 'store'), order('X', 'X5', 6, 'app'),
+          order('X', 'X6', 7, 'tmall', 'cancelled'), order('Y', 'Y1', 2, null),
+        ]);
+        const channelAttributes = async (id: string) => {
+          const a = await attributes(store, id);
+          return [a.first_channel, a.favourite_channel, a.channels_used];
+        };
+        await computeAttributes(store, { asOf: '2026-06-30' });
+        const few = [await channelAttributes('X'), await channelAttributes('Y')];
+        assert.deepEqual(few, [['mini', 'app', 3], [null, null, 0]]);
+        // Z buys on INLINE_CHANNELS + 1 channels of its own, so the brand has more channels than fit in one pass.
+        await store.insertRows('orders', columns, Array.from({ length: INLINE_CHANNELS + 1 }, (_, i) => order('Z', `Z${i}`, 10 + i, `z${String(i).padStart(2, '0')}`)));
+        assert.ok((await purchaseChannels(store)).length > INLINE_CHANNELS);
+        await computeAttributes(store, { asOf: '2026-06-30' });
+        assert.deepEqual([await channelAttributes('X'), await channelAttributes('Y')], few);
+        assert.deepEqual(await channelAttributes('Z'), ['z00', 'z00', INLINE_CHANNELS + 1]);
       }));
 
     test('a brand adds its own attribute; bad names, clashes and SQL that does not compile are refused with the field', () =>
