@@ -139,6 +139,6 @@ export function attributeQuery(definitions: readonly AttributeDefinition[], time
       FROM ${events} WHERE ${onOrBefore(timezone, AS_OF, 'ts')} AND (source IS NULL OR source NOT LIKE 'siyu %') GROUP BY customer_id
     )
     SELECT u.customer_id, ${definitions.map((d) => `${d.sql} AS "${d.name}"`).join(',\n           ')}
-    FROM customers u LEFT JOIN o ON o.customer_id = u.customer_id LEFT JOIN i ON i.customer_id = u.customer_id LEFT JOIN e ON e.customer_id = u.customer_id
-    WHERE u.merged_into IS NULL${scope ? ` AND u.customer_id IN (SELECT customer_id FROM ${scope})` : ''}`;
+    FROM ${scoped('customers', scope)} u LEFT JOIN o ON o.customer_id = u.customer_id LEFT JOIN i ON i.customer_id = u.customer_id LEFT JOIN e ON e.customer_id = u.customer_id
+    WHERE u.merged_into IS NULL`;
 }

@@ -3,6 +3,7 @@ import { parseDay } from '../core/validation.ts';
 import { recordLayerRun } from './history.ts';
 import { latestOrderDay, readBrandSettings, type Queryable, type Store } from '../store/index.ts';
 import { ATTRIBUTE_WINDOWS as windows, attributeQuery, purchaseChannels } from './attribute-query.ts';
+import { scoped } from './scope.ts';
 
 /**
  * One computed attribute: a SQL expression over the per-customer aggregates below, evaluated for every customer
@@ -134,13 +135,24 @@ export async function measuresFromAttributes(db: Queryable, asOf: string, window
 }
 
 /**
+ * Whether an incremental update can read its customers' measures over `windowDays` in `currency` from the attributes
+ * it has just written for them (the scope's copy of customer_attributes): the window is one of the attributes', and
+ * every order of the scope's customers is in that currency.
+ */
+export async function scopeMeasuresFromAttributes(db: Queryable, scope: string, windowDays: number, currency: string): Promise<boolean> {
+  if (!(windows as readonly number[]).includes(windowDays)) return false;
+  const [other] = await db.query(`SELECT 1 AS found FROM ${scoped('orders', scope)} WHERE currency <> $1 LIMIT 1`, [currency]);
+  return !other;
+}
+
+/**
  * SQL for each buyer's recency in days, orders and money paid in fen over `windowDays` (one of the attribute
  * windows), read from customer_attributes: the columns recency_days, frequency and monetary_fen per customer_id.
  */
-export function attributeMeasures(windowDays: number): string {
+export function attributeMeasures(windowDays: number, table = 'customer_attributes'): string {
   return `SELECT customer_id, CAST(recency_days AS INTEGER) AS recency_days, CAST(orders_${windowDays}d AS INTEGER) AS frequency,
                  CAST(round(monetary_${windowDays}d * 100) AS BIGINT) AS monetary_fen
-          FROM customer_attributes WHERE recency_days IS NOT NULL`;
+          FROM ${table} WHERE recency_days IS NOT NULL`;
 }
 
 /** The column type that holds an attribute of each type. */
@@ -171,23 +183,31 @@ export async function ensureAttributeColumns(tx: Queryable, definitions: readonl
 /**
  * Replaces the attributes of every customer, or only of the customers listed in the table `scope` (a one-column
  * table of customer_id, for incremental updates), as of `asOf`, inside the caller's transaction. Each attribute
- * goes to its own column, cast to its type; numbers that are not finite become NULL.
+ * goes to its own column, cast to its type; numbers that are not finite become NULL. With a scope, the new rows are
+ * also left in the scope's copy of customer_attributes (scope.ts), which the update's later steps read instead of
+ * looking for them among everyone's.
  */
 export async function writeAttributes(tx: Queryable, definitions: readonly AttributeDefinition[], asOf: string, scope?: string): Promise<number> {
   const { timezone } = await readBrandSettings(tx);
   await ensureAttributeColumns(tx, definitions);
   const value = (d: AttributeDefinition) => {
     const column = `a."${d.name}"`;
-    if (d.type === 'number') return `CASE WHEN abs(CAST(${column} AS DOUBLE PRECISION)) < 1e308 THEN CAST(${column} AS DOUBLE PRECISION) END`;
-    return `CAST(${column} AS ${COLUMN_TYPES[d.type]})`;
+    if (d.type === 'number') return `CASE WHEN abs(CAST(${column} AS DOUBLE PRECISION)) < 1e308 THEN CAST(${column} AS DOUBLE PRECISION) END AS "${d.name}"`;
+    return `CAST(${column} AS ${COLUMN_TYPES[d.type]}) AS "${d.name}"`;
   };
   const channels = await purchaseChannels(tx, scope);
-  await tx.execute(`DELETE FROM customer_attributes${scope ? ` WHERE customer_id IN (SELECT customer_id FROM ${scope})` : ''}`);
-  return tx.execute(
-    `INSERT INTO customer_attributes (customer_id, as_of, computed_at, ${definitions.map((d) => `"${d.name}"`).join(', ')})
-     SELECT a.customer_id, CAST($1 AS DATE), CAST($2 AS TIMESTAMPTZ), ${definitions.map(value).join(', ')} FROM (${attributeQuery(definitions, timezone, channels, scope)}) AS a`,
-    [asOf, new Date()],
-  );
+  const columns = `customer_id, as_of, computed_at, ${definitions.map((d) => `"${d.name}"`).join(', ')}`;
+  const rows = `SELECT a.customer_id, CAST($1 AS DATE) AS as_of, CAST($2 AS TIMESTAMPTZ) AS computed_at, ${definitions.map(value).join(', ')}
+                FROM (${attributeQuery(definitions, timezone, channels, scope)}) AS a`;
+  if (!scope) {
+    await tx.execute('DELETE FROM customer_attributes');
+    return tx.execute(`INSERT INTO customer_attributes (${columns}) ${rows}`, [asOf, new Date()]);
+  }
+  const copy = scoped('customer_attributes', scope);
+  await tx.execute(`DROP TABLE IF EXISTS ${copy}`);
+  await tx.execute(`CREATE TEMP TABLE ${copy} AS ${rows}`, [asOf, new Date()]);
+  await tx.execute(`DELETE FROM customer_attributes WHERE customer_id IN (SELECT customer_id FROM ${scope})`);
+  return tx.execute(`INSERT INTO customer_attributes (${columns}) SELECT ${columns} FROM ${copy}`);
 }
 
 /** One customer's attributes by name (numbers, text, dates as YYYY-MM-DD), or null before they are computed. */

@@ -202,8 +202,8 @@ export async function compileSegment(db: Queryable, definition: unknown, asOf: s
   const used = Object.entries(LAYER_TABLES).filter(([alias]) => new RegExp(`(^|[^\\w.])${alias}\\.`).test(where));
   const joins = used.map(([alias, table]) => `LEFT JOIN ${scoped(table, scope)} ${alias} ON ${alias}.customer_id = u.customer_id`);
   return {
-    sql: `SELECT u.customer_id FROM customers u ${joins.join(' ')}
-          WHERE u.merged_into IS NULL AND CAST($1 AS DATE) IS NOT NULL${scope ? ` AND u.customer_id IN (SELECT customer_id FROM ${scope})` : ''} AND (${where})`,
+    sql: `SELECT u.customer_id FROM ${scoped('customers', scope)} u ${joins.join(' ')}
+          WHERE u.merged_into IS NULL AND CAST($1 AS DATE) IS NOT NULL AND (${where})`,
     params,
     tables: used.map(([, table]) => table),
     attributes: [...read],

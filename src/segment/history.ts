@@ -1,6 +1,7 @@
 import { SiyuError } from '../core/errors.ts';
 import { parseDay } from '../core/validation.ts';
 import type { Queryable } from '../store/index.ts';
+import { scoped } from './scope.ts';
 
 /** The layers whose changes layer_history keeps, and the score table and column each run writes. */
 const RECORDED = {
@@ -13,21 +14,22 @@ export type RecordedLayer = keyof typeof RECORDED;
  * Appends to layer_history the customers whose `layer` in its score table differs from their last recorded value
  * before `asOf` (or who have none), with changed_on = asOf. A second run for the same day replaces that day's rows,
  * so rerunning with other settings leaves one value per customer and day. With `scope` (a table of customer_id),
- * only those customers are looked at and replaced. Runs in the caller's transaction.
+ * only those customers are looked at and replaced, and their new values are read from the scope's copy of the
+ * score table (scope.ts). Runs in the caller's transaction.
  */
 export async function recordLayerChanges(tx: Queryable, layer: RecordedLayer, asOf: string, scope?: string): Promise<number> {
   const { table, column } = RECORDED[layer];
-  const inScope = (alias: string) => (scope ? ` AND ${alias}customer_id IN (SELECT customer_id FROM ${scope})` : '');
-  await tx.execute(`DELETE FROM layer_history WHERE layer = $1 AND changed_on = CAST($2 AS DATE)${inScope('')}`, [layer, asOf]);
+  const inScope = scope ? ` AND customer_id IN (SELECT customer_id FROM ${scope})` : '';
+  await tx.execute(`DELETE FROM layer_history WHERE layer = $1 AND changed_on = CAST($2 AS DATE)${inScope}`, [layer, asOf]);
   return tx.execute(
     `INSERT INTO layer_history (customer_id, layer, value, changed_on, changed_at)
      SELECT s.customer_id, $1, s.${column}, CAST($2 AS DATE), CAST($3 AS TIMESTAMPTZ)
-     FROM ${table} s
+     FROM ${scoped(table, scope)} s
      LEFT JOIN (
        SELECT customer_id, value, row_number() OVER (PARTITION BY customer_id ORDER BY changed_on DESC) AS k
-       FROM layer_history WHERE layer = $1 AND changed_on < CAST($2 AS DATE)${inScope('')}
+       FROM layer_history WHERE layer = $1 AND changed_on < CAST($2 AS DATE)${inScope}
      ) h ON h.customer_id = s.customer_id AND h.k = 1
-     WHERE s.${column} IS NOT NULL AND (h.value IS NULL OR h.value <> s.${column})${inScope('s.')}`,
+     WHERE s.${column} IS NOT NULL AND (h.value IS NULL OR h.value <> s.${column})`,
     [layer, asOf, new Date()],
   );
 }

@@ -57,14 +57,18 @@ export async function updateLayers(store: Store, options: { asOf?: string; since
     };
     const customers = await timed('changed customers', () => createScope(tx, SCOPE, since));
     const run = (layer: 'attributes' | 'rfm' | 'tiers' | 'lifecycle') => runs.get(layer);
+    // Each layer step leaves the scope's new rows in a copy of its table (scope.ts): the later steps read the fresh
+    // attributes from there, and the segments every copy, instead of finding the scope's rows among everyone's.
+    const attributes = Boolean(run('attributes'));
     const updated = {
-      attributes: run('attributes') ? await timed('attributes', () => writeAttributes(tx, definitions, asOf, SCOPE)) : 0,
-      rfm: run('rfm') ? await timed('rfm', () => updateRfmScores(tx, SCOPE, asOf)) : 0,
-      tiers: run('tiers') ? await timed('tiers', () => updateTierScores(tx, SCOPE, asOf, Number(run('tiers')!.options.windowDays ?? 365))) : 0,
-      lifecycle: run('lifecycle') ? await timed('lifecycle', () => updateLifecycleStages(tx, store.kind, SCOPE, asOf, run('lifecycle')!.options as LifecycleOptions)) : 0,
+      attributes: attributes ? await timed('attributes', () => writeAttributes(tx, definitions, asOf, SCOPE)) : 0,
+      rfm: run('rfm') ? await timed('rfm', () => updateRfmScores(tx, SCOPE, asOf, attributes)) : 0,
+      tiers: run('tiers') ? await timed('tiers', () => updateTierScores(tx, SCOPE, asOf, Number(run('tiers')!.options.windowDays ?? 365), attributes)) : 0,
+      lifecycle: run('lifecycle') ? await timed('lifecycle', () => updateLifecycleStages(tx, store.kind, SCOPE, asOf, run('lifecycle')!.options as LifecycleOptions, attributes)) : 0,
     };
-    const segments = await timed('segments', () => updateSegmentSnapshots(tx, store.kind, SCOPE, asOf));
-    await dropScope(tx, SCOPE);
+    const copied = new Set(Object.entries({ customer_attributes: attributes, rfm_scores: run('rfm'), tier_scores: run('tiers'), lifecycle_stages: run('lifecycle') }).filter(([, made]) => made).map(([table]) => table));
+    const segments = await timed('segments', () => updateSegmentSnapshots(tx, store.kind, SCOPE, asOf, copied));
+    await dropScope(tx, SCOPE, [...copied]);
     await tx.execute('UPDATE layer_runs SET started_at = CAST($1 AS TIMESTAMPTZ)', [started]);
     return { since, asOf, customers, updated, segments, steps };
   });

@@ -93,7 +93,8 @@ export async function computeLifecycle(store: Store, options: LifecycleOptions =
   };
   const started = new Date();
   return store.transaction(async (tx) => {
-    const report = { ...(await writeStages(tx, store.kind, query, asOf, newDays)), measuredFrom: fromAttributes ? ('attributes' as const) : ('orders' as const) };
+    const written = await writeStages(tx, store.kind, query, asOf, newDays);
+    const report: LifecycleReport = { asOf, ...written, ...(await summariseStages(tx, asOf)), measuredFrom: fromAttributes ? 'attributes' : 'orders' };
     await recordLayerRun(tx, 'lifecycle', asOf, { newDays, dormantMultiplier: kd, churnedMultiplier: kc, boundFactor: bound, dormantDays: fixedD, churnedDays: fixedC }, started);
     return report;
   });
@@ -130,9 +131,11 @@ function ordersSources(timezone: string, asOf: string, scope?: string): string {
  * Stages from `query`'s rows (purchases, recency_days, last_gap, tenure_days, dormant_days, churned_days, basis per
  * customer_id), decided and written by the engine: lifecycle_stages, the changes against each customer's last
  * recorded stage before asOf in lifecycle_history, and a Stage Changed event per change. With `scope` (a table of
- * customer_id), only those customers' rows are replaced; otherwise every customer's. In the caller's transaction.
+ * customer_id, scope.ts), only those customers' rows are replaced, and the new ones are also left in the scope's copy
+ * of lifecycle_stages; otherwise every customer's. In the caller's transaction; returns the customers staged and the
+ * changes recorded.
  */
-async function writeStages(tx: Queryable, kind: BackendKind, query: { sql: string; params: unknown[] }, asOf: string, newDays: number, scope?: string): Promise<Omit<LifecycleReport, 'measuredFrom'>> {
+async function writeStages(tx: Queryable, kind: BackendKind, query: { sql: string; params: unknown[] }, asOf: string, newDays: number, scope?: string): Promise<{ customers: number; changes: number }> {
   const inScope = (alias = '') => (scope ? ` AND ${alias}customer_id IN (SELECT customer_id FROM ${scope})` : '');
   // The rules of computeLifecycle's comment, in order; a missing threshold counts as 0, as a missing tenure does.
   const stage = `CASE WHEN coalesce(q.purchases, 0) = 0 OR q.recency_days IS NULL THEN 'prospect'
@@ -143,68 +146,93 @@ async function writeStages(tx: Queryable, kind: BackendKind, query: { sql: strin
        WHEN q.purchases >= 2 THEN 'repeat' ELSE 'active' END`;
   const n = query.params.length;
   const now = new Date();
-  await tx.execute(`DELETE FROM lifecycle_stages WHERE TRUE${inScope()}`);
-  const customers = await tx.execute(
-    `INSERT INTO lifecycle_stages (customer_id, stage, purchases, recency_days, dormant_days, churned_days, basis, as_of, computed_at)
-     SELECT q.customer_id, ${stage}, coalesce(q.purchases, 0), q.recency_days, q.dormant_days, q.churned_days, q.basis, CAST($${n + 1} AS DATE), CAST($${n + 2} AS TIMESTAMPTZ)
-     FROM (${query.sql}) q`,
-    [...query.params, asOf, now],
-  );
+  const rows = `SELECT q.customer_id, ${stage} AS stage, coalesce(q.purchases, 0) AS purchases, q.recency_days, q.dormant_days, q.churned_days, q.basis,
+                       CAST($${n + 1} AS DATE) AS as_of, CAST($${n + 2} AS TIMESTAMPTZ) AS computed_at
+                FROM (${query.sql}) q`;
+  let customers: number;
+  if (scope) {
+    const copy = scoped('lifecycle_stages', scope);
+    await tx.execute(`DROP TABLE IF EXISTS ${copy}`);
+    await tx.execute(`CREATE TEMP TABLE ${copy} AS ${rows}`, [...query.params, asOf, now]);
+    await tx.execute(`DELETE FROM lifecycle_stages WHERE customer_id IN (SELECT customer_id FROM ${scope})`);
+    customers = await tx.execute(`INSERT INTO lifecycle_stages (${STAGE_COLUMNS}) SELECT ${STAGE_COLUMNS} FROM ${copy}`);
+  } else {
+    await tx.execute('DELETE FROM lifecycle_stages');
+    customers = await tx.execute(`INSERT INTO lifecycle_stages (${STAGE_COLUMNS}) ${rows}`, [...query.params, asOf, now]);
+  }
+  // A rerun of the day replaces the day's history and events. An update looks for the day's events in its copy of
+  // the events first, so a day without any scans no events.
   await tx.execute(`DELETE FROM lifecycle_history WHERE changed_on = CAST($1 AS DATE)${inScope()}`, [asOf]);
-  await tx.execute(`DELETE FROM events WHERE name = 'Stage Changed' AND source = 'siyu lifecycle' AND message_id LIKE $1${inScope()}`, [`stage:%:${asOf}:%`]);
+  const dayEvents = `name = 'Stage Changed' AND source = 'siyu lifecycle' AND message_id LIKE $1`;
+  const [earlier] = scope ? await tx.query(`SELECT 1 AS found FROM ${scoped('events', scope)} WHERE ${dayEvents} LIMIT 1`, [`stage:%:${asOf}:%`]) : [true];
+  if (earlier) await tx.execute(`DELETE FROM events WHERE ${dayEvents}${inScope()}`, [`stage:%:${asOf}:%`]);
   // The stage each customer had before this day: the last change recorded on an earlier day. Reruns for the same
   // day therefore see the same changes, and replace that day's history and events instead of losing or doubling them.
-  const changes = await tx.execute(
-    `INSERT INTO lifecycle_history (customer_id, from_stage, to_stage, changed_on, changed_at)
-     SELECT s.customer_id, e.to_stage, s.stage, CAST($1 AS DATE), CAST($2 AS TIMESTAMPTZ)
-     FROM lifecycle_stages s LEFT JOIN (
+  await tx.execute('DROP TABLE IF EXISTS stage_changes');
+  await tx.execute(
+    `CREATE TEMP TABLE stage_changes AS
+     SELECT s.customer_id, e.to_stage AS from_stage, s.stage AS to_stage, CAST($1 AS DATE) AS changed_on, CAST($2 AS TIMESTAMPTZ) AS changed_at
+     FROM ${scoped('lifecycle_stages', scope)} s LEFT JOIN (
        SELECT customer_id, to_stage, row_number() OVER (PARTITION BY customer_id ORDER BY changed_on DESC) AS k FROM lifecycle_history WHERE changed_on < CAST($1 AS DATE)${inScope()}
      ) e ON e.customer_id = s.customer_id AND e.k = 1
-     WHERE (e.to_stage IS NULL OR e.to_stage <> s.stage)${inScope('s.')}`,
+     WHERE e.to_stage IS NULL OR e.to_stage <> s.stage`,
     [asOf, now],
   );
+  const changes = await tx.execute('INSERT INTO lifecycle_history (customer_id, from_stage, to_stage, changed_on, changed_at) SELECT customer_id, from_stage, to_stage, changed_on, changed_at FROM stage_changes');
   // The day's Stage Changed events are its history rows, so the engine derives them: no event passes through JavaScript.
   const properties = dialect(kind).jsonObject([['from', 'h.from_stage'], ['to', 'h.to_stage'], ['at', 'CAST(CAST($1 AS DATE) AS VARCHAR)']]);
   await tx.execute(
     `INSERT INTO events (customer_id, message_id, type, name, properties, ts, received_at, source)
      SELECT h.customer_id, 'stage:' || h.customer_id || ':' || CAST(CAST($1 AS DATE) AS VARCHAR) || ':' || h.to_stage, 'track', 'Stage Changed',
             ${properties}, CAST($2 AS TIMESTAMPTZ), CAST($3 AS TIMESTAMPTZ), 'siyu lifecycle'
-     FROM lifecycle_history h WHERE h.changed_on = CAST($1 AS DATE)${inScope('h.')}`,
+     FROM stage_changes h`,
     [asOf, new Date(`${asOf}T23:59:59Z`), now],
   );
-  const counts = await tx.query<{ stage: StageCode; n: number }>('SELECT stage, count(*) AS n FROM lifecycle_stages GROUP BY stage');
+  await tx.execute('DROP TABLE stage_changes');
+  return { customers, changes };
+}
+
+const STAGE_COLUMNS = 'customer_id, stage, purchases, recency_days, dormant_days, churned_days, basis, as_of, computed_at';
+
+/** The stage counts of lifecycle_stages and the from → to counts of the changes recorded on `asOf`. */
+async function summariseStages(db: Queryable, asOf: string): Promise<Pick<LifecycleReport, 'stages' | 'transitions'>> {
+  const counts = await db.query<{ stage: StageCode; n: number }>('SELECT stage, count(*) AS n FROM lifecycle_stages GROUP BY stage');
   const total = counts.reduce((sum, c) => sum + Number(c.n), 0);
-  const transitions = await tx.query<{ from_stage: StageCode | null; to_stage: StageCode; n: number }>(
-    `SELECT from_stage, to_stage, count(*) AS n FROM lifecycle_history WHERE changed_on = CAST($1 AS DATE)${inScope()} GROUP BY from_stage, to_stage`,
+  const transitions = await db.query<{ from_stage: StageCode | null; to_stage: StageCode; n: number }>(
+    'SELECT from_stage, to_stage, count(*) AS n FROM lifecycle_history WHERE changed_on = CAST($1 AS DATE) GROUP BY from_stage, to_stage',
     [asOf],
   );
   const countOf = (code: StageCode) => Number(counts.find((c) => c.stage === code)?.n ?? 0);
   return {
-    asOf,
-    customers,
     stages: STAGES.map((s) => ({ ...s, customers: countOf(s.code), share: countOf(s.code) / Math.max(1, total) })),
-    changes,
     transitions: transitions.map((t) => ({ from: t.from_stage, to: t.to_stage, customers: Number(t.n) })),
   };
 }
 
 /**
  * Incremental stages for the customers in `scope` as of `asOf`, with the settings of the last full run: their
- * purchase days are counted again, but they keep the dormant and churned thresholds that run gave them (customers
- * new since, the fixed ones), so a new purchase is judged against the rhythm they had before it. Everyone else keeps
+ * purchase days are counted again (from the attributes the update has just written when `attributes` says so,
+ * else from the scope's orders), but they keep the dormant and churned thresholds that run gave them (customers new
+ * since, the fixed ones), so a new purchase is judged against the rhythm they had before it. Everyone else keeps
  * their stage until the next full run. In the caller's transaction; returns the customers updated.
  */
-export async function updateLifecycleStages(tx: Queryable, kind: BackendKind, scope: string, asOf: string, options: LifecycleOptions): Promise<number> {
+export async function updateLifecycleStages(tx: Queryable, kind: BackendKind, scope: string, asOf: string, options: LifecycleOptions, attributes = false): Promise<number> {
   const { newDays, fixedD, fixedC } = lifecycleSettings(options);
   const { timezone } = await readBrandSettings(tx);
+  const own = attributes
+    ? `own AS (
+         SELECT customer_id, purchase_days AS purchases, recency_days, tenure_days, last_interpurchase_days AS last_gap
+         FROM ${scoped('customer_attributes', scope)} WHERE purchase_days > 0 AND CAST($1 AS DATE) IS NOT NULL
+       )`
+    : ordersSources(timezone, '$1', scope);
   const query = {
-    sql:     `WITH ${ordersSources(timezone, '$1', scope)}
+    sql: `WITH ${own}
      SELECT u.customer_id, coalesce(o.purchases, 0) AS purchases, o.recency_days, o.last_gap, o.tenure_days,
             CASE WHEN o.purchases IS NULL THEN NULL ELSE coalesce(s.dormant_days, CAST($2 AS DOUBLE PRECISION)) END AS dormant_days,
             CASE WHEN o.purchases IS NULL THEN NULL ELSE coalesce(s.churned_days, CAST($3 AS DOUBLE PRECISION)) END AS churned_days,
             CASE WHEN o.purchases IS NULL THEN 'none' WHEN s.dormant_days IS NOT NULL THEN s.basis ELSE 'fixed' END AS basis
-     FROM customers u LEFT JOIN own o ON o.customer_id = u.customer_id LEFT JOIN lifecycle_stages s ON s.customer_id = u.customer_id
-     WHERE u.merged_into IS NULL AND u.customer_id IN (SELECT customer_id FROM ${scope})`,
+     FROM ${scoped('customers', scope)} u LEFT JOIN own o ON o.customer_id = u.customer_id LEFT JOIN lifecycle_stages s ON s.customer_id = u.customer_id
+     WHERE u.merged_into IS NULL`,
     params: [asOf, fixedD, fixedC],
   };
   return (await writeStages(tx, kind, query, asOf, newDays, scope)).customers;

@@ -1,8 +1,8 @@
 import { SiyuError } from '../core/errors.ts';
 import { parseDay } from '../core/validation.ts';
-import { attributeMeasures, measuresFromAttributes } from './attributes.ts';
+import { attributeMeasures, measuresFromAttributes, scopeMeasuresFromAttributes } from './attributes.ts';
 import { recordLayerChanges, recordLayerRun } from './history.ts';
-import { scoped } from './scope.ts';
+import { copyToScope, scoped } from './scope.ts';
 import { latestOrderDay, localDay, onOrBefore, PURCHASES, readBrandSettings, reportingCurrency, type Queryable, type Store } from '../store/index.ts';
 
 /** The Chinese 8-class RFM model: high or low R, F and M against the population's mean or median. */
@@ -122,44 +122,51 @@ function measuresSql(timezone: string, scope?: string): string {
  * kind and currency of the standing scores, and scores them against the standing population rather than ranking
  * everyone again: the 8-class thresholds are the mean or median of rfm_scores, and each quintile score is the
  * highest whose lowest member (for recency, the highest) the customer reaches. Everyone else keeps their scores
- * until the next full run. Does nothing before a first full run; returns the customers updated.
+ * until the next full run. The measures come from the attributes the update has just written when `attributes`
+ * says so (the scope's copy of customer_attributes), else from the scope's orders. The new rows are also left in
+ * the scope's copy of rfm_scores (there a copy of the scope's rows as they are before a first full run, when
+ * nothing is updated). Returns the customers updated.
  */
-export async function updateRfmScores(tx: Queryable, scope: string, asOf: string): Promise<number> {
+export async function updateRfmScores(tx: Queryable, scope: string, asOf: string, attributes = false): Promise<number> {
   const [run] = await tx.query<{ window_days: number; threshold: RfmThreshold; currency: string }>('SELECT window_days, threshold, currency FROM rfm_scores LIMIT 1');
-  if (!run) return 0;
+  if (!run) {
+    await copyToScope(tx, scope, 'rfm_scores');
+    return 0;
+  }
   const { timezone } = await readBrandSettings(tx);
   const level = levelOf(run.threshold);
+  const fromAttributes = attributes && (await scopeMeasuresFromAttributes(tx, scope, run.window_days, run.currency));
+  const measures = fromAttributes ? `base AS (${attributeMeasures(run.window_days, scoped('customer_attributes', scope))})` : measuresSql(timezone, scope);
   const reached = (measure: string, column: string, op: string) => `(SELECT coalesce(max(c.score), 1) FROM cuts c WHERE c.measure = '${measure}' AND b.${column} ${op} c.cut)`;
-  await tx.execute('DROP TABLE IF EXISTS rfm_update');
+  const copy = scoped('rfm_scores', scope);
+  await tx.execute(`DROP TABLE IF EXISTS ${copy}`);
+  // The standing population's levels and cut points come from one pass over rfm_scores.
   await tx.execute(
-    'CREATE TEMP TABLE rfm_update (customer_id TEXT, recency_days INTEGER, frequency INTEGER, monetary_fen BIGINT, r_score INTEGER, f_score INTEGER, m_score INTEGER, rfm_class TEXT)',
-  );
-  await tx.execute(
-    `INSERT INTO rfm_update
-     WITH ${measuresSql(timezone, scope)}, levels AS (
-       SELECT ${level('recency_days')} AS r_level, ${level('frequency')} AS f_level, ${level('monetary_fen')} AS m_level FROM rfm_scores
+    `CREATE TEMP TABLE ${copy} AS
+     WITH ${measures}, standing AS (
+       SELECT ${level('recency_days')} AS r_level, ${level('frequency')} AS f_level, ${level('monetary_fen')} AS m_level,
+              ${[1, 2, 3, 4, 5].map((k) => `max(recency_days) FILTER (WHERE r_score = ${k}) AS r${k}, min(frequency) FILTER (WHERE f_score = ${k}) AS f${k}, min(monetary_fen) FILTER (WHERE m_score = ${k}) AS m${k}`).join(', ')}
+       FROM rfm_scores
      ), cuts AS (
-       SELECT 'r' AS measure, r_score AS score, CAST(max(recency_days) AS DOUBLE PRECISION) AS cut FROM rfm_scores GROUP BY r_score
-       UNION ALL SELECT 'f', f_score, CAST(min(frequency) AS DOUBLE PRECISION) FROM rfm_scores GROUP BY f_score
-       UNION ALL SELECT 'm', m_score, CAST(min(monetary_fen) AS DOUBLE PRECISION) FROM rfm_scores GROUP BY m_score
+       ${[1, 2, 3, 4, 5].map((k) => `SELECT 'r' AS measure, ${k} AS score, CAST(r${k} AS DOUBLE PRECISION) AS cut FROM standing UNION ALL SELECT 'f', ${k}, CAST(f${k} AS DOUBLE PRECISION) FROM standing UNION ALL SELECT 'm', ${k}, CAST(m${k} AS DOUBLE PRECISION) FROM standing`).join('\n       UNION ALL ')}
      ), flagged AS (
        SELECT b.*, b.recency_days < l.r_level AS r_high, b.frequency > l.f_level AS f_high, b.monetary_fen > l.m_level AS m_high,
               ${reached('r', 'recency_days', '<=')} AS r_score, ${reached('f', 'frequency', '>=')} AS f_score, ${reached('m', 'monetary_fen', '>=')} AS m_score
-       FROM base b CROSS JOIN levels l
+       FROM base b CROSS JOIN standing l
      )
-     SELECT customer_id, recency_days, frequency, monetary_fen, r_score, f_score, m_score, ${CLASS_CASE} FROM flagged`,
-    [run.currency, asOf, run.window_days],
-  );
-  await tx.execute('DELETE FROM rfm_scores WHERE customer_id IN (SELECT customer_id FROM rfm_update)');
-  const updated = await tx.execute(
-    `INSERT INTO rfm_scores (customer_id, recency_days, frequency, monetary_fen, currency, r_score, f_score, m_score, rfm_class, as_of, window_days, threshold, computed_at)
-     SELECT customer_id, recency_days, frequency, monetary_fen, $1, r_score, f_score, m_score, rfm_class, CAST($2 AS DATE), CAST($3 AS INTEGER), $4, CAST($5 AS TIMESTAMPTZ) FROM rfm_update`,
+     SELECT customer_id, recency_days, frequency, monetary_fen, CAST($1 AS TEXT) AS currency, r_score, f_score, m_score, ${CLASS_CASE} AS rfm_class,
+            CAST($2 AS DATE) AS as_of, CAST($3 AS INTEGER) AS window_days, CAST($4 AS TEXT) AS threshold, CAST($5 AS TIMESTAMPTZ) AS computed_at
+     FROM flagged`,
     [run.currency, asOf, run.window_days, run.threshold, new Date()],
   );
-  await tx.execute('DROP TABLE rfm_update');
+  // Customers of the scope with no purchase left lose their row, as a full run would give them none.
+  await tx.execute(`DELETE FROM rfm_scores WHERE customer_id IN (SELECT customer_id FROM ${scope})`);
+  const updated = await tx.execute(`INSERT INTO rfm_scores (${RFM_COLUMNS}) SELECT ${RFM_COLUMNS} FROM ${copy}`);
   await recordLayerChanges(tx, 'rfm_class', asOf, scope);
   return updated;
 }
+
+const RFM_COLUMNS = 'customer_id, recency_days, frequency, monetary_fen, currency, r_score, f_score, m_score, rfm_class, as_of, window_days, threshold, computed_at';
 
 async function summariseRfm(
   store: Store,

@@ -162,7 +162,7 @@ async function writeSnapshot(tx: Queryable, name: string, sql: string, params: u
  * Each segment's query runs on the scope alone, and the snapshots and events of all segments are then replaced in
  * a few set-based statements. In the caller's transaction; returns each segment's members and changes.
  */
-export async function updateSegmentSnapshots(tx: Queryable, kind: BackendKind, scope: string, asOf: string): Promise<RefreshReport[]> {
+export async function updateSegmentSnapshots(tx: Queryable, kind: BackendKind, scope: string, asOf: string, copied: ReadonlySet<string> = new Set()): Promise<RefreshReport[]> {
   // Each segment with its latest snapshot day and its latest before asOf, in one pass over the snapshots.
   const segments = await tx.query<{ name: string; definition: unknown; latest: string | null; previous: string | null }>(
     `SELECT s.name, s.definition, x.latest, x.previous FROM segments s
@@ -186,8 +186,9 @@ export async function updateSegmentSnapshots(tx: Queryable, kind: BackendKind, s
     days.push([name, previous]);
     compiled.push({ name, ...(await compileSegment(tx, storedDefinition(definition), asOf, scope)) });
   }
-  // The scope's rows of every layer table some segment reads, copied once for all the segments.
-  const tables = [...new Set(compiled.flatMap((c) => c.tables))];
+  // The scope's rows of every layer table some segment reads, copied once for all the segments (unless the update's
+  // earlier steps left a copy of their new rows).
+  const tables = [...new Set(compiled.flatMap((c) => c.tables))].filter((table) => !copied.has(table));
   const attributes = [...new Set(compiled.flatMap((c) => c.attributes))];
   for (const table of tables) await copyToScope(tx, scope, table, table === 'customer_attributes' ? attributes : undefined);
   for (const { name, sql, params } of compiled) {

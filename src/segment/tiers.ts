@@ -1,9 +1,9 @@
 import { SiyuError } from '../core/errors.ts';
 import { parseDay } from '../core/validation.ts';
-import { attributeMeasures, measuresFromAttributes } from './attributes.ts';
+import { attributeMeasures, measuresFromAttributes, scopeMeasuresFromAttributes } from './attributes.ts';
 import { recordLayerChanges, recordLayerRun } from './history.ts';
 import type { MeasuredFrom } from './rfm.ts';
-import { scoped } from './scope.ts';
+import { copyToScope, scoped } from './scope.ts';
 import { latestOrderDay, localDay, onOrBefore, PURCHASES, readBrandSettings, reportingCurrency, type Queryable, type Store } from '../store/index.ts';
 
 export const TIERS = [
@@ -116,32 +116,38 @@ function monetarySql(timezone: string, scope?: string): string {
 /**
  * Incremental tiers: recomputes the money paid of the customers in `scope` as of `asOf` with the last run's window,
  * and places them against the standing tiers' lowest values (head, then waist; nothing paid is tail) rather than
- * ranking everyone again. Tiers by CLV change when CLV is rescored, so they are left alone, as they are before a
- * first full run. Returns the customers updated.
+ * ranking everyone again. The money comes from the attributes the update has just written when `attributes` says
+ * so (the scope's copy of customer_attributes), else from the scope's orders; the new rows are also left in the
+ * scope's copy of tier_scores. Tiers by CLV change when CLV is rescored, so they are left alone, as they are before
+ * a first full run (the copy then holds the scope's rows as they are). Returns the customers updated.
  */
-export async function updateTierScores(tx: Queryable, scope: string, asOf: string, windowDays: number): Promise<number> {
+export async function updateTierScores(tx: Queryable, scope: string, asOf: string, windowDays: number, attributes = false): Promise<number> {
   const [run] = await tx.query<{ basis: string }>('SELECT basis FROM tier_scores LIMIT 1');
-  if (run?.basis !== 'monetary') return 0;
+  if (run?.basis !== 'monetary') {
+    await copyToScope(tx, scope, 'tier_scores');
+    return 0;
+  }
   const { timezone, currency: brand } = await readBrandSettings(tx);
   const currency = await reportingCurrency(tx, brand);
-  await tx.execute('DROP TABLE IF EXISTS tier_update');
-  await tx.execute('CREATE TEMP TABLE tier_update (customer_id TEXT, tier TEXT, value_fen BIGINT)');
+  const fromAttributes = attributes && (await scopeMeasuresFromAttributes(tx, scope, windowDays, currency));
+  const values = fromAttributes ? `SELECT customer_id, monetary_fen AS value_fen FROM (${attributeMeasures(windowDays, scoped('customer_attributes', scope))}) m` : monetarySql(timezone, scope);
+  const copy = scoped('tier_scores', scope);
+  await tx.execute(`DROP TABLE IF EXISTS ${copy}`);
   await tx.execute(
-    `INSERT INTO tier_update
+    `CREATE TEMP TABLE ${copy} AS
      WITH cuts AS (
        SELECT min(value_fen) FILTER (WHERE tier = 'head' AND value_fen > 0) AS head, min(value_fen) FILTER (WHERE tier = 'waist' AND value_fen > 0) AS waist FROM tier_scores
      )
-     SELECT v.customer_id, CASE WHEN v.value_fen > 0 AND v.value_fen >= c.head THEN 'head' WHEN v.value_fen > 0 AND v.value_fen >= c.waist THEN 'waist' ELSE 'tail' END, v.value_fen
-     FROM (${monetarySql(timezone, scope)}) v CROSS JOIN cuts c`,
-    [asOf, windowDays, currency],
+     SELECT v.customer_id, CASE WHEN v.value_fen > 0 AND v.value_fen >= c.head THEN 'head' WHEN v.value_fen > 0 AND v.value_fen >= c.waist THEN 'waist' ELSE 'tail' END AS tier,
+            CAST('monetary' AS TEXT) AS basis, CAST(v.value_fen AS BIGINT) AS value_fen, CAST($${fromAttributes ? 1 : 4} AS DATE) AS as_of, CAST($${fromAttributes ? 2 : 5} AS TIMESTAMPTZ) AS computed_at
+     FROM (${values}) v CROSS JOIN cuts c`,
+    fromAttributes ? [asOf, new Date()] : [asOf, windowDays, currency, asOf, new Date()],
   );
-  await tx.execute('DELETE FROM tier_scores WHERE customer_id IN (SELECT customer_id FROM tier_update)');
-  const updated = await tx.execute(
-    `INSERT INTO tier_scores (customer_id, tier, basis, value_fen, as_of, computed_at)
-     SELECT customer_id, tier, 'monetary', value_fen, CAST($1 AS DATE), CAST($2 AS TIMESTAMPTZ) FROM tier_update`,
-    [asOf, new Date()],
-  );
-  await tx.execute('DROP TABLE tier_update');
+  // Customers of the scope with no purchase left lose their row, as a full run would give them none.
+  await tx.execute(`DELETE FROM tier_scores WHERE customer_id IN (SELECT customer_id FROM ${scope})`);
+  const updated = await tx.execute(`INSERT INTO tier_scores (${TIER_COLUMNS}) SELECT ${TIER_COLUMNS} FROM ${copy}`);
   await recordLayerChanges(tx, 'tier', asOf, scope);
   return updated;
 }
+
+const TIER_COLUMNS = 'customer_id, tier, basis, value_fen, as_of, computed_at';
