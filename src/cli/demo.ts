@@ -155,7 +155,7 @@ async function demoLayersUpdate(store: Store, dir: string): Promise<string> {
     refreshEvery: 'daily',
   });
   const before = await refreshSegment(store, name);
-  const back = await store.query<{ customer_id: string }>('SELECT customer_id FROM segment_snapshots WHERE segment = $1 AND as_of = CAST($2 AS DATE) ORDER BY customer_id LIMIT 200', [name, before.asOf]);
+  const back = await store.query<{ customer_id: string }>('SELECT customer_id FROM segment_membership WHERE segment = $1 AND left_on IS NULL ORDER BY customer_id LIMIT 200', [name]);
   const header = `segment ${name} (refreshed daily while \`siyu serve\` runs): ${before.members.toLocaleString('en-US')} members as of ${before.asOf}`;
   if (back.length === 0) return header;
   const [{ at } = { at: new Date() }] = await store.query<{ at: Date }>('SELECT max(placed_at) AS at FROM orders');

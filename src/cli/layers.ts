@@ -14,7 +14,12 @@ export function registerLayers(program: Command): void {
           const started = performance.now();
           const report = await computeLayers(store, { asOf: opts.asOf, onStep: opts.json ? undefined : (step, seconds) => process.stderr.write(`  ${step.padEnd(28)} ${seconds.toFixed(2)} s\n`) });
           const seconds = (performance.now() - started) / 1000;
-          emit(opts.json, { ...report, seconds }, () => `computed ${report.steps.length} layers and segments as of ${report.asOf} in ${seconds.toFixed(1)} s`);
+          emit(opts.json, { ...report, seconds }, () =>
+            [
+              `computed ${report.steps.length} layers and segments as of ${report.asOf} in ${seconds.toFixed(1)} s`,
+              ...(report.skippedSegments.length ? [`skipped ${report.skippedSegments.join(', ')}: refreshed as of a later day`] : []),
+            ].join('\n'),
+          );
         });
       }),
     );

@@ -47,11 +47,11 @@ export function registerSegment(program: Command): void {
         const refreshEvery = opts.refresh === undefined ? undefined : opts.refresh === 'off' ? null : (opts.refresh as RefreshSchedule);
         await withOpenStore(opts.db, async (store) => {
           const saved = await saveSegment(store, { name, description: opts.description, definition, refreshEvery });
-          process.stdout.write(`segment ${name} saved${saved.refreshEvery ? `, refreshed ${saved.refreshEvery} by \`siyu serve\`` : ''}; \`siyu segment refresh ${name}\` takes a snapshot now\n`);
+          process.stdout.write(`segment ${name} saved${saved.refreshEvery ? `, refreshed ${saved.refreshEvery} by \`siyu serve\`` : ''}; \`siyu segment refresh ${name}\` refreshes it now\n`);
         });
       }),
     );
-  withDb(segment.command('refresh').description('recompute segments and store snapshots, with Segment Entered / Exited events').argument('[name]', 'one segment (default: all)'))
+  withDb(segment.command('refresh').description('recompute segments as of a day and record who entered and left, with Segment Entered / Exited events').argument('[name]', 'one segment (default: all)'))
     .option('--as-of <date>', 'day to evaluate on (default: the latest order day)')
     .option('--due', 'only the scheduled segments whose interval has passed (for cron, without `siyu serve`)')
     .option('--json', 'print JSON')

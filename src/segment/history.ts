@@ -1,6 +1,7 @@
 import { SiyuError } from '../core/errors.ts';
 import { parseDay } from '../core/validation.ts';
 import type { Queryable } from '../store/index.ts';
+import { memberOn } from './membership.ts';
 import { scoped } from './scope.ts';
 
 /** The layers whose changes layer_history keeps, and the score table and column each run writes. */
@@ -49,7 +50,8 @@ export interface MigrationMatrix {
 /**
  * How customers moved between two days. For stages, RFM classes and tiers a customer's value on a day is their last
  * change on or before it (lifecycle_history, layer_history), and customers without one on `from` come from
- * "(none)"; for a segment, in or out of its snapshots on the two days.
+ * "(none)"; for a segment, in or out of it on the two days (its membership as of its last refresh on or before
+ * each day; out before its first).
  */
 export async function layerMigration(db: Queryable, layer: MigrationLayer, from: string, to: string): Promise<MigrationMatrix> {
   parseDay(from, '--from');
@@ -76,8 +78,8 @@ export async function layerMigration(db: Queryable, layer: MigrationLayer, from:
     );
   } else {
     rows = await db.query(
-      `WITH a AS (SELECT customer_id FROM segment_snapshots WHERE segment = $3 AND as_of = CAST($1 AS DATE)),
-            b AS (SELECT customer_id FROM segment_snapshots WHERE segment = $3 AND as_of = CAST($2 AS DATE))
+      `WITH a AS (SELECT DISTINCT customer_id FROM segment_membership m WHERE segment = $3 AND ${memberOn('m', '$1')}),
+            b AS (SELECT DISTINCT customer_id FROM segment_membership m WHERE segment = $3 AND ${memberOn('m', '$2')})
        SELECT CASE WHEN a.customer_id IS NULL THEN 'out' ELSE 'in' END AS source, CASE WHEN b.customer_id IS NULL THEN 'out' ELSE 'in' END AS target, count(*) AS customers
        FROM a FULL OUTER JOIN b ON a.customer_id = b.customer_id GROUP BY 1, 2 ORDER BY 1, 2`,
       [from, to, layer.segment],

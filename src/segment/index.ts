@@ -5,7 +5,8 @@ export { computeLifecycle, STAGES, type LifecycleOptions, type LifecycleReport, 
 export { attributeDefinitions, BUILT_IN_ATTRIBUTES, computeAttributes, customerAttributes, defineAttribute, dropAttribute, type AttributeDefinition } from './attributes.ts';
 export { attributeQuery } from './attribute-query.ts';
 export { compileSegment, parseSegmentDefinition, previewSegment, SEGMENT_FIELDS, type SegmentNode, type SegmentPreview } from './builder.ts';
-export { dueSegments, EXPORT_PROFILE_FIELDS, exportSegment, listSegments, REFRESH_SCHEDULES, refreshSegment, refreshSegments, saveSegment, type RefreshReport, type RefreshSchedule, type SavedSegment } from './segments.ts';
+export { dueSegments, EXPORT_PROFILE_FIELDS, exportSegment, listSegments, REFRESH_SCHEDULES, saveSegment, type RefreshSchedule, type SavedSegment } from './segments.ts';
+export { refreshSegment, refreshSegments, type RefreshReport } from './membership.ts';
 export { SegmentScheduler } from './schedule.ts';
 export { layerMigration, layerRuns, MIGRATION_LAYERS, recordLayerChanges, type MigrationLayer, type MigrationMatrix, type RecordedLayer } from './history.ts';
 export { customerProfile, maskEmail, maskName, maskPhone, type CustomerProfile, type PiiPolicy } from './profile.ts';

@@ -5,7 +5,8 @@ import { attributeDefinitions, computeAttributes, writeAttributes } from './attr
 import { layerRuns } from './history.ts';
 import { computeLifecycle, updateLifecycleStages, type LifecycleOptions } from './lifecycle.ts';
 import { computeRfm, updateRfmScores, type RfmOptions } from './rfm.ts';
-import { listSegments, refreshSegments, updateSegmentSnapshots, type RefreshReport } from './segments.ts';
+import { refreshSegments, updateSegmentMembership, type RefreshReport } from './membership.ts';
+import { listSegments } from './segments.ts';
 import { createScope, dropScope } from './scope.ts';
 import { computeTiers, updateTierScores, type TierOptions } from './tiers.ts';
 
@@ -67,7 +68,7 @@ export async function updateLayers(store: Store, options: { asOf?: string; since
       lifecycle: run('lifecycle') ? await timed('lifecycle', () => updateLifecycleStages(tx, store.kind, SCOPE, asOf, run('lifecycle')!.options as LifecycleOptions, attributes)) : 0,
     };
     const copied = new Set(Object.entries({ customer_attributes: attributes, rfm_scores: run('rfm'), tier_scores: run('tiers'), lifecycle_stages: run('lifecycle') }).filter(([, made]) => made).map(([table]) => table));
-    const segments = await timed('segments', () => updateSegmentSnapshots(tx, store.kind, SCOPE, asOf, copied));
+    const segments = await timed('segments', () => updateSegmentMembership(tx, store.kind, SCOPE, asOf, copied));
     await dropScope(tx, SCOPE, [...copied]);
     await tx.execute('UPDATE layer_runs SET started_at = CAST($1 AS TIMESTAMPTZ)', [started]);
     return { since, asOf, customers, updated, segments, steps };
@@ -78,12 +79,15 @@ export interface LayerComputeReport {
   asOf: string;
   /** Seconds each step took, in order. */
   steps: { step: string; seconds: number; customers: number }[];
+  /** Saved segments left alone because they were refreshed as of a later day than asOf. */
+  skippedSegments: string[];
 }
 
 /**
  * The full computation, for a nightly job: attributes, RFM, value tiers and lifecycle stages for every customer,
  * each with the settings of its last run (defaults the first time), then every saved segment refreshed, all as of
- * one day (default: the latest order day). `onStep` hears each step as it finishes.
+ * one day (default: the latest order day); segments already refreshed as of a later day are left alone (a refresh
+ * never rewrites the days after it) and listed as skipped. `onStep` hears each step as it finishes.
  */
 export async function computeLayers(store: Store, options: { asOf?: string; onStep?: (step: string, seconds: number) => void } = {}): Promise<LayerComputeReport> {
   const latest = options.asOf ?? (await latestOrderDay(store));
@@ -106,8 +110,10 @@ export async function computeLayers(store: Store, options: { asOf?: string; onSt
   await step('lifecycle', async () => (await computeLifecycle(store, { ...(runs.get('lifecycle')?.options as LifecycleOptions | undefined), asOf })).customers);
   // Every segment in one transaction: each one's step is its own queries, heard as it is written; the report adds
   // the one commit to the last.
+  const segments = await listSegments(store);
+  const later = (s: { asOf: string | null }) => s.asOf !== null && s.asOf > asOf;
   let clock = performance.now();
-  await refreshSegments(store, (await listSegments(store)).map((s) => s.name), {
+  await refreshSegments(store, segments.filter((s) => !later(s)).map((s) => s.name), {
     asOf,
     onSegment: (report) => {
       const now = performance.now();
@@ -118,5 +124,5 @@ export async function computeLayers(store: Store, options: { asOf?: string; onSt
   });
   const last = steps.at(-1);
   if (last?.step.startsWith('segment ')) last.seconds += (performance.now() - clock) / 1000;
-  return { asOf, steps };
+  return { asOf, steps, skippedSegments: segments.filter(later).map((s) => s.name) };
 }

@@ -90,8 +90,8 @@ export async function customerProfile(db: Queryable, id: string, pii: PiiPolicy 
   const [churn] = await db.query<{ risk: number; reasons: { zh: string; en: string }[] | string; as_of: string }>('SELECT risk, reasons, as_of FROM churn_scores WHERE customer_id = $1', [customerId]);
   const [cluster] = await db.query<{ cluster: number; name: string; as_of: string }>('SELECT cluster, name, as_of FROM customer_clusters WHERE customer_id = $1', [customerId]);
   const segments = await db.query<{ segment: string; as_of: string }>(
-    `SELECT s.segment, s.as_of FROM segment_snapshots s
-     WHERE s.customer_id = $1 AND s.as_of = (SELECT max(l.as_of) FROM segment_snapshots l WHERE l.segment = s.segment) ORDER BY s.segment`,
+    `SELECT m.segment, (SELECT max(r.as_of) FROM segment_refreshes r WHERE r.segment = m.segment) AS as_of FROM segment_membership m
+     WHERE m.customer_id = $1 AND m.left_on IS NULL ORDER BY m.segment`,
     [customerId],
   );
   const events = await db.query<{ type: string; name: string | null; ts: Date; properties: unknown }>('SELECT type, name, ts, properties FROM events WHERE customer_id = $1 ORDER BY ts DESC LIMIT 20', [customerId]);

@@ -1,5 +1,6 @@
 import type { Store } from '../store/index.ts';
-import { dueSegments, refreshSegment, type RefreshReport } from './segments.ts';
+import { refreshSegment, type RefreshReport } from './membership.ts';
+import { dueSegments } from './segments.ts';
 
 export interface SegmentSchedulerOptions {
   /** How often to look for due segments; default every minute. */

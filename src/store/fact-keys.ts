@@ -20,7 +20,8 @@ export const FACT_TABLE_KEYS: Readonly<Record<string, readonly string[]>> = {
   customer_clusters: ['customer_id'],
   customer_tags: ['customer_id', 'tag'],
   tag_history: ['customer_id', 'tag', 'action', 'changed_at'],
-  segment_snapshots: ['customer_id', 'segment', 'as_of'],
+  // Intervals: the loser's membership of a segment follows only where the survivor has none, so none overlap.
+  segment_membership: ['customer_id', 'segment'],
   lifecycle_history: ['customer_id', 'changed_on', 'to_stage'],
   layer_history: ['customer_id', 'layer', 'changed_on'],
 };

@@ -27,10 +27,13 @@ export async function appliedVersions(store: Store): Promise<number[]> {
   return rows.map((row) => row.version);
 }
 
-/** Applies every migration not yet applied, each in its own transaction. Returns the versions applied now. */
-export async function migrate(store: Store): Promise<Migration[]> {
+/**
+ * Applies every migration not yet applied (up to version `through`, when given: tests of a migration that converts
+ * data stop before it), each in its own transaction. Returns the versions applied now.
+ */
+export async function migrate(store: Store, options: { through?: number } = {}): Promise<Migration[]> {
   const done = new Set(await appliedVersions(store));
-  const pending = listMigrations().filter((m) => !done.has(m.version));
+  const pending = listMigrations().filter((m) => !done.has(m.version) && m.version <= (options.through ?? Infinity));
   for (const migration of pending) {
     try {
       await store.transaction(async (tx) => {

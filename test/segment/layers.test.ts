@@ -137,6 +137,15 @@ for (const backend of BACKENDS) {
         assert.deepEqual(f.map((h) => [h.from_stage, h.to_stage]), [['dormant', 'reactivated']]);
         // The day's snapshot starts from the latest one, so only F enters.
         assert.deepEqual(nextDay.segments.map((s) => [s.segment, s.members, s.entered, s.exited, s.previous]), [['recent', 4, 1, 0, '2026-07-05']]);
+
+        // H's only order is cancelled: with no purchase left she loses her RFM and tier rows, as a full run would
+        // give her none, becomes a prospect and leaves the segment.
+        await store.execute("UPDATE orders SET status = 'cancelled', updated_at = $1 WHERE order_id = 'N2'", [new Date()]);
+        const gone = await updateLayers(store);
+        assert.deepEqual([gone.customers, gone.updated.rfm, gone.updated.tiers], [1, 0, 0]);
+        assert.deepEqual(await store.query("SELECT customer_id FROM rfm_scores WHERE customer_id = 'H' UNION ALL SELECT customer_id FROM tier_scores WHERE customer_id = 'H'"), []);
+        assert.equal((await byId<{ customer_id: string; stage: string }>(store, "SELECT customer_id, stage FROM lifecycle_stages WHERE customer_id = 'H'")).H!.stage, 'prospect');
+        assert.deepEqual(gone.segments.map((s) => [s.segment, s.members, s.entered, s.exited]), [['recent', 3, 0, 1]]);
       }));
 
     test('the full computation runs every layer and segment with each layer\'s last settings; the update is also over HTTP', () =>
