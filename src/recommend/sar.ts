@@ -73,12 +73,28 @@ export function trainSar(matrix: InteractionMatrix, options: SarOptions = {}): R
   }
   const counts = new Float64Array(n);
 
-  const accumulate = (u: number, weights: Float64Array, out: Float64Array) => {
+  const accumulate = (u: number, out: Float64Array) => {
     out.fill(0);
     for (let p = matrix.rowStart[u]!; p < matrix.rowStart[u + 1]!; p++) {
-      const a = weights[p]!;
+      const a = affinity[p]!;
       const row = matrix.itemOf[p]! * n;
       for (let j = 0; j < n; j++) out[j]! += a * sim[row + j]!;
+    }
+  };
+  // Both sums of a normalised score in one pass over the user's rows of the similarity, each element read once for
+  // both; each sum is added in the same order as accumulate adds it, so the scores are the same to the bit.
+  const accumulateBoth = (u: number, out: Float64Array) => {
+    out.fill(0);
+    counts.fill(0);
+    for (let p = matrix.rowStart[u]!; p < matrix.rowStart[u + 1]!; p++) {
+      const a = affinity[p]!;
+      const c = unit[p]!;
+      const row = matrix.itemOf[p]! * n;
+      for (let j = 0; j < n; j++) {
+        const s = sim[row + j]!;
+        out[j]! += a * s;
+        counts[j]! += c * s;
+      }
     }
   };
 
@@ -87,9 +103,8 @@ export function trainSar(matrix: InteractionMatrix, options: SarOptions = {}): R
     params: { similarity: similarityType, timeDecayDays: decayDays, normalize, threshold: options.threshold ?? 1 },
     matrix,
     scoreUser(u, out) {
-      accumulate(u, affinity, out);
-      if (!normalize) return;
-      accumulate(u, unit, counts);
+      if (!normalize) return accumulate(u, out);
+      accumulateBoth(u, out);
       let lo = Infinity;
       let hi = -Infinity;
       for (const c of counts) {
