@@ -1,4 +1,4 @@
-import { localDay, localSeconds, onOrBefore, PURCHASES, type Queryable } from '../store/index.ts';
+import { dialect, localDay, localSeconds, onOrBefore, PURCHASES, type BackendKind, type Queryable } from '../store/index.ts';
 import type { AttributeDefinition } from './attributes.ts';
 import { scoped } from './scope.ts';
 
@@ -45,7 +45,7 @@ const countsOf = (column: string, from: number, to: number) => Array.from({ leng
  * its own: the gaps between purchase days (a window), the favourite store (one count per customer and store), the
  * orders that are not purchases (few rows), and with more than INLINE_CHANNELS channels the channel counts.
  */
-export function attributeQuery(definitions: readonly AttributeDefinition[], timezone: string, channels: readonly string[], scope?: string): string {
+export function attributeQuery(kind: BackendKind, definitions: readonly AttributeDefinition[], timezone: string, channels: readonly string[], scope?: string): string {
   const [orders, lines, events] = [scoped('orders', scope), scoped('order_items', scope), scoped('events', scope)];
   // The local wall-clock seconds of each order, once; its day, ISO weekday (1970-01-01 was a Thursday) and hour follow.
   const days = 'floor(s / 86400)';
@@ -59,8 +59,7 @@ export function attributeQuery(definitions: readonly AttributeDefinition[], time
   const channelName = (code: string) => (channels.length ? `CASE ${code} ${channels.map((c, i) => `WHEN ${i + 1} THEN ${quote(c)}`).join(' ')} END` : 'CAST(NULL AS TEXT)');
   const channelCounts = countsOf('p.channel_code', 1, channels.length);
   return `
-    WITH purchases AS NOT MATERIALIZED (
-      -- Read again by each pass below: cheaper than DuckDB materialising 10M rows for them all.
+    WITH purchases AS ${dialect(kind).sharedCte} (
       SELECT customer_id, order_id, placed_at, status, DATE '1970-01-01' + CAST(${days} AS INTEGER) AS day, total_fen - refunded_fen AS fen, total_fen AS paid_fen,
              discount_fen, refunded_fen, coupon_code, store_id, ${positiveMod(`${days} + 3`, 7)} + 1 AS weekday, ${positiveMod('floor(s / 3600)', 24)} AS hour,
              channel${inline ? `, ${channelCode} AS channel_code` : ''}

@@ -3,7 +3,7 @@ import { parseDay } from '../core/validation.ts';
 import { recordLayerRun } from './history.ts';
 import { latestOrderDay, readBrandSettings, type Queryable, type Store } from '../store/index.ts';
 import { ATTRIBUTE_WINDOWS as windows, attributeQuery, purchaseChannels } from './attribute-query.ts';
-import { scoped } from './scope.ts';
+import { createTempTable, scoped } from './scope.ts';
 
 /**
  * One computed attribute: a SQL expression over the per-customer aggregates below, evaluated for every customer
@@ -198,14 +198,13 @@ export async function writeAttributes(tx: Queryable, definitions: readonly Attri
   const channels = await purchaseChannels(tx, scope);
   const columns = `customer_id, as_of, computed_at, ${definitions.map((d) => `"${d.name}"`).join(', ')}`;
   const rows = `SELECT a.customer_id, CAST($1 AS DATE) AS as_of, CAST($2 AS TIMESTAMPTZ) AS computed_at, ${definitions.map(value).join(', ')}
-                FROM (${attributeQuery(definitions, timezone, channels, scope)}) AS a`;
+                FROM (${attributeQuery(tx.kind, definitions, timezone, channels, scope)}) AS a`;
   if (!scope) {
     await tx.execute('DELETE FROM customer_attributes');
     return tx.execute(`INSERT INTO customer_attributes (${columns}) ${rows}`, [asOf, new Date()]);
   }
   const copy = scoped('customer_attributes', scope);
-  await tx.execute(`DROP TABLE IF EXISTS ${copy}`);
-  await tx.execute(`CREATE TEMP TABLE ${copy} AS ${rows}`, [asOf, new Date()]);
+  await createTempTable(tx, copy, rows, [asOf, new Date()]);
   await tx.execute(`DELETE FROM customer_attributes WHERE customer_id IN (SELECT customer_id FROM ${scope})`);
   return tx.execute(`INSERT INTO customer_attributes (${columns}) SELECT ${columns} FROM ${copy}`);
 }
@@ -238,7 +237,7 @@ export async function defineAttribute(store: Store, definition: AttributeDefinit
   const { timezone } = await readBrandSettings(store);
   const others = (await attributeDefinitions(store)).filter((d) => d.name !== name);
   try {
-    await store.query(`SELECT * FROM (${attributeQuery([...others, definition], timezone, [])}) checked LIMIT 0`, ['2000-01-01']);
+    await store.query(`SELECT * FROM (${attributeQuery(store.kind, [...others, definition], timezone, [])}) checked LIMIT 0`, ['2000-01-01']);
   } catch (error) {
     throw new SiyuError('validation', 'invalid_attribute_sql', `attribute ${name}: the SQL does not compile: ${(error as Error).message.split(' (in:')[0]}`, { details: [{ path: 'sql', message: 'does not compile' }], cause: error });
   }

@@ -4,7 +4,7 @@ import { dialect, latestOrderDay, localDay, onOrBefore, PURCHASES, readBrandSett
 import { attributesCurrent } from './attributes.ts';
 import { recordLayerRun } from './history.ts';
 import type { MeasuredFrom } from './rfm.ts';
-import { scoped } from './scope.ts';
+import { createTempTable, deleteScopedEvents, scoped } from './scope.ts';
 
 export const STAGES = [
   { code: 'prospect', zh: '潜客', en: 'Prospect' },
@@ -152,26 +152,25 @@ async function writeStages(tx: Queryable, kind: BackendKind, query: { sql: strin
   let customers: number;
   if (scope) {
     const copy = scoped('lifecycle_stages', scope);
-    await tx.execute(`DROP TABLE IF EXISTS ${copy}`);
-    await tx.execute(`CREATE TEMP TABLE ${copy} AS ${rows}`, [...query.params, asOf, now]);
+    await createTempTable(tx, copy, rows, [...query.params, asOf, now]);
     await tx.execute(`DELETE FROM lifecycle_stages WHERE customer_id IN (SELECT customer_id FROM ${scope})`);
     customers = await tx.execute(`INSERT INTO lifecycle_stages (${STAGE_COLUMNS}) SELECT ${STAGE_COLUMNS} FROM ${copy}`);
   } else {
     await tx.execute('DELETE FROM lifecycle_stages');
     customers = await tx.execute(`INSERT INTO lifecycle_stages (${STAGE_COLUMNS}) ${rows}`, [...query.params, asOf, now]);
   }
-  // A rerun of the day replaces the day's history and events. An update looks for the day's events in its copy of
-  // the events first, so a day without any scans no events.
+  // A rerun of the day replaces the day's history and events. An update deletes the day's events its customers have
+  // in its copy of the events, by key.
   await tx.execute(`DELETE FROM lifecycle_history WHERE changed_on = CAST($1 AS DATE)${inScope()}`, [asOf]);
-  const dayEvents = `name = 'Stage Changed' AND source = 'siyu lifecycle' AND message_id LIKE $1`;
-  const [earlier] = scope ? await tx.query(`SELECT 1 AS found FROM ${scoped('events', scope)} WHERE ${dayEvents} LIMIT 1`, [`stage:%:${asOf}:%`]) : [true];
-  if (earlier) await tx.execute(`DELETE FROM events WHERE ${dayEvents}${inScope()}`, [`stage:%:${asOf}:%`]);
+  const dayEvents = (alias = '') => `${alias}name = 'Stage Changed' AND ${alias}source = 'siyu lifecycle' AND ${alias}message_id LIKE $1`;
+  if (scope) await deleteScopedEvents(tx, scope, dayEvents, [`stage:%:${asOf}:%`]);
+  else await tx.execute(`DELETE FROM events WHERE ${dayEvents()}`, [`stage:%:${asOf}:%`]);
   // The stage each customer had before this day: the last change recorded on an earlier day. Reruns for the same
   // day therefore see the same changes, and replace that day's history and events instead of losing or doubling them.
-  await tx.execute('DROP TABLE IF EXISTS stage_changes');
-  await tx.execute(
-    `CREATE TEMP TABLE stage_changes AS
-     SELECT s.customer_id, e.to_stage AS from_stage, s.stage AS to_stage, CAST($1 AS DATE) AS changed_on, CAST($2 AS TIMESTAMPTZ) AS changed_at
+  await createTempTable(
+    tx,
+    'stage_changes',
+    `SELECT s.customer_id, e.to_stage AS from_stage, s.stage AS to_stage, CAST($1 AS DATE) AS changed_on, CAST($2 AS TIMESTAMPTZ) AS changed_at
      FROM ${scoped('lifecycle_stages', scope)} s LEFT JOIN (
        SELECT customer_id, to_stage, row_number() OVER (PARTITION BY customer_id ORDER BY changed_on DESC) AS k FROM lifecycle_history WHERE changed_on < CAST($1 AS DATE)${inScope()}
      ) e ON e.customer_id = s.customer_id AND e.k = 1

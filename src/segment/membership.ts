@@ -2,7 +2,7 @@ import { SiyuError } from '../core/errors.ts';
 import { parseDay } from '../core/validation.ts';
 import { dialect, latestOrderDay, type BackendKind, type Queryable, type Store } from '../store/index.ts';
 import { compileSegment } from './builder.ts';
-import { copyToScope, scoped } from './scope.ts';
+import { copyToScope, createTempTable, deleteScopedEvents } from './scope.ts';
 import { savedDefinition, storedDefinition } from './segments.ts';
 
 /**
@@ -66,8 +66,7 @@ export async function refreshSegments(store: Store, names: readonly string[], op
     for (const { name, sql, params, rerun, previous } of planned) {
       const started = performance.now();
       if (rerun) await undoDay(tx, asOf, { segment: name });
-      await tx.execute('DROP TABLE IF EXISTS segment_update');
-      await tx.execute(`CREATE TEMP TABLE segment_update AS SELECT CAST($${params.length + 1} AS TEXT) AS segment, m.customer_id FROM (${sql}) AS m`, [...params, name]);
+      await createTempTable(tx, 'segment_update', `SELECT CAST($${params.length + 1} AS TEXT) AS segment, m.customer_id FROM (${sql}) AS m`, [...params, name]);
       const changes = await applyChanges(tx, store.kind, asOf, `SELECT segment, customer_id, left_on FROM segment_membership WHERE segment = '${name.replaceAll("'", "''")}' AND left_on IS NULL`);
       const [members] = await tx.query<{ n: number }>('SELECT count(*) AS n FROM segment_update');
       await tx.execute('UPDATE segments SET refreshed_at = CAST($2 AS TIMESTAMPTZ) WHERE name = $1', [name, new Date()]);
@@ -83,8 +82,8 @@ export async function refreshSegments(store: Store, names: readonly string[], op
 /**
  * Takes back the changes of the day `asOf` (its last refresh day) for one segment, or for the customers in `scope`
  * in every segment listed in the table segment_days: intervals that began that day go, those that ended that day
- * are open again, and the day's Segment Entered and Exited events are deleted (an update finds first whether its
- * customers have any in the scope's copy of events, so a day without them scans no events).
+ * are open again, and the day's Segment Entered and Exited events are deleted (an update's by key, from its copy of
+ * the events).
  */
 async function undoDay(tx: Queryable, asOf: string, which: { segment: string } | { scope: string }): Promise<void> {
   const where = 'segment' in which ? 'segment = $2' : `segment IN (SELECT segment FROM segment_days WHERE rerun) AND customer_id IN (SELECT customer_id FROM ${which.scope})`;
@@ -95,9 +94,12 @@ async function undoDay(tx: Queryable, asOf: string, which: { segment: string } |
     await tx.execute(`DELETE FROM events WHERE source = 'siyu segment' AND message_id LIKE $1`, [`segment:${which.segment}:${asOf}:%`]);
     return;
   }
-  const dayEvents = `source = 'siyu segment' AND split_part(message_id, ':', 3) = CAST(CAST($1 AS DATE) AS VARCHAR) AND split_part(message_id, ':', 2) IN (SELECT segment FROM segment_days WHERE rerun)`;
-  const [found] = await tx.query(`SELECT 1 AS found FROM ${scoped('events', which.scope)} WHERE ${dayEvents} LIMIT 1`, [asOf]);
-  if (found) await tx.execute(`DELETE FROM events WHERE ${dayEvents} AND customer_id IN (SELECT customer_id FROM ${which.scope})`, [asOf]);
+  await deleteScopedEvents(
+    tx,
+    which.scope,
+    (x) => `${x}source = 'siyu segment' AND split_part(${x}message_id, ':', 3) = CAST(CAST($1 AS DATE) AS VARCHAR) AND split_part(${x}message_id, ':', 2) IN (SELECT segment FROM segment_days WHERE rerun)`,
+    [asOf],
+  );
 }
 
 /**
@@ -107,10 +109,10 @@ async function undoDay(tx: Queryable, asOf: string, which: { segment: string } |
  * per segment.
  */
 async function applyChanges(tx: Queryable, kind: BackendKind, asOf: string, open: string): Promise<Map<string, { entered: number; exited: number }>> {
-  await tx.execute('DROP TABLE IF EXISTS segment_changes');
-  await tx.execute(
-    `CREATE TEMP TABLE segment_changes AS
-     WITH open AS (${open})
+  await createTempTable(
+    tx,
+    'segment_changes',
+    `WITH open AS (${open})
      SELECT u.segment, u.customer_id, 'Entered' AS change FROM segment_update u
      WHERE NOT EXISTS (SELECT 1 FROM open o WHERE o.segment = u.segment AND o.customer_id = u.customer_id)
      UNION ALL
@@ -179,12 +181,14 @@ export async function updateSegmentMembership(tx: Queryable, kind: BackendKind, 
   await tx.execute('DROP TABLE IF EXISTS segment_days');
   await tx.execute('CREATE TEMP TABLE segment_days (segment TEXT, rerun BOOLEAN)');
   await tx.insertRows('segment_days', ['segment', 'rerun'], due.map((s) => [s.name, days.get(s.name)!.latest === asOf]));
+  await tx.execute('ANALYZE segment_days');
   await undoDay(tx, asOf, { scope });
   await tx.execute('DROP TABLE IF EXISTS segment_update');
   await tx.execute('CREATE TEMP TABLE segment_update (segment TEXT, customer_id TEXT)');
   for (const { name, sql, params } of compiled) {
     await tx.execute(`INSERT INTO segment_update (segment, customer_id) SELECT $${params.length + 1}, m.customer_id FROM (${sql}) AS m`, [...params, name]);
   }
+  await tx.execute('ANALYZE segment_update');
   const changes = await applyChanges(
     tx,
     kind,

@@ -2,7 +2,7 @@ import { SiyuError } from '../core/errors.ts';
 import { parseDay } from '../core/validation.ts';
 import { attributeMeasures, measuresFromAttributes, scopeMeasuresFromAttributes } from './attributes.ts';
 import { recordLayerChanges, recordLayerRun } from './history.ts';
-import { copyToScope, scoped } from './scope.ts';
+import { copyToScope, createTempTable, scoped } from './scope.ts';
 import { latestOrderDay, localDay, onOrBefore, PURCHASES, readBrandSettings, reportingCurrency, type Queryable, type Store } from '../store/index.ts';
 
 /** The Chinese 8-class RFM model: high or low R, F and M against the population's mean or median. */
@@ -139,11 +139,11 @@ export async function updateRfmScores(tx: Queryable, scope: string, asOf: string
   const measures = fromAttributes ? `base AS (${attributeMeasures(run.window_days, scoped('customer_attributes', scope))})` : measuresSql(timezone, scope);
   const reached = (measure: string, column: string, op: string) => `(SELECT coalesce(max(c.score), 1) FROM cuts c WHERE c.measure = '${measure}' AND b.${column} ${op} c.cut)`;
   const copy = scoped('rfm_scores', scope);
-  await tx.execute(`DROP TABLE IF EXISTS ${copy}`);
   // The standing population's levels and cut points come from one pass over rfm_scores.
-  await tx.execute(
-    `CREATE TEMP TABLE ${copy} AS
-     WITH ${measures}, standing AS (
+  await createTempTable(
+    tx,
+    copy,
+    `WITH ${measures}, standing AS (
        SELECT ${level('recency_days')} AS r_level, ${level('frequency')} AS f_level, ${level('monetary_fen')} AS m_level,
               ${[1, 2, 3, 4, 5].map((k) => `max(recency_days) FILTER (WHERE r_score = ${k}) AS r${k}, min(frequency) FILTER (WHERE f_score = ${k}) AS f${k}, min(monetary_fen) FILTER (WHERE m_score = ${k}) AS m${k}`).join(', ')}
        FROM rfm_scores

@@ -3,7 +3,7 @@ import { parseDay } from '../core/validation.ts';
 import { attributeMeasures, measuresFromAttributes, scopeMeasuresFromAttributes } from './attributes.ts';
 import { recordLayerChanges, recordLayerRun } from './history.ts';
 import type { MeasuredFrom } from './rfm.ts';
-import { copyToScope, scoped } from './scope.ts';
+import { copyToScope, createTempTable, scoped } from './scope.ts';
 import { latestOrderDay, localDay, onOrBefore, PURCHASES, readBrandSettings, reportingCurrency, type Queryable, type Store } from '../store/index.ts';
 
 export const TIERS = [
@@ -132,10 +132,10 @@ export async function updateTierScores(tx: Queryable, scope: string, asOf: strin
   const fromAttributes = attributes && (await scopeMeasuresFromAttributes(tx, scope, windowDays, currency));
   const values = fromAttributes ? `SELECT customer_id, monetary_fen AS value_fen FROM (${attributeMeasures(windowDays, scoped('customer_attributes', scope))}) m` : monetarySql(timezone, scope);
   const copy = scoped('tier_scores', scope);
-  await tx.execute(`DROP TABLE IF EXISTS ${copy}`);
-  await tx.execute(
-    `CREATE TEMP TABLE ${copy} AS
-     WITH cuts AS (
+  await createTempTable(
+    tx,
+    copy,
+    `WITH cuts AS (
        SELECT min(value_fen) FILTER (WHERE tier = 'head' AND value_fen > 0) AS head, min(value_fen) FILTER (WHERE tier = 'waist' AND value_fen > 0) AS waist FROM tier_scores
      )
      SELECT v.customer_id, CASE WHEN v.value_fen > 0 AND v.value_fen >= c.head THEN 'head' WHEN v.value_fen > 0 AND v.value_fen >= c.waist THEN 'waist' ELSE 'tail' END AS tier,

@@ -8,6 +8,13 @@ const INBOX_LOCK_KEY = 72_817_001;
  */
 export function dialect(kind: BackendKind) {
   return {
+    /**
+     * How to write a CTE that several passes of one query read. DuckDB reads it again in each pass (materialising
+     * 10M orders for them all cost about 2 s more); PostgreSQL computes it once, because inlined, every expression
+     * built on it is computed again at each use (the attribute query's filtered counts each computed the local
+     * hour again: 2.8 s against 0.7 s on 10,000 customers).
+     */
+    sharedCte: kind === 'duckdb' ? 'NOT MATERIALIZED' : 'MATERIALIZED',
     /** The engine's version string. */
     versionQuery: kind === 'duckdb' ? `SELECT 'DuckDB ' || version() AS version` : `SELECT version() AS version`,
     /** Bytes used by the database, or null where the engine cannot say cheaply. */

@@ -50,6 +50,7 @@ function convertColumns(reader: DuckDBResultReader): Columns {
 }
 
 class DuckDBQueryable implements Queryable {
+  readonly kind = 'duckdb' as const;
   constructor(protected readonly connection: DuckDBConnection) {}
 
   async query<T = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
@@ -197,7 +198,6 @@ export class DuckDBSession extends DuckDBQueryable {
 
 /** The embedded store: one DuckDB file (or `:memory:`) owned by this process. */
 export class DuckDBStore extends DuckDBQueryable implements Store {
-  readonly kind = 'duckdb' as const;
   private readonly lock = new Mutex();
 
   private constructor(

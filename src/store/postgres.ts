@@ -21,6 +21,7 @@ function normaliseNumeric(value: string): number | string {
 }
 
 class PgQueryable implements Queryable {
+  readonly kind = 'postgres' as const;
   constructor(protected readonly client: pg.Pool | pg.PoolClient) {}
 
   async query<T = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
@@ -71,7 +72,6 @@ class PgQueryable implements Queryable {
 
 /** The server store: a PostgreSQL database shared by any number of Siyu processes. */
 export class PostgresStore extends PgQueryable implements Store {
-  readonly kind = 'postgres' as const;
 
   private constructor(
     private readonly pool: pg.Pool,

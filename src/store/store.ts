@@ -8,6 +8,8 @@ export type BackendKind = 'duckdb' | 'postgres';
 
 /** Something SQL can run on: the store itself, or an open transaction. Placeholders are `$1, $2, …` on both engines. */
 export interface Queryable {
+  /** The engine it runs on, for the few differences dialect() keeps. */
+  readonly kind: BackendKind;
   query<T = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   /** `query` column by column: for results of a million rows, where building an object per row is the cost. */
   queryColumns(sql: string, params?: readonly unknown[]): Promise<Columns>;
@@ -28,7 +30,6 @@ export interface Queryable {
 }
 
 export interface Store extends Queryable {
-  readonly kind: BackendKind;
   /** Where the data lives, with any password removed; safe to print. */
   readonly location: string;
   /** Runs `fn` in one transaction; commits when it resolves, rolls back when it throws. Writes are durable on commit. */
