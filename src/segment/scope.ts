@@ -64,7 +64,7 @@ export async function copyToScope(tx: Queryable, scope: string, table: string, c
  */
 export async function deleteScopedEvents(tx: Queryable, scope: string, where: (alias: string) => string, params: readonly unknown[]): Promise<void> {
   await tx.execute(
-    `DELETE FROM events WHERE EXISTS (SELECT 1 FROM ${scoped('events', scope)} x WHERE x.customer_id = events.customer_id AND x.message_id = events.message_id AND ${where('x.')})`,
+    `DELETE FROM events WHERE (customer_id, message_id) IN (SELECT customer_id, message_id FROM ${scoped('events', scope)} x WHERE ${where('x.')})`,
     params,
   );
 }
