@@ -1,5 +1,5 @@
 import { SiyuError } from '../core/errors.ts';
-import { columnPass, exactSolveLimit, solveRows } from '../models/math/cg.ts';
+import { columnPass, columnQuadratic, exactSolveLimit, solveRows } from '../models/math/cg.ts';
 import { blockGram, dot, dotInOrder, GRAM_BLOCK_ROWS, invertSpd, normOrder, TOP_ROWS_PER_TASK, topProductRows, type NormOrder } from '../models/math/linalg.ts';
 import { rowsPerTask, sharedCopy, taskRunner, type TaskRunner } from '../models/math/linalg-threads.ts';
 import { Random } from '../core/random.ts';
@@ -135,6 +135,8 @@ interface Lockstep {
   bounds: Int32Array;
   /** A partial sum per part, each items × factors. */
   partial: Float64Array;
+  /** A partial sum per part of each item's α w (x_u·p)², for the last step's pᵀAp. */
+  quadratic: Float64Array;
   /** Per item: 1 while its CG steps go on; its search direction, residual and squared residual norm. */
   active: Int32Array;
   p: Float64Array;
@@ -153,6 +155,7 @@ function lockstepBuffers(rowStart: Int32Array, users: number, columns: number, k
   return {
     bounds: share(bounds),
     partial: share(new Float64Array(LOCKSTEP_PARTS * columns * k)),
+    quadratic: share(new Float64Array(LOCKSTEP_PARTS * columns)),
     active: share(new Int32Array(columns)),
     p: share(new Float64Array(columns * k)),
     r: new Float64Array(columns * k),
@@ -165,7 +168,9 @@ function lockstepBuffers(rowStart: Int32Array, users: number, columns: number, k
  * row by row, but each product A·p, for all items at once, is one pass over the users in storage order
  * (columnPass), split in fixed parts between this thread and the helper. Row by row, each item gathers its users'
  * factors from all over memory; in lockstep they are read once per pass, in order, and each customer's items are
- * taken two at a time, so each element of a customer's factors is loaded once for two items.
+ * taken two at a time, so each element of a customer's factors is loaded once for two items. The last step needs
+ * only each item's pᵀAp, so its pass computes dot products alone (columnQuadratic): 3.5 passes' work for 3 steps,
+ * not 4.
  */
 function sweepLockstep(y: Float64Array, columns: number, x: Float64Array, users: number, rowStart: Int32Array, itemOf: Int32Array, weights: Float64Array, k: number, lambda: number, alpha: number, steps: number, runner: TaskRunner | null, s: Lockstep, buffers: Buffers): void {
   const g = gram(x, users, k, runner, buffers);
@@ -192,10 +197,27 @@ function sweepLockstep(y: Float64Array, columns: number, x: Float64Array, users:
   }
   p.set(r);
   const ap = new Float64Array(size);
+  const pap = new Float64Array(columns);
   for (let step = 0; step < steps; step++) {
     let any = 0;
     for (let j = 0; j < columns; j++) any += active[j] = rr[j]! > 1e-20 ? 1 : 0;
     if (any === 0) break;
+    if (step === steps - 1) {
+      // The last step moves y and stops: it needs each pᵀAp, whose users' part is one pass of dot products.
+      if (runner) runner.run('columnQuadratic', { other: x, start: rowStart, index: itemOf, weights, v: p, active, out: s.quadratic, bounds: s.bounds }, { k, alpha, columns }, LOCKSTEP_PARTS);
+      else for (let part = 0; part < LOCKSTEP_PARTS; part++) columnQuadratic(x, rowStart, itemOf, weights, p, active, s.quadratic, k, alpha, columns, s.bounds, part);
+      pap.set(s.quadratic.subarray(0, columns));
+      for (let part = 1; part < LOCKSTEP_PARTS; part++) for (let j = 0; j < columns; j++) pap[j]! += s.quadratic[part * columns + j]!;
+      for (let j = 0; j < columns; j++) {
+        if (active[j] === 0) continue;
+        const o = j * k;
+        let shared = 0;
+        for (let a = 0; a < k; a++) shared += p[o + a]! * (lambda * p[o + a]! + dot(g, a * k, p, o, k));
+        const stepSize = rr[j]! / (pap[j]! + shared);
+        for (let a = 0; a < k; a++) y[o + a]! += stepSize * p[o + a]!;
+      }
+      break;
+    }
     pass(p, false, ap);
     for (let j = 0; j < columns; j++) {
       if (active[j] === 0) continue;

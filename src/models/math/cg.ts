@@ -70,6 +70,16 @@ export function solveRows(s: RowSolve, from: number, to: number): void {
       for (let a = 0; a < k; a++) out[a]! += d * other[o + a]!;
     }
   };
+  // pᵀAp = pᵀ(G + λI)p + Σ_i α w_i (g_i·p)²
+  const quadratic = (row: number, v: Float64Array) => {
+    let sum = 0;
+    for (let a = 0; a < k; a++) sum += v[a]! * (lambda * v[a]! + dot(g, a * k, v, 0, k));
+    for (let q = start[row]!; q < start[row + 1]!; q++) {
+      const d = dot(other, index[q]! * k, v, 0, k);
+      sum += alpha * weights[q]! * d * d;
+    }
+    return sum;
+  };
   const exact = s.z && s.exactUpTo ? exactSolver(s) : null;
   for (let row = from; row < to; row++) {
     const o = row * k;
@@ -87,6 +97,12 @@ export function solveRows(s: RowSolve, from: number, to: number): void {
     let rr = 0;
     for (let a = 0; a < k; a++) rr += r[a]! * r[a]!;
     for (let step = 0; step < steps && rr > 1e-20; step++) {
+      if (step === steps - 1) {
+        // The last step moves x and stops: it needs pᵀAp, not A·p, so the interactions give dot products alone.
+        const size = rr / quadratic(row, p);
+        for (let a = 0; a < k; a++) x[a]! += size * p[a]!;
+        break;
+      }
       multiply(row, p, ap);
       let pap = 0;
       for (let a = 0; a < k; a++) pap += p[a]! * ap[a]!;
@@ -143,7 +159,7 @@ function exactSolver(s: RowSolve): (row: number) => boolean {
     }
     lowerProducts(other, z, offsets, count, k, products, limit);
     // Σ_l c_l y_qᵀ z_l for every interaction q, over the lower triangle once (each product serves both sides).
-    right.fill(0, 0, count);
+    // Row q first touches right[q] (earlier rows add to lower ones only), so it sets it and later rows add to it.
     for (let q = 0; q < count; q++) {
       const at = q * limit;
       const cq = c[q]!;
@@ -153,7 +169,7 @@ function exactSolver(s: RowSolve): (row: number) => boolean {
         sum += c[l]! * product;
         right[l]! += cq * product;
       }
-      right[q]! += sum + cq * products[at + q]!;
+      right[q] = sum + cq * products[at + q]!;
     }
     for (let j = 0; j < size; j++) {
       const qj = rows[j]!;
@@ -165,8 +181,16 @@ function exactSolver(s: RowSolve): (row: number) => boolean {
     if (!w) return false; // not positive definite in floating point: the caller takes the CG steps instead
     for (let j = 0; j < size; j++) c[rows[j]!]! -= w[j]!;
     const o = row * k;
-    target.fill(0, o, o + k);
-    let q = 0;
+    // The first pair (or single interaction) sets the row, the rest add to it.
+    let q = Math.min(count, 2);
+    if (count >= 2) {
+      const [i, l, ci, cl] = [offsets[0]!, offsets[1]!, c[0]!, c[1]!];
+      for (let a = 0; a < k; a++) target[o + a] = ci * z[i + a]! + cl * z[l + a]!;
+    } else if (count === 1) {
+      for (let a = 0; a < k; a++) target[o + a] = c[0]! * z[offsets[0]! + a]!;
+    } else {
+      target.fill(0, o, o + k);
+    }
     for (; q + 1 < count; q += 2) {
       const i = offsets[q]!;
       const l = offsets[q + 1]!;
@@ -248,6 +272,58 @@ export function columnPass(other: Float64Array, start: Int32Array, index: Int32A
       const d = aw * dot(other, o, v, j, k);
       const c = initial ? 1 + aw - d : d;
       for (let a = 0; a < k; a++) out[base + j + a]! += c * other[o + a]!;
+    }
+  }
+}
+
+/**
+ * The last conjugate-gradient step of the lockstep item half-sweep needs each item's pᵀAp but not A·p itself (the
+ * residual it would update is never used again), and the users' part of pᵀAp is Σ α w (x_u·p_j)². So for the users
+ * bounds[part] … bounds[part + 1] − 1 this adds α w (x_u·v_j)² to out[part·columns + j] for every active item j:
+ * columnPass's dot products without its sums of rows, half its multiply-adds. Parts are added up by the caller in
+ * order, as columnPass's are.
+ */
+export function columnQuadratic(other: Float64Array, start: Int32Array, index: Int32Array, weights: Float64Array, v: Float64Array, active: Int32Array, out: Float64Array, k: number, alpha: number, columns: number, bounds: Int32Array, part: number): void {
+  const base = part * columns;
+  out.fill(0, base, base + columns);
+  const even = k & ~1;
+  for (let u = bounds[part]!; u < bounds[part + 1]!; u++) {
+    const o = u * k;
+    // Two items at a time, as in columnPass: each element of x_u is loaded once for both dot products.
+    let pending = -1;
+    for (let q = start[u]!; q < start[u + 1]!; q++) {
+      if (active[index[q]!] === 0) continue;
+      if (pending < 0) {
+        pending = q;
+        continue;
+      }
+      const j = index[pending]! * k;
+      const l = index[q]! * k;
+      let d1 = 0;
+      let d2 = 0;
+      let e1 = 0;
+      let e2 = 0;
+      for (let a = 0; a < even; a += 2) {
+        const x0 = other[o + a]!;
+        const x1 = other[o + a + 1]!;
+        d1 += x0 * v[j + a]!;
+        d2 += x1 * v[j + a + 1]!;
+        e1 += x0 * v[l + a]!;
+        e2 += x1 * v[l + a + 1]!;
+      }
+      if (even < k) {
+        d1 += other[o + even]! * v[j + even]!;
+        e1 += other[o + even]! * v[l + even]!;
+      }
+      const d = d1 + d2;
+      const e = e1 + e2;
+      out[base + index[pending]!]! += alpha * weights[pending]! * d * d;
+      out[base + index[q]!]! += alpha * weights[q]! * e * e;
+      pending = -1;
+    }
+    if (pending >= 0) {
+      const d = dot(other, o, v, index[pending]! * k, k);
+      out[base + index[pending]!]! += alpha * weights[pending]! * d * d;
     }
   }
 }

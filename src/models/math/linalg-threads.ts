@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { columnPass, solveRows } from './cg.ts';
+import { columnPass, columnQuadratic, solveRows } from './cg.ts';
 import { blockGram, gramRows, inverseRows, topProductRows } from './linalg.ts';
 
 /**
@@ -32,6 +32,8 @@ const KERNELS = {
     topProductRows(v.x as Float64Array, v.y as Float64Array, { order: v.order as Int32Array, norms: v.norms as Float64Array, rows: v.rows as Float64Array }, x.k!, x.columns!, v.skipStart as Int32Array, v.skipIndex as Int32Array, x.n!, v.outItems as Int32Array, v.outScores as Float64Array, v.outNearest as Int32Array, x.from!, x.to!, task),
   columnPass: (v: Arrays, x: Record<string, number>, task: number) =>
     columnPass(v.other as Float64Array, v.start as Int32Array, v.index as Int32Array, v.weights as Float64Array, v.v as Float64Array, v.active as Int32Array, v.out as Float64Array, x.k!, x.alpha!, x.columns!, x.initial === 1, v.bounds as Int32Array, task),
+  columnQuadratic: (v: Arrays, x: Record<string, number>, task: number) =>
+    columnQuadratic(v.other as Float64Array, v.start as Int32Array, v.index as Int32Array, v.weights as Float64Array, v.v as Float64Array, v.active as Int32Array, v.out as Float64Array, x.k!, x.alpha!, x.columns!, v.bounds as Int32Array, task),
   solveRows: (v: Arrays, x: Record<string, number>, task: number) => {
     const rows = rowsPerTask(x.count!);
     solveRows(
