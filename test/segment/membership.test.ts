@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isSiyuError } from '../../src/core/errors.ts';
 import { computeAttributes, computeLayers, customerProfile, layerMigration, listSegments, refreshSegment, saveSegment } from '../../src/segment/index.ts';
+import { mergeProfiles } from '../../src/ingest/index.ts';
 import { migrate, openStore, type Store } from '../../src/store/index.ts';
 import { BACKENDS, freshLocation, withStore } from '../helpers/backends.ts';
 import { load } from './fixture.ts';
@@ -60,6 +61,20 @@ for (const backend of BACKENDS) {
         const nightly = await computeLayers(store, { asOf: '2026-07-01' });
         assert.deepEqual(nightly.skippedSegments, ['recent']);
         assert.ok(!nightly.steps.some((s) => s.step.startsWith('segment ')));
+      }));
+
+    test('a merge keeps the survivor\'s membership of a segment and takes the other\'s only where it has none', () =>
+      withStore(backend, async (store) => {
+        const at = new Date('2026-07-01T00:00:00Z');
+        await store.insertRows('customers', ['customer_id', 'created_at', 'updated_at'], [['S', at, at], ['L', at, at]]);
+        // S has been in a since 06-01; L in a since 06-10 (overlapping) and in b from 06-05 to 06-20.
+        await store.insertRows('segment_membership', ['customer_id', 'segment', 'entered_on', 'left_on'], [
+          ['S', 'a', '2026-06-01', null],
+          ['L', 'a', '2026-06-10', null],
+          ['L', 'b', '2026-06-05', '2026-06-20'],
+        ]);
+        await store.transaction((tx) => mergeProfiles(tx, { survivor: 'S', loser: 'L', reason: 'identify', at }));
+        assert.deepEqual(await intervals(store), ['S 2026-06-01→', 'S 2026-06-05→2026-06-20']);
       }));
   });
 }
