@@ -3,7 +3,7 @@ import { parseDay } from '../core/validation.ts';
 import { recordLayerRun } from './history.ts';
 import { latestOrderDay, readBrandSettings, type Queryable, type Store } from '../store/index.ts';
 import { ATTRIBUTE_WINDOWS as windows, attributeQuery, purchaseChannels } from './attribute-query.ts';
-import { createTempTable, scoped } from './scope.ts';
+import { createTempTable, replaceScopeRows, scoped } from './scope.ts';
 
 /**
  * One computed attribute: a SQL expression over the per-customer aggregates below, evaluated for every customer
@@ -203,10 +203,8 @@ export async function writeAttributes(tx: Queryable, definitions: readonly Attri
     await tx.execute('DELETE FROM customer_attributes');
     return tx.execute(`INSERT INTO customer_attributes (${columns}) ${rows}`, [asOf, new Date()]);
   }
-  const copy = scoped('customer_attributes', scope);
-  await createTempTable(tx, copy, rows, [asOf, new Date()]);
-  await tx.execute(`DELETE FROM customer_attributes WHERE customer_id IN (SELECT customer_id FROM ${scope})`);
-  return tx.execute(`INSERT INTO customer_attributes (${columns}) SELECT ${columns} FROM ${copy}`);
+  await createTempTable(tx, scoped('customer_attributes', scope), rows, [asOf, new Date()]);
+  return replaceScopeRows(tx, scope, 'customer_attributes', columns);
 }
 
 /** One customer's attributes by name (numbers, text, dates as YYYY-MM-DD), or null before they are computed. */

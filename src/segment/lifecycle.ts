@@ -4,7 +4,7 @@ import { dialect, latestOrderDay, localDay, onOrBefore, PURCHASES, readBrandSett
 import { attributesCurrent } from './attributes.ts';
 import { recordLayerRun } from './history.ts';
 import type { MeasuredFrom } from './rfm.ts';
-import { createTempTable, deleteScopedEvents, scoped } from './scope.ts';
+import { createTempTable, deleteScopedEvents, replaceScopeRows, scoped } from './scope.ts';
 
 export const STAGES = [
   { code: 'prospect', zh: '潜客', en: 'Prospect' },
@@ -151,10 +151,8 @@ async function writeStages(tx: Queryable, kind: BackendKind, query: { sql: strin
                 FROM (${query.sql}) q`;
   let customers: number;
   if (scope) {
-    const copy = scoped('lifecycle_stages', scope);
-    await createTempTable(tx, copy, rows, [...query.params, asOf, now]);
-    await tx.execute(`DELETE FROM lifecycle_stages WHERE customer_id IN (SELECT customer_id FROM ${scope})`);
-    customers = await tx.execute(`INSERT INTO lifecycle_stages (${STAGE_COLUMNS}) SELECT ${STAGE_COLUMNS} FROM ${copy}`);
+    await createTempTable(tx, scoped('lifecycle_stages', scope), rows, [...query.params, asOf, now]);
+    customers = await replaceScopeRows(tx, scope, 'lifecycle_stages', STAGE_COLUMNS);
   } else {
     await tx.execute('DELETE FROM lifecycle_stages');
     customers = await tx.execute(`INSERT INTO lifecycle_stages (${STAGE_COLUMNS}) ${rows}`, [...query.params, asOf, now]);

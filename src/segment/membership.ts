@@ -67,7 +67,7 @@ export async function refreshSegments(store: Store, names: readonly string[], op
       const started = performance.now();
       if (rerun) await undoDay(tx, asOf, { segment: name });
       await createTempTable(tx, 'segment_update', `SELECT CAST($${params.length + 1} AS TEXT) AS segment, m.customer_id FROM (${sql}) AS m`, [...params, name]);
-      const changes = await applyChanges(tx, store.kind, asOf, `SELECT segment, customer_id, left_on FROM segment_membership WHERE segment = '${name.replaceAll("'", "''")}' AND left_on IS NULL`);
+      const changes = await applyChanges(tx, store.kind, asOf, `SELECT segment, customer_id FROM segment_membership WHERE segment = '${name.replaceAll("'", "''")}' AND left_on IS NULL`);
       const [members] = await tx.query<{ n: number }>('SELECT count(*) AS n FROM segment_update');
       await tx.execute('UPDATE segments SET refreshed_at = CAST($2 AS TIMESTAMPTZ) WHERE name = $1', [name, new Date()]);
       reports.push({ segment: name, asOf, members: Number(members?.n ?? 0), entered: changes.get(name)?.entered ?? 0, exited: changes.get(name)?.exited ?? 0, previous });
@@ -194,7 +194,7 @@ export async function updateSegmentMembership(tx: Queryable, kind: BackendKind, 
     tx,
     kind,
     asOf,
-    `SELECT segment, customer_id, left_on FROM segment_membership WHERE left_on IS NULL AND segment IN (SELECT segment FROM segment_days) AND customer_id IN (SELECT customer_id FROM ${scope})`,
+    `SELECT segment, customer_id FROM segment_membership WHERE left_on IS NULL AND segment IN (SELECT segment FROM segment_days) AND customer_id IN (SELECT customer_id FROM ${scope})`,
   );
   const members = await logRefreshes(tx, asOf, due.map((s) => s.name));
   for (const table of ['segment_update', 'segment_days']) await tx.execute(`DROP TABLE ${table}`);

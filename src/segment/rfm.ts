@@ -2,7 +2,7 @@ import { SiyuError } from '../core/errors.ts';
 import { parseDay } from '../core/validation.ts';
 import { attributeMeasures, measuresFromAttributes, scopeMeasuresFromAttributes } from './attributes.ts';
 import { recordLayerChanges, recordLayerRun } from './history.ts';
-import { copyToScope, createTempTable, scoped } from './scope.ts';
+import { copyToScope, createTempTable, replaceScopeRows, scoped } from './scope.ts';
 import { latestOrderDay, localDay, onOrBefore, PURCHASES, readBrandSettings, reportingCurrency, type Queryable, type Store } from '../store/index.ts';
 
 /** The Chinese 8-class RFM model: high or low R, F and M against the population's mean or median. */
@@ -138,11 +138,10 @@ export async function updateRfmScores(tx: Queryable, scope: string, asOf: string
   const fromAttributes = attributes && (await scopeMeasuresFromAttributes(tx, scope, run.window_days, run.currency));
   const measures = fromAttributes ? `base AS (${attributeMeasures(run.window_days, scoped('customer_attributes', scope))})` : measuresSql(timezone, scope);
   const reached = (measure: string, column: string, op: string) => `(SELECT coalesce(max(c.score), 1) FROM cuts c WHERE c.measure = '${measure}' AND b.${column} ${op} c.cut)`;
-  const copy = scoped('rfm_scores', scope);
   // The standing population's levels and cut points come from one pass over rfm_scores.
   await createTempTable(
     tx,
-    copy,
+    scoped('rfm_scores', scope),
     `WITH ${measures}, standing AS (
        SELECT ${level('recency_days')} AS r_level, ${level('frequency')} AS f_level, ${level('monetary_fen')} AS m_level,
               ${[1, 2, 3, 4, 5].map((k) => `max(recency_days) FILTER (WHERE r_score = ${k}) AS r${k}, min(frequency) FILTER (WHERE f_score = ${k}) AS f${k}, min(monetary_fen) FILTER (WHERE m_score = ${k}) AS m${k}`).join(', ')}
@@ -160,8 +159,7 @@ export async function updateRfmScores(tx: Queryable, scope: string, asOf: string
     [run.currency, asOf, run.window_days, run.threshold, new Date()],
   );
   // Customers of the scope with no purchase left lose their row, as a full run would give them none.
-  await tx.execute(`DELETE FROM rfm_scores WHERE customer_id IN (SELECT customer_id FROM ${scope})`);
-  const updated = await tx.execute(`INSERT INTO rfm_scores (${RFM_COLUMNS}) SELECT ${RFM_COLUMNS} FROM ${copy}`);
+  const updated = await replaceScopeRows(tx, scope, 'rfm_scores', RFM_COLUMNS);
   await recordLayerChanges(tx, 'rfm_class', asOf, scope);
   return updated;
 }

@@ -51,6 +51,16 @@ export async function createTempTable(tx: Queryable, name: string, select: strin
   await tx.execute(`ANALYZE ${name}`);
 }
 
+/**
+ * Replaces the scope's customers' rows of `table` with the rows of its copy `<scope>_<table>`, whose `columns` (a
+ * list, as SQL) name the table's columns: scope customers without a row in the copy lose theirs. Returns the rows
+ * written.
+ */
+export async function replaceScopeRows(tx: Queryable, scope: string, table: string, columns: string): Promise<number> {
+  await tx.execute(`DELETE FROM ${table} WHERE customer_id IN (SELECT customer_id FROM ${scope})`);
+  return tx.execute(`INSERT INTO ${table} (${columns}) SELECT ${columns} FROM ${scoped(table, scope)}`);
+}
+
 /** Copies the scope's rows of `table` (only `columns` and customer_id, when given) into `<scope>_<table>`, replacing an earlier copy. */
 export async function copyToScope(tx: Queryable, scope: string, table: string, columns?: readonly string[]): Promise<void> {
   const select = columns ? ['customer_id', ...columns].map((c) => `"${c}"`).join(', ') : '*';

@@ -3,7 +3,7 @@ import { parseDay } from '../core/validation.ts';
 import { attributeMeasures, measuresFromAttributes, scopeMeasuresFromAttributes } from './attributes.ts';
 import { recordLayerChanges, recordLayerRun } from './history.ts';
 import type { MeasuredFrom } from './rfm.ts';
-import { copyToScope, createTempTable, scoped } from './scope.ts';
+import { copyToScope, createTempTable, replaceScopeRows, scoped } from './scope.ts';
 import { latestOrderDay, localDay, onOrBefore, PURCHASES, readBrandSettings, reportingCurrency, type Queryable, type Store } from '../store/index.ts';
 
 export const TIERS = [
@@ -131,21 +131,21 @@ export async function updateTierScores(tx: Queryable, scope: string, asOf: strin
   const currency = await reportingCurrency(tx, brand);
   const fromAttributes = attributes && (await scopeMeasuresFromAttributes(tx, scope, windowDays, currency));
   const values = fromAttributes ? `SELECT customer_id, monetary_fen AS value_fen FROM (${attributeMeasures(windowDays, scoped('customer_attributes', scope))}) m` : monetarySql(timezone, scope);
-  const copy = scoped('tier_scores', scope);
+  // The measures' own parameters come first (none from the attributes; $1 asOf, $2 window, $3 currency from orders).
+  const params: unknown[] = fromAttributes ? [] : [asOf, windowDays, currency];
   await createTempTable(
     tx,
-    copy,
+    scoped('tier_scores', scope),
     `WITH cuts AS (
        SELECT min(value_fen) FILTER (WHERE tier = 'head' AND value_fen > 0) AS head, min(value_fen) FILTER (WHERE tier = 'waist' AND value_fen > 0) AS waist FROM tier_scores
      )
      SELECT v.customer_id, CASE WHEN v.value_fen > 0 AND v.value_fen >= c.head THEN 'head' WHEN v.value_fen > 0 AND v.value_fen >= c.waist THEN 'waist' ELSE 'tail' END AS tier,
-            CAST('monetary' AS TEXT) AS basis, CAST(v.value_fen AS BIGINT) AS value_fen, CAST($${fromAttributes ? 1 : 4} AS DATE) AS as_of, CAST($${fromAttributes ? 2 : 5} AS TIMESTAMPTZ) AS computed_at
+            CAST('monetary' AS TEXT) AS basis, CAST(v.value_fen AS BIGINT) AS value_fen, CAST($${params.length + 1} AS DATE) AS as_of, CAST($${params.length + 2} AS TIMESTAMPTZ) AS computed_at
      FROM (${values}) v CROSS JOIN cuts c`,
-    fromAttributes ? [asOf, new Date()] : [asOf, windowDays, currency, asOf, new Date()],
+    [...params, asOf, new Date()],
   );
   // Customers of the scope with no purchase left lose their row, as a full run would give them none.
-  await tx.execute(`DELETE FROM tier_scores WHERE customer_id IN (SELECT customer_id FROM ${scope})`);
-  const updated = await tx.execute(`INSERT INTO tier_scores (${TIER_COLUMNS}) SELECT ${TIER_COLUMNS} FROM ${copy}`);
+  const updated = await replaceScopeRows(tx, scope, 'tier_scores', TIER_COLUMNS);
   await recordLayerChanges(tx, 'tier', asOf, scope);
   return updated;
 }
