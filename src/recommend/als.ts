@@ -1,6 +1,6 @@
 import { SiyuError } from '../core/errors.ts';
-import { columnPass, columnQuadratic, exactSolveLimit, solveRows } from '../models/math/cg.ts';
-import { blockGram, dot, dotInOrder, GRAM_BLOCK_ROWS, invertSpd, normOrder, TOP_ROWS_PER_TASK, topProductRows, type NormOrder } from '../models/math/linalg.ts';
+import { columnPass, columnQuadratic, exactSolveLimit, exactTables, solveRows } from '../models/math/cg.ts';
+import { blockGram, dot, dotInOrder, GRAM_BLOCK_ROWS, normOrder, TOP_ROWS_PER_TASK, topProductRows, type NormOrder } from '../models/math/linalg.ts';
 import { rowsPerTask, sharedCopy, taskRunner, type TaskRunner } from '../models/math/linalg-threads.ts';
 import { Random } from '../core/random.ts';
 import type { InteractionMatrix } from './data.ts';
@@ -101,26 +101,21 @@ const PARALLEL_ROWS = 256;
 function sweep(target: Float64Array, count: number, other: Float64Array, start: Int32Array, index: Int32Array, weights: Float64Array, k: number, lambda: number, alpha: number, steps: number, runner: TaskRunner | null, buffers: Buffers): void {
   const otherRows = other.length / k;
   const g = gram(other, otherRows, k, runner, buffers);
-  // Rows with few interactions (most customers at retail scale) are solved exactly, which needs z = other·(G + λI)⁻¹:
-  // k² per row of `other`, worth it when at least as many rows use it (the user half-sweep, not the item one).
+  // Rows with few interactions (most customers at retail scale) are solved exactly, which needs the exact tables of
+  // `other` (cg.ts): about k² per row of `other`, worth it when at least as many rows use them (the user half-sweep,
+  // not the item one).
   const exactUpTo = lambda > 0 ? exactSolveLimit(k, steps) : 0;
   let exactRows = 0;
   for (let r = 0; r < count && exactUpTo > 0; r++) if (start[r + 1]! - start[r]! <= exactUpTo) exactRows++;
-  let z: Float64Array | undefined;
-  if (exactUpTo > 0 && exactRows >= otherRows) {
-    const m = g.slice();
-    for (let a = 0; a < k; a++) m[a * k + a]! += lambda;
-    invertSpd(m, k, { threads: false });
-    z = buffers.floats('z', other.length);
-    for (let r = 0; r < otherRows; r++) for (let a = 0; a < k; a++) z[r * k + a] = dot(m, a * k, other, r * k, k);
-  }
-  const exact = z ? { z, exactUpTo } : {};
+  const tables = exactUpTo > 0 && exactRows >= otherRows
+    ? exactTables(other, otherRows, g, lambda, k, { z: buffers.floats('z', other.length), w: buffers.floats('w', other.length), squares: buffers.floats('squares', otherRows) })
+    : undefined;
   if (runner && count >= PARALLEL_ROWS) {
     const shared = buffers.floats('g', k * k);
     shared.set(g);
-    runner.run('solveRows', { target, other, start, index, weights, g: shared, ...(z ? { z } : {}) }, { k, lambda, alpha, steps, count, exactUpTo: z ? exactUpTo : 0 }, Math.ceil(count / rowsPerTask(count)));
+    runner.run('solveRows', { target, other, start, index, weights, g: shared, ...tables }, { k, lambda, alpha, steps, count, exactUpTo: tables ? exactUpTo : 0 }, Math.ceil(count / rowsPerTask(count)));
   } else {
-    solveRows({ target, other, start, index, weights, g, k, lambda, alpha, steps, ...exact }, 0, count);
+    solveRows({ target, other, start, index, weights, g, k, lambda, alpha, steps, ...(tables ? { exact: tables, exactUpTo } : {}) }, 0, count);
   }
 }
 

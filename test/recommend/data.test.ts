@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { isSiyuError } from '../../src/core/errors.ts';
 import { availableParallelism } from 'node:os';
-import { exactSolveLimit, solveRows } from '../../src/models/math/cg.ts';
-import { invertSpd, normOrder, selectTop, topProductRows } from '../../src/models/math/linalg.ts';
+import { exactSolveLimit, exactTables, solveRows, type ExactTables } from '../../src/models/math/cg.ts';
+import { dot, invertSpd, normOrder, selectTop, topProductRows } from '../../src/models/math/linalg.ts';
 import { helperReady, helperTasksRun } from '../../src/models/math/linalg-threads.ts';
 import { trainAls } from '../../src/recommend/als.ts';
 import { ALGORITHM_NAMES, EASE_MAX_ITEMS, trainEase, buildMatrix, readInteractionsTsv, splitByUser, topK, trainAlgorithm, trainSar, type Interaction } from '../../src/recommend/index.ts';
@@ -167,12 +167,19 @@ test('ALS rows with few interactions are solved exactly (Woodbury), as a dense s
   invertSpd(m, k, { threads: false });
   const z = new Float64Array(other.length);
   for (let r = 0; r < others; r++) for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) z[r * k + a]! += m[a * k + b]! * other[r * k + b]!;
-  const solve = (options: { steps: number; z?: Float64Array; exactUpTo?: number }) => {
+  // The exact tables: z = M y as the explicit inverse gives it, and w_i·w_j = y_iᵀ M y_j.
+  const tables = exactTables(other, others, g, lambda, k, { z: new Float64Array(other.length), w: new Float64Array(other.length), squares: new Float64Array(others) });
+  for (let c = 0; c < other.length; c++) assert.ok(Math.abs(tables.z[c]! - z[c]!) < 1e-12, `z[${c}]`);
+  for (let i = 0; i < others; i++) {
+    assert.ok(Math.abs(tables.squares[i]! - dot(tables.w, i * k, tables.w, i * k, k)) < 1e-12);
+    for (let j = 0; j < others; j++) assert.ok(Math.abs(dot(tables.w, i * k, tables.w, j * k, k) - dot(other, i * k, z, j * k, k)) < 1e-12, `w${i}·w${j}`);
+  }
+  const solve = (options: { steps: number; exact?: ExactTables; exactUpTo?: number }) => {
     const target = Float64Array.from({ length: 3 * k }, next);
     solveRows({ target, other, start, index, weights, g, k, lambda, alpha, ...options }, 0, 3);
     return target;
   };
-  const exact = solve({ steps: 1, z, exactUpTo: 4 });
+  const exact = solve({ steps: 1, exact: tables, exactUpTo: 4 });
   const converged = solve({ steps: 4 * k });
   for (let row = 0; row < 3; row++) {
     // The dense system A x = b for this row.
@@ -194,8 +201,8 @@ test('ALS rows with few interactions are solved exactly (Woodbury), as a dense s
       assert.ok(Math.abs(converged[row * k + c]! - x) < 1e-8, `CG row ${row}, factor ${c}`);
     }
   }
-  // Exact where it is cheaper than three CG steps: up to 19 interactions at 32 factors, 26 at 64.
-  assert.deepEqual([exactSolveLimit(32, 3), exactSolveLimit(64, 3)], [19, 26]);
+  // Exact where it is cheaper than three CG steps: up to 21 interactions at 32 factors, 28 at 64.
+  assert.deepEqual([exactSolveLimit(32, 3), exactSolveLimit(64, 3)], [21, 28]);
 });
 
 test('ALS gives the same factors, to the bit, with and without the helper thread', async () => {

@@ -1,12 +1,12 @@
-import { dot, lowerProducts } from './linalg.ts';
-import { solveSpd } from './optimize.ts';
+import { dot, gramProducts } from './linalg.ts';
 
 /**
  * The rows of one ALS half-sweep (Hu, Koren & Volinsky 2008; Takács, Pilászy & Tikk 2011): each row x of `target`
  * solves (G + λI + Σ_i α w_i g_i g_iᵀ) x = Σ_i (1 + α w_i) g_i over the rows g_i of `other` it interacted with
  * (`index[start[row] … start[row+1])`, weights `weights`), G = otherᵀ·other, by `steps` conjugate-gradient steps
- * from its current value. With `z` = other·M, M = (G + λI)⁻¹, rows with at most `exactUpTo` interactions are
- * solved exactly instead, by the Woodbury identity (solveExact), which is cheaper than the CG steps for them.
+ * from its current value. Given the `exact` tables of `other` (exactTables), rows with at most `exactUpTo`
+ * interactions are solved exactly instead, by the Woodbury identity (exactSolver), which is cheaper than the CG
+ * steps for them.
  * Rows are independent of each other, so any thread may solve any of them.
  */
 export interface RowSolve {
@@ -21,19 +21,62 @@ export interface RowSolve {
   lambda: number;
   alpha: number;
   steps: number;
-  /** other·(G + λI)⁻¹, k columns, when some rows are solved exactly. */
-  z?: Float64Array;
-  /** Rows with at most this many interactions are solved exactly (needs `z`). */
+  /** The tables of `other` the exact solves read, when some rows are solved exactly. */
+  exact?: ExactTables;
+  /** Rows with at most this many interactions are solved exactly (needs `exact`). */
   exactUpTo?: number;
 }
 
 /**
+ * What the exact solves need of the rows y_j of `other`, with A₀ = G + λI = LLᵀ (Cholesky) and M = A₀⁻¹:
+ * w_j = L⁻¹y_j, so that y_jᵀ M y_l = w_j·w_l; squares_j = ‖w_j‖²; and z_j = M y_j = L⁻ᵀw_j. Rows of k.
+ */
+export interface ExactTables {
+  z: Float64Array;
+  w: Float64Array;
+  squares: Float64Array;
+}
+
+/** Fills `out` with the ExactTables of the `rows` k-wide rows of `other`; λ > 0, so A₀ is positive definite. */
+export function exactTables(other: Float64Array, rows: number, g: Float64Array, lambda: number, k: number, out: ExactTables): ExactTables {
+  const l = g.slice();
+  for (let a = 0; a < k; a++) l[a * k + a]! += lambda;
+  for (let a = 0; a < k; a++) {
+    for (let b = 0; b <= a; b++) {
+      let sum = l[a * k + b]!;
+      for (let c = 0; c < b; c++) sum -= l[a * k + c]! * l[b * k + c]!;
+      l[a * k + b] = a === b ? Math.sqrt(sum) : sum / l[b * k + b]!;
+    }
+  }
+  const { z, w, squares } = out;
+  for (let r = 0; r < rows; r++) {
+    const o = r * k;
+    let square = 0;
+    for (let a = 0; a < k; a++) {
+      let sum = other[o + a]!;
+      for (let b = 0; b < a; b++) sum -= l[a * k + b]! * w[o + b]!;
+      w[o + a] = sum / l[a * k + a]!;
+      square += w[o + a]! * w[o + a]!;
+    }
+    squares[r] = square;
+    for (let a = k - 1; a >= 0; a--) {
+      let sum = w[o + a]!;
+      for (let b = a + 1; b < k; b++) sum -= l[b * k + a]! * z[o + b]!;
+      z[o + a] = sum / l[a * k + a]!;
+    }
+  }
+  return out;
+}
+
+/**
  * The largest interaction count n for which the exact solve costs fewer multiply-adds than `steps` CG steps:
- * about n(n+1)/2·k + n³/6 + 3nk against (steps + 1)(k² + 2nk) + nk.
+ * about n(n−1)/2·k + n³/6 + 2nk against (steps + 1)(k² + 2nk) + nk.
  */
 export function exactSolveLimit(k: number, steps: number): number {
+  const exact = (n: number) => (n * (n - 1) / 2) * k + n ** 3 / 6 + 2 * n * k;
+  const cg = (n: number) => (steps + 1) * (k * k + 2 * n * k) + n * k;
   let n = 0;
-  while ((n + 1) * (n + 2) / 2 * k + (n + 1) ** 3 / 6 + 3 * (n + 1) * k < (steps + 1) * (k * k + 2 * (n + 1) * k) + (n + 1) * k) n++;
+  while (exact(n + 1) < cg(n + 1)) n++;
   return n;
 }
 
@@ -80,7 +123,7 @@ export function solveRows(s: RowSolve, from: number, to: number): void {
     }
     return sum;
   };
-  const exact = s.z && s.exactUpTo ? exactSolver(s) : null;
+  const exact = s.exact && s.exactUpTo ? exactSolver(s) : null;
   for (let row = from; row < to; row++) {
     const o = row * k;
     if (exact && start[row + 1]! - start[row]! <= s.exactUpTo! && exact(row)) continue;
@@ -126,30 +169,32 @@ export function solveRows(s: RowSolve, from: number, to: number): void {
  * with, A = A₀ + Σ_j d_j y_j y_jᵀ (d_j = α w_j), so by the Woodbury identity
  *   x = A⁻¹ b = Σ_j c_j z_j − Σ_j v_j z_j,  (D⁻¹ + Y M Yᵀ) v = Y M b,
  * where z_j = M y_j and c_j = 1 + d_j: an n×n system instead of a k×k one. Its matrix and its right side,
- * (Y M b)_j = Σ_l c_l y_jᵀ M y_l, both come from the products y_jᵀ z_l (symmetric: the lower triangle is
- * enough), and x is then one sum over the interactions. Interactions with d_j = 0 add nothing to A and stay out of
- * the system.
+ * (Y M b)_j = Σ_l c_l y_jᵀ M y_l, both come from the products y_jᵀ M y_l = w_j·w_l (exactTables): a Gram matrix,
+ * so its diagonal is known beforehand and its lower triangle is enough. x is then one sum over the interactions.
+ * Interactions with d_j = 0 add nothing to A and stay out of the system.
  */
 function exactSolver(s: RowSolve): (row: number) => boolean {
-  const { target, other, start, index, weights, k, alpha } = s;
-  const z = s.z!;
+  const { target, start, index, weights, k, alpha } = s;
+  const { z, w, squares } = s.exact!;
   const limit = s.exactUpTo!;
   const offsets = new Int32Array(limit);
+  const rowSquares = new Float64Array(limit);
   const products = new Float64Array(limit * limit);
-  const system = new Float64Array(limit * limit);
+  const factor = new Float64Array(limit * limit);
   const v = new Float64Array(limit);
   const right = new Float64Array(limit);
   // Per interaction: c, then the coefficient of its z in x; the system's rows among the interactions and their d.
   const c = new Float64Array(limit);
   const rows = new Int32Array(limit);
   const d = new Float64Array(limit);
-  const scratch = { l: new Float64Array(limit * limit), y: new Float64Array(limit) };
   return (row) => {
     const first = start[row]!;
     const count = start[row + 1]! - first;
     let size = 0;
     for (let q = 0; q < count; q++) {
-      offsets[q] = index[first + q]! * k;
+      const j = index[first + q]!;
+      offsets[q] = j * k;
+      rowSquares[q] = squares[j]!;
       const dq = alpha * weights[first + q]!;
       c[q] = 1 + dq;
       if (dq > 0) {
@@ -157,8 +202,8 @@ function exactSolver(s: RowSolve): (row: number) => boolean {
         d[size++] = dq;
       }
     }
-    lowerProducts(other, z, offsets, count, k, products, limit);
-    // Σ_l c_l y_qᵀ z_l for every interaction q, over the lower triangle once (each product serves both sides).
+    gramProducts(w, offsets, rowSquares, count, k, products, limit);
+    // Σ_l c_l y_qᵀ M y_l for every interaction q, over the lower triangle once (each product serves both sides).
     // Row q first touches right[q] (earlier rows add to lower ones only), so it sets it and later rows add to it.
     for (let q = 0; q < count; q++) {
       const at = q * limit;
@@ -171,15 +216,35 @@ function exactSolver(s: RowSolve): (row: number) => boolean {
       }
       right[q] = sum + cq * products[at + q]!;
     }
+    // The system's Cholesky factor, row by row straight from the products (entry (j, l) is the product of the
+    // interactions rows[j] and rows[l], plus 1/d_j on the diagonal), with the reciprocal pivots on its diagonal and
+    // the forward substitution of the right side taken alongside; then the backward one. v ends as the solution.
     for (let j = 0; j < size; j++) {
-      const qj = rows[j]!;
-      for (let l = 0; l < j; l++) system[j * size + l] = products[qj * limit + rows[l]!]!;
-      system[j * size + j] = products[qj * limit + qj]! + 1 / d[j]!;
-      v[j] = right[qj]!;
+      const pj = rows[j]! * limit;
+      const fj = j * size;
+      for (let l = 0; l < j; l++) {
+        const fl = l * size;
+        let sum = products[pj + rows[l]!]!;
+        for (let m = 0; m < l; m++) sum -= factor[fj + m]! * factor[fl + m]!;
+        factor[fj + l] = sum * factor[fl + l]!;
+      }
+      let pivot = products[pj + rows[j]!]! + 1 / d[j]!;
+      let forward = right[rows[j]!]!;
+      for (let m = 0; m < j; m++) {
+        pivot -= factor[fj + m]! * factor[fj + m]!;
+        forward -= factor[fj + m]! * v[m]!;
+      }
+      if (!(pivot > 0)) return false; // not positive definite in floating point: the caller takes the CG steps instead
+      const reciprocal = 1 / Math.sqrt(pivot);
+      factor[fj + j] = reciprocal;
+      v[j] = forward * reciprocal;
     }
-    const w = solveSpd(system, v, size, scratch);
-    if (!w) return false; // not positive definite in floating point: the caller takes the CG steps instead
-    for (let j = 0; j < size; j++) c[rows[j]!]! -= w[j]!;
+    for (let j = size - 1; j >= 0; j--) {
+      let sum = v[j]!;
+      for (let m = j + 1; m < size; m++) sum -= factor[m * size + j]! * v[m]!;
+      v[j] = sum * factor[j * size + j]!;
+    }
+    for (let j = 0; j < size; j++) c[rows[j]!]! -= v[j]!;
     const o = row * k;
     // The first pair (or single interaction) sets the row, the rest add to it.
     let q = Math.min(count, 2);

@@ -277,32 +277,38 @@ export function blockGram(f: Float64Array, out: Float64Array, k: number, count: 
 }
 
 /**
- * The lower triangle (diagonal included) of the products of `count` rows of `p` with the same rows of `q`, rows
- * given by their offsets: out[i·stride + j] = p[offsets[i] …]·q[offsets[j] …] for j ≤ i, k elements each. Two
- * rows against two per pass (dot22); on the diagonal blocks the entry above the diagonal is written too.
+ * The lower triangle (diagonal included) of the Gram matrix of `count` rows of `w`, rows given by their offsets:
+ * out[i·stride + j] = w[offsets[i] …]·w[offsets[j] …] for j ≤ i, k elements each, with the diagonal taken from
+ * `squares` (squares[i] = ‖row i‖², known beforehand). Off the diagonal, two rows against two per pass (dot22); in
+ * each 2×2 block on the diagonal only the one product below it is computed, so about n(n−1)/2 products in all.
  */
-export function lowerProducts(p: Float64Array, q: Float64Array, offsets: Int32Array, count: number, k: number, out: Float64Array, stride: number): void {
+export function gramProducts(w: Float64Array, offsets: Int32Array, squares: Float64Array, count: number, k: number, out: Float64Array, stride: number): void {
   let i = 0;
   for (; i + 1 < count; i += 2) {
     const ri = i * stride;
     const rn = ri + stride;
-    for (let j = 0; j <= i; j += 2) {
-      dot22(p, offsets[i]!, offsets[i + 1]!, q, offsets[j]!, offsets[j + 1]!, k);
+    const oi = offsets[i]!;
+    const on = offsets[i + 1]!;
+    for (let j = 0; j < i; j += 2) {
+      dot22(w, oi, on, w, offsets[j]!, offsets[j + 1]!, k);
       out[ri + j] = d00;
       out[ri + j + 1] = d01;
       out[rn + j] = d10;
       out[rn + j + 1] = d11;
     }
+    out[ri + i] = squares[i]!;
+    out[rn + i] = dot(w, oi, w, on, k);
+    out[rn + i + 1] = squares[i + 1]!;
   }
   if (i < count) {
     const ri = i * stride;
     let j = 0;
     for (; j + 1 < i; j += 2) {
-      dot2(q, offsets[j]!, q, offsets[j + 1]!, p, offsets[i]!, k);
+      dot2(w, offsets[j]!, w, offsets[j + 1]!, w, offsets[i]!, k);
       out[ri + j] = dotA;
       out[ri + j + 1] = dotB;
     }
-    out[ri + i] = dot(p, offsets[i]!, q, offsets[i]!, k);
+    out[ri + i] = squares[i]!;
   }
 }
 
