@@ -108,7 +108,7 @@ function sweep(target: Float64Array, count: number, other: Float64Array, start: 
   let exactRows = 0;
   for (let r = 0; r < count && exactUpTo > 0; r++) if (start[r + 1]! - start[r]! <= exactUpTo) exactRows++;
   const tables = exactUpTo > 0 && exactRows >= otherRows
-    ? exactTables(other, otherRows, g, lambda, k, { z: buffers.floats('z', other.length), w: buffers.floats('w', other.length), squares: buffers.floats('squares', otherRows) })
+    ? exactTables(other, otherRows, g, lambda, k, { z: buffers.floats('z', other.length), whitened: buffers.floats('whitened', other.length), squares: buffers.floats('squares', otherRows) })
     : undefined;
   if (runner && count >= PARALLEL_ROWS) {
     const shared = buffers.floats('g', k * k);

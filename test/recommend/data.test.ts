@@ -167,12 +167,12 @@ test('ALS rows with few interactions are solved exactly (Woodbury), as a dense s
   invertSpd(m, k, { threads: false });
   const z = new Float64Array(other.length);
   for (let r = 0; r < others; r++) for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) z[r * k + a]! += m[a * k + b]! * other[r * k + b]!;
-  // The exact tables: z = M y as the explicit inverse gives it, and w_i·w_j = y_iᵀ M y_j.
-  const tables = exactTables(other, others, g, lambda, k, { z: new Float64Array(other.length), w: new Float64Array(other.length), squares: new Float64Array(others) });
+  // The exact tables: z = M y as the explicit inverse gives it, and ŷ_i·ŷ_j = y_iᵀ M y_j.
+  const tables = exactTables(other, others, g, lambda, k, { z: new Float64Array(other.length), whitened: new Float64Array(other.length), squares: new Float64Array(others) });
   for (let c = 0; c < other.length; c++) assert.ok(Math.abs(tables.z[c]! - z[c]!) < 1e-12, `z[${c}]`);
   for (let i = 0; i < others; i++) {
-    assert.ok(Math.abs(tables.squares[i]! - dot(tables.w, i * k, tables.w, i * k, k)) < 1e-12);
-    for (let j = 0; j < others; j++) assert.ok(Math.abs(dot(tables.w, i * k, tables.w, j * k, k) - dot(other, i * k, z, j * k, k)) < 1e-12, `w${i}·w${j}`);
+    assert.ok(Math.abs(tables.squares[i]! - dot(tables.whitened, i * k, tables.whitened, i * k, k)) < 1e-12);
+    for (let j = 0; j < others; j++) assert.ok(Math.abs(dot(tables.whitened, i * k, tables.whitened, j * k, k) - dot(other, i * k, z, j * k, k)) < 1e-12, `ŷ${i}·ŷ${j}`);
   }
   const solve = (options: { steps: number; exact?: ExactTables; exactUpTo?: number }) => {
     const target = Float64Array.from({ length: 3 * k }, next);

@@ -1,4 +1,4 @@
-import { dot, gramProducts } from './linalg.ts';
+import { cholesky, dot, gramProducts } from './linalg.ts';
 
 /**
  * The rows of one ALS half-sweep (Hu, Koren & Volinsky 2008; Takács, Pilászy & Tikk 2011): each row x of `target`
@@ -28,12 +28,13 @@ export interface RowSolve {
 }
 
 /**
- * What the exact solves need of the rows y_j of `other`, with A₀ = G + λI = LLᵀ (Cholesky) and M = A₀⁻¹:
- * w_j = L⁻¹y_j, so that y_jᵀ M y_l = w_j·w_l; squares_j = ‖w_j‖²; and z_j = M y_j = L⁻ᵀw_j. Rows of k.
+ * What the exact solves need of the rows y_j of `other`, with A₀ = G + λI = LLᵀ (Cholesky) and M = A₀⁻¹: the
+ * whitened rows ŷ_j = L⁻¹y_j, so that y_jᵀ M y_l = ŷ_j·ŷ_l; squares_j = ‖ŷ_j‖²; and z_j = M y_j = L⁻ᵀŷ_j.
+ * Rows of k.
  */
 export interface ExactTables {
   z: Float64Array;
-  w: Float64Array;
+  whitened: Float64Array;
   squares: Float64Array;
 }
 
@@ -41,26 +42,19 @@ export interface ExactTables {
 export function exactTables(other: Float64Array, rows: number, g: Float64Array, lambda: number, k: number, out: ExactTables): ExactTables {
   const l = g.slice();
   for (let a = 0; a < k; a++) l[a * k + a]! += lambda;
-  for (let a = 0; a < k; a++) {
-    for (let b = 0; b <= a; b++) {
-      let sum = l[a * k + b]!;
-      for (let c = 0; c < b; c++) sum -= l[a * k + c]! * l[b * k + c]!;
-      l[a * k + b] = a === b ? Math.sqrt(sum) : sum / l[b * k + b]!;
-    }
-  }
-  const { z, w, squares } = out;
+  cholesky(l, k);
+  const { z, whitened, squares } = out;
   for (let r = 0; r < rows; r++) {
     const o = r * k;
-    let square = 0;
+    // L ŷ = y forward, then Lᵀ z = ŷ backward.
     for (let a = 0; a < k; a++) {
       let sum = other[o + a]!;
-      for (let b = 0; b < a; b++) sum -= l[a * k + b]! * w[o + b]!;
-      w[o + a] = sum / l[a * k + a]!;
-      square += w[o + a]! * w[o + a]!;
+      for (let b = 0; b < a; b++) sum -= l[a * k + b]! * whitened[o + b]!;
+      whitened[o + a] = sum / l[a * k + a]!;
     }
-    squares[r] = square;
+    squares[r] = dot(whitened, o, whitened, o, k);
     for (let a = k - 1; a >= 0; a--) {
-      let sum = w[o + a]!;
+      let sum = whitened[o + a]!;
       for (let b = a + 1; b < k; b++) sum -= l[b * k + a]! * z[o + b]!;
       z[o + a] = sum / l[a * k + a]!;
     }
@@ -166,16 +160,16 @@ export function solveRows(s: RowSolve, from: number, to: number): void {
 
 /**
  * The exact solve of one row with few interactions. With A₀ = G + λI, M = A₀⁻¹ and the n rows y_j it interacted
- * with, A = A₀ + Σ_j d_j y_j y_jᵀ (d_j = α w_j), so by the Woodbury identity
+ * with, A = A₀ + Σ_j d_j y_j y_jᵀ (d_j = α times the interaction's weight), so by the Woodbury identity
  *   x = A⁻¹ b = Σ_j c_j z_j − Σ_j v_j z_j,  (D⁻¹ + Y M Yᵀ) v = Y M b,
  * where z_j = M y_j and c_j = 1 + d_j: an n×n system instead of a k×k one. Its matrix and its right side,
- * (Y M b)_j = Σ_l c_l y_jᵀ M y_l, both come from the products y_jᵀ M y_l = w_j·w_l (exactTables): a Gram matrix,
+ * (Y M b)_j = Σ_l c_l y_jᵀ M y_l, both come from the products y_jᵀ M y_l = ŷ_j·ŷ_l (exactTables): a Gram matrix,
  * so its diagonal is known beforehand and its lower triangle is enough. x is then one sum over the interactions.
  * Interactions with d_j = 0 add nothing to A and stay out of the system.
  */
 function exactSolver(s: RowSolve): (row: number) => boolean {
   const { target, start, index, weights, k, alpha } = s;
-  const { z, w, squares } = s.exact!;
+  const { z, whitened, squares } = s.exact!;
   const limit = s.exactUpTo!;
   const offsets = new Int32Array(limit);
   const rowSquares = new Float64Array(limit);
@@ -202,7 +196,7 @@ function exactSolver(s: RowSolve): (row: number) => boolean {
         d[size++] = dq;
       }
     }
-    gramProducts(w, offsets, rowSquares, count, k, products, limit);
+    gramProducts(whitened, offsets, rowSquares, count, k, products, limit);
     // Σ_l c_l y_qᵀ M y_l for every interaction q, over the lower triangle once (each product serves both sides).
     // Row q first touches right[q] (earlier rows add to lower ones only), so it sets it and later rows add to it.
     for (let q = 0; q < count; q++) {

@@ -37,7 +37,7 @@ const KERNELS = {
   solveRows: (v: Arrays, x: Record<string, number>, task: number) => {
     const rows = rowsPerTask(x.count!);
     solveRows(
-      { target: v.target as Float64Array, other: v.other as Float64Array, start: v.start as Int32Array, index: v.index as Int32Array, weights: v.weights as Float64Array, g: v.g as Float64Array, k: x.k!, lambda: x.lambda!, alpha: x.alpha!, steps: x.steps!, exactUpTo: x.exactUpTo, ...(v.z ? { exact: { z: v.z as Float64Array, w: v.w as Float64Array, squares: v.squares as Float64Array } } : {}) },
+      { target: v.target as Float64Array, other: v.other as Float64Array, start: v.start as Int32Array, index: v.index as Int32Array, weights: v.weights as Float64Array, g: v.g as Float64Array, k: x.k!, lambda: x.lambda!, alpha: x.alpha!, steps: x.steps!, exactUpTo: x.exactUpTo, ...(v.z ? { exact: { z: v.z as Float64Array, whitened: v.whitened as Float64Array, squares: v.squares as Float64Array } } : {}) },
       task * rows,
       Math.min(x.count!, (task + 1) * rows),
     );

@@ -130,7 +130,7 @@ function sharedBuffers(size: number): { work: Float64Array; t: Float64Array } {
  * Cholesky–Banachiewicz in place: L[i][j] = (A[i][j] − L[i][0..j)·L[j][0..j)) / L[j][j], for rows i, i+1 and
  * columns j, j+1 together; column j+1's sum lacks only its last term, L[i][j]·L[j+1][j], added once L[i][j] is known.
  */
-function cholesky(a: Float64Array, n: number): void {
+export function cholesky(a: Float64Array, n: number): void {
   for (let i = 0; i < n; i += 2) {
     const ri = i * n;
     const pair = i + 1 < n;
