@@ -1,0 +1,44 @@
+import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+/** Debian's Chromium (`apt-get install chromium fonts-noto-cjk`); the e2e tests skip with a reason when it is missing. */
+export const CHROMIUM = process.env.SIYU_CHROMIUM ?? '/usr/bin/chromium';
+export const hasChromium = existsSync(CHROMIUM);
+
+/** Builds the console into dist/web when web/ changed since the last build. */
+export function buildConsole(): void {
+  const result = spawnSync(process.execPath, ['scripts/build-web.mjs', '--if-stale'], { stdio: 'inherit' });
+  if (result.status !== 0) throw new Error('building the console failed');
+}
+
+// Flags for a closed network: no background connections, no updates, no QUIC (they fail here, many at a time).
+const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+export const launch = (): Promise<Browser> => chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+
+/** Every console error and failed request of a page, so a test can assert there were none. */
+export function watch(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('requestfailed', (request) => problems.push(`request failed: ${request.method()} ${request.url()} ${request.failure()?.errorText ?? ''}`));
+  page.on('response', (response) => {
+    if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.request().method()} ${response.url()}`);
+  });
+  return problems;
+}
+
+/** Signs in through the console's sign-in page and waits for the page it goes on to (`next`). */
+export async function signInAs(page: Page, base: string, username: string, password: string, next = '/'): Promise<void> {
+  await page.goto(`${base}/sign-in${next === '/' ? '' : `?next=${encodeURIComponent(next)}`}`);
+  await page.getByTestId('sign-in-username').fill(username);
+  await page.getByTestId('sign-in-password').fill(password);
+  await page.getByTestId('sign-in-submit').click();
+  await page.waitForURL((url) => url.pathname === next.split('?')[0]);
+}
+
+/** The problems a signed-out visit is expected to cause: the 401 that sends it to sign in (and Chromium's log line for it). */
+export const expectedSignedOut = (problem: string) => /HTTP 401: GET .*\/v1\/auth\/me$/.test(problem) || /console error: Failed to load resource: the server responded with a status of 401/.test(problem);

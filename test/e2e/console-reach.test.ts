@@ -1,0 +1,180 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, rmSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { ensureAdmin } from '../../src/access/index.ts';
+import { configureSimulatedSms, messageRates, previewTemplate, startProviderSimulators, type ProviderSimulators } from '../../src/channels/index.ts';
+import { pointsLiability, seedDemoLoyalty } from '../../src/loyalty/index.ts';
+import { buildServer } from '../../src/server/index.ts';
+import type { Store } from '../../src/store/index.ts';
+import { createFormatter } from '../../web/src/components/format.ts';
+import { buildConsole, hasChromium, launch, signInAs, watch } from './browser.ts';
+import { demoStore } from './demo-store.ts';
+import { opened } from '../helpers/pii.ts';
+
+// The 触达 and 权益 areas in Debian's Chromium, on a small demo brand whose journeys ran 30 simulated days and whose
+// order history went through the loyalty programme (as `npm run demo` leaves it), with an SMS channel on the Tencent
+// Cloud simulator, signed in as the demo admin.
+
+const SHOTS = fileURLToPath(new URL('../../docs/console/', import.meta.url));
+const NOTICE = { name: 'shipped', code: 'SMS_920001', kind: 'notification' as const, body: '{name}，您的订单已发货。', params: ['name'] };
+const PROMO = { name: 'promo', code: 'SMS_920002', kind: 'marketing' as const, body: '{name}，会员日满99减20。拒收请回复R', params: ['name'] };
+const zh = createFormatter('zh-CN', 'Asia/Shanghai');
+
+describe('the console: reach and loyalty', { skip: hasChromium ? false : 'no /usr/bin/chromium (apt-get install chromium fonts-noto-cjk)' }, () => {
+  let store: Store;
+  let dir: string;
+  let app: FastifyInstance;
+  let base: string;
+  let browser: Browser;
+  let context: BrowserContext;
+  let sims: ProviderSimulators;
+  let admin: { username: string; password: string };
+
+  before(async () => {
+    buildConsole();
+    ({ store, dir } = await demoStore(2000, 42, { journeyDays: 30 }));
+    const [{ latest }] = (await store.query<{ latest: Date }>('SELECT max(placed_at) AS latest FROM orders')) as [{ latest: Date }];
+    await seedDemoLoyalty(store, { now: new Date(latest) });
+    sims = await startProviderSimulators({ seed: 7 });
+    await configureSimulatedSms(store, sims, { provider: 'tencent', templates: [NOTICE, PROMO] });
+    const made = await ensureAdmin(store, { actor: 'demo' });
+    admin = { username: made.username, password: made.password! };
+    app = await buildServer({ store });
+    base = await app.listen({ port: 0, host: '127.0.0.1' });
+    browser = await launch();
+    mkdirSync(SHOTS, { recursive: true });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await app?.close();
+    await sims?.stop();
+    await store?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function open(path: string): Promise<{ page: Page; problems: string[] }> {
+    context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN', timezoneId: 'America/New_York' });
+    const page = await context.newPage();
+    const problems = watch(page);
+    await signInAs(page, base, admin.username, admin.password, path);
+    return { page, problems };
+  }
+
+  // Phones are stored sealed: opened through the key ring, as the product opens them.
+  const someoneWithPhone = async () => (await opened(store, await store.query<{ customer_id: string; phone: string }>('SELECT customer_id, phone FROM customers WHERE phone IS NOT NULL ORDER BY customer_id LIMIT 1')))[0]!;
+
+  test('reach: a test send to a customer reaches the SMS simulator and is in the message log; a template previews for that customer', async () => {
+    const { page, problems } = await open('/reach');
+    await page.getByTestId('channel-table').getByText('腾讯云短信').waitFor();
+    const customer = await someoneWithPhone();
+    await page.getByTestId('channel-test-sms').click();
+    await page.getByTestId('test-customer').fill(customer.customer_id);
+    // A notification template: transactional, so the customer's marketing consent is not needed.
+    await page.getByTestId('test-template').click();
+    await page.getByTitle('shipped · 通知').click();
+    await page.getByTestId('test-param-name').waitFor();
+    await page.locator('#test-send').click();
+    await page.getByTestId('test-result').getByTestId('message-state').getByText('已提交').waitFor();
+    const [sent] = await store.query<{ message_id: string; state: string }>("SELECT message_id, state FROM outbound_messages WHERE customer_id = $1 AND message_id LIKE 'test:%'", [customer.customer_id]);
+    assert.equal(sent?.state, 'handed_over');
+    assert.ok(sims.sms.sent.some((s) => s.template === NOTICE.code && s.phone.replace(/^\+86/, '').endsWith(customer.phone.replace(/^\+86/, ''))), 'the simulator received the SMS');
+    await page.keyboard.press('Escape');
+
+    await page.getByRole('tab', { name: '消息日志' }).click();
+    await page.getByTestId('message-filter-customer_id').locator('input').fill(customer.customer_id);
+    await page.getByTestId('message-filter-customer_id').locator('input').press('Enter');
+    const row = page.getByTestId('message-table').getByRole('row', { name: /测试/ });
+    await row.getByTestId('message-state').getByText('已提交').waitFor();
+    assert.match((await row.textContent()) ?? '', new RegExp(customer.customer_id));
+    await page.waitForLoadState('networkidle');
+    // The table fades back in after its page loads: photograph it once it has.
+    await page.waitForFunction(() => {
+      const window = globalThis as unknown as { document: { querySelectorAll(selector: string): ArrayLike<unknown> }; getComputedStyle(element: unknown): { opacity: string } };
+      return Array.from(window.document.querySelectorAll('.ant-spin-container')).every((element) => window.getComputedStyle(element).opacity === '1');
+    });
+    await page.screenshot({ path: `${SHOTS}reach-log.png` });
+
+    await page.getByRole('tab', { name: '模板' }).click();
+    await page.getByTestId('template-preview-promo').click();
+    await page.getByTestId('preview-customer').fill(customer.customer_id);
+    await page.locator('#preview-run').click();
+    const expected = await previewTemplate(store, 'sms', 'promo', customer.customer_id, { name: '{{ customer.name }}' });
+    assert.match(expected.text, /^【思域演示】.+，会员日满99减20。拒收请回复R$/);
+    await page.getByTestId('preview-text').getByText(expected.text, { exact: true }).waitFor();
+    await page.waitForLoadState('networkidle');
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test('reach: delivery statistics per channel as the rates API counts them, with the chart by day', async () => {
+    const { page, problems } = await open('/reach?tab=stats');
+    await page.getByTestId('stats-span').getByText('近 365 天').click();
+    const since = new Date(Date.now() - 365 * 86_400_000);
+    const webhook = (await messageRates(store, 'channel', { since })).find((r) => r.key === 'webhook');
+    assert.ok(webhook && webhook.sent > 0, 'the demo journeys sent webhook messages');
+    const row = page.getByTestId('stats-table').getByRole('row', { name: /webhook/ });
+    await row.getByText(zh.count(webhook.sent), { exact: true }).first().waitFor();
+    await page.getByTestId('stats-channel').getByText('webhook').click();
+    await page.getByTestId('delivery-chart').waitFor();
+    await page.waitForLoadState('networkidle');
+    await page.screenshot({ path: `${SHOTS}reach-stats.png` });
+    // The areas' strings come with the console frame, in each language switched to.
+    await page.getByTestId('language').getByText('EN').click();
+    await page.getByTestId('stats-table').getByText('Delivery rate').waitFor();
+    await page.getByTestId('nav-loyalty').click();
+    await page.getByRole('tab', { name: 'Offers' }).waitFor();
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test('loyalty: offers with budgets, a code batch generated from an offer, tier rules, and the liability the report API computes', async () => {
+    const { page, problems } = await open('/loyalty');
+    await page.getByTestId('offer-table').getByText('会员满99减20').waitFor();
+    const [used] = await store.query<{ used_count: number }>("SELECT used_count FROM loyalty_offers WHERE offer_id = 'member20'");
+    assert.ok(Number(used?.used_count) > 0, 'the demo orders redeemed member20');
+    await page.getByTestId('offer-table').getByRole('row', { name: /会员满99减20/ }).getByText(zh.count(Number(used!.used_count)), { exact: false }).first().waitFor();
+    await page.getByTestId('offer-member20').click();
+    await page.locator('input[data-testid=batch-count], [data-testid=batch-count] input').fill('20');
+    await page.getByTestId('batch-prefix').fill('E2E');
+    await page.getByTestId('batch-create').click();
+    await page.getByTestId('batch-created').waitFor();
+    await page.getByTestId('batch-table').getByRole('row', { name: /生成/ }).getByText('20', { exact: true }).first().waitFor();
+    const [codes] = await store.query<{ n: number }>("SELECT count(*) AS n FROM coupon_codes WHERE offer_id = 'member20' AND code LIKE 'E2E%'");
+    assert.equal(Number(codes?.n), 20);
+    await page.screenshot({ path: `${SHOTS}loyalty-offer.png` });
+    await page.keyboard.press('Escape');
+
+    await page.getByRole('tab', { name: '会员等级' }).click();
+    for (const tier of ['普通', '高级', 'VIP']) await page.getByTestId('tier-rules').getByText(tier, { exact: true }).waitFor();
+    await page.getByTestId('tier-members').locator('tbody tr').first().waitFor();
+
+    await page.getByRole('tab', { name: '报表' }).click();
+    const liability = await pointsLiability(store, new Date());
+    // The demo's members never spend points, so closed cohorts expired whole and the expected breakage is high.
+    assert.ok(liability.outstandingPoints > 0 && liability.grossFen > 0, 'the demo has outstanding points');
+    await page.getByTestId('liability').getByText(zh.money(liability.liabilityFen), { exact: true }).waitFor();
+    await page.getByTestId('outstanding').getByText(zh.count(liability.outstandingPoints), { exact: true }).waitFor();
+    await page.getByTestId('breakage').getByText(zh.percent(liability.breakageRate), { exact: true }).waitFor();
+    await page.getByTestId('cost-campaigns').getByText('双11').waitFor();
+    await page.waitForLoadState('networkidle');
+    await page.screenshot({ path: `${SHOTS}loyalty-reports.png` });
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test('a profile shows the customer’s wallet and points ledger, the balance as the ledger has it', async () => {
+    const [member] = await store.query<{ customer_id: string; balance: number }>('SELECT customer_id, balance FROM points_accounts ORDER BY balance DESC, customer_id LIMIT 1');
+    assert.ok(member && Number(member.balance) > 0);
+    const { page, problems } = await open(`/customers/${member.customer_id}`);
+    await page.getByRole('tab', { name: '权益' }).click();
+    await page.getByTestId('profile-points').getByText(zh.count(Number(member.balance)), { exact: true }).waitFor();
+    await page.getByTestId('profile-ledger').locator('tbody tr').first().waitFor();
+    await page.waitForLoadState('networkidle');
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+});

@@ -1,0 +1,54 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { api, ApiError, unwrap } from './client.ts';
+import type { paths } from './schema';
+
+// Offers, code batches, wallets and ledgers, tier rules and the loyalty reports (docs/loyalty.md): thin hooks over the
+// generated client.
+
+export type Offer = paths['/v1/offers/{id}']['get']['responses']['200']['content']['application/json'];
+export type CodeBatch = paths['/v1/offers/{id}/batches']['get']['responses']['200']['content']['application/json']['batches'][number];
+export type CustomerLoyalty = paths['/v1/customers/{id}/loyalty']['get']['responses']['200']['content']['application/json'];
+export type LoyaltySettings = paths['/v1/loyalty/settings/{key}']['get']['responses']['200']['content']['application/json'];
+export type TierSettings = Extract<LoyaltySettings, { tiers: unknown }>;
+export type PointsLiability = paths['/v1/reports/loyalty/liability']['get']['responses']['200']['content']['application/json'];
+export type CouponCost = paths['/v1/reports/loyalty/coupons']['get']['responses']['200']['content']['application/json'];
+export type TierReport = paths['/v1/reports/loyalty/tiers']['get']['responses']['200']['content']['application/json'];
+
+export const useOffers = () => useQuery({ queryKey: ['offers'], queryFn: async () => (await unwrap(api.GET('/v1/offers'))).offers });
+
+export const useOffer = (id: string | undefined) => useQuery({ queryKey: ['offer', id], queryFn: () => unwrap(api.GET('/v1/offers/{id}', { params: { path: { id: id! } } })), enabled: Boolean(id) });
+
+export const useCodeBatches = (id: string | undefined) =>
+  useQuery({ queryKey: ['offer-batches', id], queryFn: async () => (await unwrap(api.GET('/v1/offers/{id}/batches', { params: { path: { id: id! } } }))).batches, enabled: Boolean(id) });
+
+/** Generate a batch of single-use codes; the batches and the cost report refresh. */
+export function useCreateBatch(id: string) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (body: { count: number; prefix?: string }) => unwrap(api.POST('/v1/offers/{id}/batches', { params: { path: { id } }, body })),
+    onSuccess: () => Promise.all([client.invalidateQueries({ queryKey: ['offer-batches', id] }), client.invalidateQueries({ queryKey: ['coupon-cost'] })]),
+  });
+}
+
+export const useCustomerLoyalty = (id: string | undefined) =>
+  useQuery({ queryKey: ['customer-loyalty', id], queryFn: () => unwrap(api.GET('/v1/customers/{id}/loyalty', { params: { path: { id: id! } } })), enabled: Boolean(id) });
+
+// The settings route answers one of three shapes, by the key asked for; the tier settings are the one with tiers.
+const isTierSettings = (settings: LoyaltySettings): settings is TierSettings => 'tiers' in settings;
+
+export const useTierSettings = () =>
+  useQuery({
+    queryKey: ['loyalty-settings', 'tiers'],
+    queryFn: async () => {
+      const settings = await unwrap(api.GET('/v1/loyalty/settings/{key}', { params: { path: { key: 'tiers' } } }));
+      if (!isTierSettings(settings)) throw new ApiError(200, 'unexpected_shape', 'GET /v1/loyalty/settings/tiers answered without tiers', []);
+      return settings;
+    },
+  });
+
+export const useLiability = () => useQuery({ queryKey: ['points-liability'], queryFn: () => unwrap(api.GET('/v1/reports/loyalty/liability')) });
+
+export const useCouponCost = () => useQuery({ queryKey: ['coupon-cost'], queryFn: () => unwrap(api.GET('/v1/reports/loyalty/coupons')) });
+
+export const useTierReport = (from: string, to: string) =>
+  useQuery({ queryKey: ['tier-report', from, to], queryFn: () => unwrap(api.GET('/v1/reports/loyalty/tiers', { params: { query: { from, to } } })) });

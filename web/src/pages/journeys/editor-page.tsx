@@ -1,0 +1,169 @@
+import { Alert, Badge, Button, Card, Col, Form, Input, List, Row, Space, Tag, Typography } from 'antd';
+import { useEffect, useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useNavigate, useParams } from 'react-router';
+import { ApiError } from '../../api/client.ts';
+import { useJourney, useJourneyMutations, validateJourney, type Journey } from '../../api/journeys.ts';
+import { ApiErrorAlert } from '../../components/ApiErrorAlert.tsx';
+import { PageHeader } from '../../components/PageHeader.tsx';
+import { QueryView } from '../../components/QueryView.tsx';
+
+/** A new journey starts from this: a welcome message to new members, with a 10% holdout and a 30-day goal. */
+const TEMPLATE = {
+  entry: { kind: 'event', event: 'Signed Up' },
+  reentry: { kind: 'once' },
+  holdout: 0.1,
+  goal: { event: 'Order Completed', within_days: 30 },
+  start: 'welcome',
+  nodes: {
+    welcome: { kind: 'message', channel: 'sms', content: { body: '{{ customer.name }}，欢迎加入会员！' }, next: 'done' },
+    done: { kind: 'exit' },
+  },
+};
+
+/** Create a journey or edit its draft: the JSON definition, checked by the server as you type, problems shown on their steps. */
+export default function JourneyEditorPage() {
+  const { id } = useParams();
+  const journey = useJourney(id);
+  if (!id) return <Editor />;
+  return <QueryView query={journey}>{(j) => <Editor journey={j} />}</QueryView>;
+}
+
+interface Problem {
+  path: string;
+  message: string;
+}
+
+/** Which step a problem's path names (`nodes.remind.content.body` → remind), if any. */
+const stepOf = (path: string) => /^nodes\.([^.]+)/.exec(path)?.[1];
+
+function Editor({ journey }: { journey?: Journey }) {
+  const { t } = useTranslation();
+  const navigate = useNavigate();
+  const [meta] = Form.useForm<{ id: string; name: string; description?: string }>();
+  const [text, setText] = useState(() => JSON.stringify(journey ? (journey.draft ?? journey.definition) : TEMPLATE, null, 2));
+  const [problems, setProblems] = useState<Problem[] | undefined>();
+  const [checking, setChecking] = useState(false);
+  const m = useJourneyMutations(journey?.id ?? '');
+  const parsed = useMemo((): { value?: unknown; error?: string } => {
+    try {
+      return { value: JSON.parse(text) as unknown };
+    } catch (e) {
+      return { error: e instanceof Error ? e.message : String(e) };
+    }
+  }, [text]);
+  // The server checks the definition (debounced): shape, step references, reachability, loops, condition syntax.
+  useEffect(() => {
+    if (parsed.error) return;
+    let stale = false;
+    setChecking(true);
+    const timer = setTimeout(() => {
+      validateJourney(parsed.value)
+        .then(() => !stale && setProblems([]))
+        .catch((e: unknown) => !stale && setProblems(e instanceof ApiError ? (e.details.length ? e.details.map((d) => ({ path: d.path ?? '', message: d.message })) : [{ path: '', message: e.message }]) : [{ path: '', message: String(e) }]))
+        .finally(() => !stale && setChecking(false));
+    }, 400);
+    return () => {
+      stale = true;
+      clearTimeout(timer);
+    };
+  }, [parsed]);
+  const nodes = useMemo(() => {
+    const value = parsed.value as { start?: string; nodes?: Record<string, { kind?: string; [k: string]: unknown }> } | undefined;
+    return Object.entries(value?.nodes ?? {}).map(([name, node]) => ({
+      name,
+      kind: String(node?.kind ?? '?'),
+      isStart: value?.start === name,
+      next: ['next', 'then', 'else', 'on_event', 'on_timeout'].flatMap((f) => (typeof node?.[f] === 'string' ? [`${f} → ${node[f] as string}`] : [])).concat(Array.isArray(node?.variants) ? (node.variants as { name?: string; next?: string }[]).map((v) => `${v.name} → ${v.next}`) : []),
+    }));
+  }, [parsed]);
+  const problemsOf = (step: string) => (problems ?? []).filter((p) => stepOf(p.path) === step);
+  const general = (problems ?? []).filter((p) => !stepOf(p.path));
+  const save = async () => {
+    const values = await meta.validateFields();
+    const saved = await m.save.mutateAsync({ id: journey?.id ?? values.id, name: values.name, description: values.description, definition: parsed.value });
+    navigate(`/journeys/${encodeURIComponent(saved.id)}`);
+  };
+  return (
+    <>
+      <PageHeader
+        title={journey ? t('journeys.editTitle', { name: journey.name }) : t('journeys.new')}
+        subtitle={t('journeys.editorHint')}
+        extra={
+          <>
+            <Button onClick={() => navigate(journey ? `/journeys/${encodeURIComponent(journey.id)}` : '/journeys')}>{t('common.cancel')}</Button>
+            <Button type="primary" onClick={() => void save().catch(() => undefined)} loading={m.save.isPending} disabled={Boolean(parsed.error)} data-testid="journey-save">
+              {t('journeys.saveDraft')}
+            </Button>
+          </>
+        }
+      />
+      {m.save.error && <ApiErrorAlert error={m.save.error} />}
+      <Form form={meta} layout="inline" style={{ marginBottom: 16 }} initialValues={{ id: journey?.id, name: journey?.name, description: journey?.description ?? undefined }}>
+        <Form.Item name="id" label={t('journeys.field.id')} rules={[{ required: true, pattern: /^[a-z][a-z0-9-]{0,62}$/, message: t('journeys.field.idRule') }]}>
+          <Input disabled={Boolean(journey)} style={{ width: 180 }} data-testid="journey-id" />
+        </Form.Item>
+        <Form.Item name="name" label={t('journeys.field.name')} rules={[{ required: true, whitespace: true, message: t('journeys.field.nameRule') }]}>
+          <Input style={{ width: 220 }} data-testid="journey-name" />
+        </Form.Item>
+        <Form.Item name="description" label={t('journeys.field.description')}>
+          <Input style={{ width: 320 }} />
+        </Form.Item>
+      </Form>
+      <Row gutter={16}>
+        <Col xs={24} lg={14}>
+          <Card size="small" title={t('journeys.definitionJson')} extra={checking ? <Tag>{t('journeys.checking')}</Tag> : parsed.error ? <Tag color="red">{t('journeys.invalidJson')}</Tag> : problems?.length === 0 ? <Tag color="green" data-testid="journey-valid">{t('journeys.valid')}</Tag> : problems ? <Tag color="red" data-testid="journey-invalid">{t('journeys.problems', { count: problems.length })}</Tag> : null}>
+            <Input.TextArea value={text} onChange={(e) => setText(e.target.value)} autoSize={{ minRows: 24, maxRows: 48 }} spellCheck={false} className="siyu-json" data-testid="journey-json" />
+            {parsed.error && <Alert type="error" showIcon title={parsed.error} style={{ marginTop: 8 }} />}
+          </Card>
+        </Col>
+        <Col xs={24} lg={10}>
+          <Card size="small" title={t('journeys.stepsOverview')}>
+            {general.length > 0 && (
+              <Alert
+                type="error"
+                showIcon
+                style={{ marginBottom: 8 }}
+                title={
+                  <ul className="siyu-error-details">
+                    {general.map((p, i) => (
+                      <li key={i}>
+                        {p.path && <code>{p.path}</code>} {p.message}
+                      </li>
+                    ))}
+                  </ul>
+                }
+              />
+            )}
+            <List
+              size="small"
+              dataSource={nodes}
+              data-testid="journey-nodes"
+              renderItem={(n) => {
+                const own = problemsOf(n.name);
+                return (
+                  <List.Item data-testid={`node-${n.name}`}>
+                    <Space direction="vertical" size={2} style={{ width: '100%' }}>
+                      <Space>
+                        <Badge status={own.length ? 'error' : 'success'} />
+                        <code>{n.name}</code>
+                        <Tag>{t(`journeys.kind.${n.kind}`, { defaultValue: n.kind })}</Tag>
+                        {n.isStart && <Tag color="blue">{t('journeys.start')}</Tag>}
+                      </Space>
+                      {n.next.length > 0 && <Typography.Text type="secondary">{n.next.join(' · ')}</Typography.Text>}
+                      {own.map((p, i) => (
+                        <Typography.Text key={i} type="danger">
+                          <code>{p.path}</code> {p.message}
+                        </Typography.Text>
+                      ))}
+                    </Space>
+                  </List.Item>
+                );
+              }}
+            />
+          </Card>
+        </Col>
+      </Row>
+    </>
+  );
+}
