@@ -10,6 +10,8 @@ const drivers = ['pg', '@duckdb/node-api'];
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'bench/results/**', 'scratch/**'] },
   { languageOptions: { globals: globals.node } },
+  // The console runs in the browser and talks to Siyu only through its generated API client (web/src/api/).
+  { files: ['web/src/**/*.{ts,tsx}'], languageOptions: { globals: globals.browser } },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

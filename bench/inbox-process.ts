@@ -4,6 +4,7 @@
 // Usage: node --import tsx bench/inbox-process.ts [--messages 100000] [--runs 3] [--batches 1000,5000,20000]
 import { rmSync } from 'node:fs';
 import { appendToInbox, prepareMessage, processInbox } from '../src/ingest/index.ts';
+import { keyRingFor } from '../src/privacy/index.ts';
 import { migrate, openStore } from '../src/store/index.ts';
 import { arg, median, printTable, writeResult } from './report.ts';
 
@@ -35,7 +36,8 @@ async function once(batchSize: number): Promise<number> {
       if (!prepared.ok) throw new Error(JSON.stringify(prepared.errors));
       return { message: prepared.message, source: 'bench' };
     });
-    await store.transaction((tx) => appendToInbox(tx, store.kind, entries, now));
+    const ring = await keyRingFor(store);
+    await store.transaction((tx) => appendToInbox(tx, store.kind, entries, now, ring));
   }
   const started = performance.now();
   let processed = 0;

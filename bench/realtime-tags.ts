@@ -4,7 +4,7 @@
 // medians of --runs. Target: p99 ≤ 500 ms.
 // Usage: node --import tsx bench/realtime-tags.ts [--customers 200] [--concurrency 4] [--runs 3]
 import { mkdirSync, rmSync } from 'node:fs';
-import { createWriteKey } from '../src/ingest/index.ts';
+import { createApiKey } from '../src/access/index.ts';
 import { defineTag } from '../src/segment/index.ts';
 import { migrate, openStore } from '../src/store/index.ts';
 import { arg, median, printTable, writeResult } from './report.ts';
@@ -25,7 +25,8 @@ for (let r = 0; r < runs; r++) {
   const store = await openStore(db);
   await migrate(store);
   await defineTag(store, { name: '育儿需求', kind: 'realtime', definition: { event: 'Product Viewed', where: [{ property: 'category', op: '=', value: '母婴' }], op: '>=', value: 3, within_days: 7 } });
-  const { key } = await createWriteKey(store, 'bench');
+  // One key sends the events (Basic, as Segment clients do) and reads the tags (Bearer).
+  const { key } = await createApiKey(store, { name: 'bench', scopes: ['ingest:write', 'customers:read'] }, 'bench');
   await store.close();
   const { server, host } = await startServer(serveArgs(db));
   const auth = `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
@@ -42,7 +43,7 @@ for (let r = 0; r < runs; r++) {
           acked = performance.now();
         }
         for (;;) {
-          const body = (await (await fetch(`${host}/v1/customers/${id}/tags`)).json()) as { tags: unknown[] };
+          const body = (await (await fetch(`${host}/v1/customers/${id}/tags`, { headers: { authorization: `Bearer ${key}` } })).json()) as { tags: unknown[] };
           if (body.tags.length) break;
           if (performance.now() - acked > 10_000) throw new Error(`${id} was not tagged within 10 s`);
           await new Promise((resolve) => setTimeout(resolve, 5));

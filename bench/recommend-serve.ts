@@ -7,6 +7,7 @@
 // Without --db it builds the demo brand into bench/data/bench-serve.duckdb first (about a minute).
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
+import { createApiKey } from '../src/access/index.ts';
 import { Random } from '../src/core/random.ts';
 import { generateDemo } from '../src/demo/index.ts';
 import { importFile, type ImportKind } from '../src/import/index.ts';
@@ -40,6 +41,8 @@ if (!db) {
 
 const store = await openStore(db);
 const ids = (await store.query<{ customer_id: string }>('SELECT customer_id FROM customers ORDER BY customer_id')).map((r) => r.customer_id);
+// The API needs a key with recommendations:read, as a mini-program backend would hold.
+const authorization = `Bearer ${(await createApiKey(store, { name: 'bench serve', scopes: ['recommendations:read'] }, 'bench')).key}`;
 await store.close();
 
 async function startAndWait(): Promise<{ server: ChildProcess; host: string }> {
@@ -67,7 +70,7 @@ for (let r = 0; r < runs; r++) {
       while (performance.now() < end) {
         const id = random.next() < 0.05 ? `unknown-${random.int(0, 1e9)}` : ids[random.int(0, ids.length - 1)]!;
         const t = performance.now();
-        const res = await fetch(`${host}/v1/recommendations/${encodeURIComponent(id)}?n=10&context=bench`);
+        const res = await fetch(`${host}/v1/recommendations/${encodeURIComponent(id)}?n=10&context=bench`, { headers: { authorization } });
         await res.arrayBuffer();
         latencies.push(performance.now() - t);
         if (res.status !== 200) errors++;

@@ -2,7 +2,7 @@
 // Pass-through flags go to every benchmark (e.g. `npm run bench -- --runs 5`).
 import { spawnSync } from 'node:child_process';
 
-const benches = ['csv-import.ts', 'inbox-process.ts', 'http-ingest.ts', 'clv.ts', 'clv-store.ts', 'layers.ts', 'recommend.ts', 'recommend-serve.ts', 'recommend-scale.ts', 'realtime-tags.ts'];
+const benches = ['csv-import.ts', 'inbox-process.ts', 'http-ingest.ts', 'clv.ts', 'clv-store.ts', 'layers.ts', 'recommend.ts', 'recommend-serve.ts', 'recommend-scale.ts', 'realtime-tags.ts', 'access.ts', 'analytics.ts'];
 for (const bench of benches) {
   process.stdout.write(`\n=== bench/${bench} ===\n`);
   const result = spawnSync(process.execPath, ['--import', 'tsx', `bench/${bench}`, ...process.argv.slice(2)], { stdio: 'inherit', cwd: new URL('..', import.meta.url).pathname });

@@ -4,10 +4,10 @@ const root = new URL('..', import.meta.url).pathname;
 
 /**
  * Starts a server script (by default `siyu serve --db DB --port 0`) in its own process and resolves once it prints
- * the address it listens on.
+ * the address it listens on. SIYU_BENCH_SERVER_NODE_ARGS adds Node flags to it (say `--cpu-prof --cpu-prof-dir=DIR`).
  */
 export async function startServer(args: readonly string[]): Promise<{ server: ChildProcess; host: string }> {
-  const server = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const server = spawn(process.execPath, [...(process.env.SIYU_BENCH_SERVER_NODE_ARGS?.split(' ') ?? []), '--import', 'tsx', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   const host = await new Promise<string>((resolve, reject) => {
     server.stdout!.on('data', (chunk) => {

@@ -1,3 +1,4 @@
+import { io } from './io.ts';
 import type { Command } from 'commander';
 import { formatNumber as n, padDisplay } from '../core/text.ts';
 import { attributeDefinitions, computeAttributes, defineAttribute, dropAttribute, type AttributeDefinition } from '../segment/index.ts';
@@ -37,14 +38,14 @@ export function registerAttributes(program: Command): void {
         await withOpenStore(opts.db, async (store) => {
           const definition = { name, sql: opts.sql, type: opts.type as AttributeDefinition['type'], zh: opts.zh ?? name, en: opts.en ?? name, description: opts.description ?? '' };
           await defineAttribute(store, definition);
-          process.stdout.write(`attribute ${name} defined; run \`siyu attributes compute\` to fill it\n`);
+          io().stdout.write(`attribute ${name} defined; run \`siyu attributes compute\` to fill it\n`);
         });
       }),
     );
   withDb(attributes.command('drop').description("remove one of the brand's own attributes").argument('<name>')).action(
     action(async (name: string, opts: { db?: string }) => {
       await withOpenStore(opts.db, async (store) => {
-        process.stdout.write((await dropAttribute(store, name)) ? `attribute ${name} dropped\n` : `no attribute ${name} to drop\n`);
+        io().stdout.write((await dropAttribute(store, name)) ? `attribute ${name} dropped\n` : `no attribute ${name} to drop\n`);
       });
     }),
   );

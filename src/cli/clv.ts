@@ -1,3 +1,4 @@
+import { io, resolvePath } from './io.ts';
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { SiyuError } from '../core/errors.ts';
@@ -15,6 +16,7 @@ interface ClvFlags {
   horizon: string;
   discountRate: string;
   chart: string;
+  holdoutDays?: string;
   json?: boolean;
 }
 
@@ -23,9 +25,9 @@ function parseModel(value: string): FrequencyModelName {
   return value as FrequencyModelName;
 }
 
-/** `clv fit` also takes gammagamma: refit the spend model alone. */
-function parseFitModel(value: string): FrequencyModelName | 'gammagamma' {
-  return value === 'gammagamma' ? value : parseModel(value);
+/** `clv fit` also takes auto (choose by a holdout) and gammagamma (refit the spend model alone). */
+function parseFitModel(value: string): FrequencyModelName | 'gammagamma' | 'auto' {
+  return value === 'gammagamma' || value === 'auto' ? value : parseModel(value);
 }
 
 function parseTimeUnit(value: string): TimeUnit {
@@ -49,8 +51,21 @@ function fitLines(label: string, fit: FitResult<string>): string[] {
   ];
 }
 
+function selectionLines(s: NonNullable<ClvFitReport['selection']>): string[] {
+  return [
+    `model choice: fitted on purchases to ${s.calibrationEnd}, judged on the ${s.holdoutDays} days to ${s.holdoutEnd} (${s.customers.toLocaleString('en-US')} customers)`,
+    '  model       holdout log-lik  predicted  actual  tracking error',
+    ...s.candidates.map(
+      (c) =>
+        `  ${(c.model + (c.model === s.chosen ? ' *' : '')).padEnd(11)} ${(c.converged ? f(c.holdoutLogLikelihood, 1) : 'not converged').padStart(15)}  ${f(c.predictedHoldout, 0).padStart(9)}  ${f(c.actualHoldout, 0).padStart(6)}  ${`${f(c.trackingError * 100, 1)}%`.padStart(14)}`,
+    ),
+    `  chose ${s.chosen}: ${s.reason}; refitted on everything to the calibration end:`,
+  ];
+}
+
 export function fitSummary(r: ClvFitReport): string {
   return [
+    ...(r.selection ? selectionLines(r.selection) : []),
     `calibration to ${r.calibrationEnd} in ${r.timeUnit}s, money in ${r.currency}; ${r.customers.toLocaleString('en-US')} buyers`,
     ...(r.frequency ? fitLines(r.frequency.model, r.frequency) : []),
     ...(r.spend ? fitLines('gammagamma', r.spend) : ['gammagamma: not fitted (fewer than 3 repeat buyers with positive spend)']),
@@ -63,9 +78,9 @@ export function scoreSummary(r: ClvScoreReport): string {
   return [
     `scored ${r.customers.toLocaleString('en-US')} customers with ${r.model} (fit ${r.fitId}) as of ${r.asOf}`,
     `  ${r.horizonMonths}-month CLV at ${f(r.monthlyDiscountRate * 100, 2)}%/month: total ${money(r.totalClv)}, mean ${money(r.meanClv)}`,
-    `  mean P(alive) ${f(r.meanProbabilityAlive, 3)}; ${f(r.expectedOrders90d, 0)} orders expected in the next 90 days`,
+    `  mean P(no purchase in 90 days) ${f(r.meanProbabilityNoPurchase90d, 3)}; mean P(alive) ${f(r.meanProbabilityAlive, 3)}; ${f(r.expectedOrders90d, 0)} orders expected in the next 90 days`,
     '  top customers by CLV:',
-    ...r.top.map((t) => `    ${t.customerId.padEnd(16)} ${money(t.clv).padStart(16)}  P(alive) ${f(t.probabilityAlive, 3)}  90-day orders ${f(t.expectedOrders90d, 2)}  AOV ${money(t.expectedAov)}`),
+    ...r.top.map((t) => `    ${t.customerId.padEnd(16)} ${money(t.clv).padStart(16)}  P(no purchase 90d) ${f(t.probabilityNoPurchase90d, 3)}  P(alive) ${f(t.probabilityAlive, 3)}  90-day orders ${f(t.expectedOrders90d, 2)}  AOV ${money(t.expectedAov)}`),
     '  written to clv_scores (per customer) and clv_runs (this run)',
   ].join('\n');
 }
@@ -87,7 +102,8 @@ export function registerClv(program: Command): void {
   const modelOption = (c: Command) => c.option('--model <model>', FREQUENCY_MODELS.join('|'), 'bgnbd');
 
   withDb(clv.command('fit').description('fit a frequency model and Gamma-Gamma on purchases up to the calibration end; records the fits'))
-    .option('--model <model>', `${FREQUENCY_MODELS.join('|')}, or gammagamma to refit spend alone`, 'bgnbd')
+    .option('--model <model>', `${FREQUENCY_MODELS.join('|')}; auto: choose among bgnbd, mbgnbd and paretonbd by a holdout; gammagamma: refit spend alone`, 'bgnbd')
+    .option('--holdout-days <n>', 'for --model auto: the holdout the candidates are judged on (default: 90, or a third of the data when shorter)')
     .option('--time-unit <unit>', 'day|week (for bgbb: the length of one purchase opportunity)', 'week')
     .option('--calibration-end <date>', 'last day of the fitting period, brand timezone (default: day of the latest order)')
     .option('--penalizer <x>', 'L2 penalty on the parameters, for fits that do not converge', '0')
@@ -95,9 +111,15 @@ export function registerClv(program: Command): void {
     .action(
       action(async (opts: ClvFlags) =>
         withOpenStore(opts.db, async (store) => {
-          const report = await fitClv(store, { model: parseFitModel(opts.model), timeUnit: parseTimeUnit(opts.timeUnit), calibrationEnd: opts.calibrationEnd, penalizer: parseNumber(opts.penalizer, '--penalizer', 0) });
+          const report = await fitClv(store, {
+            model: parseFitModel(opts.model),
+            timeUnit: parseTimeUnit(opts.timeUnit),
+            calibrationEnd: opts.calibrationEnd,
+            penalizer: parseNumber(opts.penalizer, '--penalizer', 0),
+            holdoutDays: opts.holdoutDays === undefined ? undefined : parseNumber(opts.holdoutDays, '--holdout-days', 7, 3650),
+          });
           emit(opts.json, report, () => fitSummary(report));
-          if (!(report.frequency ?? report.spend)?.converged) process.exitCode = 2;
+          if (!(report.frequency ?? report.spend)?.converged) io().exitCode = 2;
         }),
       ),
     );
@@ -131,7 +153,7 @@ export function registerClv(program: Command): void {
         withOpenStore(opts.db, async (store) => {
           const e = await evaluateClv(store, { model: parseModel(opts.model), timeUnit: parseTimeUnit(opts.timeUnit), calibrationEnd: opts.calibrationEnd!, holdoutEnd: opts.holdoutEnd });
           writeFileSync(
-            opts.chart,
+            resolvePath(opts.chart),
             lineChartSvg({
               title: `Cumulative repeat purchases: actual vs ${e.model} (weeks from ${e.tracking.start})`,
               xLabel: 'week',

@@ -1,6 +1,9 @@
+import { io } from './io.ts';
+import { forwardToServer, StoreHeldError } from './remote.ts';
 import type { Command } from 'commander';
 import { formatDetail, isSiyuError, SiyuError, type ErrorKind } from '../core/errors.ts';
 import { drainInbox } from '../ingest/index.ts';
+import { sealExistingPersonalData } from '../privacy/index.ts';
 import { migrate, openStore, resolveDatabase, type Store } from '../store/index.ts';
 
 const EXIT: Record<ErrorKind, number> = {
@@ -10,6 +13,7 @@ const EXIT: Record<ErrorKind, number> = {
   conflict: 4,
   unauthorized: 5,
   forbidden: 5,
+  rate_limited: 5,
   unavailable: 6,
   internal: 1,
 };
@@ -25,9 +29,28 @@ export function withDb(command: Command): Command {
  * stopped (unless `drainInbox: false`: `serve` processes them itself), runs `fn`, and always closes it.
  */
 export async function withOpenStore<T>(db: string | undefined, fn: (store: Store) => Promise<T>, options: { migrate?: boolean; drainInbox?: boolean } = {}): Promise<T> {
-  const store = await openStore(resolveDatabase(db));
+  // Inside the server that holds the store, for a CLI that sent it the command: its store is open and migrated.
+  const held = io().store;
+  if (held) return fn(held);
+  const location = resolveDatabase(db);
+  let store: Store;
   try {
-    if (options.migrate !== false) await migrate(store);
+    store = await openStore(location);
+  } catch (error) {
+    if (isSiyuError(error) && error.code === 'store_locked') {
+      const pid = /PID (\d+)/.exec(error.message)?.[1];
+      throw new StoreHeldError(location, pid === undefined ? undefined : Number(pid), error);
+    }
+    throw error;
+  }
+  try {
+    if (options.migrate !== false) {
+      await migrate(store);
+      const sealed = await sealExistingPersonalData(store);
+      if (sealed.identities + sealed.customers + sealed.conflicts > 0) {
+        process.stderr.write(`sealed personal data written before encryption at rest: ${sealed.identities} identities, ${sealed.customers} profiles, ${sealed.conflicts} conflicts (docs/privacy.md)\n`);
+      }
+    }
     if (options.migrate !== false && options.drainInbox !== false) await drainInbox(store);
     return await fn(store);
   } finally {
@@ -42,17 +65,23 @@ export async function withOpenStore<T>(db: string | undefined, fn: (store: Store
 export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
   return async (...args: A) => {
     try {
-      await fn(...args);
+      try {
+        await fn(...args);
+      } catch (error) {
+        // The embedded store is held by a running server: the command runs there instead (cli/remote.ts).
+        if (!(error instanceof StoreHeldError) || io().store) throw error;
+        io().exitCode = await forwardToServer(error, process.argv.slice(2));
+      }
     } catch (error) {
       if (isSiyuError(error)) {
-        process.stderr.write(`siyu: ${error.message}\n`);
+        io().stderr.write(`siyu: ${error.message}\n`);
         const shown = error.details.slice(0, 20);
-        for (const detail of shown) process.stderr.write(`  ${formatDetail(detail)}\n`);
-        if (error.details.length > shown.length) process.stderr.write(`  … and ${error.details.length - shown.length} more\n`);
-        process.exitCode = EXIT[error.kind];
+        for (const detail of shown) io().stderr.write(`  ${formatDetail(detail)}\n`);
+        if (error.details.length > shown.length) io().stderr.write(`  … and ${error.details.length - shown.length} more\n`);
+        io().exitCode = EXIT[error.kind];
       } else {
-        process.stderr.write(`siyu: unexpected error (a bug; please report it)\n${error instanceof Error ? error.stack : String(error)}\n`);
-        process.exitCode = 1;
+        io().stderr.write(`siyu: unexpected error (a bug; please report it)\n${error instanceof Error ? error.stack : String(error)}\n`);
+        io().exitCode = 1;
       }
     }
   };
@@ -60,7 +89,7 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): 
 
 /** Prints JSON when `--json` was given, else the human form. */
 export function emit(json: boolean | undefined, value: unknown, human: () => string): void {
-  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
+  io().stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
 }
 
 /** A whole-number flag ≥ `min`, or a one-line error naming the flag. */

@@ -1,7 +1,8 @@
+import { io } from './io.ts';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { computeOverview, formatOverview } from '../analytics/index.ts';
+import { computeKpis, computeOverview, formatKpiSummary, formatOverview } from '../analytics/index.ts';
 import { SiyuError } from '../core/errors.ts';
 import { generateDemo, type GeneratedFiles } from '../demo/index.ts';
 import { importFile, type ImportKind } from '../import/index.ts';
@@ -17,6 +18,7 @@ import { formatLifecycle } from './lifecycle.ts';
 import { formatList, formatTrain } from './recommend.ts';
 import { formatTiers } from './tiers.ts';
 import { action, parseCount, withDb, withOpenStore } from './context.ts';
+import { demoJourneys, demoLoyalty, demoPrivacy, signInHint } from './demo-act.ts';
 import { parsePort, serve } from './serve.ts';
 
 interface DemoFlags {
@@ -32,18 +34,18 @@ function generate(opts: DemoFlags): GeneratedFiles {
   const end = new Date(`${opts.end}T23:59:59Z`);
   if (Number.isNaN(end.getTime())) throw new SiyuError('validation', 'invalid_flag', `--end must be a date like 2026-10-31, not ${JSON.stringify(opts.end)}`);
   const started = Date.now();
-  process.stderr.write(`generating a demo brand: ${customers.toLocaleString('en-US')} customers, seed ${opts.seed} → ${opts.out}/\n`);
+  io().stderr.write(`generating a demo brand: ${customers.toLocaleString('en-US')} customers, seed ${opts.seed} → ${opts.out}/\n`);
   const files = generateDemo({
     customers,
     seed: parseCount(opts.seed, '--seed', 0),
     end,
     days: parseCount(opts.days, '--days'),
     outDir: opts.out,
-    onProgress: (done) => process.stderr.isTTY && process.stderr.write(`\r  ${done.toLocaleString('en-US')} customers…`),
+    onProgress: (done) => io().stderr.isTTY && io().stderr.write(`\r  ${done.toLocaleString('en-US')} customers…`),
   });
-  if (process.stderr.isTTY) process.stderr.write('\r');
+  if (io().stderr.isTTY) io().stderr.write('\r');
   const c = files.counts;
-  process.stderr.write(
+  io().stderr.write(
     `  ${c.customers.toLocaleString('en-US')} customers, ${c.products} products, ${c.orders.toLocaleString('en-US')} orders, ${c.orderItems.toLocaleString('en-US')} order lines, ${c.events.toLocaleString('en-US')} events in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
   );
   return files;
@@ -79,17 +81,20 @@ export function registerDemo(program: Command): void {
   demoOptions(demo.command('generate').description('write a demo brand as canonical import files (customers, products, orders, order-items, events) plus its ground truth')).action(
     action(async (opts: DemoFlags) => {
       const files = generate(opts);
-      process.stdout.write(`${[files.customers, files.products, files.orders, files.orderItems, files.events, files.truth].join('\n')}\n`);
+      io().stdout.write(`${[files.customers, files.products, files.orders, files.orderItems, files.events, files.truth].join('\n')}\n`);
     }),
   );
 
   withDb(demoOptions(demo.command('run').description('generate the demo brand, import it through the normal import paths, print a summary (overview, RFM classes, computed attributes, lifecycle stages, clusters, CLV fit and scores, value tiers, churn risk, recommendations, a scheduled segment and an incremental update after win-back orders), then serve the API')))
     .option('--no-serve', 'exit after the summary')
+    .option('--journey-days <n>', 'simulated days of the three journeys (welcome, abandoned cart, win-back); 0 skips them', '60')
     .option('--port <n>', 'port for the API', '3000')
     .option('--host <addr>', 'address to bind', '127.0.0.1')
     .action(
-      action(async (opts: DemoFlags & { db?: string; serve: boolean; port: string; host: string }) => {
+      action(async (opts: DemoFlags & { db?: string; serve: boolean; port: string; host: string; journeyDays: string }) => {
         const port = parsePort(opts.port);
+        const seed = parseCount(opts.seed, '--seed', 0);
+        const journeyDays = parseCount(opts.journeyDays, '--journey-days', 0);
         const files = generate(opts);
         await withOpenStore(opts.db, async (store) => {
           const steps: [ImportKind, string][] = [
@@ -101,23 +106,28 @@ export function registerDemo(program: Command): void {
           ];
           for (const [kind, file] of steps) {
             const report = await importFile(store, kind, file, { rejectsPath: `${files.dir}/${kind}.rejects.csv` });
-            process.stderr.write(
+            io().stderr.write(
               `  import ${kind.padEnd(11)} ${report.accepted.toLocaleString('en-US').padStart(10)} records in ${report.seconds.toFixed(1).padStart(5)} s${report.rejected ? `, ${report.rejected} rejected → ${report.rejectsFile}` : ''}\n`,
             );
           }
-          process.stdout.write(`\nSiyu demo brand in ${store.location}\n\n${formatOverview(await computeOverview(store))}\n\n`);
-          process.stdout.write(`${formatRfm(await computeRfm(store), 'cn8')}\n\n`);
+          io().stdout.write(`\nSiyu demo brand in ${store.location}\n\n${formatOverview(await computeOverview(store))}\n\n`);
+          io().stdout.write(`${formatKpiSummary(await computeKpis(store))}\n\n`);
+          io().stdout.write(`${formatRfm(await computeRfm(store), 'cn8')}\n\n`);
           const attributes = await computeAttributes(store);
-          process.stdout.write(`computed ${attributes.attributes} attributes for ${attributes.customers.toLocaleString('en-US')} customers as of ${attributes.asOf} (siyu attributes list)\n\n`);
-          process.stdout.write(`${formatLifecycle(await computeLifecycle(store))}\n\n`);
-          process.stdout.write(`${formatClusters(await computeClusters(store))}\n\n`);
-          process.stdout.write(`${await demoClv(store, files.dir)}\n\n`);
-          process.stdout.write(`${formatTiers(await computeTiers(store, { basis: 'clv' }))}\n\n`);
-          process.stdout.write(`${await demoChurn(store)}\n\n`);
-          process.stdout.write(`${await demoRecommendations(store)}\n\n`);
-          process.stdout.write(`${await demoLayersUpdate(store, files.dir)}\n\n`);
-          if (opts.serve) await serve(store, { port, host: opts.host, logLevel: 'warn' });
-          else process.stdout.write(`next: npm run siyu -- serve --db ${store.location}   (or: npm run siyu -- stats)\n`);
+          io().stdout.write(`computed ${attributes.attributes} attributes for ${attributes.customers.toLocaleString('en-US')} customers as of ${attributes.asOf} (siyu attributes list)\n\n`);
+          io().stdout.write(`${formatLifecycle(await computeLifecycle(store))}\n\n`);
+          io().stdout.write(`${formatClusters(await computeClusters(store))}\n\n`);
+          io().stdout.write(`${await demoClv(store, files.dir)}\n\n`);
+          io().stdout.write(`${formatTiers(await computeTiers(store, { basis: 'clv' }))}\n\n`);
+          io().stdout.write(`${await demoChurn(store)}\n\n`);
+          io().stdout.write(`${await demoRecommendations(store)}\n\n`);
+          io().stdout.write(`${await demoLayersUpdate(store, files.dir)}\n\n`);
+          io().stdout.write(`${await demoPrivacy(store, seed)}\n\n`);
+          io().stdout.write(`${await demoLoyalty(store)}\n\n`);
+          if (journeyDays > 0) io().stdout.write(`${await demoJourneys(store, seed, journeyDays)}\n\n`);
+          io().stdout.write(`${await signInHint(store, `http://${opts.host === '0.0.0.0' ? 'localhost' : opts.host}:${port}`)}\n\n`);
+          if (opts.serve) await serve(store, { port, host: opts.host, logLevel: 'warn', jobs: true });
+          else io().stdout.write(`next: npm run siyu -- serve --db ${store.location}   (or: npm run siyu -- stats)\n`);
         });
       }),
     );
@@ -125,7 +135,7 @@ export function registerDemo(program: Command): void {
 
 /** Trains the recommender (EASE for the demo's catalogue, tuned on a validation split of the purchases) and shows the top-CLV customer's list. */
 async function demoRecommendations(store: Store): Promise<string> {
-  const report = await trainRecommendations(store, { onProgress: (line) => process.stderr.write(`  recommend: ${line}\n`) });
+  const report = await trainRecommendations(store, { onProgress: (line) => io().stderr.write(`  recommend: ${line}\n`) });
   const [top] = await store.query<{ customer_id: string }>('SELECT customer_id FROM clv_scores ORDER BY clv_12m_fen DESC, customer_id LIMIT 1');
   const lines = [`recommendations: ${formatTrain(report)}`];
   // The demo brand's history ends at its latest order, so restock timing is judged as of that day.

@@ -1,14 +1,17 @@
+import { io, resolvePath } from './io.ts';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { SiyuError } from '../core/errors.ts';
 import { FileFormats, importFile, ImportKinds, type FileFormat, type ImportKind, type ImportPhase, type ImportReport } from '../import/index.ts';
-import { action, emit, withDb, withOpenStore } from './context.ts';
+import { importConsentsCommand } from './consent.ts';
+import { action, emit, parseCount, withDb, withOpenStore } from './context.ts';
 
 interface ImportFlags {
   db?: string;
   mapping?: string;
   format?: string;
   rejects?: string;
+  maxRejects?: string;
   json?: boolean;
   progress: boolean;
 }
@@ -16,7 +19,7 @@ interface ImportFlags {
 /** A progress bar on stderr (rows and rows/s) while loading; phase lines before that. Silent when not a terminal. */
 function progressReporter(enabled: boolean) {
   if (!enabled) return { onProgress: () => undefined, stop: () => undefined };
-  const bar = new SingleBar({ format: '  loading [{bar}] {percentage}% | {value}/{total} rows | {speed} rows/s | {duration_formatted}', hideCursor: true, stream: process.stderr });
+  const bar = new SingleBar({ format: '  loading [{bar}] {percentage}% | {value}/{total} rows | {speed} rows/s | {duration_formatted}', hideCursor: true, stream: io().stderr as NodeJS.WritableStream });
   let phase: ImportPhase | undefined;
   let started = 0;
   return {
@@ -27,7 +30,7 @@ function progressReporter(enabled: boolean) {
         if (next === 'loading') {
           started = Date.now();
           bar.start(Math.max(total, done), 0, { speed: '0' });
-        } else process.stderr.write(next === 'reading' ? '  reading file…\n' : `  checking ${total.toLocaleString('en-US')} records…\n`);
+        } else io().stderr.write(next === 'reading' ? '  reading file…\n' : `  checking ${total.toLocaleString('en-US')} records…\n`);
       }
       if (next === 'loading') {
         const seconds = (Date.now() - started) / 1000;
@@ -54,26 +57,32 @@ export function registerImport(program: Command): void {
   withDb(
     program
       .command('import')
-      .argument('<kind>', ImportKinds.join('|'))
+      .argument('<kind>', `${ImportKinds.join('|')}|consents`)
       .argument('<file>', 'CSV, JSONL or Parquet (events: Segment-spec JSONL)')
       .description('bulk-import a file; bad records go to a rejects file with line and reason (docs/import.md)'),
   )
     .option('--mapping <file.json>', 'map another export\'s columns, date formats and units (see mappings/)')
     .option('--format <format>', `${FileFormats.join('|')} (default: from the file extension)`)
     .option('--rejects <file>', 'where to write rejected records (default: <file name>.rejects.csv here)')
+    .option(
+      '--max-rejects <n>',
+      'stop, importing nothing, when more than n records are rejected; the message shows the most frequent reasons (default: 1% of the records or 10,000, whichever is more; exit code 2)',
+    )
     .option('--json', 'print the summary as JSON')
     .option('--no-progress', 'no progress bar')
     .action(
       action(async (kind: string, file: string, opts: ImportFlags) => {
+        if (kind === 'consents') return importConsentsCommand(file, opts); // the consent ledger (docs/privacy.md)
         if (!(ImportKinds as readonly string[]).includes(kind)) throw new SiyuError('validation', 'invalid_kind', `unknown import kind "${kind}"; use one of ${ImportKinds.join(', ')}`);
         if (opts.format && !(FileFormats as readonly string[]).includes(opts.format)) throw new SiyuError('validation', 'invalid_format', `--format must be one of ${FileFormats.join(', ')}`);
         await withOpenStore(opts.db, async (store) => {
-          const progress = progressReporter(opts.progress && !opts.json && Boolean(process.stderr.isTTY));
+          const progress = progressReporter(opts.progress && !opts.json && Boolean(io().stderr.isTTY));
           try {
-            const report = await importFile(store, kind as ImportKind, file, {
-              mapping: opts.mapping,
+            const report = await importFile(store, kind as ImportKind, resolvePath(file), {
+              mapping: opts.mapping && resolvePath(opts.mapping),
               format: opts.format as FileFormat | undefined,
-              rejectsPath: opts.rejects,
+              rejectsPath: opts.rejects && resolvePath(opts.rejects),
+              maxRejects: opts.maxRejects === undefined ? undefined : parseCount(opts.maxRejects, '--max-rejects', 0),
               onProgress: progress.onProgress,
             });
             progress.stop();

@@ -1,7 +1,8 @@
+import { io, resolvePath } from './io.ts';
 import type { Command } from 'commander';
 import { SiyuError } from '../core/errors.ts';
 import { formatNumber as n, padDisplay } from '../core/text.ts';
-import { ALGORITHM_NAMES, ATTRIBUTION_DAYS, EASE_AUTO_MAX_ITEMS, boughtTogetherFor, CLICKED, recommendationPerformance, startExperiment, stopExperiment, VIEWED, type PerformanceReport, clearMerchandisingRule, compareAlgorithms, listMerchandisingRules, MERCHANDISING_ACTIONS, setMerchandisingRule, similarItemsFor, type MerchandisingAction, formatParams, loadTimeSplit, parseAlgorithm, readInteractionsTsv, recommendationsFor, trainRecommendations, type ComparisonReport, type Interaction, type Params, type RecommendationList, type TrainOptions, type TrainReport } from '../recommend/index.ts';
+import { ALGORITHM_NAMES, ATTRIBUTION_DAYS, EASE_AUTO_MAX_ITEMS, boughtTogetherFor, CLICKED, recommendationPerformance, startExperiment, stopExperiment, VIEWED, type PerformanceReport, clearMerchandisingRule, compareAlgorithms, listMerchandisingRules, MERCHANDISING_ACTIONS, setMerchandisingRule, similarItemsFor, type MerchandisingAction, formatParams, loadTimeSplit, parseAlgorithm, readInteractionsTsv, recommendationsFor, retrainRecommendations, trainRecommendations, type ComparisonReport, type Interaction, type Params, type RecommendationList, type TrainOptions, type TrainReport } from '../recommend/index.ts';
 import { action, emit, parseCount, withDb, withOpenStore } from './context.ts';
 
 interface EvaluateFlags {
@@ -132,14 +133,14 @@ export function registerRecommend(program: Command): void {
       action(async (sku: string, actionName: string, opts: { db?: string; factor?: string; note?: string }) => {
         await withOpenStore(opts.db, async (store) => {
           const set = await setMerchandisingRule(store, { sku, action: actionName as MerchandisingAction, factor: opts.factor === undefined ? undefined : Number(opts.factor), note: opts.note });
-          process.stdout.write(`${set.sku}: ${set.action}${set.action === 'bury' ? '' : ` ×${set.factor}`}\n`);
+          io().stdout.write(`${set.sku}: ${set.action}${set.action === 'bury' ? '' : ` ×${set.factor}`}\n`);
         });
       }),
     );
   withDb(rule.command('clear').description('remove the rule of a SKU').argument('<sku>')).action(
     action(async (sku: string, opts: { db?: string }) => {
       await withOpenStore(opts.db, async (store) => {
-        process.stdout.write((await clearMerchandisingRule(store, sku)) ? `${sku}: rule removed\n` : `${sku} had no rule\n`);
+        io().stdout.write((await clearMerchandisingRule(store, sku)) ? `${sku}: rule removed\n` : `${sku} had no rule\n`);
       });
     }),
   );
@@ -166,7 +167,7 @@ export function registerRecommend(program: Command): void {
         });
         await withOpenStore(opts.db, async (store) => {
           const started = await startExperiment(store, name, variants);
-          process.stdout.write(`experiment ${started.experiment} started: ${started.variants.map((v) => `${v.algorithm} ${(v.share * 100).toFixed(0)}%`).join(', ')}\n`);
+          io().stdout.write(`experiment ${started.experiment} started: ${started.variants.map((v) => `${v.algorithm} ${(v.share * 100).toFixed(0)}%`).join(', ')}\n`);
         });
       }),
     );
@@ -174,7 +175,7 @@ export function registerRecommend(program: Command): void {
     action(async (name: string, opts: { db?: string }) => {
       await withOpenStore(opts.db, async (store) => {
         await stopExperiment(store, name);
-        process.stdout.write(`experiment ${name} stopped\n`);
+        io().stdout.write(`experiment ${name} stopped\n`);
       });
     }),
   );
@@ -234,7 +235,7 @@ export function registerRecommend(program: Command): void {
         const params = parseParams(opts.param);
         const seed = parseCount(opts.seed, '--seed', 0);
         const run = (train: Interaction[], test: Interaction[]) => {
-          const report = compareAlgorithms(train, test, { algorithms, k, params, tune: opts.tune, seed, onProgress: opts.json ? undefined : (line) => process.stderr.write(`  ${line}\n`) });
+          const report = compareAlgorithms(train, test, { algorithms, k, params, tune: opts.tune, seed, onProgress: opts.json ? undefined : (line) => io().stderr.write(`  ${line}\n`) });
           emit(opts.json, report, () => formatComparison(report));
         };
         if (opts.splitDate !== undefined) {
@@ -244,7 +245,7 @@ export function registerRecommend(program: Command): void {
           return;
         }
         if (!opts.train || !opts.test) throw new SiyuError('validation', 'missing_flag', 'give --train and --test files, or --split-date to split the store\'s purchases');
-        run(readInteractionsTsv(opts.train), readInteractionsTsv(opts.test));
+        run(readInteractionsTsv(resolvePath(opts.train)), readInteractionsTsv(resolvePath(opts.test)));
       }),
     );
 }
@@ -254,13 +255,8 @@ async function runTrain(opts: TrainFlags, options: TrainOptions | undefined): Pr
   const candidates = parseCount(opts.candidates, '--candidates');
   const similar = parseCount(opts.similar, '--similar');
   await withOpenStore(opts.db, async (store) => {
-    let settings = options;
-    if (!settings) {
-      const [last] = await store.query<{ algorithm: string; params: Params | string }>('SELECT algorithm, params FROM recommendation_runs ORDER BY trained_at DESC LIMIT 1');
-      if (!last) throw new SiyuError('not_found', 'no_recommendation_run', 'no recommendation run yet: run `siyu recommend train` first');
-      settings = { algorithm: parseAlgorithm(last.algorithm), params: typeof last.params === 'string' ? (JSON.parse(last.params) as Params) : last.params, tune: false };
-    }
-    const report = await trainRecommendations(store, { ...settings, candidates, similar, onProgress: opts.json ? undefined : (line) => process.stderr.write(`  ${line}\n`) });
+    const common = { candidates, similar, onProgress: opts.json ? undefined : (line: string) => io().stderr.write(`  ${line}\n`) };
+    const report = options ? await trainRecommendations(store, { ...options, ...common }) : await retrainRecommendations(store, common);
     emit(opts.json, report, () => formatTrain(report));
   });
 }

@@ -1,5 +1,7 @@
+import { io, resolvePath } from './io.ts';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { localActor, recordAudit } from '../access/index.ts';
 import { SiyuError } from '../core/errors.ts';
 import { formatNumber as n } from '../core/text.ts';
 import { SingleBar, Presets } from 'cli-progress';
@@ -11,7 +13,7 @@ function readDefinition(opts: { definition?: string; file?: string }): unknown {
   if (!opts.definition === !opts.file) throw new SiyuError('validation', 'missing_flag', 'give the definition as --definition JSON or --file PATH (one of them)');
   const text = opts.definition ?? (() => {
     try {
-      return readFileSync(opts.file!, 'utf8');
+      return readFileSync(resolvePath(opts.file!), 'utf8');
     } catch (error) {
       throw new SiyuError('not_found', 'file_not_found', `cannot read ${opts.file}: ${(error as Error).message}`);
     }
@@ -47,7 +49,7 @@ export function registerSegment(program: Command): void {
         const refreshEvery = opts.refresh === undefined ? undefined : opts.refresh === 'off' ? null : (opts.refresh as RefreshSchedule);
         await withOpenStore(opts.db, async (store) => {
           const saved = await saveSegment(store, { name, description: opts.description, definition, refreshEvery });
-          process.stdout.write(`segment ${name} saved${saved.refreshEvery ? `, refreshed ${saved.refreshEvery} by \`siyu serve\`` : ''}; \`siyu segment refresh ${name}\` refreshes it now\n`);
+          io().stdout.write(`segment ${name} saved${saved.refreshEvery ? `, refreshed ${saved.refreshEvery} by \`siyu serve\`` : ''}; \`siyu segment refresh ${name}\` refreshes it now\n`);
         });
       }),
     );
@@ -79,15 +81,21 @@ export function registerSegment(program: Command): void {
     .requiredOption('--out <file>', 'file to write (.csv or .jsonl)')
     .option('--fields <list>', `comma-separated: profile fields (${EXPORT_PROFILE_FIELDS.join(', ')}) or attribute names`, 'name,city')
     .option('--as-of <date>', 'day to evaluate on (default: the latest order day)')
+    .option('--purpose <purpose>', 'what the audience is for (a consent purpose such as sms_marketing or third_party_sharing): only customers whose consent allows it are written')
     .action(
-      action(async (name: string, opts: { db?: string; out: string; fields: string; asOf?: string }) => {
+      action(async (name: string, opts: { db?: string; out: string; fields: string; asOf?: string; purpose?: string }) => {
         const format = opts.out.endsWith('.jsonl') ? 'jsonl' : opts.out.endsWith('.csv') ? 'csv' : null;
         if (!format) throw new SiyuError('validation', 'invalid_flag', `--out must end in .csv or .jsonl, not ${JSON.stringify(opts.out)}`);
         await withOpenStore(opts.db, async (store) => {
-          const bar = process.stderr.isTTY ? new SingleBar({ format: '  exporting [{bar}] {value}/{total} customers', hideCursor: true }, Presets.shades_classic) : undefined;
-          const report = await exportSegment(store, name, { out: opts.out, format, fields: opts.fields.split(',').map((f) => f.trim()).filter(Boolean), asOf: opts.asOf, onProgress: (done, total) => (done === 0 ? bar?.start(total, 0) : bar?.update(done)) });
+          const bar = io().stderr.isTTY ? new SingleBar({ format: '  exporting [{bar}] {value}/{total} customers', hideCursor: true, stream: io().stderr as NodeJS.WritableStream }, Presets.shades_classic) : undefined;
+          const fields = opts.fields.split(',').map((f) => f.trim()).filter(Boolean);
+          const out = resolvePath(opts.out);
+          const report = await exportSegment(store, name, { out, format, fields, asOf: opts.asOf, purpose: opts.purpose, onProgress: (done, total) => (done === 0 ? bar?.start(total, 0) : bar?.update(done)) });
           bar?.stop();
-          process.stdout.write(`wrote ${n(report.rows)} customers of ${name} (as of ${report.asOf}) to ${opts.out}\n`);
+          // The CLI writes personal data as stored (its OS user owns the store); the export is still recorded.
+          await recordAudit(store, { actor: localActor(), action: 'segment.export', target: name, details: { format, fields, asOf: report.asOf, rows: report.rows, revealed: true, file: out, ...(opts.purpose ? { purpose: opts.purpose, withheld: report.withheld } : {}) } });
+          const withheld = opts.purpose ? `; ${n(report.withheld)} withheld, their consent for ${opts.purpose} does not allow it` : '';
+          io().stdout.write(`wrote ${n(report.rows)} customers of ${name} (as of ${report.asOf}) to ${opts.out}${withheld}\n`);
         });
       }),
     );

@@ -1,3 +1,4 @@
+import { io, resolvePath } from './io.ts';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { SiyuError } from '../core/errors.ts';
@@ -15,7 +16,7 @@ export function registerTag(program: Command): void {
     .option('--description <text>', 'what it means')
     .action(
       action(async (name: string, opts: { db?: string; rule?: string; file?: string; manual?: boolean; realtime?: boolean; description?: string }) => {
-        const text = opts.rule ?? (opts.file ? readFileSync(opts.file, 'utf8') : undefined);
+        const text = opts.rule ?? (opts.file ? readFileSync(resolvePath(opts.file), 'utf8') : undefined);
         if (!opts.manual === (text === undefined)) throw new SiyuError('validation', 'missing_flag', 'give --rule JSON (or --file) for a rule tag, or --manual');
         let definition: unknown;
         try {
@@ -25,7 +26,7 @@ export function registerTag(program: Command): void {
         }
         await withOpenStore(opts.db, async (store) => {
           await defineTag(store, { name, kind: opts.manual ? 'manual' : opts.realtime ? 'realtime' : 'rule', definition, description: opts.description });
-          process.stdout.write(`tag ${name} defined${opts.manual ? '' : `; \`siyu tag refresh ${name}\` applies it`}\n`);
+          io().stdout.write(`tag ${name} defined${opts.manual ? '' : `; \`siyu tag refresh ${name}\` applies it`}\n`);
         });
       }),
     );
@@ -35,7 +36,7 @@ export function registerTag(program: Command): void {
       action(async (name: string | undefined, opts: { db?: string; asOf?: string }) => {
         await withOpenStore(opts.db, async (store) => {
           const reports = await refreshTags(store, { name, asOf: opts.asOf });
-          process.stdout.write(`${reports.length ? reports.map((r) => `${r.tag}: ${n(r.members)} customers (+${n(r.added)}, −${n(r.removed)})`).join('\n') : 'no rule tags'}\n`);
+          io().stdout.write(`${reports.length ? reports.map((r) => `${r.tag}: ${n(r.members)} customers (+${n(r.added)}, −${n(r.removed)})`).join('\n') : 'no rule tags'}\n`);
         });
       }),
     );
@@ -45,8 +46,8 @@ export function registerTag(program: Command): void {
     .action(
       action(async (name: string, ids: string[], opts: { db?: string; file?: string; by: string }) => {
         await withOpenStore(opts.db, async (store) => {
-          const r = opts.file ? await uploadTags(store, name, opts.file, `${opts.by} (upload ${opts.file})`) : await setTags(store, name, ids, opts.by);
-          process.stdout.write(`${name}: ${n(r.changed)} customers tagged\n`);
+          const r = opts.file ? await uploadTags(store, name, resolvePath(opts.file), `${opts.by} (upload ${opts.file})`) : await setTags(store, name, ids, opts.by);
+          io().stdout.write(`${name}: ${n(r.changed)} customers tagged\n`);
         });
       }),
     );
@@ -56,7 +57,7 @@ export function registerTag(program: Command): void {
       action(async (name: string, ids: string[], opts: { db?: string; by: string }) => {
         await withOpenStore(opts.db, async (store) => {
           const r = await setTags(store, name, ids, opts.by, 'remove');
-          process.stdout.write(`${name}: removed from ${n(r.changed)} customers\n`);
+          io().stdout.write(`${name}: removed from ${n(r.changed)} customers\n`);
         });
       }),
     );

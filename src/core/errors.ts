@@ -1,5 +1,5 @@
 /** The closed set of error kinds. Each front end maps a kind to an HTTP status or an exit code in one place. */
-export type ErrorKind = 'validation' | 'not_found' | 'conflict' | 'forbidden' | 'unauthorized' | 'too_large' | 'unavailable' | 'internal';
+export type ErrorKind = 'validation' | 'not_found' | 'conflict' | 'forbidden' | 'unauthorized' | 'rate_limited' | 'too_large' | 'unavailable' | 'internal';
 
 /** Where a problem is: a field path inside a payload, or a line of a file. */
 export interface ErrorDetail {

@@ -1,7 +1,9 @@
+import type { KeyRing } from '../privacy/index.ts';
 import type { Queryable } from '../store/index.ts';
 import { CANONICAL, ORDER_LINE_COLUMNS, SQL_TYPE, targetOf, type ColumnSpec } from './columns.ts';
 import { STAGING_MACROS, typedSelect, type ColumnContext } from './sql.ts';
 import type { ImportKind, Mapping } from './schemas.ts';
+import { sealChecked } from './seal.ts';
 
 /**
  * Checked, typed rows ready to load, and their column types (to recreate them as a table on PostgreSQL). In DuckDB
@@ -20,7 +22,7 @@ export interface CheckedImport {
   grain: 'order' | 'line';
 }
 
-const ORDER_COLUMNS_TYPED: ImportTable['columns'] = [['siyu_row', 'BIGINT'], ['key_value', 'TEXT'], ['order_id', 'TEXT'], ['placed_at', 'TIMESTAMPTZ'], ['total_fen', 'BIGINT'], ['discount_fen', 'BIGINT'], ['currency', 'TEXT'], ['channel', 'TEXT'], ['store_id', 'TEXT'], ['status', 'TEXT'], ['coupon_code', 'TEXT']];
+const ORDER_COLUMNS_TYPED: ImportTable['columns'] = [['siyu_row', 'BIGINT'], ['key_value', 'TEXT'], ['key_secret', 'TEXT'], ['order_id', 'TEXT'], ['placed_at', 'TIMESTAMPTZ'], ['total_fen', 'BIGINT'], ['discount_fen', 'BIGINT'], ['currency', 'TEXT'], ['channel', 'TEXT'], ['store_id', 'TEXT'], ['status', 'TEXT'], ['coupon_code', 'TEXT']];
 
 const LINE_TABLE: ImportTable = {
   name: 'siyu_import_lines',
@@ -39,9 +41,17 @@ function specsFor(kind: Exclude<ImportKind, 'events'>, mapping: Mapping): Column
 /**
  * Types and checks every staged row in SQL, writing `siyu_checked` (typed values + `siyu_reason`), then builds
  * the tables to load from the rows without a reason. A key repeated in one file keeps its last row; for
- * line-level files, an order with any bad line is rejected whole, so no order is loaded half.
+ * line-level files, an order with any bad line is rejected whole, so no order is loaded half. Personal data in the
+ * good rows is sealed before the tables are built (seal.ts).
  */
-export async function checkRows(db: Queryable, kind: Exclude<ImportKind, 'events'>, mapping: Mapping, ctx: ColumnContext): Promise<CheckedImport> {
+export async function checkRows(
+  db: Queryable,
+  kind: Exclude<ImportKind, 'events'>,
+  mapping: Mapping,
+  ctx: ColumnContext,
+  lineSql: (row: string) => string,
+  ring: KeyRing | null,
+): Promise<CheckedImport> {
   for (const macro of STAGING_MACROS) await db.execute(macro);
   const specs = specsFor(kind, mapping);
   await db.execute(`CREATE TEMP TABLE siyu_checked AS ${typedSelect(specs, mapping.columns, ctx, 'siyu_src')}`);
@@ -51,7 +61,7 @@ export async function checkRows(db: Queryable, kind: Exclude<ImportKind, 'events
   if (grain === 'order' && key) {
     // Only keys that repeat are ranked, so a file without repeats costs one hash aggregate, not a window sort.
     await db.execute(
-      `UPDATE siyu_checked SET siyu_reason = '${key} ' || siyu_checked.${key} || ' appears again at {row:' || w.winner || '}, which is kept'
+      `UPDATE siyu_checked SET siyu_reason = '${key} ' || siyu_checked.${key} || ' appears again at line ' || ${lineSql('w.winner')} || ', which is kept'
        FROM (SELECT siyu_row AS r, max(siyu_row) OVER (PARTITION BY ${key}) AS winner FROM siyu_checked
              WHERE siyu_reason IS NULL AND ${key} IN (SELECT ${key} FROM siyu_checked WHERE siyu_reason IS NULL GROUP BY ${key} HAVING count(*) > 1)) w
        WHERE w.r = siyu_checked.siyu_row AND w.winner <> siyu_checked.siyu_row`,
@@ -63,14 +73,15 @@ export async function checkRows(db: Queryable, kind: Exclude<ImportKind, 'events
     );
   }
 
+  await sealChecked(db, kind, mapping.identifier ?? 'user_id', ring);
   const ok = 'FROM siyu_checked WHERE siyu_reason IS NULL';
   const tables: ImportTable[] = [];
   if (kind === 'orders') {
     const select =
       grain === 'order'
-        ? `SELECT siyu_row, customer_id AS key_value, order_id, placed_at, total_fen, COALESCE(discount_fen, 0) AS discount_fen,
+        ? `SELECT siyu_row, customer_id AS key_value, key_secret, order_id, placed_at, total_fen, COALESCE(discount_fen, 0) AS discount_fen,
              currency, channel, store_id, status, coupon_code ${ok}`
-        : `SELECT min(siyu_row) AS siyu_row, customer_id AS key_value, order_id, min(placed_at) AS placed_at,
+        : `SELECT min(siyu_row) AS siyu_row, customer_id AS key_value, max(key_secret) AS key_secret, order_id, min(placed_at) AS placed_at,
              COALESCE(max(total_fen), sum(quantity * unit_price_fen)) AS total_fen, COALESCE(max(discount_fen), 0) AS discount_fen,
              max(currency) AS currency, max(channel) AS channel, max(store_id) AS store_id, max(status) AS status, max(coupon_code) AS coupon_code
            ${ok} GROUP BY customer_id, order_id`;
@@ -87,6 +98,7 @@ export async function checkRows(db: Queryable, kind: Exclude<ImportKind, 'events
   }
   if (kind === 'customers' || kind === 'products') {
     const columns: [string, string][] = [['siyu_row', 'BIGINT'], ...specs.map((s): [string, string] => [targetOf(s), SQL_TYPE[s.type]])];
+    if (kind === 'customers') columns.push(['phone_secret', 'TEXT'], ['email_secret', 'TEXT']);
     await db.execute(`CREATE TEMP VIEW siyu_import AS SELECT ${columns.map(([c]) => c).join(', ')} ${ok}`);
     tables.push({ name: 'siyu_import', columns });
   }

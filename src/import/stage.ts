@@ -13,10 +13,13 @@ export interface StagedFile {
   format: FileFormat;
   columns: string[];
   rows: number;
-  /** Records the reader itself could not parse, with their line numbers. */
-  unreadable: { line: number; reason: string; raw: string }[];
-  /** Turns a record number into the line it started on. */
-  lineOf: (row: number) => number;
+  /**
+   * Records the reader itself could not parse. They stay in DuckDB, in the temp table `siyu_unreadable` (line,
+   * reason, record), so a file of nothing but bad lines costs no JavaScript memory.
+   */
+  unreadable: number;
+  /** The SQL expression of the line a record started on, given the SQL of its record number. */
+  lineSql: (row: string) => string;
 }
 
 export function detectFormat(file: string, given?: FileFormat): FileFormat {
@@ -32,9 +35,9 @@ export function detectFormat(file: string, given?: FileFormat): FileFormat {
 export async function stageFile(db: Queryable, file: string, format: FileFormat, mapping: Mapping): Promise<StagedFile> {
   await dropStaging(db);
   const path = literal(file);
-  let unreadable: StagedFile['unreadable'] = [];
   let headerLines = 0;
   if (format === 'parquet') {
+    await db.execute('CREATE TEMP TABLE siyu_unreadable (line BIGINT, reason VARCHAR, record VARCHAR)');
     await db.execute(`CREATE TEMP TABLE siyu_src_raw AS SELECT COLUMNS(*)::VARCHAR FROM read_parquet(${path})`);
     await db.execute('CREATE TEMP VIEW siyu_src AS SELECT rowid + 1 AS siyu_row, * FROM siyu_src_raw');
   } else if (format === 'csv') {
@@ -52,20 +55,20 @@ export async function stageFile(db: Queryable, file: string, format: FileFormat,
     ];
     await db.execute(`CREATE TEMP TABLE siyu_src_raw AS SELECT * FROM read_csv(${path}, ${options.join(', ')})`);
     await db.execute('CREATE TEMP VIEW siyu_src AS SELECT rowid + 1 AS siyu_row, * FROM siyu_src_raw');
-    const rejects = await db.query<{ line: number; error_message: string; csv_line: string }>(
-      'SELECT line, first(error_message) AS error_message, first(csv_line) AS csv_line FROM siyu_rejects GROUP BY line ORDER BY line',
+    await db.execute(
+      `CREATE TEMP TABLE siyu_unreadable AS SELECT CAST(line AS BIGINT) AS line, 'unreadable CSV record: ' || first(error_message) AS reason, first(csv_line) AS record
+       FROM siyu_rejects GROUP BY line`,
     );
-    unreadable = rejects.map((r) => ({ line: r.line, reason: `unreadable CSV record: ${r.error_message}`, raw: r.csv_line }));
   } else {
     await db.execute(
       `CREATE TEMP TABLE siyu_lines_raw AS
        SELECT * FROM read_csv(${path}, columns = {'siyu_line': 'VARCHAR'}, header = false, delim = E'\\x1f', quote = '', escape = '', auto_detect = false)`,
     );
     await db.execute('CREATE TEMP VIEW siyu_lines AS SELECT rowid + 1 AS siyu_row, siyu_line FROM siyu_lines_raw');
-    const bad = await db.query<{ siyu_row: number; siyu_line: string }>(
-      `SELECT siyu_row, siyu_line FROM siyu_lines WHERE siyu_line IS NOT NULL AND (NOT json_valid(siyu_line) OR json_type(siyu_line) <> 'OBJECT') ORDER BY siyu_row`,
+    await db.execute(
+      `CREATE TEMP TABLE siyu_unreadable AS SELECT CAST(siyu_row AS BIGINT) AS line, 'not a JSON object' AS reason, siyu_line AS record
+       FROM siyu_lines WHERE siyu_line IS NOT NULL AND (NOT json_valid(siyu_line) OR json_type(siyu_line) <> 'OBJECT')`,
     );
-    unreadable = bad.map((b) => ({ line: b.siyu_row, reason: 'not a JSON object', raw: b.siyu_line }));
     const keys = await db.query<{ key: string }>(
       `SELECT DISTINCT unnest(json_keys(siyu_line)) AS key FROM siyu_lines WHERE json_valid(siyu_line) AND json_type(siyu_line) = 'OBJECT' ORDER BY key`,
     );
@@ -78,19 +81,28 @@ export async function stageFile(db: Queryable, file: string, format: FileFormat,
   }
   const columns = (await db.query<{ column_name: string }>(`SELECT column_name FROM (DESCRIBE siyu_src)`)).map((c) => c.column_name).filter((c) => c !== 'siyu_row');
   const [{ n }] = (await db.query<{ n: number }>('SELECT count(*) AS n FROM siyu_src')) as [{ n: number }];
+  const [{ bad }] = (await db.query<{ bad: number }>('SELECT count(*) AS bad FROM siyu_unreadable')) as [{ bad: number }];
   // JSONL keeps blank lines as records, so record n is line n there. A CSV record sits after the header and after
-  // every earlier record the reader rejected; multi-line quoted fields would shift this, and are rare in exports.
-  const skipped = format === 'csv' ? unreadable.map((u) => u.line) : [];
-  const lineOf = (row: number): number => {
-    if (format !== 'csv') return row;
-    let line = row + headerLines;
-    for (const s of skipped) if (s <= line) line++;
-    return line;
+  // every earlier line the reader rejected; multi-line quoted fields would shift this, and are rare in exports.
+  // With the k-th rejected line at s(k), g(k) = s(k) - header - k records come before it, so record r is on line
+  // r + header + (the number of k with g(k) < r): siyu_skips holds, for each g, the largest such k.
+  if (format === 'csv' && bad > 0) {
+    await db.execute(
+      `CREATE TEMP TABLE siyu_skips AS SELECT g, max(k) AS k
+       FROM (SELECT line - ${headerLines} - row_number() OVER (ORDER BY line) AS g, row_number() OVER (ORDER BY line) AS k FROM siyu_unreadable) GROUP BY g`,
+    );
+  }
+  const lineSql = (row: string): string => {
+    if (format !== 'csv') return `(${row})`;
+    const skipped = bad > 0 ? ` + COALESCE((SELECT max(k) FROM siyu_skips WHERE g < ${row}), 0)` : '';
+    return `(${row} + ${headerLines}${skipped})`;
   };
-  return { format, columns, rows: n, unreadable, lineOf };
+  return { format, columns, rows: Number(n), unreadable: Number(bad), lineSql };
 }
 
 export async function dropStaging(db: Queryable): Promise<void> {
   for (const view of ['siyu_src', 'siyu_lines']) await db.execute(`DROP VIEW IF EXISTS ${view}`);
-  for (const table of ['siyu_src_raw', 'siyu_lines_raw', 'siyu_checked', 'siyu_rejects', 'siyu_reject_scans']) await db.execute(`DROP TABLE IF EXISTS ${table}`);
+  for (const table of ['siyu_src_raw', 'siyu_lines_raw', 'siyu_checked', 'siyu_rejects', 'siyu_reject_scans', 'siyu_unreadable', 'siyu_skips', 'siyu_refused']) {
+    await db.execute(`DROP TABLE IF EXISTS ${table}`);
+  }
 }

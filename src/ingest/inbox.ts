@@ -1,7 +1,8 @@
 import { isSiyuError, SiyuError } from '../core/errors.ts';
+import { applyConsentFromMessages, holdTombstoned, keyRingFor, type KeyRing } from '../privacy/index.ts';
 import { dialect, jsonRowsParam, type BackendKind, type Queryable, type Store } from '../store/index.ts';
 import type { PreparedMessage } from './prepare.ts';
-import { writeMessages, type SourcedMessage, type WriteStatus } from './write.ts';
+import { sealMessage, writeMessages, type SourcedMessage, type WriteStatus } from './write.ts';
 
 // The inbox splits acknowledging a message from processing it. Acknowledging is one append in one short transaction
 // (so a 200 is durable and fast); processing (identity resolution, events, profiles, orders) runs in large batches
@@ -18,9 +19,10 @@ interface InboxRow {
 /**
  * Appends validated messages to the inbox inside the caller's transaction. A messageId already processed (in the
  * `messages` ledger), already waiting in the inbox, or repeated earlier in `entries` is a duplicate and is not
- * appended. Returns one status per entry, in order.
+ * appended. Messages are stored sealed (personal values encrypted, personal identifiers as blind indexes). Returns
+ * one status per entry, in order.
  */
-export async function appendToInbox(tx: Queryable, kind: BackendKind, entries: readonly SourcedMessage[], receivedAt: Date): Promise<WriteStatus[]> {
+export async function appendToInbox(tx: Queryable, kind: BackendKind, entries: readonly SourcedMessage[], receivedAt: Date, ring: KeyRing): Promise<WriteStatus[]> {
   // One statement on the hot path: ids already written (the ledger) or still waiting (the inbox).
   const keys = dialect(kind).jsonRows('$1', ['id']);
   const known = await tx.query<{ message_id: string }>(
@@ -38,7 +40,8 @@ export async function appendToInbox(tx: Queryable, kind: BackendKind, entries: r
     }
     seen.add(message.messageId);
     statuses.push('accepted');
-    rows.push([message.messageId, JSON.stringify(message), source, receivedAt]);
+    // Sealed before it is stored: the inbox holds no personal value in the clear either (docs/privacy.md).
+    rows.push([message.messageId, JSON.stringify(sealMessage(ring, message)), source, receivedAt]);
   }
   await tx.insertRows('inbox', ['message_id', 'message', 'source', 'received_at'], rows);
   return statuses;
@@ -57,15 +60,39 @@ function fromInbox(row: InboxRow): SourcedMessage {
  * Returns how many it took; 0 when the inbox is empty or another process holds the processing lock.
  */
 export async function processInbox(store: Store, limit = 5000): Promise<number> {
-  return store.transaction(async (tx) => {
+  const ring = await keyRingFor(store);
+  return inboxTurn(store, 0, () => store.transaction(async (tx) => {
     const [lock] = await tx.query<{ locked: boolean }>(dialect(store.kind).tryInboxLock);
     if (!lock?.locked) return 0;
     const rows = await tx.query<InboxRow>(`SELECT seq, message_id, message, source, received_at FROM inbox ORDER BY seq LIMIT ${Math.max(1, Math.floor(limit))}`);
     if (rows.length === 0) return 0;
-    await writeMessages(tx, store.kind, rows.map(fromInbox), new Date());
+    const now = new Date();
+    // Privacy: messages naming an erased person are held unless they bring fresh consent; the consent the written
+    // messages carry goes to the ledger in the same transaction (docs/privacy.md).
+    const batch = await holdTombstoned(store, tx, rows.map(fromInbox), now);
+    const statuses = await writeMessages(tx, store.kind, batch, now, ring);
+    await applyConsentFromMessages(tx, store.kind, batch.filter((_, i) => statuses[i] === 'accepted'));
     await deleteFromInbox(tx, store.kind, rows);
     return rows.length;
-  });
+  }));
+}
+
+/**
+ * The embedded store's processing lock. PostgreSQL's is an advisory lock taken in the transaction; DuckDB has none,
+ * and one process owns the file, so its connections (the server's pipeline and a command's drain) take turns here.
+ * Runs `fn`, or returns `busy` at once while another connection of the same database is processing.
+ */
+const processing = new WeakSet<Store>();
+async function inboxTurn<T>(store: Store, busy: T, fn: () => Promise<T>): Promise<T> {
+  if (store.kind !== 'duckdb') return fn();
+  const owner = store.forkOf ?? store;
+  if (processing.has(owner)) return busy;
+  processing.add(owner);
+  try {
+    return await fn();
+  } finally {
+    processing.delete(owner);
+  }
 }
 
 async function deleteFromInbox(tx: Queryable, kind: BackendKind, rows: readonly InboxRow[]): Promise<void> {
@@ -77,7 +104,7 @@ async function deleteFromInbox(tx: Queryable, kind: BackendKind, rows: readonly 
 
 /** Moves the oldest inbox message to inbox_failures with the error, so the messages behind it can proceed. */
 async function quarantineHead(store: Store, error: unknown): Promise<void> {
-  await store.transaction(async (tx) => {
+  await inboxTurn(store, undefined, () => store.transaction(async (tx) => {
     const rows = await tx.query<InboxRow>('SELECT seq, message_id, message, source, received_at FROM inbox ORDER BY seq LIMIT 1');
     const head = rows[0];
     if (!head) return;
@@ -85,7 +112,7 @@ async function quarantineHead(store: Store, error: unknown): Promise<void> {
       [head.seq, head.message_id, head.message, head.source, head.received_at, error instanceof Error ? error.message : String(error), new Date()],
     ]);
     await deleteFromInbox(tx, store.kind, rows);
-  });
+  }));
 }
 
 /** Messages acknowledged but not yet processed. */

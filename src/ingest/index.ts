@@ -9,7 +9,18 @@ export { appendToInbox, countInbox, drainInbox, InboxProcessor, processInbox, ty
 export { writeMessages, type SourcedMessage, type WriteStatus } from './write.ts';
 export { MAX_MESSAGE_BYTES, prepareMessage, type PreparedMessage } from './prepare.ts';
 export { BatchBody, MessageTypes, RouteSchemas, type MessageType } from './schemas.ts';
-export { createWriteKey, listWriteKeys, revokeWriteKey, WriteKeyVerifier, type WriteKey } from './write-keys.ts';
+export {
+  createWriteKey,
+  isOriginAllowed,
+  listWriteKeys,
+  revokeWriteKey,
+  updateWriteKeyOrigins,
+  WriteKeyVerifier,
+  type CreateWriteKeyOptions,
+  type OriginsChange,
+  type VerifiedWriteKey,
+  type WriteKey,
+} from './write-keys.ts';
 export { normaliseEmail, normalisePhone, type Identifier } from './identifiers.ts';
 export { ORDER_EVENTS } from './ecommerce.ts';
 export { mergeProfiles, type MergeRecord } from './merge.ts';

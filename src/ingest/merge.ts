@@ -38,7 +38,7 @@ export interface MergeRecord {
 export async function mergeProfiles(tx: Queryable, merge: MergeRecord): Promise<void> {
   const { survivor, loser } = merge;
   for (const [table, columns] of await customerScopedTables(tx)) {
-    // Quoted: customer_attributes has a column per attribute, named by the brand.
+    // Quoted: customer_attribute_values has a column per attribute, named by the brand.
     const select = columns.map((c) => (c === 'customer_id' ? '$1' : `l."${c}"`)).join(', ');
     // The fact tables have no key constraint on DuckDB, so their key is matched explicitly.
     const key = FACT_TABLE_KEYS[table]?.filter((c) => c !== 'customer_id');

@@ -28,6 +28,8 @@ export interface PreparedMessage {
   context: Dict | null;
   ts: Date;
   order?: OrderChange;
+  /** Set by write.ts's sealMessage once personal values are sealed, so the writer does not walk it again. */
+  sealed?: true;
 }
 
 export type PrepareResult = { ok: true; message: PreparedMessage } | { ok: false; tooLarge: boolean; errors: ErrorDetail[] };

@@ -1,4 +1,5 @@
 import { isSiyuError } from '../core/errors.ts';
+import { keyRingFor } from '../privacy/index.ts';
 import type { Store } from '../store/index.ts';
 import { appendToInbox } from './inbox.ts';
 import type { SourcedMessage, WriteStatus } from './write.ts';
@@ -80,7 +81,8 @@ export class IngestWriter {
   }
 
   private async write(entries: SourcedMessage[]): Promise<WriteStatus[]> {
-    const statuses = await this.store.transaction((tx) => appendToInbox(tx, this.store.kind, entries, new Date()));
+    const ring = await keyRingFor(this.store);
+    const statuses = await this.store.transaction((tx) => appendToInbox(tx, this.store.kind, entries, new Date(), ring));
     this.options.onCommit?.();
     return statuses;
   }

@@ -173,8 +173,8 @@ export class IdentityResolver {
     );
     await this.tx.insertRows(
       'identities',
-      ['type', 'value', 'customer_id', 'source', 'created_at'],
-      [...this.newIdentities.values()].map((n) => [n.id.type, n.id.value, this.canonical(n.customerId), n.source, this.now]),
+      ['type', 'value', 'secret', 'customer_id', 'source', 'created_at'],
+      [...this.newIdentities.values()].map((n) => [n.id.type, n.id.value, n.id.secret ?? null, this.canonical(n.customerId), n.source, this.now]),
       '(type, value) DO NOTHING',
     );
     await this.tx.insertRows(

@@ -1,4 +1,6 @@
-import { dialect, jsonRowsParam, type BackendKind, type Queryable } from '../store/index.ts';
+import { applyLoyaltyOrders } from '../loyalty/index.ts';
+import { encryptJson, EVENT_PII_JSON_KEYS, findEncryptedColumn, isToken, SEALED_PROFILE_COLUMNS, sealPii, storedIdentifier, type KeyRing } from '../privacy/index.ts';
+import { dialect, jsonRowsParam, queueWatchedRows, type BackendKind, type Queryable } from '../store/index.ts';
 import { applyOrderChanges } from './orders.ts';
 import type { PreparedMessage } from './prepare.ts';
 import { IdentityResolver } from './resolve.ts';
@@ -12,6 +14,8 @@ export interface SourcedMessage {
   receivedAt?: Date;
 }
 
+/** Profile columns that hold personal data, stored sealed (docs/privacy.md). */
+const SEALED_COLUMNS: ReadonlySet<string> = new Set(SEALED_PROFILE_COLUMNS);
 const PROFILE_COLUMNS = ['phone', 'email', 'name', 'gender', 'birthday', 'city', 'registered_at', 'channel'] as const;
 const CASTS: Record<(typeof PROFILE_COLUMNS)[number], string> = {
   phone: 'TEXT',
@@ -29,7 +33,7 @@ const CASTS: Record<(typeof PROFILE_COLUMNS)[number], string> = {
  * then writes events, profile traits and order changes. Returns one status per message, in order.
  * A messageId seen before (in the store or earlier in `messages`) is a duplicate and changes nothing.
  */
-export async function writeMessages(tx: Queryable, kind: BackendKind, entries: readonly SourcedMessage[], receivedAt: Date): Promise<WriteStatus[]> {
+export async function writeMessages(tx: Queryable, kind: BackendKind, entries: readonly SourcedMessage[], receivedAt: Date, ring: KeyRing): Promise<WriteStatus[]> {
   const statuses: WriteStatus[] = entries.map(() => 'duplicate');
   const seen = await existingMessageIds(tx, kind, entries.map((e) => e.message.messageId));
   const fresh: { message: PreparedMessage; source: string; receivedAt: Date; customerId: string }[] = [];
@@ -37,7 +41,7 @@ export async function writeMessages(tx: Queryable, kind: BackendKind, entries: r
     if (seen.has(message.messageId)) continue;
     seen.add(message.messageId);
     statuses[index] = 'accepted';
-    fresh.push({ message, source, receivedAt: arrived ?? receivedAt, customerId: '' });
+    fresh.push({ message: sealMessage(ring, message), source, receivedAt: arrived ?? receivedAt, customerId: '' });
   }
   if (fresh.length === 0) return statuses;
 
@@ -62,9 +66,14 @@ export async function writeMessages(tx: Queryable, kind: BackendKind, entries: r
     ['customer_id', 'message_id', 'type', 'name', 'properties', 'context', 'user_id', 'anonymous_id', 'ts', 'received_at', 'source'],
     fresh.map(({ message: m, customerId, source, receivedAt: arrived }) => [customerId, m.messageId, m.type, m.name, m.properties, m.context, m.userId, m.anonymousId, m.ts, arrived, source]),
   );
+  await queueWatchedRows(tx, fresh.map(({ message: m, customerId }) => ({ customerId, messageId: m.messageId, name: m.name, properties: m.properties, ts: m.ts })));
   await updateProfiles(tx, kind, fresh, receivedAt);
   const orders = fresh.filter((f) => f.message.order).map((f) => ({ customerId: f.customerId, change: f.message.order!, ts: f.message.ts, source: f.source }));
-  if (orders.length > 0) await applyOrderChanges(tx, kind, orders, receivedAt);
+  if (orders.length > 0) {
+    await applyOrderChanges(tx, kind, orders, receivedAt);
+    // Coupons and points follow the orders they belong to, in the same transaction (docs/loyalty.md).
+    await applyLoyaltyOrders(tx, orders.map((o) => ({ customerId: o.customerId, event: o.change.event, orderId: o.change.orderId, couponCode: o.change.couponCode, discountFen: o.change.discountFen, totalFen: o.change.totalFen, ts: o.ts })), receivedAt);
+  }
   return statuses;
 }
 
@@ -99,4 +108,29 @@ async function updateProfiles(tx: Queryable, kind: BackendKind, fresh: readonly 
      WHERE customers.customer_id = v.customer_id`,
     [jsonRowsParam(rows), at],
   );
+}
+
+const EVENT_PROPERTIES = findEncryptedColumn('events', 'properties')!;
+const EVENT_CONTEXT = findEncryptedColumn('events', 'context')!;
+const CUSTOMER_TRAITS = findEncryptedColumn('customers', 'traits')!;
+
+/**
+ * A message as it is stored: personal identifiers as blind indexes (their values sealed for `identities.secret`),
+ * personal profile columns sealed, and the personal values inside traits, properties and context sealed. Orders were
+ * parsed from the message before, so order rows are unaffected. A sealed message is returned as it is.
+ */
+export function sealMessage(ring: KeyRing, m: PreparedMessage): PreparedMessage {
+  // Messages from the inbox were sealed when it took them; ones acknowledged before sealing existed, or imported, were not.
+  if (m.sealed) return m;
+  // Identify traits describe the person; a group's describe a company or store, whose name is not personal.
+  const traitLike = m.type === 'identify';
+  return {
+    ...m,
+    identifiers: m.identifiers.map((i) => storedIdentifier(ring, i)),
+    traits: m.traits && (encryptJson(ring, CUSTOMER_TRAITS, '', m.traits) as Record<string, unknown>),
+    profile: m.profile && Object.fromEntries(Object.entries(m.profile).map(([k, v]) => [k, SEALED_COLUMNS.has(k) && typeof v === 'string' && !isToken(v) ? sealPii(ring, v) : v])),
+    properties: m.properties && (encryptJson(ring, EVENT_PROPERTIES, m.messageId, m.properties, traitLike ? undefined : EVENT_PII_JSON_KEYS) as Record<string, unknown>),
+    context: m.context && (encryptJson(ring, EVENT_CONTEXT, m.messageId, m.context) as Record<string, unknown>),
+    sealed: true,
+  };
 }

@@ -6,7 +6,16 @@ export { fitBgBb, bgBbLogLikelihood, bgBbExpected, bgBbConditionalExpected, bgBb
 export { fitGammaGamma, gammaGammaLogLikelihood, gammaGammaConditionalSpend, type GammaGammaParams } from './clv/gamma-gamma.ts';
 export { groupSummaries, type RepeatSummary } from './clv/summary.ts';
 export { discountedValue, TIME_UNITS_PER_MONTH, type TimeUnit } from './clv/value.ts';
-export { FREQUENCY_MODELS, type FrequencyModelName } from './clv/frequency.ts';
+export { FREQUENCY_MODELS, FREQUENCY, probabilityNoPurchase, type FrequencyModelName } from './clv/frequency.ts';
+export {
+  bgBbProbabilityNoPurchase,
+  bgNbdConditionalProbabilityOfPurchases,
+  bgNbdProbabilityNoPurchase,
+  paretoNbdConditionalProbabilityOfPurchases,
+  paretoNbdProbabilityNoPurchase,
+  bgBbConditionalProbabilityOfPurchases,
+} from './clv/no-purchase.ts';
+export { AUTO_CANDIDATES, selectFrequencyModel, type CandidateEvidence, type ModelSelection, type SelectModelOptions } from './clv/select.ts';
 export { fitClv, scoreClv, type ClvFitReport, type ClvScoreReport, type FitClvOptions, type ScoreClvOptions } from './clv/pipeline.ts';
 export { evaluateClv, type ClvEvaluation, type EvaluateClvOptions } from './clv/evaluate.ts';
 export type { FitResult } from './clv/fit.ts';
@@ -16,4 +25,8 @@ export { CHURN_FEATURES, churnDataset, type ChurnDataset, type ChurnFeatureName 
 export { fitGbdt, gbdtContributions, predictGbdt, type GbdtModel, type GbdtOptions } from './churn/gbdt.ts';
 export { fitLogistic, logisticContributions, predictLogistic, type LogisticModel } from './churn/logistic.ts';
 export { classifierMetrics, type ClassifierMetrics } from './churn/metrics.ts';
-export { churnWarnings, evaluateChurn, scoreChurn, trainChurn, type ChurnEvaluation, type ChurnReason, type ChurnScoreReport, type ChurnTrainReport, type ChurnWarning } from './churn/pipeline.ts';
+export { evaluateChurn, trainChurn, type ChurnEvaluation, type ChurnTrainReport } from './churn/pipeline.ts';
+export { BASELINES, CLASSIFIERS, fitScorer, predictScorer, scorerContributions, type ChurnModelKind, type Scorer } from './churn/scorers.ts';
+export { chooseFeatures, type FeatureChoice } from './churn/selection.ts';
+export { churnReasons, churnWarnings, scoreChurn, type ChurnReason, type ChurnScoreReport, type ChurnWarning } from './churn/score.ts';
+export { churnSummary, clvSummary, type Bin, type ChurnSummary, type ClvSummary, type StoredFitSummary } from './summaries.ts';

@@ -10,8 +10,8 @@ export { trainPopularity } from './popularity.ts';
 export { itemSimilarity, SAR_SIMILARITIES, trainSar, type SarOptions, type SarSimilarity } from './sar.ts';
 export { loadPurchases, loadTimeSplit, type PurchaseWindow } from './history.ts';
 export { compareAlgorithms, type AlgorithmResult, type CompareOptions, type ComparisonReport } from './compare.ts';
-export { EASE_AUTO_MAX_ITEMS, trainRecommendations, writeCandidates, type TrainOptions, type TrainReport } from './precompute.ts';
-export { boughtTogetherFor, PERSONALIZATION_TRAIT, REASON_KINDS, recommendationsFor, similarItemsFor, type BoughtTogether, type ListOptions, type RecommendationList, type RecommendedItem, type SimilarItems } from './serve.ts';
+export { EASE_AUTO_MAX_ITEMS, retrainRecommendations, trainRecommendations, writeCandidates, type TrainOptions, type TrainReport } from './precompute.ts';
+export { boughtTogetherFor, PERSONALISATION_PURPOSE, REASON_KINDS, recommendationsFor, similarItemsFor, type BoughtTogether, type ListOptions, type RecommendationList, type RecommendedItem, type SimilarItems } from './serve.ts';
 export { loadBaskets, mineRules, type AssociationRule, type RuleOptions } from './rules.ts';
 export { computeReplenishment, type ReplenishOptions, type ReplenishReport } from './replenish.ts';
 export { clearMerchandisingRule, listMerchandisingRules, MERCHANDISING_ACTIONS, setMerchandisingRule, type MerchandisingAction, type MerchandisingRule } from './merchandising.ts';
@@ -19,3 +19,4 @@ export { activeExperiment, assignVariant, fnv1a, startExperiment, stopExperiment
 export { ATTRIBUTION_DAYS, CLICKED, recommendationPerformance, VIEWED, type PerformanceReport, type PerformanceRow } from './feedback.ts';
 export { computePopular, POPULAR_SCOPES, popularItems, TRENDING_DAYS, TRENDING_HALF_LIFE_DAYS, type PopularList, type PopularScope } from './popular.ts';
 export { ServingSnapshot, SnapshotServing, SNAPSHOT_CHECK_MS, SNAPSHOT_MAX_AGE_MS } from './snapshot.ts';
+export { listExperiments, listRecommendationRuns, type RecommendationRun } from './runs.ts';

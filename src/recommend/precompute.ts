@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SiyuError } from '../core/errors.ts';
 import type { Queryable, Store } from '../store/index.ts';
-import { chooseParams, formatParams, trainAlgorithm, type AlgorithmName, type Params } from './algorithms.ts';
+import { chooseParams, formatParams, parseAlgorithm, trainAlgorithm, type AlgorithmName, type Params } from './algorithms.ts';
 import { loadPurchases } from './history.ts';
 import { topK, type Recommender } from './model.ts';
 import { computePopular } from './popular.ts';
@@ -49,6 +49,17 @@ export interface TrainReport {
 export const EASE_AUTO_MAX_ITEMS = 3_000;
 
 const elapsed = (start: number) => (performance.now() - start) / 1000;
+
+/**
+ * The nightly refresh: retrains with the algorithm and settings of the latest run (no tuning) and refreshes every
+ * precomputed list, as `trainRecommendations` does. `options` may change the list sizes and hear progress.
+ */
+export async function retrainRecommendations(store: Store, options: Omit<TrainOptions, 'algorithm' | 'params' | 'tune'> = {}): Promise<TrainReport> {
+  const [last] = await store.query<{ algorithm: string; params: Params | string }>('SELECT algorithm, params FROM recommendation_runs ORDER BY trained_at DESC LIMIT 1');
+  if (!last) throw new SiyuError('not_found', 'no_recommendation_run', 'no recommendation run yet: run `siyu recommend train` first');
+  const params = typeof last.params === 'string' ? (JSON.parse(last.params) as Params) : last.params;
+  return trainRecommendations(store, { ...options, algorithm: parseAlgorithm(last.algorithm), params, tune: false });
+}
 
 /**
  * Trains one algorithm on every purchase in the store and precomputes what serving needs, in one transaction:

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SiyuError } from '../core/errors.ts';
 import { parseDay } from '../core/validation.ts';
+import { consentAllowsSql } from '../privacy/index.ts';
 import { localDay, readBrandSettings, type Queryable } from '../store/index.ts';
 import { activeExperiment, assignVariant, type Experiment, type Variant } from './experiments.ts';
 import { SERVING_STATE_TTL_MS, stateCache } from './state-cache.ts';
@@ -53,11 +54,15 @@ export interface ListOptions {
   slot?: string;
 }
 
-/** The trait that records a customer's refusal of personalised recommendations (PIPL art. 24). */
-export const PERSONALIZATION_TRAIT = 'personalized_recommendations';
+/**
+ * The consent purpose personalised lists need (PIPL art. 24: a person may refuse them). It is an opt-out purpose:
+ * allowed until the customer withdraws or denies it in the consent ledger, which is checked through privacy's one
+ * consent predicate, here and in the serving snapshot.
+ */
+export const PERSONALISATION_PURPOSE = 'personalised_recommendation';
 
-/** Trait values that mean "no personalised recommendations". */
-export const OPT_OUT_VALUES = new Set(['false', '0', 'no']);
+/** `personalised`: whether the customer (canonical id `customerExpr`) may get personalised lists, as a SQL column. */
+export const personalisedColumn = (customerExpr: string) => `${consentAllowsSql(PERSONALISATION_PURPOSE, customerExpr)} AS personalised`;
 // Offered only when active and in stock; a SKU missing from the catalogue counts as both.
 export const ACTIVE = '(p.is_active IS NULL OR p.is_active) AND (p.stock IS NULL OR p.stock > 0)';
 // Items the customer already bought that do not run out (no replenish_days) are never offered again.
@@ -142,8 +147,8 @@ export async function recommendationsFor(db: Queryable, customerId: string, opti
   assertCount(n, 'n');
   const cap = options.maxPerCategory ?? 3;
   const state = await servingState(db);
-  const [customer] = await db.query<{ id: string; opt: string | null; channel: string | null; tier: string | null }>(
-    `SELECT coalesce(u.merged_into, u.customer_id) AS id, u.traits->>'${PERSONALIZATION_TRAIT}' AS opt, u.channel,
+  const [customer] = await db.query<{ id: string; personalised: boolean; channel: string | null; tier: string | null }>(
+    `SELECT coalesce(u.merged_into, u.customer_id) AS id, ${personalisedColumn('coalesce(u.merged_into, u.customer_id)')}, u.channel,
             (SELECT t.tier FROM tier_scores t WHERE t.customer_id = coalesce(u.merged_into, u.customer_id)) AS tier
      FROM customers u WHERE u.customer_id = $1`,
     [customerId],
@@ -152,7 +157,7 @@ export async function recommendationsFor(db: Queryable, customerId: string, opti
   // The algorithm: the customer's variant while an experiment runs, else the latest run's.
   const variant = state.experiment ? assignVariant(state.experiment, id) : null;
   const run = variant ? state.runs.find((r) => r.algorithm === variant.algorithm) : state.runs[0];
-  const optedOut = customer?.opt != null && OPT_OUT_VALUES.has(String(customer.opt).toLowerCase());
+  const optedOut = customer !== undefined && customer.personalised !== true;
   const personalAllowed = customer !== undefined && !optedOut;
   const today = options.today === undefined ? state.today : parseDay(options.today, 'today');
 

@@ -2,7 +2,7 @@ import { parseDay } from '../core/validation.ts';
 import type { Queryable } from '../store/index.ts';
 import { createCoder } from './data.ts';
 import { activeExperiment, assignVariant, type Experiment } from './experiments.ts';
-import { assembleList, assertCount, brandToday, OPT_OUT_VALUES, PERSONALIZATION_TRAIT, recommendationsFor, type CandidateRow, type ListOptions, type RecommendationList } from './serve.ts';
+import { assembleList, assertCount, brandToday, PERSONALISATION_PURPOSE, personalisedColumn, recommendationsFor, type CandidateRow, type ListOptions, type RecommendationList } from './serve.ts';
 
 const DAY_MS = 86_400_000;
 const dayNumber = (iso: string) => Math.round(Date.parse(`${iso}T00:00:00Z`) / DAY_MS);
@@ -93,6 +93,8 @@ export class ServingSnapshot {
   /** Reads everything serving needs. Large tables come back sorted by customer, so each customer's rows are one range. */
   static async load(db: Queryable): Promise<ServingSnapshot> {
     const version = await snapshotVersion(db);
+    // Read before the customers, so a change made during the load is caught up afterwards.
+    const [consent] = await db.query<{ at: Date | null }>(`SELECT max(updated_at) AS at FROM consent_state WHERE purpose = '${PERSONALISATION_PURPOSE}'`);
     const { ids: skus, index: skuIndex, code } = createCoder();
     const products = await db.query<{ sku: string; name: string | null; category: string | null; is_active: boolean | null; stock: number | null; price_fen: number | null }>(
       'SELECT sku, name, category, is_active, stock, price_fen FROM products',
@@ -105,8 +107,8 @@ export class ServingSnapshot {
 
     // The per-customer tables are read a range of customers at a time, so the rows in flight stay few however
     // large the brand; each range comes back sorted, so a customer's rows land next to each other.
-    const customerRows = await db.query<{ customer_id: string; id: string; opt: string | null; channel: string | null; tier: string | null }>(
-      `SELECT u.customer_id, coalesce(u.merged_into, u.customer_id) AS id, u.traits->>'${PERSONALIZATION_TRAIT}' AS opt, u.channel, t.tier
+    const customerRows = await db.query<{ customer_id: string; id: string; personalised: boolean; channel: string | null; tier: string | null }>(
+      `SELECT u.customer_id, coalesce(u.merged_into, u.customer_id) AS id, ${personalisedColumn('coalesce(u.merged_into, u.customer_id)')}, u.channel, t.tier
        FROM customers u LEFT JOIN tier_scores t ON t.customer_id = coalesce(u.merged_into, u.customer_id) ORDER BY u.customer_id`,
     );
     const bounds = customerRows.filter((_, i) => i > 0 && i % LOAD_CUSTOMERS === 0).map((c) => c.customer_id);
@@ -164,7 +166,7 @@ export class ServingSnapshot {
       popular.set(key, { sku: Int32Array.from(slice, (r) => skuIndex.get(r.sku)!), score: Float64Array.from(slice, (r) => Number(r.score)) });
     }
 
-    const customers = new Map(customerRows.map((c) => [c.customer_id, { id: c.id, optedOut: c.opt != null && OPT_OUT_VALUES.has(String(c.opt).toLowerCase()), channel: c.channel, tier: c.tier }]));
+    const customers = new Map(customerRows.map((c) => [c.customer_id, { id: c.id, optedOut: c.personalised !== true, channel: c.channel, tier: c.tier }]));
 
     const candidates = new Map<string, Candidates>();
     for (const [algorithm, table] of byAlgorithm) {
@@ -183,7 +185,7 @@ export class ServingSnapshot {
          WHERE r.trained_at = (SELECT max(l.trained_at) FROM recommendation_runs l WHERE l.algorithm = r.algorithm) ORDER BY r.trained_at DESC`,
       )
     ).map((r) => ({ algorithm: r.algorithm, runId: r.run_id }));
-    return new ServingSnapshot(
+    const snapshot = new ServingSnapshot(
       skus,
       product,
       pins,
@@ -199,6 +201,31 @@ export class ServingSnapshot {
       await brandToday(db),
       version,
     );
+    snapshot.consentAsOf = consent?.at ?? null;
+    return snapshot;
+  }
+
+  /** Consent decisions recorded since the load, by canonical customer id: true where personalisation is allowed. */
+  private readonly consentSince = new Map<string, boolean>();
+  /** The newest consent change the snapshot reflects. */
+  consentAsOf: Date | null = null;
+
+  /**
+   * Applies the personalisation consent changes recorded since `consentAsOf`, through the same consent predicate
+   * as the SQL path. The window reaches back CONSENT_OVERLAP_MS, for transactions that committed after a newer one
+   * (re-applying a change is harmless).
+   */
+  async catchUpConsent(db: Queryable): Promise<number> {
+    const since = new Date((this.consentAsOf?.getTime() ?? 0) - CONSENT_OVERLAP_MS);
+    const rows = await db.query<{ customer_id: string; personalised: boolean; updated_at: Date }>(
+      `SELECT s.customer_id, ${personalisedColumn('s.customer_id')}, s.updated_at FROM consent_state s WHERE s.purpose = '${PERSONALISATION_PURPOSE}' AND s.updated_at > $1`,
+      [since],
+    );
+    for (const r of rows) {
+      this.consentSince.set(r.customer_id, r.personalised === true);
+      if (!this.consentAsOf || r.updated_at > this.consentAsOf) this.consentAsOf = r.updated_at;
+    }
+    return rows.length;
   }
 
   /** A customer's list, as `recommendationsFor` would give it from the same data. */
@@ -210,7 +237,8 @@ export class ServingSnapshot {
     const id = customer?.id ?? customerId;
     const variant = this.experiment ? assignVariant(this.experiment, id) : null;
     const run = variant ? this.runs.find((r) => r.algorithm === variant.algorithm) : this.runs[0];
-    const optedOut = customer?.optedOut ?? false;
+    const allowedNow = customer ? this.consentSince.get(customer.id) : undefined;
+    const optedOut = customer === undefined ? false : allowedNow === undefined ? customer.optedOut : !allowedNow;
     const personal = customer !== undefined && !optedOut;
     const today = dayNumber(options.today === undefined ? this.today : parseDay(options.today, 'today'));
     const ownedRange = this.owned.rows.get(id);
@@ -279,12 +307,17 @@ export class ServingSnapshot {
   }
 }
 
-/** Changes whenever a run, a merchandising rule or an experiment changes; the server reloads its snapshot then. */
+/**
+ * Changes whenever a run, a merchandising rule or an experiment changes, or a person is erased; the server reloads
+ * its snapshot then (checked every SNAPSHOT_CHECK_MS). Consent changes do not reload it: they are caught up
+ * (ServingSnapshot.catchUpConsent) at each check, so a withdrawal reaches the lists within seconds.
+ */
 export async function snapshotVersion(db: Queryable): Promise<string> {
-  const [row] = await db.query<{ runs: unknown; rules: unknown; rule_count: number; experiments: unknown }>(
+  const [row] = await db.query<{ runs: unknown; rules: unknown; rule_count: number; experiments: unknown; erasures: unknown }>(
     `SELECT (SELECT max(trained_at) FROM recommendation_runs) AS runs,
             (SELECT max(created_at) FROM merchandising_rules) AS rules, (SELECT count(*) FROM merchandising_rules) AS rule_count,
-            (SELECT max(coalesce(ended_at, started_at)) FROM recommendation_experiments) AS experiments`,
+            (SELECT max(coalesce(ended_at, started_at)) FROM recommendation_experiments) AS experiments,
+            (SELECT max(handled_at) FROM privacy_requests WHERE type = 'deletion' AND status = 'fulfilled') AS erasures`,
   );
   return JSON.stringify(row);
 }
@@ -293,6 +326,8 @@ export async function snapshotVersion(db: Queryable): Promise<string> {
 export const SNAPSHOT_MAX_AGE_MS = 10 * 60_000;
 /** How often the server checks whether a run, rule or experiment changed. */
 export const SNAPSHOT_CHECK_MS = 5_000;
+/** How far back each consent catch-up looks beyond the newest change it saw. */
+const CONSENT_OVERLAP_MS = 60_000;
 
 /**
  * Serves lists from a ServingSnapshot. `start` begins loading one in the background; until it is ready, lists come
@@ -341,6 +376,7 @@ export class SnapshotServing {
   private async refreshIfStale(): Promise<void> {
     try {
       const current = this.snapshot;
+      if (current) await current.catchUpConsent(this.db);
       if (current && Date.now() - current.loadedAt.getTime() < SNAPSHOT_MAX_AGE_MS && (await snapshotVersion(this.db)) === current.version) return;
       await this.reload();
     } catch (error) {

@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import { SiyuError } from '../core/errors.ts';
 import { parseDay } from '../core/validation.ts';
 import { recordLayerRun } from './history.ts';
 import { latestOrderDay, readBrandSettings, type Queryable, type Store } from '../store/index.ts';
 import { ATTRIBUTE_WINDOWS as windows, attributeQuery, purchaseChannels } from './attribute-query.ts';
-import { createTempTable, replaceScopeRows, scoped } from './scope.ts';
+import { analyseRewritten, createTempTable, replaceScopeRows, scoped } from './scope.ts';
 
 /**
  * One computed attribute: a SQL expression over the per-customer aggregates below, evaluated for every customer
@@ -17,6 +18,12 @@ export interface AttributeDefinition {
   description: string;
   type: 'number' | 'text' | 'date';
   sql: string;
+  /**
+   * Built-in day counts that depend only on the calendar: SQL over the stored attributes (`v."name"`) and `DAY`, the
+   * row's as-of day, that the customer_attributes view derives them with when read, so the nightly job need not
+   * rewrite every customer to move them on by a day (docs/segmentation.md, "The nightly job"). Not stored.
+   */
+  read?: string;
 }
 
 const AS_OF = 'CAST($1 AS DATE)';
@@ -24,8 +31,8 @@ const yuan = (fen: string) => `${fen} / 100.0`;
 
 /** The built-in registry. Brands add their own (`siyu attributes define`); a brand attribute may not reuse a name. */
 export const BUILT_IN_ATTRIBUTES: readonly AttributeDefinition[] = [
-  { name: 'recency_days', zh: '最近购买距今天数', en: 'Days since last purchase', description: 'Days from the last purchase day to the as-of day.', type: 'number', sql: `${AS_OF} - o.last_day` },
-  { name: 'tenure_days', zh: '首购距今天数', en: 'Days since first purchase', description: 'Days from the first purchase day to the as-of day.', type: 'number', sql: `${AS_OF} - o.first_day` },
+  { name: 'recency_days', zh: '最近购买距今天数', en: 'Days since last purchase', description: 'Days from the last purchase day to the as-of day.', type: 'number', sql: `${AS_OF} - o.last_day`, read: 'DAY - v.last_order_date' },
+  { name: 'tenure_days', zh: '首购距今天数', en: 'Days since first purchase', description: 'Days from the first purchase day to the as-of day.', type: 'number', sql: `${AS_OF} - o.first_day`, read: 'DAY - v.first_order_date' },
   { name: 'first_order_date', zh: '首单日期', en: 'First order date', description: 'Day of the first purchase, brand timezone.', type: 'date', sql: 'o.first_day' },
   { name: 'last_order_date', zh: '最近下单日期', en: 'Last order date', description: 'Day of the last purchase, brand timezone.', type: 'date', sql: 'o.last_day' },
   { name: 'orders_lifetime', zh: '累计订单数', en: 'Orders, lifetime', description: 'Orders that count as purchases, to the as-of day.', type: 'number', sql: 'coalesce(o.orders, 0)' },
@@ -65,7 +72,8 @@ export const BUILT_IN_ATTRIBUTES: readonly AttributeDefinition[] = [
   { name: 'second_category', zh: '第二偏好品类', en: 'Second category', description: 'The category of the second most purchase lines.', type: 'text', sql: 'i.second_category' },
   { name: 'average_unit_price', zh: '平均件单价', en: 'Average unit price', description: 'Mean unit price paid per unit, in yuan.', type: 'number', sql: `${yuan('i.value_fen')} / nullif(i.units, 0)` },
   { name: 'max_unit_price', zh: '最高件单价', en: 'Highest unit price', description: 'The most expensive unit bought, in yuan.', type: 'number', sql: yuan('i.max_unit_fen') },
-  { name: 'days_since_last_visit', zh: '最近访问距今天数', en: 'Days since last visit', description: 'Days from the last page, screen or track event to the as-of day.', type: 'number', sql: `${AS_OF} - e.last_day` },
+  { name: 'last_visit_date', zh: '最近访问日期', en: 'Last visit date', description: 'Day of the last page, screen or track event, brand timezone.', type: 'date', sql: 'e.last_day' },
+  { name: 'days_since_last_visit', zh: '最近访问距今天数', en: 'Days since last visit', description: 'Days from the last page, screen or track event to the as-of day.', type: 'number', sql: `${AS_OF} - e.last_day`, read: 'DAY - v.last_visit_date' },
   { name: 'events_30d', zh: '近30天互动次数', en: 'Events, last 30 days', description: 'Every event in the last 30 days.', type: 'number', sql: 'coalesce(e.events_30d, 0)' },
   { name: 'page_views_30d', zh: '近30天页面浏览', en: 'Page views, last 30 days', description: 'page and screen events in the last 30 days.', type: 'number', sql: 'coalesce(e.pages_30d, 0)' },
   { name: 'product_views_30d', zh: '近30天商品浏览', en: 'Product views, last 30 days', description: 'Product Viewed events in the last 30 days.', type: 'number', sql: 'coalesce(e.product_views_30d, 0)' },
@@ -75,7 +83,8 @@ export const BUILT_IN_ATTRIBUTES: readonly AttributeDefinition[] = [
   { name: 'cart_abandonments_30d', zh: '近30天弃购次数', en: 'Cart abandonments, last 30 days', description: 'Checkouts started minus orders in the last 30 days (events and orders share no key).', type: 'number', sql: 'greatest(coalesce(e.checkouts_30d, 0) - coalesce(o.orders_30d, 0), 0)' },
   { name: 'view_to_order_ratio_90d', zh: '浏览转化率', en: 'Views per order', description: 'Product views per purchase order in the last 90 days.', type: 'number', sql: 'e.product_views_90d * 1.0 / nullif(o.orders_90d, 0)' },
   { name: 'active_days_30d', zh: '近30天活跃天数', en: 'Active days, last 30 days', description: 'Days with any event in the last 30 days.', type: 'number', sql: 'coalesce(e.active_days_30d, 0)' },
-  { name: 'registered_days', zh: '注册天数', en: 'Days since registration', description: 'Days from registration (or the profile’s creation) to the as-of day.', type: 'number', sql: `${AS_OF} - CAST(coalesce(u.registered_at, u.created_at) AS DATE)` },
+  { name: 'registration_date', zh: '注册日期', en: 'Registration date', description: 'Day of registration (or of the profile’s creation), UTC.', type: 'date', sql: 'CAST(coalesce(u.registered_at, u.created_at) AS DATE)' },
+  { name: 'registered_days', zh: '注册天数', en: 'Days since registration', description: 'Days from registration (or the profile’s creation) to the as-of day.', type: 'number', sql: `${AS_OF} - CAST(coalesce(u.registered_at, u.created_at) AS DATE)`, read: 'DAY - v.registration_date' },
   { name: 'days_to_first_order', zh: '注册到首单天数', en: 'Days from registration to first order', description: 'How long the customer took to buy for the first time.', type: 'number', sql: 'o.first_day - CAST(coalesce(u.registered_at, u.created_at) AS DATE)' },
   { name: 'registration_channel', zh: '注册渠道', en: 'Registration channel', description: 'The channel on the profile.', type: 'text', sql: 'u.channel' },
   { name: 'has_phone', zh: '有手机号', en: 'Has a phone', description: '1 when the profile holds a phone number.', type: 'number', sql: 'CASE WHEN u.phone IS NULL THEN 0 ELSE 1 END' },
@@ -97,7 +106,7 @@ export async function computeAttributes(store: Store, options: { asOf?: string }
   const { timezone } = await readBrandSettings(store);
   const customers = await store.transaction(async (tx) => {
     const written = await writeAttributes(tx, definitions, asOf);
-    await recordLayerRun(tx, 'attributes', asOf, { timezone }, started);
+    await recordLayerRun(tx, 'attributes', asOf, { timezone, definitions: definitionsFingerprint(definitions) }, started);
     return written;
   });
   return { asOf, customers, attributes: definitions.length };
@@ -147,10 +156,11 @@ export async function scopeMeasuresFromAttributes(db: Queryable, scope: string, 
 
 /**
  * SQL for each buyer's recency in days, orders and money paid in fen over `windowDays` (one of the attribute
- * windows), read from customer_attributes: the columns recency_days, frequency and monetary_fen per customer_id.
+ * windows), read from customer_attributes: the columns recency_days, last_purchase_on, frequency and monetary_fen per
+ * customer_id.
  */
 export function attributeMeasures(windowDays: number, table = 'customer_attributes'): string {
-  return `SELECT customer_id, CAST(recency_days AS INTEGER) AS recency_days, CAST(orders_${windowDays}d AS INTEGER) AS frequency,
+  return `SELECT customer_id, CAST(recency_days AS INTEGER) AS recency_days, last_order_date AS last_purchase_on, CAST(orders_${windowDays}d AS INTEGER) AS frequency,
                  CAST(round(monetary_${windowDays}d * 100) AS BIGINT) AS monetary_fen
           FROM ${table} WHERE recency_days IS NOT NULL`;
 }
@@ -159,33 +169,57 @@ export function attributeMeasures(windowDays: number, table = 'customer_attribut
 const COLUMN_TYPES: Record<AttributeDefinition['type'], string> = { number: 'DOUBLE PRECISION', text: 'TEXT', date: 'DATE' };
 /** customer_attributes' own columns; every other column is an attribute. */
 const ROW_COLUMNS = new Set(['customer_id', 'as_of', 'computed_at']);
+/** The table that stores the attributes; the view customer_attributes adds the derived ones (migration 023). */
+export const ATTRIBUTE_VALUES = 'customer_attribute_values';
+/** A row's as-of day in the view: the later of the day it was written and the attributes' last run. */
+const VIEW_DAY = 'greatest(v.as_of, r.as_of)';
+
+/** The attributes stored in customer_attribute_values: every one but those derived when read. */
+export const storedAttributes = (definitions: readonly AttributeDefinition[]): AttributeDefinition[] => definitions.filter((d) => !d.read);
 
 /**
- * Gives customer_attributes exactly one column per attribute, of the attribute's type: missing ones are added, and
- * ones no attribute has any more, or of another type, are dropped (a changed attribute's old values with them).
+ * Gives customer_attribute_values exactly one column per stored attribute, of the attribute's type: missing ones are
+ * added, and ones no attribute has any more, or of another type, are dropped (a changed attribute's old values
+ * with them). Then, if its columns are not already those, the view customer_attributes is made again: every
+ * attribute in definition order, the derived ones (`read`) computed from the stored dates and the row's as-of day.
  */
 export async function ensureAttributeColumns(tx: Queryable, definitions: readonly AttributeDefinition[]): Promise<void> {
-  const existing = await tx.query<{ column_name: string; data_type: string }>(
-    `SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'customer_attributes' AND table_schema = current_schema()`,
-  );
+  const columnsOf = (table: string) =>
+    tx.query<{ column_name: string; data_type: string }>(
+      'SELECT column_name, data_type FROM information_schema.columns WHERE table_name = $1 AND table_schema = current_schema() ORDER BY ordinal_position',
+      [table],
+    );
+  const existing = await columnsOf(ATTRIBUTE_VALUES);
   const have = new Map(existing.filter((c) => !ROW_COLUMNS.has(c.column_name)).map((c) => [c.column_name, c.data_type.toUpperCase()]));
   const sameType = (type: string, want: string) => type === want || (want === 'DOUBLE PRECISION' && type === 'DOUBLE') || (want === 'TEXT' && (type === 'VARCHAR' || type === 'CHARACTER VARYING'));
-  const wanted = new Map(definitions.map((d) => [d.name, COLUMN_TYPES[d.type]]));
+  const wanted = new Map(storedAttributes(definitions).map((d) => [d.name, COLUMN_TYPES[d.type]]));
+  const viewColumns = ['customer_id', 'as_of', 'computed_at', ...definitions.map((d) => d.name)];
+  const view = (await columnsOf('customer_attributes')).map((c) => c.column_name);
+  const stale = [...have].some(([name, type]) => !wanted.has(name) || !sameType(type, wanted.get(name)!)) || [...wanted.keys()].some((name) => !have.has(name));
+  if (!stale && view.join(',') === viewColumns.join(',')) return;
+  // PostgreSQL keeps a view's columns as they were when it was made, and refuses to drop a column it reads.
+  await tx.execute('DROP VIEW IF EXISTS customer_attributes');
   for (const [name, type] of have) {
     if (!wanted.has(name) || !sameType(type, wanted.get(name)!)) {
-      await tx.execute(`ALTER TABLE customer_attributes DROP COLUMN "${name}"`);
+      await tx.execute(`ALTER TABLE ${ATTRIBUTE_VALUES} DROP COLUMN "${name}"`);
       have.delete(name);
     }
   }
-  for (const [name, type] of wanted) if (!have.has(name)) await tx.execute(`ALTER TABLE customer_attributes ADD COLUMN "${name}" ${type}`);
+  for (const [name, type] of wanted) if (!have.has(name)) await tx.execute(`ALTER TABLE ${ATTRIBUTE_VALUES} ADD COLUMN "${name}" ${type}`);
+  const column = (d: AttributeDefinition) => (d.read ? `CAST(${d.read.replaceAll('DAY', VIEW_DAY)} AS ${COLUMN_TYPES[d.type]}) AS "${d.name}"` : `v."${d.name}"`);
+  await tx.execute(
+    `CREATE VIEW customer_attributes AS
+     SELECT v.customer_id, ${VIEW_DAY} AS as_of, v.computed_at${definitions.map((d) => `, ${column(d)}`).join('')}
+     FROM ${ATTRIBUTE_VALUES} v LEFT JOIN layer_runs r ON r.layer = 'attributes'`,
+  );
 }
 
 /**
  * Replaces the attributes of every customer, or only of the customers listed in the table `scope` (a one-column
- * table of customer_id, for incremental updates), as of `asOf`, inside the caller's transaction. Each attribute
- * goes to its own column, cast to its type; numbers that are not finite become NULL. With a scope, the new rows are
- * also left in the scope's copy of customer_attributes (scope.ts), which the update's later steps read instead of
- * looking for them among everyone's.
+ * table of customer_id, for incremental updates), as of `asOf`, inside the caller's transaction. Each stored
+ * attribute goes to its own column, cast to its type; numbers that are not finite become NULL. With a scope, the
+ * new rows, derived attributes included, are also left in the scope's copy of customer_attributes (scope.ts), which
+ * the update's later steps read instead of looking for them among everyone's.
  */
 export async function writeAttributes(tx: Queryable, definitions: readonly AttributeDefinition[], asOf: string, scope?: string): Promise<number> {
   const { timezone } = await readBrandSettings(tx);
@@ -196,15 +230,27 @@ export async function writeAttributes(tx: Queryable, definitions: readonly Attri
     return `CAST(${column} AS ${COLUMN_TYPES[d.type]}) AS "${d.name}"`;
   };
   const channels = await purchaseChannels(tx, scope);
-  const columns = `customer_id, as_of, computed_at, ${definitions.map((d) => `"${d.name}"`).join(', ')}`;
-  const rows = `SELECT a.customer_id, CAST($1 AS DATE) AS as_of, CAST($2 AS TIMESTAMPTZ) AS computed_at, ${definitions.map(value).join(', ')}
-                FROM (${attributeQuery(tx.kind, definitions, timezone, channels, scope)}) AS a`;
+  const stored = `customer_id, as_of, computed_at, ${storedAttributes(definitions).map((d) => `"${d.name}"`).join(', ')}`;
+  const select = (written: readonly AttributeDefinition[]) =>
+    `SELECT a.customer_id, CAST($1 AS DATE) AS as_of, CAST($2 AS TIMESTAMPTZ) AS computed_at, ${written.map(value).join(', ')}
+     FROM (${attributeQuery(tx.kind, definitions, timezone, channels, scope)}) AS a`;
   if (!scope) {
-    await tx.execute('DELETE FROM customer_attributes');
-    return tx.execute(`INSERT INTO customer_attributes (${columns}) ${rows}`, [asOf, new Date()]);
+    await tx.execute(`DELETE FROM ${ATTRIBUTE_VALUES}`);
+    const written = await tx.execute(`INSERT INTO ${ATTRIBUTE_VALUES} (${stored}) ${select(storedAttributes(definitions))}`, [asOf, new Date()]);
+    await analyseRewritten(tx, ATTRIBUTE_VALUES);
+    return written;
   }
-  await createTempTable(tx, scoped('customer_attributes', scope), rows, [asOf, new Date()]);
-  return replaceScopeRows(tx, scope, 'customer_attributes', columns);
+  await createTempTable(tx, scoped('customer_attributes', scope), select(definitions), [asOf, new Date()]);
+  return replaceScopeRows(tx, scope, 'customer_attributes', stored, ATTRIBUTE_VALUES);
+}
+
+/**
+ * A short digest of the attribute definitions (names, types and SQL): the nightly job computes only the customers
+ * who can have changed when it equals the last full computation's, and everyone again when an attribute was
+ * defined, changed or dropped since.
+ */
+export function definitionsFingerprint(definitions: readonly AttributeDefinition[]): string {
+  return createHash('sha256').update(JSON.stringify(definitions.map((d) => [d.name, d.type, d.sql, d.read ?? null]))).digest('hex').slice(0, 16);
 }
 
 /** One customer's attributes by name (numbers, text, dates as YYYY-MM-DD), or null before they are computed. */

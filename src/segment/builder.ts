@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SiyuError, type ErrorDetail } from '../core/errors.ts';
 import { parseDay, zodDetails } from '../core/validation.ts';
+import { consentAllowsSql, REACHABLE_CHANNELS, reachableSql, type ReachableChannel } from '../privacy/index.ts';
 import { latestOrderDay, localDay, readBrandSettings, type Queryable } from '../store/index.ts';
 import { attributeDefinitions, type AttributeDefinition } from './attributes.ts';
 import { scoped } from './scope.ts';
@@ -18,13 +19,23 @@ export const SEGMENT_FIELDS = {
   m_score: { sql: 'r.m_score', type: 'number' },
   stage: { sql: 'ls.stage', type: 'text' },
   tier: { sql: 't.tier', type: 'text' },
+  // P(alive) is 1 for every one-time buyer under BG/NBD, so it is no churn score; p_no_purchase_90d is (docs/models.md).
   p_alive: { sql: 'cs.p_alive', type: 'number' },
+  p_no_purchase_90d: { sql: 'cs.p_no_purchase_90d', type: 'number' },
   clv_12m: { sql: 'cs.clv_12m_fen / 100.0', type: 'number' },
   churn_risk: { sql: 'ch.risk', type: 'number' },
   cluster: { sql: 'cl.name', type: 'text' },
   city: { sql: 'u.city', type: 'text' },
   gender: { sql: 'u.gender', type: 'text' },
   channel: { sql: 'u.channel', type: 'text' },
+  // Loyalty (docs/loyalty.md): one row per customer each, read by key.
+  points_balance: { sql: '(SELECT lp.balance FROM points_accounts lp WHERE lp.customer_id = u.customer_id)', type: 'number' },
+  member_tier: { sql: '(SELECT lt.tier FROM member_tiers lt WHERE lt.customer_id = u.customer_id)', type: 'text' },
+  coupons_held: { sql: "(SELECT count(*) FROM coupon_codes lc WHERE lc.customer_id = u.customer_id AND lc.state IN ('issued', 'claimed'))", type: 'number' },
+  coupons_expiring_7d: {
+    sql: "(SELECT count(*) FROM coupon_codes lc WHERE lc.customer_id = u.customer_id AND lc.state IN ('issued', 'claimed') AND lc.expires_at > now() AND lc.expires_at <= now() + INTERVAL '7 days')",
+    type: 'number',
+  },
 } as const satisfies Record<string, { sql: string; type: 'number' | 'text' }>;
 
 /** The per-customer layer tables a definition may read, by the alias its conditions use (SEGMENT_FIELDS, attributes). */
@@ -63,14 +74,25 @@ export type SegmentNode =
   | z.infer<typeof TraitCondition>
   | z.infer<typeof FieldCondition>
   | z.input<typeof EventCondition>
-  | z.input<typeof TagCondition>;
+  | z.input<typeof TagCondition>
+  | z.input<typeof ReachableCondition>
+  | z.input<typeof ConsentCondition>;
 
 const TagCondition = z.object({ tag: z.string().min(1), op: z.enum(['exists', 'not_exists']).default('exists') }).strict();
-const KINDS = { attribute: AttributeCondition, trait: TraitCondition, field: FieldCondition, event: EventCondition, tag: TagCondition } as const;
+/** `reachable by SMS`: the channel's marketing consent allows it now and the customer has an address on it. */
+const ReachableCondition = z
+  .object({ reachable: z.enum(Object.keys(REACHABLE_CHANNELS) as [ReachableChannel]), op: z.enum(['=', '!=']).default('='), value: z.boolean().default(true) })
+  .strict();
+/** Whether processing for a consent purpose (built-in or the brand's) is allowed now, from the consent ledger. */
+const ConsentCondition = z
+  .object({ consent: z.string().min(1).regex(/^[a-z][a-z0-9_]*$/, 'a purpose id is lower-case letters, digits and _'), op: z.enum(['allowed', 'not_allowed']).default('allowed') })
+  .strict();
+const KINDS = { attribute: AttributeCondition, trait: TraitCondition, field: FieldCondition, event: EventCondition, tag: TagCondition, reachable: ReachableCondition, consent: ConsentCondition } as const;
 
 /**
  * Checks a definition node by node, so every problem is reported at its own path (`all[1].any[0].op`): a node is
- * a group (`all`, `any` or `not`) or a condition on an `attribute`, a `trait`, a `field`, an `event` or a `tag`.
+ * a group (`all`, `any` or `not`) or a condition on an `attribute`, a `trait`, a `field`, an `event`, a `tag`, whether a
+ * customer is `reachable` on a channel, or a `consent` purpose.
  */
 export function parseSegmentDefinition(value: unknown): SegmentNode {
   const problems: ErrorDetail[] = [];
@@ -102,7 +124,7 @@ export function parseSegmentDefinition(value: unknown): SegmentNode {
     }
     const kind = (Object.keys(KINDS) as (keyof typeof KINDS)[]).find((k) => k in node);
     if (!kind) {
-      problems.push({ path: at, message: `unknown node with keys ${keys.join(', ') || '(none)'}: expected all, any, not, attribute, trait, field, event or tag` });
+      problems.push({ path: at, message: `unknown node with keys ${keys.join(', ') || '(none)'}: expected all, any, not, attribute, trait, field, event, tag, reachable or consent` });
       return undefined;
     }
     const parsed = KINDS[kind].safeParse(node);
@@ -134,6 +156,7 @@ interface Compiled {
 export async function compileSegment(db: Queryable, definition: unknown, asOf: string, scope?: string): Promise<Compiled> {
   const node = parseSegmentDefinition(definition);
   const attributes = new Map((await attributeDefinitions(db)).map((a) => [a.name, a]));
+  const purposes = new Set((await db.query<{ purpose: string }>('SELECT purpose FROM consent_purposes')).map((r) => r.purpose));
   const { timezone } = await readBrandSettings(db);
   const eventDay = localDay(timezone, 'ev.ts');
   const params: unknown[] = [asOf];
@@ -186,6 +209,14 @@ export async function compileSegment(db: Queryable, definition: unknown, asOf: s
     if ('trait' in n) return compare(`(u.traits->>'${n.trait}')`, typeof n.value === 'number' ? 'number' : 'text', n.op, n.value, here);
     if ('field' in n) return compare(SEGMENT_FIELDS[n.field].sql, SEGMENT_FIELDS[n.field].type, n.op, n.value, here);
     if ('tag' in n) return `(${n.op === 'not_exists' ? 'NOT ' : ''}EXISTS (SELECT 1 FROM customer_tags ct WHERE ct.customer_id = u.customer_id AND ct.tag = ${param(n.tag)}))`;
+    if ('reachable' in n) return `(${(n.op === '!=') === (n.value ?? true) ? 'NOT ' : ''}${reachableSql(n.reachable, 'u.customer_id')})`;
+    if ('consent' in n) {
+      if (!purposes.has(n.consent)) {
+        problems.push({ path: `${here}.consent`, message: `unknown consent purpose ${JSON.stringify(n.consent)}; see \`siyu consent purposes\`` });
+        return 'FALSE';
+      }
+      return `(${n.op === 'not_allowed' ? 'NOT ' : ''}${consentAllowsSql(n.consent, 'u.customer_id')})`;
+    }
     const e = EventCondition.parse(n);
     if (e.aggregate !== 'count' && !e.property) problems.push({ path: `${here}.property`, message: `${e.aggregate} needs the property to aggregate` });
     const filters = e.where.map((f, i) => compare(`(ev.properties->>'${f.property}')`, typeof f.value === 'number' ? 'number' : 'text', f.op, f.value, `${here}.where[${i}]`));
@@ -216,12 +247,22 @@ export interface SegmentPreview {
   sample: { customerId: string; name: string | null; city: string | null }[];
 }
 
-/** How many customers match now, and a sample of 20 (by customer id). */
-export async function previewSegment(db: Queryable, definition: unknown, options: { asOf?: string } = {}): Promise<SegmentPreview> {
+/**
+ * A condition that limits which customers a caller may see (a data scope, built by the access domain): SQL over a
+ * customer-id column, numbering its placeholders from `firstParam`.
+ */
+export type CustomerFilter = (customerIdColumn: string, firstParam: number) => { sql: string; params: unknown[] };
+
+/** How many customers match now, and a sample of 20 (by customer id), among those `customerFilter` allows. */
+export async function previewSegment(db: Queryable, definition: unknown, options: { asOf?: string; customerFilter?: CustomerFilter } = {}): Promise<SegmentPreview> {
   const asOf = parseDay(options.asOf ?? (await latestOrderDay(db)) ?? new Date().toISOString().slice(0, 10), 'as_of');
   const { sql, params } = await compileSegment(db, definition, asOf);
+  const filter = options.customerFilter?.('m.customer_id', params.length + 1);
   // One pass over the matches for both the count and the first 20; then the profiles of those 20.
-  const first = await db.query<{ customer_id: string; n: number }>(`SELECT m.customer_id, count(*) OVER () AS n FROM (${sql}) m ORDER BY m.customer_id LIMIT 20`, params);
+  const first = await db.query<{ customer_id: string; n: number }>(
+    `SELECT m.customer_id, count(*) OVER () AS n FROM (${sql}) m ${filter ? `WHERE ${filter.sql}` : ''} ORDER BY m.customer_id LIMIT 20`,
+    [...params, ...(filter?.params ?? [])],
+  );
   const profiles = first.length
     ? await db.query<{ customer_id: string; name: string | null; city: string | null }>(
         `SELECT customer_id, name, city FROM customers WHERE customer_id IN (${first.map((_, i) => `$${i + 1}`).join(', ')}) ORDER BY customer_id`,

@@ -7,7 +7,8 @@ import { computeLifecycle, updateLifecycleStages, type LifecycleOptions } from '
 import { computeRfm, updateRfmScores, type RfmOptions } from './rfm.ts';
 import { refreshSegments, updateSegmentMembership, type RefreshReport } from './membership.ts';
 import { listSegments } from './segments.ts';
-import { createScope, dropScope } from './scope.ts';
+import { layerWorkMemory, planNightly, runNightly } from './nightly.ts';
+import { analyseRewritten, createScope, dropScope } from './scope.ts';
 import { computeTiers, updateTierScores, type TierOptions } from './tiers.ts';
 
 export interface LayerUpdateReport {
@@ -46,6 +47,7 @@ export async function updateLayers(store: Store, options: { asOf?: string; since
   const definitions = await attributeDefinitions(store);
   const started = new Date();
   return store.transaction(async (tx) => {
+    await layerWorkMemory(tx);
     const steps: { step: string; seconds: number }[] = [];
     let clock = performance.now();
     const timed = async <T>(step: string, fn: () => Promise<T>): Promise<T> => {
@@ -77,52 +79,73 @@ export async function updateLayers(store: Store, options: { asOf?: string; since
 
 export interface LayerComputeReport {
   asOf: string;
-  /** Seconds each step took, in order. */
+  /** incremental: only the customers who can have changed were computed (the nightly job); full: everyone. */
+  mode: 'incremental' | 'full';
+  /** Seconds each step took, in order, and the customers it computed or wrote. */
   steps: { step: string; seconds: number; customers: number }[];
   /** Saved segments left alone because they were refreshed as of a later day than asOf. */
   skippedSegments: string[];
 }
 
 /**
- * The full computation, for a nightly job: attributes, RFM, value tiers and lifecycle stages for every customer,
- * each with the settings of its last run (defaults the first time), then every saved segment refreshed, all as of
- * one day (default: the latest order day); segments already refreshed as of a later day are left alone (a refresh
- * never rewrites the days after it) and listed as skipped. `onStep` hears each step as it finishes.
+ * The nightly job: attributes, RFM, value tiers and lifecycle stages, each with the settings of its last run
+ * (defaults the first time), then every saved segment refreshed, all as of one day (default: the latest order day);
+ * segments already refreshed as of a later day are left alone (a refresh never rewrites the days after it) and
+ * listed as skipped. After a first full run it computes only the customers who can have changed since (nightly.ts;
+ * docs/segmentation.md, "The nightly job"), and gives what the full computation would; `full` computes everyone,
+ * as it also does when the last run cannot be moved on from (first run, settings or attributes changed, an earlier
+ * day). `onStep` hears each step as it finishes.
  */
-export async function computeLayers(store: Store, options: { asOf?: string; onStep?: (step: string, seconds: number) => void } = {}): Promise<LayerComputeReport> {
+export async function computeLayers(store: Store, options: { asOf?: string; full?: boolean; onStep?: (step: string, seconds: number) => void } = {}): Promise<LayerComputeReport> {
   const latest = options.asOf ?? (await latestOrderDay(store));
   if (!latest) throw new SiyuError('not_found', 'no_orders', 'the store has no orders to compute layers from; import orders first');
   const asOf = parseDay(latest, '--as-of');
-  const runs = await layerRuns(store);
   const steps: LayerComputeReport['steps'] = [];
-  const step = async (name: string, fn: () => Promise<number>) => {
-    const started = performance.now();
-    const customers = await fn();
-    const seconds = (performance.now() - started) / 1000;
-    steps.push({ step: name, seconds, customers });
-    options.onStep?.(name, seconds);
+  let clock = performance.now();
+  const heard = (name: string, customers: number) => {
+    const now = performance.now();
+    steps.push({ step: name, seconds: (now - clock) / 1000, customers });
+    options.onStep?.(name, (now - clock) / 1000);
+    clock = now;
   };
-  await step('attributes', async () => (await computeAttributes(store, { asOf })).customers);
-  await step('rfm', async () => (await computeRfm(store, { ...(runs.get('rfm')?.options as RfmOptions | undefined), asOf })).customers);
-  const tiers = runs.get('tiers')?.options as TierOptions | undefined;
-  // Tiers by CLV keep their basis; their day is the CLV run's.
-  await step('tiers', async () => (await computeTiers(store, tiers?.basis === 'clv' ? tiers : { ...tiers, asOf })).customers);
-  await step('lifecycle', async () => (await computeLifecycle(store, { ...(runs.get('lifecycle')?.options as LifecycleOptions | undefined), asOf })).customers);
-  // Every segment in one transaction: each one's step is its own queries, heard as it is written; the report adds
-  // the one commit to the last.
+  const plan = options.full ? null : await planNightly(store, asOf);
+  const night = plan ? await runNightly(store, asOf, plan, heard) : null;
+  let mode: LayerComputeReport['mode'] = 'incremental';
+  let refreshed: string[];
+  if (night) {
+    steps.at(-1)!.seconds += (performance.now() - clock) / 1000; // the commit
+    refreshed = night.fullSegments;
+  } else {
+    mode = 'full';
+    steps.length = 0;
+    const runs = await layerRuns(store);
+    const step = async (name: string, fn: () => Promise<number>) => {
+      clock = performance.now();
+      heard(name, await fn());
+    };
+    await step('attributes', async () => (await computeAttributes(store, { asOf })).customers);
+    await step('rfm', async () => (await computeRfm(store, { ...(runs.get('rfm')?.options as RfmOptions | undefined), asOf })).customers);
+    const tiers = runs.get('tiers')?.options as TierOptions | undefined;
+    // Tiers by CLV keep their basis; their day is the CLV run's.
+    await step('tiers', async () => (await computeTiers(store, tiers?.basis === 'clv' ? tiers : { ...tiers, asOf })).customers);
+    await step('lifecycle', async () => (await computeLifecycle(store, { ...(runs.get('lifecycle')?.options as LifecycleOptions | undefined), asOf })).customers);
+    refreshed = (await listSegments(store)).map((s) => s.name);
+  }
+  // The segments refreshed whole, in one transaction: each one's step is its own queries, heard as it is written;
+  // the report adds the one commit to the last.
   const segments = await listSegments(store);
   const later = (s: { asOf: string | null }) => s.asOf !== null && s.asOf > asOf;
-  let clock = performance.now();
-  await refreshSegments(store, segments.filter((s) => !later(s)).map((s) => s.name), {
+  const whole = new Set(refreshed);
+  clock = performance.now();
+  await refreshSegments(store, segments.filter((s) => whole.has(s.name) && !later(s)).map((s) => s.name), {
     asOf,
-    onSegment: (report) => {
-      const now = performance.now();
-      steps.push({ step: `segment ${report.segment}`, seconds: (now - clock) / 1000, customers: report.members });
-      options.onStep?.(`segment ${report.segment}`, (now - clock) / 1000);
-      clock = now;
-    },
+    onSegment: (report) => heard(`segment ${report.segment}`, report.members),
   });
   const last = steps.at(-1);
   if (last?.step.startsWith('segment ')) last.seconds += (performance.now() - clock) / 1000;
-  return { asOf, steps, skippedSegments: segments.filter(later).map((s) => s.name) };
+  // A full run writes a row per customer to the history tables and events (on the first run, every customer and
+  // member is new): on PostgreSQL their statistics are brought up to date now, not when autovacuum gets to them,
+  // or the next night's plans take those tables for empty (docs/operations.md).
+  if (mode === 'full') for (const table of ['events', 'segment_membership', 'lifecycle_history', 'layer_history']) await analyseRewritten(store, table);
+  return { asOf, mode, steps, skippedSegments: segments.filter(later).map((s) => s.name) };
 }

@@ -1,10 +1,11 @@
 import { SiyuError } from '../core/errors.ts';
 import { parseDay } from '../core/validation.ts';
-import { dialect, latestOrderDay, localDay, onOrBefore, PURCHASES, readBrandSettings, type BackendKind, type Queryable, type Store } from '../store/index.ts';
+import { dialect, latestOrderDay, localDay, onOrBefore, PURCHASES, queueWatchedEvents, readBrandSettings, type BackendKind, type Queryable, type Store } from '../store/index.ts';
 import { attributesCurrent } from './attributes.ts';
 import { recordLayerRun } from './history.ts';
 import type { MeasuredFrom } from './rfm.ts';
-import { createTempTable, deleteScopedEvents, replaceScopeRows, scoped } from './scope.ts';
+import { writeChangedRows } from './changed-rows.ts';
+import { analyseRewritten, createTempTable, deleteScopedEvents, replaceScopeRows, scoped } from './scope.ts';
 
 export const STAGES = [
   { code: 'prospect', zh: '潜客', en: 'Prospect' },
@@ -62,6 +63,22 @@ export async function computeLifecycle(store: Store, options: LifecycleOptions =
   // Each buyer's purchase days, recency, tenure, median and last gap between purchase days, and main category:
   // right after `siyu attributes` (as in `siyu layers compute`) they are read from the attributes, else from orders.
   const fromAttributes = await attributesCurrent(store, asOf);
+  const query = fullStageQuery(timezone, asOf, { kd, kc, bound, fixedD, fixedC }, fromAttributes);
+  const started = new Date();
+  return store.transaction(async (tx) => {
+    const written = await writeStages(tx, store.kind, query, asOf, newDays);
+    const report: LifecycleReport = { asOf, ...written, ...(await summariseStages(tx, asOf)), measuredFrom: fromAttributes ? 'attributes' : 'orders' };
+    await recordLayerRun(tx, 'lifecycle', asOf, { newDays, dormantMultiplier: kd, churnedMultiplier: kc, boundFactor: bound, dormantDays: fixedD, churnedDays: fixedC }, started);
+    return report;
+  });
+}
+
+/**
+ * Every customer's stage inputs as of `asOf` (rows of purchases, recency_days, last_gap, tenure_days, dormant_days,
+ * churned_days and basis per customer_id, for writeStages): from the attributes when `fromAttributes` (they are
+ * current), else from the orders.
+ */
+function fullStageQuery(timezone: string, asOf: string, t: { kd: number; kc: number; bound: number; fixedD: number; fixedC: number }, fromAttributes: boolean): { sql: string; params: unknown[] } {
   const sources = fromAttributes
     ? `own AS (
        SELECT customer_id, purchase_days AS purchases, recency_days, tenure_days, median_interpurchase_days AS median_gap, last_interpurchase_days AS last_gap
@@ -70,8 +87,8 @@ export async function computeLifecycle(store: Store, options: LifecycleOptions =
        SELECT customer_id, top_category AS category FROM customer_attributes WHERE top_category IS NOT NULL
      )`
     : ordersSources(timezone, '$6');
-  const query = {
-    sql:     `WITH ${sources}, category_gap AS (
+  return {
+    sql: `WITH ${sources}, category_gap AS (
        SELECT m.category, percentile_cont(0.5) WITHIN GROUP (ORDER BY o.median_gap) AS gap
        FROM own o JOIN main m ON m.customer_id = o.customer_id WHERE o.median_gap IS NOT NULL GROUP BY m.category
      ), thresholds AS (
@@ -89,15 +106,8 @@ export async function computeLifecycle(store: Store, options: LifecycleOptions =
             coalesce(t.basis, 'none') AS basis
      FROM customers u LEFT JOIN thresholds t ON t.customer_id = u.customer_id
      WHERE u.merged_into IS NULL`,
-    params: fromAttributes ? [kd, kc, fixedD, fixedC, bound] : [kd, kc, fixedD, fixedC, bound, asOf],
+    params: fromAttributes ? [t.kd, t.kc, t.fixedD, t.fixedC, t.bound] : [t.kd, t.kc, t.fixedD, t.fixedC, t.bound, asOf],
   };
-  const started = new Date();
-  return store.transaction(async (tx) => {
-    const written = await writeStages(tx, store.kind, query, asOf, newDays);
-    const report: LifecycleReport = { asOf, ...written, ...(await summariseStages(tx, asOf)), measuredFrom: fromAttributes ? 'attributes' : 'orders' };
-    await recordLayerRun(tx, 'lifecycle', asOf, { newDays, dormantMultiplier: kd, churnedMultiplier: kc, boundFactor: bound, dormantDays: fixedD, churnedDays: fixedC }, started);
-    return report;
-  });
 }
 
 /**
@@ -136,7 +146,29 @@ function ordersSources(timezone: string, asOf: string, scope?: string): string {
  * changes recorded.
  */
 async function writeStages(tx: Queryable, kind: BackendKind, query: { sql: string; params: unknown[] }, asOf: string, newDays: number, scope?: string): Promise<{ customers: number; changes: number }> {
-  const inScope = (alias = '') => (scope ? ` AND ${alias}customer_id IN (SELECT customer_id FROM ${scope})` : '');
+  const now = new Date();
+  const rows = stageRows(query, newDays);
+  const params = [...query.params, asOf, now];
+  let customers: number;
+  if (scope) {
+    await createTempTable(tx, scoped('lifecycle_stages', scope), rows, params);
+    customers = await replaceScopeRows(tx, scope, 'lifecycle_stages', STAGE_COLUMNS, STAGE_VALUES);
+  } else {
+    await tx.execute(`DELETE FROM ${STAGE_VALUES}`);
+    customers = await tx.execute(`INSERT INTO ${STAGE_VALUES} (${STAGE_COLUMNS}) SELECT ${STAGE_COLUMNS} FROM (${rows}) r`, params);
+    await analyseRewritten(tx, STAGE_VALUES);
+  }
+  return { customers, changes: await recordStageChanges(tx, kind, asOf, now, scope ? { scope, events: 'copied' } : undefined) };
+}
+
+/** The table that stores the stages; the view lifecycle_stages adds recency in days (migration 023). */
+const STAGE_VALUES = 'lifecycle_stage_values';
+
+/**
+ * The rows of lifecycle_stage_values (and recency_days) from `query`'s rows, decided by the engine; the query's
+ * parameters come first, then the as-of day and the time computed.
+ */
+function stageRows(query: { sql: string; params: unknown[] }, newDays: number): string {
   // The rules of computeLifecycle's comment, in order; a missing threshold counts as 0, as a missing tenure does.
   const stage = `CASE WHEN coalesce(q.purchases, 0) = 0 OR q.recency_days IS NULL THEN 'prospect'
        WHEN q.recency_days > coalesce(q.churned_days, 0) THEN 'churned'
@@ -145,24 +177,29 @@ async function writeStages(tx: Queryable, kind: BackendKind, query: { sql: strin
        WHEN coalesce(q.tenure_days, 0) < ${Number(newDays)} THEN 'new'
        WHEN q.purchases >= 2 THEN 'repeat' ELSE 'active' END`;
   const n = query.params.length;
-  const now = new Date();
-  const rows = `SELECT q.customer_id, ${stage} AS stage, coalesce(q.purchases, 0) AS purchases, q.recency_days, q.dormant_days, q.churned_days, q.basis,
-                       CAST($${n + 1} AS DATE) AS as_of, CAST($${n + 2} AS TIMESTAMPTZ) AS computed_at
-                FROM (${query.sql}) q`;
-  let customers: number;
-  if (scope) {
-    await createTempTable(tx, scoped('lifecycle_stages', scope), rows, [...query.params, asOf, now]);
-    customers = await replaceScopeRows(tx, scope, 'lifecycle_stages', STAGE_COLUMNS);
-  } else {
-    await tx.execute('DELETE FROM lifecycle_stages');
-    customers = await tx.execute(`INSERT INTO lifecycle_stages (${STAGE_COLUMNS}) ${rows}`, [...query.params, asOf, now]);
-  }
-  // A rerun of the day replaces the day's history and events. An update deletes the day's events its customers have
-  // in its copy of the events, by key.
+  return `SELECT q.customer_id, ${stage} AS stage, CAST(coalesce(q.purchases, 0) AS INTEGER) AS purchases, CAST(q.recency_days AS INTEGER) AS recency_days,
+                 CAST($${n + 1} AS DATE) - CAST(q.recency_days AS INTEGER) AS last_purchase_on, CAST(q.dormant_days AS DOUBLE PRECISION) AS dormant_days,
+                 CAST(q.churned_days AS DOUBLE PRECISION) AS churned_days, CAST(q.basis AS TEXT) AS basis, CAST($${n + 1} AS DATE) AS as_of, CAST($${n + 2} AS TIMESTAMPTZ) AS computed_at
+          FROM (${query.sql}) q`;
+}
+
+/**
+ * Records the stage changes of the rows in `scoped('lifecycle_stages', scope)` (every customer's without a scope):
+ * against each customer's last recorded stage before asOf in lifecycle_history, a history row and a Stage Changed
+ * event each. A rerun of the day replaces the day's history and events: the day's events of the scope's customers
+ * are found in the scope's copy of the events (`copied`) or deleted by their keys (`keys`, one per stage).
+ */
+async function recordStageChanges(tx: Queryable, kind: BackendKind, asOf: string, now: Date, within?: { scope: string; events: 'copied' | 'keys' }): Promise<number> {
+  const scope = within?.scope;
+  const inScope = (alias = '') => (scope ? ` AND ${alias}customer_id IN (SELECT customer_id FROM ${scope})` : '');
   await tx.execute(`DELETE FROM lifecycle_history WHERE changed_on = CAST($1 AS DATE)${inScope()}`, [asOf]);
   const dayEvents = (alias = '') => `${alias}name = 'Stage Changed' AND ${alias}source = 'siyu lifecycle' AND ${alias}message_id LIKE $1`;
-  if (scope) await deleteScopedEvents(tx, scope, dayEvents, [`stage:%:${asOf}:%`]);
-  else await tx.execute(`DELETE FROM events WHERE ${dayEvents()}`, [`stage:%:${asOf}:%`]);
+  if (within?.events === 'copied') await deleteScopedEvents(tx, within.scope, dayEvents, [`stage:%:${asOf}:%`]);
+  else if (within) {
+    const keys = `SELECT s.customer_id, 'stage:' || s.customer_id || ':' || CAST(CAST($1 AS DATE) AS VARCHAR) || ':' || k.stage AS message_id
+                  FROM ${within.scope} s CROSS JOIN (VALUES ${STAGES.map((x) => `('${x.code}')`).join(', ')}) AS k (stage)`;
+    await tx.execute(`DELETE FROM events WHERE (customer_id, message_id) IN (${keys})`, [asOf]);
+  } else await tx.execute(`DELETE FROM events WHERE ${dayEvents()}`, [`stage:%:${asOf}:%`]);
   // The stage each customer had before this day: the last change recorded on an earlier day. Reruns for the same
   // day therefore see the same changes, and replace that day's history and events instead of losing or doubling them.
   await createTempTable(
@@ -178,18 +215,45 @@ async function writeStages(tx: Queryable, kind: BackendKind, query: { sql: strin
   const changes = await tx.execute('INSERT INTO lifecycle_history (customer_id, from_stage, to_stage, changed_on, changed_at) SELECT customer_id, from_stage, to_stage, changed_on, changed_at FROM stage_changes');
   // The day's Stage Changed events are its history rows, so the engine derives them: no event passes through JavaScript.
   const properties = dialect(kind).jsonObject([['from', 'h.from_stage'], ['to', 'h.to_stage'], ['at', 'CAST(CAST($1 AS DATE) AS VARCHAR)']]);
+  const stageEvents = `SELECT h.customer_id, 'stage:' || h.customer_id || ':' || CAST(CAST($1 AS DATE) AS VARCHAR) || ':' || h.to_stage AS message_id, 'Stage Changed' AS name,
+            ${properties} AS properties, CAST($2 AS TIMESTAMPTZ) AS ts FROM stage_changes h`;
+  const at = [asOf, new Date(`${asOf}T23:59:59Z`)];
   await tx.execute(
     `INSERT INTO events (customer_id, message_id, type, name, properties, ts, received_at, source)
-     SELECT h.customer_id, 'stage:' || h.customer_id || ':' || CAST(CAST($1 AS DATE) AS VARCHAR) || ':' || h.to_stage, 'track', 'Stage Changed',
-            ${properties}, CAST($2 AS TIMESTAMPTZ), CAST($3 AS TIMESTAMPTZ), 'siyu lifecycle'
-     FROM stage_changes h`,
-    [asOf, new Date(`${asOf}T23:59:59Z`), now],
+     SELECT customer_id, message_id, 'track', name, properties, ts, CAST($3 AS TIMESTAMPTZ), 'siyu lifecycle' FROM (${stageEvents}) e`,
+    [...at, now],
   );
+  await queueWatchedEvents(tx, stageEvents, at);
   await tx.execute('DROP TABLE stage_changes');
-  return { customers, changes };
+  return changes;
 }
 
-const STAGE_COLUMNS = 'customer_id, stage, purchases, recency_days, dormant_days, churned_days, basis, as_of, computed_at';
+const STAGE_COLUMNS = 'customer_id, stage, purchases, last_purchase_on, dormant_days, churned_days, basis, as_of, computed_at';
+
+/**
+ * The nightly stages (docs/segmentation.md, "The nightly job"): every customer is judged again from the attributes
+ * (current, as the nightly job has just brought them up to date), as the full run judges, since a stage moves with
+ * the calendar alone (dormant, churned, no longer new) and the category thresholds are population statistics; only
+ * the rows that change are written, with their history and Stage Changed events, and left in `moved`. Returns how
+ * many, or null when the attributes are not current (then run computeLifecycle).
+ */
+export async function restageLifecycle(tx: Queryable, kind: BackendKind, asOf: string, options: LifecycleOptions, moved: string): Promise<number | null> {
+  const { newDays, kd, kc, bound, fixedD, fixedC } = lifecycleSettings(options);
+  if (!(await attributesCurrent(tx, asOf))) return null;
+  const { timezone } = await readBrandSettings(tx);
+  const query = fullStageQuery(timezone, asOf, { kd, kc, bound, fixedD, fixedC }, true);
+  const now = new Date();
+  await createTempTable(tx, 'stage_next', stageRows(query, newDays), [...query.params, asOf, now]);
+  return writeChangedRows(tx, {
+    table: 'lifecycle_stages',
+    values: STAGE_VALUES,
+    next: 'stage_next',
+    columns: STAGE_COLUMNS,
+    compared: ['stage', 'purchases', 'last_purchase_on', 'dormant_days', 'churned_days', 'basis'],
+    record: () => recordStageChanges(tx, kind, asOf, now, { scope: moved, events: 'keys' }),
+    moved,
+  });
+}
 
 /** The stage counts of lifecycle_stages and the from → to counts of the changes recorded on `asOf`. */
 async function summariseStages(db: Queryable, asOf: string): Promise<Pick<LifecycleReport, 'stages' | 'transitions'>> {

@@ -1,8 +1,9 @@
 import { SiyuError } from '../core/errors.ts';
-import type { Queryable } from '../store/index.ts';
+import { decryptJson, findEncryptedColumn, identityValue, keyRingFor, openPii } from '../privacy/index.ts';
+import type { Store } from '../store/index.ts';
 import { BUILT_IN_ATTRIBUTES, customerAttributes } from './attributes.ts';
 
-/** Whether a caller may see personal data unmasked. Roles will decide; until then the server's option does. */
+/** Whether a caller may see personal data unmasked: the customers:read_pii permission and a reason decide (src/access). */
 export interface PiiPolicy {
   reveal: boolean;
 }
@@ -48,8 +49,8 @@ export interface CustomerProfile {
     rfm: { class: string; r: number; f: number; m: number; asOf: string } | null;
     stage: { stage: string; since: string | null; asOf: string } | null;
     tier: { tier: string; basis: string; asOf: string } | null;
-    clv: { pAlive: number; clv12mFen: number; expectedOrders90d: number; asOf: string } | null;
-    churn: { risk: number; reasons: { zh: string; en: string }[]; asOf: string } | null;
+    clv: { pAlive: number; pNoPurchase90d: number | null; clv12mFen: number; expectedOrders90d: number; asOf: string } | null;
+    churn: { risk: number; pNoPurchase: number | null; horizonDays: number | null; reasons: { zh: string; en: string }[]; asOf: string } | null;
     cluster: { cluster: number; name: string; asOf: string } | null;
   };
   tags: { tag: string; source: string; setBy: string }[];
@@ -63,7 +64,8 @@ export interface CustomerProfile {
  * survivor. Personal data (phone, email, name, and the same in identities and traits) is masked unless the policy
  * says the caller may see it.
  */
-export async function customerProfile(db: Queryable, id: string, pii: PiiPolicy = { reveal: false }): Promise<CustomerProfile> {
+export async function customerProfile(db: Store, id: string, pii: PiiPolicy = { reveal: false }): Promise<CustomerProfile> {
+  const ring = await keyRingFor(db);
   const [row] = await db.query<{ customer_id: string; merged_into: string | null }>('SELECT customer_id, merged_into FROM customers WHERE customer_id = $1', [id]);
   if (!row) throw new SiyuError('not_found', 'unknown_customer', `no customer ${JSON.stringify(id)}`);
   const customerId = row.merged_into ?? row.customer_id;
@@ -72,7 +74,9 @@ export async function customerProfile(db: Queryable, id: string, pii: PiiPolicy 
     [customerId],
   );
   const mask = <T extends string | null>(value: T, fn: (v: string) => string): T => (pii.reveal || value === null ? value : (fn(value) as T));
-  const identities = await db.query<{ type: string; value: string; source: string | null }>('SELECT type, value, source FROM identities WHERE customer_id = $1 ORDER BY type, value', [customerId]);
+  const identities = (await db.query<{ type: string; value: string; secret: string | null; source: string | null }>('SELECT type, value, secret, source FROM identities WHERE customer_id = $1', [customerId]))
+    .map((i) => ({ type: i.type, value: identityValue(ring, i), source: i.source }))
+    .sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
   const [orders] = await db.query<{ n: number; paid: number | null; refunded: number | null; first: Date | null; last: Date | null; currency: string | null }>(
     `SELECT count(*) AS n, sum(total_fen) FILTER (WHERE status <> 'cancelled') AS paid, sum(refunded_fen) AS refunded, min(placed_at) AS first, max(placed_at) AS last, max(currency) AS currency
      FROM orders WHERE customer_id = $1`,
@@ -85,30 +89,39 @@ export async function customerProfile(db: Queryable, id: string, pii: PiiPolicy 
      FROM lifecycle_stages s WHERE s.customer_id = $1`,
     [customerId],
   );
-  const [tier] = await db.query<{ tier: string; basis: string; as_of: string }>('SELECT tier, basis, as_of FROM tier_scores WHERE customer_id = $1', [customerId]);
-  const [clv] = await db.query<{ p_alive: number; clv_12m_fen: number; expected_orders_90d: number; as_of: string }>('SELECT p_alive, clv_12m_fen, expected_orders_90d, as_of FROM clv_scores WHERE customer_id = $1', [customerId]);
-  const [churn] = await db.query<{ risk: number; reasons: { zh: string; en: string }[] | string; as_of: string }>('SELECT risk, reasons, as_of FROM churn_scores WHERE customer_id = $1', [customerId]);
+  const [tier] = await db.query<{ tier: string; basis: string; as_of: string }>("SELECT t.tier, t.basis, greatest(t.as_of, r.as_of) AS as_of FROM tier_scores t LEFT JOIN layer_runs r ON r.layer = 'tiers' WHERE t.customer_id = $1", [customerId]);
+  const [clv] = await db.query<{ p_alive: number; p_no_purchase_90d: number | null; clv_12m_fen: number; expected_orders_90d: number; as_of: string }>(
+    'SELECT p_alive, p_no_purchase_90d, clv_12m_fen, expected_orders_90d, as_of FROM clv_scores WHERE customer_id = $1',
+    [customerId],
+  );
+  const [churn] = await db.query<{ risk: number; p_no_purchase: number | null; horizon_days: number | null; reasons: { zh: string; en: string }[] | string; as_of: string }>(
+    'SELECT risk, p_no_purchase, horizon_days, reasons, as_of FROM churn_scores WHERE customer_id = $1',
+    [customerId],
+  );
+  const orNull = (v: number | null) => (v === null ? null : Number(v));
   const [cluster] = await db.query<{ cluster: number; name: string; as_of: string }>('SELECT cluster, name, as_of FROM customer_clusters WHERE customer_id = $1', [customerId]);
   const segments = await db.query<{ segment: string; as_of: string }>(
     `SELECT m.segment, (SELECT max(r.as_of) FROM segment_refreshes r WHERE r.segment = m.segment) AS as_of FROM segment_membership m
      WHERE m.customer_id = $1 AND m.left_on IS NULL ORDER BY m.segment`,
     [customerId],
   );
-  const events = await db.query<{ type: string; name: string | null; ts: Date; properties: unknown }>('SELECT type, name, ts, properties FROM events WHERE customer_id = $1 ORDER BY ts DESC LIMIT 20', [customerId]);
+  const propertiesColumn = findEncryptedColumn('events', 'properties')!;
+  const events = (await db.query<{ type: string; name: string | null; ts: Date; properties: unknown; message_id: string }>('SELECT type, name, ts, properties, message_id FROM events WHERE customer_id = $1 ORDER BY ts DESC LIMIT 20', [customerId]))
+    .map(({ message_id, ...e }) => ({ ...e, properties: decryptJson(ring, propertiesColumn, message_id, typeof e.properties === 'string' ? JSON.parse(e.properties) : e.properties) }));
   // Traits and event properties (identify calls carry traits) are masked key by key.
   const maskObject = (value: unknown): unknown =>
     value && typeof value === 'object' && !Array.isArray(value)
       ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, typeof v === 'string' && PII_TRAITS[k] ? mask(v, PII_TRAITS[k]) : v]))
       : value;
-  const traits = maskObject(c?.traits ?? {}) as Record<string, unknown>;
+  const traits = maskObject(decryptJson(ring, findEncryptedColumn('customers', 'traits')!, customerId, c?.traits ?? {})) as Record<string, unknown>;
   return {
     customerId,
     mergedFrom: customerId === id ? null : id,
     piiMasked: !pii.reveal,
     profile: {
-      name: mask(c?.name ?? null, maskName),
-      phone: mask(c?.phone ?? null, maskPhone),
-      email: mask(c?.email ?? null, maskEmail),
+      name: mask(openPii(ring, c?.name ?? null), maskName),
+      phone: mask(openPii(ring, c?.phone ?? null), maskPhone),
+      email: mask(openPii(ring, c?.email ?? null), maskEmail),
       gender: c?.gender ?? null,
       birthday: mask(c?.birthday ?? null, maskBirthday),
       city: c?.city ?? null,
@@ -128,9 +141,9 @@ export async function customerProfile(db: Queryable, id: string, pii: PiiPolicy 
       rfm: rfm ? { class: rfm.rfm_class, r: Number(rfm.r_score), f: Number(rfm.f_score), m: Number(rfm.m_score), asOf: rfm.as_of } : null,
       stage: stage ? { stage: stage.stage, since: stage.since, asOf: stage.as_of } : null,
       tier: tier ? { tier: tier.tier, basis: tier.basis, asOf: tier.as_of } : null,
-      clv: clv ? { pAlive: Number(clv.p_alive), clv12mFen: Number(clv.clv_12m_fen), expectedOrders90d: Number(clv.expected_orders_90d), asOf: clv.as_of } : null,
+      clv: clv ? { pAlive: Number(clv.p_alive), pNoPurchase90d: orNull(clv.p_no_purchase_90d), clv12mFen: Number(clv.clv_12m_fen), expectedOrders90d: Number(clv.expected_orders_90d), asOf: clv.as_of } : null,
       cluster: cluster ? { cluster: Number(cluster.cluster), name: cluster.name, asOf: cluster.as_of } : null,
-      churn: churn ? { risk: Number(churn.risk), reasons: (typeof churn.reasons === 'string' ? JSON.parse(churn.reasons) : churn.reasons).map((r: { zh: string; en: string }) => ({ zh: r.zh, en: r.en })), asOf: churn.as_of } : null,
+      churn: churn ? { risk: Number(churn.risk), pNoPurchase: orNull(churn.p_no_purchase), horizonDays: orNull(churn.horizon_days), reasons: (typeof churn.reasons === 'string' ? JSON.parse(churn.reasons) : churn.reasons).map((r: { zh: string; en: string }) => ({ zh: r.zh, en: r.en })), asOf: churn.as_of } : null,
     },
     tags: (await db.query<{ tag: string; source: string; set_by: string }>('SELECT tag, source, set_by FROM customer_tags WHERE customer_id = $1 ORDER BY tag', [customerId])).map((t) => ({ tag: t.tag, source: t.source, setBy: t.set_by })),
     segments: segments.map((s) => ({ name: s.segment, asOf: s.as_of })),

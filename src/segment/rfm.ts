@@ -2,7 +2,8 @@ import { SiyuError } from '../core/errors.ts';
 import { parseDay } from '../core/validation.ts';
 import { attributeMeasures, measuresFromAttributes, scopeMeasuresFromAttributes } from './attributes.ts';
 import { recordLayerChanges, recordLayerRun } from './history.ts';
-import { copyToScope, createTempTable, replaceScopeRows, scoped } from './scope.ts';
+import { writeChangedRows } from './changed-rows.ts';
+import { analyseRewritten, copyToScope, createTempTable, replaceScopeRows, scoped } from './scope.ts';
 import { latestOrderDay, localDay, onOrBefore, PURCHASES, readBrandSettings, reportingCurrency, type Queryable, type Store } from '../store/index.ts';
 
 /** The Chinese 8-class RFM model: high or low R, F and M against the population's mean or median. */
@@ -72,27 +73,63 @@ export async function computeRfm(store: Store, options: RfmOptions = {}): Promis
   const measuredFrom: MeasuredFrom = (await measuresFromAttributes(store, asOf, windowDays, currency)) ? 'attributes' : 'orders';
   const measures = measuredFrom === 'attributes' ? `base AS (${attributeMeasures(windowDays)})` : measuresSql(timezone);
   await store.transaction(async (tx) => {
-    await tx.execute('DELETE FROM rfm_scores');
+    await tx.execute(`DELETE FROM ${RFM_VALUES}`);
     await tx.execute(
-      `INSERT INTO rfm_scores (customer_id, recency_days, frequency, monetary_fen, currency, r_score, f_score, m_score, rfm_class, as_of, window_days, threshold, computed_at)
-       WITH ${measures}, levels AS (
-         SELECT ${level('recency_days')} AS r_level, ${level('frequency')} AS f_level, ${level('monetary_fen')} AS m_level FROM base
-       ), flagged AS (
-         SELECT b.*, b.recency_days < l.r_level AS r_high, b.frequency > l.f_level AS f_high, b.monetary_fen > l.m_level AS m_high,
-                percent_rank() OVER (ORDER BY b.recency_days DESC) AS r_rank, percent_rank() OVER (ORDER BY b.frequency) AS f_rank,
-                percent_rank() OVER (ORDER BY b.monetary_fen) AS m_rank
-         FROM base b CROSS JOIN levels l
-       )
-       SELECT customer_id, recency_days, frequency, monetary_fen, $1,
-              LEAST(5, 1 + CAST(floor(5 * r_rank) AS INTEGER)), LEAST(5, 1 + CAST(floor(5 * f_rank) AS INTEGER)), LEAST(5, 1 + CAST(floor(5 * m_rank) AS INTEGER)),
-              ${CLASS_CASE}, CAST($2 AS DATE), CAST($3 AS INTEGER), $4, CAST($5 AS TIMESTAMPTZ)
-       FROM flagged`,
+      `INSERT INTO ${RFM_VALUES} (${RFM_COLUMNS}) ${scoreRfm(measures, level)}`,
       [currency, asOf, windowDays, threshold, started],
     );
+    await analyseRewritten(tx, RFM_VALUES);
     await recordLayerChanges(tx, 'rfm_class', asOf);
     await recordLayerRun(tx, 'rfm', asOf, { windowDays, threshold }, started);
   });
   return { ...(await summariseRfm(store, { asOf, windowDays, threshold, currency, level })), measuredFrom };
+}
+
+/** The table that stores RFM; the view rfm_scores adds recency in days (migration 023). */
+export const RFM_VALUES = 'rfm_score_values';
+
+/**
+ * The rows of rfm_score_values (RFM_COLUMNS) scored from the CTE(s) `measures`, which end in `base`: each buyer's
+ * recency_days, last_purchase_on, frequency and monetary_fen. $1 currency, $2 as-of day, $3 window, $4 threshold
+ * kind, $5 the time computed. The full run and the nightly job both score with it, so they agree to the last digit.
+ */
+function scoreRfm(measures: string, level: (column: string) => string): string {
+  return `WITH ${measures}, levels AS (
+       SELECT ${level('recency_days')} AS r_level, ${level('frequency')} AS f_level, ${level('monetary_fen')} AS m_level FROM base
+     ), flagged AS (
+       SELECT b.*, b.recency_days < l.r_level AS r_high, b.frequency > l.f_level AS f_high, b.monetary_fen > l.m_level AS m_high,
+              percent_rank() OVER (ORDER BY b.recency_days DESC) AS r_rank, percent_rank() OVER (ORDER BY b.frequency) AS f_rank,
+              percent_rank() OVER (ORDER BY b.monetary_fen) AS m_rank
+       FROM base b CROSS JOIN levels l
+     )
+     SELECT customer_id, last_purchase_on, frequency, monetary_fen, CAST($1 AS TEXT) AS currency,
+            LEAST(5, 1 + CAST(floor(5 * r_rank) AS INTEGER)) AS r_score, LEAST(5, 1 + CAST(floor(5 * f_rank) AS INTEGER)) AS f_score, LEAST(5, 1 + CAST(floor(5 * m_rank) AS INTEGER)) AS m_score,
+            ${CLASS_CASE} AS rfm_class, CAST($2 AS DATE) AS as_of, CAST($3 AS INTEGER) AS window_days, CAST($4 AS TEXT) AS threshold, CAST($5 AS TIMESTAMPTZ) AS computed_at
+     FROM flagged`;
+}
+
+/**
+ * The nightly RFM (docs/segmentation.md, "The nightly job"): the customers in `scope` get their measures from the
+ * attributes just written for them (the scope's copy of customer_attributes), everyone else keeps the ones stored,
+ * and every buyer is scored again from those (the levels and quintile cut points are population statistics: one
+ * pass over stored values, no order read), exactly as the full run scores. Only the rows that differ from the
+ * stored ones are written, with their history; the scope's customers without a purchase any more lose theirs.
+ * The customers written are left in the table `moved`; returns how many, or null when the measures cannot come from
+ * the attributes (then run computeRfm).
+ */
+export async function rescoreRfm(tx: Queryable, scope: string, asOf: string, moved: string): Promise<number | null> {
+  const [run] = await tx.query<{ window_days: number; threshold: RfmThreshold; currency: string }>(`SELECT window_days, threshold, currency FROM ${RFM_VALUES} LIMIT 1`);
+  const { currency: brand } = await readBrandSettings(tx);
+  const currency = await reportingCurrency(tx, brand);
+  if (!run || run.currency !== currency || !(await measuresFromAttributes(tx, asOf, run.window_days, currency))) return null;
+  const measures = `base AS (
+       SELECT customer_id, CAST(CAST($2 AS DATE) - last_purchase_on AS INTEGER) AS recency_days, last_purchase_on, frequency, monetary_fen
+       FROM ${RFM_VALUES} v WHERE NOT EXISTS (SELECT 1 FROM ${scope} s WHERE s.customer_id = v.customer_id)
+       UNION ALL
+       SELECT customer_id, recency_days, last_purchase_on, frequency, monetary_fen FROM (${attributeMeasures(run.window_days, scoped('customer_attributes', scope))}) s
+     )`;
+  await createTempTable(tx, 'rfm_next', scoreRfm(measures, levelOf(run.threshold)), [currency, asOf, run.window_days, run.threshold, new Date()]);
+  return writeChangedRows(tx, { table: 'rfm_scores', values: RFM_VALUES, next: 'rfm_next', columns: RFM_COLUMNS, compared: ['last_purchase_on', 'frequency', 'monetary_fen', 'r_score', 'f_score', 'm_score', 'rfm_class'], record: () => recordLayerChanges(tx, 'rfm_class', asOf, moved), moved });
 }
 
 const levelOf = (threshold: RfmThreshold) => (column: string) => (threshold === 'mean' ? `avg(${column})` : `percentile_cont(0.5) WITHIN GROUP (ORDER BY ${column})`);
@@ -110,7 +147,7 @@ function measuresSql(timezone: string, scope?: string): string {
          FROM ${scoped('orders', scope)} WHERE ${PURCHASES} AND currency = $1 AND ${onOrBefore(timezone, '$2')}
        ), base AS (
          SELECT customer_id,
-                CAST(CAST($2 AS DATE) - max(day) AS INTEGER) AS recency_days,
+                CAST(CAST($2 AS DATE) - max(day) AS INTEGER) AS recency_days, max(day) AS last_purchase_on,
                 CAST(count(*) FILTER (WHERE day > CAST($2 AS DATE) - CAST($3 AS INTEGER)) AS INTEGER) AS frequency,
                 CAST(COALESCE(sum(fen) FILTER (WHERE day > CAST($2 AS DATE) - CAST($3 AS INTEGER)), 0) AS BIGINT) AS monetary_fen
          FROM paid GROUP BY customer_id
@@ -128,7 +165,7 @@ function measuresSql(timezone: string, scope?: string): string {
  * nothing is updated). Returns the customers updated.
  */
 export async function updateRfmScores(tx: Queryable, scope: string, asOf: string, attributes = false): Promise<number> {
-  const [run] = await tx.query<{ window_days: number; threshold: RfmThreshold; currency: string }>('SELECT window_days, threshold, currency FROM rfm_scores LIMIT 1');
+  const [run] = await tx.query<{ window_days: number; threshold: RfmThreshold; currency: string }>(`SELECT window_days, threshold, currency FROM ${RFM_VALUES} LIMIT 1`);
   if (!run) {
     await copyToScope(tx, scope, 'rfm_scores');
     return 0;
@@ -153,18 +190,18 @@ export async function updateRfmScores(tx: Queryable, scope: string, asOf: string
               ${reached('r', 'recency_days', '<=')} AS r_score, ${reached('f', 'frequency', '>=')} AS f_score, ${reached('m', 'monetary_fen', '>=')} AS m_score
        FROM base b CROSS JOIN standing l
      )
-     SELECT customer_id, recency_days, frequency, monetary_fen, CAST($1 AS TEXT) AS currency, r_score, f_score, m_score, ${CLASS_CASE} AS rfm_class,
+     SELECT customer_id, recency_days, last_purchase_on, frequency, monetary_fen, CAST($1 AS TEXT) AS currency, r_score, f_score, m_score, ${CLASS_CASE} AS rfm_class,
             CAST($2 AS DATE) AS as_of, CAST($3 AS INTEGER) AS window_days, CAST($4 AS TEXT) AS threshold, CAST($5 AS TIMESTAMPTZ) AS computed_at
      FROM flagged`,
     [run.currency, asOf, run.window_days, run.threshold, new Date()],
   );
   // Customers of the scope with no purchase left lose their row, as a full run would give them none.
-  const updated = await replaceScopeRows(tx, scope, 'rfm_scores', RFM_COLUMNS);
+  const updated = await replaceScopeRows(tx, scope, 'rfm_scores', RFM_COLUMNS, RFM_VALUES);
   await recordLayerChanges(tx, 'rfm_class', asOf, scope);
   return updated;
 }
 
-const RFM_COLUMNS = 'customer_id, recency_days, frequency, monetary_fen, currency, r_score, f_score, m_score, rfm_class, as_of, window_days, threshold, computed_at';
+const RFM_COLUMNS = 'customer_id, last_purchase_on, frequency, monetary_fen, currency, r_score, f_score, m_score, rfm_class, as_of, window_days, threshold, computed_at';
 
 async function summariseRfm(
   store: Store,

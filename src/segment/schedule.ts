@@ -2,63 +2,20 @@ import type { Store } from '../store/index.ts';
 import { refreshSegment, type RefreshReport } from './membership.ts';
 import { dueSegments } from './segments.ts';
 
-export interface SegmentSchedulerOptions {
-  /** How often to look for due segments; default every minute. */
-  checkEveryMs?: number;
-  onRefreshed?: (report: RefreshReport) => void;
-  onError?: (error: unknown, segment: string) => void;
-}
-
 /**
- * Refreshes the saved segments that have a schedule (hourly, daily or weekly) once their interval has passed since
- * their last refresh, on demand or scheduled, as of the latest order day. `siyu serve` runs one; a failing segment
- * is reported and tried again at the next check, and never stops the others.
+ * Refreshes, one after another, the saved segments whose schedule (hourly, daily or weekly) is due at `now`, as of
+ * the latest order day. A failing segment is reported through `onError` and does not stop the others; it is due
+ * again at the next check. The `segments` job of `siyu serve` runs this every minute (src/jobs).
  */
-export class SegmentScheduler {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<RefreshReport[]> | undefined;
-
-  constructor(
-    private readonly store: Store,
-    private readonly options: SegmentSchedulerOptions = {},
-  ) {}
-
-  start(): void {
-    this.timer ??= setInterval(() => void this.check(), this.options.checkEveryMs ?? 60_000);
-    this.timer.unref();
-  }
-
-  /** Refreshes every due segment, one after another; a check already running is joined rather than doubled. */
-  check(now: Date = new Date()): Promise<RefreshReport[]> {
-    this.running ??= this.refreshDue(now).finally(() => (this.running = undefined));
-    return this.running;
-  }
-
-  /** Stops checking and waits for a refresh in progress. */
-  async close(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
-  }
-
-  private async refreshDue(now: Date): Promise<RefreshReport[]> {
-    const reports: RefreshReport[] = [];
-    let due: string[];
+export async function refreshDueSegments(store: Store, now: Date = new Date(), onError?: (error: unknown, segment: string) => void): Promise<RefreshReport[]> {
+  const reports: RefreshReport[] = [];
+  for (const name of await dueSegments(store, now)) {
     try {
-      due = await dueSegments(this.store, now);
+      reports.push(await refreshSegment(store, name));
     } catch (error) {
-      this.options.onError?.(error, '(schedule)');
-      return reports;
+      if (!onError) throw error;
+      onError(error, name);
     }
-    for (const name of due) {
-      try {
-        const report = await refreshSegment(this.store, name);
-        reports.push(report);
-        this.options.onRefreshed?.(report);
-      } catch (error) {
-        this.options.onError?.(error, name);
-      }
-    }
-    return reports;
   }
+  return reports;
 }

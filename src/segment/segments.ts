@@ -1,9 +1,11 @@
 import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { SiyuError } from '../core/errors.ts';
+import { assertReplaceableFile } from '../core/files.ts';
 import { parseDay } from '../core/validation.ts';
+import { consentAllowsSql, csvCell, getPurposes, keyRingFor, openPii } from '../privacy/index.ts';
 import { dialect, jsonRowsParam, latestOrderDay, type Queryable, type Store } from '../store/index.ts';
 import { attributeDefinitions } from './attributes.ts';
-import { compileSegment, parseSegmentDefinition, type SegmentNode } from './builder.ts';
+import { compileSegment, parseSegmentDefinition, type CustomerFilter, type SegmentNode } from './builder.ts';
 import { PII_PROFILE_FIELDS, type PiiPolicy } from './profile.ts';
 
 /** How often a saved segment refreshes on its own while `siyu serve` runs; null: only on demand. */
@@ -84,30 +86,42 @@ export const EXPORT_PROFILE_FIELDS = ['name', 'phone', 'email', 'gender', 'birth
  * a thousand customers at a time (`onProgress(done, total)`). Unknown fields are refused before anything is
  * written; the file is written to a temporary name and renamed at the end, so it is never half there. Name, phone,
  * email and birthday are masked when `pii` says the caller may not see them (the HTTP route); the CLI, for analysts
- * with the database in hand, writes them as stored.
+ * with the database in hand, writes them as stored. Only members `customerFilter` allows (the caller's data scope)
+ * are written, and with `purpose`, only those whose consent for it allows processing now (`withheld` counts the rest).
+ * CSV cells never start with =, +, - or @ (a spreadsheet would run them as formulas): such text gets a leading '.
  */
 export async function exportSegment(
   store: Store,
   name: string,
-  options: { out: string; format: 'csv' | 'jsonl'; fields: readonly string[]; asOf?: string; pii?: PiiPolicy; onProgress?: (done: number, total: number) => void },
-): Promise<{ rows: number; asOf: string }> {
+  options: { out: string; format: 'csv' | 'jsonl'; fields: readonly string[]; asOf?: string; pii?: PiiPolicy; customerFilter?: CustomerFilter; purpose?: string; onProgress?: (done: number, total: number) => void },
+): Promise<{ rows: number; asOf: string; withheld: number }> {
   const definition = await savedDefinition(store, name);
   const attributes = new Set((await attributeDefinitions(store)).map((a) => a.name));
   const unknown = options.fields.filter((f) => !(EXPORT_PROFILE_FIELDS as readonly string[]).includes(f) && !attributes.has(f));
   if (unknown.length) throw new SiyuError('validation', 'unknown_field', `unknown export field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}: use profile fields (${EXPORT_PROFILE_FIELDS.join(', ')}) or attribute names`, { details: unknown.map((f) => ({ path: 'fields', message: `unknown field ${f}` })) });
   const asOf = parseDay(options.asOf ?? (await latestOrderDay(store)) ?? new Date().toISOString().slice(0, 10), '--as-of');
   const { sql, params } = await compileSegment(store, definition, asOf);
-  const ids = (await store.query<{ customer_id: string }>(`${sql} ORDER BY u.customer_id`, params)).map((r) => r.customer_id);
+  const filter = options.customerFilter?.('m.customer_id', params.length + 1);
+  if (options.purpose) await getPurposes(store, [options.purpose]);
+  const allowed = options.purpose ? consentAllowsSql(options.purpose, 'm.customer_id') : 'TRUE';
+  const members = await store.query<{ customer_id: string; allowed: boolean }>(
+    `SELECT m.customer_id, ${allowed} AS allowed FROM (${sql}) m ${filter ? `WHERE ${filter.sql}` : ''} ORDER BY m.customer_id`,
+    [...params, ...(filter?.params ?? [])],
+  );
+  const ids = members.filter((r) => r.allowed === true).map((r) => r.customer_id);
+  const withheld = members.length - ids.length;
   const reveal = options.pii?.reveal ?? true;
-  const masked = (field: string, value: unknown) => (reveal || typeof value !== 'string' || !PII_PROFILE_FIELDS[field] ? value : PII_PROFILE_FIELDS[field]!(value));
+  const ring = await keyRingFor(store);
+  const opened = (value: unknown) => (typeof value === 'string' ? openPii(ring, value) : value);
+  const masked = (field: string, stored: unknown) => {
+    const value = opened(stored);
+    return reveal || typeof value !== 'string' || !PII_PROFILE_FIELDS[field] ? value : PII_PROFILE_FIELDS[field]!(value);
+  };
+  assertReplaceableFile(options.out, '--out');
   const temporary = `${options.out}.partial`;
   const out = openSync(temporary, 'w');
   try {
     const columns = ['customer_id', ...options.fields];
-    const cell = (v: unknown) => {
-      const text = v === null || v === undefined ? '' : String(v);
-      return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-    };
     if (options.format === 'csv') writeSync(out, `${columns.join(',')}\n`);
     options.onProgress?.(0, ids.length);
     for (let from = 0; from < ids.length; from += 1000) {
@@ -122,7 +136,7 @@ export async function exportSegment(
       let text = '';
       for (const r of rows) {
         const values = Object.fromEntries(columns.map((f) => [f, attributes.has(f) ? (r[f] ?? null) : masked(f, r[f] ?? null)]));
-        text += options.format === 'csv' ? `${columns.map((f) => cell(values[f])).join(',')}\n` : `${JSON.stringify(values)}\n`;
+        text += options.format === 'csv' ? `${columns.map((f) => csvCell(values[f])).join(',')}\n` : `${JSON.stringify(values)}\n`;
       }
       writeSync(out, text);
       options.onProgress?.(Math.min(from + 1000, ids.length), ids.length);
@@ -134,5 +148,5 @@ export async function exportSegment(
   }
   closeSync(out);
   renameSync(temporary, options.out);
-  return { rows: ids.length, asOf };
+  return { rows: ids.length, asOf, withheld };
 }

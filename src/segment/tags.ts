@@ -138,3 +138,30 @@ export async function uploadTags(store: Store, tag: string, path: string, by: st
   const result = await setTags(store, tag, ids, by, 'add', (i) => ({ file: path, line: lineOf[i] }));
   return { changed: result.changed, rows: ids.length };
 }
+
+/** Every defined tag's kind, by name. */
+export async function tagKinds(db: Queryable): Promise<Map<string, TagKind>> {
+  return new Map((await db.query<{ name: string; kind: TagKind }>('SELECT name, kind FROM tag_definitions')).map((r) => [r.name, r.kind]));
+}
+
+/**
+ * Adds or removes the manual tag `tag` for the customers `select` returns (a SQL query of customer_id with its
+ * `params`), inside the caller's transaction, set-based, with history; defines the tag as manual if it is new.
+ * Journeys use it for their update steps. Returns how many customers changed.
+ */
+export async function setTagsWhere(tx: Queryable, tag: string, select: string, params: readonly unknown[], action: 'add' | 'remove', by: string, at: Date): Promise<number> {
+  checkName(tag);
+  const n = params.length;
+  await tx.execute(`INSERT INTO tag_definitions (name, kind, definition, description, created_at) VALUES ($1, 'manual', NULL, NULL, $2) ON CONFLICT (name) DO NOTHING`, [tag, at]);
+  await tx.execute('DROP TABLE IF EXISTS tag_targets');
+  const changing =
+    action === 'add'
+      ? `SELECT DISTINCT s.customer_id FROM (${select}) s WHERE NOT EXISTS (SELECT 1 FROM customer_tags ct WHERE ct.customer_id = s.customer_id AND ct.tag = $${n + 1})`
+      : `SELECT DISTINCT ct.customer_id FROM customer_tags ct WHERE ct.tag = $${n + 1} AND ct.customer_id IN (SELECT customer_id FROM (${select}) s)`;
+  await tx.execute(`CREATE TEMP TABLE tag_targets AS ${changing}`, [...params, tag]);
+  if (action === 'add') await tx.execute(`INSERT INTO customer_tags (customer_id, tag, source, set_by, set_at) SELECT customer_id, $1, 'manual', $2, $3 FROM tag_targets`, [tag, by, at]);
+  else await tx.execute('DELETE FROM customer_tags WHERE tag = $1 AND customer_id IN (SELECT customer_id FROM tag_targets)', [tag]);
+  const changed = await tx.execute(`INSERT INTO tag_history (customer_id, tag, action, changed_by, changed_at) SELECT customer_id, $1, $2, $3, $4 FROM tag_targets`, [tag, action === 'add' ? 'added' : 'removed', by, at]);
+  await tx.execute('DROP TABLE tag_targets');
+  return changed;
+}

@@ -3,7 +3,8 @@ import { parseDay } from '../core/validation.ts';
 import { attributeMeasures, measuresFromAttributes, scopeMeasuresFromAttributes } from './attributes.ts';
 import { recordLayerChanges, recordLayerRun } from './history.ts';
 import type { MeasuredFrom } from './rfm.ts';
-import { copyToScope, createTempTable, replaceScopeRows, scoped } from './scope.ts';
+import { writeChangedRows } from './changed-rows.ts';
+import { analyseRewritten, copyToScope, createTempTable, replaceScopeRows, scoped } from './scope.ts';
 import { latestOrderDay, localDay, onOrBefore, PURCHASES, readBrandSettings, reportingCurrency, type Queryable, type Store } from '../store/index.ts';
 
 export const TIERS = [
@@ -73,16 +74,8 @@ export async function computeTiers(store: Store, options: TierOptions = {}): Pro
   const started = new Date();
   await store.transaction(async (tx) => {
     await tx.execute('DELETE FROM tier_scores');
-    await tx.execute(
-      `INSERT INTO tier_scores (customer_id, tier, basis, value_fen, as_of, computed_at)
-       SELECT customer_id,
-              CASE WHEN value_fen > 0 AND percent_rank() OVER (ORDER BY value_fen DESC) < $${n + 1} THEN 'head'
-                   WHEN value_fen > 0 AND percent_rank() OVER (ORDER BY value_fen DESC) < $${n + 2} THEN 'waist'
-                   ELSE 'tail' END,
-              $${n + 3}, value_fen, CAST($${n + 4} AS DATE), CAST($${n + 5} AS TIMESTAMPTZ)
-       FROM (${values}) v`,
-      [...params, head, head + waist, basis, asOf, started],
-    );
+    await tx.execute(`INSERT INTO tier_scores (${TIER_COLUMNS}) ${rankTiers(values, n)}`, [...params, head, head + waist, basis, asOf, started]);
+    await analyseRewritten(tx, 'tier_scores');
     await recordLayerChanges(tx, 'tier', asOf);
     await recordLayerRun(tx, 'tiers', asOf, { basis, headShare: head, waistShare: waist, windowDays: options.windowDays ?? 365 }, started);
   });
@@ -104,6 +97,43 @@ export async function computeTiers(store: Store, options: TierOptions = {}): Pro
     }),
     measuredFrom,
   };
+}
+
+/**
+ * Every customer of `values` (customer_id, value_fen) in a tier: the head while fewer than the head share ($n+1) are
+ * worth more (percent_rank over value, descending), the waist below the head and waist shares together ($n+2), the
+ * tail after, or with nothing paid; then basis ($n+3), as-of day ($n+4) and time ($n+5). `n` is the number of
+ * parameters `values` takes first. The full run and the nightly job both rank with it.
+ */
+function rankTiers(values: string, n: number): string {
+  return `SELECT customer_id,
+              CASE WHEN value_fen > 0 AND percent_rank() OVER (ORDER BY value_fen DESC) < $${n + 1} THEN 'head'
+                   WHEN value_fen > 0 AND percent_rank() OVER (ORDER BY value_fen DESC) < $${n + 2} THEN 'waist'
+                   ELSE 'tail' END AS tier,
+              CAST($${n + 3} AS TEXT) AS basis, CAST(value_fen AS BIGINT) AS value_fen, CAST($${n + 4} AS DATE) AS as_of, CAST($${n + 5} AS TIMESTAMPTZ) AS computed_at
+       FROM (${values}) v`;
+}
+
+/**
+ * The nightly tiers (docs/segmentation.md, "The nightly job"), by money paid: the customers in `scope` get theirs
+ * from the attributes just written for them (the scope's copy of customer_attributes), everyone else keeps the value
+ * stored, and everyone is ranked again from those values, exactly as the full run ranks (the thresholds are
+ * population statistics); only the rows that change are written, with their history, and left in `moved`. Returns
+ * how many, or null when the run's basis is CLV or the money cannot come from the attributes (then run computeTiers).
+ */
+export async function rerankTiers(tx: Queryable, scope: string, asOf: string, options: TierOptions, moved: string): Promise<number | null> {
+  const basis = options.basis ?? 'monetary';
+  const windowDays = options.windowDays ?? 365;
+  const head = options.headShare ?? 0.2;
+  const waist = options.waistShare ?? 0.3;
+  const [stored] = await tx.query<{ basis: string }>('SELECT basis FROM tier_scores LIMIT 1');
+  const { currency: brand } = await readBrandSettings(tx);
+  const currency = await reportingCurrency(tx, brand);
+  if (basis !== 'monetary' || (stored && stored.basis !== 'monetary') || !(await measuresFromAttributes(tx, asOf, windowDays, currency))) return null;
+  const values = `SELECT customer_id, value_fen FROM tier_scores v WHERE NOT EXISTS (SELECT 1 FROM ${scope} s WHERE s.customer_id = v.customer_id)
+                  UNION ALL SELECT customer_id, monetary_fen AS value_fen FROM (${attributeMeasures(windowDays, scoped('customer_attributes', scope))}) m`;
+  await createTempTable(tx, 'tier_next', rankTiers(values, 0), [head, head + waist, basis, asOf, new Date()]);
+  return writeChangedRows(tx, { table: 'tier_scores', values: 'tier_scores', next: 'tier_next', columns: TIER_COLUMNS, compared: ['tier', 'value_fen'], record: () => recordLayerChanges(tx, 'tier', asOf, moved), moved });
 }
 
 /** Each customer's money paid in the $2 days up to $1, in currency $3; with `scope`, only its customers (scope.ts). */

@@ -48,6 +48,16 @@ export function dialect(kind: BackendKind) {
      */
     tryInboxLock: kind === 'duckdb' ? 'SELECT true AS locked' : `SELECT pg_try_advisory_xact_lock(${INBOX_LOCK_KEY}, hashtext(current_schema())) AS locked`,
     /**
+     * A stable bucket in [0, buckets) of a text expression: the first 32 bits of its MD5, modulo `buckets`. The same
+     * number on both engines and in JavaScript (core/hash.ts, `stableBucket`), so experiments assign in SQL.
+     */
+    hashBucket: (text: string, buckets: number): string =>
+      kind === 'duckdb'
+        ? `(CAST(('0x' || substr(md5(${text}), 1, 8)) AS BIGINT) % ${buckets})`
+        : `((('x' || substr(md5(${text}), 1, 8))::bit(32)::bigint) % ${buckets})`,
+    /** Appended to a claiming SELECT: on PostgreSQL, rows another transaction holds are skipped; one DuckDB process needs nothing. */
+    skipLocked: kind === 'duckdb' ? '' : ' FOR UPDATE SKIP LOCKED',
+    /**
      * A table of text columns from one JSON parameter holding an array of rows (`[["a","b"],…]`), for joining a
      * batch of keys in one statement: one parameter binds far faster than thousands, on both engines.
      */

@@ -97,6 +97,10 @@ class DuckDBQueryable implements Queryable {
     return changed;
   }
 
+  copyCsv(table: string, columns: readonly string[], file: string): Promise<number> {
+    return this.execute(`COPY ${table} (${columns.join(', ')}) FROM '${file.replaceAll("'", "''")}' (FORMAT csv, HEADER false)`);
+  }
+
   async appendRows(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<number> {
     if (rows.length === 0) return 0;
     const described = await this.query<{ column_name: string; data_type: string }>(
@@ -227,8 +231,12 @@ export class DuckDBStore extends DuckDBQueryable implements Store {
     return new DuckDBStore(instance, await connect(instance), path);
   }
 
+  forkOf?: Store;
+
   async fork(): Promise<Store> {
-    return new DuckDBStore(this.instance, await connect(this.instance), this.location, false);
+    const fork = new DuckDBStore(this.instance, await connect(this.instance), this.location, false);
+    fork.forkOf = this.forkOf ?? this;
+    return fork;
   }
 
   override query<T = Row>(sql: string, params?: readonly unknown[]): Promise<T[]> {

@@ -9,6 +9,8 @@ export { dialect } from './dialect.ts';
 export { FACT_TABLE_KEYS } from './fact-keys.ts';
 export { jsonRowsParam } from './values.ts';
 export { readBrandSettings, reportingCurrency, type BrandSettings } from './settings.ts';
+export { queueWatchedEvents, queueWatchedRows } from './event-queue.ts';
+export { createTempTable } from './temp-table.ts';
 export { fixedOffset, latestOrderDay, localDay, localSeconds, onOrBefore, PURCHASES } from './order-days.ts';
 
 export const DEFAULT_DATABASE = './siyu.duckdb';
@@ -27,3 +29,4 @@ export async function openStore(location: string): Promise<Store> {
   }
   return DuckDBStore.open(location);
 }
+export { withIndexesRebuilt } from './bulk-indexes.ts';

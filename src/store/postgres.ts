@@ -1,4 +1,7 @@
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { translateDriverError } from './driver-errors.ts';
 import type { Columns, Queryable, Row, Store } from './store.ts';
 import { encodeParam, valuesPlaceholders } from './values.ts';
@@ -68,6 +71,21 @@ class PgQueryable implements Queryable {
   appendRows(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<number> {
     return this.insertRows(table, columns, rows);
   }
+
+  async copyCsv(table: string, columns: readonly string[], file: string): Promise<number> {
+    const sql = `COPY ${table} (${columns.join(', ')}) FROM STDIN (FORMAT csv)`;
+    // COPY needs one connection for the whole stream: the transaction's, or one taken from the pool.
+    const client = this.client instanceof pg.Pool ? await this.client.connect() : this.client;
+    try {
+      const stream = client.query(copyFrom(sql));
+      await pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), stream);
+      return stream.rowCount;
+    } catch (error) {
+      throw translateDriverError(error, sql);
+    } finally {
+      if (client !== this.client) (client as pg.PoolClient).release();
+    }
+  }
 }
 
 /** The server store: a PostgreSQL database shared by any number of Siyu processes. */
@@ -82,8 +100,12 @@ export class PostgresStore extends PgQueryable implements Store {
   }
 
   /** The pool already runs statements concurrently, so a fork shares it. */
+  forkOf?: Store;
+
   async fork(): Promise<Store> {
-    return new PostgresStore(this.pool, this.location, false);
+    const fork = new PostgresStore(this.pool, this.location, false);
+    fork.forkOf = this.forkOf ?? this;
+    return fork;
   }
 
   /**

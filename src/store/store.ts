@@ -27,6 +27,12 @@ export interface Queryable {
    * than `insertRows`; elsewhere, and for column types the appender path does not handle, it is `insertRows`.
    */
   appendRows(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<number>;
+  /**
+   * Bulk-loads a headerless CSV file (RFC 4180 quoting; an empty unquoted field is NULL) into `columns` of `table`:
+   * PostgreSQL's `COPY … FROM STDIN`, streamed from the file in bounded memory, or DuckDB's `COPY … FROM`.
+   * Returns the number of rows loaded.
+   */
+  copyCsv(table: string, columns: readonly string[], file: string): Promise<number>;
 }
 
 export interface Store extends Queryable {
@@ -39,6 +45,8 @@ export interface Store extends Queryable {
    * the same DuckDB instance, or the same PostgreSQL pool. Close it before the store.
    */
   fork(): Promise<Store>;
+  /** On a fork, the store it was forked from (settings that belong to the database, such as its keys, are its). */
+  readonly forkOf?: Store;
   /** Runs a script of several statements (migrations). */
   script(sql: string): Promise<void>;
   close(): Promise<void>;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -8,6 +8,7 @@ import { normalisePhone } from '../../src/ingest/index.ts';
 import { DuckDBStore, type Store } from '../../src/store/index.ts';
 import { parseCsv } from '../helpers/csv.ts';
 import { BACKENDS, withStore } from '../helpers/backends.ts';
+import { identitiesOf, opened, ownerOf } from '../helpers/pii.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'siyu-import-'));
 const file = (name: string, text: string) => {
@@ -53,6 +54,22 @@ describe('mapping files', () => {
   });
 });
 
+describe('the rejects file', () => {
+  test('a rejects path that is not a regular file (a directory, a device) is refused before anything is touched', async () => {
+    const csv = file('customers-for-rejects.csv', 'customer_id,phone\nc1,13800000001\n');
+    const directory = mkdtempSync(join(tmpdir(), 'siyu-rejects-dir-'));
+    const store = await DuckDBStore.open(':memory:');
+    try {
+      for (const path of [directory, '/dev/null']) {
+        await assert.rejects(importFile(store, 'customers', csv, { rejectsPath: path }), (error: { code: string; message: string }) => error.code === 'output_path' && error.message.includes(`${path} is not a regular file`));
+      }
+      assert.ok(statSync('/dev/null').isCharacterDevice(), '/dev/null is still the device');
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 for (const backend of BACKENDS) {
   describe(`import on ${backend}`, () => {
     test('imports good customers, rejects bad ones with line and reason, and a re-import changes nothing', () =>
@@ -67,12 +84,15 @@ for (const backend of BACKENDS) {
           '4 customer_id is empty',
           '5 email: not a valid email address: "not-an-email"; registered_at: not an ISO-8601 date-time: "yesterday"',
         ]);
-        const rows = await store.query('SELECT customer_id, phone, email, name, gender, birthday FROM customers ORDER BY customer_id');
+        const rows = await opened(store, await store.query('SELECT customer_id, phone, email, name, gender, birthday FROM customers ORDER BY customer_id'));
         assert.deepEqual(rows, [
           { customer_id: 'M1', phone: '+8613800138000', email: 'wang@example.com', name: '王芳芳', gender: 'f', birthday: '1990-05-01' },
           { customer_id: 'M4,x', phone: '+8613600136000', email: null, name: 'Quote "Q"', gender: 'm', birthday: null },
         ]);
-        assert.equal((await one<{ value: string }>(store, `SELECT value FROM identities WHERE type = 'phone' AND customer_id = 'M1'`)).value, '+8613800138000');
+        assert.deepEqual((await identitiesOf(store, 'M1')).filter((i) => i.type === 'phone'), [{ type: 'phone', value: '+8613800138000' }]);
+        assert.equal(await ownerOf(store, 'phone', '+8613800138000'), 'M1', 'the phone finds its customer by blind index');
+        const stored = await store.query<{ v: string }>(`SELECT phone AS v FROM customers UNION ALL SELECT value FROM identities WHERE type IN ('phone', 'email') UNION ALL SELECT name FROM customers`);
+        assert.ok(stored.every((r) => r.v === null || /^(e1|b1):/.test(r.v)), `personal values are stored sealed: ${JSON.stringify(stored)}`);
         const again = await importFile(store, 'customers', path, { rejectsPath: rejects });
         assert.equal(again.accepted, 2);
         assert.equal((await one<{ n: number }>(store, 'SELECT count(*) AS n FROM customers')).n, 2);
@@ -137,8 +157,10 @@ O9,SKU-1,1,59.25,,
         const statuses = await store.query<{ status: string }>('SELECT DISTINCT status FROM orders ORDER BY status');
         assert.deepEqual(statuses.map((s) => s.status), ['cancelled', 'completed', 'partially_refunded', 'refunded']);
         const [buyer] = await store.query<{ customer_id: string; n: number }>(`SELECT customer_id, count(*) AS n FROM orders GROUP BY customer_id ORDER BY customer_id LIMIT 1`);
-        assert.match(buyer!.customer_id, /^phone:\+861\d{10}$/);
-        const phone = buyer!.customer_id.slice('phone:'.length);
+        // A buyer keyed by phone is named by the phone's blind index, never the number.
+        assert.match(buyer!.customer_id, /^phone:b1:[0-9a-f]{32}$/);
+        const phone = (await identitiesOf(store, buyer!.customer_id))[0]!.value;
+        assert.match(phone, /^\+861\d{10}$/);
         const members = file(`members-${backend}.csv`, `customer_id,phone\nVIP-1,${phone}\n`);
         const merged = await importFile(store, 'customers', members, { rejectsPath: join(dir, 'm.rej') });
         assert.equal(merged.merges, 1);

@@ -1,5 +1,6 @@
 import { drainInbox, ingestMessages, IngestWriter, type IngestReport } from '../../src/ingest/index.ts';
 import type { Store } from '../../src/store/index.ts';
+import { ownerOf } from '../helpers/pii.ts';
 
 let counter = 0;
 
@@ -21,10 +22,8 @@ export async function send(store: Store, ...messages: Record<string, unknown>[])
 /** Processes the ingest inbox until it is empty (alongside a server's own processor, if one runs). */
 export const drain = (store: Store): Promise<void> => drainInbox(store, 10_000);
 
-export async function customerOf(store: Store, type: string, value: string): Promise<string | undefined> {
-  const [row] = await store.query<{ customer_id: string }>('SELECT customer_id FROM identities WHERE type = $1 AND value = $2', [type, value]);
-  return row?.customer_id;
-}
+/** The customer an identifier routes to (phones and emails by their blind index). */
+export const customerOf = ownerOf;
 
 export async function eventCustomers(store: Store): Promise<string[]> {
   const rows = await store.query<{ customer_id: string }>('SELECT DISTINCT customer_id FROM events ORDER BY customer_id');

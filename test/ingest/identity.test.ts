@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { mergeProfiles, normaliseEmail, normalisePhone } from '../../src/ingest/index.ts';
 import { BACKENDS, withStore } from '../helpers/backends.ts';
+import { opened, openedTraits, storedValue } from '../helpers/pii.ts';
 import { customerOf, eventCustomers, send } from './helpers.ts';
 
 describe('identifier normal forms', () => {
@@ -30,8 +31,11 @@ for (const backend of BACKENDS) {
         assert.equal(await customerOf(store, 'user_id', 'u1'), 'u1');
         assert.equal(await customerOf(store, 'phone', '+8613800138000'), 'u1');
         assert.equal(await customerOf(store, 'email', 'wf@qq.com'), 'u1');
-        const [profile] = await store.query<{ name: string; phone: string; traits: Record<string, unknown> }>('SELECT name, phone, traits FROM customers WHERE customer_id = $1', ['u1']);
-        assert.deepEqual([profile?.name, profile?.phone, profile?.traits.name], ['王芳', '+8613800138000', '王芳']);
+        const [stored] = await store.query<{ name: string; phone: string; traits: Record<string, unknown> }>('SELECT name, phone, traits FROM customers WHERE customer_id = $1', ['u1']);
+        const storedTraits = (typeof stored?.traits === 'string' ? JSON.parse(stored.traits) : stored?.traits) as Record<string, unknown>;
+        assert.ok([stored?.name, stored?.phone, storedTraits.name, storedTraits.phone].every((v) => typeof v === 'string' && v.startsWith('e1:')), 'name and phone are stored sealed, in the columns and the traits');
+        const [profile] = await opened(store, [stored!]);
+        assert.deepEqual([profile?.name, profile?.phone, (await openedTraits(store, stored?.traits)).name], ['王芳', '+8613800138000', '王芳']);
       }));
 
     test('anonymous browsing joins the member once an identify links the anonymousId', () =>
@@ -61,7 +65,7 @@ for (const backend of BACKENDS) {
         }
         // a2 arrived with device D, already known, so it joined a1's profile directly: one merge into u9, not two.
         const merges = await store.query('SELECT customer_id, merged_id, evidence FROM customer_merges');
-        assert.deepEqual(merges, [{ customer_id: 'u9', merged_id: 'anon:a1', evidence: 'phone:+8613900139000' }]);
+        assert.deepEqual(merges, [{ customer_id: 'u9', merged_id: 'anon:a1', evidence: `phone:${await storedValue(store, 'phone', '+8613900139000')}` }]);
       }));
 
     test('two members never merge on a shared phone: the conflict is recorded and the first owner keeps it', () =>
@@ -71,7 +75,7 @@ for (const backend of BACKENDS) {
         assert.equal(await customerOf(store, 'phone', '+8613800138000'), 'u1');
         assert.equal(await customerOf(store, 'user_id', 'u2'), 'u2');
         const conflicts = await store.query('SELECT customer_id, type, value, owner_id FROM identity_conflicts');
-        assert.deepEqual(conflicts, [{ customer_id: 'u2', type: 'phone', value: '+8613800138000', owner_id: 'u1' }]);
+        assert.deepEqual(conflicts, [{ customer_id: 'u2', type: 'phone', value: await storedValue(store, 'phone', '+8613800138000'), owner_id: 'u1' }]);
         assert.deepEqual(await store.query('SELECT * FROM customer_merges'), []);
       }));
 
@@ -117,7 +121,7 @@ for (const backend of BACKENDS) {
         await send(store, { type: 'identify', userId: 'u1', traits: { name: '李雷', city: '杭州', level: 'silver' } });
         await send(store, { type: 'identify', userId: 'u1', traits: { level: 'gold', gender: '男' } });
         const [row] = await store.query<{ traits: Record<string, unknown>; city: string; gender: string }>('SELECT traits, city, gender FROM customers WHERE customer_id = $1', ['u1']);
-        assert.deepEqual(row?.traits, { name: '李雷', city: '杭州', level: 'gold', gender: '男' });
+        assert.deepEqual(await openedTraits(store, row?.traits), { name: '李雷', city: '杭州', level: 'gold', gender: '男' });
         assert.equal(row?.city, '杭州');
         assert.equal(row?.gender, 'm');
       }));

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { appendToInbox, countInbox, InboxProcessor, prepareMessage, processInbox, type PreparedMessage } from '../../src/ingest/index.ts';
+import { keyRingFor } from '../../src/privacy/index.ts';
 import { dialect, type Store } from '../../src/store/index.ts';
 import { BACKENDS, withStore } from '../helpers/backends.ts';
 
@@ -14,8 +15,9 @@ function prepared(message: Record<string, unknown>): PreparedMessage {
 
 const track = (messageId: string, userId = 'u1', event = 'Product Viewed') => ({ message: prepared({ type: 'track', userId, event, messageId }), source: 'test' });
 
-function append(store: Store, entries: ReturnType<typeof track>[]) {
-  return store.transaction((tx) => appendToInbox(tx, store.kind, entries, at));
+async function append(store: Store, entries: ReturnType<typeof track>[]) {
+  const ring = await keyRingFor(store);
+  return store.transaction((tx) => appendToInbox(tx, store.kind, entries, at, ring));
 }
 
 for (const backend of BACKENDS) {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isSiyuError } from '../../src/core/errors.ts';
 import { assignVariant, ServingSnapshot, SnapshotServing, type RecommendationList, boughtTogetherFor, popularItems, type PopularScope, clearMerchandisingRule, fnv1a, recommendationPerformance, startExperiment, stopExperiment, computeReplenishment, listMerchandisingRules, loadTimeSplit, recommendationsFor, setMerchandisingRule, similarItemsFor, trainRecommendations } from '../../src/recommend/index.ts';
-import { buildServer } from '../../src/server/index.ts';
+import { recordConsents } from '../../src/privacy/index.ts';
+import { buildServerAs } from '../helpers/auth.ts';
 import type { Store } from '../../src/store/index.ts';
 import { BACKENDS, withStore } from '../helpers/backends.ts';
 
@@ -26,7 +27,9 @@ async function load(store: Store): Promise<void> {
   const at = new Date('2026-07-01T00:00:00Z');
   await store.insertRows('products', ['sku', 'name', 'category', 'is_active', 'replenish_days', 'price_fen'], PRODUCTS.map(([sku, category, active, replenish, price]) => [sku, `商品${sku}`, category, active, replenish, price]));
   const customers = ['c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7', 'c8', 'c9'];
-  await store.insertRows('customers', ['customer_id', 'traits', 'created_at', 'updated_at'], customers.map((id) => [id, JSON.stringify(id === 'c8' ? { personalized_recommendations: false } : {}), at, at]));
+  await store.insertRows('customers', ['customer_id', 'traits', 'created_at', 'updated_at'], customers.map((id) => [id, '{}', at, at]));
+  // c8 refused personalised recommendations (PIPL art. 24): a decision in the consent ledger.
+  await recordConsents(store, [{ customerId: 'c8', purpose: 'personalised_recommendation', status: 'withdrawn', source: 'test' }]);
   await store.insertRows(
     'orders',
     ['customer_id', 'order_id', 'placed_at', 'status', 'total_fen', 'currency', 'updated_at'],
@@ -289,13 +292,21 @@ for (const backend of BACKENDS) {
         await clearMerchandisingRule(store, 'F');
         await serving.invalidate();
         assert.notEqual((await serving.list('c1', { n: 3 })).items[0]!.reason.kind, 'featured');
+
+        // A withdrawal and a fresh grant in the ledger reach a loaded snapshot at its next check, without a reload.
+        const snapshot = await ServingSnapshot.load(store);
+        await recordConsents(store, [{ customerId: 'c1', purpose: 'personalised_recommendation', status: 'withdrawn', source: 'test' }, { customerId: 'c8', purpose: 'personalised_recommendation', status: 'granted', source: 'test' }]);
+        assert.equal(snapshot.list('c1').notice, null, 'not seen before the check');
+        assert.equal(await snapshot.catchUpConsent(store), 2);
+        assert.deepEqual([snapshot.list('c1').notice, snapshot.list('c8').notice], ['opted_out', (await recommendationsFor(store, 'c8')).notice]);
+        assert.equal((await recommendationsFor(store, 'c1')).notice, 'opted_out');
       }));
 
     test('the HTTP API serves lists and similar items, with 400 for a bad n and 404 for an unknown SKU', () =>
       withStore(backend, async (store) => {
         await load(store);
         await trainRecommendations(store, { algorithm: 'sar', params: { timeDecayDays: 0 } });
-        const app = await buildServer({ store });
+        const app = await buildServerAs(store);
         try {
           const ok = await app.inject({ url: '/v1/recommendations/c1?n=2&context=sidebar' });
           assert.equal(ok.statusCode, 200);

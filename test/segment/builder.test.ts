@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { isSiyuError } from '../../src/core/errors.ts';
+import { recordConsents } from '../../src/privacy/index.ts';
 import { computeAttributes, computeLifecycle, exportSegment, layerMigration, previewSegment, refreshSegment, saveSegment } from '../../src/segment/index.ts';
-import { buildServer } from '../../src/server/index.ts';
+import { buildServerAs } from '../helpers/auth.ts';
 import type { Store } from '../../src/store/index.ts';
 import { BACKENDS, withStore } from '../helpers/backends.ts';
 import { load } from './fixture.ts';
@@ -64,7 +65,7 @@ for (const backend of BACKENDS) {
         assert.deepEqual(await paths({ all: [] }), ['all']);
         assert.deepEqual(await paths({ color: 'red' }), ['(root)']);
         assert.deepEqual(await paths({ event: 'Order Completed', aggregate: 'sum', op: '>', value: 1, within_days: 30 }), ['(root).property']);
-        const app = await buildServer({ store });
+        const app = await buildServerAs(store);
         try {
           const ok = await app.inject({ method: 'POST', url: '/v1/segments/preview?as_of=2026-06-30', payload: { definition: { field: 'stage', op: '=', value: 'new' } } });
           assert.deepEqual([ok.statusCode, ok.json().count], [200, 2]);
@@ -92,7 +93,7 @@ for (const backend of BACKENDS) {
         assert.deepEqual(moved.links, [{ source: 'in', target: 'in', customers: 2 }, { source: 'in', target: 'out', customers: 1 }]);
         await computeLifecycle(store, { asOf: '2026-07-05' });
         const stages = await layerMigration(store, 'stage', '2026-06-30', '2026-07-05');
-        const app = await buildServer({ store });
+        const app = await buildServerAs(store);
         try {
           const viaApi = await app.inject({ url: '/v1/migration?from=2026-06-30&to=2026-07-05' });
           assert.deepEqual(viaApi.json().links, stages.links);
@@ -114,6 +115,14 @@ for (const backend of BACKENDS) {
         await exportSegment(store, '近期活跃', { out: join(dir, 'a.jsonl'), format: 'jsonl', fields: ['recency_days'], asOf: '2026-07-05' });
         assert.deepEqual(readFileSync(join(dir, 'a.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)), [{ customer_id: 'A', recency_days: 0 }, { customer_id: 'E', recency_days: 5 }]);
         await assert.rejects(exportSegment(store, '近期活跃', { out: join(dir, 'b.csv'), format: 'csv', fields: ['shoe_size'] }), (e: unknown) => isSiyuError(e) && e.code === 'unknown_field');
+        // A cell a spreadsheet would run as a formula gets a leading quote; numbers stay numbers.
+        await store.execute(`UPDATE customers SET city = '=HYPERLINK("http://x")' WHERE customer_id = 'A'`);
+        await exportSegment(store, '近期活跃', { out: join(dir, 'c.csv'), format: 'csv', fields: ['city', 'recency_days'], asOf: '2026-07-05' });
+        assert.equal(readFileSync(join(dir, 'c.csv'), 'utf8'), 'customer_id,city,recency_days\nA,"\'=HYPERLINK(""http://x"")",0\nE,,5\n');
+        // For a purpose, only customers whose consent allows it: sharing with third parties is opt-in.
+        await recordConsents(store, [{ customerId: 'E', purpose: 'third_party_sharing', status: 'granted', source: 'test' }]);
+        const shared = await exportSegment(store, '近期活跃', { out: join(dir, 'd.csv'), format: 'csv', fields: [], asOf: '2026-07-05', purpose: 'third_party_sharing' });
+        assert.deepEqual([shared.rows, shared.withheld, readFileSync(join(dir, 'd.csv'), 'utf8')], [1, 1, 'customer_id\nE\n']);
       }));
   });
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isSiyuError } from '../../src/core/errors.ts';
 import { computeAttributes, computeLayers, customerAttributes, computeLifecycle, computeRfm, computeTiers, refreshSegment, saveSegment, updateLayers } from '../../src/segment/index.ts';
-import { buildServer } from '../../src/server/index.ts';
+import { buildServerAs } from '../helpers/auth.ts';
 import type { Store } from '../../src/store/index.ts';
 import { BACKENDS, withStore } from '../helpers/backends.ts';
 import { load } from './fixture.ts';
@@ -157,7 +157,7 @@ for (const backend of BACKENDS) {
         assert.deepEqual(report.steps.map((s) => [s.step, s.customers]), [['attributes', 7], ['rfm', 6], ['tiers', 6], ['lifecycle', 7], ['segment recent', 2]]);
         const [rfm] = await store.query<{ threshold: string; window_days: number }>('SELECT DISTINCT threshold, window_days FROM rfm_scores');
         assert.deepEqual([rfm!.threshold, rfm!.window_days], ['median', 180], 'RFM keeps the settings of its last run');
-        const app = await buildServer({ store });
+        const app = await buildServerAs(store);
         try {
           const update = await app.inject({ method: 'POST', url: '/v1/layers/update', payload: {} });
           assert.deepEqual([update.statusCode, update.json().customers, update.json().asOf], [200, 0, '2026-07-05']);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isSiyuError } from '../../src/core/errors.ts';
 import { computeAttributes, computeLifecycle, computeRfm, customerProfile, maskEmail, maskName, maskPhone } from '../../src/segment/index.ts';
-import { buildServer } from '../../src/server/index.ts';
+import { buildServerAs } from '../helpers/auth.ts';
 import { BACKENDS, withStore } from '../helpers/backends.ts';
 import { load } from './fixture.ts';
 
@@ -38,15 +38,16 @@ for (const backend of BACKENDS) {
         const open = await customerProfile(store, 'F', { reveal: true });
         assert.deepEqual([open.piiMasked, open.profile.phone, open.identities[0]!.value], [false, '+8613800138000', '+8613800138000']);
         await assert.rejects(customerProfile(store, 'nobody'), (e: unknown) => isSiyuError(e) && e.kind === 'not_found');
-        for (const [reveal, phone] of [[false, '+86 138****8000'], [true, '+8613800138000']] as const) {
-          const app = await buildServer({ store, piiAccess: () => reveal });
-          try {
-            const res = await app.inject({ url: '/v1/customers/F' });
+        // Over HTTP, masked unless the caller may reveal and gives a reason (test/access/reveal.test.ts has the rest).
+        const app = await buildServerAs(store, ['customers:read', 'customers:read_pii']);
+        try {
+          for (const [url, phone] of [['/v1/customers/F', '+86 138****8000'], ['/v1/customers/F?reveal=true&reason=test%20of%20reveal', '+8613800138000']] as const) {
+            const res = await app.inject({ url });
             assert.deepEqual([res.statusCode, res.json().profile.phone], [200, phone]);
-            assert.equal((await app.inject({ url: '/v1/customers/nobody' })).statusCode, 404);
-          } finally {
-            await app.close();
           }
+          assert.equal((await app.inject({ url: '/v1/customers/nobody' })).statusCode, 404);
+        } finally {
+          await app.close();
         }
       }));
   });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createWriteKey } from '../../src/ingest/index.ts';
 import { defineTag } from '../../src/segment/index.ts';
-import { buildServer } from '../../src/server/index.ts';
+import { buildServerAs } from '../helpers/auth.ts';
 import { BACKENDS, withStore } from '../helpers/backends.ts';
 
 const basic = (key: string) => `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
@@ -13,7 +13,7 @@ for (const backend of BACKENDS) {
       withStore(backend, async (store) => {
         await defineTag(store, { name: '育儿需求', kind: 'realtime', definition: { event: 'Product Viewed', where: [{ property: 'category', op: '=', value: '母婴' }], op: '>=', value: 3, within_days: 7 } });
         const { key } = await createWriteKey(store, 'mini-program');
-        const app = await buildServer({ store });
+        const app = await buildServerAs(store);
         try {
           const view = (userId: string, n: number, category = '母婴') =>
             app.inject({ method: 'POST', url: '/v1/track', headers: { authorization: basic(key) }, payload: { userId, event: 'Product Viewed', messageId: `${userId}-${n}`, properties: { category } } });

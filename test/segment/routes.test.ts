@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { computeAttributes, computeRfm, dueSegments, listSegments, saveSegment, SegmentScheduler } from '../../src/segment/index.ts';
+import { computeAttributes, computeRfm, dueSegments, listSegments, refreshDueSegments, saveSegment } from '../../src/segment/index.ts';
 import { isSiyuError } from '../../src/core/errors.ts';
-import { buildServer } from '../../src/server/index.ts';
+import { buildServerAs } from '../helpers/auth.ts';
 import { BACKENDS, withStore } from '../helpers/backends.ts';
 import { load } from './fixture.ts';
 
@@ -11,7 +11,7 @@ for (const backend of BACKENDS) {
     test('compute RFM, tiers, lifecycle and attributes over HTTP with the CLI options, and refuse bad bodies by path', () =>
       withStore(backend, async (store) => {
         await load(store);
-        const app = await buildServer({ store });
+        const app = await buildServerAs(store);
         try {
           const post = (url: string, payload: unknown) => app.inject({ method: 'POST', url, payload: payload as object });
           const rfm = await post('/v1/layers/rfm', { as_of: '2026-06-30', threshold: 'median' });
@@ -45,7 +45,7 @@ for (const backend of BACKENDS) {
     test('save, refresh and export a segment over HTTP', () =>
       withStore(backend, async (store) => {
         await load(store);
-        const app = await buildServer({ store });
+        const app = await buildServerAs(store);
         try {
           await app.inject({ method: 'POST', url: '/v1/layers/attributes', payload: { as_of: '2026-06-30' } });
           const saved = await app.inject({ method: 'PUT', url: '/v1/segments/recent', payload: { description: 'bought within 30 days', definition: { attribute: 'recency_days', op: '<=', value: 30 } } });
@@ -83,12 +83,10 @@ for (const backend of BACKENDS) {
         const now = new Date();
         const hours = (h: number) => new Date(now.getTime() + h * 3_600_000);
         assert.deepEqual(await dueSegments(store, now), ['recent'], 'never refreshed, so due at once; on-demand segments never are');
-        const scheduler = new SegmentScheduler(store);
-        const reports = await scheduler.check(now);
+        const reports = await refreshDueSegments(store, now);
         assert.deepEqual(reports.map((r) => [r.segment, r.asOf, r.members]), [['recent', '2026-07-05', 2]], 'A (0 days) and E (5)');
         assert.deepEqual(await dueSegments(store, hours(23)), []);
         assert.deepEqual(await dueSegments(store, hours(25)), ['recent']);
-        await scheduler.close();
 
         await saveSegment(store, { name: 'recent', definition: { attribute: 'recency_days', op: '<=', value: 7 } });
         const listed = Object.fromEntries((await listSegments(store)).map((s) => [s.name, s]));
@@ -99,7 +97,7 @@ for (const backend of BACKENDS) {
         assert.deepEqual(await dueSegments(store, hours(48)), [], 'null turns the schedule off');
         await assert.rejects(saveSegment(store, { name: 'x', definition, refreshEvery: 'monthly' as 'daily' }), (e: unknown) => isSiyuError(e) && e.code === 'invalid_schedule');
 
-        const app = await buildServer({ store });
+        const app = await buildServerAs(store);
         try {
           const put = await app.inject({ method: 'PUT', url: '/v1/segments/manual', payload: { definition, refresh_every: 'hourly' } });
           assert.deepEqual([put.statusCode, put.json().refreshEvery], [200, 'hourly']);

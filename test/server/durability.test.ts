@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,22 +6,7 @@ import { describe, test } from 'node:test';
 import { createWriteKey } from '../../src/ingest/index.ts';
 import { migrate, openStore } from '../../src/store/index.ts';
 import { BACKENDS, freshLocation } from '../helpers/backends.ts';
-
-/** Starts `siyu serve` in its own process and resolves with its address once it listens. */
-function startServer(db: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--db', db, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const address = new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = out.match(/on (http:\/\/[^\s]+)/);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code} before listening`)));
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return { child, address, exited };
-}
+import { startServer } from '../helpers/processes.ts';
 
 for (const backend of BACKENDS) {
   describe(`durability on ${backend}`, () => {

@@ -13,6 +13,38 @@ describe('migration scripts', () => {
   });
 });
 
+describe('two DuckDB connections changing one row at once', () => {
+  it('fail the later one as a write conflict to try again, keeping nothing of it, and the retry succeeds', async () => {
+    await withStore('duckdb', async (store) => {
+      await store.execute('INSERT INTO channels (channel_id, name, kind) VALUES ($1, $2, $3)', ['mp', '小程序商城', 'mini_program']);
+      const rename = 'UPDATE channels SET name = $1 WHERE channel_id = $2';
+      const fork = await store.fork();
+      try {
+        let release!: () => void;
+        const held = new Promise<void>((resolve) => (release = resolve));
+        let renamed!: () => void;
+        const firstRenamed = new Promise<void>((resolve) => (renamed = resolve));
+        const first = store.transaction(async (tx) => {
+          await tx.execute(rename, ['first', 'mp']);
+          renamed();
+          await held;
+        });
+        await firstRenamed;
+        await assert.rejects(
+          fork.transaction((tx) => tx.execute(rename, ['second', 'mp'])),
+          (e: unknown) => isSiyuError(e) && e.kind === 'unavailable' && e.code === 'write_conflict' && /try again/.test(e.message),
+        );
+        release();
+        await first;
+        await fork.transaction((tx) => tx.execute(rename, ['second', 'mp']));
+        assert.deepEqual(await store.query('SELECT name FROM channels'), [{ name: 'second' }]);
+      } finally {
+        await fork.close();
+      }
+    });
+  });
+});
+
 describe('local days', () => {
   it('take a fixed offset only for zones that keep one from 2000 on', () => {
     assert.equal(fixedOffset('Asia/Shanghai'), 8 * 3600, 'no daylight saving since 1991');

@@ -10,6 +10,11 @@ export interface GbdtOptions {
   minLeaf?: number;
   /** Candidate split points per feature (quantiles of the training values). */
   bins?: number;
+  /**
+   * A feature holding a probability each row's log-odds start from, instead of the base rate: the trees then learn
+   * corrections to it (boosting from a prior model's margin, as XGBoost's base_margin).
+   */
+  offsetFeature?: number;
 }
 
 interface Tree {
@@ -24,12 +29,20 @@ interface Tree {
 export interface GbdtModel {
   kind: 'gbdt';
   base: number;
+  /** See GbdtOptions.offsetFeature; the base is then 0. */
+  offsetFeature?: number;
   learningRate: number;
   trees: Tree[];
   features: number;
 }
 
 const sigmoid = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
+/** ln(p / (1 − p)) with p kept inside [1e−6, 1 − 1e−6]. */
+export const logit = (p: number) => {
+  const q = Math.min(Math.max(p, 1e-6), 1 - 1e-6);
+  return Math.log(q / (1 - q));
+};
+const start = (model: Pick<GbdtModel, 'base' | 'offsetFeature'>, row: Float64Array) => (model.offsetFeature === undefined ? model.base : logit(row[model.offsetFeature]!));
 
 /** Up to `bins` − 1 split thresholds per feature at quantiles of its distinct values. */
 function thresholds(rows: readonly Float64Array[], feature: number, bins: number): Float64Array {
@@ -74,11 +87,12 @@ export function fitGbdt(rows: readonly Float64Array[], labels: ArrayLike<number>
   let positives = 0;
   for (let i = 0; i < n; i++) positives += labels[i] ? 1 : 0;
   const rate = Math.min(Math.max(positives / n, 1e-6), 1 - 1e-6);
-  const base = Math.log(rate / (1 - rate));
-  const raw = new Float64Array(n).fill(base);
+  const offsetFeature = options.offsetFeature;
+  const base = offsetFeature === undefined ? Math.log(rate / (1 - rate)) : 0;
+  const model: GbdtModel = { kind: 'gbdt', base, ...(offsetFeature === undefined ? {} : { offsetFeature }), learningRate: eta, trees: [], features: d };
+  const raw = Float64Array.from(rows, (r) => start(model, r));
   const g = new Float64Array(n);
   const h = new Float64Array(n);
-  const model: GbdtModel = { kind: 'gbdt', base, learningRate: eta, trees: [], features: d };
   const maxBins = Math.max(1, ...cuts.map((c) => c.length + 1));
   const hg = new Float64Array(maxBins);
   const hh = new Float64Array(maxBins);
@@ -175,7 +189,7 @@ function leafValue(tree: Tree, row: Float64Array): number {
 }
 
 export function predictGbdt(model: GbdtModel, row: Float64Array): number {
-  let raw = model.base;
+  let raw = start(model, row);
   for (const tree of model.trees) raw += model.learningRate * leafValue(tree, row);
   return sigmoid(raw);
 }

@@ -39,7 +39,7 @@ export interface HistoryOptions {
 }
 
 /** Where and how a history query looks: the brand's day boundaries and currency, and the periods it covers. */
-interface HistoryQuery {
+export interface HistoryQuery {
   sql: string;
   params: unknown[];
   calibrationEnd: string;
@@ -55,7 +55,7 @@ type HistoryContext = Omit<HistoryQuery, 'sql' | 'params'>;
  * Fader, Hardie & Lee 2005), and money is the paid amount net of partial refunds, in the reporting currency. Its
  * columns: customer_id, x, recency_days, age_days, mean_repeat_fen, holdout (doubles, so no BIGINT to convert).
  */
-async function historyQuery(db: Queryable, options: HistoryOptions): Promise<HistoryQuery> {
+export async function historyQuery(db: Queryable, options: HistoryOptions): Promise<HistoryQuery> {
   const { timezone, currency: brand } = await readBrandSettings(db);
   const currency = await reportingCurrency(db, brand);
   const calibrationEnd = options.calibrationEnd ?? (await latestOrderDay(db));
@@ -203,6 +203,25 @@ function discreteSql(day: string, unit: number): string {
    FROM periods p JOIN firsts f ON f.customer_id = p.customer_id
    WHERE f.n IS NOT NULL
    GROUP BY p.customer_id, f.n`;
+}
+
+/**
+ * Purchase days in each week after `calibrationEnd` up to `holdoutEnd` (week k holds days 7k+1 … 7k+7 after it), by
+ * customers who had bought by the calibration end: what a holdout's forecast is tracked against.
+ */
+export async function holdoutWeeklyPurchases(db: Queryable, currency: string, timezone: string, calibrationEnd: string, holdoutEnd: string): Promise<number[]> {
+  const day = localDay(timezone);
+  const rows = await db.query<{ week: number; n: number }>(
+    `WITH ${purchaseDays(day)}, known AS (SELECT customer_id FROM days GROUP BY customer_id HAVING min(day) < CAST($2 AS DATE))
+     SELECT CAST(floor((d.day - CAST($2 AS DATE) - 1) / 7.0) AS INTEGER) AS week, count(*) AS n
+     FROM days d JOIN known k ON k.customer_id = d.customer_id
+     WHERE d.day > CAST($2 AS DATE) AND d.day <= CAST($3 AS DATE) GROUP BY 1 ORDER BY 1`,
+    [currency, calibrationEnd, holdoutEnd],
+  );
+  const weeks = Math.ceil((Date.parse(holdoutEnd) - Date.parse(calibrationEnd)) / 86_400_000 / 7);
+  const counts = new Array<number>(weeks).fill(0);
+  for (const r of rows) counts[Number(r.week)] = Number(r.n);
+  return counts;
 }
 
 /** Cumulative repeat purchase days by week since `start` (YYYY-MM-DD), through `end`, for tracking plots. */

@@ -5,6 +5,7 @@ import type { FitOptions, FitResult } from './fit.ts';
 import { FREQUENCY, type FrequencyModelName } from './frequency.ts';
 import { fitGammaGamma, gammaGammaSpendLine, type GammaGammaParams } from './gamma-gamma.ts';
 import { historyCurrency, numberColumn, saveHistories, storedTimeScale, type HistoryOptions } from './history.ts';
+import { selectFrequencyModel, type ModelSelection } from './select.ts';
 import { groupPairs, groupRows, invalidReason, type RepeatSummary } from './summary.ts';
 import { DAYS_PER_UNIT, discountedValue, type TimeUnit } from './value.ts';
 
@@ -23,11 +24,18 @@ export interface ClvFitReport {
   currency: string;
   customers: number;
   excluded: ExcludedCustomer[];
+  /** With `model: 'auto'`: the candidates' holdout evidence and why the fitted model was chosen. */
+  selection: ModelSelection | null;
 }
 
 export interface FitClvOptions extends HistoryOptions, FitOptions {
-  /** A frequency model (fitted with Gamma-Gamma), or gammagamma alone: refits spend, keeping the frequency fits. */
-  model: FrequencyModelName | 'gammagamma';
+  /**
+   * A frequency model (fitted with Gamma-Gamma); auto: the one whose holdout forecast is best (select.ts), then
+   * fitted on everything to the calibration end; or gammagamma alone: refits spend, keeping the frequency fits.
+   */
+  model: FrequencyModelName | 'gammagamma' | 'auto';
+  /** For auto: the holdout's length in days (default: 90, or a third of the data's span when shorter). */
+  holdoutDays?: number;
 }
 
 /**
@@ -38,7 +46,8 @@ export interface FitClvOptions extends HistoryOptions, FitOptions {
  * that does not converge is recorded as such; scoring refuses it.
  */
 export async function fitClv(store: Store, options: FitClvOptions): Promise<ClvFitReport> {
-  const model = options.model === 'gammagamma' ? null : FREQUENCY[options.model];
+  const selection = options.model === 'auto' ? await selectFrequencyModel(store, { timeUnit: options.timeUnit, end: options.calibrationEnd, holdoutDays: options.holdoutDays }) : null;
+  const model = options.model === 'gammagamma' ? null : FREQUENCY[selection ? selection.chosen : (options.model as FrequencyModelName)];
   const historyOptions = { ...options, discrete: model?.discrete ?? false };
   const scale = storedTimeScale(historyOptions);
   const fitIds = { frequency: randomUUID(), spend: randomUUID() };
@@ -71,13 +80,13 @@ export async function fitClv(store: Store, options: FitClvOptions): Promise<ClvF
     const spend = repeaters >= 3 ? fitGammaGamma({ x: numberColumn(spendRows.x), monetary: numberColumn(spendRows.mean_repeat_fen, 100), weight: new Float64Array(repeaters).fill(1) }, fitOptions) : null;
     if (!model && !spend) throw new SiyuError('validation', 'nothing_to_fit', `Gamma-Gamma needs at least 3 repeat buyers with positive spend before ${context.calibrationEnd}; found ${repeaters}`);
 
-    const row = (fitId: string, name: string, fit: FitResult<string>, count: number, left: number) => [
-      fitId, name, options.timeUnit, context.calibrationEnd, fit.params, fit.standardErrors, fit.logLikelihood, count, left, fit.converged, new Date(),
+    const row = (fitId: string, name: string, fit: FitResult<string>, count: number, left: number, chosen: ModelSelection | null) => [
+      fitId, name, options.timeUnit, context.calibrationEnd, fit.params, fit.standardErrors, fit.logLikelihood, count, left, fit.converged, new Date(), chosen,
     ];
     const rows = [];
-    if (model && frequency) rows.push(row(fitIds.frequency, model.name, frequency, frequency.customers, invalid.customer_id?.length ?? 0));
-    if (spend) rows.push(row(fitIds.spend, 'gammagamma', spend, spend.customers, badSpend.customer_id?.length ?? 0));
-    await tx.insertRows('model_fits', ['fit_id', 'model', 'time_unit', 'calibration_end', 'params', 'standard_errors', 'log_likelihood', 'customers', 'excluded', 'converged', 'fitted_at'], rows);
+    if (model && frequency) rows.push(row(fitIds.frequency, model.name, frequency, frequency.customers, invalid.customer_id?.length ?? 0, selection));
+    if (spend) rows.push(row(fitIds.spend, 'gammagamma', spend, spend.customers, badSpend.customer_id?.length ?? 0, null));
+    await tx.insertRows('model_fits', ['fit_id', 'model', 'time_unit', 'calibration_end', 'params', 'standard_errors', 'log_likelihood', 'customers', 'excluded', 'converged', 'fitted_at', 'selection'], rows);
     return {
       frequency: model && frequency ? { ...frequency, model: model.name, fitId: fitIds.frequency } : null,
       spend: spend ? { ...spend, model: 'gammagamma' as const, fitId: fitIds.spend } : null,
@@ -86,6 +95,7 @@ export async function fitClv(store: Store, options: FitClvOptions): Promise<ClvF
       currency: context.currency,
       customers: Number(n),
       excluded,
+      selection,
     };
   });
 }
@@ -125,8 +135,10 @@ export interface ClvScoreReport {
   totalClv: number;
   meanClv: number;
   meanProbabilityAlive: number;
+  /** Mean P(no purchase in the next 90 days): the share of customers the model expects to buy nothing. */
+  meanProbabilityNoPurchase90d: number;
   expectedOrders90d: number;
-  top: { customerId: string; clv: number; probabilityAlive: number; expectedOrders90d: number; expectedAov: number }[];
+  top: { customerId: string; clv: number; probabilityAlive: number; probabilityNoPurchase90d: number; expectedOrders90d: number; expectedAov: number }[];
 }
 
 /**
@@ -170,21 +182,21 @@ export async function scoreClv(store: Store, options: ScoreClvOptions = {}): Pro
     await tx.execute('DROP TABLE IF EXISTS clv_score_rows');
     await tx.execute('DROP TABLE IF EXISTS clv_spend_lines');
     await tx.execute(
-      'CREATE TEMP TABLE clv_score_rows (x DOUBLE PRECISION, recency_days DOUBLE PRECISION, age_days DOUBLE PRECISION, p_alive DOUBLE PRECISION, orders_90d DOUBLE PRECISION, value_per_spend DOUBLE PRECISION)',
+      'CREATE TEMP TABLE clv_score_rows (x DOUBLE PRECISION, recency_days DOUBLE PRECISION, age_days DOUBLE PRECISION, p_alive DOUBLE PRECISION, orders_90d DOUBLE PRECISION, no_purchase_90d DOUBLE PRECISION, value_per_spend DOUBLE PRECISION)',
     );
     await tx.execute('CREATE TEMP TABLE clv_spend_lines (x DOUBLE PRECISION, intercept_fen DOUBLE PRECISION, slope DOUBLE PRECISION)');
     await tx.appendRows(
       'clv_score_rows',
-      ['x', 'recency_days', 'age_days', 'p_alive', 'orders_90d', 'value_per_spend'],
-      (rows.x ?? []).map((x, i) => [x, rows.recency_days![i], rows.age_days![i], scores.probabilityAlive[i], scores.expectedOrders90d[i], scores.valuePerSpend[i]]),
+      ['x', 'recency_days', 'age_days', 'p_alive', 'orders_90d', 'no_purchase_90d', 'value_per_spend'],
+      (rows.x ?? []).map((x, i) => [x, rows.recency_days![i], rows.age_days![i], scores.probabilityAlive[i], scores.expectedOrders90d[i], scores.noPurchase90d[i], scores.valuePerSpend[i]]),
     );
     await tx.appendRows('clv_spend_lines', ['x', 'intercept_fen', 'slope'], spendLines);
     await tx.execute('DELETE FROM clv_scores');
     await tx.execute(
-      `INSERT INTO clv_scores (customer_id, p_alive, expected_orders_90d, expected_aov_fen, clv_12m_fen, as_of)
-       SELECT customer_id, p_alive, orders_90d, CAST(round(aov_fen) AS BIGINT), CAST(round(aov_fen * value_per_spend) AS BIGINT), CAST($1 AS DATE)
+      `INSERT INTO clv_scores (customer_id, p_alive, expected_orders_90d, p_no_purchase_90d, expected_aov_fen, clv_12m_fen, as_of)
+       SELECT customer_id, p_alive, orders_90d, no_purchase_90d, CAST(round(aov_fen) AS BIGINT), CAST(round(aov_fen * value_per_spend) AS BIGINT), CAST($1 AS DATE)
        FROM (
-         SELECT h.customer_id, g.p_alive, g.orders_90d, g.value_per_spend,
+         SELECT h.customer_id, g.p_alive, g.orders_90d, g.no_purchase_90d, g.value_per_spend,
                 s.intercept_fen + CASE WHEN h.mean_repeat_fen > 0 THEN s.slope * h.mean_repeat_fen ELSE 0 END AS aov_fen
          FROM clv_histories h
          JOIN clv_score_rows g ON g.x = h.x AND g.recency_days = h.recency_days AND g.age_days = h.age_days
@@ -195,8 +207,8 @@ export async function scoreClv(store: Store, options: ScoreClvOptions = {}): Pro
     await tx.execute('DROP TABLE clv_score_rows');
     await tx.execute('DROP TABLE clv_spend_lines');
 
-    const [totals] = await tx.query<{ n: number; clv_fen: number | null; alive: number | null; orders: number | null }>(
-      'SELECT count(*) AS n, sum(clv_12m_fen) AS clv_fen, avg(p_alive) AS alive, sum(expected_orders_90d) AS orders FROM clv_scores',
+    const [totals] = await tx.query<{ n: number; clv_fen: number | null; alive: number | null; quiet: number | null; orders: number | null }>(
+      'SELECT count(*) AS n, sum(clv_12m_fen) AS clv_fen, avg(p_alive) AS alive, avg(p_no_purchase_90d) AS quiet, sum(expected_orders_90d) AS orders FROM clv_scores',
     );
     const n = Number(totals?.n ?? 0);
     await tx.insertRows(
@@ -204,8 +216,8 @@ export async function scoreClv(store: Store, options: ScoreClvOptions = {}): Pro
       ['run_id', 'model', 'fit_id', 'spend_fit_id', 'currency', 'as_of', 'horizon_months', 'monthly_discount_rate', 'customers', 'scored_at'],
       [[randomUUID(), label, fit.fit_id, spend ? spendFit!.fit_id : null, currency, fit.calibration_end, horizonMonths, monthlyDiscountRate, n, new Date()]],
     );
-    const top = await tx.query<{ customer_id: string; clv_12m_fen: number; p_alive: number; expected_orders_90d: number; expected_aov_fen: number }>(
-      'SELECT customer_id, clv_12m_fen, p_alive, expected_orders_90d, expected_aov_fen FROM clv_scores ORDER BY clv_12m_fen DESC, customer_id LIMIT 10',
+    const top = await tx.query<{ customer_id: string; clv_12m_fen: number; p_alive: number; p_no_purchase_90d: number; expected_orders_90d: number; expected_aov_fen: number }>(
+      'SELECT customer_id, clv_12m_fen, p_alive, p_no_purchase_90d, expected_orders_90d, expected_aov_fen FROM clv_scores ORDER BY clv_12m_fen DESC, customer_id LIMIT 10',
     );
     const totalClv = Number(totals?.clv_fen ?? 0) / 100;
     return {
@@ -220,11 +232,13 @@ export async function scoreClv(store: Store, options: ScoreClvOptions = {}): Pro
       totalClv,
       meanClv: n ? totalClv / n : 0,
       meanProbabilityAlive: Number(totals?.alive ?? 0),
+      meanProbabilityNoPurchase90d: Number(totals?.quiet ?? 0),
       expectedOrders90d: Number(totals?.orders ?? 0),
       top: top.map((r) => ({
         customerId: r.customer_id,
         clv: Number(r.clv_12m_fen) / 100,
         probabilityAlive: r.p_alive,
+        probabilityNoPurchase90d: Number(r.p_no_purchase_90d),
         expectedOrders90d: r.expected_orders_90d,
         expectedAov: Number(r.expected_aov_fen) / 100,
       })),
@@ -237,6 +251,8 @@ export interface FrequencyScores {
   probabilityAlive: Float64Array;
   /** E[Y(90 days) | x, tx, T]. */
   expectedOrders90d: Float64Array;
+  /** P(Y(90 days) = 0 | x, tx, T): the churn score of these models (no-purchase.ts). */
+  noPurchase90d: Float64Array;
   /** CLV per unit of expected order value: P(alive) · Σₖ E[purchases in month k | alive]/(1+d)ᵏ. */
   valuePerSpend: Float64Array;
 }
@@ -263,14 +279,18 @@ export function frequencyScores(
     const perGroup = first.map((i) => m.probabilityAlive(params, h.x[i]!, h.tx[i]!, h.T[i]!));
     for (let i = 0; i < n; i++) alive[i] = perGroup[groupOf[i]!]!;
   }
+  // BG/BB's P(alive) (eq. 11) already survives the next opportunity; its no-purchase weight is "active through n".
+  const active = m.discrete ? Float64Array.from(alive.keys(), (i) => m.probabilityActive(params, h.x[i]!, h.tx[i]!, h.T[i]!)) : alive;
   const ninetyDays = 90 / DAYS_PER_UNIT[options.timeUnit];
   const curves = groupPairs(h.x, h.T);
   const ninety = Float64Array.from(curves.first, (i) => m.expectedIfAlive(params, ninetyDays, h.x[i]!, h.T[i]!));
+  const quiet = Float64Array.from(curves.first, (i) => m.noPurchaseIfActive(params, ninetyDays, h.x[i]!, h.T[i]!));
   const discounted = Float64Array.from(curves.first, (i) => discountedValue((t) => m.expectedIfAlive(params, t, h.x[i]!, h.T[i]!), 1, options).value);
-  const out: FrequencyScores = { probabilityAlive: alive, expectedOrders90d: new Float64Array(n), valuePerSpend: new Float64Array(n) };
+  const out: FrequencyScores = { probabilityAlive: alive, expectedOrders90d: new Float64Array(n), noPurchase90d: new Float64Array(n), valuePerSpend: new Float64Array(n) };
   for (let i = 0; i < n; i++) {
     const g = curves.groupOf[i]!;
     out.expectedOrders90d[i] = alive[i]! * ninety[g]!;
+    out.noPurchase90d[i] = 1 - active[i]! + active[i]! * quiet[g]!;
     out.valuePerSpend[i] = alive[i]! * discounted[g]!;
   }
   return out;

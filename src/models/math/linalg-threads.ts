@@ -115,11 +115,15 @@ export function sharedCopy<T extends Float64Array | Int32Array>(array: T): T {
   return copy;
 }
 
+/** Defined (true) by scripts/bundle-cli.mjs in the bundles it builds. */
+declare const SIYU_BUNDLE: boolean | undefined;
+
 function startHelper(): Worker | null {
   if (availableParallelism() < 2 || process.env.SIYU_THREADS === '1') return null;
   const self = new URL(import.meta.url);
-  // From the TypeScript sources the worker starts through a plain module that registers tsx first.
-  const entry = self.pathname.endsWith('.ts') ? new URL('./linalg-worker.mjs', self) : self;
+  // From the TypeScript sources the worker starts through a plain module that registers tsx first; from the CLI's
+  // bundle through a bundle of this module alone (scripts/bundle-cli.mjs), since the CLI's would run the CLI again.
+  const entry = typeof SIYU_BUNDLE !== 'undefined' || self.pathname.endsWith('.ts') ? new URL('./linalg-worker.mjs', self) : self;
   try {
     const worker = new Worker(entry, { workerData: { role: 'siyu-linalg', module: self.href } });
     worker.unref();

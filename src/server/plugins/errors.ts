@@ -6,6 +6,7 @@ const STATUS: Record<ErrorKind, number> = {
   validation: 400,
   unauthorized: 401,
   forbidden: 403,
+  rate_limited: 429,
   not_found: 404,
   conflict: 409,
   too_large: 413,

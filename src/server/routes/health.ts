@@ -16,7 +16,7 @@ const Health = z.object({
 export function registerHealthRoutes(app: FastifyInstance, store: Store, version: string, serving: { readonly ready: boolean }): void {
   app.withTypeProvider<ZodTypeProvider>().get(
     '/health',
-    { schema: { tags: ['ops'], summary: 'Liveness and store reachability', response: { 200: Health } } },
+    { config: { permission: 'public' }, schema: { tags: ['ops'], summary: 'Liveness and store reachability', response: { 200: Health } } },
     async () => {
       let pending: number;
       try {

@@ -2,7 +2,9 @@ import type { FastifyInstance, FastifySchemaCompiler } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { SiyuError } from '../../core/errors.ts';
-import { BatchBody, ingestMessages, MessageTypes, RouteSchemas, type IngestReport, type IngestWriter, type WriteKeyVerifier } from '../../ingest/index.ts';
+import { BatchBody, ingestMessages, MessageTypes, RouteSchemas, type IngestReport, type IngestWriter, type MessageType, type WriteKeyVerifier } from '../../ingest/index.ts';
+import { registerBodyDecoding } from '../plugins/body-decoding.ts';
+import { allowOrigin, registerPreflight } from '../plugins/cors.ts';
 import { authenticateWriteKey } from '../plugins/write-key.ts';
 
 /** Segment's limits: 32 KB per message, 500 KB per batch. */
@@ -27,42 +29,62 @@ export interface IngestRouteDeps {
   verifier: WriteKeyVerifier;
 }
 
-export function registerIngestRoutes(app: FastifyInstance, { writer, verifier }: IngestRouteDeps): void {
-  const api = app.withTypeProvider<ZodTypeProvider>();
-  const responses = { 200: IngestResponse, 400: ErrorResponse, 401: ErrorResponse, 413: ErrorResponse };
+/** The one-letter paths analytics.js and @segment/analytics-next post to (`/v1/t`, `/v1/b`…); Segment's API takes both. */
+const SHORT_PATHS: Record<MessageType | 'batch', string> = { identify: 'i', track: 't', page: 'p', screen: 's', group: 'g', alias: 'a', batch: 'b' };
 
-  for (const type of MessageTypes) {
-    api.post(
-      `/v1/${type}`,
-      {
-        bodyLimit: MESSAGE_BODY_LIMIT,
-        validatorCompiler: documentOnly,
-        schema: { tags: ['ingest'], summary: `Segment ${type} call`, body: RouteSchemas[type], response: responses },
-      },
-      async (request) => {
-        const source = await authenticateWriteKey(request, verifier);
-        const report = await ingestMessages(writer, [request.body], { source, impliedType: type });
-        return respond(report, '');
-      },
-    );
-  }
+/**
+ * The Segment-compatible ingest routes, in a scope of their own: only they decode compressed and text/plain bodies
+ * (plugins/body-decoding.ts) and answer CORS (plugins/cors.ts).
+ */
+export function registerIngestRoutes(app: FastifyInstance, deps: IngestRouteDeps): void {
+  void app.register(async (scope) => {
+    registerBodyDecoding(scope);
+    const paths = (type: MessageType | 'batch') => [`/v1/${type}`, `/v1/${SHORT_PATHS[type]}`];
+    registerPreflight(scope, [...MessageTypes, 'batch' as const].flatMap(paths));
+    for (const type of MessageTypes) for (const [i, url] of paths(type).entries()) registerMessageRoute(scope, deps, type, url, i > 0);
+    for (const [i, url] of paths('batch').entries()) registerBatchRoute(scope, deps, url, i > 0);
+  });
+}
 
-  api.post(
-    '/v1/batch',
+const responses = { 200: IngestResponse, 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 413: ErrorResponse, 415: ErrorResponse };
+
+function registerMessageRoute(scope: FastifyInstance, { writer, verifier }: IngestRouteDeps, type: MessageType, url: string, isAlias: boolean): void {
+  scope.withTypeProvider<ZodTypeProvider>().post(
+    url,
+    {
+      bodyLimit: MESSAGE_BODY_LIMIT,
+      config: { permission: 'write_key' },
+      validatorCompiler: documentOnly,
+      schema: { hide: isAlias, tags: ['ingest'], summary: `Segment ${type} call`, body: RouteSchemas[type], response: responses },
+    },
+    async (request, reply) => {
+      const key = await authenticateWriteKey(request, verifier);
+      allowOrigin(request, reply, key);
+      const report = await ingestMessages(writer, [request.body], { source: key.name, impliedType: type });
+      return respond(report, '');
+    },
+  );
+}
+
+function registerBatchRoute(scope: FastifyInstance, { writer, verifier }: IngestRouteDeps, url: string, isAlias: boolean): void {
+  scope.withTypeProvider<ZodTypeProvider>().post(
+    url,
     {
       bodyLimit: BATCH_BODY_LIMIT,
+      config: { permission: 'write_key' },
       validatorCompiler: documentOnly,
-      schema: { tags: ['ingest'], summary: 'Segment batch: up to 500 KB of messages of any type', body: BatchBody, response: responses },
+      schema: { hide: isAlias, tags: ['ingest'], summary: 'Segment batch: up to 500 KB of messages of any type', body: BatchBody, response: responses },
     },
-    async (request) => {
-      const source = await authenticateWriteKey(request, verifier);
+    async (request, reply) => {
+      const key = await authenticateWriteKey(request, verifier);
+      allowOrigin(request, reply, key);
       const parsed = BatchBody.safeParse(request.body);
       if (!parsed.success) {
         throw new SiyuError('validation', 'invalid_batch', 'a batch is an object with a "batch" array of messages', {
           details: parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message })),
         });
       }
-      const report = await ingestMessages(writer, parsed.data.batch, { source, context: parsed.data.context });
+      const report = await ingestMessages(writer, parsed.data.batch, { source: key.name, context: parsed.data.context });
       return respond(report, 'batch');
     },
   );

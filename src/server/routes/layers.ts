@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { computeAttributes, computeClusters, computeLifecycle, computeRfm, computeTiers, RFM_CLASSES, STAGES, TIERS, updateLayers } from '../../segment/index.ts';
+import { clusterSummary, computeAttributes, computeClusters, computeLifecycle, computeRfm, computeTiers, rfmSummary, RFM_CLASSES, stageSummary, STAGES, tierSummary, TIERS, updateLayers } from '../../segment/index.ts';
 import type { Store } from '../../store/index.ts';
 
 // The layer computations behind `siyu attributes compute`, `siyu rfm`, `siyu tiers`, `siyu lifecycle` and
@@ -55,6 +55,7 @@ export function registerLayerRoutes(app: FastifyInstance, store: Store): void {
   api.post(
     '/v1/layers/attributes',
     {
+      config: { permission: 'layers:compute', expensive: true, allCustomersOnly: true },
       schema: {
         tags: ['layer'],
         summary: 'Compute every built-in and brand attribute for every customer (customer_attributes)',
@@ -67,6 +68,7 @@ export function registerLayerRoutes(app: FastifyInstance, store: Store): void {
   api.post(
     '/v1/layers/rfm',
     {
+      config: { permission: 'layers:compute', expensive: true, allCustomersOnly: true },
       schema: {
         tags: ['layer'],
         summary: 'Compute RFM: quintile scores and the Chinese 8-class model, with the class counts and the R × F grid',
@@ -79,6 +81,7 @@ export function registerLayerRoutes(app: FastifyInstance, store: Store): void {
   api.post(
     '/v1/layers/tiers',
     {
+      config: { permission: 'layers:compute', expensive: true, allCustomersOnly: true },
       schema: {
         tags: ['layer'],
         summary: 'Compute value tiers (头部/腰部/尾部) by money paid in the window or by predicted CLV',
@@ -96,6 +99,7 @@ export function registerLayerRoutes(app: FastifyInstance, store: Store): void {
   api.post(
     '/v1/layers/lifecycle',
     {
+      config: { permission: 'layers:compute', expensive: true, allCustomersOnly: true },
       schema: {
         tags: ['layer'],
         summary: 'Compute lifecycle stages (潜客/新客/活跃/复购/沉睡/流失/回流), recording each change as a Stage Changed event',
@@ -129,6 +133,7 @@ export function registerLayerRoutes(app: FastifyInstance, store: Store): void {
   api.post(
     '/v1/layers/clusters',
     {
+      config: { permission: 'layers:compute', expensive: true, allCustomersOnly: true },
       schema: {
         tags: ['layer'],
         summary: 'Cluster buyers with k-means++ on standardised RFM and behaviour; k by silhouette over 2–10 unless given',
@@ -141,6 +146,7 @@ export function registerLayerRoutes(app: FastifyInstance, store: Store): void {
   api.post(
     '/v1/layers/update',
     {
+      config: { permission: 'layers:compute', expensive: true, allCustomersOnly: true },
       schema: {
         tags: ['layer'],
         summary: 'The incremental update: attributes, RFM, tiers, stages and saved segments for the customers with new orders or events since the last run',
@@ -159,4 +165,10 @@ export function registerLayerRoutes(app: FastifyInstance, store: Store): void {
     },
     async (request) => updateLayers(store, { asOf: request.body.as_of }),
   );
+  // The layers as they stand, read from the score tables (null before the layer was first computed).
+  const standing = 'read from what the last computation stored; null before the first';
+  api.get('/v1/layers/rfm', { config: { permission: 'layers:read' }, schema: { tags: ['layer'], summary: `The current RFM classes and R × F grid, ${standing}`, response: { 200: z.object({ rfm: Rfm.omit({ measuredFrom: true }).nullable() }) } } }, async () => ({ rfm: await rfmSummary(store) }));
+  api.get('/v1/layers/lifecycle', { config: { permission: 'layers:read' }, schema: { tags: ['layer'], summary: `Customers per lifecycle stage, ${standing}`, response: { 200: z.object({ lifecycle: Lifecycle.pick({ asOf: true, customers: true, stages: true }).nullable() }) } } }, async () => ({ lifecycle: await stageSummary(store) }));
+  api.get('/v1/layers/tiers', { config: { permission: 'layers:read' }, schema: { tags: ['layer'], summary: `The value tiers, ${standing}`, response: { 200: z.object({ tiers: Tiers.omit({ measuredFrom: true }).nullable() }) } } }, async () => ({ tiers: await tierSummary(store) }));
+  api.get('/v1/layers/clusters', { config: { permission: 'layers:read' }, schema: { tags: ['layer'], summary: `The clusters with their profiles (feature means and z-scores), ${standing}`, response: { 200: z.object({ clusters: Clusters.omit({ k: true, silhouettes: true }).nullable() }) } } }, async () => ({ clusters: await clusterSummary(store) }));
 }
