@@ -46,7 +46,7 @@ function summary(r: ImportReport): string {
   const rate = r.seconds > 0 ? Math.round(r.rows / r.seconds).toLocaleString('en-US') : '-';
   return [
     `imported ${r.kind} from ${r.file} (${r.format})`,
-    `  records   ${r.rows.toLocaleString('en-US')} read, ${r.accepted.toLocaleString('en-US')} imported${r.duplicates ? `, ${r.duplicates} duplicates skipped` : ''}, ${r.rejected.toLocaleString('en-US')} rejected`,
+    `  records   ${r.rows.toLocaleString('en-US')} read, ${r.accepted.toLocaleString('en-US')} imported${r.duplicates ? `, ${r.duplicates} duplicates skipped` : ''}${r.held ? `, ${r.held} held (they name an erased person; siyu privacy quarantine)` : ''}, ${r.rejected.toLocaleString('en-US')} rejected`,
     ...(r.customersCreated || r.merges ? [`  profiles  ${r.customersCreated} created, ${r.merges} merged`] : []),
     `  time      ${r.seconds.toFixed(2)} s (${rate} records/s)`,
     ...(r.rejectsFile ? [`  rejects   ${r.rejectsFile} (line, reason, record)`] : []),

@@ -3,6 +3,7 @@ import type { Queryable } from '../store/index.ts';
 import { CANONICAL, ORDER_LINE_COLUMNS, SQL_TYPE, targetOf, type ColumnSpec } from './columns.ts';
 import { STAGING_MACROS, typedSelect, type ColumnContext } from './sql.ts';
 import type { ImportKind, Mapping } from './schemas.ts';
+import { rejectErased } from './erased.ts';
 import { sealChecked } from './seal.ts';
 
 /**
@@ -42,7 +43,8 @@ function specsFor(kind: Exclude<ImportKind, 'events'>, mapping: Mapping): Column
  * Types and checks every staged row in SQL, writing `siyu_checked` (typed values + `siyu_reason`), then builds
  * the tables to load from the rows without a reason. A key repeated in one file keeps its last row; for
  * line-level files, an order with any bad line is rejected whole, so no order is loaded half. Personal data in the
- * good rows is sealed before the tables are built (seal.ts).
+ * good rows is sealed before the tables are built (seal.ts), and rows naming a person erased at their request
+ * (`tombstones`, erased.ts) are rejected.
  */
 export async function checkRows(
   db: Queryable,
@@ -51,6 +53,7 @@ export async function checkRows(
   ctx: ColumnContext,
   lineSql: (row: string) => string,
   ring: KeyRing | null,
+  tombstones: readonly string[] = [],
 ): Promise<CheckedImport> {
   for (const macro of STAGING_MACROS) await db.execute(macro);
   const specs = specsFor(kind, mapping);
@@ -74,6 +77,7 @@ export async function checkRows(
   }
 
   await sealChecked(db, kind, mapping.identifier ?? 'user_id', ring);
+  if (ring) await rejectErased(db, kind, mapping.identifier ?? 'user_id', ring, tombstones);
   const ok = 'FROM siyu_checked WHERE siyu_reason IS NULL';
   const tables: ImportTable[] = [];
   if (kind === 'orders') {

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { prepareMessage, writeMessages, type SourcedMessage } from '../ingest/index.ts';
-import { keyRingFor } from '../privacy/index.ts';
+import { applyConsentFromMessages, holdTombstoned, keyRingFor } from '../privacy/index.ts';
 import type { Store } from '../store/index.ts';
 import { defaultMaxRejects, tooManyRejects, type RejectedRecord, type RejectReason, type RejectsWriter } from './rejects.ts';
 
@@ -9,6 +9,8 @@ export interface EventImportResult {
   rows: number;
   accepted: number;
   duplicates: number;
+  /** Messages naming a person erased at their request, held in privacy_quarantine (docs/privacy.md). */
+  held: number;
   rejected: number;
 }
 
@@ -26,8 +28,9 @@ class ReasonCounts {
 }
 
 /**
- * Imports Segment-spec JSONL through the same validation, identity resolution and idempotency as the HTTP API,
- * in one transaction: a file either loads whole (minus its rejected lines) or not at all. Rejects go to `rejects` as
+ * Imports Segment-spec JSONL through the same validation, identity resolution, idempotency, erasure check and
+ * consent recording as the HTTP API, in one transaction: a file either loads whole (minus its rejected lines) or not
+ * at all. Rejects go to `rejects` as
  * they are found. With more than `maxRejects` of them (by default 1% of the lines read so far, or 10,000 if more),
  * the import stops there and nothing is kept.
  */
@@ -39,7 +42,7 @@ export async function importEvents(
   options: { maxRejects?: number; onRows: (n: number) => void },
   chunk = 5000,
 ): Promise<EventImportResult> {
-  const result: EventImportResult = { rows: 0, accepted: 0, duplicates: 0, rejected: 0 };
+  const result: EventImportResult = { rows: 0, accepted: 0, duplicates: 0, held: 0, rejected: 0 };
   const reasons = new ReasonCounts();
   const reject = (record: RejectedRecord, kind: string, example: string | null) => {
     rejects.add(record);
@@ -55,8 +58,12 @@ export async function importEvents(
   await store.transaction(async (tx) => {
     let batch: SourcedMessage[] = [];
     const flush = async () => {
-      const statuses = await writeMessages(tx, store.kind, batch, receivedAt, ring);
+      // As the inbox processor does: a message naming an erased person is held, and consent carried is recorded.
+      const passing = await holdTombstoned(store, tx, batch, receivedAt);
+      result.held += batch.length - passing.length;
+      const statuses = await writeMessages(tx, store.kind, passing, receivedAt, ring);
       for (const status of statuses) result[status === 'accepted' ? 'accepted' : 'duplicates']++;
+      await applyConsentFromMessages(tx, store.kind, passing.filter((_, i) => statuses[i] === 'accepted'));
       onRows(batch.length);
       batch = [];
     };

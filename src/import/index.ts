@@ -5,7 +5,7 @@ import { basename, join, resolve } from 'node:path';
 import { SiyuError } from '../core/errors.ts';
 import { assertReplaceableFile } from '../core/files.ts';
 import { zodDetails } from '../core/validation.ts';
-import { keyRingFor, type KeyRing } from '../privacy/index.ts';
+import { activeTombstones, keyRingFor, type KeyRing } from '../privacy/index.ts';
 import { DuckDBStore, readBrandSettings, type Queryable, type Store } from '../store/index.ts';
 import { checkRows, type CheckedImport } from './check.ts';
 import { importEvents } from './events.ts';
@@ -50,6 +50,8 @@ export interface ImportReport {
   accepted: number;
   /** events only: messages whose messageId was already stored. */
   duplicates: number;
+  /** events only: messages naming a person erased at their request, held in privacy_quarantine. */
+  held: number;
   rejected: number;
   rejectsFile: string | null;
   customersCreated: number;
@@ -91,7 +93,7 @@ export async function importFile(store: Store, kind: ImportKind, file: string, o
   const progress = options.onProgress ?? (() => undefined);
   const rejectsPath = options.rejectsPath ?? resolve(`${basename(file)}.rejects.csv`);
   const source = `import:${basename(file)}`;
-  const report: ImportReport = { kind, file, format: 'jsonl', rows: 0, accepted: 0, duplicates: 0, rejected: 0, rejectsFile: null, customersCreated: 0, merges: 0, seconds: 0 };
+  const report: ImportReport = { kind, file, format: 'jsonl', rows: 0, accepted: 0, duplicates: 0, held: 0, rejected: 0, rejectsFile: null, customersCreated: 0, merges: 0, seconds: 0 };
   if (resolve(rejectsPath) === resolve(file)) throw new SiyuError('validation', 'rejects_path', `the rejects file would overwrite the file being imported (${file}); choose another with --rejects`);
   assertReplaceableFile(rejectsPath, '--rejects');
   // A rejects file left by an earlier import of the same name would be mistaken for this one's.
@@ -102,7 +104,7 @@ export async function importFile(store: Store, kind: ImportKind, file: string, o
     const writer = new RejectsWriter(rejectsPath);
     try {
       const result = await importEvents(store, file, source, writer, { maxRejects: options.maxRejects, onRows: (n) => progress('loading', (done += n), 0) });
-      Object.assign(report, { rows: result.rows, accepted: result.accepted, duplicates: result.duplicates, rejected: result.rejected });
+      Object.assign(report, { rows: result.rows, accepted: result.accepted, duplicates: result.duplicates, held: result.held, rejected: result.rejected });
     } finally {
       report.rejectsFile = writer.close();
     }
@@ -110,7 +112,7 @@ export async function importFile(store: Store, kind: ImportKind, file: string, o
     report.format = detectFormat(file, options.format ?? mapping.format);
     const settings = await readBrandSettings(store);
     const ctx = { timezone: mapping.timezone ?? settings.timezone, currency: settings.currency };
-    const staging = { kind, file, mapping, ctx, source, started, rejectsPath, maxRejects: options.maxRejects, progress, ring: options.seal === false ? null : await keyRingFor(store) };
+    const staging = { kind, file, mapping, ctx, source, started, rejectsPath, maxRejects: options.maxRejects, progress, ring: options.seal === false ? null : await keyRingFor(store), tombstones: await activeTombstones(store) };
     if (store instanceof DuckDBStore) {
       await store.exclusive(async (session) => {
         const restore = await capMemory(session, importMemoryLimit());
@@ -181,6 +183,8 @@ interface StagingInput {
   progress: (phase: ImportPhase, done: number, total: number) => void;
   /** Seals the personal data in the checked rows (import/seal.ts); null only for the benchmark's floor. */
   ring: KeyRing | null;
+  /** The blind keys of erased people (privacy_tombstones), whose rows are rejected. */
+  tombstones: readonly string[];
 }
 
 type Target = (fn: (tx: Queryable) => Promise<void>) => Promise<void>;
@@ -203,7 +207,7 @@ async function importStaged(staging: Queryable, target: Target, copyDir: string 
   const staged = await stageFile(staging, file, report.format, mapping);
   const records = staged.rows + staged.unreadable;
   progress('checking', 0, staged.rows);
-  const checked = await checkRows(staging, kind, mapping, { ...input.ctx, available: new Set(staged.columns) }, staged.lineSql, input.ring);
+  const checked = await checkRows(staging, kind, mapping, { ...input.ctx, available: new Set(staged.columns) }, staged.lineSql, input.ring, input.tombstones);
   const [{ n }] = (await staging.query<{ n: number }>('SELECT count(*) AS n FROM siyu_checked WHERE siyu_reason IS NOT NULL')) as [{ n: number }];
   const bad = staged.unreadable + Number(n);
   const limit = input.maxRejects ?? defaultMaxRejects(records);

@@ -20,6 +20,11 @@ export async function hasTombstones(db: Queryable): Promise<boolean> {
   return row !== undefined;
 }
 
+/** The blind keys of the tombstones in force (one per identifier and customer id of each erased person). */
+export async function activeTombstones(db: Queryable): Promise<string[]> {
+  return (await db.query<{ blind_key: string }>('SELECT blind_key FROM privacy_tombstones WHERE cleared_at IS NULL')).map((r) => r.blind_key);
+}
+
 /**
  * The inbox processor's erasure check, before a batch is written and inside its transaction: a message carrying an
  * identifier (or customer id) of an erased person is moved to privacy_quarantine (encrypted) instead of recreating

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { isSiyuError } from '../../src/core/errors.ts';
+import { importFile, Mapping } from '../../src/import/index.ts';
 import { checkConsent, configureMasterKey, createRequest, csvCell, dueDate, fulfilRequest, getConsents, getRequest, keyRingFor, listRequests, recordConsents, rejectRequest } from '../../src/privacy/index.ts';
 import { trainRecommendations } from '../../src/recommend/index.ts';
 import { computeRfm, setTags } from '../../src/segment/index.ts';
@@ -98,6 +99,45 @@ for (const backend of BACKENDS) {
         assert.deepEqual((await checkConsent(store, 'sms_marketing', ['u-new-2'])).allowed, ['u-new-2']);
         await send(store, { type: 'identify', userId: WANG.userId, traits: { email: WANG.email } });
         assert.equal((await store.query(`SELECT 1 FROM customers WHERE customer_id = $1`, [WANG.userId])).length, 1, 'fresh consent cleared every identifier of the person');
+      }));
+
+    test('bulk imports do not bring an erased person back: CSV rows are rejected with the reason, events are held, consent in events is recorded', () =>
+      withStore(backend, async (store) => {
+        await brand(store);
+        const request = await createRequest(store, { type: 'deletion', customerId: WANG.userId });
+        await fulfilRequest(store, request.requestId, { handler: 'dpo@brand' });
+        const dir = mkdtempSync(join(tmpdir(), 'siyu-erased-'));
+        const file = (name: string, text: string) => (writeFileSync(join(dir, name), text), join(dir, name));
+        const reasons = (path: string) => readFileSync(path, 'utf8').split('\n').filter((l) => l.includes('erased at their request')).length;
+        try {
+          // The CRM still holds her under her member id, and a new row with her phone under another id.
+          const customers = file('customers.csv', `customer_id,phone,name\n${WANG.userId},,王芳芳\nu-other,${WANG.phone},王芳\nu-fresh,13600000001,新客\n`);
+          const c = await importFile(store, 'customers', customers, { rejectsPath: join(dir, 'c.rej') });
+          assert.deepEqual([c.accepted, c.rejected], [1, 2]);
+          assert.equal(reasons(join(dir, 'c.rej')), 2, 'both rows name the reason');
+          assert.deepEqual((await store.query(`SELECT customer_id FROM customers WHERE customer_id IN ('u-other', $1, 'u-fresh')`, [WANG.userId])).map((r) => r.customer_id), ['u-fresh']);
+          // Orders keyed by her phone, and by her user id.
+          const byPhone = file('orders.csv', `customer_id,order_id,placed_at,total\n${WANG.phone},SO-X1,2026-04-01 10:00,99\n13600000002,SO-X2,2026-04-01 11:00,50\n`);
+          const o = await importFile(store, 'orders', byPhone, { rejectsPath: join(dir, 'o.rej'), mapping: Mapping.parse({ identifier: 'phone' }) });
+          assert.deepEqual([o.accepted, o.rejected, reasons(join(dir, 'o.rej'))], [1, 1, 1]);
+          const byUser = file('orders-u.csv', `customer_id,order_id,placed_at,total\n${WANG.userId},SO-X3,2026-04-02 10:00,10\n`);
+          assert.equal((await importFile(store, 'orders', byUser, { rejectsPath: join(dir, 'u.rej') })).rejected, 1);
+          assert.equal((await store.query(`SELECT 1 FROM orders WHERE order_id IN ('SO-X1', 'SO-X3')`)).length, 0);
+          for (const needle of NEEDLES) assert.deepEqual(await findEverywhere(store, needle), [], `nothing holds ${needle} after the imports`);
+          // Events name her by user id: held, encrypted. An event with fresh consent passes and is recorded in the ledger.
+          const events = file('events.jsonl', [
+            { type: 'identify', userId: WANG.userId, traits: { name: WANG.name }, messageId: 'imp-1' },
+            { type: 'track', userId: 'u-fresh', event: 'Product Viewed', messageId: 'imp-2' },
+            { type: 'identify', userId: 'u-fresh', context: { consent: { categoryPreferences: { sms_marketing: true } } }, messageId: 'imp-3' },
+          ].map((e) => JSON.stringify(e)).join('\n'));
+          const e = await importFile(store, 'events', events, { rejectsPath: join(dir, 'e.rej') });
+          assert.deepEqual([e.accepted, e.held, e.rejected], [2, 1, 0]);
+          assert.equal((await store.query('SELECT 1 FROM privacy_quarantine')).length, 1);
+          assert.deepEqual(await findEverywhere(store, WANG.name), [], 'the held message is encrypted');
+          assert.deepEqual((await checkConsent(store, 'sms_marketing', ['u-fresh'])).allowed, ['u-fresh'], 'consent carried by an imported event is recorded');
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
       }));
 
     test('access writes a JSON and CSV bundle of everything held; correction and withdrawal change what was asked', () =>
