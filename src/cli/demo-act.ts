@@ -35,7 +35,7 @@ export async function demoLoyalty(store: Store): Promise<string> {
   const yuan = (fen: number) => `¥${n(Math.round(fen / 100))}`;
   return [
     `loyalty: ${s.offers} offers, ${n(s.redemptions)} coupons redeemed for ${yuan(s.discountFen)} off (${n(s.releasedOrReturned)} released or returned by cancellations and refunds; siyu report loyalty coupons)`,
-    `  points: ${n(s.pointsEarned)} earned, ${n(s.pointsReversed)} reversed by refunds, ${n(s.pointsExpired)} expired, ${n(s.pointsOutstanding)} outstanding: a liability of ${yuan(s.liabilityFen)} at ${(s.breakageRate * 100).toFixed(0)}% expected breakage (siyu report loyalty points)`,
+    `  points: ${n(s.pointsEarned)} earned, ${n(s.pointsReversed)} reversed by refunds, ${n(s.pointsRedeemed)} redeemed, ${n(s.pointsExpired)} expired, ${n(s.pointsOutstanding)} outstanding: a liability of ${yuan(s.liabilityFen)} at ${(s.breakageRate * 100).toFixed(0)}% expected breakage (siyu report loyalty points)`,
     `  tiers: ${s.tiers.map((t) => `${t.tier} ${n(t.members)}`).join(', ')}`,
   ].join('\n');
 }

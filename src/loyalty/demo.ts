@@ -23,6 +23,7 @@ export interface DemoLoyaltySummary {
   reversedDiscountFen: number;
   pointsEarned: number;
   pointsReversed: number;
+  pointsRedeemed: number;
   pointsExpired: number;
   pointsOutstanding: number;
   liabilityFen: number;
@@ -33,9 +34,10 @@ export interface DemoLoyaltySummary {
 /**
  * Seeds the demo brand's loyalty programme (offers, points and tier settings) and replays its simulated order history
  * through it, set-based: each order's coupon is redeemed (released when the order was cancelled, given back or its
- * discount reversed when refunded), each order earns points and growth (reversed for refunds and cancellations), the
- * points past their expiry expire, and tiers are evaluated. Idempotent: a second call adds nothing. The replay is for
- * history imported in bulk; live orders go through ingest (applyLoyaltyOrders), where budgets and limits are enforced.
+ * discount reversed when refunded), each order earns points and growth (reversed for refunds and cancellations), most
+ * points are spent at a later order, the points past their expiry expire, and tiers are evaluated. Idempotent: a
+ * second call adds nothing. The replay is for history imported in bulk; live orders go through ingest
+ * (applyLoyaltyOrders), where budgets and limits are enforced.
  */
 export async function seedDemoLoyalty(store: Store, options: { now?: Date } = {}): Promise<DemoLoyaltySummary> {
   const now = options.now ?? new Date();
@@ -54,8 +56,9 @@ export async function seedDemoLoyalty(store: Store, options: { now?: Date } = {}
   await evaluateTiers(store, now);
   const cost = await couponCost(store);
   const liability = await pointsLiability(store, now);
-  const [p] = await store.query<{ earned: number; reversed: number; expired: number }>(
-    `SELECT sum(CASE WHEN kind = 'earn' THEN points ELSE 0 END) AS earned, sum(CASE WHEN kind = 'reverse' THEN -points ELSE 0 END) AS reversed, sum(CASE WHEN kind = 'expire' THEN -points ELSE 0 END) AS expired FROM points_ledger`,
+  const [p] = await store.query<{ earned: number; reversed: number; redeemed: number; expired: number }>(
+    `SELECT sum(CASE WHEN kind = 'earn' THEN points ELSE 0 END) AS earned, sum(CASE WHEN kind = 'reverse' THEN -points ELSE 0 END) AS reversed,
+            sum(CASE WHEN kind = 'redeem' THEN -points ELSE 0 END) AS redeemed, sum(CASE WHEN kind = 'expire' THEN -points ELSE 0 END) AS expired FROM points_ledger`,
   );
   return {
     offers: cost.offers.length,
@@ -65,6 +68,7 @@ export async function seedDemoLoyalty(store: Store, options: { now?: Date } = {}
     reversedDiscountFen: cost.offers.reduce((s, o) => s + o.reversedDiscountFen, 0),
     pointsEarned: Number(p?.earned ?? 0),
     pointsReversed: Number(p?.reversed ?? 0),
+    pointsRedeemed: Number(p?.redeemed ?? 0),
     pointsExpired: Number(p?.expired ?? 0),
     pointsOutstanding: liability.outstandingPoints,
     liabilityFen: liability.liabilityFen,
@@ -102,6 +106,34 @@ async function replayCoupons(tx: Tx): Promise<void> {
   );
 }
 
+/**
+ * Members spend points too: about 70% of the orders' points (chosen by the order id's last character, the same on
+ * both engines) are redeemed whole at the member's next paid order once they are available and before they expire.
+ * Points of members who do not come back in time expire, which is where the liability's breakage comes from.
+ */
+async function replayRedemptions(tx: Tx, pendingDays: number, now: Date): Promise<void> {
+  await tx.execute('DROP TABLE IF EXISTS demo_redeem');
+  await tx.execute(
+    `CREATE TEMP TABLE demo_redeem AS
+     SELECT r.customer_id, r.earned_on, r.redeemed_at, r.points, (SELECT min(o.order_id) FROM orders o WHERE o.customer_id = r.customer_id AND o.placed_at = r.redeemed_at) AS at_order
+     FROM (SELECT e.customer_id, e.order_id AS earned_on, e.earned - e.reversed AS points, min(n.placed_at) AS redeemed_at
+           FROM demo_earn e JOIN orders n ON n.customer_id = e.customer_id AND n.status NOT IN ('cancelled', 'refunded')
+             AND n.placed_at >= e.placed_at + INTERVAL '${pendingDays} days' AND n.placed_at < e.expires_at AND n.placed_at <= $1
+           WHERE e.earned > e.reversed AND ascii(right(e.order_id, 1)) % 10 < 7
+           GROUP BY e.customer_id, e.order_id, e.earned, e.reversed) r`,
+    [now],
+  );
+  const key = `'order:' || at_order || ':redeem:' || earned_on`;
+  await tx.execute(
+    `INSERT INTO points_ledger (customer_id, entry_key, kind, points, source, source_id, order_id, created_at)
+     SELECT customer_id, ${key}, 'redeem', -points, 'order', at_order, at_order, redeemed_at FROM demo_redeem`,
+  );
+  await tx.execute(`INSERT INTO points_allocations (customer_id, entry_key, bucket_key, points) SELECT customer_id, ${key}, 'order:' || earned_on || ':earn', points FROM demo_redeem`);
+  await tx.execute(
+    `UPDATE points_buckets SET remaining = 0 FROM demo_redeem d WHERE points_buckets.customer_id = d.customer_id AND points_buckets.bucket_key = 'order:' || d.earned_on || ':earn'`,
+  );
+}
+
 async function replayPoints(tx: Tx, pendingDays: number, timezone: string, now: Date): Promise<void> {
   const [range] = await tx.query<{ lo: Date | null; hi: Date | null }>('SELECT min(placed_at) AS lo, max(placed_at) AS hi FROM orders');
   if (!range?.lo || !range.hi) return;
@@ -132,11 +164,15 @@ async function replayPoints(tx: Tx, pendingDays: number, timezone: string, now: 
     `INSERT INTO points_allocations (customer_id, entry_key, bucket_key, points)
      SELECT customer_id, 'order:' || order_id || ':unearn:1000000', 'order:' || order_id || ':earn', reversed FROM demo_earn WHERE reversed > 0`,
   );
+  await replayRedemptions(tx, pendingDays, now);
   await tx.execute(`INSERT INTO points_accounts (customer_id, balance, updated_at) SELECT DISTINCT customer_id, 0, CAST($1 AS TIMESTAMPTZ) FROM demo_earn ON CONFLICT DO NOTHING`, [now]);
   await tx.execute(
-    `UPDATE points_accounts SET balance = balance + d.net, updated_at = $1 FROM (SELECT customer_id, sum(earned - reversed) AS net FROM demo_earn GROUP BY customer_id) d WHERE points_accounts.customer_id = d.customer_id`,
+    `UPDATE points_accounts SET balance = balance + d.net, updated_at = $1
+     FROM (SELECT customer_id, sum(net) AS net FROM (SELECT customer_id, earned - reversed AS net FROM demo_earn UNION ALL SELECT customer_id, -points FROM demo_redeem) x GROUP BY customer_id) d
+     WHERE points_accounts.customer_id = d.customer_id`,
     [now],
   );
+  await tx.execute('DROP TABLE demo_redeem');
   await tx.execute(
     `INSERT INTO growth_ledger (customer_id, entry_key, points, source, source_id, created_at)
      SELECT customer_id, 'order:' || order_id, earned, 'order', order_id, placed_at FROM demo_earn
