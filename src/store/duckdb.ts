@@ -49,35 +49,51 @@ function convertColumns(reader: DuckDBResultReader): Columns {
   return out;
 }
 
+/**
+ * The connections of one DuckDB instance in this process (the store, its forks: the server's pipeline, job runs)
+ * keep their own transactions, but their statements take turns at the engine: each statement runs, and its result
+ * is read into JavaScript, while no other connection of the instance is inside the driver. Reading a result while
+ * another connection wrote returned short strings corrupted, rarely and only under load (a data key id with NUL
+ * bytes; a JSON value read back as ":"), which the turns rule out. DuckDB still runs each statement on all cores.
+ */
 class DuckDBQueryable implements Queryable {
   readonly kind = 'duckdb' as const;
-  constructor(protected readonly connection: DuckDBConnection) {}
+  constructor(
+    protected readonly connection: DuckDBConnection,
+    protected readonly engine: Mutex,
+  ) {}
 
-  async query<T = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
-    try {
-      const reader = await this.connection.runAndReadAll(sql, params.map(encodeParam) as DuckDBValue[]);
-      return convertRows(reader) as T[];
-    } catch (error) {
-      throw translateDriverError(error, sql);
-    }
+  query<T = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    return this.engine.run(async () => {
+      try {
+        const reader = await this.connection.runAndReadAll(sql, params.map(encodeParam) as DuckDBValue[]);
+        return convertRows(reader) as T[];
+      } catch (error) {
+        throw translateDriverError(error, sql);
+      }
+    });
   }
 
-  async queryColumns(sql: string, params: readonly unknown[] = []): Promise<Columns> {
-    try {
-      const reader = await this.connection.runAndReadAll(sql, params.map(encodeParam) as DuckDBValue[]);
-      return convertColumns(reader);
-    } catch (error) {
-      throw translateDriverError(error, sql);
-    }
+  queryColumns(sql: string, params: readonly unknown[] = []): Promise<Columns> {
+    return this.engine.run(async () => {
+      try {
+        const reader = await this.connection.runAndReadAll(sql, params.map(encodeParam) as DuckDBValue[]);
+        return convertColumns(reader);
+      } catch (error) {
+        throw translateDriverError(error, sql);
+      }
+    });
   }
 
-  async execute(sql: string, params: readonly unknown[] = []): Promise<number> {
-    try {
-      const result = await this.connection.run(sql, params.map(encodeParam) as DuckDBValue[]);
-      return Number(result.rowsChanged);
-    } catch (error) {
-      throw translateDriverError(error, sql);
-    }
+  execute(sql: string, params: readonly unknown[] = []): Promise<number> {
+    return this.engine.run(async () => {
+      try {
+        const result = await this.connection.run(sql, params.map(encodeParam) as DuckDBValue[]);
+        return Number(result.rowsChanged);
+      } catch (error) {
+        throw translateDriverError(error, sql);
+      }
+    });
   }
 
   /**
@@ -111,6 +127,11 @@ class DuckDBQueryable implements Queryable {
     const appendable = described.length === columns.length && described.every((c) => position.has(c.column_name) && c.data_type in TO_VALUE);
     if (!appendable) return this.insertRows(table, columns, rows);
     const plan = described.map((c) => ({ index: position.get(c.column_name)!, convert: TO_VALUE[c.data_type]! }));
+    await this.engine.run(() => this.append(table, rows, plan));
+    return rows.length;
+  }
+
+  private async append(table: string, rows: readonly (readonly unknown[])[], plan: { index: number; convert: (value: unknown) => DuckDBValue }[]): Promise<void> {
     let appender;
     try {
       appender = await this.connection.createAppender(table);
@@ -138,7 +159,6 @@ class DuckDBQueryable implements Queryable {
     } finally {
       appender?.closeSync();
     }
-    return rows.length;
   }
 }
 
@@ -180,8 +200,8 @@ async function connect(instance: DuckDBInstance): Promise<DuckDBConnection> {
   return connection;
 }
 
-async function runTransaction<T>(connection: DuckDBConnection, fn: (tx: Queryable) => Promise<T>): Promise<T> {
-  const tx = new DuckDBQueryable(connection);
+async function runTransaction<T>(connection: DuckDBConnection, engine: Mutex, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  const tx = new DuckDBQueryable(connection, engine);
   await tx.execute('BEGIN TRANSACTION');
   try {
     const result = await fn(tx);
@@ -196,7 +216,7 @@ async function runTransaction<T>(connection: DuckDBConnection, fn: (tx: Queryabl
 /** The connection held by `DuckDBStore.exclusive`: statements autocommit unless run inside `transaction`. */
 export class DuckDBSession extends DuckDBQueryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    return runTransaction(this.connection, fn);
+    return runTransaction(this.connection, this.engine, fn);
   }
 }
 
@@ -207,10 +227,11 @@ export class DuckDBStore extends DuckDBQueryable implements Store {
   private constructor(
     private readonly instance: DuckDBInstance,
     connection: DuckDBConnection,
+    engine: Mutex,
     readonly location: string,
     private readonly ownsInstance = true,
   ) {
-    super(connection);
+    super(connection, engine);
   }
 
   /**
@@ -228,13 +249,13 @@ export class DuckDBStore extends DuckDBQueryable implements Store {
       }
       throw translateDriverError(error, `open ${path}`);
     }
-    return new DuckDBStore(instance, await connect(instance), path);
+    return new DuckDBStore(instance, await connect(instance), new Mutex(), path);
   }
 
   forkOf?: Store;
 
   async fork(): Promise<Store> {
-    const fork = new DuckDBStore(this.instance, await connect(this.instance), this.location, false);
+    const fork = new DuckDBStore(this.instance, await connect(this.instance), this.engine, this.location, false);
     fork.forkOf = this.forkOf ?? this;
     return fork;
   }
@@ -260,7 +281,7 @@ export class DuckDBStore extends DuckDBQueryable implements Store {
   }
 
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    return this.lock.run(() => runTransaction(this.connection, fn));
+    return this.lock.run(() => runTransaction(this.connection, this.engine, fn));
   }
 
   /**
@@ -269,28 +290,28 @@ export class DuckDBStore extends DuckDBQueryable implements Store {
    * transaction about half as fast, and staging tables need no rollback.
    */
   exclusive<T>(fn: (session: DuckDBSession) => Promise<T>): Promise<T> {
-    return this.lock.run(() => fn(new DuckDBSession(this.connection)));
+    return this.lock.run(() => fn(new DuckDBSession(this.connection, this.engine)));
   }
 
   script(sql: string): Promise<void> {
-    return this.lock.run(async () => {
+    return this.lock.run(() => this.engine.run(async () => {
       try {
         await this.connection.run(sql);
       } catch (error) {
         throw translateDriverError(error, sql);
       }
-    });
+    }));
   }
 
   private closed = false;
 
   /** Closes the connection (and the file, unless this is a fork); closing twice is harmless. */
   async close(): Promise<void> {
-    await this.lock.run(async () => {
+    await this.lock.run(() => this.engine.run(async () => {
       if (this.closed) return;
       this.closed = true;
       this.connection.closeSync();
       if (this.ownsInstance) this.instance.closeSync();
-    });
+    }));
   }
 }
