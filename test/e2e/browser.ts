@@ -17,16 +17,28 @@ const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-ru
 
 export const launch = (): Promise<Browser> => chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
 
-/** Every console error and failed request of a page, so a test can assert there were none. */
+/**
+ * Every console error and failed request of a page, so a test can assert there were none. Each is also logged as it
+ * happens (a test diagnostic line), so a test that times out waiting for the page shows what went wrong on it.
+ */
 export function watch(page: Page): string[] {
   const problems: string[] = [];
+  const add = (problem: string) => {
+    problems.push(problem);
+    console.log(`page problem: ${problem}`);
+  };
   page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+    if (message.type() === 'error') add(`console error: ${message.text()}`);
   });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('requestfailed', (request) => problems.push(`request failed: ${request.method()} ${request.url()} ${request.failure()?.errorText ?? ''}`));
+  page.on('pageerror', (error) => add(`page error: ${error.message}`));
+  page.on('requestfailed', (request) => add(`request failed: ${request.method()} ${request.url()} ${request.failure()?.errorText ?? ''}`));
   page.on('response', (response) => {
-    if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.request().method()} ${response.url()}`);
+    if (response.status() >= 400) {
+      const request = response.request();
+      add(`HTTP ${response.status()}: ${request.method()} ${response.url()}`);
+      // The API's error body says why (code and message); read it without holding the page up.
+      if (response.url().includes('/v1/')) void response.text().then((body) => console.log(`page problem body: ${body.slice(0, 500)}`), () => undefined);
+    }
   });
   return problems;
 }
