@@ -8,6 +8,7 @@ import { publishJourney, runJourneys, saveJourneyDraft } from '../src/journey/in
 import { refreshSegment, saveSegment } from '../src/segment/index.ts';
 import { migrate, openStore, type Store } from '../src/store/index.ts';
 import { arg, median, printTable, writeResult } from './report.ts';
+import { finishPartial, startPartial } from './stores.ts';
 
 const customers = Number(arg('customers', '1000000'));
 const runs = Number(arg('runs', '3'));
@@ -21,8 +22,7 @@ async function prepared(): Promise<string> {
   if (existsSync(path)) return path;
   process.stderr.write(`preparing ${path} (once)…\n`);
   mkdirSync(new URL('./data/', import.meta.url), { recursive: true });
-  const partial = `${path}.partial`;
-  for (const suffix of ['', '.wal']) rmSync(`${partial}${suffix}`, { force: true });
+  const partial = startPartial(path);
   const store = await openStore(partial);
   await migrate(store);
   await store.execute(
@@ -32,8 +32,7 @@ async function prepared(): Promise<string> {
   await saveSegment(store, { name: 'everyone', definition: { tag: 'never-set', op: 'not_exists' } });
   await refreshSegment(store, 'everyone', { asOf: '2026-11-30' });
   await store.close();
-  copyFileSync(partial, path);
-  rmSync(partial, { force: true });
+  finishPartial(path);
   return path;
 }
 
@@ -58,8 +57,9 @@ async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
 
 async function oneRun(source: string, run: number): Promise<Record<string, number>> {
   const copy = data(`journeys-run.duckdb`);
-  for (const suffix of ['', '.wal']) rmSync(`${copy}${suffix}`, { force: true });
+  for (const suffix of ['', '.wal', '.key']) rmSync(`${copy}${suffix}`, { force: true });
   copyFileSync(source, copy);
+  if (existsSync(`${source}.key`)) copyFileSync(`${source}.key`, `${copy}.key`); // the master key beside the store
   const store: Store = await openStore(copy);
   try {
     const [floor] = await timed(() => store.execute(`CREATE TEMP TABLE floor AS SELECT customer_id, 'bench' AS journey_id, customer_id AS instance_id, 1 AS version, 'active' AS status FROM customers`));
@@ -73,7 +73,7 @@ async function oneRun(source: string, run: number): Promise<Record<string, numbe
     return { floor, enter, rest, total: enter + rest, entered, queued: Number(queued) };
   } finally {
     await store.close();
-    for (const suffix of ['', '.wal']) rmSync(`${copy}${suffix}`, { force: true });
+    for (const suffix of ['', '.wal', '.key']) rmSync(`${copy}${suffix}`, { force: true });
   }
 }
 

@@ -64,21 +64,18 @@ class DuckDBQueryable implements Queryable {
   ) {}
 
   query<T = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
-    return this.engine.run(async () => {
-      try {
-        const reader = await this.connection.runAndReadAll(sql, params.map(encodeParam) as DuckDBValue[]);
-        return convertRows(reader) as T[];
-      } catch (error) {
-        throw translateDriverError(error, sql);
-      }
-    });
+    return this.read(sql, params, (reader) => convertRows(reader) as T[]);
   }
 
   queryColumns(sql: string, params: readonly unknown[] = []): Promise<Columns> {
+    return this.read(sql, params, convertColumns);
+  }
+
+  /** Runs a query and converts its whole result within the engine's turn. */
+  private read<R>(sql: string, params: readonly unknown[], convert: (reader: DuckDBResultReader) => R): Promise<R> {
     return this.engine.run(async () => {
       try {
-        const reader = await this.connection.runAndReadAll(sql, params.map(encodeParam) as DuckDBValue[]);
-        return convertColumns(reader);
+        return convert(await this.connection.runAndReadAll(sql, params.map(encodeParam) as DuckDBValue[]));
       } catch (error) {
         throw translateDriverError(error, sql);
       }
