@@ -52,6 +52,8 @@ export interface WecomSyncReport {
 export interface SyncContext {
   channel: string;
   ring: KeyRing;
+  /** Whether any privacy tombstone is in force (checked once a sync): erased people are then looked for. */
+  hasTombstones: boolean;
   now: Date;
   report: WecomSyncReport;
   progress: (line: string) => void;

@@ -1,5 +1,5 @@
 import { SiyuError } from '../../core/errors.ts';
-import { keyRingFor } from '../../privacy/index.ts';
+import { hasTombstones, keyRingFor } from '../../privacy/index.ts';
 import type { Store } from '../../store/index.ts';
 import { readChannelSetups, type ChannelSetup } from '../config.ts';
 import { wecomClient } from './channels.ts';
@@ -68,7 +68,7 @@ async function wecomSetup(store: Store, name: string): Promise<WecomSetup> {
 export async function syncWecom(store: Store, name: string, options: WecomSyncOptions = {}): Promise<WecomSyncReport> {
   const setup = await wecomSetup(store, name);
   const now = options.now ?? new Date();
-  const ctx: SyncContext = { channel: name, ring: await keyRingFor(store), now, report: emptyReport(name, now), progress: options.onProgress ?? (() => undefined) };
+  const ctx: SyncContext = { channel: name, ring: await keyRingFor(store), hasTombstones: await hasTombstones(store), now, report: emptyReport(name, now), progress: options.onProgress ?? (() => undefined) };
   const api = wecomClient(setup);
   const call = { retryDelayMs: options.retryDelayMs };
   const members = await listFollowUsers(api, call);
@@ -77,6 +77,7 @@ export async function syncWecom(store: Store, name: string, options: WecomSyncOp
   const { sender } = setup.settings;
   const sees = sender !== undefined && members.includes(sender);
   if (sender !== undefined && !sees) ctx.report.warnings.push(`the sender ${sender} is not among the members the app sees, so reachability counts a follow by any member`);
+  if (members.length === 0) ctx.report.warnings.push('the app sees no member with the customer contact feature (check its visible range): every relation is taken as ended');
   await syncContacts(store, api, ctx, members, { membersPerRequest: setup.settings.sync_members_per_request, pageSize: setup.settings.sync_page_size }, call);
   if (options.groups) await syncGroups(store, api, ctx, members, setup.settings.sync_groups_page_size, call);
   await updateReachability(store, ctx, sees ? sender : undefined);
