@@ -1,6 +1,6 @@
 import { decryptText, encryptText, registerEncryptedColumn, rowKey, type EncryptedColumn } from '../../privacy/index.ts';
 import { dialect, jsonRowsParam, type Queryable, type Store } from '../../store/index.ts';
-import { getGroupChat, listGroupChats, type DirectoryCallOptions, type GroupChat, type GroupMember, type WecomApi } from './directory.ts';
+import { getGroupChat, listGroupChats, type DirectoryCallOptions, type GroupChat, type WecomApi } from './directory.ts';
 import { resolvePeople } from './sync-people.ts';
 import { jsonText, sameTime, type SyncContext, type WecomSyncReport } from './sync-report.ts';
 
@@ -86,7 +86,7 @@ async function writeStaff(tx: Queryable, ctx: SyncContext, tally: Tally, groups:
   const rows: unknown[][] = [];
   const listed = new Set<string>();
   for (const g of groups) {
-    for (const m of g.members.filter((x: GroupMember) => x.type === 1)) {
+    for (const m of g.members.filter((x) => x.type === 1)) {
       const key = at(g.chatId, m.userid);
       listed.add(key);
       const row = byKey.get(key);
