@@ -52,6 +52,11 @@ export const ChannelSetup = z.discriminatedUnion('provider', [
           sender: z.string().min(1).optional().describe('the member (userid) whose client confirms mass sends; unset lets each customer\'s owner send'),
           monthly_limit: z.number().int().min(1).max(31).default(4).describe('mass sends a customer can receive a month (the platform\'s rule; CHANNELS.md §3.1)'),
           welcome_text: z.string().max(4000).optional(),
+          // Contact sync (docs/channels.md#contact-sync-and-group-chats): the platform's page sizes, as settings in case
+          // an account meets other limits than the docs give.
+          sync_members_per_request: z.number().int().min(1).max(100).default(100).describe('members (userid_list) per batch/get_by_user call; the docs allow 100'),
+          sync_page_size: z.number().int().min(1).max(100).default(100).describe('contacts per batch/get_by_user page (limit); the docs allow 100'),
+          sync_groups_page_size: z.number().int().min(1).max(1000).default(1000).describe('groups per groupchat/list page (limit 1–1000)'),
         })
         .strict(),
       secrets: z.object({ secret: z.string().min(1), callback_token: z.string().min(1).optional(), encoding_aes_key: z.string().length(43).optional() }).strict(),

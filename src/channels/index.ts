@@ -1,6 +1,6 @@
 // The channels domain's public API: the outbox and message log, templates, the contact policy, the dispatcher
-// that hands messages to each channel, the configured provider adapters, receipts and inbound messages, and the
-// provider simulators (docs/channels.md).
+// that hands messages to each channel, the configured provider adapters, receipts and inbound messages, WeCom's
+// contact and group sync, and the provider simulators (docs/channels.md).
 export type { AddressKind, Channel, ChannelFeedback, InboundMessage, OutgoingMessage, PollingChannel, Receipt, SendOutcome } from './channel.ts';
 export { isPolling } from './channel.ts';
 export { dispatchDue, recoverSending, type DispatchReport } from './dispatcher.ts';
@@ -22,9 +22,11 @@ export { fillTemplate, isUnsubscribeReply, SMS_UNSUBSCRIBE_TEXT, smsParts } from
 export { e164 } from './sms/common.ts';
 export { miniprogramChannel, recordSubscriptions, wecomChannel, type SubscriptionResult } from './wechat/channels.ts';
 export { wecomDecrypt, wecomEncrypt, wecomSignature, xmlField } from './wechat/crypto.ts';
+export { describeWecomSync, syncWecom, syncWecomChannels, wecomSyncChanges, type WecomSyncOptions } from './wechat/sync.ts';
+export type { WecomSyncReport } from './wechat/sync-report.ts';
 export { TOKENS, TokenCache } from './wechat/token.ts';
 export { countMessages, listMessages, messageRates, messageRatesByDay, type DailyMessageRates, type LoggedMessage, type MessageQuery, type MessageRates } from './log.ts';
 export { previewTemplate, type TemplatePreview } from './preview.ts';
 export { sendTestToCustomer, type CustomerTestInput } from './test-send.ts';
-export { SIMULATOR_CREDENTIALS, startProviderSimulators, type ProviderSimulators, type SimulatorOptions, type SimulatedMail, type SimulatedSms, type SimulatedTemplate } from './simulators/index.ts';
+export { SIMULATOR_CREDENTIALS, startProviderSimulators, type DirectorySeed, type ProviderSimulators, type SimulatorOptions, type SimulatedContact, type SimulatedFollow, type SimulatedGroup, type SimulatedGroupMember, type SimulatedMail, type SimulatedSms, type SimulatedTemplate } from './simulators/index.ts';
 export { configureSimulatedSms, type DemoSmsTemplate } from './simulators/demo.ts';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { deleteChannel, listChannels, listChannelTemplates, listMessages, messageRates, startProviderSimulators, testChannel, upsertChannel, upsertChannelTemplate, type MessageRates } from '../channels/index.ts';
+import { deleteChannel, describeWecomSync, listChannels, listChannelTemplates, listMessages, messageRates, startProviderSimulators, syncWecom, testChannel, upsertChannel, upsertChannelTemplate, type MessageRates } from '../channels/index.ts';
 import { SiyuError } from '../core/errors.ts';
 import { action, emit, parseCount, withDb, withOpenStore } from './context.ts';
 import { io } from './io.ts';
@@ -85,6 +85,19 @@ export function registerChannels(program: Command): void {
       ),
     );
 
+  withDb(channels.command('sync').argument('<name>', 'a wecom channel').description("sync a WeCom channel's contact list into customers and identities (and with --groups its customer group chats); the wecom-sync job does it hourly"))
+    .option('--groups', 'also the customer group chats and their members')
+    .option('--json', 'print the report as JSON')
+    .action(
+      action(async (name: string, opts: { db?: string; groups?: boolean; json?: boolean }) =>
+        withOpenStore(opts.db, async (store) => {
+          const onProgress = opts.json ? undefined : (line: string) => io().stderr.write(`  ${line}\n`);
+          const report = await syncWecom(store, name, { groups: opts.groups, onProgress });
+          emit(opts.json, report, () => describeWecomSync(report).join('\n'));
+        }),
+      ),
+    );
+
   withDb(channels.command('remove').argument('<name>').description('remove a channel and its templates (the message log stays)')).action(
     action(async (name: string, opts: { db?: string }) =>
       withOpenStore(opts.db, async (store) => {
@@ -157,7 +170,7 @@ export function registerChannels(program: Command): void {
   const dev = program.commands.find((c) => c.name() === 'dev') ?? program.command('dev').description('tools for developing against Siyu locally');
   dev
     .command('providers')
-    .description('run local simulators of the SMS providers (Aliyun, Tencent Cloud) and an SMTP server until stopped, for channels to send to')
+    .description('run local simulators of the SMS providers (Aliyun, Tencent Cloud), WeCom, the mini-program APIs and an SMTP server until stopped, for channels to send to')
     .option('--port <n>', 'HTTP port', '8790')
     .option('--smtp-port <n>', 'SMTP port', '2525')
     .option('--seed <n>', 'the seed of every random choice', '20')
@@ -168,6 +181,8 @@ export function registerChannels(program: Command): void {
     .option('--delivery-rate <x>', 'share of messages delivered', '0.97')
     .option('--reply-rate <x>', 'share of recipients who reply R', '0')
     .option('--receipt-delay-ms <n>', 'receipts come this long after the send', '2000')
+    .option('--wecom-contacts <n>', 'external contacts the simulated WeCom serves to a contact sync', '0')
+    .option('--wecom-groups <n>', 'customer group chats it serves', '0')
     .action(
       action(async (opts: Record<string, string | undefined>) => {
         const num = (key: string) => (opts[key] === undefined ? undefined : Number(opts[key]));
@@ -182,12 +197,14 @@ export function registerChannels(program: Command): void {
           deliveryRate: num('deliveryRate'),
           replyRate: num('replyRate'),
           receiptDelayMs: num('receiptDelayMs'),
+          wecomDirectory: { members: 3, contacts: parseCount(opts.wecomContacts!, '--wecom-contacts', 0), groups: parseCount(opts.wecomGroups!, '--wecom-groups', 0) },
         });
         io().stdout.write(
           [
             `simulated providers at ${sims.url} (seed ${opts.seed}); SMTP on 127.0.0.1:${sims.smtpPort}`,
             `  Aliyun SMS:   siyu channels add sms --provider aliyun_sms --set endpoint=${sims.url}/aliyun --set sign_name=思域演示 --secret access_key_id=LTAIsimulated --secret access_key_secret=simulated-aliyun-secret`,
             `  Tencent SMS:  siyu channels add sms --provider tencent_sms --set endpoint=${sims.url}/tencent --set sdk_app_id=1400000000 --set sign_name=思域演示 --secret secret_id=AKIDsimulated --secret secret_key=simulated-tencent-secret`,
+            `  WeCom:        siyu channels add wecom --provider wecom --set endpoint=${sims.url}/wecom --set corp_id=wwsimulated --secret secret=simulated-wecom-secret; siyu channels sync wecom --groups`,
             `  email:        siyu channels add email --provider smtp --set host=127.0.0.1 --set port=${sims.smtpPort} --set "from=Brand <news@brand.test>" --set unsubscribe_url=http://127.0.0.1:8787/v1/unsubscribe`,
             'press Ctrl-C to stop',
             '',

@@ -17,7 +17,7 @@ export interface ExtractInput {
 /**
  * Collects every identifier a message carries, normalised. Traits come from `traits` (identify, group)
  * or `context.traits` (any call). WeChat ids: `unionid`; `openid` with `openid_app` (or `context.app.name`),
- * or a map `openids: { appId: openid }`. Invalid phones and emails are reported at their path.
+ * or a map `openids: { appId: openid }`; WeCom's `external_userid`. Invalid phones and emails are reported at their path.
  */
 export function extractIdentifiers(input: ExtractInput, traitsPath = 'traits'): { identifiers: Identifier[]; issues: ErrorDetail[] } {
   const identifiers: Identifier[] = [];
@@ -50,6 +50,7 @@ export function extractIdentifiers(input: ExtractInput, traitsPath = 'traits'): 
     const openid = asText(traits.openid ?? traits.openId);
     if (openid) add(`openid:${asText(traits.openid_app) ?? asText(asDict(context.app).name) ?? 'default'}`, openid);
     for (const [app, id] of Object.entries(asDict(traits.openids))) add(`openid:${app}`, asText(id));
+    add('external_userid', asText(traits.external_userid ?? traits.externalUserId));
   }
   add('device', asText(asDict(context.device).id));
   add('anonymous_id', asText(input.anonymousId));

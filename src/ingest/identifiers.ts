@@ -2,7 +2,7 @@
  * Identifier types and their normal forms. Resolution compares normal forms only, so
  * `138 0013 8000`, `+86 13800138000` and `8613800138000` are one phone.
  */
-export type IdentifierType = 'user_id' | 'member_no' | 'unionid' | 'phone' | 'email' | `openid:${string}` | 'device' | 'anonymous_id';
+export type IdentifierType = 'user_id' | 'member_no' | 'unionid' | 'phone' | 'email' | `openid:${string}` | 'external_userid' | 'device' | 'anonymous_id';
 
 export interface Identifier {
   type: IdentifierType;
@@ -13,7 +13,8 @@ export interface Identifier {
 }
 
 /** Higher first: when profiles that hold user ids collide, the profile owning the strongest identifier leads. */
-export const IDENTIFIER_PRIORITY = ['user_id', 'member_no', 'unionid', 'phone', 'email', 'openid', 'device', 'anonymous_id'] as const;
+// external_userid (a WeCom external contact, unique within the corp) ranks with openid: an app-scoped WeChat id.
+export const IDENTIFIER_PRIORITY = ['user_id', 'member_no', 'unionid', 'phone', 'email', 'openid', 'external_userid', 'device', 'anonymous_id'] as const;
 
 export function priorityOf(type: string): number {
   const base = type.startsWith('openid:') ? 'openid' : type;

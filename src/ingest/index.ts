@@ -21,9 +21,10 @@ export {
   type VerifiedWriteKey,
   type WriteKey,
 } from './write-keys.ts';
-export { normaliseEmail, normalisePhone, type Identifier } from './identifiers.ts';
+export { normaliseEmail, normalisePhone, type Identifier, type IdentifierType } from './identifiers.ts';
 export { ORDER_EVENTS } from './ecommerce.ts';
 export { mergeProfiles, type MergeRecord } from './merge.ts';
+export { IdentityResolver } from './resolve.ts';
 
 /** A message that was not stored, by its position in the request. */
 export interface RejectedMessage {

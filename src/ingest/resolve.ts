@@ -31,6 +31,8 @@ export class IdentityResolver {
   private readonly newCustomers = new Map<string, PendingCustomer>();
   private readonly conflicts: unknown[][] = [];
   merges = 0;
+  /** What `flush` has written so far: new profiles and the identifiers claimed (with their profile then), for reports. */
+  readonly written: { customers: string[]; identities: { id: Identifier; customerId: string }[] } = { customers: [], identities: [] };
 
   constructor(
     private readonly tx: Queryable,
@@ -183,6 +185,8 @@ export class IdentityResolver {
       this.conflicts.map((c) => [this.canonical(c[0] as string), c[1], c[2], this.canonical(c[3] as string), c[4], c[5]]),
       '(customer_id, type, value) DO NOTHING',
     );
+    this.written.customers.push(...this.newCustomers.keys());
+    this.written.identities.push(...[...this.newIdentities.values()].map((n) => ({ id: n.id, customerId: this.canonical(n.customerId) })));
     this.newCustomers.clear();
     this.newIdentities.clear();
     this.conflicts.length = 0;

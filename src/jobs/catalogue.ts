@@ -1,3 +1,4 @@
+import { describeWecomSync, syncWecomChannels, wecomSyncChanges } from '../channels/index.ts';
 import { isSiyuError } from '../core/errors.ts';
 import { fitClv, scoreChurn, scoreClv, trainChurn } from '../models/index.ts';
 import { runJourneys } from '../journey/index.ts';
@@ -162,6 +163,18 @@ export const BUILT_IN_JOBS: readonly JobDefinition[] = [
       const points = await expirePoints(store, now);
       const coupons = await expireCoupons(store, now);
       return done(points.buckets + coupons, `${count(points.points)} points expired from ${count(points.buckets)} buckets of ${count(points.customers)} customers; ${count(coupons)} coupons expired; ${count(points.reminders)} reminders`);
+    },
+  },
+  {
+    name: 'wecom-sync',
+    description: 'sync each WeCom channel\'s contact list (customers, external_userid and unionid identities, who follows whom) and customer group chats; skipped while no WeCom channel is configured',
+    defaultSchedule: '20 * * * *',
+    enabledByDefault: true,
+    group: 'wecom',
+    run: async ({ store, now, progress }) => {
+      const reports = await syncWecomChannels(store, { groups: true, now, onProgress: progress });
+      if (reports.length === 0) return { kind: 'skipped', reason: 'no WeCom channel is configured (siyu channels add NAME --provider wecom)' };
+      return done(reports.reduce((sum, r) => sum + wecomSyncChanges(r), 0), reports.flatMap(describeWecomSync).join('; '));
     },
   },
   {

@@ -119,15 +119,20 @@ export function consentAllowsSql(purpose: string, customerExpr: string): string 
 export const REACHABLE_CHANNELS = {
   sms: { purpose: 'sms_marketing', identity: "i.type = 'phone'" },
   email: { purpose: 'email_marketing', identity: "i.type = 'email'" },
-  wecom: { purpose: 'wecom_message', identity: "(i.type = 'unionid' OR i.type LIKE 'openid:%')" },
+  wecom: { purpose: 'wecom_message', identity: "i.type = 'external_userid'" },
   miniprogram: { purpose: 'miniprogram_subscribe', identity: "i.type LIKE 'openid:%'" },
 } as const;
 export type ReachableChannel = keyof typeof REACHABLE_CHANNELS;
 
-/** `reachable by SMS` and the like, as a SQL predicate for the segment DSL: consent for the channel's purpose, and an identity to send to. */
+/**
+ * `reachable by SMS` and the like, as a SQL predicate for the segment DSL: consent for the channel's purpose, an
+ * identity to send to, and not marked unreachable on the channel of that name (a hard bounce, a WeCom contact gone),
+ * as the dispatcher decides.
+ */
 export function reachableSql(channel: ReachableChannel, customerExpr: string): string {
   const { purpose, identity } = REACHABLE_CHANNELS[channel];
-  return `(${consentAllowsSql(purpose, customerExpr)} AND EXISTS (SELECT 1 FROM identities i WHERE i.customer_id = ${customerExpr} AND ${identity}))`;
+  return `(${consentAllowsSql(purpose, customerExpr)} AND EXISTS (SELECT 1 FROM identities i WHERE i.customer_id = ${customerExpr} AND ${identity})
+           AND NOT EXISTS (SELECT 1 FROM channel_reachability cr WHERE cr.customer_id = ${customerExpr} AND cr.channel = '${channel}' AND NOT cr.is_reachable))`;
 }
 
 /** Which of `customerIds` may be processed for `purpose` now (set-based: one query for the whole list). */

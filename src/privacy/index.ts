@@ -10,7 +10,7 @@ export { rotateDataKey, type RotateOptions, type RotationReport } from './rotate
 export { assertPurposeId, BUILTIN_PURPOSES, CONSENT_STATUSES, definePurpose, getPurposes, listPurposes, type ConsentBasis, type ConsentStatus, type DefinePurposeInput, type Purpose } from './purposes.ts';
 export { canonicalCustomer, checkConsent, consentAllowsSql, getConsents, reachableSql, REACHABLE_CHANNELS, rebuildConsentState, recordConsents, type ConsentDecision, type ConsentEntry, type PurposeConsent, type ReachableChannel, type RecordReport } from './consent.ts';
 export { applyConsentFromMessages, carriesConsent, CONSENT_EVENTS, decisionsOf, grantsConsent, LEGACY_PERSONALISATION_TRAIT, type ConsentMessage } from './consent-ingest.ts';
-export { activeTombstones, CUSTOMER_ID_TYPE, hasTombstones, holdTombstoned, listQuarantine, type IdentifiedMessage } from './tombstones.ts';
+export { activeTombstones, CUSTOMER_ID_TYPE, hasTombstones, holdTombstoned, listQuarantine, tombstonedIdentifiers, type IdentifiedMessage } from './tombstones.ts';
 export { encryptBatch, encryptBatchParallel, stopEncryptionThreads, type ColumnBatch, type EncryptedBatch } from './bulk.ts';
 export { CUSTOMER_REFERENCES, listCustomerTables, personIds, setErasurePolicy, type CustomerTable, type ErasurePolicy } from './customer-tables.ts';
 export { collectPersonalData, csvCell, writeBundle, type AccessBundle } from './bundle.ts';

@@ -26,6 +26,20 @@ export async function activeTombstones(db: Queryable): Promise<string[]> {
 }
 
 /**
+ * Which of `identifiers` belong to an erased person (a tombstone in force), as `type value` keys joined by U+0000:
+ * a sync from a provider (WeCom's contact list) skips them rather than recreating the person.
+ */
+export async function tombstonedIdentifiers(db: Queryable, indexKey: Buffer, identifiers: readonly { type: string; value: string }[]): Promise<Set<string>> {
+  if (identifiers.length === 0 || !(await hasTombstones(db))) return new Set();
+  const keyOf = new Map(identifiers.map((i) => [identifierIndex(indexKey, i.type, i.value), `${i.type}\u0000${i.value}`]));
+  const hits = await db.query<{ blind_key: string }>(
+    `SELECT t.blind_key FROM privacy_tombstones t JOIN ${dialect(db.kind).jsonRows('$1', ['k'])} k ON t.blind_key = k.k WHERE t.cleared_at IS NULL`,
+    [jsonRowsParam([...keyOf.keys()].map((k) => [k]))],
+  );
+  return new Set(hits.map((h) => keyOf.get(h.blind_key)!));
+}
+
+/**
  * The inbox processor's erasure check, before a batch is written and inside its transaction: a message carrying an
  * identifier (or customer id) of an erased person is moved to privacy_quarantine (encrypted) instead of recreating
  * them, unless it also grants consent for some purpose; then the person's tombstones are cleared and it goes

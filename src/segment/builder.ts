@@ -36,6 +36,9 @@ export const SEGMENT_FIELDS = {
     sql: "(SELECT count(*) FROM coupon_codes lc WHERE lc.customer_id = u.customer_id AND lc.state IN ('issued', 'claimed') AND lc.expires_at > now() AND lc.expires_at <= now() + INTERVAL '7 days')",
     type: 'number',
   },
+  // WeCom 客户联系, from the contact and group sync (docs/channels.md#contact-sync-and-group-chats).
+  wecom_followers: { sql: '(SELECT count(*) FROM wecom_follows wf WHERE wf.customer_id = u.customer_id AND wf.is_following)', type: 'number' },
+  wecom_groups: { sql: '(SELECT count(*) FROM wecom_group_members wg WHERE wg.customer_id = u.customer_id AND wg.is_member)', type: 'number' },
 } as const satisfies Record<string, { sql: string; type: 'number' | 'text' }>;
 
 /** The per-customer layer tables a definition may read, by the alias its conditions use (SEGMENT_FIELDS, attributes). */

@@ -1,21 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Command } from 'commander';
-import { runWithIo } from '../../src/cli/io.ts';
-import { registerKeys } from '../../src/cli/keys.ts';
-import type { Store } from '../../src/store/index.ts';
 import { BACKENDS, withStore } from '../helpers/backends.ts';
-
-/** Runs `siyu keys …` in this process against `store`, as a running server does for a remote CLI. */
-async function siyu(store: Store, ...args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
-  let stdout = '';
-  let stderr = '';
-  const program = new Command('siyu').exitOverride();
-  registerKeys(program);
-  const cliIo = { stdout: { write: (s: string) => ((stdout += s), true) }, stderr: { write: (s: string) => ((stderr += s), true) }, cwd: process.cwd(), exitCode: 0, store };
-  await runWithIo(cliIo, () => program.parseAsync(args, { from: 'user' }));
-  return { stdout, stderr, exitCode: cliIo.exitCode };
-}
+import { siyuInProcess as siyu } from '../helpers/cli.ts';
 
 for (const backend of BACKENDS) {
   describe(`siyu keys on ${backend}`, () => {

@@ -116,6 +116,13 @@ for (const backend of BACKENDS) {
         assert.equal(await customerOf(store, 'openid:mp-club', 'o-1'), 'u2');
       }));
 
+    test('a WeCom external_userid in identify traits is an identifier that joins the profile holding the same unionid', () =>
+      withStore(backend, async (store) => {
+        await send(store, { type: 'identify', userId: 'u1', traits: { unionid: 'UN1' } });
+        await send(store, { type: 'identify', anonymousId: 'a1', traits: { external_userid: 'wm-1', unionid: 'UN1' } });
+        assert.equal(await customerOf(store, 'external_userid', 'wm-1'), 'u1');
+      }));
+
     test('later traits override earlier ones key by key and profile columns keep the last known value', () =>
       withStore(backend, async (store) => {
         await send(store, { type: 'identify', userId: 'u1', traits: { name: '李雷', city: '杭州', level: 'silver' } });

@@ -4,10 +4,12 @@ import { Random, sendJson, type Misbehaviour } from './common.ts';
 import { startMailSimulator, type SimulatedMail } from './mail.ts';
 import { SmsSimulator, type SimulatedTemplate } from './sms.ts';
 import { WechatSimulator } from './wechat.ts';
+import type { DirectorySeed } from './wecom-directory.ts';
 
 export type { Misbehaviour, SimulatedSms } from './common.ts';
 export type { SimulatedMail } from './mail.ts';
 export type { SimulatedTemplate } from './sms.ts';
+export type { DirectorySeed, SimulatedContact, SimulatedFollow, SimulatedGroup, SimulatedGroupMember, WecomDirectory } from './wecom-directory.ts';
 
 /** The credentials the simulators accept (and the demo configures its channels with). */
 export const SIMULATOR_CREDENTIALS = {
@@ -29,6 +31,8 @@ export interface SimulatorOptions extends Misbehaviour {
   smtpPort?: number;
   /** The templates the SMS providers have approved, by code; empty: any code is taken. */
   templates?: Record<string, SimulatedTemplate>;
+  /** Synthetic WeCom members, contacts and customer groups to serve (drawn from the seed). */
+  wecomDirectory?: DirectorySeed;
 }
 
 export interface ProviderSimulators {
@@ -57,6 +61,7 @@ export async function startProviderSimulators(options: SimulatorOptions = {}): P
     SIMULATOR_CREDENTIALS.signName,
   );
   const wechat = new WechatSimulator(random, options, { corpId: SIMULATOR_CREDENTIALS.wecom.corp_id, secret: SIMULATOR_CREDENTIALS.wecom.secret, appId: SIMULATOR_CREDENTIALS.miniprogram.app_id, appSecret: SIMULATOR_CREDENTIALS.miniprogram.app_secret });
+  if (options.wecomDirectory) wechat.directory.seed(options.wecomDirectory);
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0]!;
     const handle = path.startsWith('/aliyun') ? sms.aliyun(request, response) : path.startsWith('/tencent') ? sms.tencent(request, response) : path.startsWith('/wecom') || path.startsWith('/weixin') ? wechat.handle(request, response, path) : Promise.resolve(sendJson(response, 404, { error: `no simulated provider at ${path}` }));

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { draw, pause, readBody, sendJson, type Misbehaviour, type Random } from './common.ts';
+import { WecomDirectory } from './wecom-directory.ts';
 
 interface MassSend {
   msgid: string;
@@ -14,7 +15,8 @@ interface MassSend {
  * Simulated WeCom 客户联系 and mini-program APIs: gettoken (7,200 s tokens; `expireTokens` invalidates them early, as
  * the platform may), add_msg_template (contacts only; each customer at most `monthlyLimit` mass sends),
  * get_groupmsg_task / get_groupmsg_send_result (pending until `confirm`), send_welcome_msg (each code once, within
- * 20 s), stable_token and subscribeMessage.send (43101 for openids that refused).
+ * 20 s), the 客户联系 directory (`directory`: members, contacts, customer group chats), stable_token and
+ * subscribeMessage.send (43101 for openids that refused).
  */
 export class WechatSimulator {
   readonly massSends: MassSend[] = [];
@@ -24,8 +26,14 @@ export class WechatSimulator {
   readonly contacts = new Map<string, Set<string>>();
   /** Openids that refused or cancelled their subscription: the next send gets 43101. */
   readonly refused = new Set<string>();
+  /** The members, their contacts and the customer group chats the directory APIs serve. */
+  readonly directory: WecomDirectory;
   tokenFetches = 0;
+  /** API calls made with a valid token, by path (gettoken and stable_token not counted). */
+  readonly calls = new Map<string, number>();
   monthlyLimit = 4;
+  private expireAfterCalls: number | undefined;
+  private failure: { afterCalls: number; errcode: number; errmsg: string } | undefined;
   private readonly welcomeCodes = new Map<string, number>();
   private readonly tokens = new Set<string>();
   private readonly received = new Map<string, number>();
@@ -34,7 +42,9 @@ export class WechatSimulator {
     private readonly random: Random,
     private readonly m: Misbehaviour,
     private readonly credentials: { corpId: string; secret: string; appId: string; appSecret: string },
-  ) {}
+  ) {
+    this.directory = new WecomDirectory(this.contacts, random);
+  }
 
   /** A new WelcomeCode, as the add_external_contact callback carries; valid 20 s. */
   issueWelcomeCode(): string {
@@ -51,6 +61,16 @@ export class WechatSimulator {
 
   expireTokens(): void {
     this.tokens.clear();
+  }
+
+  /** Every token stops working after `calls` more API calls, as the platform may invalidate one early. */
+  expireTokensAfter(calls: number): void {
+    this.expireAfterCalls = calls;
+  }
+
+  /** Every API call after the next `calls` is refused with `errcode` (default 60011, no privilege), until cleared. */
+  failAfter(calls: number | undefined, errcode = 60011, errmsg = 'no privilege to access/modify contact/party/agent'): void {
+    this.failure = calls === undefined ? undefined : { afterCalls: calls, errcode, errmsg };
   }
 
   private token(): string {
@@ -74,8 +94,16 @@ export class WechatSimulator {
       if (body.appid !== this.credentials.appId || body.secret !== this.credentials.appSecret) return error(40013, 'invalid appid');
       return reply({ access_token: this.token(), expires_in: 7200 });
     }
+    if (this.expireAfterCalls !== undefined && this.expireAfterCalls-- <= 0) {
+      this.expireAfterCalls = undefined;
+      this.expireTokens();
+    }
     if (!this.tokens.has(url.searchParams.get('access_token') ?? '')) return error(42001, 'access_token expired');
+    this.calls.set(path, (this.calls.get(path) ?? 0) + 1);
+    if (this.failure && this.failure.afterCalls-- <= 0) return error(this.failure.errcode, this.failure.errmsg);
     if (draw(this.random, this.m) === 'busy') return error(-1, 'system busy');
+    const listed = this.directory.answer(path, body);
+    if (listed) return 'errcode' in listed ? sendJson(response, 200, listed) : reply(listed);
     switch (path) {
       case '/wecom/cgi-bin/externalcontact/add_msg_template': {
         const ids = (body.external_userid as string[] | undefined) ?? [];

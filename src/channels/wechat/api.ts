@@ -4,17 +4,15 @@ import { TOKEN_ERRORS, TOKENS } from './token.ts';
 export type WxAnswer = { errcode?: number; errmsg?: string } & Record<string, unknown>;
 
 /**
- * Calls a WeCom/WeChat API with the app's cached access token; a token error drops the token and the call is made
- * once more with a fresh one. Throws on a network failure or a body that is not JSON (the caller decides what that
- * means for its messages).
+ * Calls a WeCom/WeChat API with the app's cached access token: a POST of `body` as JSON, or a GET when `body` is
+ * undefined (the APIs the docs list as GET). A token error drops the token and the call is made once more with a
+ * fresh one. Throws on a network failure or a body that is not JSON (the caller decides what that means).
  */
 export async function callWx(base: string, tokenKey: string, fetchToken: () => Promise<{ token: string; expiresInSeconds: number }>, path: string, body: unknown, timeoutMs = 10_000): Promise<WxAnswer> {
   for (let attempt = 0; ; attempt++) {
     const token = await TOKENS.get(tokenKey, fetchToken);
     const response = await fetch(`${base}${path}${path.includes('?') ? '&' : '?'}access_token=${encodeURIComponent(token)}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
+      ...(body === undefined ? { method: 'GET' } : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
       signal: AbortSignal.timeout(timeoutMs),
     });
     const text = await response.text();

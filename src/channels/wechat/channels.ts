@@ -20,12 +20,12 @@ const failAll = (messages: readonly OutgoingMessage[], error: unknown): SendOutc
 const SEND_STATUS: Record<number, Receipt['state'] | undefined> = { 1: 'delivered', 2: 'failed', 3: 'failed' };
 const SEND_REASON: Record<number, string> = { 2: 'not a contact of the sender (客户不是好友)', 3: 'already received another mass send (已收到其他群发)' };
 
-/** The WeCom API client of one configured corp app. */
+/** The WeCom API client of one configured corp app: `call(path, body)` POSTs, `call(path)` GETs. */
 export function wecomClient(setup: WecomSetup, timeoutMs?: number) {
   const { settings, secrets } = setup;
   const key = TOKENS.key(settings.corp_id, secrets.secret);
   const fetcher = wecomTokenFetcher(settings.endpoint, settings.corp_id, secrets.secret, timeoutMs);
-  return { call: (path: string, body: unknown) => callWx(settings.endpoint, key, fetcher, path, body, timeoutMs) };
+  return { call: (path: string, body?: unknown) => callWx(settings.endpoint, key, fetcher, path, body, timeoutMs) };
 }
 
 /**
