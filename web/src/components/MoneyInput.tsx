@@ -18,8 +18,8 @@ export function MoneyInput({ value, onChange, placeholder, style, testId }: { va
       placeholder={placeholder}
       data-testid={testId}
       value={value === null || value === undefined ? null : value / 100}
-      // The default parser drops the group separators again.
-      formatter={(v) => (v === undefined || v === null || String(v) === '' ? '' : String(v).replace(GROUPS, ','))}
+      // Grouped, with the fen once typing is done (¥1,234.50); the default parser drops the separators again.
+      formatter={(v, info) => (v === undefined || v === null || String(v) === '' ? '' : (info.userTyping ? String(v) : Number(v).toFixed(2)).replace(/^\d+/, (whole) => whole.replace(GROUPS, ',')))}
       onChange={(yuan) => onChange?.(yuan === null || yuan === undefined || Number.isNaN(yuan) ? null : Math.round(yuan * 100))}
     />
   );
