@@ -5,7 +5,7 @@ import { OfferInput, TierSettings, getOffer, readLoyaltySettings, upsertOffer, w
 import { SiyuError } from '../../src/core/errors.ts';
 import { brandInstant, brandWallClock } from '../../web/src/components/format.ts';
 import { fieldName, placeErrors } from '../../web/src/components/field-errors.ts';
-import type { Offer } from '../../web/src/api/loyalty.ts';
+import type { Offer } from '../../web/src/api/loyalty-types.ts';
 import { fromOffer, isOfferField, newOfferForm, toOfferInput, type OfferForm } from '../../web/src/pages/loyalty/offer-form.ts';
 import { droppedTiers, isTierField, tierProblem, toTierSettings } from '../../web/src/pages/loyalty/tier-form.ts';
 import { BACKENDS, withStore } from '../helpers/backends.ts';

@@ -1,5 +1,12 @@
 import type { FormInstance } from 'antd';
-import type { ApiErrorDetail } from '../api/client.ts';
+
+// No import of the API client here: the editors' tests run this in Node.
+
+/** A problem as an API error lists it (ApiErrorDetail). */
+interface Problem {
+  path?: string;
+  message: string;
+}
 
 /** A form field's name, as antd writes it: ['rule', 'offFen'], ['tiers', 1, 'threshold']. */
 export type FieldName = (string | number)[];
@@ -14,9 +21,9 @@ export function fieldName(path: string): FieldName {
  * Sorts an API error's problems onto the form fields their paths name, or onto the nearest enclosing field the form
  * has (`applies.categories[2]` on the categories list); `rest` are the problems no field can show.
  */
-export function placeErrors(details: readonly ApiErrorDetail[], isField: (name: FieldName) => boolean): { fields: { name: FieldName; errors: string[] }[]; rest: ApiErrorDetail[] } {
+export function placeErrors<D extends Problem>(details: readonly D[], isField: (name: FieldName) => boolean): { fields: { name: FieldName; errors: string[] }[]; rest: D[] } {
   const fields = new Map<string, { name: FieldName; errors: string[] }>();
-  const rest: ApiErrorDetail[] = [];
+  const rest: D[] = [];
   for (const detail of details) {
     let name = fieldName(detail.path ?? '');
     while (name.length > 0 && !isField(name)) name = name.slice(0, -1);
@@ -31,7 +38,7 @@ export function placeErrors(details: readonly ApiErrorDetail[], isField: (name: 
 }
 
 /** Shows an API error's problems on the form's fields (placeErrors) and returns those left for an alert. */
-export function showFieldErrors(form: FormInstance, details: readonly ApiErrorDetail[], isField: (name: FieldName) => boolean): ApiErrorDetail[] {
+export function showFieldErrors<D extends Problem>(form: FormInstance, details: readonly D[], isField: (name: FieldName) => boolean): D[] {
   const { fields, rest } = placeErrors(details, isField);
   form.setFields(fields);
   return rest;

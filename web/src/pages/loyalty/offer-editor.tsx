@@ -141,7 +141,7 @@ export function OfferEditor({ offer, onClose, onSaved }: { offer?: Offer; onClos
           {APPLIES.map((a) => (
             <Col span={8} key={a}>
               <Form.Item name={['applies', a]} label={t(`loyalty.applies.${a}`)}>
-                <Select mode="tags" tokenSeparators={[',', '，']} open={false} suffixIcon={null} placeholder={t('loyalty.editor.any')} data-testid={`offer-applies-${a}`} />
+                <Select mode="tags" tokenSeparators={[',', '，']} notFoundContent={null} suffixIcon={null} placeholder={t('loyalty.editor.any')} data-testid={`offer-applies-${a}`} />
               </Form.Item>
             </Col>
           ))}

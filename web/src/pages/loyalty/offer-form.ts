@@ -1,5 +1,5 @@
 import dayjs, { type Dayjs } from 'dayjs';
-import type { Offer, OfferInput } from '../../api/loyalty.ts';
+import type { Offer, OfferInput } from '../../api/loyalty-types.ts';
 import { brandInstant, brandWallClock } from '../../components/format.ts';
 import type { FieldName } from '../../components/field-errors.ts';
 

@@ -1,4 +1,4 @@
-import type { TierSettings } from '../../api/loyalty.ts';
+import type { TierSettings } from '../../api/loyalty-types.ts';
 import type { FieldName } from '../../components/field-errors.ts';
 
 // The tier editor's model is the API's own shape (PUT /v1/loyalty/settings/tiers), so an error's path names the field.
