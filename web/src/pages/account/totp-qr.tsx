@@ -5,5 +5,5 @@ import { QRCode } from 'antd';
  * neither the sign-in page nor the account page carries the encoder until then.
  */
 export default function TotpQr({ uri }: { uri: string }) {
-  return <QRCode value={uri} type="canvas" size={200} errorLevel="M" bordered data-testid="totp-qr" />;
+  return <QRCode value={uri} type="canvas" size={200} errorLevel="M" color="#000" bgColor="#fff" bordered data-testid="totp-qr" />;
 }
