@@ -65,6 +65,16 @@ describe('the console: reach and loyalty', { skip: hasChromium ? false : 'no /us
     return { page, problems };
   }
 
+  /** Sends a test SMS from the channel list to a customer with a template (its option's title: `shipped · 通知`). */
+  async function testSend(page: Page, customerId: string, template: string) {
+    await page.getByTestId('channel-test-sms').click();
+    await page.getByTestId('test-customer').fill(customerId);
+    await page.getByTestId('test-template').click();
+    await page.locator(`.ant-select-item-option[title="${template}"]`).click();
+    await page.getByTestId('test-param-name').waitFor();
+    await page.locator('#test-send').click();
+  }
+
   // Phones are stored sealed: opened through the key ring, as the product opens them.
   const someoneWithPhone = async () => (await opened(store, await store.query<{ customer_id: string; phone: string }>('SELECT customer_id, phone FROM customers WHERE phone IS NOT NULL ORDER BY customer_id LIMIT 1')))[0]!;
 
@@ -72,13 +82,8 @@ describe('the console: reach and loyalty', { skip: hasChromium ? false : 'no /us
     const { page, problems } = await open('/reach');
     await page.getByTestId('channel-table').getByText('腾讯云短信').waitFor();
     const customer = await someoneWithPhone();
-    await page.getByTestId('channel-test-sms').click();
-    await page.getByTestId('test-customer').fill(customer.customer_id);
     // A notification template: transactional, so the customer's marketing consent is not needed.
-    await page.getByTestId('test-template').click();
-    await page.getByTitle('shipped · 通知').click();
-    await page.getByTestId('test-param-name').waitFor();
-    await page.locator('#test-send').click();
+    await testSend(page, customer.customer_id, 'shipped · 通知');
     await page.getByTestId('test-result').getByTestId('message-state').getByText('已提交').waitFor();
     const [sent] = await store.query<{ message_id: string; state: string }>("SELECT message_id, state FROM outbound_messages WHERE customer_id = $1 AND message_id LIKE 'test:%'", [customer.customer_id]);
     assert.equal(sent?.state, 'handed_over');
@@ -171,12 +176,7 @@ describe('the console: reach and loyalty', { skip: hasChromium ? false : 'no /us
     const { page, problems } = await open('/reach');
     const [silent] = await store.query<{ customer_id: string }>(`SELECT c.customer_id FROM customers c WHERE c.phone IS NOT NULL AND NOT (${consentAllowsSql('sms_marketing', 'c.customer_id')}) ORDER BY c.customer_id LIMIT 1`);
     assert.ok(silent, 'the demo has a customer with a phone and no SMS marketing consent');
-    await page.getByTestId('channel-test-sms').click();
-    await page.getByTestId('test-customer').fill(silent.customer_id);
-    await page.getByTestId('test-template').click();
-    await page.locator('.ant-select-item-option[title="promo · 营销"]').click();
-    await page.getByTestId('test-param-name').waitFor();
-    await page.locator('#test-send').click();
+    await testSend(page, silent.customer_id, 'promo · 营销');
     await page.getByTestId('test-result').getByTestId('message-state').getByText('未发送').waitFor();
     const [message] = await store.query<{ state: string; reason: string }>("SELECT state, reason FROM outbound_messages WHERE customer_id = $1 AND message_id LIKE 'test:%' ORDER BY created_at DESC LIMIT 1", [silent.customer_id]);
     assert.equal(message?.state, 'skipped');
@@ -216,16 +216,16 @@ describe('the console: reach and loyalty', { skip: hasChromium ? false : 'no /us
     await input('offer-perCustomerLimit').fill('1');
     await page.getByTestId('offer-sharedCode').fill('MEMBER20');
     // A threshold of ¥0 is refused before anything is sent, on its field.
-    await page.getByTestId('offer-save').click();
+    await page.getByTestId('offer-editor-save').click();
     await item('offer-rule-thresholdFen').getByText('须大于 ¥0').waitFor();
     await input('offer-rule-thresholdFen').fill('200');
     await page.getByTestId('offer-preview').getByText('每满¥200减¥20，最多减¥100').waitFor();
     // The code belongs to another offer: only the server knows, and its answer lands on the code's field.
-    await page.getByTestId('offer-save').click();
+    await page.getByTestId('offer-editor-save').click();
     await item('offer-sharedCode').getByText('already in use').waitFor();
     assert.equal((await store.query("SELECT 1 FROM loyalty_offers WHERE offer_id = 'e2e-tea'")).length, 0);
     await page.getByTestId('offer-sharedCode').fill('TEA618E2E');
-    await page.getByTestId('offer-save').click();
+    await page.getByTestId('offer-editor-save').click();
     await page.getByTestId('offer-editor').waitFor({ state: 'hidden' });
 
     const row = page.getByTestId('offer-table').getByRole('row', { name: /茶叶每满200减20/ });
@@ -255,12 +255,12 @@ describe('the console: reach and loyalty', { skip: hasChromium ? false : 'no /us
     const threshold = (i: number) => page.locator(`input[data-testid=tier-threshold-${i}], [data-testid=tier-threshold-${i}] input`);
     await page.getByTestId('tier-edit').click();
     await threshold(2).fill('800');
-    await page.getByTestId('tier-save').click();
+    await page.getByTestId('tier-editor-save').click();
     await page.getByTestId('tier-row-2').getByText('门槛须高于上一个等级').waitFor();
     await threshold(1).fill('1500');
     await threshold(2).fill('6000');
     await page.getByTestId('tier-preview').getByText(`${zh.count(1500)} – ${zh.count(5999)}`).waitFor();
-    await page.getByTestId('tier-save').click();
+    await page.getByTestId('tier-editor-save').click();
     await page.getByTestId('tier-editor').waitFor({ state: 'hidden' });
     const settings = await readLoyaltySettings(store, 'tiers');
     assert.deepEqual(settings.tiers.map((t) => [t.name, t.threshold]), [['普通', 0], ['高级', 1_500], ['VIP', 6_000]]);

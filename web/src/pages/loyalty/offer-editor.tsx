@@ -1,10 +1,11 @@
-import { Alert, Button, Col, DatePicker, Divider, Drawer, Form, Input, InputNumber, Radio, Row, Select, Space, Switch, Typography } from 'antd';
+import { Alert, Col, DatePicker, Divider, Form, Input, InputNumber, Radio, Row, Select, Switch, Typography } from 'antd';
 import type { Rule } from 'antd/es/form';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, type ApiErrorDetail } from '../../api/client.ts';
 import { useOfferMutations, type Offer } from '../../api/loyalty.ts';
 import { ApiErrorAlert } from '../../components/ApiErrorAlert.tsx';
+import { EditorDrawer } from '../../components/EditorDrawer.tsx';
 import { showFieldErrors, type FieldName } from '../../components/field-errors.ts';
 import { useFormat } from '../../components/FormatProvider.tsx';
 import { MoneyInput } from '../../components/MoneyInput.tsx';
@@ -54,22 +55,7 @@ export function OfferEditor({ offer, onClose, onSaved }: { offer?: Offer; onClos
   const cap = money(['rule', 'maxOffFen'], t('loyalty.editor.maxOff'), [positiveFen], t('loyalty.editor.maxOffHint'));
 
   return (
-    <Drawer
-      open
-      size="large"
-      title={offer ? t('loyalty.editor.editTitle', { name: offer.name }) : t('loyalty.editor.newTitle')}
-      onClose={onClose}
-      destroyOnHidden
-      data-testid="offer-editor"
-      extra={
-        <Space>
-          <Button onClick={onClose}>{t('common.cancel')}</Button>
-          <Button type="primary" loading={save.isPending} onClick={() => form.submit()} data-testid="offer-save">
-            {t('loyalty.editor.save')}
-          </Button>
-        </Space>
-      }
-    >
+    <EditorDrawer title={offer ? t('loyalty.editor.editTitle', { name: offer.name }) : t('loyalty.editor.newTitle')} testId="offer-editor" saving={save.isPending} onSave={() => form.submit()} onClose={onClose}>
       <Form<OfferForm> form={form} layout="vertical" initialValues={initial} onFinish={submit} scrollToFirstError>
         <Row gutter={16}>
           <Col span={8}>
@@ -212,6 +198,6 @@ export function OfferEditor({ offer, onClose, onSaved }: { offer?: Offer; onClos
         </Row>
       </Form>
       {save.error && <ApiErrorAlert error={save.error} details={unplaced} />}
-    </Drawer>
+    </EditorDrawer>
   );
 }

@@ -1,11 +1,12 @@
 import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
-import { Alert, Button, Card, Col, Drawer, Form, Input, InputNumber, Row, Select, Space, Table, Tag, Typography } from 'antd';
+import { Alert, Button, Card, Col, Form, Input, InputNumber, Row, Select, Table, Tag, Typography } from 'antd';
 import type { Rule } from 'antd/es/form';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, type ApiErrorDetail } from '../../api/client.ts';
 import { useSaveTierSettings, type TierReport, type TierSettings } from '../../api/loyalty.ts';
 import { ApiErrorAlert } from '../../components/ApiErrorAlert.tsx';
+import { EditorDrawer } from '../../components/EditorDrawer.tsx';
 import { showFieldErrors } from '../../components/field-errors.ts';
 import { useFormat } from '../../components/FormatProvider.tsx';
 import { droppedTiers, isTierField, tierProblem, toTierSettings, type Tier } from './tier-form.ts';
@@ -53,22 +54,7 @@ export function TierEditor({ settings, report, onClose }: { settings: TierSettin
     },
   });
   return (
-    <Drawer
-      open
-      size="large"
-      title={t('loyalty.tierEditor.title')}
-      onClose={onClose}
-      destroyOnHidden
-      data-testid="tier-editor"
-      extra={
-        <Space>
-          <Button onClick={onClose}>{t('common.cancel')}</Button>
-          <Button type="primary" loading={save.isPending} onClick={() => form.submit()} data-testid="tier-save">
-            {t('loyalty.editor.save')}
-          </Button>
-        </Space>
-      }
-    >
+    <EditorDrawer title={t('loyalty.tierEditor.title')} testId="tier-editor" saving={save.isPending} onSave={() => form.submit()} onClose={onClose}>
       <Form<TierSettings> form={form} layout="vertical" initialValues={settings} onFinish={submit}>
         <Typography.Paragraph type="secondary">{t('loyalty.tierEditor.explain')}</Typography.Paragraph>
         <Form.List name="tiers" rules={[{ validator: (_, tiers: Tier[]) => (tiers?.length ? Promise.resolve() : Promise.reject(new Error(t('loyalty.tierEditor.problem.none')))) }]}>
@@ -147,7 +133,7 @@ export function TierEditor({ settings, report, onClose }: { settings: TierSettin
       )}
       {save.error && <ApiErrorAlert error={save.error} details={unplaced} />}
       <TierPreview settings={draft} />
-    </Drawer>
+    </EditorDrawer>
   );
 }
 
