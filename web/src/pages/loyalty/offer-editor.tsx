@@ -12,7 +12,6 @@ import { MoneyInput } from '../../components/MoneyInput.tsx';
 import { APPLIES, fromOffer, isOfferField, newOfferForm, RULE_KINDS, ruleOf, toOfferInput, type OfferForm } from './offer-form.ts';
 import { describeRule } from './rule.ts';
 
-
 /**
  * Creates an offer or changes one (PUT /v1/offers/:id): the rule by kind, where it applies, the window or days from
  * claiming, stacking, budgets and limits. The checks are the server's (src/loyalty/schemas.ts), made before sending;
@@ -26,13 +25,10 @@ export function OfferEditor({ offer, onClose, onSaved }: { offer?: Offer; onClos
   const [unplaced, setUnplaced] = useState<ApiErrorDetail[]>();
   const initial = useMemo(() => (offer ? fromOffer(offer, format.timezone) : newOfferForm()), [offer, format.timezone]);
   const rule = Form.useWatch('rule', form) ?? initial.rule;
+  // The rule in words once its kind's fields are filled in.
   const preview = useMemo(() => {
-    try {
-      const r = ruleOf(rule);
-      return Object.values(r).some((v) => v === undefined || v === null) ? undefined : describeRule(r, t, format);
-    } catch {
-      return undefined;
-    }
+    const r = ruleOf(rule);
+    return Object.values(r).some((v) => v === undefined || v === null) ? undefined : describeRule(r, t, format);
   }, [rule, t, format]);
   const submit = (values: OfferForm) => {
     setUnplaced(undefined);
