@@ -1,18 +1,11 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, ApiError, unwrap } from './client.ts';
-import type { paths } from './schema';
+import { api, ApiError, unwrap, unwrapAs } from './client.ts';
+import type { LoyaltySettings, Offer, OfferInput, TierSettings } from './loyalty-types.ts';
 
 // Offers, code batches, wallets and ledgers, tier rules and the loyalty reports (docs/loyalty.md): thin hooks over the
 // generated client.
 
-export type Offer = paths['/v1/offers/{id}']['get']['responses']['200']['content']['application/json'];
-export type CodeBatch = paths['/v1/offers/{id}/batches']['get']['responses']['200']['content']['application/json']['batches'][number];
-export type CustomerLoyalty = paths['/v1/customers/{id}/loyalty']['get']['responses']['200']['content']['application/json'];
-export type LoyaltySettings = paths['/v1/loyalty/settings/{key}']['get']['responses']['200']['content']['application/json'];
-export type TierSettings = Extract<LoyaltySettings, { tiers: unknown }>;
-export type PointsLiability = paths['/v1/reports/loyalty/liability']['get']['responses']['200']['content']['application/json'];
-export type CouponCost = paths['/v1/reports/loyalty/coupons']['get']['responses']['200']['content']['application/json'];
-export type TierReport = paths['/v1/reports/loyalty/tiers']['get']['responses']['200']['content']['application/json'];
+export type * from './loyalty-types.ts';
 
 export const useOffers = () => useQuery({ queryKey: ['offers'], queryFn: async () => (await unwrap(api.GET('/v1/offers'))).offers });
 
@@ -30,6 +23,23 @@ export function useCreateBatch(id: string) {
   });
 }
 
+/** Create or change an offer, and pause, resume or end one; the list, the offer and the cost report refresh. */
+export function useOfferMutations() {
+  const client = useQueryClient();
+  const done = (offer: Offer) =>
+    Promise.all([client.invalidateQueries({ queryKey: ['offers'] }), client.invalidateQueries({ queryKey: ['offer', offer.id] }), client.invalidateQueries({ queryKey: ['coupon-cost'] })]);
+  return {
+    save: useMutation({ mutationFn: (body: OfferInput) => unwrapAs<Offer>(api.PUT('/v1/offers/{id}', { params: { path: { id: body.id } }, body })), onSuccess: done }),
+    setStatus: useMutation({
+      mutationFn: ({ id, verb }: { id: string; verb: 'pause' | 'resume' | 'end' }) => {
+        const options = { params: { path: { id } } };
+        return unwrapAs<Offer>(verb === 'pause' ? api.POST('/v1/offers/{id}/pause', options) : verb === 'resume' ? api.POST('/v1/offers/{id}/resume', options) : api.POST('/v1/offers/{id}/end', options));
+      },
+      onSuccess: done,
+    }),
+  };
+}
+
 export const useCustomerLoyalty = (id: string | undefined) =>
   useQuery({ queryKey: ['customer-loyalty', id], queryFn: () => unwrap(api.GET('/v1/customers/{id}/loyalty', { params: { path: { id: id! } } })), enabled: Boolean(id) });
 
@@ -45,6 +55,18 @@ export const useTierSettings = () =>
       return settings;
     },
   });
+
+/** Replace the tier rules (PUT /v1/loyalty/settings/tiers, whose body the route declares as any object); the rules and the tier report refresh. */
+export function useSaveTierSettings() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (body: TierSettings) => unwrapAs<TierSettings>(api.PUT('/v1/loyalty/settings/{key}', { params: { path: { key: 'tiers' } }, body })),
+    onSuccess: (saved) => {
+      client.setQueryData(['loyalty-settings', 'tiers'], saved);
+      return client.invalidateQueries({ queryKey: ['tier-report'] });
+    },
+  });
+}
 
 export const useLiability = () => useQuery({ queryKey: ['points-liability'], queryFn: () => unwrap(api.GET('/v1/reports/loyalty/liability')) });
 

@@ -1,23 +1,14 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, ApiError, unwrap } from './client.ts';
+import { api, unwrap } from './client.ts';
 import type { paths } from './schema';
 
 export type Me = paths['/v1/auth/me']['get']['responses']['200']['content']['application/json'];
-export type SignInBody = paths['/v1/auth/sign-in']['post']['requestBody']['content']['application/json'];
 
 /** Whether the signed-in user holds a permission (`admin` holds every one). */
 export const can = (me: Pick<Me, 'permissions'> | undefined, permission: string): boolean => Boolean(me && (me.permissions.includes(permission) || me.permissions.includes('admin')));
 
 /** Who is signed in: name, roles, permissions, data scope. A 401 sends the operator to sign in (auth.ts). */
 export const useMe = () => useQuery({ queryKey: ['me'], queryFn: () => unwrap(api.GET('/v1/auth/me')), staleTime: 5 * 60_000, retry: false });
-
-/** Signs in; the server sets the session and CSRF cookies. A TOTP-enrolled user gets `totp_required` first. */
-export async function signIn(body: SignInBody): Promise<Me> {
-  return (await unwrap(api.POST('/v1/auth/sign-in', { body }))).user;
-}
-
-/** Whether an error asks for the second factor (enrolled user, no or wrong code). */
-export const needsTotp = (error: unknown) => error instanceof ApiError && (error.code === 'totp_required' || error.code === 'invalid_totp');
 
 /** Ends the session on the server and forgets everything this tab loaded. */
 export function useSignOut() {

@@ -1,12 +1,10 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { App as AntApp, ConfigProvider } from 'antd';
-import enUS from 'antd/locale/en_US';
-import zhCN from 'antd/locale/zh_CN';
 import dayjs from 'dayjs';
 import 'dayjs/locale/zh-cn';
 import { useEffect } from 'react';
 import { RouterProvider } from 'react-router';
-import { useLanguage } from '../i18n/index.ts';
+import { antdLocale, useLanguage } from '../i18n/index.ts';
 import { ApiError } from '../api/client.ts';
 import { router } from './router.tsx';
 
@@ -19,7 +17,7 @@ export function App() {
   }, [language]);
   return (
     <QueryClientProvider client={queryClient}>
-      <ConfigProvider locale={language === 'en' ? enUS : zhCN} theme={{ token: { colorPrimary: '#1677ff' } }}>
+      <ConfigProvider locale={antdLocale(language)} theme={{ token: { colorPrimary: '#1677ff' } }}>
         <AntApp>
           <RouterProvider router={router} />
         </AntApp>

@@ -1,12 +1,16 @@
 import { Alert } from 'antd';
 import { useTranslation } from 'react-i18next';
-import { ApiError } from '../api/client.ts';
+import { ApiError, type ApiErrorDetail } from '../api/client.ts';
 
-/** An API error as the operator needs it: the API's own sentence, and each field path with what is wrong there. */
-export function ApiErrorAlert({ error }: { error: unknown }) {
+/**
+ * An API error as the operator needs it: the API's own sentence, and each field path with what is wrong there; a form
+ * that shows some of them on its fields passes the rest as `details`.
+ */
+export function ApiErrorAlert({ error, details }: { error: unknown; details?: ApiErrorDetail[] }) {
   const { t } = useTranslation();
   const api = error instanceof ApiError ? error : undefined;
   const message = api ? api.message : error instanceof Error ? error.message : String(error);
+  const listed = details ?? api?.details ?? [];
   return (
     <Alert
       type="error"
@@ -16,9 +20,9 @@ export function ApiErrorAlert({ error }: { error: unknown }) {
       description={
         <div>
           <div>{message}</div>
-          {api && api.details.length > 0 && (
+          {listed.length > 0 && (
             <ul className="siyu-error-details">
-              {api.details.map((d, i) => (
+              {listed.map((d, i) => (
                 <li key={i}>
                   <code>{d.path ?? (d.line !== undefined ? `#${d.line}` : '')}</code> {d.message}
                 </li>

@@ -80,3 +80,30 @@ export function todayIn(timezone: string, now = new Date()): string {
 export function addDays(day: string, days: number): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 }
+
+// Date pickers hold a wall-clock time with no zone; the console means the brand's wall clock, whatever the browser's
+// zone is. These two convert between that text (YYYY-MM-DDTHH:mm) and an instant.
+
+function wallParts(timezone: string, at: Date): number[] {
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(at);
+  const part = (type: string) => Number(parts.find((p) => p.type === type)!.value);
+  return [part('year'), part('month'), part('day'), part('hour'), part('minute')];
+}
+
+/** An instant as the brand's wall clock: 2026-06-01T00:00 (Asia/Shanghai) for 2026-05-31T16:00:00Z. */
+export function brandWallClock(at: string | Date, timezone: string): string {
+  const [y, mo, d, h, mi] = wallParts(timezone, typeof at === 'string' ? new Date(at) : at).map((n) => String(n).padStart(2, '0'));
+  return `${y}-${mo}-${d}T${h}:${mi}`;
+}
+
+/** The brand's wall clock (YYYY-MM-DDTHH:mm) as an instant, in ISO 8601 UTC; a time a clock change skips moves on by the change. */
+export function brandInstant(wallClock: string, timezone: string): string {
+  const [y, mo, d, h, mi] = wallClock.split(/[-T:]/).map(Number) as [number, number, number, number, number];
+  const wanted = Date.UTC(y, mo - 1, d, h, mi);
+  let guess = wanted;
+  for (let i = 0; i < 2; i++) {
+    const [py, pmo, pd, ph, pmi] = wallParts(timezone, new Date(guess)) as [number, number, number, number, number];
+    guess += wanted - Date.UTC(py, pmo - 1, pd, ph, pmi);
+  }
+  return new Date(guess).toISOString();
+}

@@ -1,3 +1,4 @@
+import type { Locale } from 'antd/es/locale';
 import i18n from 'i18next';
 import { initReactI18next, useTranslation } from 'react-i18next';
 import type { Language } from '../components/format.ts';
@@ -10,13 +11,27 @@ const LOADERS: Record<Language, () => Promise<{ default: Record<string, unknown>
   en: () => import('./en.json'),
 };
 
+// Ant Design's own strings (pickers, pagination, empty tables) for each language, likewise loaded when first used.
+const ANTD_LOADERS: Record<Language, () => Promise<{ default: Locale }>> = {
+  'zh-CN': () => import('antd/locale/zh_CN'),
+  en: () => import('antd/locale/en_US'),
+};
+const antdLocales: Partial<Record<Language, Locale>> = {};
+
+async function loadAntdLocale(language: Language): Promise<void> {
+  antdLocales[language] ??= (await ANTD_LOADERS[language]()).default;
+}
+
+/** Ant Design's strings for a language already switched to (setLanguage loads them first). */
+export const antdLocale = (language: Language): Locale | undefined => antdLocales[language];
+
 /** The language the console starts in: the operator's last choice, else Chinese. */
 export const initialLanguage = (): Language => (localStorage.getItem(KEY) === 'en' ? 'en' : 'zh-CN');
 
 /** Resolves once the starting language is loaded; the app renders after it. */
 export const i18nReady: Promise<unknown> = (async () => {
   const lng = initialLanguage();
-  const translation = (await LOADERS[lng]()).default;
+  const [{ default: translation }] = await Promise.all([LOADERS[lng](), loadAntdLocale(lng)]);
   await i18n.use(initReactI18next).init({
     resources: { [lng]: { translation } },
     lng,
@@ -52,6 +67,7 @@ export function setLanguage(language: Language): void {
   localStorage.setItem(KEY, language);
   void (async () => {
     if (!i18n.hasResourceBundle(language, 'translation')) i18n.addResourceBundle(language, 'translation', (await LOADERS[language]()).default);
+    await loadAntdLocale(language);
     if (consoleStrings) await addConsoleStrings(language);
     document.documentElement.lang = language;
     await i18n.changeLanguage(language);

@@ -1,8 +1,11 @@
-import { Alert, Button, Card, Descriptions, Form, Input, Space, Tag, Typography } from 'antd';
+import { Alert, Button, Card, Descriptions, Flex, Form, Input, Skeleton, Space, Tag, Typography } from 'antd';
+import { lazy, Suspense } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useMe, useTotpEnrolment } from '../../api/me.ts';
 import { ApiErrorAlert } from '../../components/ApiErrorAlert.tsx';
 import { PageHeader } from '../../components/PageHeader.tsx';
+
+const TotpQr = lazy(() => import('./totp-qr.tsx'));
 
 /** The signed-in user's own account: roles, permissions, data scope, and enrolling a second factor (TOTP). */
 export default function Account() {
@@ -36,18 +39,28 @@ export default function Account() {
               </Space>
             ) : (
               <Space direction="vertical" style={{ width: '100%' }}>
-                <Typography.Text>{t('account.totp.scan')}</Typography.Text>
-                <Typography.Text code copyable data-testid="totp-secret">
-                  {begin.data.secret}
-                </Typography.Text>
-                <Typography.Text code copyable style={{ wordBreak: 'break-all' }}>
-                  {begin.data.uri}
-                </Typography.Text>
+                <Typography.Text strong>{t('account.totp.step1')}</Typography.Text>
+                <Flex gap={24} wrap align="flex-start">
+                  <Suspense fallback={<Skeleton.Node active style={{ width: 200, height: 200 }} />}>
+                    <TotpQr uri={begin.data.uri} />
+                  </Suspense>
+                  <Space direction="vertical" style={{ maxWidth: 420 }}>
+                    <Typography.Text type="secondary">{t('account.totp.manual')}</Typography.Text>
+                    <Typography.Text code copyable data-testid="totp-secret">
+                      {begin.data.secret}
+                    </Typography.Text>
+                    <Typography.Text type="secondary">{t('account.totp.manualSettings')}</Typography.Text>
+                    <Typography.Text code copyable={{ text: begin.data.uri }} style={{ wordBreak: 'break-all', fontSize: 12 }} data-testid="totp-uri">
+                      {begin.data.uri}
+                    </Typography.Text>
+                  </Space>
+                </Flex>
+                <Typography.Text strong>{t('account.totp.step2')}</Typography.Text>
                 <Form<{ code: string }> layout="inline" onFinish={({ code }) => confirm.mutate(code)}>
                   <Form.Item name="code" label={t('account.totp.code')} rules={[{ required: true, pattern: /^\d{6}$/, message: t('signIn.totpFormat') }]}>
-                    <Input maxLength={6} inputMode="numeric" autoComplete="one-time-code" />
+                    <Input maxLength={6} inputMode="numeric" autoComplete="one-time-code" data-testid="totp-code" />
                   </Form.Item>
-                  <Button type="primary" htmlType="submit" loading={confirm.isPending}>
+                  <Button type="primary" htmlType="submit" loading={confirm.isPending} data-testid="totp-confirm">
                     {t('account.totp.confirm')}
                   </Button>
                 </Form>

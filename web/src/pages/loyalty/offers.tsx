@@ -1,23 +1,32 @@
-import { Button, Card, Descriptions, Drawer, Form, Input, InputNumber, Progress, Space, Table, Tag, Typography } from 'antd';
+import { EditOutlined, PauseCircleOutlined, PlayCircleOutlined, PlusOutlined, StopOutlined } from '@ant-design/icons';
+import { Button, Card, Descriptions, Drawer, Form, Input, InputNumber, Popconfirm, Progress, Space, Table, Tag, Typography } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { can, useMe } from '../../api/me.ts';
-import { useCodeBatches, useCreateBatch, useOffer, useOffers, type CodeBatch, type Offer } from '../../api/loyalty.ts';
+import { useCodeBatches, useCreateBatch, useOffer, useOfferMutations, useOffers, type CodeBatch, type Offer } from '../../api/loyalty.ts';
 import { ApiErrorAlert } from '../../components/ApiErrorAlert.tsx';
 import { useFormat } from '../../components/FormatProvider.tsx';
 import { QueryView } from '../../components/QueryView.tsx';
+import { OfferEditor } from './offer-editor.tsx';
 import { describeRule } from './rule.ts';
 
 const STATUS_COLOR: Record<string, string> = { active: 'green', paused: 'gold', ended: 'default' };
 
-/** Every offer with its rule and its budgets: used, and what remains; the detail opens in a drawer. */
+/** Every offer with its rule and its budgets: used, and what remains; the detail opens in a drawer; a writer creates, edits, pauses, resumes and ends offers. */
 export function OffersPanel() {
   const { t } = useTranslation();
   const format = useFormat();
   const offers = useOffers();
+  const writer = can(useMe().data, 'coupons:write');
   const [open, setOpen] = useState<string>();
+  const [editing, setEditing] = useState<Offer | 'new'>();
   return (
-    <>
+    <Space direction="vertical" style={{ width: '100%' }}>
+      {writer && (
+        <Button type="primary" icon={<PlusOutlined />} onClick={() => setEditing('new')} data-testid="offer-new">
+          {t('loyalty.editor.new')}
+        </Button>
+      )}
       <QueryView query={offers} isEmpty={(o) => o.length === 0} empty={t('loyalty.offer.empty')}>
         {(list) => (
           <Table<Offer>
@@ -34,14 +43,51 @@ export function OffersPanel() {
               { title: t('loyalty.offer.usedCount'), align: 'right', render: (_, o) => <Budget used={o.usedCount} budget={o.budgetCount} show={format.count} /> },
               { title: t('loyalty.offer.usedDiscount'), align: 'right', render: (_, o) => <Budget used={o.usedDiscountFen} budget={o.budgetDiscountFen} show={format.money} /> },
               { title: t('loyalty.offer.sharedCode'), dataIndex: 'sharedCode', render: (v: string | null) => (v ? <code>{v}</code> : '—') },
+              ...(writer ? [{ title: t('common.actions'), key: 'actions', render: (_: unknown, o: Offer) => <OfferActions offer={o} onEdit={() => setEditing(o)} /> }] : []),
             ]}
           />
         )}
       </QueryView>
       <Drawer open={Boolean(open)} onClose={() => setOpen(undefined)} size="large" title={t('loyalty.offer.detail')} destroyOnHidden data-testid="offer-drawer">
-        {open && <OfferDetail id={open} />}
+        {open && <OfferDetail id={open} onEdit={setEditing} />}
       </Drawer>
-    </>
+      {editing && <OfferEditor offer={editing === 'new' ? undefined : editing} onClose={() => setEditing(undefined)} onSaved={() => setEditing(undefined)} />}
+    </Space>
+  );
+}
+
+/** Edit, and the status changes the API offers: pause and resume, and end (which voids the offer's open coupons). */
+function OfferActions({ offer, onEdit }: { offer: Offer; onEdit: () => void }) {
+  const { t } = useTranslation();
+  const { setStatus } = useOfferMutations();
+  const busy = setStatus.isPending && setStatus.variables?.id === offer.id;
+  const run = (verb: 'pause' | 'resume' | 'end') => setStatus.mutate({ id: offer.id, verb });
+  return (
+    <Space size={4} wrap>
+      {offer.status !== 'ended' && (
+        <Button size="small" icon={<EditOutlined />} onClick={onEdit} data-testid={`offer-edit-${offer.id}`}>
+          {t('loyalty.action.edit')}
+        </Button>
+      )}
+      {offer.status === 'active' && (
+        <Button size="small" icon={<PauseCircleOutlined />} loading={busy} onClick={() => run('pause')} data-testid={`offer-pause-${offer.id}`}>
+          {t('loyalty.action.pause')}
+        </Button>
+      )}
+      {offer.status === 'paused' && (
+        <Button size="small" icon={<PlayCircleOutlined />} loading={busy} onClick={() => run('resume')} data-testid={`offer-resume-${offer.id}`}>
+          {t('loyalty.action.resume')}
+        </Button>
+      )}
+      {offer.status !== 'ended' && (
+        <Popconfirm title={t('loyalty.action.endConfirm', { name: offer.name })} okText={t('loyalty.action.end')} cancelText={t('common.cancel')} okButtonProps={{ danger: true, id: `offer-end-confirm-${offer.id}` }} onConfirm={() => run('end')}>
+          <Button size="small" danger icon={<StopOutlined />} data-testid={`offer-end-${offer.id}`}>
+            {t('loyalty.action.end')}
+          </Button>
+        </Popconfirm>
+      )}
+      {setStatus.error && setStatus.variables?.id === offer.id && <ApiErrorAlert error={setStatus.error} />}
+    </Space>
   );
 }
 
@@ -58,7 +104,7 @@ function Budget({ used, budget, show }: { used: number; budget: number | null; s
   );
 }
 
-function OfferDetail({ id }: { id: string }) {
+function OfferDetail({ id, onEdit }: { id: string; onEdit: (offer: Offer) => void }) {
   const { t } = useTranslation();
   const format = useFormat();
   const offer = useOffer(id);
@@ -67,7 +113,7 @@ function OfferDetail({ id }: { id: string }) {
     <QueryView query={offer}>
       {(o) => (
         <Space direction="vertical" style={{ width: '100%' }} size="middle">
-          <Descriptions size="small" bordered column={2} title={o.name}>
+          <Descriptions size="small" bordered column={2} title={o.name} extra={can(me, 'coupons:write') && <OfferActions offer={o} onEdit={() => onEdit(o)} />}>
             <Descriptions.Item label={t('loyalty.offer.rule')} span={2}>{describeRule(o.rule, t, format)}</Descriptions.Item>
             <Descriptions.Item label={t('loyalty.offer.campaign')}>{o.campaign ?? '—'}</Descriptions.Item>
             <Descriptions.Item label={t('loyalty.offer.status')}><Tag color={STATUS_COLOR[o.status]}>{t(`loyalty.status.${o.status}`)}</Tag></Descriptions.Item>
@@ -81,11 +127,28 @@ function OfferDetail({ id }: { id: string }) {
             <Descriptions.Item label={t('loyalty.offer.usedDiscount')}><Budget used={o.usedDiscountFen} budget={o.budgetDiscountFen} show={format.money} /></Descriptions.Item>
             <Descriptions.Item label={t('loyalty.offer.sharedCode')}>{o.sharedCode ? <code>{o.sharedCode}</code> : '—'}</Descriptions.Item>
             <Descriptions.Item label={t('loyalty.offer.refundReturning')}>{o.isRefundReturning ? t('common.yes') : t('common.no')}</Descriptions.Item>
+            <Descriptions.Item label={t('loyalty.editor.applies')} span={2}><Applies applies={o.applies} /></Descriptions.Item>
           </Descriptions>
           <Batches id={o.id} canWrite={can(me, 'coupons:write') && o.status !== 'ended'} />
         </Space>
       )}
     </QueryView>
+  );
+}
+
+/** Where an offer applies, list by list; "any" when nothing limits it. */
+function Applies({ applies }: { applies: Offer['applies'] }) {
+  const { t } = useTranslation();
+  const lists = (Object.entries(applies) as [keyof Offer['applies'], string[]][]).filter(([, values]) => values.length > 0);
+  if (lists.length === 0) return <>{t('loyalty.editor.anyWhere')}</>;
+  return (
+    <Space direction="vertical" size={2}>
+      {lists.map(([list, values]) => (
+        <span key={list}>
+          {t(`loyalty.applies.${list}`)}: {values.map((v) => <Tag key={v} color={list.startsWith('exclude') ? 'red' : undefined}>{v}</Tag>)}
+        </span>
+      ))}
+    </Space>
   );
 }
 

@@ -1,22 +1,37 @@
-import { Card, Descriptions, Space, Table, Tag } from 'antd';
-import { useMemo } from 'react';
+import { EditOutlined } from '@ant-design/icons';
+import { Button, Card, Descriptions, Space, Table, Tag } from 'antd';
+import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useTierReport, useTierSettings, type TierReport, type TierSettings } from '../../api/loyalty.ts';
+import { can, useMe } from '../../api/me.ts';
 import { useFormat } from '../../components/FormatProvider.tsx';
 import { QueryView } from '../../components/QueryView.tsx';
+import { TierEditor } from './tier-editor.tsx';
 
-/** The member tier rules (thresholds, multipliers, benefits, keeping a tier), members per tier, and the last 90 days' moves. */
+/** The member tier rules (thresholds, multipliers, benefits, keeping a tier), members per tier, and the last 90 days' moves; a writer edits the rules. */
 export function TiersPanel() {
   const { t } = useTranslation();
   const format = useFormat();
   const settings = useTierSettings();
+  const writer = can(useMe().data, 'loyalty:write');
+  const [editing, setEditing] = useState(false);
   const period = useMemo(() => ({ from: new Date(Date.now() - 90 * 86_400_000).toISOString(), to: new Date().toISOString() }), []);
   const report = useTierReport(period.from, period.to);
   return (
     <Space direction="vertical" style={{ width: '100%' }} size="middle">
       <QueryView query={settings}>
         {(s: TierSettings) => (
-          <Card size="small" title={t('loyalty.tier.rules')}>
+          <Card
+            size="small"
+            title={t('loyalty.tier.rules')}
+            extra={
+              writer && (
+                <Button size="small" icon={<EditOutlined />} onClick={() => setEditing(true)} data-testid="tier-edit">
+                  {t('loyalty.tierEditor.edit')}
+                </Button>
+              )
+            }
+          >
             <Table
               data-testid="tier-rules"
               rowKey="name"
@@ -36,6 +51,7 @@ export function TiersPanel() {
               <Descriptions.Item label={t('loyalty.tier.keepShare')}>{format.percent(s.keepShare, 0)}</Descriptions.Item>
               <Descriptions.Item label={t('loyalty.tier.grace')}>{t('loyalty.offer.days', { days: s.graceDays })}</Descriptions.Item>
             </Descriptions>
+            {editing && <TierEditor settings={s} report={report.data} onClose={() => setEditing(false)} />}
           </Card>
         )}
       </QueryView>

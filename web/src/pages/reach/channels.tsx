@@ -7,7 +7,7 @@ import { can, useMe } from '../../api/me.ts';
 import { ApiErrorAlert } from '../../components/ApiErrorAlert.tsx';
 import { useFormat } from '../../components/FormatProvider.tsx';
 import { QueryView } from '../../components/QueryView.tsx';
-import { StateTag } from './state.tsx';
+import { Reason, StateTag, useReason } from './state.tsx';
 
 export const PROVIDERS = ['aliyun_sms', 'tencent_sms', 'smtp', 'wecom', 'miniprogram'] as const;
 
@@ -160,12 +160,13 @@ function TestSend({ channel, templates, onClose }: { channel: ChannelInfo; templ
 function TestResult({ message }: { message: LoggedMessage }) {
   const { t } = useTranslation();
   const format = useFormat();
+  const reason = useReason();
   return (
-    <Card size="small" data-testid="test-result" title={<Space><StateTag state={message.state} />{message.reason && <Typography.Text type="secondary">{message.reason}</Typography.Text>}</Space>}>
+    <Card size="small" data-testid="test-result" title={<Space><StateTag state={message.state} />{message.reason && <Reason reason={message.reason} maxWidth={420} />}</Space>}>
       <Typography.Paragraph>
         {t('reach.test.logged', { id: message.messageId })}
       </Typography.Paragraph>
-      <Timeline items={(message.history ?? []).map((h) => ({ children: <span>{format.dateTime(h.at)} · {t(`reach.state.${h.state}`, { defaultValue: h.state })}{h.detail ? ` · ${h.detail}` : ''}</span> }))} />
+      <Timeline items={(message.history ?? []).map((h) => ({ children: <span>{format.dateTime(h.at)} · {t(`reach.state.${h.state}`, { defaultValue: h.state })}{h.detail ? ` · ${reason(h.detail)}` : ''}</span> }))} />
     </Card>
   );
 }

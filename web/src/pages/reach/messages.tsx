@@ -6,7 +6,7 @@ import { useChannels, useMessages, type LoggedMessage, type MessageFilters } fro
 import { can, useMe } from '../../api/me.ts';
 import { ApiErrorAlert } from '../../components/ApiErrorAlert.tsx';
 import { useFormat } from '../../components/FormatProvider.tsx';
-import { MESSAGE_STATES, StateTag } from './state.tsx';
+import { MESSAGE_STATES, Reason, StateTag } from './state.tsx';
 
 const PAGE = 20;
 
@@ -57,7 +57,7 @@ export function MessageLog() {
           { title: t('reach.log.template'), dataIndex: 'template', render: (v: string | null) => v ?? '—' },
           { title: t('reach.log.journey'), render: (_, m) => (m.journeyId ? <Link to={`/journeys/${encodeURIComponent(m.journeyId)}`}>{m.journeyId}</Link> : <Typography.Text type="secondary">{m.messageId.startsWith('test:') ? t('reach.log.test') : '—'}</Typography.Text>) },
           { title: t('reach.log.state'), dataIndex: 'state', render: (v: string) => <StateTag state={v} /> },
-          { title: t('reach.log.reason'), dataIndex: 'reason', render: (v: string | null) => (v ? <Typography.Text type="secondary" style={{ maxWidth: 260 }} ellipsis={{ tooltip: v }}>{v}</Typography.Text> : '—') },
+          { title: t('reach.log.reason'), dataIndex: 'reason', render: (v: string | null) => (v ? <Reason reason={v} /> : '—') },
           { title: t('reach.log.cost'), dataIndex: 'costFen', align: 'right', render: (v: number | null) => format.money(v) },
         ]}
       />

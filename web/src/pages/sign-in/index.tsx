@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate, useSearchParams } from 'react-router';
 import { ApiError } from '../../api/client.ts';
-import { needsTotp, signIn } from '../../api/me.ts';
+import { needsTotp, signIn } from '../../api/sign-in.ts';
 import type { Language } from '../../components/format.ts';
 import { setLanguage, useLanguage } from '../../i18n/index.ts';
 
