@@ -153,7 +153,8 @@ export function fromGraph(graph: JourneyGraph): Json {
   const nodes: Json = {};
   for (const node of graph.nodes) if (node.data.role === 'step') nodes[node.id] = stepWithLinks(node.id, node.data.step, graph.edges);
   const keys = [...(entry?.keys ?? [])];
-  for (const key of ['start', 'nodes']) if (!keys.includes(key)) keys.push(key);
+  if (!keys.includes('nodes')) keys.push('nodes');
+  if (!keys.includes('start')) keys.splice(keys.indexOf('nodes'), 0, 'start');
   const out: Json = {};
   for (const key of keys) {
     if (key === 'nodes') out.nodes = nodes;
