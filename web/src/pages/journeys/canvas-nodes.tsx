@@ -116,7 +116,11 @@ export function StepCard({ id, data, selected }: NodeProps<StepNode>) {
           {style.icon} {t(`journeyCanvas.kind.${kind ?? 'unknown'}`)}
         </span>
         <span>
-          {data.isStart && <Tag color="blue">{t('journeys.start')}</Tag>}
+          {data.isStart && (
+            <Tag color="blue" data-testid="node-start">
+              {t('journeys.start')}
+            </Tag>
+          )}
           {!data.isReachable && <Tag>{t('journeyCanvas.unreachable')}</Tag>}
           <ProblemBadge problems={data.problems} />
         </span>
