@@ -118,7 +118,7 @@ export function StepCard({ id, data, selected }: NodeProps<StepNode>) {
         <span>
           {data.isStart && (
             <Tag color="blue" data-testid="node-start">
-              {t('journeys.start')}
+              {t('journeyCanvas.start')}
             </Tag>
           )}
           {!data.isReachable && <Tag>{t('journeyCanvas.unreachable')}</Tag>}

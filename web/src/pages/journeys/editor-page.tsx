@@ -1,5 +1,5 @@
-import { Alert, Badge, Button, Card, Col, Form, Input, List, Row, Space, Tabs, Tag, Typography } from 'antd';
-import { useEffect, useMemo, useState } from 'react';
+import { Alert, Badge, Button, Card, Col, Form, Input, List, Row, Skeleton, Space, Tabs, Tag, Typography } from 'antd';
+import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate, useParams } from 'react-router';
 import { ApiError } from '../../api/client.ts';
@@ -7,9 +7,12 @@ import { useJourney, useJourneyMutations, validateJourney, type Journey } from '
 import { ApiErrorAlert } from '../../components/ApiErrorAlert.tsx';
 import { PageHeader } from '../../components/PageHeader.tsx';
 import { QueryView } from '../../components/QueryView.tsx';
-import { JourneyCanvas } from './canvas.tsx';
 import { branchesOf, isStepKind } from './graph.ts';
 import { groupProblems, type Problem } from './problems.ts';
+
+// The canvas (React Flow) is a chunk of its own, fetched when the editor opens: the route's chunk stays small, and so
+// does the list of chunks the console's entry preloads for it.
+const JourneyCanvas = lazy(async () => ({ default: (await import('./canvas.tsx')).JourneyCanvas }));
 
 /** A new journey starts from this: a welcome message to new members, with a 10% holdout and a 30-day goal. */
 const TEMPLATE = {
@@ -87,39 +90,41 @@ function Editor({ journey }: { journey?: Journey }) {
   return (
     <>
       <PageHeader
-        title={journey ? t('journeys.editTitle', { name: journey.name }) : t('journeys.new')}
+        title={journey ? t('journeyCanvas.editor.editTitle', { name: journey.name }) : t('journeys.new')}
         subtitle={t('journeyCanvas.editorHint')}
         extra={
           <>
             <Button onClick={() => navigate(journey ? `/journeys/${encodeURIComponent(journey.id)}` : '/journeys')}>{t('common.cancel')}</Button>
             <Button type="primary" onClick={() => void save().catch(() => undefined)} loading={m.save.isPending} disabled={Boolean(parsed.error)} data-testid="journey-save">
-              {t('journeys.saveDraft')}
+              {t('journeyCanvas.editor.saveDraft')}
             </Button>
           </>
         }
       />
       {m.save.error && <ApiErrorAlert error={m.save.error} />}
       <Form form={meta} layout="inline" style={{ marginBottom: 16 }} initialValues={{ id: journey?.id, name: journey?.name, description: journey?.description ?? undefined }}>
-        <Form.Item name="id" label={t('journeys.field.id')} rules={[{ required: true, pattern: /^[a-z][a-z0-9-]{0,62}$/, message: t('journeys.field.idRule') }]}>
+        <Form.Item name="id" label={t('journeyCanvas.editor.id')} rules={[{ required: true, pattern: /^[a-z][a-z0-9-]{0,62}$/, message: t('journeyCanvas.editor.idRule') }]}>
           <Input disabled={Boolean(journey)} style={{ width: 180 }} data-testid="journey-id" />
         </Form.Item>
-        <Form.Item name="name" label={t('journeys.field.name')} rules={[{ required: true, whitespace: true, message: t('journeys.field.nameRule') }]}>
+        <Form.Item name="name" label={t('journeyCanvas.editor.name')} rules={[{ required: true, whitespace: true, message: t('journeyCanvas.editor.nameRule') }]}>
           <Input style={{ width: 220 }} data-testid="journey-name" />
         </Form.Item>
-        <Form.Item name="description" label={t('journeys.field.description')}>
+        <Form.Item name="description" label={t('journeyCanvas.editor.description')}>
           <Input style={{ width: 320 }} />
         </Form.Item>
       </Form>
       <Tabs
         activeKey={tab}
         onChange={setTab}
-        tabBarExtraContent={checking ? <Tag>{t('journeys.checking')}</Tag> : parsed.error ? <Tag color="red">{t('journeys.invalidJson')}</Tag> : problems?.length === 0 ? <Tag color="green" data-testid="journey-valid">{t('journeys.valid')}</Tag> : problems ? <Tag color="red" data-testid="journey-invalid">{t('journeys.problems', { count: problems.length })}</Tag> : null}
+        tabBarExtraContent={checking ? <Tag>{t('journeyCanvas.editor.checking')}</Tag> : parsed.error ? <Tag color="red">{t('journeyCanvas.editor.invalidJson')}</Tag> : problems?.length === 0 ? <Tag color="green" data-testid="journey-valid">{t('journeyCanvas.editor.valid')}</Tag> : problems ? <Tag color="red" data-testid="journey-invalid">{t('journeyCanvas.editor.problems', { count: problems.length })}</Tag> : null}
         items={[
           {
             key: 'canvas',
             label: <span data-testid="tab-canvas">{t('journeyCanvas.tab')}</span>,
             children: definition ? (
-              <JourneyCanvas definition={definition} problems={problems ?? []} onChange={(d) => setText(JSON.stringify(d, null, 2))} />
+              <Suspense fallback={<Skeleton active paragraph={{ rows: 8 }} />}>
+                <JourneyCanvas definition={definition} problems={problems ?? []} onChange={(d) => setText(JSON.stringify(d, null, 2))} />
+              </Suspense>
             ) : (
               <Alert type="error" showIcon title={t('journeyCanvas.needsJson')} description={parsed.error} data-testid="canvas-needs-json" />
             ),
@@ -130,13 +135,13 @@ function Editor({ journey }: { journey?: Journey }) {
             children: (
                   <Row gutter={16}>
                     <Col xs={24} lg={14}>
-                      <Card size="small" title={t('journeys.definitionJson')}>
+                      <Card size="small" title={t('journeyCanvas.editor.definitionJson')}>
                         <Input.TextArea value={text} onChange={(e) => setText(e.target.value)} autoSize={{ minRows: 24, maxRows: 48 }} spellCheck={false} className="siyu-json" data-testid="journey-json" />
                         {parsed.error && <Alert type="error" showIcon title={parsed.error} style={{ marginTop: 8 }} />}
                       </Card>
                     </Col>
                     <Col xs={24} lg={10}>
-                      <Card size="small" title={t('journeys.stepsOverview')}>
+                      <Card size="small" title={t('journeyCanvas.editor.stepsOverview')}>
                         {general.length > 0 && (
                           <Alert
                             type="error"
@@ -166,7 +171,7 @@ function Editor({ journey }: { journey?: Journey }) {
                                     <Badge status={own.length ? 'error' : 'success'} />
                                     <code>{n.name}</code>
                                     <Tag>{t(`journeyCanvas.kind.${isStepKind(n.kind) ? n.kind : 'unknown'}`)}</Tag>
-                                    {n.isStart && <Tag color="blue">{t('journeys.start')}</Tag>}
+                                    {n.isStart && <Tag color="blue">{t('journeyCanvas.start')}</Tag>}
                                   </Space>
                                   {n.next.length > 0 && <Typography.Text type="secondary">{n.next.join(' · ')}</Typography.Text>}
                                   {own.map((p, i) => (
