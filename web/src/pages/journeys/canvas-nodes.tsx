@@ -21,6 +21,7 @@ import { useTranslation } from 'react-i18next';
 import { useFormat } from '../../components/FormatProvider.tsx';
 import { branchesOf, isStepKind, type EntryData, type MissingData, type StepData, type StepKind } from './graph.ts';
 import { NODE_WIDTH } from './layout.ts';
+import { ProblemItems } from './problem-list.tsx';
 import type { Problem } from './problems.ts';
 import { entrySummary, stepSummary } from './summary.ts';
 
@@ -61,15 +62,7 @@ function ProblemBadge({ problems }: { problems: Problem[] }) {
   if (!problems.length) return null;
   return (
     <Tooltip
-      title={
-        <ul className="siyu-error-details">
-          {problems.map((p, i) => (
-            <li key={i}>
-              <code>{p.path}</code> {p.message}
-            </li>
-          ))}
-        </ul>
-      }
+      title={<ProblemItems problems={problems} />}
     >
       <Tag color="error" icon={<WarningOutlined />} style={{ marginInlineEnd: 0 }} data-testid="node-problems">
         {t('journeyCanvas.problemCount', { count: problems.length })}

@@ -24,7 +24,8 @@ import { branchesOf, ENTRY_ID, STEP_KINDS, toGraph, type StepKind } from './grap
 import type { XY } from './layout.ts';
 import { EntryPanel } from './entry-panel.tsx';
 import { groupProblems, handleOf, type Problem } from './problems.ts';
-import { ProblemList, StepPanel } from './step-panel.tsx';
+import { ProblemList } from './problem-list.tsx';
+import { StepPanel } from './step-panel.tsx';
 
 type Json = Record<string, unknown>;
 

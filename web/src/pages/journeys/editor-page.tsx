@@ -8,6 +8,7 @@ import { ApiErrorAlert } from '../../components/ApiErrorAlert.tsx';
 import { PageHeader } from '../../components/PageHeader.tsx';
 import { QueryView } from '../../components/QueryView.tsx';
 import { branchesOf, isStepKind } from './graph.ts';
+import { ProblemList } from './problem-list.tsx';
 import { groupProblems, type Problem } from './problems.ts';
 
 // The canvas (React Flow) is a chunk of its own, fetched when the editor opens: the route's chunk stays small, and so
@@ -142,22 +143,7 @@ function Editor({ journey }: { journey?: Journey }) {
                     </Col>
                     <Col xs={24} lg={10}>
                       <Card size="small" title={t('journeyCanvas.editor.stepsOverview')}>
-                        {general.length > 0 && (
-                          <Alert
-                            type="error"
-                            showIcon
-                            style={{ marginBottom: 8 }}
-                            title={
-                              <ul className="siyu-error-details">
-                                {general.map((p, i) => (
-                                  <li key={i}>
-                                    {p.path && <code>{p.path}</code>} {p.message}
-                                  </li>
-                                ))}
-                              </ul>
-                            }
-                          />
-                        )}
+                        <ProblemList problems={general} testId="journey-general-problems" />
                         <List
                           size="small"
                           dataSource={nodes}

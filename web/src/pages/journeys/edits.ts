@@ -1,6 +1,6 @@
 // What the canvas can do to a journey, as pure functions from a definition to the next one (each goes through the
 // graph of graph.ts where links are concerned), so the editor page only wires them to React Flow's events.
-import { branchesOf, ENTRY_ID, fromGraph, nameOf, toGraph, type GraphEdge, type StepKind } from './graph.ts';
+import { branchesOf, ENTRY_ID, fromGraph, isObject, nameOf, toGraph, type GraphEdge, type StepKind } from './graph.ts';
 
 type Json = Record<string, unknown>;
 
@@ -18,7 +18,7 @@ export const NEW_STEP: Record<StepKind, () => Json> = {
   exit: () => ({ kind: 'exit' }),
 };
 
-const stepsOf = (definition: Json): Json => (typeof definition.nodes === 'object' && definition.nodes !== null && !Array.isArray(definition.nodes) ? (definition.nodes as Json) : {});
+const stepsOf = (definition: Json): Json => (isObject(definition.nodes) ? definition.nodes : {});
 
 /** A step id not yet used: the kind and the first free number (`wait_1`, `message_2`). */
 export function freeStepId(definition: Json, kind: StepKind): string {

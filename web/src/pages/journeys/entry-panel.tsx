@@ -2,10 +2,11 @@ import { Divider, Form, Input, InputNumber, Select, Switch } from 'antd';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { updateSettings } from './edits.ts';
+import { isObject } from './graph.ts';
 import { JsonInput } from './json-input.tsx';
 import type { Problem } from './problems.ts';
-import { assign } from './step-fields.tsx';
-import { ProblemList } from './step-panel.tsx';
+import { assign, optional } from './step-fields.tsx';
+import { ProblemList } from './problem-list.tsx';
 
 type Json = Record<string, unknown>;
 
@@ -14,8 +15,6 @@ const REENTRY_KINDS = ['once', 'after_exit', 'after_days'] as const;
 /** The fields each kind of entry has (src/journey/schemas.ts Entry): a change of kind keeps only these. */
 const ENTRY_FIELDS: Record<string, string[]> = { event: ['event', 'where'], segment: ['segment'], broadcast: ['segment', 'at', 'cron'], api: [] };
 
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
-const optional = (value: unknown) => (value === '' || value === null ? undefined : value);
 
 function valuesOf(definition: Json): Json {
   const goal = isObject(definition.goal) ? definition.goal : undefined;

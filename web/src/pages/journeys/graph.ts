@@ -51,7 +51,8 @@ export interface JourneyGraph {
   edges: GraphEdge[];
 }
 
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+/** Whether a value is a JSON object (not null, not an array). */
+export const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const SINGLE: Record<StepKind, LinkField[]> = {
   wait: ['next'],

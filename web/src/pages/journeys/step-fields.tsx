@@ -1,7 +1,7 @@
 import { MinusCircleOutlined, PlusOutlined } from '@ant-design/icons';
 import { Button, Form, Input, InputNumber, Select, Space, Switch } from 'antd';
 import { useTranslation } from 'react-i18next';
-import type { StepKind } from './graph.ts';
+import { isObject, type StepKind } from './graph.ts';
 import { JsonInput } from './json-input.tsx';
 
 type Json = Record<string, unknown>;
@@ -13,9 +13,8 @@ export const CHANNELS = ['sms', 'email', 'wecom', 'miniprogram', 'webhook'] as c
 const WAIT_MODES = ['duration', 'until_time', 'until_date', 'until_trait'] as const;
 type WaitMode = (typeof WAIT_MODES)[number];
 
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 /** An optional field left empty is no field at all. */
-const optional = (value: unknown) => (value === '' || value === null ? undefined : value);
+export const optional = (value: unknown) => (value === '' || value === null ? undefined : value);
 
 /** The object with the patch applied: fields keep their place, an undefined value removes one, new ones go last. */
 export function assign(base: unknown, patch: Json): Json {

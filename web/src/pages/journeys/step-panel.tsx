@@ -1,38 +1,17 @@
 import { DeleteOutlined, FlagOutlined } from '@ant-design/icons';
-import { Alert, Button, Divider, Form, Input, Select, Space, Tag, Typography } from 'antd';
+import { Button, Divider, Form, Input, Select, Space, Tag, Typography } from 'antd';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { KIND_STYLE, branchLabel } from './canvas-nodes.tsx';
 import { connect, linksOf, remove, renameStep, updateStep } from './edits.ts';
 import { branchesOf, ENTRY_ID, isStepKind } from './graph.ts';
+import { ProblemList } from './problem-list.tsx';
 import type { Problem } from './problems.ts';
 import { formValuesOf, StepFields, stepFromForm } from './step-fields.tsx';
 
 type Json = Record<string, unknown>;
 
 const STEP_ID = /^[a-z][a-z0-9_-]{0,63}$/;
-
-/** The problems of one part of the journey, each with its path. */
-export function ProblemList({ problems }: { problems: Problem[] }) {
-  if (!problems.length) return null;
-  return (
-    <Alert
-      type="error"
-      showIcon
-      style={{ marginBottom: 12 }}
-      data-testid="panel-problems"
-      title={
-        <ul className="siyu-error-details">
-          {problems.map((p, i) => (
-            <li key={i}>
-              {p.path && <code>{p.path}</code>} {p.message}
-            </li>
-          ))}
-        </ul>
-      }
-    />
-  );
-}
 
 /** The side panel of a selected step: its id, whether it starts the journey, where each branch leads, and its fields per kind. */
 export function StepPanel({ id, definition, problems, onChange, onSelect }: { id: string; definition: Json; problems: Problem[]; onChange: (definition: Json) => void; onSelect: (id: string | undefined) => void }) {

@@ -1,11 +1,11 @@
 // One line per step, and a few for the entry card, in the operator's language: what the canvas writes on its nodes
 // ("等待 3 天", "短信：模板 winback_a", "A/B 50/50"). Pure, so test/web can check them without a browser.
 import type { Formatter } from '../../components/format.ts';
+import { isObject } from './graph.ts';
 
 export type Translate = (key: string, values?: Record<string, unknown>) => string;
 type Json = Record<string, unknown>;
 
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 const text = (value: unknown) => (typeof value === 'string' ? value : value === undefined ? '' : JSON.stringify(value));
 const clip = (value: string, length = 24) => (value.length > length ? `${value.slice(0, length - 1)}…` : value);
 
