@@ -2,60 +2,19 @@ import { Divider, Form, Input, InputNumber, Select, Switch } from 'antd';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { updateSettings } from './edits.ts';
-import { isObject } from './graph.ts';
+import { ENTRY_KINDS, entryFormValues, REENTRY_KINDS, settingsFromForm } from './forms.ts';
 import { JsonInput } from './json-input.tsx';
 import type { Problem } from './problems.ts';
-import { assign, optional } from './step-fields.tsx';
 import { ProblemList } from './problem-list.tsx';
 
 type Json = Record<string, unknown>;
-
-const ENTRY_KINDS = ['event', 'segment', 'broadcast', 'api'] as const;
-const REENTRY_KINDS = ['once', 'after_exit', 'after_days'] as const;
-/** The fields each kind of entry has (src/journey/schemas.ts Entry): a change of kind keeps only these. */
-const ENTRY_FIELDS: Record<string, string[]> = { event: ['event', 'where'], segment: ['segment'], broadcast: ['segment', 'at', 'cron'], api: [] };
-
-
-function valuesOf(definition: Json): Json {
-  const goal = isObject(definition.goal) ? definition.goal : undefined;
-  return {
-    entry: definition.entry,
-    reentry: definition.reentry ?? { kind: 'once' },
-    holdoutPercent: typeof definition.holdout === 'number' ? Math.round(definition.holdout * 1000) / 10 : undefined,
-    priority: definition.priority,
-    hasGoal: goal !== undefined,
-    goal,
-    exits: definition.exits,
-  };
-}
-
-/** The settings the form's values make, from the definition as it was (fields the form does not edit are kept). */
-function settingsFrom(values: Json, definition: Json): Json {
-  const entryValues = isObject(values.entry) ? values.entry : {};
-  const kind = String(entryValues.kind ?? '');
-  const oldEntry = isObject(definition.entry) ? definition.entry : {};
-  const entry = assign(oldEntry.kind === kind ? oldEntry : { kind }, Object.fromEntries((ENTRY_FIELDS[kind] ?? []).map((f) => [f, optional(entryValues[f])])));
-  const reentryValues = isObject(values.reentry) ? values.reentry : {};
-  const reentry = reentryValues.kind === 'after_days' ? { kind: 'after_days', days: reentryValues.days ?? 30 } : { kind: reentryValues.kind ?? 'once' };
-  const goalValues = isObject(values.goal) ? values.goal : {};
-  const goal = values.hasGoal ? assign(definition.goal, { event: goalValues.event ?? 'Order Completed', where: optional(goalValues.where), within_days: goalValues.within_days ?? 30, revenue_property: optional(goalValues.revenue_property) }) : undefined;
-  const { start: _, nodes: __, ...settings } = definition;
-  return assign(settings, {
-    entry,
-    reentry: definition.reentry === undefined && reentry.kind === 'once' ? undefined : reentry,
-    holdout: typeof values.holdoutPercent === 'number' ? values.holdoutPercent / 100 : undefined,
-    priority: optional(values.priority),
-    goal,
-    exits: optional(values.exits),
-  });
-}
 
 /** The entry card's panel: how customers enter and may enter again, the holdout, the priority, the goal and the exits. */
 export function EntryPanel({ definition, problems, onChange }: { definition: Json; problems: Problem[]; onChange: (definition: Json) => void }) {
   const { t } = useTranslation();
   const f = (key: string) => t(`journeyCanvas.field.${key}`);
   const [version, setVersion] = useState(0);
-  const settingsJson = JSON.stringify(valuesOf(definition));
+  const settingsJson = JSON.stringify(entryFormValues(definition));
   const mine = useRef(settingsJson);
   useEffect(() => {
     if (settingsJson !== mine.current) {
@@ -70,10 +29,10 @@ export function EntryPanel({ definition, problems, onChange }: { definition: Jso
         key={version}
         layout="vertical"
         size="small"
-        initialValues={valuesOf(definition)}
+        initialValues={entryFormValues(definition)}
         onValuesChange={(_, values: Json) => {
-          const next = updateSettings(definition, settingsFrom(values, definition));
-          mine.current = JSON.stringify(valuesOf(next));
+          const next = updateSettings(definition, settingsFromForm(values, definition));
+          mine.current = JSON.stringify(entryFormValues(next));
           onChange(next);
         }}
       >

@@ -1,81 +1,9 @@
 import { MinusCircleOutlined, PlusOutlined } from '@ant-design/icons';
 import { Button, Form, Input, InputNumber, Select, Space, Switch } from 'antd';
 import { useTranslation } from 'react-i18next';
-import { isObject, type StepKind } from './graph.ts';
+import type { StepKind } from './graph.ts';
+import { CHANNELS, LIQUID_EXAMPLES, WAIT_MODES } from './forms.ts';
 import { JsonInput } from './json-input.tsx';
-
-type Json = Record<string, unknown>;
-
-// Variables a message may use (docs/journeys.md), shown as they are written: not words to translate.
-const LIQUID_EXAMPLES = '{{ customer.name }}, {{ recommendations[0].name }}, {{ context.coupon_code }}';
-
-export const CHANNELS = ['sms', 'email', 'wecom', 'miniprogram', 'webhook'] as const;
-const WAIT_MODES = ['duration', 'until_time', 'until_date', 'until_trait'] as const;
-type WaitMode = (typeof WAIT_MODES)[number];
-
-/** An optional field left empty is no field at all. */
-export const optional = (value: unknown) => (value === '' || value === null ? undefined : value);
-
-/** The object with the patch applied: fields keep their place, an undefined value removes one, new ones go last. */
-export function assign(base: unknown, patch: Json): Json {
-  const from = isObject(base) ? base : {};
-  const out: Json = {};
-  for (const [key, value] of Object.entries(from)) {
-    if (!(key in patch)) out[key] = value;
-    else if (patch[key] !== undefined) out[key] = patch[key];
-  }
-  for (const [key, value] of Object.entries(patch)) if (!(key in from) && value !== undefined) out[key] = value;
-  return out;
-}
-
-/** A switch left at the schema's default adds nothing to a step that did not say it. */
-const unlessDefault = (value: unknown, old: unknown, fallback: boolean) => (value === undefined || (value === fallback && old === undefined) ? undefined : value);
-
-/** The form's values for a step: its own fields (links are edited on the canvas), a wait's target as mode and value. */
-export function formValuesOf(step: Json): Json {
-  if (step.kind === 'wait') {
-    const mode = WAIT_MODES.find((m) => step[m] !== undefined) ?? 'duration';
-    return { mode, target: step[mode] };
-  }
-  if (step.kind === 'message') return { ...step, transactional: step.transactional ?? false };
-  if (step.kind === 'points') return { ...step, immediate: step.immediate ?? true };
-  return step;
-}
-
-/** The step the form's values make, from the step as it was (fields the form does not edit are kept). */
-export function stepFromForm(kind: StepKind, values: Json, old: Json): Json {
-  switch (kind) {
-    case 'wait': {
-      const mode = (values.mode as WaitMode | undefined) ?? 'duration';
-      return assign(old, { ...Object.fromEntries(WAIT_MODES.map((m) => [m, undefined])), [mode]: values.target ?? '' });
-    }
-    case 'wait_for_event':
-      return assign(old, { event: values.event ?? '', where: optional(values.where), timeout: values.timeout ?? '' });
-    case 'condition':
-      return assign(old, { condition: values.condition });
-    case 'split':
-      return assign(old, { variants: ((values.variants as Json[] | undefined) ?? []).map((v) => assign(v, { name: v?.name ?? '', weight: v?.weight ?? undefined, next: optional(v?.next) })) });
-    case 'message': {
-      const content = isObject(values.content) ? values.content : {};
-      return assign(old, {
-        channel: values.channel,
-        content: assign(old.content, { subject: optional(content.subject), body: content.body ?? '', template: optional(content.template), params: optional(content.params) }),
-        fallback: optional(values.fallback),
-        transactional: unlessDefault(values.transactional, old.transactional, false),
-      });
-    }
-    case 'update':
-      return assign(old, { add_tags: values.add_tags ?? [], remove_tags: optional(values.remove_tags), set_traits: optional(values.set_traits) });
-    case 'webhook':
-      return assign(old, { url: values.url ?? '' });
-    case 'coupon':
-      return assign(old, { offer: values.offer ?? '' });
-    case 'points':
-      return assign(old, { points: optional(values.points), reason: optional(values.reason), immediate: unlessDefault(values.immediate, old.immediate, true) });
-    case 'exit':
-      return old;
-  }
-}
 
 /** The form items of each kind of step (docs/journeys.md, steps). */
 export function StepFields({ kind }: { kind: StepKind }) {

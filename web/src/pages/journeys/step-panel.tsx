@@ -7,7 +7,8 @@ import { connect, linksOf, remove, renameStep, updateStep } from './edits.ts';
 import { branchesOf, ENTRY_ID, isStepKind } from './graph.ts';
 import { ProblemList } from './problem-list.tsx';
 import type { Problem } from './problems.ts';
-import { formValuesOf, StepFields, stepFromForm } from './step-fields.tsx';
+import { formValuesOf, stepFromForm } from './forms.ts';
+import { StepFields } from './step-fields.tsx';
 
 type Json = Record<string, unknown>;
 
