@@ -7,7 +7,7 @@ import { useJourney, useJourneyMutations, validateJourney, type Journey } from '
 import { ApiErrorAlert } from '../../components/ApiErrorAlert.tsx';
 import { PageHeader } from '../../components/PageHeader.tsx';
 import { QueryView } from '../../components/QueryView.tsx';
-import { branchesOf, isStepKind } from './graph.ts';
+import { branchesOf, isObject, isStepKind } from './graph.ts';
 import { ProblemList } from './problem-list.tsx';
 import { groupProblems, type Problem } from './problems.ts';
 
@@ -81,7 +81,7 @@ function Editor({ journey }: { journey?: Journey }) {
   }, [parsed]);
   const { byStep, general } = useMemo(() => groupProblems(problems ?? []), [problems]);
   const problemsOf = (step: string) => byStep.get(step) ?? [];
-  const definition = parsed.value !== null && typeof parsed.value === 'object' && !Array.isArray(parsed.value) ? (parsed.value as Record<string, unknown>) : undefined;
+  const definition = isObject(parsed.value) ? parsed.value : undefined;
   const [tab, setTab] = useState('canvas');
   const save = async () => {
     const values = await meta.validateFields();
