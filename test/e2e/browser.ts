@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 
 /** Debian's Chromium (`apt-get install chromium fonts-noto-cjk`); the e2e tests skip with a reason when it is missing. */
 export const CHROMIUM = process.env.SIYU_CHROMIUM ?? '/usr/bin/chromium';
@@ -54,3 +54,25 @@ export async function signInAs(page: Page, base: string, username: string, passw
 
 /** The problems a signed-out visit is expected to cause: the 401 that sends it to sign in (and Chromium's log line for it). */
 export const expectedSignedOut = (problem: string) => /HTTP 401: GET .*\/v1\/auth\/me$/.test(problem) || /console error: Failed to load resource: the server responded with a status of 401/.test(problem);
+
+/** A locator's box once it stops moving (a canvas that fits its view after a change moves what it shows). */
+async function steadyBox(page: Page, locator: Locator): Promise<{ x: number; y: number; width: number; height: number }> {
+  let box = await locator.boundingBox();
+  for (let i = 0; i < 50; i++) {
+    await page.waitForTimeout(100);
+    const again = await locator.boundingBox();
+    if (box && again && box.x === again.x && box.y === again.y) return again;
+    box = again;
+  }
+  throw new Error(`${String(locator)} did not stop moving`);
+}
+
+/** Drags with the mouse from the middle of one element to the middle of another, as a person draws a link on a canvas. */
+export async function dragBetween(page: Page, from: Locator, to: Locator): Promise<void> {
+  const a = await steadyBox(page, from);
+  const b = await steadyBox(page, to);
+  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 12 });
+  await page.mouse.up();
+}

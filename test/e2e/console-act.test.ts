@@ -6,10 +6,11 @@ import type { FastifyInstance } from 'fastify';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ensureAdmin } from '../../src/access/index.ts';
 import { computeKpis } from '../../src/analytics/index.ts';
+import { getJourney } from '../../src/journey/index.ts';
 import { buildServer } from '../../src/server/index.ts';
 import { createFormatter } from '../../web/src/components/format.ts';
 import type { Store } from '../../src/store/index.ts';
-import { buildConsole, hasChromium, launch, signInAs, watch } from './browser.ts';
+import { buildConsole, dragBetween, hasChromium, launch, signInAs, watch } from './browser.ts';
 import { demoStore } from './demo-store.ts';
 
 // The overview, the analytics area and the journeys pages in Debian's Chromium, on a small demo brand whose three
@@ -131,10 +132,16 @@ describe('the console: overview, analytics and journeys', { skip: hasChromium ? 
   test('create a journey in the editor: problems shown on their steps, then saved as a draft and published', async () => {
     const { page, problems } = await open('/journeys/new');
     await page.getByTestId('journey-valid').waitFor();
+    await page.getByTestId('tab-json').click();
     const broken = { entry: { kind: 'event', event: 'Product Added' }, start: 'remind', nodes: { remind: { kind: 'message', channel: 'sms', content: { body: '您的购物车还有商品' }, next: 'gone' }, done: { kind: 'exit' } } };
     await page.getByTestId('journey-json').fill(JSON.stringify(broken, null, 2));
     await page.getByTestId('journey-invalid').waitFor();
     await page.getByTestId('node-remind').getByText(/gone/).first().waitFor();
+    // The canvas shows the JSON's journey: the problem on its step, the link to the missing step to a node of its own.
+    await page.getByTestId('tab-canvas').click();
+    await page.locator('[data-testid="canvas-node-remind"][data-problems="1"]').waitFor();
+    await page.getByTestId('canvas-missing-gone').waitFor();
+    await page.getByTestId('tab-json').click();
     broken.nodes.remind.next = 'done';
     await page.getByTestId('journey-json').fill(JSON.stringify(broken, null, 2));
     await page.getByTestId('journey-valid').waitFor();
@@ -149,6 +156,75 @@ describe('the console: overview, analytics and journeys', { skip: hasChromium ? 
     const expected = (p: string) => /HTTP 400: POST .*\/v1\/journeys\/validate$/.test(p) || /status of 400 \(Bad Request\)/.test(p);
     const [saved] = await store.query<{ status: string; published_version: number }>("SELECT status, published_version FROM journeys WHERE journey_id = 'cart-nudge'");
     assert.deepEqual({ ...saved, published_version: Number(saved?.published_version) }, { status: 'active', published_version: 1 });
+    await page.waitForLoadState('networkidle');
+    assert.deepEqual(problems.filter((p) => !expected(p)), []);
+    await context.close();
+  });
+
+  test('build a journey on the canvas: add a wait and a message, link them, see the server’s problem on its node, fix it, save the draft as built', async () => {
+    const { page, problems } = await open('/journeys/new');
+    await page.getByTestId('journey-valid').waitFor();
+    const node = (id: string, problemCount?: number) => page.locator(`[data-testid="canvas-node-${id}"]${problemCount === undefined ? '' : `[data-problems="${problemCount}"]`}`);
+    const targetOf = (id: string) => page.locator(`.react-flow__node[data-id="${id}"] .react-flow__handle.target`);
+    // The new journey's template: remove its message step (select it, press Delete); the entry card then lacks a start.
+    await node('welcome').click();
+    await page.keyboard.press('Delete');
+    await node('welcome').waitFor({ state: 'detached' });
+    await page.locator('[data-testid="canvas-entry"][data-problems="1"]').waitFor();
+    // Two steps from the palette, linked by dragging from each handle to the next step: entry → wait → message → done.
+    await page.getByTestId('palette-wait').click();
+    await page.getByTestId('palette-message').click();
+    await page.getByTestId('canvas-layout').click();
+    await dragBetween(page, page.getByTestId('handle-entry-start'), targetOf('wait_1'));
+    await node('wait_1').getByTestId('node-start').waitFor();
+    await dragBetween(page, page.getByTestId('handle-wait_1-next'), targetOf('message_1'));
+    await node('wait_1').getByTestId('node-unlinked').waitFor({ state: 'detached' });
+    await dragBetween(page, page.getByTestId('handle-message_1-next'), targetOf('done'));
+    await node('message_1').getByTestId('node-unlinked').waitFor({ state: 'detached' });
+    // Every link made, one problem is left, which the server names and the canvas shows on its node: the empty text.
+    await node('message_1', 1).waitFor();
+    await page.locator('[data-testid="canvas-entry"][data-problems="0"]').waitFor();
+    for (const id of ['wait_1', 'done']) await node(id, 0).waitFor();
+    await node('message_1').getByTestId('node-problems').hover();
+    await page.getByRole('tooltip').getByText('nodes.message_1.content.body').waitFor();
+    // The side panel edits the selected step: the wait's duration, then the message's text, which fixes the problem.
+    await node('wait_1').click();
+    await page.getByTestId('field-wait-target').fill('3d');
+    await node('wait_1').getByTestId('node-summary').getByText('等待 3 天').waitFor();
+    await node('message_1').click();
+    await page.getByTestId('panel-problems').getByText('nodes.message_1.content.body').waitFor();
+    await page.getByTestId('field-body').fill('{{ customer.name }}，购物车里的商品还在等您');
+    await page.getByTestId('journey-valid').waitFor();
+    await node('message_1', 0).waitFor();
+    const built = {
+      entry: { kind: 'event', event: 'Signed Up' },
+      reentry: { kind: 'once' },
+      holdout: 0.1,
+      goal: { event: 'Order Completed', within_days: 30 },
+      start: 'wait_1',
+      nodes: {
+        done: { kind: 'exit' },
+        wait_1: { kind: 'wait', duration: '3d', next: 'message_1' },
+        message_1: { kind: 'message', channel: 'sms', content: { body: '{{ customer.name }}，购物车里的商品还在等您' }, next: 'done' },
+      },
+    };
+    // The JSON view is the same definition, and an edit there shows on the canvas.
+    await page.getByTestId('tab-json').click();
+    assert.deepEqual(JSON.parse(await page.getByTestId('journey-json').inputValue()), built);
+    built.nodes.wait_1.duration = '2h';
+    await page.getByTestId('journey-json').fill(JSON.stringify(built, null, 2));
+    await page.getByTestId('tab-canvas').click();
+    await node('wait_1').getByTestId('node-summary').getByText('等待 2 小时').waitFor();
+    await page.getByTestId('journey-valid').waitFor();
+    await page.waitForLoadState('networkidle');
+    await page.getByTestId('journey-id').fill('cart-canvas');
+    await page.getByTestId('journey-name').fill('加购提醒（画布）');
+    await page.getByTestId('journey-save').click();
+    await page.waitForURL((url) => url.pathname === '/journeys/cart-canvas');
+    const stored = await getJourney(store, 'cart-canvas');
+    assert.deepEqual({ status: stored.status, draft: stored.draft }, { status: 'draft', draft: built });
+    // The incomplete journey's problems came as the validate route's 400s, which the canvas shows on its nodes.
+    const expected = (p: string) => /HTTP 400: POST .*\/v1\/journeys\/validate$/.test(p) || /status of 400 \(Bad Request\)/.test(p);
     await page.waitForLoadState('networkidle');
     assert.deepEqual(problems.filter((p) => !expected(p)), []);
     await context.close();
