@@ -2068,7 +2068,27 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description per channel and customer: at most this many marketing messages in a rolling day, week (7 days) and month (30 days) */
+                            caps: {
+                                [key: string]: {
+                                    day?: number;
+                                    month?: number;
+                                    week?: number;
+                                };
+                            };
+                            /** @description customers held out of all marketing, by a stable hash, to measure the whole program */
+                            global_control_share: number;
+                            /** @description a marketing message not sent within this long (deferred by caps or quiet hours) is skipped */
+                            message_ttl_hours: number;
+                            /** @description marketing waits until the end of this window, in the customer's timezone */
+                            quiet_hours: {
+                                end: string;
+                                start: string;
+                            } | null;
+                        };
+                    };
                 };
             };
         };
@@ -2101,7 +2121,27 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description per channel and customer: at most this many marketing messages in a rolling day, week (7 days) and month (30 days) */
+                            caps: {
+                                [key: string]: {
+                                    day?: number;
+                                    month?: number;
+                                    week?: number;
+                                };
+                            };
+                            /** @description customers held out of all marketing, by a stable hash, to measure the whole program */
+                            global_control_share: number;
+                            /** @description a marketing message not sent within this long (deferred by caps or quiet hours) is skipped */
+                            message_ttl_hours: number;
+                            /** @description marketing waits until the end of this window, in the customer's timezone */
+                            quiet_hours: {
+                                end: string;
+                                start: string;
+                            } | null;
+                        };
+                    };
                 };
             };
         };
@@ -2750,7 +2790,35 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            journeys: {
+                                /** Format: date-time */
+                                convertedAt: string | null;
+                                /** Format: date-time */
+                                enteredAt: string;
+                                exitReason: string | null;
+                                /** Format: date-time */
+                                finishedAt: string | null;
+                                instanceId: string;
+                                isHoldout: boolean;
+                                journeyId: string;
+                                node: string | null;
+                                /** @description active, holdout, completed or exited */
+                                status: string;
+                                steps: {
+                                    /** Format: date-time */
+                                    at: string;
+                                    kind: string;
+                                    messageId: string | null;
+                                    node: string;
+                                    outcome: string;
+                                }[];
+                                variant: string | null;
+                                version: number;
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -4037,7 +4105,238 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            journeys: {
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** @description the published definition customers enter now */
+                                definition: {
+                                    entry: {
+                                        /** @enum {string} */
+                                        kind: "segment";
+                                        /** @description enter on each Segment Entered of this saved segment */
+                                        segment: string;
+                                    } | {
+                                        event: string;
+                                        /** @enum {string} */
+                                        kind: "event";
+                                        /** @default [] */
+                                        where: {
+                                            /** @enum {string} */
+                                            op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                            property: string;
+                                            value: string | number | boolean | (string | number)[];
+                                        }[];
+                                    } | {
+                                        /**
+                                         * Format: date-time
+                                         * @description one-off: send to the segment's members at this time
+                                         */
+                                        at?: string;
+                                        /** @description recurring, in the brand timezone */
+                                        cron?: string;
+                                        /** @enum {string} */
+                                        kind: "broadcast";
+                                        segment: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "api";
+                                    };
+                                    /** @default [] */
+                                    exits: ({
+                                        event: string;
+                                        /** @enum {string} */
+                                        kind: "event";
+                                        /** @default [] */
+                                        where: {
+                                            /** @enum {string} */
+                                            op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                            property: string;
+                                            value: string | number | boolean | (string | number)[];
+                                        }[];
+                                    } | {
+                                        condition: unknown;
+                                        /** @enum {string} */
+                                        kind: "condition";
+                                    })[];
+                                    goal?: {
+                                        event: string;
+                                        /** @default total */
+                                        revenue_property: string;
+                                        /** @default [] */
+                                        where: {
+                                            /** @enum {string} */
+                                            op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                            property: string;
+                                            value: string | number | boolean | (string | number)[];
+                                        }[];
+                                        within_days: number;
+                                    };
+                                    /**
+                                     * @description share of entrants held out of every message, to measure uplift
+                                     * @default 0
+                                     */
+                                    holdout: number;
+                                    nodes: {
+                                        [key: string]: {
+                                            duration?: string;
+                                            /** @enum {string} */
+                                            kind: "wait";
+                                            /** @description the next step */
+                                            next: string;
+                                            /**
+                                             * Format: date
+                                             * @description a day (00:00 in the customer's timezone)
+                                             */
+                                            until_date?: string;
+                                            /** @description the next time of day, in the customer's timezone */
+                                            until_time?: string;
+                                            /** @description a date trait, such as birthday: its next anniversary */
+                                            until_trait?: string;
+                                        } | {
+                                            event: string;
+                                            /** @enum {string} */
+                                            kind: "wait_for_event";
+                                            /** @description the next step */
+                                            on_event: string;
+                                            /** @description the next step */
+                                            on_timeout: string;
+                                            timeout: string;
+                                            /** @default [] */
+                                            where: {
+                                                /** @enum {string} */
+                                                op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                                property: string;
+                                                value: string | number | boolean | (string | number)[];
+                                            }[];
+                                        } | {
+                                            /** @description a segment DSL condition, evaluated when the step runs */
+                                            condition: unknown;
+                                            /** @description the next step */
+                                            else: string;
+                                            /** @enum {string} */
+                                            kind: "condition";
+                                            /** @description the next step */
+                                            then: string;
+                                        } | {
+                                            /** @enum {string} */
+                                            kind: "split";
+                                            variants: {
+                                                name: string;
+                                                /** @description the next step */
+                                                next: string;
+                                                weight: number;
+                                            }[];
+                                        } | {
+                                            /** @enum {string} */
+                                            channel: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
+                                            content: {
+                                                /** @description Liquid template: {{ customer.name }}, {{ recommendations[0].name }}, {{ context.coupon_code }} */
+                                                body: string;
+                                                /** @description provider template parameters, each a Liquid template */
+                                                params?: {
+                                                    [key: string]: string;
+                                                };
+                                                /** @description email subject */
+                                                subject?: string;
+                                                /** @description the provider's template code (SMS, mini-program, WeCom) */
+                                                template?: string;
+                                            };
+                                            /**
+                                             * @description another channel when this one cannot reach the customer
+                                             * @enum {string}
+                                             */
+                                            fallback?: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
+                                            /** @enum {string} */
+                                            kind: "message";
+                                            /** @description the next step */
+                                            next: string;
+                                            /**
+                                             * @description exempt from frequency caps and quiet hours (order notices, not marketing)
+                                             * @default false
+                                             */
+                                            transactional: boolean;
+                                        } | {
+                                            /** @default [] */
+                                            add_tags: string[];
+                                            /** @enum {string} */
+                                            kind: "update";
+                                            /** @description the next step */
+                                            next: string;
+                                            /** @default [] */
+                                            remove_tags: string[];
+                                            /** @default {} */
+                                            set_traits: {
+                                                [key: string]: (string | number | boolean) | null;
+                                            };
+                                        } | {
+                                            /** @enum {string} */
+                                            kind: "webhook";
+                                            /** @description the next step */
+                                            next: string;
+                                            /** Format: uri */
+                                            url: string;
+                                        } | {
+                                            /** @enum {string} */
+                                            kind: "coupon";
+                                            /** @description the next step */
+                                            next: string;
+                                            /** @description an active offer (siyu offers list): one coupon of it in each customer's wallet */
+                                            offer: string;
+                                        } | {
+                                            /**
+                                             * @description usable at once, not after the program's pending period
+                                             * @default true
+                                             */
+                                            immediate: boolean;
+                                            /** @enum {string} */
+                                            kind: "points";
+                                            /** @description the next step */
+                                            next: string;
+                                            points: number;
+                                            reason?: string;
+                                        } | {
+                                            /** @enum {string} */
+                                            kind: "exit";
+                                        };
+                                    };
+                                    /**
+                                     * @description higher wins when frequency caps would be exceeded
+                                     * @default 50
+                                     */
+                                    priority: number;
+                                    /**
+                                     * @default {
+                                     *       "kind": "once"
+                                     *     }
+                                     */
+                                    reentry: {
+                                        /** @enum {string} */
+                                        kind: "once";
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "after_exit";
+                                    } | {
+                                        days: number;
+                                        /** @enum {string} */
+                                        kind: "after_days";
+                                    };
+                                    start: string;
+                                } | null;
+                                description: string | null;
+                                /** @description the definition being edited, as saved; null when unchanged since the published version */
+                                draft: unknown;
+                                id: string;
+                                name: string;
+                                publishedVersion: number | null;
+                                /** @enum {string} */
+                                status: "draft" | "active" | "paused" | "archived";
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -4076,7 +4375,236 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description the published definition customers enter now */
+                            definition: {
+                                entry: {
+                                    /** @enum {string} */
+                                    kind: "segment";
+                                    /** @description enter on each Segment Entered of this saved segment */
+                                    segment: string;
+                                } | {
+                                    event: string;
+                                    /** @enum {string} */
+                                    kind: "event";
+                                    /** @default [] */
+                                    where: {
+                                        /** @enum {string} */
+                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                        property: string;
+                                        value: string | number | boolean | (string | number)[];
+                                    }[];
+                                } | {
+                                    /**
+                                     * Format: date-time
+                                     * @description one-off: send to the segment's members at this time
+                                     */
+                                    at?: string;
+                                    /** @description recurring, in the brand timezone */
+                                    cron?: string;
+                                    /** @enum {string} */
+                                    kind: "broadcast";
+                                    segment: string;
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "api";
+                                };
+                                /** @default [] */
+                                exits: ({
+                                    event: string;
+                                    /** @enum {string} */
+                                    kind: "event";
+                                    /** @default [] */
+                                    where: {
+                                        /** @enum {string} */
+                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                        property: string;
+                                        value: string | number | boolean | (string | number)[];
+                                    }[];
+                                } | {
+                                    condition: unknown;
+                                    /** @enum {string} */
+                                    kind: "condition";
+                                })[];
+                                goal?: {
+                                    event: string;
+                                    /** @default total */
+                                    revenue_property: string;
+                                    /** @default [] */
+                                    where: {
+                                        /** @enum {string} */
+                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                        property: string;
+                                        value: string | number | boolean | (string | number)[];
+                                    }[];
+                                    within_days: number;
+                                };
+                                /**
+                                 * @description share of entrants held out of every message, to measure uplift
+                                 * @default 0
+                                 */
+                                holdout: number;
+                                nodes: {
+                                    [key: string]: {
+                                        duration?: string;
+                                        /** @enum {string} */
+                                        kind: "wait";
+                                        /** @description the next step */
+                                        next: string;
+                                        /**
+                                         * Format: date
+                                         * @description a day (00:00 in the customer's timezone)
+                                         */
+                                        until_date?: string;
+                                        /** @description the next time of day, in the customer's timezone */
+                                        until_time?: string;
+                                        /** @description a date trait, such as birthday: its next anniversary */
+                                        until_trait?: string;
+                                    } | {
+                                        event: string;
+                                        /** @enum {string} */
+                                        kind: "wait_for_event";
+                                        /** @description the next step */
+                                        on_event: string;
+                                        /** @description the next step */
+                                        on_timeout: string;
+                                        timeout: string;
+                                        /** @default [] */
+                                        where: {
+                                            /** @enum {string} */
+                                            op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                            property: string;
+                                            value: string | number | boolean | (string | number)[];
+                                        }[];
+                                    } | {
+                                        /** @description a segment DSL condition, evaluated when the step runs */
+                                        condition: unknown;
+                                        /** @description the next step */
+                                        else: string;
+                                        /** @enum {string} */
+                                        kind: "condition";
+                                        /** @description the next step */
+                                        then: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "split";
+                                        variants: {
+                                            name: string;
+                                            /** @description the next step */
+                                            next: string;
+                                            weight: number;
+                                        }[];
+                                    } | {
+                                        /** @enum {string} */
+                                        channel: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
+                                        content: {
+                                            /** @description Liquid template: {{ customer.name }}, {{ recommendations[0].name }}, {{ context.coupon_code }} */
+                                            body: string;
+                                            /** @description provider template parameters, each a Liquid template */
+                                            params?: {
+                                                [key: string]: string;
+                                            };
+                                            /** @description email subject */
+                                            subject?: string;
+                                            /** @description the provider's template code (SMS, mini-program, WeCom) */
+                                            template?: string;
+                                        };
+                                        /**
+                                         * @description another channel when this one cannot reach the customer
+                                         * @enum {string}
+                                         */
+                                        fallback?: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
+                                        /** @enum {string} */
+                                        kind: "message";
+                                        /** @description the next step */
+                                        next: string;
+                                        /**
+                                         * @description exempt from frequency caps and quiet hours (order notices, not marketing)
+                                         * @default false
+                                         */
+                                        transactional: boolean;
+                                    } | {
+                                        /** @default [] */
+                                        add_tags: string[];
+                                        /** @enum {string} */
+                                        kind: "update";
+                                        /** @description the next step */
+                                        next: string;
+                                        /** @default [] */
+                                        remove_tags: string[];
+                                        /** @default {} */
+                                        set_traits: {
+                                            [key: string]: (string | number | boolean) | null;
+                                        };
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "webhook";
+                                        /** @description the next step */
+                                        next: string;
+                                        /** Format: uri */
+                                        url: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "coupon";
+                                        /** @description the next step */
+                                        next: string;
+                                        /** @description an active offer (siyu offers list): one coupon of it in each customer's wallet */
+                                        offer: string;
+                                    } | {
+                                        /**
+                                         * @description usable at once, not after the program's pending period
+                                         * @default true
+                                         */
+                                        immediate: boolean;
+                                        /** @enum {string} */
+                                        kind: "points";
+                                        /** @description the next step */
+                                        next: string;
+                                        points: number;
+                                        reason?: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "exit";
+                                    };
+                                };
+                                /**
+                                 * @description higher wins when frequency caps would be exceeded
+                                 * @default 50
+                                 */
+                                priority: number;
+                                /**
+                                 * @default {
+                                 *       "kind": "once"
+                                 *     }
+                                 */
+                                reentry: {
+                                    /** @enum {string} */
+                                    kind: "once";
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "after_exit";
+                                } | {
+                                    days: number;
+                                    /** @enum {string} */
+                                    kind: "after_days";
+                                };
+                                start: string;
+                            } | null;
+                            description: string | null;
+                            /** @description the definition being edited, as saved; null when unchanged since the published version */
+                            draft: unknown;
+                            id: string;
+                            name: string;
+                            publishedVersion: number | null;
+                            /** @enum {string} */
+                            status: "draft" | "active" | "paused" | "archived";
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
                 };
             };
         };
@@ -4108,7 +4636,236 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description the published definition customers enter now */
+                            definition: {
+                                entry: {
+                                    /** @enum {string} */
+                                    kind: "segment";
+                                    /** @description enter on each Segment Entered of this saved segment */
+                                    segment: string;
+                                } | {
+                                    event: string;
+                                    /** @enum {string} */
+                                    kind: "event";
+                                    /** @default [] */
+                                    where: {
+                                        /** @enum {string} */
+                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                        property: string;
+                                        value: string | number | boolean | (string | number)[];
+                                    }[];
+                                } | {
+                                    /**
+                                     * Format: date-time
+                                     * @description one-off: send to the segment's members at this time
+                                     */
+                                    at?: string;
+                                    /** @description recurring, in the brand timezone */
+                                    cron?: string;
+                                    /** @enum {string} */
+                                    kind: "broadcast";
+                                    segment: string;
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "api";
+                                };
+                                /** @default [] */
+                                exits: ({
+                                    event: string;
+                                    /** @enum {string} */
+                                    kind: "event";
+                                    /** @default [] */
+                                    where: {
+                                        /** @enum {string} */
+                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                        property: string;
+                                        value: string | number | boolean | (string | number)[];
+                                    }[];
+                                } | {
+                                    condition: unknown;
+                                    /** @enum {string} */
+                                    kind: "condition";
+                                })[];
+                                goal?: {
+                                    event: string;
+                                    /** @default total */
+                                    revenue_property: string;
+                                    /** @default [] */
+                                    where: {
+                                        /** @enum {string} */
+                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                        property: string;
+                                        value: string | number | boolean | (string | number)[];
+                                    }[];
+                                    within_days: number;
+                                };
+                                /**
+                                 * @description share of entrants held out of every message, to measure uplift
+                                 * @default 0
+                                 */
+                                holdout: number;
+                                nodes: {
+                                    [key: string]: {
+                                        duration?: string;
+                                        /** @enum {string} */
+                                        kind: "wait";
+                                        /** @description the next step */
+                                        next: string;
+                                        /**
+                                         * Format: date
+                                         * @description a day (00:00 in the customer's timezone)
+                                         */
+                                        until_date?: string;
+                                        /** @description the next time of day, in the customer's timezone */
+                                        until_time?: string;
+                                        /** @description a date trait, such as birthday: its next anniversary */
+                                        until_trait?: string;
+                                    } | {
+                                        event: string;
+                                        /** @enum {string} */
+                                        kind: "wait_for_event";
+                                        /** @description the next step */
+                                        on_event: string;
+                                        /** @description the next step */
+                                        on_timeout: string;
+                                        timeout: string;
+                                        /** @default [] */
+                                        where: {
+                                            /** @enum {string} */
+                                            op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                            property: string;
+                                            value: string | number | boolean | (string | number)[];
+                                        }[];
+                                    } | {
+                                        /** @description a segment DSL condition, evaluated when the step runs */
+                                        condition: unknown;
+                                        /** @description the next step */
+                                        else: string;
+                                        /** @enum {string} */
+                                        kind: "condition";
+                                        /** @description the next step */
+                                        then: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "split";
+                                        variants: {
+                                            name: string;
+                                            /** @description the next step */
+                                            next: string;
+                                            weight: number;
+                                        }[];
+                                    } | {
+                                        /** @enum {string} */
+                                        channel: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
+                                        content: {
+                                            /** @description Liquid template: {{ customer.name }}, {{ recommendations[0].name }}, {{ context.coupon_code }} */
+                                            body: string;
+                                            /** @description provider template parameters, each a Liquid template */
+                                            params?: {
+                                                [key: string]: string;
+                                            };
+                                            /** @description email subject */
+                                            subject?: string;
+                                            /** @description the provider's template code (SMS, mini-program, WeCom) */
+                                            template?: string;
+                                        };
+                                        /**
+                                         * @description another channel when this one cannot reach the customer
+                                         * @enum {string}
+                                         */
+                                        fallback?: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
+                                        /** @enum {string} */
+                                        kind: "message";
+                                        /** @description the next step */
+                                        next: string;
+                                        /**
+                                         * @description exempt from frequency caps and quiet hours (order notices, not marketing)
+                                         * @default false
+                                         */
+                                        transactional: boolean;
+                                    } | {
+                                        /** @default [] */
+                                        add_tags: string[];
+                                        /** @enum {string} */
+                                        kind: "update";
+                                        /** @description the next step */
+                                        next: string;
+                                        /** @default [] */
+                                        remove_tags: string[];
+                                        /** @default {} */
+                                        set_traits: {
+                                            [key: string]: (string | number | boolean) | null;
+                                        };
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "webhook";
+                                        /** @description the next step */
+                                        next: string;
+                                        /** Format: uri */
+                                        url: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "coupon";
+                                        /** @description the next step */
+                                        next: string;
+                                        /** @description an active offer (siyu offers list): one coupon of it in each customer's wallet */
+                                        offer: string;
+                                    } | {
+                                        /**
+                                         * @description usable at once, not after the program's pending period
+                                         * @default true
+                                         */
+                                        immediate: boolean;
+                                        /** @enum {string} */
+                                        kind: "points";
+                                        /** @description the next step */
+                                        next: string;
+                                        points: number;
+                                        reason?: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "exit";
+                                    };
+                                };
+                                /**
+                                 * @description higher wins when frequency caps would be exceeded
+                                 * @default 50
+                                 */
+                                priority: number;
+                                /**
+                                 * @default {
+                                 *       "kind": "once"
+                                 *     }
+                                 */
+                                reentry: {
+                                    /** @enum {string} */
+                                    kind: "once";
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "after_exit";
+                                } | {
+                                    days: number;
+                                    /** @enum {string} */
+                                    kind: "after_days";
+                                };
+                                start: string;
+                            } | null;
+                            description: string | null;
+                            /** @description the definition being edited, as saved; null when unchanged since the published version */
+                            draft: unknown;
+                            id: string;
+                            name: string;
+                            publishedVersion: number | null;
+                            /** @enum {string} */
+                            status: "draft" | "active" | "paused" | "archived";
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
                 };
             };
         };
@@ -4148,7 +4905,236 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description the published definition customers enter now */
+                            definition: {
+                                entry: {
+                                    /** @enum {string} */
+                                    kind: "segment";
+                                    /** @description enter on each Segment Entered of this saved segment */
+                                    segment: string;
+                                } | {
+                                    event: string;
+                                    /** @enum {string} */
+                                    kind: "event";
+                                    /** @default [] */
+                                    where: {
+                                        /** @enum {string} */
+                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                        property: string;
+                                        value: string | number | boolean | (string | number)[];
+                                    }[];
+                                } | {
+                                    /**
+                                     * Format: date-time
+                                     * @description one-off: send to the segment's members at this time
+                                     */
+                                    at?: string;
+                                    /** @description recurring, in the brand timezone */
+                                    cron?: string;
+                                    /** @enum {string} */
+                                    kind: "broadcast";
+                                    segment: string;
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "api";
+                                };
+                                /** @default [] */
+                                exits: ({
+                                    event: string;
+                                    /** @enum {string} */
+                                    kind: "event";
+                                    /** @default [] */
+                                    where: {
+                                        /** @enum {string} */
+                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                        property: string;
+                                        value: string | number | boolean | (string | number)[];
+                                    }[];
+                                } | {
+                                    condition: unknown;
+                                    /** @enum {string} */
+                                    kind: "condition";
+                                })[];
+                                goal?: {
+                                    event: string;
+                                    /** @default total */
+                                    revenue_property: string;
+                                    /** @default [] */
+                                    where: {
+                                        /** @enum {string} */
+                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                        property: string;
+                                        value: string | number | boolean | (string | number)[];
+                                    }[];
+                                    within_days: number;
+                                };
+                                /**
+                                 * @description share of entrants held out of every message, to measure uplift
+                                 * @default 0
+                                 */
+                                holdout: number;
+                                nodes: {
+                                    [key: string]: {
+                                        duration?: string;
+                                        /** @enum {string} */
+                                        kind: "wait";
+                                        /** @description the next step */
+                                        next: string;
+                                        /**
+                                         * Format: date
+                                         * @description a day (00:00 in the customer's timezone)
+                                         */
+                                        until_date?: string;
+                                        /** @description the next time of day, in the customer's timezone */
+                                        until_time?: string;
+                                        /** @description a date trait, such as birthday: its next anniversary */
+                                        until_trait?: string;
+                                    } | {
+                                        event: string;
+                                        /** @enum {string} */
+                                        kind: "wait_for_event";
+                                        /** @description the next step */
+                                        on_event: string;
+                                        /** @description the next step */
+                                        on_timeout: string;
+                                        timeout: string;
+                                        /** @default [] */
+                                        where: {
+                                            /** @enum {string} */
+                                            op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                            property: string;
+                                            value: string | number | boolean | (string | number)[];
+                                        }[];
+                                    } | {
+                                        /** @description a segment DSL condition, evaluated when the step runs */
+                                        condition: unknown;
+                                        /** @description the next step */
+                                        else: string;
+                                        /** @enum {string} */
+                                        kind: "condition";
+                                        /** @description the next step */
+                                        then: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "split";
+                                        variants: {
+                                            name: string;
+                                            /** @description the next step */
+                                            next: string;
+                                            weight: number;
+                                        }[];
+                                    } | {
+                                        /** @enum {string} */
+                                        channel: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
+                                        content: {
+                                            /** @description Liquid template: {{ customer.name }}, {{ recommendations[0].name }}, {{ context.coupon_code }} */
+                                            body: string;
+                                            /** @description provider template parameters, each a Liquid template */
+                                            params?: {
+                                                [key: string]: string;
+                                            };
+                                            /** @description email subject */
+                                            subject?: string;
+                                            /** @description the provider's template code (SMS, mini-program, WeCom) */
+                                            template?: string;
+                                        };
+                                        /**
+                                         * @description another channel when this one cannot reach the customer
+                                         * @enum {string}
+                                         */
+                                        fallback?: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
+                                        /** @enum {string} */
+                                        kind: "message";
+                                        /** @description the next step */
+                                        next: string;
+                                        /**
+                                         * @description exempt from frequency caps and quiet hours (order notices, not marketing)
+                                         * @default false
+                                         */
+                                        transactional: boolean;
+                                    } | {
+                                        /** @default [] */
+                                        add_tags: string[];
+                                        /** @enum {string} */
+                                        kind: "update";
+                                        /** @description the next step */
+                                        next: string;
+                                        /** @default [] */
+                                        remove_tags: string[];
+                                        /** @default {} */
+                                        set_traits: {
+                                            [key: string]: (string | number | boolean) | null;
+                                        };
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "webhook";
+                                        /** @description the next step */
+                                        next: string;
+                                        /** Format: uri */
+                                        url: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "coupon";
+                                        /** @description the next step */
+                                        next: string;
+                                        /** @description an active offer (siyu offers list): one coupon of it in each customer's wallet */
+                                        offer: string;
+                                    } | {
+                                        /**
+                                         * @description usable at once, not after the program's pending period
+                                         * @default true
+                                         */
+                                        immediate: boolean;
+                                        /** @enum {string} */
+                                        kind: "points";
+                                        /** @description the next step */
+                                        next: string;
+                                        points: number;
+                                        reason?: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "exit";
+                                    };
+                                };
+                                /**
+                                 * @description higher wins when frequency caps would be exceeded
+                                 * @default 50
+                                 */
+                                priority: number;
+                                /**
+                                 * @default {
+                                 *       "kind": "once"
+                                 *     }
+                                 */
+                                reentry: {
+                                    /** @enum {string} */
+                                    kind: "once";
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "after_exit";
+                                } | {
+                                    days: number;
+                                    /** @enum {string} */
+                                    kind: "after_days";
+                                };
+                                start: string;
+                            } | null;
+                            description: string | null;
+                            /** @description the definition being edited, as saved; null when unchanged since the published version */
+                            draft: unknown;
+                            id: string;
+                            name: string;
+                            publishedVersion: number | null;
+                            /** @enum {string} */
+                            status: "draft" | "active" | "paused" | "archived";
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
                 };
             };
         };
@@ -4199,7 +5185,12 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description customers who entered; repeated keys, customers already in the journey or kept out by its re-entry rule do not count */
+                            entered: number;
+                        };
+                    };
                 };
             };
         };
@@ -4238,7 +5229,236 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description the published definition customers enter now */
+                            definition: {
+                                entry: {
+                                    /** @enum {string} */
+                                    kind: "segment";
+                                    /** @description enter on each Segment Entered of this saved segment */
+                                    segment: string;
+                                } | {
+                                    event: string;
+                                    /** @enum {string} */
+                                    kind: "event";
+                                    /** @default [] */
+                                    where: {
+                                        /** @enum {string} */
+                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                        property: string;
+                                        value: string | number | boolean | (string | number)[];
+                                    }[];
+                                } | {
+                                    /**
+                                     * Format: date-time
+                                     * @description one-off: send to the segment's members at this time
+                                     */
+                                    at?: string;
+                                    /** @description recurring, in the brand timezone */
+                                    cron?: string;
+                                    /** @enum {string} */
+                                    kind: "broadcast";
+                                    segment: string;
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "api";
+                                };
+                                /** @default [] */
+                                exits: ({
+                                    event: string;
+                                    /** @enum {string} */
+                                    kind: "event";
+                                    /** @default [] */
+                                    where: {
+                                        /** @enum {string} */
+                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                        property: string;
+                                        value: string | number | boolean | (string | number)[];
+                                    }[];
+                                } | {
+                                    condition: unknown;
+                                    /** @enum {string} */
+                                    kind: "condition";
+                                })[];
+                                goal?: {
+                                    event: string;
+                                    /** @default total */
+                                    revenue_property: string;
+                                    /** @default [] */
+                                    where: {
+                                        /** @enum {string} */
+                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                        property: string;
+                                        value: string | number | boolean | (string | number)[];
+                                    }[];
+                                    within_days: number;
+                                };
+                                /**
+                                 * @description share of entrants held out of every message, to measure uplift
+                                 * @default 0
+                                 */
+                                holdout: number;
+                                nodes: {
+                                    [key: string]: {
+                                        duration?: string;
+                                        /** @enum {string} */
+                                        kind: "wait";
+                                        /** @description the next step */
+                                        next: string;
+                                        /**
+                                         * Format: date
+                                         * @description a day (00:00 in the customer's timezone)
+                                         */
+                                        until_date?: string;
+                                        /** @description the next time of day, in the customer's timezone */
+                                        until_time?: string;
+                                        /** @description a date trait, such as birthday: its next anniversary */
+                                        until_trait?: string;
+                                    } | {
+                                        event: string;
+                                        /** @enum {string} */
+                                        kind: "wait_for_event";
+                                        /** @description the next step */
+                                        on_event: string;
+                                        /** @description the next step */
+                                        on_timeout: string;
+                                        timeout: string;
+                                        /** @default [] */
+                                        where: {
+                                            /** @enum {string} */
+                                            op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                            property: string;
+                                            value: string | number | boolean | (string | number)[];
+                                        }[];
+                                    } | {
+                                        /** @description a segment DSL condition, evaluated when the step runs */
+                                        condition: unknown;
+                                        /** @description the next step */
+                                        else: string;
+                                        /** @enum {string} */
+                                        kind: "condition";
+                                        /** @description the next step */
+                                        then: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "split";
+                                        variants: {
+                                            name: string;
+                                            /** @description the next step */
+                                            next: string;
+                                            weight: number;
+                                        }[];
+                                    } | {
+                                        /** @enum {string} */
+                                        channel: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
+                                        content: {
+                                            /** @description Liquid template: {{ customer.name }}, {{ recommendations[0].name }}, {{ context.coupon_code }} */
+                                            body: string;
+                                            /** @description provider template parameters, each a Liquid template */
+                                            params?: {
+                                                [key: string]: string;
+                                            };
+                                            /** @description email subject */
+                                            subject?: string;
+                                            /** @description the provider's template code (SMS, mini-program, WeCom) */
+                                            template?: string;
+                                        };
+                                        /**
+                                         * @description another channel when this one cannot reach the customer
+                                         * @enum {string}
+                                         */
+                                        fallback?: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
+                                        /** @enum {string} */
+                                        kind: "message";
+                                        /** @description the next step */
+                                        next: string;
+                                        /**
+                                         * @description exempt from frequency caps and quiet hours (order notices, not marketing)
+                                         * @default false
+                                         */
+                                        transactional: boolean;
+                                    } | {
+                                        /** @default [] */
+                                        add_tags: string[];
+                                        /** @enum {string} */
+                                        kind: "update";
+                                        /** @description the next step */
+                                        next: string;
+                                        /** @default [] */
+                                        remove_tags: string[];
+                                        /** @default {} */
+                                        set_traits: {
+                                            [key: string]: (string | number | boolean) | null;
+                                        };
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "webhook";
+                                        /** @description the next step */
+                                        next: string;
+                                        /** Format: uri */
+                                        url: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "coupon";
+                                        /** @description the next step */
+                                        next: string;
+                                        /** @description an active offer (siyu offers list): one coupon of it in each customer's wallet */
+                                        offer: string;
+                                    } | {
+                                        /**
+                                         * @description usable at once, not after the program's pending period
+                                         * @default true
+                                         */
+                                        immediate: boolean;
+                                        /** @enum {string} */
+                                        kind: "points";
+                                        /** @description the next step */
+                                        next: string;
+                                        points: number;
+                                        reason?: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "exit";
+                                    };
+                                };
+                                /**
+                                 * @description higher wins when frequency caps would be exceeded
+                                 * @default 50
+                                 */
+                                priority: number;
+                                /**
+                                 * @default {
+                                 *       "kind": "once"
+                                 *     }
+                                 */
+                                reentry: {
+                                    /** @enum {string} */
+                                    kind: "once";
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "after_exit";
+                                } | {
+                                    days: number;
+                                    /** @enum {string} */
+                                    kind: "after_days";
+                                };
+                                start: string;
+                            } | null;
+                            description: string | null;
+                            /** @description the definition being edited, as saved; null when unchanged since the published version */
+                            draft: unknown;
+                            id: string;
+                            name: string;
+                            publishedVersion: number | null;
+                            /** @enum {string} */
+                            status: "draft" | "active" | "paused" | "archived";
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
                 };
             };
         };
@@ -4277,7 +5497,236 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description the published definition customers enter now */
+                            definition: {
+                                entry: {
+                                    /** @enum {string} */
+                                    kind: "segment";
+                                    /** @description enter on each Segment Entered of this saved segment */
+                                    segment: string;
+                                } | {
+                                    event: string;
+                                    /** @enum {string} */
+                                    kind: "event";
+                                    /** @default [] */
+                                    where: {
+                                        /** @enum {string} */
+                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                        property: string;
+                                        value: string | number | boolean | (string | number)[];
+                                    }[];
+                                } | {
+                                    /**
+                                     * Format: date-time
+                                     * @description one-off: send to the segment's members at this time
+                                     */
+                                    at?: string;
+                                    /** @description recurring, in the brand timezone */
+                                    cron?: string;
+                                    /** @enum {string} */
+                                    kind: "broadcast";
+                                    segment: string;
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "api";
+                                };
+                                /** @default [] */
+                                exits: ({
+                                    event: string;
+                                    /** @enum {string} */
+                                    kind: "event";
+                                    /** @default [] */
+                                    where: {
+                                        /** @enum {string} */
+                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                        property: string;
+                                        value: string | number | boolean | (string | number)[];
+                                    }[];
+                                } | {
+                                    condition: unknown;
+                                    /** @enum {string} */
+                                    kind: "condition";
+                                })[];
+                                goal?: {
+                                    event: string;
+                                    /** @default total */
+                                    revenue_property: string;
+                                    /** @default [] */
+                                    where: {
+                                        /** @enum {string} */
+                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                        property: string;
+                                        value: string | number | boolean | (string | number)[];
+                                    }[];
+                                    within_days: number;
+                                };
+                                /**
+                                 * @description share of entrants held out of every message, to measure uplift
+                                 * @default 0
+                                 */
+                                holdout: number;
+                                nodes: {
+                                    [key: string]: {
+                                        duration?: string;
+                                        /** @enum {string} */
+                                        kind: "wait";
+                                        /** @description the next step */
+                                        next: string;
+                                        /**
+                                         * Format: date
+                                         * @description a day (00:00 in the customer's timezone)
+                                         */
+                                        until_date?: string;
+                                        /** @description the next time of day, in the customer's timezone */
+                                        until_time?: string;
+                                        /** @description a date trait, such as birthday: its next anniversary */
+                                        until_trait?: string;
+                                    } | {
+                                        event: string;
+                                        /** @enum {string} */
+                                        kind: "wait_for_event";
+                                        /** @description the next step */
+                                        on_event: string;
+                                        /** @description the next step */
+                                        on_timeout: string;
+                                        timeout: string;
+                                        /** @default [] */
+                                        where: {
+                                            /** @enum {string} */
+                                            op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                            property: string;
+                                            value: string | number | boolean | (string | number)[];
+                                        }[];
+                                    } | {
+                                        /** @description a segment DSL condition, evaluated when the step runs */
+                                        condition: unknown;
+                                        /** @description the next step */
+                                        else: string;
+                                        /** @enum {string} */
+                                        kind: "condition";
+                                        /** @description the next step */
+                                        then: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "split";
+                                        variants: {
+                                            name: string;
+                                            /** @description the next step */
+                                            next: string;
+                                            weight: number;
+                                        }[];
+                                    } | {
+                                        /** @enum {string} */
+                                        channel: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
+                                        content: {
+                                            /** @description Liquid template: {{ customer.name }}, {{ recommendations[0].name }}, {{ context.coupon_code }} */
+                                            body: string;
+                                            /** @description provider template parameters, each a Liquid template */
+                                            params?: {
+                                                [key: string]: string;
+                                            };
+                                            /** @description email subject */
+                                            subject?: string;
+                                            /** @description the provider's template code (SMS, mini-program, WeCom) */
+                                            template?: string;
+                                        };
+                                        /**
+                                         * @description another channel when this one cannot reach the customer
+                                         * @enum {string}
+                                         */
+                                        fallback?: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
+                                        /** @enum {string} */
+                                        kind: "message";
+                                        /** @description the next step */
+                                        next: string;
+                                        /**
+                                         * @description exempt from frequency caps and quiet hours (order notices, not marketing)
+                                         * @default false
+                                         */
+                                        transactional: boolean;
+                                    } | {
+                                        /** @default [] */
+                                        add_tags: string[];
+                                        /** @enum {string} */
+                                        kind: "update";
+                                        /** @description the next step */
+                                        next: string;
+                                        /** @default [] */
+                                        remove_tags: string[];
+                                        /** @default {} */
+                                        set_traits: {
+                                            [key: string]: (string | number | boolean) | null;
+                                        };
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "webhook";
+                                        /** @description the next step */
+                                        next: string;
+                                        /** Format: uri */
+                                        url: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "coupon";
+                                        /** @description the next step */
+                                        next: string;
+                                        /** @description an active offer (siyu offers list): one coupon of it in each customer's wallet */
+                                        offer: string;
+                                    } | {
+                                        /**
+                                         * @description usable at once, not after the program's pending period
+                                         * @default true
+                                         */
+                                        immediate: boolean;
+                                        /** @enum {string} */
+                                        kind: "points";
+                                        /** @description the next step */
+                                        next: string;
+                                        points: number;
+                                        reason?: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "exit";
+                                    };
+                                };
+                                /**
+                                 * @description higher wins when frequency caps would be exceeded
+                                 * @default 50
+                                 */
+                                priority: number;
+                                /**
+                                 * @default {
+                                 *       "kind": "once"
+                                 *     }
+                                 */
+                                reentry: {
+                                    /** @enum {string} */
+                                    kind: "once";
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "after_exit";
+                                } | {
+                                    days: number;
+                                    /** @enum {string} */
+                                    kind: "after_days";
+                                };
+                                start: string;
+                            } | null;
+                            description: string | null;
+                            /** @description the definition being edited, as saved; null when unchanged since the published version */
+                            draft: unknown;
+                            id: string;
+                            name: string;
+                            publishedVersion: number | null;
+                            /** @enum {string} */
+                            status: "draft" | "active" | "paused" | "archived";
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
                 };
             };
         };
@@ -4314,7 +5763,78 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            active: number;
+                            arms: {
+                                /** @description treated, variant NAME or holdout */
+                                arm: string;
+                                conversionRate: number;
+                                converted: number;
+                                customers: number;
+                                revenueFen: number;
+                                revenuePerCustomerFen: number;
+                                /** @description revenue per customer against the holdout (Welch); null without a holdout */
+                                revenueUplift: {
+                                    control: number;
+                                    degreesOfFreedom: number;
+                                    difference: number;
+                                    interval: {
+                                        high: number;
+                                        low: number;
+                                    };
+                                    pValue: number;
+                                    treated: number;
+                                } | null;
+                                /** @description conversion against the holdout (Newcombe interval, z test); null without a holdout */
+                                uplift: {
+                                    control: number;
+                                    difference: number;
+                                    interval: {
+                                        high: number;
+                                        low: number;
+                                    };
+                                    pValue: number;
+                                    relative: number | null;
+                                    treated: number;
+                                } | null;
+                            }[];
+                            completed: number;
+                            entered: number;
+                            exited: number;
+                            goal: {
+                                event: string;
+                                withinDays: number;
+                            } | null;
+                            heldOut: number;
+                            journeyId: string;
+                            name: string;
+                            /** @description customers per group to detect the observed difference (80% power, α 0.05) */
+                            sampleSizeNeeded: number | null;
+                            status: string;
+                            steps: {
+                                /** @description instances waiting at the step now */
+                                active: number;
+                                kind: string;
+                                /** @description the step's messages by state */
+                                messages: {
+                                    [key: string]: number;
+                                };
+                                node: string;
+                                /** @description instances that ran the step, by outcome */
+                                outcomes: {
+                                    [key: string]: number;
+                                };
+                            }[];
+                            /**
+                             * Format: date-time
+                             * @description the arms count only customers whose goal window had closed by then
+                             */
+                            windowsClosedBy: string;
+                            /** @description customers whose goal window was still open: not yet in the arms */
+                            windowsOpen: number;
+                        };
+                    };
                 };
             };
         };
@@ -4355,7 +5875,236 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description the published definition customers enter now */
+                            definition: {
+                                entry: {
+                                    /** @enum {string} */
+                                    kind: "segment";
+                                    /** @description enter on each Segment Entered of this saved segment */
+                                    segment: string;
+                                } | {
+                                    event: string;
+                                    /** @enum {string} */
+                                    kind: "event";
+                                    /** @default [] */
+                                    where: {
+                                        /** @enum {string} */
+                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                        property: string;
+                                        value: string | number | boolean | (string | number)[];
+                                    }[];
+                                } | {
+                                    /**
+                                     * Format: date-time
+                                     * @description one-off: send to the segment's members at this time
+                                     */
+                                    at?: string;
+                                    /** @description recurring, in the brand timezone */
+                                    cron?: string;
+                                    /** @enum {string} */
+                                    kind: "broadcast";
+                                    segment: string;
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "api";
+                                };
+                                /** @default [] */
+                                exits: ({
+                                    event: string;
+                                    /** @enum {string} */
+                                    kind: "event";
+                                    /** @default [] */
+                                    where: {
+                                        /** @enum {string} */
+                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                        property: string;
+                                        value: string | number | boolean | (string | number)[];
+                                    }[];
+                                } | {
+                                    condition: unknown;
+                                    /** @enum {string} */
+                                    kind: "condition";
+                                })[];
+                                goal?: {
+                                    event: string;
+                                    /** @default total */
+                                    revenue_property: string;
+                                    /** @default [] */
+                                    where: {
+                                        /** @enum {string} */
+                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                        property: string;
+                                        value: string | number | boolean | (string | number)[];
+                                    }[];
+                                    within_days: number;
+                                };
+                                /**
+                                 * @description share of entrants held out of every message, to measure uplift
+                                 * @default 0
+                                 */
+                                holdout: number;
+                                nodes: {
+                                    [key: string]: {
+                                        duration?: string;
+                                        /** @enum {string} */
+                                        kind: "wait";
+                                        /** @description the next step */
+                                        next: string;
+                                        /**
+                                         * Format: date
+                                         * @description a day (00:00 in the customer's timezone)
+                                         */
+                                        until_date?: string;
+                                        /** @description the next time of day, in the customer's timezone */
+                                        until_time?: string;
+                                        /** @description a date trait, such as birthday: its next anniversary */
+                                        until_trait?: string;
+                                    } | {
+                                        event: string;
+                                        /** @enum {string} */
+                                        kind: "wait_for_event";
+                                        /** @description the next step */
+                                        on_event: string;
+                                        /** @description the next step */
+                                        on_timeout: string;
+                                        timeout: string;
+                                        /** @default [] */
+                                        where: {
+                                            /** @enum {string} */
+                                            op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                            property: string;
+                                            value: string | number | boolean | (string | number)[];
+                                        }[];
+                                    } | {
+                                        /** @description a segment DSL condition, evaluated when the step runs */
+                                        condition: unknown;
+                                        /** @description the next step */
+                                        else: string;
+                                        /** @enum {string} */
+                                        kind: "condition";
+                                        /** @description the next step */
+                                        then: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "split";
+                                        variants: {
+                                            name: string;
+                                            /** @description the next step */
+                                            next: string;
+                                            weight: number;
+                                        }[];
+                                    } | {
+                                        /** @enum {string} */
+                                        channel: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
+                                        content: {
+                                            /** @description Liquid template: {{ customer.name }}, {{ recommendations[0].name }}, {{ context.coupon_code }} */
+                                            body: string;
+                                            /** @description provider template parameters, each a Liquid template */
+                                            params?: {
+                                                [key: string]: string;
+                                            };
+                                            /** @description email subject */
+                                            subject?: string;
+                                            /** @description the provider's template code (SMS, mini-program, WeCom) */
+                                            template?: string;
+                                        };
+                                        /**
+                                         * @description another channel when this one cannot reach the customer
+                                         * @enum {string}
+                                         */
+                                        fallback?: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
+                                        /** @enum {string} */
+                                        kind: "message";
+                                        /** @description the next step */
+                                        next: string;
+                                        /**
+                                         * @description exempt from frequency caps and quiet hours (order notices, not marketing)
+                                         * @default false
+                                         */
+                                        transactional: boolean;
+                                    } | {
+                                        /** @default [] */
+                                        add_tags: string[];
+                                        /** @enum {string} */
+                                        kind: "update";
+                                        /** @description the next step */
+                                        next: string;
+                                        /** @default [] */
+                                        remove_tags: string[];
+                                        /** @default {} */
+                                        set_traits: {
+                                            [key: string]: (string | number | boolean) | null;
+                                        };
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "webhook";
+                                        /** @description the next step */
+                                        next: string;
+                                        /** Format: uri */
+                                        url: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "coupon";
+                                        /** @description the next step */
+                                        next: string;
+                                        /** @description an active offer (siyu offers list): one coupon of it in each customer's wallet */
+                                        offer: string;
+                                    } | {
+                                        /**
+                                         * @description usable at once, not after the program's pending period
+                                         * @default true
+                                         */
+                                        immediate: boolean;
+                                        /** @enum {string} */
+                                        kind: "points";
+                                        /** @description the next step */
+                                        next: string;
+                                        points: number;
+                                        reason?: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "exit";
+                                    };
+                                };
+                                /**
+                                 * @description higher wins when frequency caps would be exceeded
+                                 * @default 50
+                                 */
+                                priority: number;
+                                /**
+                                 * @default {
+                                 *       "kind": "once"
+                                 *     }
+                                 */
+                                reentry: {
+                                    /** @enum {string} */
+                                    kind: "once";
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "after_exit";
+                                } | {
+                                    days: number;
+                                    /** @enum {string} */
+                                    kind: "after_days";
+                                };
+                                start: string;
+                            } | null;
+                            description: string | null;
+                            /** @description the definition being edited, as saved; null when unchanged since the published version */
+                            draft: unknown;
+                            id: string;
+                            name: string;
+                            publishedVersion: number | null;
+                            /** @enum {string} */
+                            status: "draft" | "active" | "paused" | "archived";
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
                 };
             };
         };
@@ -4404,7 +6153,34 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            convertedAt: string | null;
+                            customerId: string;
+                            /** @description completed, exited, or still waiting at the end of the window */
+                            end: string;
+                            heldOut: boolean;
+                            journeyId: string;
+                            steps: {
+                                /** Format: date-time */
+                                at: string;
+                                kind: string;
+                                /** @description the message the step would queue, rendered */
+                                message?: {
+                                    body: string;
+                                    channel: string;
+                                    params?: {
+                                        [key: string]: string;
+                                    };
+                                    subject?: string;
+                                };
+                                node: string;
+                                outcome: string;
+                            }[];
+                            version: number;
+                        };
+                    };
                 };
             };
         };
@@ -4447,7 +6223,223 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            definition: {
+                                entry: {
+                                    /** @enum {string} */
+                                    kind: "segment";
+                                    /** @description enter on each Segment Entered of this saved segment */
+                                    segment: string;
+                                } | {
+                                    event: string;
+                                    /** @enum {string} */
+                                    kind: "event";
+                                    /** @default [] */
+                                    where: {
+                                        /** @enum {string} */
+                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                        property: string;
+                                        value: string | number | boolean | (string | number)[];
+                                    }[];
+                                } | {
+                                    /**
+                                     * Format: date-time
+                                     * @description one-off: send to the segment's members at this time
+                                     */
+                                    at?: string;
+                                    /** @description recurring, in the brand timezone */
+                                    cron?: string;
+                                    /** @enum {string} */
+                                    kind: "broadcast";
+                                    segment: string;
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "api";
+                                };
+                                /** @default [] */
+                                exits: ({
+                                    event: string;
+                                    /** @enum {string} */
+                                    kind: "event";
+                                    /** @default [] */
+                                    where: {
+                                        /** @enum {string} */
+                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                        property: string;
+                                        value: string | number | boolean | (string | number)[];
+                                    }[];
+                                } | {
+                                    condition: unknown;
+                                    /** @enum {string} */
+                                    kind: "condition";
+                                })[];
+                                goal?: {
+                                    event: string;
+                                    /** @default total */
+                                    revenue_property: string;
+                                    /** @default [] */
+                                    where: {
+                                        /** @enum {string} */
+                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                        property: string;
+                                        value: string | number | boolean | (string | number)[];
+                                    }[];
+                                    within_days: number;
+                                };
+                                /**
+                                 * @description share of entrants held out of every message, to measure uplift
+                                 * @default 0
+                                 */
+                                holdout: number;
+                                nodes: {
+                                    [key: string]: {
+                                        duration?: string;
+                                        /** @enum {string} */
+                                        kind: "wait";
+                                        /** @description the next step */
+                                        next: string;
+                                        /**
+                                         * Format: date
+                                         * @description a day (00:00 in the customer's timezone)
+                                         */
+                                        until_date?: string;
+                                        /** @description the next time of day, in the customer's timezone */
+                                        until_time?: string;
+                                        /** @description a date trait, such as birthday: its next anniversary */
+                                        until_trait?: string;
+                                    } | {
+                                        event: string;
+                                        /** @enum {string} */
+                                        kind: "wait_for_event";
+                                        /** @description the next step */
+                                        on_event: string;
+                                        /** @description the next step */
+                                        on_timeout: string;
+                                        timeout: string;
+                                        /** @default [] */
+                                        where: {
+                                            /** @enum {string} */
+                                            op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                            property: string;
+                                            value: string | number | boolean | (string | number)[];
+                                        }[];
+                                    } | {
+                                        /** @description a segment DSL condition, evaluated when the step runs */
+                                        condition: unknown;
+                                        /** @description the next step */
+                                        else: string;
+                                        /** @enum {string} */
+                                        kind: "condition";
+                                        /** @description the next step */
+                                        then: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "split";
+                                        variants: {
+                                            name: string;
+                                            /** @description the next step */
+                                            next: string;
+                                            weight: number;
+                                        }[];
+                                    } | {
+                                        /** @enum {string} */
+                                        channel: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
+                                        content: {
+                                            /** @description Liquid template: {{ customer.name }}, {{ recommendations[0].name }}, {{ context.coupon_code }} */
+                                            body: string;
+                                            /** @description provider template parameters, each a Liquid template */
+                                            params?: {
+                                                [key: string]: string;
+                                            };
+                                            /** @description email subject */
+                                            subject?: string;
+                                            /** @description the provider's template code (SMS, mini-program, WeCom) */
+                                            template?: string;
+                                        };
+                                        /**
+                                         * @description another channel when this one cannot reach the customer
+                                         * @enum {string}
+                                         */
+                                        fallback?: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
+                                        /** @enum {string} */
+                                        kind: "message";
+                                        /** @description the next step */
+                                        next: string;
+                                        /**
+                                         * @description exempt from frequency caps and quiet hours (order notices, not marketing)
+                                         * @default false
+                                         */
+                                        transactional: boolean;
+                                    } | {
+                                        /** @default [] */
+                                        add_tags: string[];
+                                        /** @enum {string} */
+                                        kind: "update";
+                                        /** @description the next step */
+                                        next: string;
+                                        /** @default [] */
+                                        remove_tags: string[];
+                                        /** @default {} */
+                                        set_traits: {
+                                            [key: string]: (string | number | boolean) | null;
+                                        };
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "webhook";
+                                        /** @description the next step */
+                                        next: string;
+                                        /** Format: uri */
+                                        url: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "coupon";
+                                        /** @description the next step */
+                                        next: string;
+                                        /** @description an active offer (siyu offers list): one coupon of it in each customer's wallet */
+                                        offer: string;
+                                    } | {
+                                        /**
+                                         * @description usable at once, not after the program's pending period
+                                         * @default true
+                                         */
+                                        immediate: boolean;
+                                        /** @enum {string} */
+                                        kind: "points";
+                                        /** @description the next step */
+                                        next: string;
+                                        points: number;
+                                        reason?: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "exit";
+                                    };
+                                };
+                                /**
+                                 * @description higher wins when frequency caps would be exceeded
+                                 * @default 50
+                                 */
+                                priority: number;
+                                /**
+                                 * @default {
+                                 *       "kind": "once"
+                                 *     }
+                                 */
+                                reentry: {
+                                    /** @enum {string} */
+                                    kind: "once";
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "after_exit";
+                                } | {
+                                    days: number;
+                                    /** @enum {string} */
+                                    kind: "after_days";
+                                };
+                                start: string;
+                            };
+                        };
+                    };
                 };
             };
         };
