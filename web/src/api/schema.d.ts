@@ -2710,7 +2710,48 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description the canonical id (after merges) */
+                            customerId: string;
+                            /** @description the ledger, newest first */
+                            history: {
+                                /** Format: date-time */
+                                effectiveAt: string;
+                                entryId: string;
+                                /**
+                                 * @description whether proof was recorded; the proof itself is never shown here
+                                 * @enum {string|null}
+                                 */
+                                evidence: "(encrypted)" | null;
+                                purpose: string;
+                                /** Format: date-time */
+                                recordedAt: string;
+                                recordedBy: string | null;
+                                source: string;
+                                /** @enum {string} */
+                                status: "granted" | "withdrawn" | "denied";
+                                textVersion: string | null;
+                            }[];
+                            purposes: {
+                                /** @enum {string} */
+                                basis: "opt_in" | "opt_out";
+                                /** Format: date-time */
+                                effectiveAt: string | null;
+                                /** @description whether processing for the purpose is allowed now (the decision, else the basis) */
+                                isAllowed: boolean;
+                                name: string;
+                                purpose: string;
+                                source: string | null;
+                                /**
+                                 * @description the current decision; null when none was recorded
+                                 * @enum {string|null}
+                                 */
+                                status: "granted" | "withdrawn" | "denied" | null;
+                                textVersion: string | null;
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -2752,7 +2793,48 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description the canonical id (after merges) */
+                            customerId: string;
+                            /** @description the ledger, newest first */
+                            history: {
+                                /** Format: date-time */
+                                effectiveAt: string;
+                                entryId: string;
+                                /**
+                                 * @description whether proof was recorded; the proof itself is never shown here
+                                 * @enum {string|null}
+                                 */
+                                evidence: "(encrypted)" | null;
+                                purpose: string;
+                                /** Format: date-time */
+                                recordedAt: string;
+                                recordedBy: string | null;
+                                source: string;
+                                /** @enum {string} */
+                                status: "granted" | "withdrawn" | "denied";
+                                textVersion: string | null;
+                            }[];
+                            purposes: {
+                                /** @enum {string} */
+                                basis: "opt_in" | "opt_out";
+                                /** Format: date-time */
+                                effectiveAt: string | null;
+                                /** @description whether processing for the purpose is allowed now (the decision, else the basis) */
+                                isAllowed: boolean;
+                                name: string;
+                                purpose: string;
+                                source: string | null;
+                                /**
+                                 * @description the current decision; null when none was recorded
+                                 * @enum {string|null}
+                                 */
+                                status: "granted" | "withdrawn" | "denied" | null;
+                                textVersion: string | null;
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -8540,7 +8622,38 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            requests: {
+                                /** @description what was asked (the corrections, or the purposes to withdraw); only on a single request, null in lists */
+                                details: {
+                                    changes?: {
+                                        [key: string]: unknown;
+                                    };
+                                    purposes?: string[];
+                                } | null;
+                                /** @description YYYY-MM-DD */
+                                dueOn: string;
+                                /** Format: date-time */
+                                handledAt: string | null;
+                                handler: string | null;
+                                note: string | null;
+                                /** Format: date-time */
+                                requestedAt: string;
+                                requestId: string;
+                                /** @description what carrying it out did, or the reason it was rejected */
+                                result: {
+                                    [key: string]: unknown;
+                                } | null;
+                                /** @enum {string} */
+                                status: "open" | "fulfilled" | "rejected";
+                                /** @description the person's customer id, or the anonymous id their remaining rows carry once erased */
+                                subjectId: string;
+                                /** @enum {string} */
+                                type: "access" | "correction" | "deletion" | "withdrawal";
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -8579,11 +8692,40 @@ export interface paths {
             };
             responses: {
                 /** @description Default Response */
-                200: {
+                201: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description what was asked (the corrections, or the purposes to withdraw); only on a single request, null in lists */
+                            details: {
+                                changes?: {
+                                    [key: string]: unknown;
+                                };
+                                purposes?: string[];
+                            } | null;
+                            /** @description YYYY-MM-DD */
+                            dueOn: string;
+                            /** Format: date-time */
+                            handledAt: string | null;
+                            handler: string | null;
+                            note: string | null;
+                            /** Format: date-time */
+                            requestedAt: string;
+                            requestId: string;
+                            /** @description what carrying it out did, or the reason it was rejected */
+                            result: {
+                                [key: string]: unknown;
+                            } | null;
+                            /** @enum {string} */
+                            status: "open" | "fulfilled" | "rejected";
+                            /** @description the person's customer id, or the anonymous id their remaining rows carry once erased */
+                            subjectId: string;
+                            /** @enum {string} */
+                            type: "access" | "correction" | "deletion" | "withdrawal";
+                        };
+                    };
                 };
             };
         };
@@ -8620,7 +8762,36 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description what was asked (the corrections, or the purposes to withdraw); only on a single request, null in lists */
+                            details: {
+                                changes?: {
+                                    [key: string]: unknown;
+                                };
+                                purposes?: string[];
+                            } | null;
+                            /** @description YYYY-MM-DD */
+                            dueOn: string;
+                            /** Format: date-time */
+                            handledAt: string | null;
+                            handler: string | null;
+                            note: string | null;
+                            /** Format: date-time */
+                            requestedAt: string;
+                            requestId: string;
+                            /** @description what carrying it out did, or the reason it was rejected */
+                            result: {
+                                [key: string]: unknown;
+                            } | null;
+                            /** @enum {string} */
+                            status: "open" | "fulfilled" | "rejected";
+                            /** @description the person's customer id, or the anonymous id their remaining rows carry once erased */
+                            subjectId: string;
+                            /** @enum {string} */
+                            type: "access" | "correction" | "deletion" | "withdrawal";
+                        };
+                    };
                 };
             };
         };
@@ -8667,7 +8838,36 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description what was asked (the corrections, or the purposes to withdraw); only on a single request, null in lists */
+                            details: {
+                                changes?: {
+                                    [key: string]: unknown;
+                                };
+                                purposes?: string[];
+                            } | null;
+                            /** @description YYYY-MM-DD */
+                            dueOn: string;
+                            /** Format: date-time */
+                            handledAt: string | null;
+                            handler: string | null;
+                            note: string | null;
+                            /** Format: date-time */
+                            requestedAt: string;
+                            requestId: string;
+                            /** @description what carrying it out did, or the reason it was rejected */
+                            result: {
+                                [key: string]: unknown;
+                            } | null;
+                            /** @enum {string} */
+                            status: "open" | "fulfilled" | "rejected";
+                            /** @description the person's customer id, or the anonymous id their remaining rows carry once erased */
+                            subjectId: string;
+                            /** @enum {string} */
+                            type: "access" | "correction" | "deletion" | "withdrawal";
+                        };
+                    };
                 };
             };
         };
@@ -8713,7 +8913,36 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description what was asked (the corrections, or the purposes to withdraw); only on a single request, null in lists */
+                            details: {
+                                changes?: {
+                                    [key: string]: unknown;
+                                };
+                                purposes?: string[];
+                            } | null;
+                            /** @description YYYY-MM-DD */
+                            dueOn: string;
+                            /** Format: date-time */
+                            handledAt: string | null;
+                            handler: string | null;
+                            note: string | null;
+                            /** Format: date-time */
+                            requestedAt: string;
+                            requestId: string;
+                            /** @description what carrying it out did, or the reason it was rejected */
+                            result: {
+                                [key: string]: unknown;
+                            } | null;
+                            /** @enum {string} */
+                            status: "open" | "fulfilled" | "rejected";
+                            /** @description the person's customer id, or the anonymous id their remaining rows carry once erased */
+                            subjectId: string;
+                            /** @enum {string} */
+                            type: "access" | "correction" | "deletion" | "withdrawal";
+                        };
+                    };
                 };
             };
         };
