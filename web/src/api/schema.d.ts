@@ -692,7 +692,24 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            entries: {
+                                action: string;
+                                actor: string;
+                                /** Format: date-time */
+                                at: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description SHA-256 over the row and prevHash: the chain /v1/audit/verify recomputes */
+                                hash: string;
+                                prevHash: string;
+                                seq: number;
+                                target: string | null;
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -729,7 +746,23 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description the first problem found */
+                            broken?: {
+                                problem: string;
+                                seq: number;
+                            };
+                            /** @description the last row: keep it elsewhere to detect a rewrite of the whole chain */
+                            head: {
+                                hash: string;
+                                seq: number;
+                            };
+                            ok: boolean;
+                            /** @description rows checked */
+                            rows: number;
+                        };
+                    };
                 };
             };
         };
@@ -6556,7 +6589,45 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            keys: {
+                                /** Format: date-time */
+                                createdAt: string;
+                                createdBy: string | null;
+                                dataScope: {
+                                    /** @enum {string} */
+                                    kind: "all";
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "stores";
+                                    stores: string[];
+                                } | {
+                                    channels: string[];
+                                    /** @enum {string} */
+                                    kind: "channels";
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "regions";
+                                    regions: string[];
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "own";
+                                };
+                                /** Format: date-time */
+                                expiresAt: string | null;
+                                /** @description the 8 characters after syk_, how listings and logs name the key */
+                                keyId: string;
+                                /** Format: date-time */
+                                lastUsedAt: string | null;
+                                name: string;
+                                /** Format: date-time */
+                                revokedAt: string | null;
+                                revokedBy: string | null;
+                                scopes: ("customers:read" | "customers:read_pii" | "customers:tag" | "segments:read" | "segments:write" | "segments:export" | "layers:read" | "layers:compute" | "predictions:read" | "recommendations:read" | "recommendations:write" | "analytics:read" | "journeys:read" | "journeys:write" | "coupons:read" | "coupons:write" | "points:read" | "points:write" | "loyalty:read" | "loyalty:write" | "jobs:read" | "jobs:run" | "jobs:write" | "channels:read" | "channels:write" | "messages:read" | "consents:write" | "privacy:read" | "privacy:write" | "settings:read" | "settings:write" | "ingest:write" | "users:read" | "users:write" | "keys:read" | "keys:write" | "audit:read" | "admin")[];
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -6612,11 +6683,49 @@ export interface paths {
             };
             responses: {
                 /** @description Default Response */
-                200: {
+                201: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            createdBy: string | null;
+                            dataScope: {
+                                /** @enum {string} */
+                                kind: "all";
+                            } | {
+                                /** @enum {string} */
+                                kind: "stores";
+                                stores: string[];
+                            } | {
+                                channels: string[];
+                                /** @enum {string} */
+                                kind: "channels";
+                            } | {
+                                /** @enum {string} */
+                                kind: "regions";
+                                regions: string[];
+                            } | {
+                                /** @enum {string} */
+                                kind: "own";
+                            };
+                            /** Format: date-time */
+                            expiresAt: string | null;
+                            /** @description the key itself (syk_…): shown in this answer only */
+                            key: string;
+                            /** @description the 8 characters after syk_, how listings and logs name the key */
+                            keyId: string;
+                            /** Format: date-time */
+                            lastUsedAt: string | null;
+                            name: string;
+                            /** Format: date-time */
+                            revokedAt: string | null;
+                            revokedBy: string | null;
+                            scopes: ("customers:read" | "customers:read_pii" | "customers:tag" | "segments:read" | "segments:write" | "segments:export" | "layers:read" | "layers:compute" | "predictions:read" | "recommendations:read" | "recommendations:write" | "analytics:read" | "journeys:read" | "journeys:write" | "coupons:read" | "coupons:write" | "points:read" | "points:write" | "loyalty:read" | "loyalty:write" | "jobs:read" | "jobs:run" | "jobs:write" | "channels:read" | "channels:write" | "messages:read" | "consents:write" | "privacy:read" | "privacy:write" | "settings:read" | "settings:write" | "ingest:write" | "users:read" | "users:write" | "keys:read" | "keys:write" | "audit:read" | "admin")[];
+                        };
+                    };
                 };
             };
         };
@@ -6656,7 +6765,11 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            revoked: string;
+                        };
+                    };
                 };
             };
         };
@@ -9703,7 +9816,22 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description every permission code */
+                            permissions: {
+                                /** @enum {string} */
+                                code: "customers:read" | "customers:read_pii" | "customers:tag" | "segments:read" | "segments:write" | "segments:export" | "layers:read" | "layers:compute" | "predictions:read" | "recommendations:read" | "recommendations:write" | "analytics:read" | "journeys:read" | "journeys:write" | "coupons:read" | "coupons:write" | "points:read" | "points:write" | "loyalty:read" | "loyalty:write" | "jobs:read" | "jobs:run" | "jobs:write" | "channels:read" | "channels:write" | "messages:read" | "consents:write" | "privacy:read" | "privacy:write" | "settings:read" | "settings:write" | "ingest:write" | "users:read" | "users:write" | "keys:read" | "keys:write" | "audit:read" | "admin";
+                                description: string;
+                            }[];
+                            roles: {
+                                isBuiltIn: boolean;
+                                label: string;
+                                name: string;
+                                permissions: ("customers:read" | "customers:read_pii" | "customers:tag" | "segments:read" | "segments:write" | "segments:export" | "layers:read" | "layers:compute" | "predictions:read" | "recommendations:read" | "recommendations:write" | "analytics:read" | "journeys:read" | "journeys:write" | "coupons:read" | "coupons:write" | "points:read" | "points:write" | "loyalty:read" | "loyalty:write" | "jobs:read" | "jobs:run" | "jobs:write" | "channels:read" | "channels:write" | "messages:read" | "consents:write" | "privacy:read" | "privacy:write" | "settings:read" | "settings:write" | "ingest:write" | "users:read" | "users:write" | "keys:read" | "keys:write" | "audit:read" | "admin")[];
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -9750,7 +9878,14 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            isBuiltIn: boolean;
+                            label: string;
+                            name: string;
+                            permissions: ("customers:read" | "customers:read_pii" | "customers:tag" | "segments:read" | "segments:write" | "segments:export" | "layers:read" | "layers:compute" | "predictions:read" | "recommendations:read" | "recommendations:write" | "analytics:read" | "journeys:read" | "journeys:write" | "coupons:read" | "coupons:write" | "points:read" | "points:write" | "loyalty:read" | "loyalty:write" | "jobs:read" | "jobs:run" | "jobs:write" | "channels:read" | "channels:write" | "messages:read" | "consents:write" | "privacy:read" | "privacy:write" | "settings:read" | "settings:write" | "ingest:write" | "users:read" | "users:write" | "keys:read" | "keys:write" | "audit:read" | "admin")[];
+                        };
+                    };
                 };
             };
         };
@@ -9775,7 +9910,11 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            deleted: string;
+                        };
+                    };
                 };
             };
         };
@@ -10800,7 +10939,42 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            users: {
+                                /** Format: date-time */
+                                createdAt: string;
+                                dataScope: {
+                                    /** @enum {string} */
+                                    kind: "all";
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "stores";
+                                    stores: string[];
+                                } | {
+                                    channels: string[];
+                                    /** @enum {string} */
+                                    kind: "channels";
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "regions";
+                                    regions: string[];
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "own";
+                                };
+                                displayName: string | null;
+                                /** @description whether a second factor is enabled */
+                                hasTotp: boolean;
+                                isDisabled: boolean;
+                                roles: string[];
+                                /** Format: date-time */
+                                updatedAt: string;
+                                userId: string;
+                                username: string;
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -10852,11 +11026,44 @@ export interface paths {
             };
             responses: {
                 /** @description Default Response */
-                200: {
+                201: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            dataScope: {
+                                /** @enum {string} */
+                                kind: "all";
+                            } | {
+                                /** @enum {string} */
+                                kind: "stores";
+                                stores: string[];
+                            } | {
+                                channels: string[];
+                                /** @enum {string} */
+                                kind: "channels";
+                            } | {
+                                /** @enum {string} */
+                                kind: "regions";
+                                regions: string[];
+                            } | {
+                                /** @enum {string} */
+                                kind: "own";
+                            };
+                            displayName: string | null;
+                            /** @description whether a second factor is enabled */
+                            hasTotp: boolean;
+                            isDisabled: boolean;
+                            roles: string[];
+                            /** Format: date-time */
+                            updatedAt: string;
+                            userId: string;
+                            username: string;
+                        };
+                    };
                 };
             };
         };
@@ -10926,7 +11133,40 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            dataScope: {
+                                /** @enum {string} */
+                                kind: "all";
+                            } | {
+                                /** @enum {string} */
+                                kind: "stores";
+                                stores: string[];
+                            } | {
+                                channels: string[];
+                                /** @enum {string} */
+                                kind: "channels";
+                            } | {
+                                /** @enum {string} */
+                                kind: "regions";
+                                regions: string[];
+                            } | {
+                                /** @enum {string} */
+                                kind: "own";
+                            };
+                            displayName: string | null;
+                            /** @description whether a second factor is enabled */
+                            hasTotp: boolean;
+                            isDisabled: boolean;
+                            roles: string[];
+                            /** Format: date-time */
+                            updatedAt: string;
+                            userId: string;
+                            username: string;
+                        };
+                    };
                 };
             };
         };
@@ -10967,7 +11207,12 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            reset: true;
+                        };
+                    };
                 };
             };
         };
@@ -11006,7 +11251,12 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            reset: true;
+                        };
+                    };
                 };
             };
         };
