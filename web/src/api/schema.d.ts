@@ -1307,7 +1307,11 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            removed: string;
+                        };
+                    };
                 };
             };
         };
@@ -1346,12 +1350,18 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description the acknowledgement Aliyun expects */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @enum {number} */
+                            code: 0;
+                            msg: string;
+                        };
+                    };
                 };
             };
         };
@@ -1401,7 +1411,14 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description known customers' accepts (one send credit each) and bans (credits cleared) applied */
+                            recorded: number;
+                            /** @description openids of no known customer */
+                            unmatched: string[];
+                        };
+                    };
                 };
             };
         };
@@ -1713,7 +1730,9 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "text/plain": string;
+                    };
                 };
             };
         };
@@ -1743,7 +1762,9 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "text/plain": string;
+                    };
                 };
             };
         };
@@ -10879,7 +10900,9 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "text/html": string;
+                    };
                 };
             };
         };
@@ -10904,7 +10927,16 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description false when the link was used before or the customer has no email address */
+                            changed: boolean;
+                            /** @enum {string} */
+                            purpose: "email_marketing";
+                            /** @enum {boolean} */
+                            unsubscribed: true;
+                        };
+                    };
                 };
             };
         };
