@@ -2300,7 +2300,26 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            claimedAt: string | null;
+                            code: string;
+                            customerId: string | null;
+                            /** Format: date-time */
+                            expiresAt: string | null;
+                            isShared: boolean;
+                            /** Format: date-time */
+                            issuedAt: string;
+                            maxUses: number | null;
+                            offerId: string;
+                            offerName: string;
+                            source: string | null;
+                            /** @enum {string} */
+                            state: "issued" | "claimed" | "redeemed" | "expired" | "void";
+                            used: number;
+                        };
+                    };
                 };
             };
         };
@@ -2345,7 +2364,26 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            claimedAt: string | null;
+                            code: string;
+                            customerId: string | null;
+                            /** Format: date-time */
+                            expiresAt: string | null;
+                            isShared: boolean;
+                            /** Format: date-time */
+                            issuedAt: string;
+                            maxUses: number | null;
+                            offerId: string;
+                            offerName: string;
+                            source: string | null;
+                            /** @enum {string} */
+                            state: "issued" | "claimed" | "redeemed" | "expired" | "void";
+                            used: number;
+                        };
+                    };
                 };
             };
         };
@@ -2410,7 +2448,30 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            code: string | null;
+                            customerId: string | null;
+                            discountFen: number;
+                            /** @description true when the key was used before: this is the first outcome, and nothing changed */
+                            isReplay: boolean;
+                            key: string;
+                            lines: {
+                                discountFen: number;
+                                line: number;
+                            }[];
+                            offerId: string | null;
+                            orderId: string | null;
+                            reason: string | null;
+                            /** Format: date-time */
+                            redeemedAt: string;
+                            /** Format: date-time */
+                            releasedAt: string | null;
+                            reversedDiscountFen: number;
+                            /** @enum {string} */
+                            status: "redeemed" | "released" | "rejected";
+                        };
+                    };
                 };
             };
         };
@@ -2454,7 +2515,30 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            code: string | null;
+                            customerId: string | null;
+                            discountFen: number;
+                            /** @description true when the key was used before: this is the first outcome, and nothing changed */
+                            isReplay: boolean;
+                            key: string;
+                            lines: {
+                                discountFen: number;
+                                line: number;
+                            }[];
+                            offerId: string | null;
+                            orderId: string | null;
+                            reason: string | null;
+                            /** Format: date-time */
+                            redeemedAt: string;
+                            /** Format: date-time */
+                            releasedAt: string | null;
+                            reversedDiscountFen: number;
+                            /** @enum {string} */
+                            status: "redeemed" | "released" | "rejected";
+                        };
+                    };
                 };
             };
         };
@@ -2513,7 +2597,41 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            applied: {
+                                code: string;
+                                discountFen: number;
+                                gift?: {
+                                    quantity: number;
+                                    sku: string;
+                                };
+                                /** @enum {string} */
+                                kind: "spend_save" | "percent" | "fixed" | "gift" | "free_shipping";
+                                lines: {
+                                    discountFen: number;
+                                    line: number;
+                                }[];
+                                offerId: string;
+                                shippingDiscountFen: number;
+                            }[];
+                            lines: {
+                                amountFen: number;
+                                discountFen: number;
+                                line: number;
+                                payFen: number;
+                                sku: string;
+                            }[];
+                            /** @description every other candidate coupon, with why it does not apply */
+                            rejected: {
+                                code: string;
+                                offerId?: string;
+                                reason: string;
+                            }[];
+                            shippingDiscountFen: number;
+                            totalDiscountFen: number;
+                        };
+                    };
                 };
             };
         };
@@ -7578,7 +7696,132 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /**
+                             * @default {
+                             *       "Signed Up": 100,
+                             *       "Review Submitted": 20,
+                             *       "Checked In": 5,
+                             *       "Birthday": 200
+                             *     }
+                             */
+                            actions: {
+                                [key: string]: number;
+                            };
+                            /** @default [] */
+                            campaigns: {
+                                /** Format: date-time */
+                                from: string;
+                                multiplier: number;
+                                name: string;
+                                /** Format: date-time */
+                                to: string;
+                            }[];
+                            /**
+                             * @default {
+                             *       "kind": "calendar"
+                             *     }
+                             */
+                            expiry: {
+                                /** @enum {string} */
+                                kind: "rolling";
+                                months: number;
+                            } | {
+                                /**
+                                 * @description points earned in a year expire at the end of the next year
+                                 * @enum {string}
+                                 */
+                                kind: "calendar";
+                            } | {
+                                /** @enum {string} */
+                                kind: "never";
+                            };
+                            /**
+                             * @description what one point is worth when spent (1: 100 points = ¥1)
+                             * @default 1
+                             */
+                            fenPerPoint: number;
+                            /** @default 0.5 */
+                            maxShareOfOrder: number;
+                            /** @default 0 */
+                            minOrderFen: number;
+                            /** @default 15 */
+                            pendingDays: number;
+                            /** @default 1 */
+                            pointsPerYuan: number;
+                            /** @default 7 */
+                            reminderDays: number;
+                        } | {
+                            /** @default 30 */
+                            graceDays: number;
+                            /** @default 1 */
+                            growthPerYuan: number;
+                            /**
+                             * @description 保级: a member keeps the tier with this share of its threshold
+                             * @default 0.8
+                             */
+                            keepShare: number;
+                            /**
+                             * @default [
+                             *       {
+                             *         "name": "普通",
+                             *         "threshold": 0,
+                             *         "pointsMultiplier": 1,
+                             *         "benefits": []
+                             *       },
+                             *       {
+                             *         "name": "高级",
+                             *         "threshold": 1000,
+                             *         "pointsMultiplier": 1.2,
+                             *         "benefits": [
+                             *           "free_shipping"
+                             *         ]
+                             *       },
+                             *       {
+                             *         "name": "VIP",
+                             *         "threshold": 5000,
+                             *         "pointsMultiplier": 1.5,
+                             *         "benefits": [
+                             *           "free_shipping",
+                             *           "exclusive_coupons"
+                             *         ]
+                             *       }
+                             *     ]
+                             */
+                            tiers: {
+                                /** @default [] */
+                                benefits: string[];
+                                name: string;
+                                /** @default 1 */
+                                pointsMultiplier: number;
+                                threshold: number;
+                            }[];
+                            /**
+                             * @description growth counted over this many days back
+                             * @default 365
+                             */
+                            windowDays: number;
+                        } | {
+                            /**
+                             * @default [
+                             *       {
+                             *         "minTopUpFen": 50000,
+                             *         "bonusFen": 5000
+                             *       }
+                             *     ]
+                             */
+                            bonusRules: {
+                                bonusFen: number;
+                                minTopUpFen: number;
+                            }[];
+                            /**
+                             * @description the most a card may hold (¥5,000 for a registered card)
+                             * @default 500000
+                             */
+                            capFen: number;
+                        };
+                    };
                 };
             };
         };
@@ -8124,7 +8367,92 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            applies: {
+                                /** @default [] */
+                                categories: string[];
+                                /** @default [] */
+                                channels: string[];
+                                /** @default [] */
+                                excludeCategories: string[];
+                                /** @default [] */
+                                excludeProducts: string[];
+                                /** @default [] */
+                                products: string[];
+                                /** @default [] */
+                                stores: string[];
+                            };
+                            /** @description redemptions the budget allows; null: no count budget */
+                            budgetCount: number | null;
+                            /** @description discount the budget allows; null: no money budget */
+                            budgetDiscountFen: number | null;
+                            campaign: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            id: string;
+                            isExclusive: boolean;
+                            isRefundReturning: boolean;
+                            minSpendFen: number;
+                            name: string;
+                            perCustomerLimit: number | null;
+                            perDayLimit: number | null;
+                            rule: {
+                                /** @default false */
+                                isRepeating: boolean;
+                                /**
+                                 * @description 满减: spend thresholdFen, save offFen; isRepeating: 每满, capped by maxOffFen
+                                 * @enum {string}
+                                 */
+                                kind: "spend_save";
+                                maxOffFen?: number;
+                                offFen: number;
+                                thresholdFen: number;
+                            } | {
+                                /**
+                                 * @description 折扣: percentOff of the eligible lines (20 = 8折), capped by maxOffFen
+                                 * @enum {string}
+                                 */
+                                kind: "percent";
+                                maxOffFen?: number;
+                                percentOff: number;
+                            } | {
+                                /**
+                                 * @description 无门槛: offFen off, no threshold beyond minSpendFen
+                                 * @enum {string}
+                                 */
+                                kind: "fixed";
+                                offFen: number;
+                            } | {
+                                /** @default 1 */
+                                giftQuantity: number;
+                                giftSku: string;
+                                /**
+                                 * @description 赠品: a gift line added to the order
+                                 * @enum {string}
+                                 */
+                                kind: "gift";
+                            } | {
+                                /**
+                                 * @description free shipping, up to maxOffFen
+                                 * @enum {string}
+                                 */
+                                kind: "free_shipping";
+                                maxOffFen?: number;
+                            };
+                            sharedCode: string | null;
+                            stackGroup: string | null;
+                            /** @enum {string} */
+                            status: "active" | "paused" | "ended";
+                            usedCount: number;
+                            usedDiscountFen: number;
+                            validDays: number | null;
+                            /** Format: date-time */
+                            validFrom: string | null;
+                            /** Format: date-time */
+                            validTo: string | null;
+                        };
+                    };
                 };
             };
         };
@@ -8260,7 +8588,17 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            accepted: number;
+                            batchId: string;
+                            rejected: {
+                                code: string;
+                                line: number;
+                                reason: string;
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -8299,7 +8637,92 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            applies: {
+                                /** @default [] */
+                                categories: string[];
+                                /** @default [] */
+                                channels: string[];
+                                /** @default [] */
+                                excludeCategories: string[];
+                                /** @default [] */
+                                excludeProducts: string[];
+                                /** @default [] */
+                                products: string[];
+                                /** @default [] */
+                                stores: string[];
+                            };
+                            /** @description redemptions the budget allows; null: no count budget */
+                            budgetCount: number | null;
+                            /** @description discount the budget allows; null: no money budget */
+                            budgetDiscountFen: number | null;
+                            campaign: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            id: string;
+                            isExclusive: boolean;
+                            isRefundReturning: boolean;
+                            minSpendFen: number;
+                            name: string;
+                            perCustomerLimit: number | null;
+                            perDayLimit: number | null;
+                            rule: {
+                                /** @default false */
+                                isRepeating: boolean;
+                                /**
+                                 * @description 满减: spend thresholdFen, save offFen; isRepeating: 每满, capped by maxOffFen
+                                 * @enum {string}
+                                 */
+                                kind: "spend_save";
+                                maxOffFen?: number;
+                                offFen: number;
+                                thresholdFen: number;
+                            } | {
+                                /**
+                                 * @description 折扣: percentOff of the eligible lines (20 = 8折), capped by maxOffFen
+                                 * @enum {string}
+                                 */
+                                kind: "percent";
+                                maxOffFen?: number;
+                                percentOff: number;
+                            } | {
+                                /**
+                                 * @description 无门槛: offFen off, no threshold beyond minSpendFen
+                                 * @enum {string}
+                                 */
+                                kind: "fixed";
+                                offFen: number;
+                            } | {
+                                /** @default 1 */
+                                giftQuantity: number;
+                                giftSku: string;
+                                /**
+                                 * @description 赠品: a gift line added to the order
+                                 * @enum {string}
+                                 */
+                                kind: "gift";
+                            } | {
+                                /**
+                                 * @description free shipping, up to maxOffFen
+                                 * @enum {string}
+                                 */
+                                kind: "free_shipping";
+                                maxOffFen?: number;
+                            };
+                            sharedCode: string | null;
+                            stackGroup: string | null;
+                            /** @enum {string} */
+                            status: "active" | "paused" | "ended";
+                            usedCount: number;
+                            usedDiscountFen: number;
+                            validDays: number | null;
+                            /** Format: date-time */
+                            validFrom: string | null;
+                            /** Format: date-time */
+                            validTo: string | null;
+                        };
+                    };
                 };
             };
         };
@@ -8346,7 +8769,21 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            outcomes: ({
+                                code: string;
+                                customerId: string;
+                                /** @enum {string} */
+                                outcome: "issued" | "already_issued";
+                            } | {
+                                customerId: string;
+                                /** @enum {string} */
+                                outcome: "rejected";
+                                reason: string;
+                            })[];
+                        };
+                    };
                 };
             };
         };
@@ -8385,7 +8822,92 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            applies: {
+                                /** @default [] */
+                                categories: string[];
+                                /** @default [] */
+                                channels: string[];
+                                /** @default [] */
+                                excludeCategories: string[];
+                                /** @default [] */
+                                excludeProducts: string[];
+                                /** @default [] */
+                                products: string[];
+                                /** @default [] */
+                                stores: string[];
+                            };
+                            /** @description redemptions the budget allows; null: no count budget */
+                            budgetCount: number | null;
+                            /** @description discount the budget allows; null: no money budget */
+                            budgetDiscountFen: number | null;
+                            campaign: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            id: string;
+                            isExclusive: boolean;
+                            isRefundReturning: boolean;
+                            minSpendFen: number;
+                            name: string;
+                            perCustomerLimit: number | null;
+                            perDayLimit: number | null;
+                            rule: {
+                                /** @default false */
+                                isRepeating: boolean;
+                                /**
+                                 * @description 满减: spend thresholdFen, save offFen; isRepeating: 每满, capped by maxOffFen
+                                 * @enum {string}
+                                 */
+                                kind: "spend_save";
+                                maxOffFen?: number;
+                                offFen: number;
+                                thresholdFen: number;
+                            } | {
+                                /**
+                                 * @description 折扣: percentOff of the eligible lines (20 = 8折), capped by maxOffFen
+                                 * @enum {string}
+                                 */
+                                kind: "percent";
+                                maxOffFen?: number;
+                                percentOff: number;
+                            } | {
+                                /**
+                                 * @description 无门槛: offFen off, no threshold beyond minSpendFen
+                                 * @enum {string}
+                                 */
+                                kind: "fixed";
+                                offFen: number;
+                            } | {
+                                /** @default 1 */
+                                giftQuantity: number;
+                                giftSku: string;
+                                /**
+                                 * @description 赠品: a gift line added to the order
+                                 * @enum {string}
+                                 */
+                                kind: "gift";
+                            } | {
+                                /**
+                                 * @description free shipping, up to maxOffFen
+                                 * @enum {string}
+                                 */
+                                kind: "free_shipping";
+                                maxOffFen?: number;
+                            };
+                            sharedCode: string | null;
+                            stackGroup: string | null;
+                            /** @enum {string} */
+                            status: "active" | "paused" | "ended";
+                            usedCount: number;
+                            usedDiscountFen: number;
+                            validDays: number | null;
+                            /** Format: date-time */
+                            validFrom: string | null;
+                            /** Format: date-time */
+                            validTo: string | null;
+                        };
+                    };
                 };
             };
         };
@@ -8424,7 +8946,92 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            applies: {
+                                /** @default [] */
+                                categories: string[];
+                                /** @default [] */
+                                channels: string[];
+                                /** @default [] */
+                                excludeCategories: string[];
+                                /** @default [] */
+                                excludeProducts: string[];
+                                /** @default [] */
+                                products: string[];
+                                /** @default [] */
+                                stores: string[];
+                            };
+                            /** @description redemptions the budget allows; null: no count budget */
+                            budgetCount: number | null;
+                            /** @description discount the budget allows; null: no money budget */
+                            budgetDiscountFen: number | null;
+                            campaign: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            id: string;
+                            isExclusive: boolean;
+                            isRefundReturning: boolean;
+                            minSpendFen: number;
+                            name: string;
+                            perCustomerLimit: number | null;
+                            perDayLimit: number | null;
+                            rule: {
+                                /** @default false */
+                                isRepeating: boolean;
+                                /**
+                                 * @description 满减: spend thresholdFen, save offFen; isRepeating: 每满, capped by maxOffFen
+                                 * @enum {string}
+                                 */
+                                kind: "spend_save";
+                                maxOffFen?: number;
+                                offFen: number;
+                                thresholdFen: number;
+                            } | {
+                                /**
+                                 * @description 折扣: percentOff of the eligible lines (20 = 8折), capped by maxOffFen
+                                 * @enum {string}
+                                 */
+                                kind: "percent";
+                                maxOffFen?: number;
+                                percentOff: number;
+                            } | {
+                                /**
+                                 * @description 无门槛: offFen off, no threshold beyond minSpendFen
+                                 * @enum {string}
+                                 */
+                                kind: "fixed";
+                                offFen: number;
+                            } | {
+                                /** @default 1 */
+                                giftQuantity: number;
+                                giftSku: string;
+                                /**
+                                 * @description 赠品: a gift line added to the order
+                                 * @enum {string}
+                                 */
+                                kind: "gift";
+                            } | {
+                                /**
+                                 * @description free shipping, up to maxOffFen
+                                 * @enum {string}
+                                 */
+                                kind: "free_shipping";
+                                maxOffFen?: number;
+                            };
+                            sharedCode: string | null;
+                            stackGroup: string | null;
+                            /** @enum {string} */
+                            status: "active" | "paused" | "ended";
+                            usedCount: number;
+                            usedDiscountFen: number;
+                            validDays: number | null;
+                            /** Format: date-time */
+                            validFrom: string | null;
+                            /** Format: date-time */
+                            validTo: string | null;
+                        };
+                    };
                 };
             };
         };
@@ -8634,7 +9241,17 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            outcomes: {
+                                customerId: string;
+                                key: string;
+                                /** @enum {string} */
+                                outcome: "awarded" | "duplicate";
+                                points: number;
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -8669,7 +9286,19 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            customers: number;
+                            /** @description customers whose cached balance, ledger sum, buckets and allocations disagree; empty when all agree */
+                            mismatches: {
+                                allocations: number;
+                                buckets: number;
+                                cached: number;
+                                customerId: string;
+                                ledger: number;
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -8718,7 +9347,16 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description true when the key was used before: this is the first outcome, and nothing changed */
+                            isReplay: boolean;
+                            key: string;
+                            points: number;
+                            /** @description what the points paid */
+                            valueFen: number;
+                        };
+                    };
                 };
             };
         };
@@ -9708,7 +10346,24 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            adjusted: number;
+                            /** @description opening + earned − redeemed − expired + reversed + adjusted */
+                            closing: number;
+                            closingActive: number;
+                            closingPending: number;
+                            earned: number;
+                            expired: number;
+                            /** Format: date-time */
+                            from: string;
+                            opening: number;
+                            redeemed: number;
+                            reversed: number;
+                            /** Format: date-time */
+                            to: string;
+                        };
+                    };
                 };
             };
         };
@@ -9747,7 +10402,17 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            ageing: {
+                                /** @description 0-90 days, 91-180 days, 181-365 days, over 365 days or no top-up */
+                                age: string;
+                                bonusFen: number;
+                                cards: number;
+                                principalFen: number;
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -10569,7 +11234,19 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description the change to the bonus */
+                            bonusFen: number;
+                            /** @description true when the key was used before: this is the first outcome, and nothing changed */
+                            isReplay: boolean;
+                            key: string;
+                            /** @enum {string} */
+                            kind: "top_up" | "spend" | "refund" | "adjust";
+                            /** @description the change to the principal (negative for a payment) */
+                            principalFen: number;
+                        };
+                    };
                 };
             };
         };
@@ -10615,7 +11292,19 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description the change to the bonus */
+                            bonusFen: number;
+                            /** @description true when the key was used before: this is the first outcome, and nothing changed */
+                            isReplay: boolean;
+                            key: string;
+                            /** @enum {string} */
+                            kind: "top_up" | "spend" | "refund" | "adjust";
+                            /** @description the change to the principal (negative for a payment) */
+                            principalFen: number;
+                        };
+                    };
                 };
             };
         };
@@ -10660,7 +11349,19 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description the change to the bonus */
+                            bonusFen: number;
+                            /** @description true when the key was used before: this is the first outcome, and nothing changed */
+                            isReplay: boolean;
+                            key: string;
+                            /** @enum {string} */
+                            kind: "top_up" | "spend" | "refund" | "adjust";
+                            /** @description the change to the principal (negative for a payment) */
+                            principalFen: number;
+                        };
+                    };
                 };
             };
         };
@@ -10704,7 +11405,12 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description customers whose tier changed */
+                            changed: number;
+                        };
+                    };
                 };
             };
         };
