@@ -12032,13 +12032,41 @@ export interface paths {
                     content: {
                         "application/json": {
                             keys: {
+                                /** @description browser origins whose pages may send with this key (*: any); empty: no browser page may */
+                                allowedOrigins: string[];
                                 /** Format: date-time */
                                 createdAt: string;
-                                /** @description the first 8 characters after syk_, shown in listings */
+                                createdBy: string | null;
+                                dataScope: {
+                                    /** @enum {string} */
+                                    kind: "all";
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "stores";
+                                    stores: string[];
+                                } | {
+                                    channels: string[];
+                                    /** @enum {string} */
+                                    kind: "channels";
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "regions";
+                                    regions: string[];
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "own";
+                                };
+                                /** Format: date-time */
+                                expiresAt: string | null;
+                                /** @description the 8 characters after syk_, how listings and logs name the key */
                                 keyId: string;
+                                /** Format: date-time */
+                                lastUsedAt: string | null;
                                 name: string;
                                 /** Format: date-time */
                                 revokedAt: string | null;
+                                revokedBy: string | null;
+                                scopes: ("customers:read" | "customers:read_pii" | "customers:tag" | "segments:read" | "segments:write" | "segments:export" | "layers:read" | "layers:compute" | "predictions:read" | "recommendations:read" | "recommendations:write" | "analytics:read" | "journeys:read" | "journeys:write" | "coupons:read" | "coupons:write" | "points:read" | "points:write" | "loyalty:read" | "loyalty:write" | "jobs:read" | "jobs:run" | "jobs:write" | "channels:read" | "channels:write" | "messages:read" | "consents:write" | "privacy:read" | "privacy:write" | "settings:read" | "settings:write" | "ingest:write" | "users:read" | "users:write" | "keys:read" | "keys:write" | "audit:read" | "admin")[];
                             }[];
                         };
                     };
@@ -12072,14 +12100,42 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description browser origins whose pages may send with this key (*: any); empty: no browser page may */
+                            allowedOrigins: string[];
                             /** Format: date-time */
                             createdAt: string;
+                            createdBy: string | null;
+                            dataScope: {
+                                /** @enum {string} */
+                                kind: "all";
+                            } | {
+                                /** @enum {string} */
+                                kind: "stores";
+                                stores: string[];
+                            } | {
+                                channels: string[];
+                                /** @enum {string} */
+                                kind: "channels";
+                            } | {
+                                /** @enum {string} */
+                                kind: "regions";
+                                regions: string[];
+                            } | {
+                                /** @enum {string} */
+                                kind: "own";
+                            };
+                            /** Format: date-time */
+                            expiresAt: string | null;
                             key: string;
-                            /** @description the first 8 characters after syk_, shown in listings */
+                            /** @description the 8 characters after syk_, how listings and logs name the key */
                             keyId: string;
+                            /** Format: date-time */
+                            lastUsedAt: string | null;
                             name: string;
                             /** Format: date-time */
                             revokedAt: string | null;
+                            revokedBy: string | null;
+                            scopes: ("customers:read" | "customers:read_pii" | "customers:tag" | "segments:read" | "segments:write" | "segments:export" | "layers:read" | "layers:compute" | "predictions:read" | "recommendations:read" | "recommendations:write" | "analytics:read" | "journeys:read" | "journeys:write" | "coupons:read" | "coupons:write" | "points:read" | "points:write" | "loyalty:read" | "loyalty:write" | "jobs:read" | "jobs:run" | "jobs:write" | "channels:read" | "channels:write" | "messages:read" | "consents:write" | "privacy:read" | "privacy:write" | "settings:read" | "settings:write" | "ingest:write" | "users:read" | "users:write" | "keys:read" | "keys:write" | "audit:read" | "admin")[];
                         };
                     };
                 };
