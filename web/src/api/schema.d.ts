@@ -10914,12 +10914,15 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description the members, one per line; x-siyu-rows counts them */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/x-ndjson": string;
+                        "text/csv": string;
+                    };
                 };
             };
         };
