@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { getUser, listApiKeys, listAudit, listRoles, listUsers, PERMISSION_CODES, verifyAudit } from '../../src/access/index.ts';
-import { buildServerAs } from '../helpers/auth.ts';
+import { buildServerAs, jsonCaller } from '../helpers/auth.ts';
 import { BACKENDS, withStore } from '../helpers/backends.ts';
 
 // The administration routes answer through their response schemas: each answer is what the domain returns (as JSON),
@@ -15,11 +15,7 @@ for (const backend of BACKENDS) {
       withStore(backend, async (store) => {
         const app = await buildServerAs(store);
         try {
-          const call = async (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: unknown, status = 200) => {
-            const response = await app.inject({ method, url, ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) });
-            assert.equal(response.statusCode, status, `${method} ${url}: ${response.body}`);
-            return response.json();
-          };
+          const call = jsonCaller(app);
 
           const created = await call('POST', '/v1/users', { username: 'ana', password: 'a long passphrase', roles: ['analyst'], dataScope: { kind: 'stores', stores: ['S1'] } }, 201);
           assert.deepEqual(created, json(await getUser(store, 'ana')));

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { configureSimulatedSms, messageRates, startProviderSimulators, updateContactPolicy } from '../../src/channels/index.ts';
 import { configureMasterKey, recordConsents } from '../../src/privacy/index.ts';
-import { buildServerAs } from '../helpers/auth.ts';
+import { buildServerAs, jsonCaller } from '../helpers/auth.ts';
 import { BACKENDS, withStore } from '../helpers/backends.ts';
 
 // The routes the console's 触达 pages read: channels and templates, a template previewed for a real customer, a test
@@ -30,11 +30,7 @@ for (const backend of BACKENDS) {
         await recordConsents(store, [{ customerId: 'b', purpose: 'sms_marketing', status: 'granted', source: 'test', effectiveAt: EARLIER }]);
         const app = await buildServerAs(store);
         try {
-          const call = async (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: unknown, status = 200) => {
-            const response = await app.inject({ method, url, ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) });
-            assert.equal(response.statusCode, status, `${method} ${url}: ${response.body}`);
-            return response.json();
-          };
+          const call = jsonCaller(app);
           const listed = await call('GET', '/v1/channels');
           assert.deepEqual(listed.channels.map((c: { name: string; provider: string; secretsSet: string[] }) => [c.name, c.provider, c.secretsSet]), [['sms', 'tencent_sms', ['secret_id', 'secret_key']]]);
           assert.deepEqual(listed.templates.map((t: { name: string; kind: string }) => [t.name, t.kind]), [['promo', 'marketing'], ['shipped', 'notification']]);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEFAULT_CONTACT_POLICY, getContactPolicy } from '../../src/channels/index.ts';
 import { customerJourneys, getJourney, journeyReport, listJourneys, parseJourneyDefinition, runJourneys, simulateJourney } from '../../src/journey/index.ts';
-import { buildServerAs } from '../helpers/auth.ts';
+import { buildServerAs, jsonCaller } from '../helpers/auth.ts';
 import { BACKENDS, withStore } from '../helpers/backends.ts';
 import { send } from '../ingest/helpers.ts';
 
@@ -39,11 +39,7 @@ for (const backend of BACKENDS) {
         const customers = (await store.query<{ customer_id: string }>('SELECT customer_id FROM customers ORDER BY customer_id')).map((r) => r.customer_id);
         const app = await buildServerAs(store);
         try {
-          const call = async (method: 'GET' | 'POST' | 'PUT' | 'PATCH', url: string, payload?: unknown, status = 200) => {
-            const response = await app.inject({ method, url, ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) });
-            assert.equal(response.statusCode, status, `${method} ${url}: ${response.body}`);
-            return response.json();
-          };
+          const call = jsonCaller(app);
 
           const validated = await call('POST', '/v1/journeys/validate', { definition: welcome.definition });
           assert.deepEqual(validated, json({ definition: parseJourneyDefinition(welcome.definition, 'Asia/Shanghai') }));

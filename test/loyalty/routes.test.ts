@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { checkPoints, getOffer, listCoupons, pointsRollForward, readLoyaltySettings, storedValueAgeing } from '../../src/loyalty/index.ts';
-import { buildServerAs } from '../helpers/auth.ts';
+import { buildServerAs, jsonCaller } from '../helpers/auth.ts';
 import { BACKENDS, withStore } from '../helpers/backends.ts';
 
 // The loyalty routes that write, and the reports the console does not read yet, answer through their response
@@ -15,11 +15,7 @@ for (const backend of BACKENDS) {
       withStore(backend, async (store) => {
         const app = await buildServerAs(store);
         try {
-          const call = async (method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown, status = 200) => {
-            const response = await app.inject({ method, url, ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) });
-            assert.equal(response.statusCode, status, `${method} ${url}: ${response.body}`);
-            return response.json();
-          };
+          const call = jsonCaller(app);
 
           const offer = await call('PUT', '/v1/offers/gift', { name: '买茶送杯', rule: { kind: 'gift', giftSku: 'cup' }, applies: { categories: ['茶'] }, sharedCode: 'CUP', validDays: 30 });
           assert.deepEqual(offer, json(await getOffer(store, 'gift')));
