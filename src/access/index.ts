@@ -1,6 +1,6 @@
 // Access control: who may call what, on which customers, and the record of what they did (docs/security.md).
 export { PERMISSIONS, PERMISSION_CODES, BUILT_IN_ROLES, grants, isPermission, type Permission, type RoleDefinition } from './permissions.ts';
-export { AccessSettings, ACCESS_SETTING_KEYS, ALL_CUSTOMERS, DataScope, Password, Username } from './schemas.ts';
+export { AccessSettings, ACCESS_SETTING_KEYS, ALL_CUSTOMERS, DataScope, Password, PermissionCode, Username } from './schemas.ts';
 export { readAccessSettings, updateAccessSettings } from './settings.ts';
 export { hashPassword } from './passwords.ts';
 export { customerInScope, customerPredicate, dataScopePredicate, formatDataScope, parseDataScope, type CustomerPredicate, type SqlPredicate } from './data-scope.ts';

@@ -107,9 +107,10 @@ export async function setTier(tx: Queryable, customerIds: readonly string[], tie
     await tx.execute('DELETE FROM member_tiers WHERE customer_id = $1', [c.customer_id]);
     await tx.execute('INSERT INTO member_tiers (customer_id, tier, since, grace_until, updated_at) VALUES ($1, $2, $3, NULL, $3)', [c.customer_id, tier, now]);
     await tx.execute(`INSERT INTO tier_history (customer_id, changed_at, from_tier, to_tier, reason) VALUES ($1, $2, $3, $4, 'set')`, [c.customer_id, now, c.tier, tier]);
-    const event = `SELECT $1 AS customer_id, $2 AS message_id, 'Tier Changed' AS name, $3 AS properties, CAST($4 AS TIMESTAMPTZ) AS ts`;
+    // Typed JSON here, not in the INSERT: the event queue takes the same select, and PostgreSQL will not put text in its JSON column.
+    const event = `SELECT $1 AS customer_id, $2 AS message_id, 'Tier Changed' AS name, CAST($3 AS JSON) AS properties, CAST($4 AS TIMESTAMPTZ) AS ts`;
     const params = [c.customer_id, `tier:${c.customer_id}:${now.toISOString()}:${tier}`, JSON.stringify({ from: c.tier, to: tier, reason: 'set' }), now];
-    await tx.execute(`INSERT INTO events (customer_id, message_id, type, name, properties, ts, received_at, source) SELECT customer_id, message_id, 'track', name, CAST(properties AS JSON), ts, ts, 'siyu loyalty' FROM (${event}) e`, params);
+    await tx.execute(`INSERT INTO events (customer_id, message_id, type, name, properties, ts, received_at, source) SELECT customer_id, message_id, 'track', name, properties, ts, ts, 'siyu loyalty' FROM (${event}) e`, params);
     await queueWatchedEvents(tx, event, params);
   }
   return changed.length;

@@ -3,11 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { configureSimulatedSms, messageRates, startProviderSimulators, updateContactPolicy } from '../../src/channels/index.ts';
 import { configureMasterKey, recordConsents } from '../../src/privacy/index.ts';
-import { buildServerAs } from '../helpers/auth.ts';
+import { buildServerAs, jsonCaller } from '../helpers/auth.ts';
 import { BACKENDS, withStore } from '../helpers/backends.ts';
 
 // The routes the console's 触达 pages read: channels and templates, a template previewed for a real customer, a test
-// send to a customer that goes through the outbox into the message log, the paged log, and the daily delivery series.
+// send to a customer that goes through the outbox into the message log, the paged log, and the daily delivery series;
+// then subscription results and removing the channel.
 
 const PROMO = { name: 'promo', code: 'SMS_910001', kind: 'marketing' as const, body: '{name}，夏季新品到店，会员专享9折。拒收请回复R', params: ['name'] };
 const NOTICE = { name: 'shipped', code: 'SMS_910002', kind: 'notification' as const, body: '{name}，您的订单已发货。', params: ['name'] };
@@ -29,11 +30,7 @@ for (const backend of BACKENDS) {
         await recordConsents(store, [{ customerId: 'b', purpose: 'sms_marketing', status: 'granted', source: 'test', effectiveAt: EARLIER }]);
         const app = await buildServerAs(store);
         try {
-          const call = async (method: 'GET' | 'POST', url: string, payload?: unknown, status = 200) => {
-            const response = await app.inject({ method, url, ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) });
-            assert.equal(response.statusCode, status, `${method} ${url}: ${response.body}`);
-            return response.json();
-          };
+          const call = jsonCaller(app);
           const listed = await call('GET', '/v1/channels');
           assert.deepEqual(listed.channels.map((c: { name: string; provider: string; secretsSet: string[] }) => [c.name, c.provider, c.secretsSet]), [['sms', 'tencent_sms', ['secret_id', 'secret_key']]]);
           assert.deepEqual(listed.templates.map((t: { name: string; kind: string }) => [t.name, t.kind]), [['promo', 'marketing'], ['shipped', 'notification']]);
@@ -82,6 +79,11 @@ for (const backend of BACKENDS) {
           assert.deepEqual([rates!.sent, rates!.skipped], [2, 1]);
           const bad = await call('GET', '/v1/messages/daily?since=yesterday', undefined, 400);
           assert.match(JSON.stringify(bad), /since/);
+
+          // Mini-program subscription results for an openid no customer has: nothing recorded, the openid named.
+          assert.deepEqual(await call('POST', '/v1/channels/sms/subscriptions', { results: [{ openid: 'o-nobody', template_id: 'T1', result: 'accept' }] }), { recorded: 0, unmatched: ['o-nobody'] });
+          assert.deepEqual(await call('DELETE', '/v1/channels/sms'), { removed: 'sms' });
+          assert.deepEqual((await call('GET', '/v1/channels')).channels, []);
         } finally {
           await app.close();
           await sims.stop();

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { createApiKey, type Permission } from '../../src/access/index.ts';
 import { buildServer, type ServerOptions } from '../../src/server/index.ts';
@@ -23,4 +24,13 @@ export async function buildServerAs(store: Store, scopes: Permission[] = ['admin
   };
   (app as { inject: unknown }).inject = withKey;
   return app;
+}
+
+/** A JSON call to `app` that asserts the answer's status (200 unless given) and returns its parsed body. */
+export function jsonCaller(app: FastifyInstance) {
+  return async (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: unknown, status = 200) => {
+    const response = await app.inject({ method, url, ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) });
+    assert.equal(response.statusCode, status, `${method} ${url}: ${response.body}`);
+    return response.json();
+  };
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { awardPoints, couponCost, issueCoupons, pointsLiability, upsertOffer } from '../../src/loyalty/index.ts';
-import { buildServerAs } from '../helpers/auth.ts';
+import { buildServerAs, jsonCaller } from '../helpers/auth.ts';
 import { BACKENDS, withStore } from '../helpers/backends.ts';
 
 // The loyalty routes the console's 权益 pages read, with their response schemas: offers with budgets used, an offer's
@@ -18,11 +18,7 @@ for (const backend of BACKENDS) {
         await upsertOffer(store, { id: 'ship', name: '包邮', rule: { kind: 'free_shipping' } }, { now: NOW });
         const app = await buildServerAs(store);
         try {
-          const call = async (method: 'GET' | 'POST', url: string, payload?: unknown, status = 200) => {
-            const response = await app.inject({ method, url, ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) });
-            assert.equal(response.statusCode, status, `${method} ${url}: ${response.body}`);
-            return response.json();
-          };
+          const call = jsonCaller(app);
           const { offers } = await call('GET', '/v1/offers');
           assert.deepEqual(offers.map((o: { id: string; budgetCount: number | null; usedCount: number; sharedCode: string | null }) => [o.id, o.budgetCount, o.usedCount, o.sharedCode]), [['mj', 100, 0, 'MJ20'], ['ship', null, 0, null]]);
           assert.deepEqual((await call('GET', '/v1/offers/mj')).rule, { kind: 'spend_save', thresholdFen: 9_900, offFen: 2_000, isRepeating: false });

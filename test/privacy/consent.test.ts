@@ -118,6 +118,7 @@ for (const backend of BACKENDS) {
           assert.deepEqual([wecom.status, wecom.isAllowed, wecom.textVersion], ['granted', true, '2026-01']);
           const got = await app.inject({ url: '/v1/customers/c1/consents' });
           assert.deepEqual([got.statusCode, got.json().history.length, got.json().history[0].evidence], [200, 1, '(encrypted)']);
+          assert.deepEqual(got.json(), JSON.parse(JSON.stringify(await getConsents(store, 'c1'))), 'the ledger as the domain reads it without the key ring');
           const bad = await app.inject({ method: 'PUT', url: '/v1/customers/c1/consents', payload: { decisions: [{ purpose: 'wecom_message', status: 'maybe' }] } });
           assert.equal(bad.statusCode, 400);
           assert.match(JSON.stringify(bad.json().errors), /decisions\.0\.status|decisions\[0\]\.status/);

@@ -186,7 +186,7 @@ for (const backend of BACKENDS) {
         assert.equal((await listRequests(store)).length, 4);
       }));
 
-    test('the queue over HTTP: file, list, show, fulfil; bad input names the field', () =>
+    test('the queue over HTTP: file, list, show, fulfil, reject; bad input names the field', () =>
       withStore(backend, async (store) => {
         configureMasterKey(store, { masterKey: randomBytes(32) });
         await send(store, { type: 'identify', userId: 'u1', traits: { phone: '13800000001' } });
@@ -204,6 +204,14 @@ for (const backend of BACKENDS) {
           assert.deepEqual([bad.statusCode, bad.json().errors[0].path], [400, 'type']);
           assert.equal((await app.inject({ method: 'POST', url: '/v1/privacy/requests', payload: { type: 'access', customerId: 'nobody' } })).statusCode, 404);
           assert.equal((await app.inject({ method: 'POST', url: `/v1/privacy/requests/${id}/fulfil`, payload: { handler: 'dpo' } })).statusCode, 409);
+          assert.deepEqual(fulfilled.json(), JSON.parse(JSON.stringify(await getRequest(store, id))));
+
+          const other = (await app.inject({ method: 'POST', url: '/v1/privacy/requests', payload: { type: 'access', customerId: 'u1', note: '电话来的' } })).json();
+          const rejected = await app.inject({ method: 'POST', url: `/v1/privacy/requests/${other.requestId}/reject`, payload: { handler: 'dpo', reason: 'identity not verified' } });
+          assert.equal(rejected.statusCode, 200, rejected.body);
+          assert.deepEqual(rejected.json(), JSON.parse(JSON.stringify(await getRequest(store, other.requestId))));
+          assert.deepEqual([rejected.json().status, rejected.json().result, rejected.json().note], ['rejected', { reason: 'identity not verified' }, '电话来的']);
+          assert.deepEqual((await app.inject({ url: '/v1/privacy/requests' })).json().requests.map((r: { requestId: string; details: unknown }) => [r.requestId, r.details]).sort(), [[id, null], [other.requestId, null]].sort(), 'lists leave the details out');
         } finally {
           await app.close();
         }

@@ -17,6 +17,7 @@ import {
   listAudit,
   listRoles,
   listUsers,
+  PERMISSION_CODES,
   PERMISSIONS,
   permissionsOfRoles,
   principalActor,
@@ -36,6 +37,7 @@ import {
 import { SiyuError } from '../../core/errors.ts';
 import type { Store } from '../../store/index.ts';
 import { principalOf, SESSION_COOKIE, SIGN_IN_RATE, type AuthOptions } from '../plugins/auth.ts';
+import { ApiKey, AuditEntry, AuditVerification, Role, Roles, User } from './access-schemas.ts';
 
 /** The readable cookie holding the CSRF token, so the console finds it again after a reload (double submit). */
 const CSRF_COOKIE = 'siyu_csrf';
@@ -48,6 +50,8 @@ const Me = z.object({
   dataScope: z.string().describe('all, own, stores:…, channels:… or regions:…'),
   mustEnrolTotp: z.boolean(),
 });
+
+const Reset = z.object({ reset: z.literal(true) });
 
 const describe = (p: Principal) => ({ kind: p.kind, name: p.name, roles: p.roles, permissions: [...p.permissions].sort(), dataScope: formatDataScope(p.dataScope), mustEnrolTotp: p.mustEnrolTotp });
 
@@ -121,11 +125,11 @@ export function registerAccessRoutes(app: FastifyInstance, store: Store, options
     },
   );
 
-  api.get('/v1/users', { config: { permission: 'users:read' }, schema: { tags, summary: 'Console users with their roles, data scopes and whether they have a second factor' } }, async () => ({ users: await listUsers(store) }));
+  api.get('/v1/users', { config: { permission: 'users:read' }, schema: { tags, summary: 'Console users with their roles, data scopes and whether they have a second factor', response: { 200: z.object({ users: z.array(User) }) } } }, async () => ({ users: await listUsers(store) }));
   const assertMayAssign = async (principal: Principal, roles: readonly string[] | undefined) => {
     if (roles) assertMayGrant(principal, await permissionsOfRoles(store, roles));
   };
-  api.post('/v1/users', { config: { permission: 'users:write' }, schema: { tags, summary: 'Create a console user (audited)', body: CreateUserInput } }, async (request, reply) => {
+  api.post('/v1/users', { config: { permission: 'users:write' }, schema: { tags, summary: 'Create a console user (audited)', body: CreateUserInput, response: { 201: User } } }, async (request, reply) => {
     const principal = principalOf(request);
     await assertMayAssign(principal, request.body.roles);
     return reply.code(201).send(await createUser(store, request.body, principalActor(principal)));
@@ -133,7 +137,7 @@ export function registerAccessRoutes(app: FastifyInstance, store: Store, options
   const userParams = z.object({ username: z.string().min(1).max(64) });
   api.patch(
     '/v1/users/:username',
-    { config: { permission: 'users:write' }, schema: { tags, summary: "Change a user's roles, data scope, display name, or disable them (ends their sessions); audited", params: userParams, body: UpdateUserInput } },
+    { config: { permission: 'users:write' }, schema: { tags, summary: "Change a user's roles, data scope, display name, or disable them (ends their sessions); audited", params: userParams, body: UpdateUserInput, response: { 200: User } } },
     async (request) => {
       const principal = principalOf(request);
       await assertMayAssign(principal, (await getUser(store, request.params.username)).roles);
@@ -143,51 +147,51 @@ export function registerAccessRoutes(app: FastifyInstance, store: Store, options
   );
   api.post(
     '/v1/users/:username/reset-password',
-    { config: { permission: 'users:write' }, schema: { tags, summary: "Set a user's password; ends their sessions and clears a lock-out (audited)", params: userParams, body: z.object({ password: z.string() }).strict() } },
+    { config: { permission: 'users:write' }, schema: { tags, summary: "Set a user's password; ends their sessions and clears a lock-out (audited)", params: userParams, body: z.object({ password: z.string() }).strict(), response: { 200: Reset } } },
     async (request) => {
       const principal = principalOf(request);
       await assertMayAssign(principal, (await getUser(store, request.params.username)).roles);
       await resetPassword(store, request.params.username, request.body.password, principalActor(principal));
-      return { reset: true };
+      return { reset: true as const };
     },
   );
-  api.post('/v1/users/:username/totp-reset', { config: { permission: 'users:write' }, schema: { tags, summary: "Remove a user's second factor, e.g. after a lost phone (audited)", params: userParams } }, async (request) => {
+  api.post('/v1/users/:username/totp-reset', { config: { permission: 'users:write' }, schema: { tags, summary: "Remove a user's second factor, e.g. after a lost phone (audited)", params: userParams, response: { 200: Reset } } }, async (request) => {
     const principal = principalOf(request);
     await assertMayAssign(principal, (await getUser(store, request.params.username)).roles);
     await resetTotp(store, request.params.username, principalActor(principal));
-    return { reset: true };
+    return { reset: true as const };
   });
 
-  api.get('/v1/roles', { config: { permission: 'users:read' }, schema: { tags, summary: 'Built-in and brand roles with their permissions, and every permission code' } }, async () => ({
+  api.get('/v1/roles', { config: { permission: 'users:read' }, schema: { tags, summary: 'Built-in and brand roles with their permissions, and every permission code', response: { 200: Roles } } }, async () => ({
     roles: await listRoles(store),
-    permissions: Object.entries(PERMISSIONS).map(([code, description]) => ({ code, description })),
+    permissions: PERMISSION_CODES.map((code) => ({ code, description: PERMISSIONS[code] })),
   }));
   const roleParams = z.object({ name: z.string().min(1).max(40) });
   api.put(
     '/v1/roles/:name',
-    { config: { permission: 'users:write' }, schema: { tags, summary: 'Create or replace a brand role (the built-in roles cannot change); audited', params: roleParams, body: SaveRoleInput.omit({ name: true }) } },
+    { config: { permission: 'users:write' }, schema: { tags, summary: 'Create or replace a brand role (the built-in roles cannot change); audited', params: roleParams, body: SaveRoleInput.omit({ name: true }), response: { 200: Role } } },
     async (request) => {
       const principal = principalOf(request);
       assertMayGrant(principal, request.body.permissions);
       return saveRole(store, { ...request.body, name: request.params.name }, principalActor(principal));
     },
   );
-  api.delete('/v1/roles/:name', { config: { permission: 'users:write' }, schema: { tags, summary: 'Delete a brand role no user holds (audited)', params: roleParams } }, async (request) => {
+  api.delete('/v1/roles/:name', { config: { permission: 'users:write' }, schema: { tags, summary: 'Delete a brand role no user holds (audited)', params: roleParams, response: { 200: z.object({ deleted: z.string() }) } } }, async (request) => {
     await deleteRole(store, request.params.name, principalActor(principalOf(request)));
     return { deleted: request.params.name };
   });
 
-  api.get('/v1/keys', { config: { permission: 'keys:read' }, schema: { tags, summary: 'API keys: ids, names, scopes, expiry and last use (never the keys)' } }, async () => ({ keys: await listApiKeys(store) }));
+  api.get('/v1/keys', { config: { permission: 'keys:read' }, schema: { tags, summary: 'API keys: ids, names, scopes, expiry and last use (never the keys)', response: { 200: z.object({ keys: z.array(ApiKey) }) } } }, async () => ({ keys: await listApiKeys(store) }));
   api.post(
     '/v1/keys',
-    { config: { permission: 'keys:write' }, schema: { tags, summary: 'Create an API key; the key is in this response only (audited)', body: CreateApiKeyInput } },
+    { config: { permission: 'keys:write' }, schema: { tags, summary: 'Create an API key; the key is in this response only (audited)', body: CreateApiKeyInput, response: { 201: ApiKey.extend({ key: z.string().describe('the key itself (syk_…): shown in this answer only') }) } } },
     async (request, reply) => {
       const principal = principalOf(request);
       assertMayGrant(principal, request.body.scopes ?? ['ingest:write']);
       return reply.code(201).send(await createApiKey(store, request.body, principalActor(principal)));
     },
   );
-  api.delete('/v1/keys/:id', { config: { permission: 'keys:write' }, schema: { tags, summary: 'Revoke an API key (audited)', params: z.object({ id: z.string().min(1).max(16) }) } }, async (request) => {
+  api.delete('/v1/keys/:id', { config: { permission: 'keys:write' }, schema: { tags, summary: 'Revoke an API key (audited)', params: z.object({ id: z.string().min(1).max(16) }), response: { 200: z.object({ revoked: z.string() }) } } }, async (request) => {
     await revokeApiKey(store, request.params.id, principalActor(principalOf(request)));
     return { revoked: request.params.id };
   });
@@ -206,6 +210,7 @@ export function registerAccessRoutes(app: FastifyInstance, store: Store, options
           until: z.iso.datetime({ offset: true }).optional(),
           limit: z.coerce.number().int().min(1).max(10_000).default(100),
         }),
+        response: { 200: z.object({ entries: z.array(AuditEntry) }) },
       },
     },
     async (request) => {
@@ -213,5 +218,5 @@ export function registerAccessRoutes(app: FastifyInstance, store: Store, options
       return { entries: await listAudit(store, { actor: q.actor, action: q.action, since: q.since ? new Date(q.since) : undefined, until: q.until ? new Date(q.until) : undefined, limit: q.limit }) };
     },
   );
-  api.get('/v1/audit/verify', { config: { permission: 'audit:read' }, schema: { tags, summary: 'Recompute the hash chain: ok, or the first modified or missing row' } }, async () => verifyAudit(store));
+  api.get('/v1/audit/verify', { config: { permission: 'audit:read' }, schema: { tags, summary: 'Recompute the hash chain: ok, or the first modified or missing row', response: { 200: AuditVerification } } }, async () => verifyAudit(store));
 }

@@ -80,3 +80,17 @@ export const TemplatePreview = z.object({
   missingParams: z.array(z.string()),
   hasAddress: z.boolean(),
 });
+
+export const SubscriptionReport = z.object({
+  recorded: z.number().int().describe("known customers' accepts (one send credit each) and bans (credits cleared) applied"),
+  unmatched: z.array(z.string()).describe('openids of no known customer'),
+});
+
+/** WeCom's callbacks answer text: the decrypted echostr of a URL check, else "success". */
+export const PlainText = { content: { 'text/plain': { schema: z.string() } } };
+
+export const Unsubscribed = z.object({
+  unsubscribed: z.literal(true),
+  purpose: z.literal('email_marketing'),
+  changed: z.boolean().describe('false when the link was used before or the customer has no email address'),
+});

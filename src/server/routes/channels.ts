@@ -25,7 +25,7 @@ import {
 } from '../../channels/index.ts';
 import { readBrandSettings, type Store } from '../../store/index.ts';
 import { principalOf } from '../plugins/auth.ts';
-import { ChannelInfo, ChannelTemplate, DailyMessageRates, LoggedMessage, MessageRates, SendOutcome, TemplatePreview } from './channel-schemas.ts';
+import { ChannelInfo, ChannelTemplate, DailyMessageRates, LoggedMessage, MessageRates, PlainText, SendOutcome, SubscriptionReport, TemplatePreview, Unsubscribed } from './channel-schemas.ts';
 
 const Name = z.object({ name: z.string().min(1) });
 const tags = ['reach'];
@@ -58,7 +58,7 @@ export function registerChannelRoutes(app: FastifyInstance, store: Store, channe
         return saved;
       },
     );
-    api.delete('/v1/channels/:name', { config: write, schema: { tags, summary: 'Remove a channel and its templates (the message log stays); audited', params: Name } }, async (request) => {
+    api.delete('/v1/channels/:name', { config: write, schema: { tags, summary: 'Remove a channel and its templates (the message log stays); audited', params: Name, response: { 200: z.object({ removed: z.string() }) } } }, async (request) => {
       await deleteChannel(store, request.params.name, actor(request));
       await channels.reload();
       return { removed: request.params.name };
@@ -114,7 +114,7 @@ export function registerChannelRoutes(app: FastifyInstance, store: Store, channe
     );
     api.post(
       '/v1/channels/:name/subscriptions',
-      { config: write, schema: { tags, summary: 'Mini-program subscription results (wx.requestSubscribeMessage or the popup event): each accept is one send credit', params: Name, body: z.object({ results: z.array(z.object({ openid: z.string().min(1), template_id: z.string().min(1), result: z.enum(['accept', 'reject', 'ban']) }).strict()).min(1).max(10_000) }).strict() } },
+      { config: write, schema: { tags, summary: 'Mini-program subscription results (wx.requestSubscribeMessage or the popup event): each accept is one send credit', params: Name, body: z.object({ results: z.array(z.object({ openid: z.string().min(1), template_id: z.string().min(1), result: z.enum(['accept', 'reject', 'ban']) }).strict()).min(1).max(10_000) }).strict(), response: { 200: SubscriptionReport } } },
       async (request) => recordSubscriptions(store, request.body.results.map((r) => ({ openid: r.openid, templateId: r.template_id, result: r.result }))),
     );
 
@@ -177,26 +177,26 @@ export function registerChannelRoutes(app: FastifyInstance, store: Store, channe
 
     api.post(
       '/v1/channels/:name/push/:token/:kind',
-      { config: open, schema: { tags, summary: "Aliyun SMS HTTP batch push (SmsReport receipts, SmsUp replies); the path's token is the channel's secret", params: z.object({ name: z.string(), token: z.string(), kind: z.enum(['report', 'up']) }), body: z.unknown() } },
+      { config: open, schema: { tags, summary: "Aliyun SMS HTTP batch push (SmsReport receipts, SmsUp replies); the path's token is the channel's secret", params: z.object({ name: z.string(), token: z.string(), kind: z.enum(['report', 'up']) }), body: z.unknown(), response: { 200: z.object({ code: z.literal(0), msg: z.string() }).describe('the acknowledgement Aliyun expects') } } },
       async (request) => {
         await receiveAliyunPush(store, request.params.name, request.params.token, request.params.kind, request.body);
-        return { code: 0, msg: '成功' };
+        return { code: 0 as const, msg: '成功' };
       },
     );
-    api.get('/v1/channels/:name/wecom', { config: open, schema: { tags, summary: "WeCom callback URL check: the decrypted echostr, if the signature holds", params: Name, querystring: WecomQuery } }, async (request, reply) =>
+    api.get('/v1/channels/:name/wecom', { config: open, schema: { tags, summary: "WeCom callback URL check: the decrypted echostr, if the signature holds", params: Name, querystring: WecomQuery, response: { 200: PlainText } } }, async (request, reply) =>
       reply.type('text/plain').send(await receiveWecomCallback(store, request.params.name, request.query, undefined)),
     );
-    api.post('/v1/channels/:name/wecom', { config: open, schema: { tags, summary: 'WeCom callback events (encrypted XML): contact added or deleted; processed once each', params: Name, querystring: WecomQuery } }, async (request, reply) =>
+    api.post('/v1/channels/:name/wecom', { config: open, schema: { tags, summary: 'WeCom callback events (encrypted XML): contact added or deleted; processed once each', params: Name, querystring: WecomQuery, response: { 200: PlainText } } }, async (request, reply) =>
       reply.type('text/plain').send(await receiveWecomCallback(store, request.params.name, request.query, typeof request.body === 'string' ? request.body : '')),
     );
-    api.get('/v1/unsubscribe', { config: open, schema: { tags, summary: 'The page an unsubscribe link opens: a button that confirms (a GET changes nothing: mail scanners follow links)', querystring: z.object({ token: z.string() }) } }, async (request, reply) =>
+    api.get('/v1/unsubscribe', { config: open, schema: { tags, summary: 'The page an unsubscribe link opens: a button that confirms (a GET changes nothing: mail scanners follow links)', querystring: z.object({ token: z.string() }), response: { 200: { content: { 'text/html': { schema: z.string() } } } } } }, async (request, reply) =>
       reply
         .type('text/html; charset=utf-8')
         .send(`<!doctype html><meta charset="utf-8"><title>退订</title><form method="post"><input type="hidden" name="List-Unsubscribe" value="One-Click"><p>不再接收营销邮件？ Stop marketing email?</p><button>退订 Unsubscribe</button></form>`),
     );
-    api.post('/v1/unsubscribe', { config: open, schema: { tags, summary: 'One-click unsubscribe (RFC 8058): withdraws the email marketing consent of the link\'s customer', querystring: z.object({ token: z.string() }) } }, async (request) => {
+    api.post('/v1/unsubscribe', { config: open, schema: { tags, summary: 'One-click unsubscribe (RFC 8058): withdraws the email marketing consent of the link\'s customer', querystring: z.object({ token: z.string() }), response: { 200: Unsubscribed } } }, async (request) => {
       const done = await unsubscribeByToken(store, request.query.token);
-      return { unsubscribed: true, purpose: 'email_marketing', changed: done.withdrawn };
+      return { unsubscribed: true as const, purpose: 'email_marketing' as const, changed: done.withdrawn };
     });
   });
 }

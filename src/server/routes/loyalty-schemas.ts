@@ -116,3 +116,88 @@ export const TierReport = z.object({
   distribution: z.array(z.object({ tier: z.string(), members: Int })),
   migration: z.array(z.object({ from: z.string(), to: z.string(), reason: z.string(), customers: Int })),
 });
+
+const OfferKind = z.enum(['spend_save', 'percent', 'fixed', 'gift', 'free_shipping']);
+
+/** A cart priced with the coupons that apply (redeem.ts validateCart, pricing.ts). */
+export const Pricing = z.object({
+  applied: z.array(
+    z.object({
+      code: z.string(),
+      offerId: z.string(),
+      kind: OfferKind,
+      discountFen: Int,
+      shippingDiscountFen: Int,
+      gift: z.object({ sku: z.string(), quantity: Int }).optional(),
+      lines: z.array(z.object({ line: Int, discountFen: Int })),
+    }),
+  ),
+  rejected: z.array(z.object({ code: z.string(), offerId: z.string().optional(), reason: z.string() })).describe('every other candidate coupon, with why it does not apply'),
+  totalDiscountFen: Int,
+  shippingDiscountFen: Int,
+  lines: z.array(z.object({ line: Int, sku: z.string(), amountFen: Int, discountFen: Int, payFen: Int })),
+});
+
+const IsReplay = z.boolean().describe('true when the key was used before: this is the first outcome, and nothing changed');
+
+export const Redemption = z.object({
+  key: z.string(),
+  status: z.enum(['redeemed', 'released', 'rejected']),
+  code: z.string().nullable(),
+  offerId: z.string().nullable(),
+  customerId: z.string().nullable(),
+  orderId: z.string().nullable(),
+  discountFen: Int,
+  reversedDiscountFen: Int,
+  reason: z.string().nullable(),
+  lines: z.array(z.object({ line: Int, discountFen: Int })),
+  redeemedAt: z.date(),
+  releasedAt: z.date().nullable(),
+  isReplay: IsReplay,
+});
+
+export const CodeImport = z.object({ batchId: z.string(), accepted: Int, rejected: z.array(z.object({ line: Int, code: z.string(), reason: z.string() })) });
+
+export const IssueOutcomes = z.object({
+  outcomes: z.array(
+    z.discriminatedUnion('outcome', [
+      z.object({ customerId: z.string(), outcome: z.enum(['issued', 'already_issued']), code: z.string() }),
+      z.object({ customerId: z.string(), outcome: z.literal('rejected'), reason: z.string() }),
+    ]),
+  ),
+});
+
+export const AwardOutcomes = z.object({ outcomes: z.array(z.object({ customerId: z.string(), key: z.string(), outcome: z.enum(['awarded', 'duplicate']), points: Int })) });
+
+export const PointsSpent = z.object({ key: z.string(), points: Int, valueFen: Int.describe('what the points paid'), isReplay: IsReplay });
+
+export const PointsCheck = z.object({
+  customers: Int,
+  mismatches: z.array(z.object({ customerId: z.string(), cached: Int, ledger: Int, buckets: Int, allocations: Int })).describe('customers whose cached balance, ledger sum, buckets and allocations disagree; empty when all agree'),
+});
+
+export const StoredValueEntry = z.object({
+  key: z.string(),
+  kind: z.enum(['top_up', 'spend', 'refund', 'adjust']),
+  principalFen: Int.describe('the change to the principal (negative for a payment)'),
+  bonusFen: Int.describe('the change to the bonus'),
+  isReplay: IsReplay,
+});
+
+export const PointsRollForward = z.object({
+  from: z.date(),
+  to: z.date(),
+  opening: Int,
+  earned: Int,
+  redeemed: Int,
+  expired: Int,
+  reversed: Int,
+  adjusted: Int,
+  closing: Int.describe('opening + earned − redeemed − expired + reversed + adjusted'),
+  closingPending: Int,
+  closingActive: Int,
+});
+
+export const StoredValueAgeing = z.object({
+  ageing: z.array(z.object({ age: z.string().describe('0-90 days, 91-180 days, 181-365 days, over 365 days or no top-up'), cards: Int, principalFen: Int, bonusFen: Int })),
+});

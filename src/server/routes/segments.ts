@@ -85,6 +85,8 @@ export function registerSegmentRoutes(app: FastifyInstance, store: Store): void 
         summary: "An audience export: the segment's members in the caller's data scope as of a day, with chosen profile fields and attributes, as CSV or JSONL; name, phone, email and birthday masked unless revealed (customers:read_pii and a reason); every export is audited",
         params: z.object({ name: z.string() }),
         querystring: z.object({ format: z.enum(['csv', 'jsonl']).default('csv'), fields: z.string().default('').describe('comma-separated profile fields and attribute names'), as_of: z.string().optional(), purpose: z.string().optional().describe('a consent purpose the audience is for: only customers whose consent allows it are exported (x-siyu-withheld counts the rest)'), ...RevealQuery }),
+        // A file, not JSON: the answer declares its two content types, so the document and the console's types say what comes back.
+        response: { 200: { description: 'the members, one per line; x-siyu-rows counts them', content: { 'text/csv': { schema: z.string() }, 'application/x-ndjson': { schema: z.string() } } } },
       },
     },
     async (request, reply) => {
@@ -103,7 +105,7 @@ export function registerSegmentRoutes(app: FastifyInstance, store: Store): void 
           .header('content-disposition', `attachment; filename="${encodeURIComponent(request.params.name)}-${report.asOf}.${format}"`)
           .header('x-siyu-rows', String(report.rows))
           .header('x-siyu-withheld', String(report.withheld))
-          .send(readFileSync(out));
+          .send(readFileSync(out, 'utf8'));
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

@@ -3,8 +3,10 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { createWriteKey, listWriteKeys, revokeWriteKey } from '../../ingest/index.ts';
 import type { Store } from '../../store/index.ts';
+import { ApiKey } from './access-schemas.ts';
 
-const WriteKey = z.object({ keyId: z.string().describe('the first 8 characters after syk_, shown in listings'), name: z.string(), createdAt: z.date(), revokedAt: z.date().nullable() });
+// An API key with ingest:write, and the browser origins it may send from.
+const WriteKey = ApiKey.extend({ allowedOrigins: z.array(z.string()).describe('browser origins whose pages may send with this key (*: any); empty: no browser page may') });
 
 /** Write keys for the ingest API (`siyu keys create|list|revoke`): the key itself is shown once, at creation. */
 export function registerWriteKeyRoutes(app: FastifyInstance, store: Store): void {

@@ -1,64 +1,18 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, unwrapAs } from './client.ts';
+import { api, unwrap } from './client.ts';
 import type { paths } from './schema';
 
-// Users, roles, API keys and the audit log (src/server/routes/access.ts). These routes declare request schemas but
-// no response schemas yet, so the answers' shapes are written out here as src/access returns them.
+// Users, roles, API keys and the audit log (src/server/routes/access.ts): thin hooks over the generated client.
 
 export type DataScope = NonNullable<paths['/v1/users']['post']['requestBody']['content']['application/json']['dataScope']>;
 export type CreateUserBody = paths['/v1/users']['post']['requestBody']['content']['application/json'];
 export type UpdateUserBody = paths['/v1/users/{username}']['patch']['requestBody']['content']['application/json'];
 export type CreateKeyBody = paths['/v1/keys']['post']['requestBody']['content']['application/json'];
-
-export interface User {
-  userId: string;
-  username: string;
-  displayName: string | null;
-  roles: string[];
-  dataScope: DataScope;
-  isDisabled: boolean;
-  hasTotp: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface Role {
-  name: string;
-  label: string;
-  permissions: string[];
-  isBuiltIn: boolean;
-}
-
-export interface ApiKey {
-  keyId: string;
-  name: string;
-  scopes: string[];
-  dataScope: DataScope;
-  createdAt: string;
-  createdBy: string | null;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-  revokedBy: string | null;
-}
-
-export interface AuditEntry {
-  seq: number;
-  at: string;
-  actor: string;
-  action: string;
-  target: string | null;
-  details: Record<string, unknown>;
-  prevHash: string;
-  hash: string;
-}
-
-export interface AuditVerification {
-  ok: boolean;
-  rows: number;
-  head: { seq: number; hash: string };
-  broken?: { seq: number; problem: string };
-}
+export type User = paths['/v1/users']['get']['responses']['200']['content']['application/json']['users'][number];
+export type Role = paths['/v1/roles']['get']['responses']['200']['content']['application/json']['roles'][number];
+export type ApiKey = paths['/v1/keys']['get']['responses']['200']['content']['application/json']['keys'][number];
+export type AuditEntry = paths['/v1/audit']['get']['responses']['200']['content']['application/json']['entries'][number];
+export type AuditVerification = paths['/v1/audit/verify']['get']['responses']['200']['content']['application/json'];
 
 export interface AuditFilter {
   actor?: string;
@@ -81,21 +35,21 @@ export function parseScope(text: string): DataScope | undefined {
   return undefined;
 }
 
-export const useUsers = (enabled = true) => useQuery({ queryKey: ['users'], queryFn: async () => (await unwrapAs<{ users: User[] }>(api.GET('/v1/users'))).users, enabled });
-export const useRoles = (enabled = true) => useQuery({ queryKey: ['roles'], queryFn: () => unwrapAs<{ roles: Role[]; permissions: { code: string; description: string }[] }>(api.GET('/v1/roles')), enabled });
-export const useApiKeys = (enabled = true) => useQuery({ queryKey: ['api-keys'], queryFn: async () => (await unwrapAs<{ keys: ApiKey[] }>(api.GET('/v1/keys'))).keys, enabled });
+export const useUsers = (enabled = true) => useQuery({ queryKey: ['users'], queryFn: async () => (await unwrap(api.GET('/v1/users'))).users, enabled });
+export const useRoles = (enabled = true) => useQuery({ queryKey: ['roles'], queryFn: () => unwrap(api.GET('/v1/roles')), enabled });
+export const useApiKeys = (enabled = true) => useQuery({ queryKey: ['api-keys'], queryFn: async () => (await unwrap(api.GET('/v1/keys'))).keys, enabled });
 export const useAudit = (filter: AuditFilter, enabled = true) =>
-  useQuery({ queryKey: ['audit', filter], queryFn: async () => (await unwrapAs<{ entries: AuditEntry[] }>(api.GET('/v1/audit', { params: { query: { limit: filter.limit ?? 100, actor: filter.actor || undefined, action: filter.action || undefined } } }))).entries, enabled });
-export const useAuditVerify = () => useMutation({ mutationFn: () => unwrapAs<AuditVerification>(api.GET('/v1/audit/verify')) });
+  useQuery({ queryKey: ['audit', filter], queryFn: async () => (await unwrap(api.GET('/v1/audit', { params: { query: { limit: filter.limit ?? 100, actor: filter.actor || undefined, action: filter.action || undefined } } }))).entries, enabled });
+export const useAuditVerify = () => useMutation({ mutationFn: () => unwrap(api.GET('/v1/audit/verify')) });
 
 export function useUserMutations() {
   const client = useQueryClient();
   const done = () => client.invalidateQueries({ queryKey: ['users'] });
   return {
-    create: useMutation({ mutationFn: (body: CreateUserBody) => unwrapAs<User>(api.POST('/v1/users', { body })), onSuccess: done }),
-    update: useMutation({ mutationFn: ({ username, ...body }: UpdateUserBody & { username: string }) => unwrapAs<User>(api.PATCH('/v1/users/{username}', { params: { path: { username } }, body })), onSuccess: done }),
-    resetPassword: useMutation({ mutationFn: ({ username, password }: { username: string; password: string }) => unwrapAs<{ reset: true }>(api.POST('/v1/users/{username}/reset-password', { params: { path: { username } }, body: { password } })), onSuccess: done }),
-    resetTotp: useMutation({ mutationFn: (username: string) => unwrapAs<{ reset: true }>(api.POST('/v1/users/{username}/totp-reset', { params: { path: { username } } })), onSuccess: done }),
+    create: useMutation({ mutationFn: (body: CreateUserBody) => unwrap(api.POST('/v1/users', { body })), onSuccess: done }),
+    update: useMutation({ mutationFn: ({ username, ...body }: UpdateUserBody & { username: string }) => unwrap(api.PATCH('/v1/users/{username}', { params: { path: { username } }, body })), onSuccess: done }),
+    resetPassword: useMutation({ mutationFn: ({ username, password }: { username: string; password: string }) => unwrap(api.POST('/v1/users/{username}/reset-password', { params: { path: { username } }, body: { password } })), onSuccess: done }),
+    resetTotp: useMutation({ mutationFn: (username: string) => unwrap(api.POST('/v1/users/{username}/totp-reset', { params: { path: { username } } })), onSuccess: done }),
   };
 }
 
@@ -103,8 +57,8 @@ export function useRoleMutations() {
   const client = useQueryClient();
   const done = () => client.invalidateQueries({ queryKey: ['roles'] });
   return {
-    save: useMutation({ mutationFn: ({ name, label, permissions }: { name: string; label?: string; permissions: string[] }) => unwrapAs<Role>(api.PUT('/v1/roles/{name}', { params: { path: { name } }, body: { label, permissions: permissions as never } })), onSuccess: done }),
-    remove: useMutation({ mutationFn: (name: string) => unwrapAs<{ deleted: string }>(api.DELETE('/v1/roles/{name}', { params: { path: { name } } })), onSuccess: done }),
+    save: useMutation({ mutationFn: ({ name, label, permissions }: { name: string; label?: string; permissions: string[] }) => unwrap(api.PUT('/v1/roles/{name}', { params: { path: { name } }, body: { label, permissions: permissions as never } })), onSuccess: done }),
+    remove: useMutation({ mutationFn: (name: string) => unwrap(api.DELETE('/v1/roles/{name}', { params: { path: { name } } })), onSuccess: done }),
   };
 }
 
@@ -112,7 +66,7 @@ export function useApiKeyMutations() {
   const client = useQueryClient();
   const done = () => client.invalidateQueries({ queryKey: ['api-keys'] });
   return {
-    create: useMutation({ mutationFn: (body: CreateKeyBody) => unwrapAs<ApiKey & { key: string }>(api.POST('/v1/keys', { body })), onSuccess: done }),
-    revoke: useMutation({ mutationFn: (id: string) => unwrapAs<{ revoked: string }>(api.DELETE('/v1/keys/{id}', { params: { path: { id } } })), onSuccess: done }),
+    create: useMutation({ mutationFn: (body: CreateKeyBody) => unwrap(api.POST('/v1/keys', { body })), onSuccess: done }),
+    revoke: useMutation({ mutationFn: (id: string) => unwrap(api.DELETE('/v1/keys/{id}', { params: { path: { id } } })), onSuccess: done }),
   };
 }

@@ -38,8 +38,3 @@ export async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; respo
   const body = (result.error ?? {}) as { code?: string; message?: string; errors?: ApiErrorDetail[] };
   throw new ApiError(result.response.status, body.code ?? 'http_error', body.message ?? result.response.statusText, Array.isArray(body.errors) ? body.errors : []);
 }
-
-/** As unwrap, for routes that declare no response schema yet (their generated type is empty): the caller names the shape. */
-export async function unwrapAs<T>(call: Promise<{ data?: unknown; error?: unknown; response: Response }>): Promise<T> {
-  return (await unwrap(call as Promise<{ data?: T; error?: unknown; response: Response }>)) as T;
-}

@@ -692,7 +692,24 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            entries: {
+                                action: string;
+                                actor: string;
+                                /** Format: date-time */
+                                at: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description SHA-256 over the row and prevHash: the chain /v1/audit/verify recomputes */
+                                hash: string;
+                                prevHash: string;
+                                seq: number;
+                                target: string | null;
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -729,7 +746,23 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description the first problem found */
+                            broken?: {
+                                problem: string;
+                                seq: number;
+                            };
+                            /** @description the last row: keep it elsewhere to detect a rewrite of the whole chain */
+                            head: {
+                                hash: string;
+                                seq: number;
+                            };
+                            ok: boolean;
+                            /** @description rows checked */
+                            rows: number;
+                        };
+                    };
                 };
             };
         };
@@ -1274,7 +1307,11 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            removed: string;
+                        };
+                    };
                 };
             };
         };
@@ -1313,12 +1350,18 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description the acknowledgement Aliyun expects */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @enum {number} */
+                            code: 0;
+                            msg: string;
+                        };
+                    };
                 };
             };
         };
@@ -1368,7 +1411,14 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description known customers' accepts (one send credit each) and bans (credits cleared) applied */
+                            recorded: number;
+                            /** @description openids of no known customer */
+                            unmatched: string[];
+                        };
+                    };
                 };
             };
         };
@@ -1680,7 +1730,9 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "text/plain": string;
+                    };
                 };
             };
         };
@@ -1710,7 +1762,9 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "text/plain": string;
+                    };
                 };
             };
         };
@@ -2068,7 +2122,27 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description per channel and customer: at most this many marketing messages in a rolling day, week (7 days) and month (30 days) */
+                            caps: {
+                                [key: string]: {
+                                    day?: number;
+                                    month?: number;
+                                    week?: number;
+                                };
+                            };
+                            /** @description customers held out of all marketing, by a stable hash, to measure the whole program */
+                            global_control_share: number;
+                            /** @description a marketing message not sent within this long (deferred by caps or quiet hours) is skipped */
+                            message_ttl_hours: number;
+                            /** @description marketing waits until the end of this window, in the customer's timezone */
+                            quiet_hours: {
+                                end: string;
+                                start: string;
+                            } | null;
+                        };
+                    };
                 };
             };
         };
@@ -2101,7 +2175,27 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description per channel and customer: at most this many marketing messages in a rolling day, week (7 days) and month (30 days) */
+                            caps: {
+                                [key: string]: {
+                                    day?: number;
+                                    month?: number;
+                                    week?: number;
+                                };
+                            };
+                            /** @description customers held out of all marketing, by a stable hash, to measure the whole program */
+                            global_control_share: number;
+                            /** @description a marketing message not sent within this long (deferred by caps or quiet hours) is skipped */
+                            message_ttl_hours: number;
+                            /** @description marketing waits until the end of this window, in the customer's timezone */
+                            quiet_hours: {
+                                end: string;
+                                start: string;
+                            } | null;
+                        };
+                    };
                 };
             };
         };
@@ -2206,7 +2300,26 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            claimedAt: string | null;
+                            code: string;
+                            customerId: string | null;
+                            /** Format: date-time */
+                            expiresAt: string | null;
+                            isShared: boolean;
+                            /** Format: date-time */
+                            issuedAt: string;
+                            maxUses: number | null;
+                            offerId: string;
+                            offerName: string;
+                            source: string | null;
+                            /** @enum {string} */
+                            state: "issued" | "claimed" | "redeemed" | "expired" | "void";
+                            used: number;
+                        };
+                    };
                 };
             };
         };
@@ -2251,7 +2364,26 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            claimedAt: string | null;
+                            code: string;
+                            customerId: string | null;
+                            /** Format: date-time */
+                            expiresAt: string | null;
+                            isShared: boolean;
+                            /** Format: date-time */
+                            issuedAt: string;
+                            maxUses: number | null;
+                            offerId: string;
+                            offerName: string;
+                            source: string | null;
+                            /** @enum {string} */
+                            state: "issued" | "claimed" | "redeemed" | "expired" | "void";
+                            used: number;
+                        };
+                    };
                 };
             };
         };
@@ -2316,7 +2448,30 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            code: string | null;
+                            customerId: string | null;
+                            discountFen: number;
+                            /** @description true when the key was used before: this is the first outcome, and nothing changed */
+                            isReplay: boolean;
+                            key: string;
+                            lines: {
+                                discountFen: number;
+                                line: number;
+                            }[];
+                            offerId: string | null;
+                            orderId: string | null;
+                            reason: string | null;
+                            /** Format: date-time */
+                            redeemedAt: string;
+                            /** Format: date-time */
+                            releasedAt: string | null;
+                            reversedDiscountFen: number;
+                            /** @enum {string} */
+                            status: "redeemed" | "released" | "rejected";
+                        };
+                    };
                 };
             };
         };
@@ -2360,7 +2515,30 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            code: string | null;
+                            customerId: string | null;
+                            discountFen: number;
+                            /** @description true when the key was used before: this is the first outcome, and nothing changed */
+                            isReplay: boolean;
+                            key: string;
+                            lines: {
+                                discountFen: number;
+                                line: number;
+                            }[];
+                            offerId: string | null;
+                            orderId: string | null;
+                            reason: string | null;
+                            /** Format: date-time */
+                            redeemedAt: string;
+                            /** Format: date-time */
+                            releasedAt: string | null;
+                            reversedDiscountFen: number;
+                            /** @enum {string} */
+                            status: "redeemed" | "released" | "rejected";
+                        };
+                    };
                 };
             };
         };
@@ -2419,7 +2597,41 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            applied: {
+                                code: string;
+                                discountFen: number;
+                                gift?: {
+                                    quantity: number;
+                                    sku: string;
+                                };
+                                /** @enum {string} */
+                                kind: "spend_save" | "percent" | "fixed" | "gift" | "free_shipping";
+                                lines: {
+                                    discountFen: number;
+                                    line: number;
+                                }[];
+                                offerId: string;
+                                shippingDiscountFen: number;
+                            }[];
+                            lines: {
+                                amountFen: number;
+                                discountFen: number;
+                                line: number;
+                                payFen: number;
+                                sku: string;
+                            }[];
+                            /** @description every other candidate coupon, with why it does not apply */
+                            rejected: {
+                                code: string;
+                                offerId?: string;
+                                reason: string;
+                            }[];
+                            shippingDiscountFen: number;
+                            totalDiscountFen: number;
+                        };
+                    };
                 };
             };
         };
@@ -2670,7 +2882,48 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description the canonical id (after merges) */
+                            customerId: string;
+                            /** @description the ledger, newest first */
+                            history: {
+                                /** Format: date-time */
+                                effectiveAt: string;
+                                entryId: string;
+                                /**
+                                 * @description whether proof was recorded; the proof itself is never shown here
+                                 * @enum {string|null}
+                                 */
+                                evidence: "(encrypted)" | null;
+                                purpose: string;
+                                /** Format: date-time */
+                                recordedAt: string;
+                                recordedBy: string | null;
+                                source: string;
+                                /** @enum {string} */
+                                status: "granted" | "withdrawn" | "denied";
+                                textVersion: string | null;
+                            }[];
+                            purposes: {
+                                /** @enum {string} */
+                                basis: "opt_in" | "opt_out";
+                                /** Format: date-time */
+                                effectiveAt: string | null;
+                                /** @description whether processing for the purpose is allowed now (the decision, else the basis) */
+                                isAllowed: boolean;
+                                name: string;
+                                purpose: string;
+                                source: string | null;
+                                /**
+                                 * @description the current decision; null when none was recorded
+                                 * @enum {string|null}
+                                 */
+                                status: "granted" | "withdrawn" | "denied" | null;
+                                textVersion: string | null;
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -2712,7 +2965,48 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description the canonical id (after merges) */
+                            customerId: string;
+                            /** @description the ledger, newest first */
+                            history: {
+                                /** Format: date-time */
+                                effectiveAt: string;
+                                entryId: string;
+                                /**
+                                 * @description whether proof was recorded; the proof itself is never shown here
+                                 * @enum {string|null}
+                                 */
+                                evidence: "(encrypted)" | null;
+                                purpose: string;
+                                /** Format: date-time */
+                                recordedAt: string;
+                                recordedBy: string | null;
+                                source: string;
+                                /** @enum {string} */
+                                status: "granted" | "withdrawn" | "denied";
+                                textVersion: string | null;
+                            }[];
+                            purposes: {
+                                /** @enum {string} */
+                                basis: "opt_in" | "opt_out";
+                                /** Format: date-time */
+                                effectiveAt: string | null;
+                                /** @description whether processing for the purpose is allowed now (the decision, else the basis) */
+                                isAllowed: boolean;
+                                name: string;
+                                purpose: string;
+                                source: string | null;
+                                /**
+                                 * @description the current decision; null when none was recorded
+                                 * @enum {string|null}
+                                 */
+                                status: "granted" | "withdrawn" | "denied" | null;
+                                textVersion: string | null;
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -2750,7 +3044,35 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            journeys: {
+                                /** Format: date-time */
+                                convertedAt: string | null;
+                                /** Format: date-time */
+                                enteredAt: string;
+                                exitReason: string | null;
+                                /** Format: date-time */
+                                finishedAt: string | null;
+                                instanceId: string;
+                                isHoldout: boolean;
+                                journeyId: string;
+                                node: string | null;
+                                /** @description active, holdout, completed or exited */
+                                status: string;
+                                steps: {
+                                    /** Format: date-time */
+                                    at: string;
+                                    kind: string;
+                                    messageId: string | null;
+                                    node: string;
+                                    outcome: string;
+                                }[];
+                                variant: string | null;
+                                version: number;
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -4037,7 +4359,238 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            journeys: {
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** @description the published definition customers enter now */
+                                definition: {
+                                    entry: {
+                                        /** @enum {string} */
+                                        kind: "segment";
+                                        /** @description enter on each Segment Entered of this saved segment */
+                                        segment: string;
+                                    } | {
+                                        event: string;
+                                        /** @enum {string} */
+                                        kind: "event";
+                                        /** @default [] */
+                                        where: {
+                                            /** @enum {string} */
+                                            op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                            property: string;
+                                            value: string | number | boolean | (string | number)[];
+                                        }[];
+                                    } | {
+                                        /**
+                                         * Format: date-time
+                                         * @description one-off: send to the segment's members at this time
+                                         */
+                                        at?: string;
+                                        /** @description recurring, in the brand timezone */
+                                        cron?: string;
+                                        /** @enum {string} */
+                                        kind: "broadcast";
+                                        segment: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "api";
+                                    };
+                                    /** @default [] */
+                                    exits: ({
+                                        event: string;
+                                        /** @enum {string} */
+                                        kind: "event";
+                                        /** @default [] */
+                                        where: {
+                                            /** @enum {string} */
+                                            op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                            property: string;
+                                            value: string | number | boolean | (string | number)[];
+                                        }[];
+                                    } | {
+                                        condition: unknown;
+                                        /** @enum {string} */
+                                        kind: "condition";
+                                    })[];
+                                    goal?: {
+                                        event: string;
+                                        /** @default total */
+                                        revenue_property: string;
+                                        /** @default [] */
+                                        where: {
+                                            /** @enum {string} */
+                                            op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                            property: string;
+                                            value: string | number | boolean | (string | number)[];
+                                        }[];
+                                        within_days: number;
+                                    };
+                                    /**
+                                     * @description share of entrants held out of every message, to measure uplift
+                                     * @default 0
+                                     */
+                                    holdout: number;
+                                    nodes: {
+                                        [key: string]: {
+                                            duration?: string;
+                                            /** @enum {string} */
+                                            kind: "wait";
+                                            /** @description the next step */
+                                            next: string;
+                                            /**
+                                             * Format: date
+                                             * @description a day (00:00 in the customer's timezone)
+                                             */
+                                            until_date?: string;
+                                            /** @description the next time of day, in the customer's timezone */
+                                            until_time?: string;
+                                            /** @description a date trait, such as birthday: its next anniversary */
+                                            until_trait?: string;
+                                        } | {
+                                            event: string;
+                                            /** @enum {string} */
+                                            kind: "wait_for_event";
+                                            /** @description the next step */
+                                            on_event: string;
+                                            /** @description the next step */
+                                            on_timeout: string;
+                                            timeout: string;
+                                            /** @default [] */
+                                            where: {
+                                                /** @enum {string} */
+                                                op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                                property: string;
+                                                value: string | number | boolean | (string | number)[];
+                                            }[];
+                                        } | {
+                                            /** @description a segment DSL condition, evaluated when the step runs */
+                                            condition: unknown;
+                                            /** @description the next step */
+                                            else: string;
+                                            /** @enum {string} */
+                                            kind: "condition";
+                                            /** @description the next step */
+                                            then: string;
+                                        } | {
+                                            /** @enum {string} */
+                                            kind: "split";
+                                            variants: {
+                                                name: string;
+                                                /** @description the next step */
+                                                next: string;
+                                                weight: number;
+                                            }[];
+                                        } | {
+                                            /** @enum {string} */
+                                            channel: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
+                                            content: {
+                                                /** @description Liquid template: {{ customer.name }}, {{ recommendations[0].name }}, {{ context.coupon_code }} */
+                                                body: string;
+                                                /** @description provider template parameters, each a Liquid template */
+                                                params?: {
+                                                    [key: string]: string;
+                                                };
+                                                /** @description email subject */
+                                                subject?: string;
+                                                /** @description the provider's template code (SMS, mini-program, WeCom) */
+                                                template?: string;
+                                            };
+                                            /**
+                                             * @description another channel when this one cannot reach the customer
+                                             * @enum {string}
+                                             */
+                                            fallback?: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
+                                            /** @enum {string} */
+                                            kind: "message";
+                                            /** @description the next step */
+                                            next: string;
+                                            /**
+                                             * @description exempt from frequency caps and quiet hours (order notices, not marketing)
+                                             * @default false
+                                             */
+                                            transactional: boolean;
+                                        } | {
+                                            /** @default [] */
+                                            add_tags: string[];
+                                            /** @enum {string} */
+                                            kind: "update";
+                                            /** @description the next step */
+                                            next: string;
+                                            /** @default [] */
+                                            remove_tags: string[];
+                                            /** @default {} */
+                                            set_traits: {
+                                                [key: string]: (string | number | boolean) | null;
+                                            };
+                                        } | {
+                                            /** @enum {string} */
+                                            kind: "webhook";
+                                            /** @description the next step */
+                                            next: string;
+                                            /** Format: uri */
+                                            url: string;
+                                        } | {
+                                            /** @enum {string} */
+                                            kind: "coupon";
+                                            /** @description the next step */
+                                            next: string;
+                                            /** @description an active offer (siyu offers list): one coupon of it in each customer's wallet */
+                                            offer: string;
+                                        } | {
+                                            /**
+                                             * @description usable at once, not after the program's pending period
+                                             * @default true
+                                             */
+                                            immediate: boolean;
+                                            /** @enum {string} */
+                                            kind: "points";
+                                            /** @description the next step */
+                                            next: string;
+                                            points: number;
+                                            reason?: string;
+                                        } | {
+                                            /** @enum {string} */
+                                            kind: "exit";
+                                        };
+                                    };
+                                    /**
+                                     * @description higher wins when frequency caps would be exceeded
+                                     * @default 50
+                                     */
+                                    priority: number;
+                                    /**
+                                     * @default {
+                                     *       "kind": "once"
+                                     *     }
+                                     */
+                                    reentry: {
+                                        /** @enum {string} */
+                                        kind: "once";
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "after_exit";
+                                    } | {
+                                        days: number;
+                                        /** @enum {string} */
+                                        kind: "after_days";
+                                    };
+                                    start: string;
+                                } | null;
+                                description: string | null;
+                                /** @description the definition being edited, as saved; null when unchanged since the published version */
+                                draft: unknown;
+                                id: string;
+                                name: string;
+                                publishedVersion: number | null;
+                                /** @enum {string} */
+                                status: "draft" | "active" | "paused" | "archived";
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -4076,7 +4629,236 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description the published definition customers enter now */
+                            definition: {
+                                entry: {
+                                    /** @enum {string} */
+                                    kind: "segment";
+                                    /** @description enter on each Segment Entered of this saved segment */
+                                    segment: string;
+                                } | {
+                                    event: string;
+                                    /** @enum {string} */
+                                    kind: "event";
+                                    /** @default [] */
+                                    where: {
+                                        /** @enum {string} */
+                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                        property: string;
+                                        value: string | number | boolean | (string | number)[];
+                                    }[];
+                                } | {
+                                    /**
+                                     * Format: date-time
+                                     * @description one-off: send to the segment's members at this time
+                                     */
+                                    at?: string;
+                                    /** @description recurring, in the brand timezone */
+                                    cron?: string;
+                                    /** @enum {string} */
+                                    kind: "broadcast";
+                                    segment: string;
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "api";
+                                };
+                                /** @default [] */
+                                exits: ({
+                                    event: string;
+                                    /** @enum {string} */
+                                    kind: "event";
+                                    /** @default [] */
+                                    where: {
+                                        /** @enum {string} */
+                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                        property: string;
+                                        value: string | number | boolean | (string | number)[];
+                                    }[];
+                                } | {
+                                    condition: unknown;
+                                    /** @enum {string} */
+                                    kind: "condition";
+                                })[];
+                                goal?: {
+                                    event: string;
+                                    /** @default total */
+                                    revenue_property: string;
+                                    /** @default [] */
+                                    where: {
+                                        /** @enum {string} */
+                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                        property: string;
+                                        value: string | number | boolean | (string | number)[];
+                                    }[];
+                                    within_days: number;
+                                };
+                                /**
+                                 * @description share of entrants held out of every message, to measure uplift
+                                 * @default 0
+                                 */
+                                holdout: number;
+                                nodes: {
+                                    [key: string]: {
+                                        duration?: string;
+                                        /** @enum {string} */
+                                        kind: "wait";
+                                        /** @description the next step */
+                                        next: string;
+                                        /**
+                                         * Format: date
+                                         * @description a day (00:00 in the customer's timezone)
+                                         */
+                                        until_date?: string;
+                                        /** @description the next time of day, in the customer's timezone */
+                                        until_time?: string;
+                                        /** @description a date trait, such as birthday: its next anniversary */
+                                        until_trait?: string;
+                                    } | {
+                                        event: string;
+                                        /** @enum {string} */
+                                        kind: "wait_for_event";
+                                        /** @description the next step */
+                                        on_event: string;
+                                        /** @description the next step */
+                                        on_timeout: string;
+                                        timeout: string;
+                                        /** @default [] */
+                                        where: {
+                                            /** @enum {string} */
+                                            op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                            property: string;
+                                            value: string | number | boolean | (string | number)[];
+                                        }[];
+                                    } | {
+                                        /** @description a segment DSL condition, evaluated when the step runs */
+                                        condition: unknown;
+                                        /** @description the next step */
+                                        else: string;
+                                        /** @enum {string} */
+                                        kind: "condition";
+                                        /** @description the next step */
+                                        then: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "split";
+                                        variants: {
+                                            name: string;
+                                            /** @description the next step */
+                                            next: string;
+                                            weight: number;
+                                        }[];
+                                    } | {
+                                        /** @enum {string} */
+                                        channel: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
+                                        content: {
+                                            /** @description Liquid template: {{ customer.name }}, {{ recommendations[0].name }}, {{ context.coupon_code }} */
+                                            body: string;
+                                            /** @description provider template parameters, each a Liquid template */
+                                            params?: {
+                                                [key: string]: string;
+                                            };
+                                            /** @description email subject */
+                                            subject?: string;
+                                            /** @description the provider's template code (SMS, mini-program, WeCom) */
+                                            template?: string;
+                                        };
+                                        /**
+                                         * @description another channel when this one cannot reach the customer
+                                         * @enum {string}
+                                         */
+                                        fallback?: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
+                                        /** @enum {string} */
+                                        kind: "message";
+                                        /** @description the next step */
+                                        next: string;
+                                        /**
+                                         * @description exempt from frequency caps and quiet hours (order notices, not marketing)
+                                         * @default false
+                                         */
+                                        transactional: boolean;
+                                    } | {
+                                        /** @default [] */
+                                        add_tags: string[];
+                                        /** @enum {string} */
+                                        kind: "update";
+                                        /** @description the next step */
+                                        next: string;
+                                        /** @default [] */
+                                        remove_tags: string[];
+                                        /** @default {} */
+                                        set_traits: {
+                                            [key: string]: (string | number | boolean) | null;
+                                        };
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "webhook";
+                                        /** @description the next step */
+                                        next: string;
+                                        /** Format: uri */
+                                        url: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "coupon";
+                                        /** @description the next step */
+                                        next: string;
+                                        /** @description an active offer (siyu offers list): one coupon of it in each customer's wallet */
+                                        offer: string;
+                                    } | {
+                                        /**
+                                         * @description usable at once, not after the program's pending period
+                                         * @default true
+                                         */
+                                        immediate: boolean;
+                                        /** @enum {string} */
+                                        kind: "points";
+                                        /** @description the next step */
+                                        next: string;
+                                        points: number;
+                                        reason?: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "exit";
+                                    };
+                                };
+                                /**
+                                 * @description higher wins when frequency caps would be exceeded
+                                 * @default 50
+                                 */
+                                priority: number;
+                                /**
+                                 * @default {
+                                 *       "kind": "once"
+                                 *     }
+                                 */
+                                reentry: {
+                                    /** @enum {string} */
+                                    kind: "once";
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "after_exit";
+                                } | {
+                                    days: number;
+                                    /** @enum {string} */
+                                    kind: "after_days";
+                                };
+                                start: string;
+                            } | null;
+                            description: string | null;
+                            /** @description the definition being edited, as saved; null when unchanged since the published version */
+                            draft: unknown;
+                            id: string;
+                            name: string;
+                            publishedVersion: number | null;
+                            /** @enum {string} */
+                            status: "draft" | "active" | "paused" | "archived";
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
                 };
             };
         };
@@ -4108,7 +4890,236 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description the published definition customers enter now */
+                            definition: {
+                                entry: {
+                                    /** @enum {string} */
+                                    kind: "segment";
+                                    /** @description enter on each Segment Entered of this saved segment */
+                                    segment: string;
+                                } | {
+                                    event: string;
+                                    /** @enum {string} */
+                                    kind: "event";
+                                    /** @default [] */
+                                    where: {
+                                        /** @enum {string} */
+                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                        property: string;
+                                        value: string | number | boolean | (string | number)[];
+                                    }[];
+                                } | {
+                                    /**
+                                     * Format: date-time
+                                     * @description one-off: send to the segment's members at this time
+                                     */
+                                    at?: string;
+                                    /** @description recurring, in the brand timezone */
+                                    cron?: string;
+                                    /** @enum {string} */
+                                    kind: "broadcast";
+                                    segment: string;
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "api";
+                                };
+                                /** @default [] */
+                                exits: ({
+                                    event: string;
+                                    /** @enum {string} */
+                                    kind: "event";
+                                    /** @default [] */
+                                    where: {
+                                        /** @enum {string} */
+                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                        property: string;
+                                        value: string | number | boolean | (string | number)[];
+                                    }[];
+                                } | {
+                                    condition: unknown;
+                                    /** @enum {string} */
+                                    kind: "condition";
+                                })[];
+                                goal?: {
+                                    event: string;
+                                    /** @default total */
+                                    revenue_property: string;
+                                    /** @default [] */
+                                    where: {
+                                        /** @enum {string} */
+                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                        property: string;
+                                        value: string | number | boolean | (string | number)[];
+                                    }[];
+                                    within_days: number;
+                                };
+                                /**
+                                 * @description share of entrants held out of every message, to measure uplift
+                                 * @default 0
+                                 */
+                                holdout: number;
+                                nodes: {
+                                    [key: string]: {
+                                        duration?: string;
+                                        /** @enum {string} */
+                                        kind: "wait";
+                                        /** @description the next step */
+                                        next: string;
+                                        /**
+                                         * Format: date
+                                         * @description a day (00:00 in the customer's timezone)
+                                         */
+                                        until_date?: string;
+                                        /** @description the next time of day, in the customer's timezone */
+                                        until_time?: string;
+                                        /** @description a date trait, such as birthday: its next anniversary */
+                                        until_trait?: string;
+                                    } | {
+                                        event: string;
+                                        /** @enum {string} */
+                                        kind: "wait_for_event";
+                                        /** @description the next step */
+                                        on_event: string;
+                                        /** @description the next step */
+                                        on_timeout: string;
+                                        timeout: string;
+                                        /** @default [] */
+                                        where: {
+                                            /** @enum {string} */
+                                            op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                            property: string;
+                                            value: string | number | boolean | (string | number)[];
+                                        }[];
+                                    } | {
+                                        /** @description a segment DSL condition, evaluated when the step runs */
+                                        condition: unknown;
+                                        /** @description the next step */
+                                        else: string;
+                                        /** @enum {string} */
+                                        kind: "condition";
+                                        /** @description the next step */
+                                        then: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "split";
+                                        variants: {
+                                            name: string;
+                                            /** @description the next step */
+                                            next: string;
+                                            weight: number;
+                                        }[];
+                                    } | {
+                                        /** @enum {string} */
+                                        channel: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
+                                        content: {
+                                            /** @description Liquid template: {{ customer.name }}, {{ recommendations[0].name }}, {{ context.coupon_code }} */
+                                            body: string;
+                                            /** @description provider template parameters, each a Liquid template */
+                                            params?: {
+                                                [key: string]: string;
+                                            };
+                                            /** @description email subject */
+                                            subject?: string;
+                                            /** @description the provider's template code (SMS, mini-program, WeCom) */
+                                            template?: string;
+                                        };
+                                        /**
+                                         * @description another channel when this one cannot reach the customer
+                                         * @enum {string}
+                                         */
+                                        fallback?: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
+                                        /** @enum {string} */
+                                        kind: "message";
+                                        /** @description the next step */
+                                        next: string;
+                                        /**
+                                         * @description exempt from frequency caps and quiet hours (order notices, not marketing)
+                                         * @default false
+                                         */
+                                        transactional: boolean;
+                                    } | {
+                                        /** @default [] */
+                                        add_tags: string[];
+                                        /** @enum {string} */
+                                        kind: "update";
+                                        /** @description the next step */
+                                        next: string;
+                                        /** @default [] */
+                                        remove_tags: string[];
+                                        /** @default {} */
+                                        set_traits: {
+                                            [key: string]: (string | number | boolean) | null;
+                                        };
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "webhook";
+                                        /** @description the next step */
+                                        next: string;
+                                        /** Format: uri */
+                                        url: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "coupon";
+                                        /** @description the next step */
+                                        next: string;
+                                        /** @description an active offer (siyu offers list): one coupon of it in each customer's wallet */
+                                        offer: string;
+                                    } | {
+                                        /**
+                                         * @description usable at once, not after the program's pending period
+                                         * @default true
+                                         */
+                                        immediate: boolean;
+                                        /** @enum {string} */
+                                        kind: "points";
+                                        /** @description the next step */
+                                        next: string;
+                                        points: number;
+                                        reason?: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "exit";
+                                    };
+                                };
+                                /**
+                                 * @description higher wins when frequency caps would be exceeded
+                                 * @default 50
+                                 */
+                                priority: number;
+                                /**
+                                 * @default {
+                                 *       "kind": "once"
+                                 *     }
+                                 */
+                                reentry: {
+                                    /** @enum {string} */
+                                    kind: "once";
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "after_exit";
+                                } | {
+                                    days: number;
+                                    /** @enum {string} */
+                                    kind: "after_days";
+                                };
+                                start: string;
+                            } | null;
+                            description: string | null;
+                            /** @description the definition being edited, as saved; null when unchanged since the published version */
+                            draft: unknown;
+                            id: string;
+                            name: string;
+                            publishedVersion: number | null;
+                            /** @enum {string} */
+                            status: "draft" | "active" | "paused" | "archived";
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
                 };
             };
         };
@@ -4148,7 +5159,236 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description the published definition customers enter now */
+                            definition: {
+                                entry: {
+                                    /** @enum {string} */
+                                    kind: "segment";
+                                    /** @description enter on each Segment Entered of this saved segment */
+                                    segment: string;
+                                } | {
+                                    event: string;
+                                    /** @enum {string} */
+                                    kind: "event";
+                                    /** @default [] */
+                                    where: {
+                                        /** @enum {string} */
+                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                        property: string;
+                                        value: string | number | boolean | (string | number)[];
+                                    }[];
+                                } | {
+                                    /**
+                                     * Format: date-time
+                                     * @description one-off: send to the segment's members at this time
+                                     */
+                                    at?: string;
+                                    /** @description recurring, in the brand timezone */
+                                    cron?: string;
+                                    /** @enum {string} */
+                                    kind: "broadcast";
+                                    segment: string;
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "api";
+                                };
+                                /** @default [] */
+                                exits: ({
+                                    event: string;
+                                    /** @enum {string} */
+                                    kind: "event";
+                                    /** @default [] */
+                                    where: {
+                                        /** @enum {string} */
+                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                        property: string;
+                                        value: string | number | boolean | (string | number)[];
+                                    }[];
+                                } | {
+                                    condition: unknown;
+                                    /** @enum {string} */
+                                    kind: "condition";
+                                })[];
+                                goal?: {
+                                    event: string;
+                                    /** @default total */
+                                    revenue_property: string;
+                                    /** @default [] */
+                                    where: {
+                                        /** @enum {string} */
+                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                        property: string;
+                                        value: string | number | boolean | (string | number)[];
+                                    }[];
+                                    within_days: number;
+                                };
+                                /**
+                                 * @description share of entrants held out of every message, to measure uplift
+                                 * @default 0
+                                 */
+                                holdout: number;
+                                nodes: {
+                                    [key: string]: {
+                                        duration?: string;
+                                        /** @enum {string} */
+                                        kind: "wait";
+                                        /** @description the next step */
+                                        next: string;
+                                        /**
+                                         * Format: date
+                                         * @description a day (00:00 in the customer's timezone)
+                                         */
+                                        until_date?: string;
+                                        /** @description the next time of day, in the customer's timezone */
+                                        until_time?: string;
+                                        /** @description a date trait, such as birthday: its next anniversary */
+                                        until_trait?: string;
+                                    } | {
+                                        event: string;
+                                        /** @enum {string} */
+                                        kind: "wait_for_event";
+                                        /** @description the next step */
+                                        on_event: string;
+                                        /** @description the next step */
+                                        on_timeout: string;
+                                        timeout: string;
+                                        /** @default [] */
+                                        where: {
+                                            /** @enum {string} */
+                                            op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                            property: string;
+                                            value: string | number | boolean | (string | number)[];
+                                        }[];
+                                    } | {
+                                        /** @description a segment DSL condition, evaluated when the step runs */
+                                        condition: unknown;
+                                        /** @description the next step */
+                                        else: string;
+                                        /** @enum {string} */
+                                        kind: "condition";
+                                        /** @description the next step */
+                                        then: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "split";
+                                        variants: {
+                                            name: string;
+                                            /** @description the next step */
+                                            next: string;
+                                            weight: number;
+                                        }[];
+                                    } | {
+                                        /** @enum {string} */
+                                        channel: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
+                                        content: {
+                                            /** @description Liquid template: {{ customer.name }}, {{ recommendations[0].name }}, {{ context.coupon_code }} */
+                                            body: string;
+                                            /** @description provider template parameters, each a Liquid template */
+                                            params?: {
+                                                [key: string]: string;
+                                            };
+                                            /** @description email subject */
+                                            subject?: string;
+                                            /** @description the provider's template code (SMS, mini-program, WeCom) */
+                                            template?: string;
+                                        };
+                                        /**
+                                         * @description another channel when this one cannot reach the customer
+                                         * @enum {string}
+                                         */
+                                        fallback?: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
+                                        /** @enum {string} */
+                                        kind: "message";
+                                        /** @description the next step */
+                                        next: string;
+                                        /**
+                                         * @description exempt from frequency caps and quiet hours (order notices, not marketing)
+                                         * @default false
+                                         */
+                                        transactional: boolean;
+                                    } | {
+                                        /** @default [] */
+                                        add_tags: string[];
+                                        /** @enum {string} */
+                                        kind: "update";
+                                        /** @description the next step */
+                                        next: string;
+                                        /** @default [] */
+                                        remove_tags: string[];
+                                        /** @default {} */
+                                        set_traits: {
+                                            [key: string]: (string | number | boolean) | null;
+                                        };
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "webhook";
+                                        /** @description the next step */
+                                        next: string;
+                                        /** Format: uri */
+                                        url: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "coupon";
+                                        /** @description the next step */
+                                        next: string;
+                                        /** @description an active offer (siyu offers list): one coupon of it in each customer's wallet */
+                                        offer: string;
+                                    } | {
+                                        /**
+                                         * @description usable at once, not after the program's pending period
+                                         * @default true
+                                         */
+                                        immediate: boolean;
+                                        /** @enum {string} */
+                                        kind: "points";
+                                        /** @description the next step */
+                                        next: string;
+                                        points: number;
+                                        reason?: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "exit";
+                                    };
+                                };
+                                /**
+                                 * @description higher wins when frequency caps would be exceeded
+                                 * @default 50
+                                 */
+                                priority: number;
+                                /**
+                                 * @default {
+                                 *       "kind": "once"
+                                 *     }
+                                 */
+                                reentry: {
+                                    /** @enum {string} */
+                                    kind: "once";
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "after_exit";
+                                } | {
+                                    days: number;
+                                    /** @enum {string} */
+                                    kind: "after_days";
+                                };
+                                start: string;
+                            } | null;
+                            description: string | null;
+                            /** @description the definition being edited, as saved; null when unchanged since the published version */
+                            draft: unknown;
+                            id: string;
+                            name: string;
+                            publishedVersion: number | null;
+                            /** @enum {string} */
+                            status: "draft" | "active" | "paused" | "archived";
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
                 };
             };
         };
@@ -4199,7 +5439,12 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description customers who entered; repeated keys, customers already in the journey or kept out by its re-entry rule do not count */
+                            entered: number;
+                        };
+                    };
                 };
             };
         };
@@ -4238,7 +5483,236 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description the published definition customers enter now */
+                            definition: {
+                                entry: {
+                                    /** @enum {string} */
+                                    kind: "segment";
+                                    /** @description enter on each Segment Entered of this saved segment */
+                                    segment: string;
+                                } | {
+                                    event: string;
+                                    /** @enum {string} */
+                                    kind: "event";
+                                    /** @default [] */
+                                    where: {
+                                        /** @enum {string} */
+                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                        property: string;
+                                        value: string | number | boolean | (string | number)[];
+                                    }[];
+                                } | {
+                                    /**
+                                     * Format: date-time
+                                     * @description one-off: send to the segment's members at this time
+                                     */
+                                    at?: string;
+                                    /** @description recurring, in the brand timezone */
+                                    cron?: string;
+                                    /** @enum {string} */
+                                    kind: "broadcast";
+                                    segment: string;
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "api";
+                                };
+                                /** @default [] */
+                                exits: ({
+                                    event: string;
+                                    /** @enum {string} */
+                                    kind: "event";
+                                    /** @default [] */
+                                    where: {
+                                        /** @enum {string} */
+                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                        property: string;
+                                        value: string | number | boolean | (string | number)[];
+                                    }[];
+                                } | {
+                                    condition: unknown;
+                                    /** @enum {string} */
+                                    kind: "condition";
+                                })[];
+                                goal?: {
+                                    event: string;
+                                    /** @default total */
+                                    revenue_property: string;
+                                    /** @default [] */
+                                    where: {
+                                        /** @enum {string} */
+                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                        property: string;
+                                        value: string | number | boolean | (string | number)[];
+                                    }[];
+                                    within_days: number;
+                                };
+                                /**
+                                 * @description share of entrants held out of every message, to measure uplift
+                                 * @default 0
+                                 */
+                                holdout: number;
+                                nodes: {
+                                    [key: string]: {
+                                        duration?: string;
+                                        /** @enum {string} */
+                                        kind: "wait";
+                                        /** @description the next step */
+                                        next: string;
+                                        /**
+                                         * Format: date
+                                         * @description a day (00:00 in the customer's timezone)
+                                         */
+                                        until_date?: string;
+                                        /** @description the next time of day, in the customer's timezone */
+                                        until_time?: string;
+                                        /** @description a date trait, such as birthday: its next anniversary */
+                                        until_trait?: string;
+                                    } | {
+                                        event: string;
+                                        /** @enum {string} */
+                                        kind: "wait_for_event";
+                                        /** @description the next step */
+                                        on_event: string;
+                                        /** @description the next step */
+                                        on_timeout: string;
+                                        timeout: string;
+                                        /** @default [] */
+                                        where: {
+                                            /** @enum {string} */
+                                            op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                            property: string;
+                                            value: string | number | boolean | (string | number)[];
+                                        }[];
+                                    } | {
+                                        /** @description a segment DSL condition, evaluated when the step runs */
+                                        condition: unknown;
+                                        /** @description the next step */
+                                        else: string;
+                                        /** @enum {string} */
+                                        kind: "condition";
+                                        /** @description the next step */
+                                        then: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "split";
+                                        variants: {
+                                            name: string;
+                                            /** @description the next step */
+                                            next: string;
+                                            weight: number;
+                                        }[];
+                                    } | {
+                                        /** @enum {string} */
+                                        channel: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
+                                        content: {
+                                            /** @description Liquid template: {{ customer.name }}, {{ recommendations[0].name }}, {{ context.coupon_code }} */
+                                            body: string;
+                                            /** @description provider template parameters, each a Liquid template */
+                                            params?: {
+                                                [key: string]: string;
+                                            };
+                                            /** @description email subject */
+                                            subject?: string;
+                                            /** @description the provider's template code (SMS, mini-program, WeCom) */
+                                            template?: string;
+                                        };
+                                        /**
+                                         * @description another channel when this one cannot reach the customer
+                                         * @enum {string}
+                                         */
+                                        fallback?: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
+                                        /** @enum {string} */
+                                        kind: "message";
+                                        /** @description the next step */
+                                        next: string;
+                                        /**
+                                         * @description exempt from frequency caps and quiet hours (order notices, not marketing)
+                                         * @default false
+                                         */
+                                        transactional: boolean;
+                                    } | {
+                                        /** @default [] */
+                                        add_tags: string[];
+                                        /** @enum {string} */
+                                        kind: "update";
+                                        /** @description the next step */
+                                        next: string;
+                                        /** @default [] */
+                                        remove_tags: string[];
+                                        /** @default {} */
+                                        set_traits: {
+                                            [key: string]: (string | number | boolean) | null;
+                                        };
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "webhook";
+                                        /** @description the next step */
+                                        next: string;
+                                        /** Format: uri */
+                                        url: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "coupon";
+                                        /** @description the next step */
+                                        next: string;
+                                        /** @description an active offer (siyu offers list): one coupon of it in each customer's wallet */
+                                        offer: string;
+                                    } | {
+                                        /**
+                                         * @description usable at once, not after the program's pending period
+                                         * @default true
+                                         */
+                                        immediate: boolean;
+                                        /** @enum {string} */
+                                        kind: "points";
+                                        /** @description the next step */
+                                        next: string;
+                                        points: number;
+                                        reason?: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "exit";
+                                    };
+                                };
+                                /**
+                                 * @description higher wins when frequency caps would be exceeded
+                                 * @default 50
+                                 */
+                                priority: number;
+                                /**
+                                 * @default {
+                                 *       "kind": "once"
+                                 *     }
+                                 */
+                                reentry: {
+                                    /** @enum {string} */
+                                    kind: "once";
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "after_exit";
+                                } | {
+                                    days: number;
+                                    /** @enum {string} */
+                                    kind: "after_days";
+                                };
+                                start: string;
+                            } | null;
+                            description: string | null;
+                            /** @description the definition being edited, as saved; null when unchanged since the published version */
+                            draft: unknown;
+                            id: string;
+                            name: string;
+                            publishedVersion: number | null;
+                            /** @enum {string} */
+                            status: "draft" | "active" | "paused" | "archived";
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
                 };
             };
         };
@@ -4277,7 +5751,236 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description the published definition customers enter now */
+                            definition: {
+                                entry: {
+                                    /** @enum {string} */
+                                    kind: "segment";
+                                    /** @description enter on each Segment Entered of this saved segment */
+                                    segment: string;
+                                } | {
+                                    event: string;
+                                    /** @enum {string} */
+                                    kind: "event";
+                                    /** @default [] */
+                                    where: {
+                                        /** @enum {string} */
+                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                        property: string;
+                                        value: string | number | boolean | (string | number)[];
+                                    }[];
+                                } | {
+                                    /**
+                                     * Format: date-time
+                                     * @description one-off: send to the segment's members at this time
+                                     */
+                                    at?: string;
+                                    /** @description recurring, in the brand timezone */
+                                    cron?: string;
+                                    /** @enum {string} */
+                                    kind: "broadcast";
+                                    segment: string;
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "api";
+                                };
+                                /** @default [] */
+                                exits: ({
+                                    event: string;
+                                    /** @enum {string} */
+                                    kind: "event";
+                                    /** @default [] */
+                                    where: {
+                                        /** @enum {string} */
+                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                        property: string;
+                                        value: string | number | boolean | (string | number)[];
+                                    }[];
+                                } | {
+                                    condition: unknown;
+                                    /** @enum {string} */
+                                    kind: "condition";
+                                })[];
+                                goal?: {
+                                    event: string;
+                                    /** @default total */
+                                    revenue_property: string;
+                                    /** @default [] */
+                                    where: {
+                                        /** @enum {string} */
+                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                        property: string;
+                                        value: string | number | boolean | (string | number)[];
+                                    }[];
+                                    within_days: number;
+                                };
+                                /**
+                                 * @description share of entrants held out of every message, to measure uplift
+                                 * @default 0
+                                 */
+                                holdout: number;
+                                nodes: {
+                                    [key: string]: {
+                                        duration?: string;
+                                        /** @enum {string} */
+                                        kind: "wait";
+                                        /** @description the next step */
+                                        next: string;
+                                        /**
+                                         * Format: date
+                                         * @description a day (00:00 in the customer's timezone)
+                                         */
+                                        until_date?: string;
+                                        /** @description the next time of day, in the customer's timezone */
+                                        until_time?: string;
+                                        /** @description a date trait, such as birthday: its next anniversary */
+                                        until_trait?: string;
+                                    } | {
+                                        event: string;
+                                        /** @enum {string} */
+                                        kind: "wait_for_event";
+                                        /** @description the next step */
+                                        on_event: string;
+                                        /** @description the next step */
+                                        on_timeout: string;
+                                        timeout: string;
+                                        /** @default [] */
+                                        where: {
+                                            /** @enum {string} */
+                                            op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                            property: string;
+                                            value: string | number | boolean | (string | number)[];
+                                        }[];
+                                    } | {
+                                        /** @description a segment DSL condition, evaluated when the step runs */
+                                        condition: unknown;
+                                        /** @description the next step */
+                                        else: string;
+                                        /** @enum {string} */
+                                        kind: "condition";
+                                        /** @description the next step */
+                                        then: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "split";
+                                        variants: {
+                                            name: string;
+                                            /** @description the next step */
+                                            next: string;
+                                            weight: number;
+                                        }[];
+                                    } | {
+                                        /** @enum {string} */
+                                        channel: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
+                                        content: {
+                                            /** @description Liquid template: {{ customer.name }}, {{ recommendations[0].name }}, {{ context.coupon_code }} */
+                                            body: string;
+                                            /** @description provider template parameters, each a Liquid template */
+                                            params?: {
+                                                [key: string]: string;
+                                            };
+                                            /** @description email subject */
+                                            subject?: string;
+                                            /** @description the provider's template code (SMS, mini-program, WeCom) */
+                                            template?: string;
+                                        };
+                                        /**
+                                         * @description another channel when this one cannot reach the customer
+                                         * @enum {string}
+                                         */
+                                        fallback?: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
+                                        /** @enum {string} */
+                                        kind: "message";
+                                        /** @description the next step */
+                                        next: string;
+                                        /**
+                                         * @description exempt from frequency caps and quiet hours (order notices, not marketing)
+                                         * @default false
+                                         */
+                                        transactional: boolean;
+                                    } | {
+                                        /** @default [] */
+                                        add_tags: string[];
+                                        /** @enum {string} */
+                                        kind: "update";
+                                        /** @description the next step */
+                                        next: string;
+                                        /** @default [] */
+                                        remove_tags: string[];
+                                        /** @default {} */
+                                        set_traits: {
+                                            [key: string]: (string | number | boolean) | null;
+                                        };
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "webhook";
+                                        /** @description the next step */
+                                        next: string;
+                                        /** Format: uri */
+                                        url: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "coupon";
+                                        /** @description the next step */
+                                        next: string;
+                                        /** @description an active offer (siyu offers list): one coupon of it in each customer's wallet */
+                                        offer: string;
+                                    } | {
+                                        /**
+                                         * @description usable at once, not after the program's pending period
+                                         * @default true
+                                         */
+                                        immediate: boolean;
+                                        /** @enum {string} */
+                                        kind: "points";
+                                        /** @description the next step */
+                                        next: string;
+                                        points: number;
+                                        reason?: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "exit";
+                                    };
+                                };
+                                /**
+                                 * @description higher wins when frequency caps would be exceeded
+                                 * @default 50
+                                 */
+                                priority: number;
+                                /**
+                                 * @default {
+                                 *       "kind": "once"
+                                 *     }
+                                 */
+                                reentry: {
+                                    /** @enum {string} */
+                                    kind: "once";
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "after_exit";
+                                } | {
+                                    days: number;
+                                    /** @enum {string} */
+                                    kind: "after_days";
+                                };
+                                start: string;
+                            } | null;
+                            description: string | null;
+                            /** @description the definition being edited, as saved; null when unchanged since the published version */
+                            draft: unknown;
+                            id: string;
+                            name: string;
+                            publishedVersion: number | null;
+                            /** @enum {string} */
+                            status: "draft" | "active" | "paused" | "archived";
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
                 };
             };
         };
@@ -4314,7 +6017,78 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            active: number;
+                            arms: {
+                                /** @description treated, variant NAME or holdout */
+                                arm: string;
+                                conversionRate: number;
+                                converted: number;
+                                customers: number;
+                                revenueFen: number;
+                                revenuePerCustomerFen: number;
+                                /** @description revenue per customer against the holdout (Welch); null without a holdout */
+                                revenueUplift: {
+                                    control: number;
+                                    degreesOfFreedom: number;
+                                    difference: number;
+                                    interval: {
+                                        high: number;
+                                        low: number;
+                                    };
+                                    pValue: number;
+                                    treated: number;
+                                } | null;
+                                /** @description conversion against the holdout (Newcombe interval, z test); null without a holdout */
+                                uplift: {
+                                    control: number;
+                                    difference: number;
+                                    interval: {
+                                        high: number;
+                                        low: number;
+                                    };
+                                    pValue: number;
+                                    relative: number | null;
+                                    treated: number;
+                                } | null;
+                            }[];
+                            completed: number;
+                            entered: number;
+                            exited: number;
+                            goal: {
+                                event: string;
+                                withinDays: number;
+                            } | null;
+                            heldOut: number;
+                            journeyId: string;
+                            name: string;
+                            /** @description customers per group to detect the observed difference (80% power, α 0.05) */
+                            sampleSizeNeeded: number | null;
+                            status: string;
+                            steps: {
+                                /** @description instances waiting at the step now */
+                                active: number;
+                                kind: string;
+                                /** @description the step's messages by state */
+                                messages: {
+                                    [key: string]: number;
+                                };
+                                node: string;
+                                /** @description instances that ran the step, by outcome */
+                                outcomes: {
+                                    [key: string]: number;
+                                };
+                            }[];
+                            /**
+                             * Format: date-time
+                             * @description the arms count only customers whose goal window had closed by then
+                             */
+                            windowsClosedBy: string;
+                            /** @description customers whose goal window was still open: not yet in the arms */
+                            windowsOpen: number;
+                        };
+                    };
                 };
             };
         };
@@ -4355,7 +6129,236 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description the published definition customers enter now */
+                            definition: {
+                                entry: {
+                                    /** @enum {string} */
+                                    kind: "segment";
+                                    /** @description enter on each Segment Entered of this saved segment */
+                                    segment: string;
+                                } | {
+                                    event: string;
+                                    /** @enum {string} */
+                                    kind: "event";
+                                    /** @default [] */
+                                    where: {
+                                        /** @enum {string} */
+                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                        property: string;
+                                        value: string | number | boolean | (string | number)[];
+                                    }[];
+                                } | {
+                                    /**
+                                     * Format: date-time
+                                     * @description one-off: send to the segment's members at this time
+                                     */
+                                    at?: string;
+                                    /** @description recurring, in the brand timezone */
+                                    cron?: string;
+                                    /** @enum {string} */
+                                    kind: "broadcast";
+                                    segment: string;
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "api";
+                                };
+                                /** @default [] */
+                                exits: ({
+                                    event: string;
+                                    /** @enum {string} */
+                                    kind: "event";
+                                    /** @default [] */
+                                    where: {
+                                        /** @enum {string} */
+                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                        property: string;
+                                        value: string | number | boolean | (string | number)[];
+                                    }[];
+                                } | {
+                                    condition: unknown;
+                                    /** @enum {string} */
+                                    kind: "condition";
+                                })[];
+                                goal?: {
+                                    event: string;
+                                    /** @default total */
+                                    revenue_property: string;
+                                    /** @default [] */
+                                    where: {
+                                        /** @enum {string} */
+                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                        property: string;
+                                        value: string | number | boolean | (string | number)[];
+                                    }[];
+                                    within_days: number;
+                                };
+                                /**
+                                 * @description share of entrants held out of every message, to measure uplift
+                                 * @default 0
+                                 */
+                                holdout: number;
+                                nodes: {
+                                    [key: string]: {
+                                        duration?: string;
+                                        /** @enum {string} */
+                                        kind: "wait";
+                                        /** @description the next step */
+                                        next: string;
+                                        /**
+                                         * Format: date
+                                         * @description a day (00:00 in the customer's timezone)
+                                         */
+                                        until_date?: string;
+                                        /** @description the next time of day, in the customer's timezone */
+                                        until_time?: string;
+                                        /** @description a date trait, such as birthday: its next anniversary */
+                                        until_trait?: string;
+                                    } | {
+                                        event: string;
+                                        /** @enum {string} */
+                                        kind: "wait_for_event";
+                                        /** @description the next step */
+                                        on_event: string;
+                                        /** @description the next step */
+                                        on_timeout: string;
+                                        timeout: string;
+                                        /** @default [] */
+                                        where: {
+                                            /** @enum {string} */
+                                            op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                            property: string;
+                                            value: string | number | boolean | (string | number)[];
+                                        }[];
+                                    } | {
+                                        /** @description a segment DSL condition, evaluated when the step runs */
+                                        condition: unknown;
+                                        /** @description the next step */
+                                        else: string;
+                                        /** @enum {string} */
+                                        kind: "condition";
+                                        /** @description the next step */
+                                        then: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "split";
+                                        variants: {
+                                            name: string;
+                                            /** @description the next step */
+                                            next: string;
+                                            weight: number;
+                                        }[];
+                                    } | {
+                                        /** @enum {string} */
+                                        channel: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
+                                        content: {
+                                            /** @description Liquid template: {{ customer.name }}, {{ recommendations[0].name }}, {{ context.coupon_code }} */
+                                            body: string;
+                                            /** @description provider template parameters, each a Liquid template */
+                                            params?: {
+                                                [key: string]: string;
+                                            };
+                                            /** @description email subject */
+                                            subject?: string;
+                                            /** @description the provider's template code (SMS, mini-program, WeCom) */
+                                            template?: string;
+                                        };
+                                        /**
+                                         * @description another channel when this one cannot reach the customer
+                                         * @enum {string}
+                                         */
+                                        fallback?: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
+                                        /** @enum {string} */
+                                        kind: "message";
+                                        /** @description the next step */
+                                        next: string;
+                                        /**
+                                         * @description exempt from frequency caps and quiet hours (order notices, not marketing)
+                                         * @default false
+                                         */
+                                        transactional: boolean;
+                                    } | {
+                                        /** @default [] */
+                                        add_tags: string[];
+                                        /** @enum {string} */
+                                        kind: "update";
+                                        /** @description the next step */
+                                        next: string;
+                                        /** @default [] */
+                                        remove_tags: string[];
+                                        /** @default {} */
+                                        set_traits: {
+                                            [key: string]: (string | number | boolean) | null;
+                                        };
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "webhook";
+                                        /** @description the next step */
+                                        next: string;
+                                        /** Format: uri */
+                                        url: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "coupon";
+                                        /** @description the next step */
+                                        next: string;
+                                        /** @description an active offer (siyu offers list): one coupon of it in each customer's wallet */
+                                        offer: string;
+                                    } | {
+                                        /**
+                                         * @description usable at once, not after the program's pending period
+                                         * @default true
+                                         */
+                                        immediate: boolean;
+                                        /** @enum {string} */
+                                        kind: "points";
+                                        /** @description the next step */
+                                        next: string;
+                                        points: number;
+                                        reason?: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "exit";
+                                    };
+                                };
+                                /**
+                                 * @description higher wins when frequency caps would be exceeded
+                                 * @default 50
+                                 */
+                                priority: number;
+                                /**
+                                 * @default {
+                                 *       "kind": "once"
+                                 *     }
+                                 */
+                                reentry: {
+                                    /** @enum {string} */
+                                    kind: "once";
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "after_exit";
+                                } | {
+                                    days: number;
+                                    /** @enum {string} */
+                                    kind: "after_days";
+                                };
+                                start: string;
+                            } | null;
+                            description: string | null;
+                            /** @description the definition being edited, as saved; null when unchanged since the published version */
+                            draft: unknown;
+                            id: string;
+                            name: string;
+                            publishedVersion: number | null;
+                            /** @enum {string} */
+                            status: "draft" | "active" | "paused" | "archived";
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
                 };
             };
         };
@@ -4404,7 +6407,34 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            convertedAt: string | null;
+                            customerId: string;
+                            /** @description completed, exited, or still waiting at the end of the window */
+                            end: string;
+                            heldOut: boolean;
+                            journeyId: string;
+                            steps: {
+                                /** Format: date-time */
+                                at: string;
+                                kind: string;
+                                /** @description the message the step would queue, rendered */
+                                message?: {
+                                    body: string;
+                                    channel: string;
+                                    params?: {
+                                        [key: string]: string;
+                                    };
+                                    subject?: string;
+                                };
+                                node: string;
+                                outcome: string;
+                            }[];
+                            version: number;
+                        };
+                    };
                 };
             };
         };
@@ -4447,7 +6477,223 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            definition: {
+                                entry: {
+                                    /** @enum {string} */
+                                    kind: "segment";
+                                    /** @description enter on each Segment Entered of this saved segment */
+                                    segment: string;
+                                } | {
+                                    event: string;
+                                    /** @enum {string} */
+                                    kind: "event";
+                                    /** @default [] */
+                                    where: {
+                                        /** @enum {string} */
+                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                        property: string;
+                                        value: string | number | boolean | (string | number)[];
+                                    }[];
+                                } | {
+                                    /**
+                                     * Format: date-time
+                                     * @description one-off: send to the segment's members at this time
+                                     */
+                                    at?: string;
+                                    /** @description recurring, in the brand timezone */
+                                    cron?: string;
+                                    /** @enum {string} */
+                                    kind: "broadcast";
+                                    segment: string;
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "api";
+                                };
+                                /** @default [] */
+                                exits: ({
+                                    event: string;
+                                    /** @enum {string} */
+                                    kind: "event";
+                                    /** @default [] */
+                                    where: {
+                                        /** @enum {string} */
+                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                        property: string;
+                                        value: string | number | boolean | (string | number)[];
+                                    }[];
+                                } | {
+                                    condition: unknown;
+                                    /** @enum {string} */
+                                    kind: "condition";
+                                })[];
+                                goal?: {
+                                    event: string;
+                                    /** @default total */
+                                    revenue_property: string;
+                                    /** @default [] */
+                                    where: {
+                                        /** @enum {string} */
+                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                        property: string;
+                                        value: string | number | boolean | (string | number)[];
+                                    }[];
+                                    within_days: number;
+                                };
+                                /**
+                                 * @description share of entrants held out of every message, to measure uplift
+                                 * @default 0
+                                 */
+                                holdout: number;
+                                nodes: {
+                                    [key: string]: {
+                                        duration?: string;
+                                        /** @enum {string} */
+                                        kind: "wait";
+                                        /** @description the next step */
+                                        next: string;
+                                        /**
+                                         * Format: date
+                                         * @description a day (00:00 in the customer's timezone)
+                                         */
+                                        until_date?: string;
+                                        /** @description the next time of day, in the customer's timezone */
+                                        until_time?: string;
+                                        /** @description a date trait, such as birthday: its next anniversary */
+                                        until_trait?: string;
+                                    } | {
+                                        event: string;
+                                        /** @enum {string} */
+                                        kind: "wait_for_event";
+                                        /** @description the next step */
+                                        on_event: string;
+                                        /** @description the next step */
+                                        on_timeout: string;
+                                        timeout: string;
+                                        /** @default [] */
+                                        where: {
+                                            /** @enum {string} */
+                                            op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                                            property: string;
+                                            value: string | number | boolean | (string | number)[];
+                                        }[];
+                                    } | {
+                                        /** @description a segment DSL condition, evaluated when the step runs */
+                                        condition: unknown;
+                                        /** @description the next step */
+                                        else: string;
+                                        /** @enum {string} */
+                                        kind: "condition";
+                                        /** @description the next step */
+                                        then: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "split";
+                                        variants: {
+                                            name: string;
+                                            /** @description the next step */
+                                            next: string;
+                                            weight: number;
+                                        }[];
+                                    } | {
+                                        /** @enum {string} */
+                                        channel: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
+                                        content: {
+                                            /** @description Liquid template: {{ customer.name }}, {{ recommendations[0].name }}, {{ context.coupon_code }} */
+                                            body: string;
+                                            /** @description provider template parameters, each a Liquid template */
+                                            params?: {
+                                                [key: string]: string;
+                                            };
+                                            /** @description email subject */
+                                            subject?: string;
+                                            /** @description the provider's template code (SMS, mini-program, WeCom) */
+                                            template?: string;
+                                        };
+                                        /**
+                                         * @description another channel when this one cannot reach the customer
+                                         * @enum {string}
+                                         */
+                                        fallback?: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
+                                        /** @enum {string} */
+                                        kind: "message";
+                                        /** @description the next step */
+                                        next: string;
+                                        /**
+                                         * @description exempt from frequency caps and quiet hours (order notices, not marketing)
+                                         * @default false
+                                         */
+                                        transactional: boolean;
+                                    } | {
+                                        /** @default [] */
+                                        add_tags: string[];
+                                        /** @enum {string} */
+                                        kind: "update";
+                                        /** @description the next step */
+                                        next: string;
+                                        /** @default [] */
+                                        remove_tags: string[];
+                                        /** @default {} */
+                                        set_traits: {
+                                            [key: string]: (string | number | boolean) | null;
+                                        };
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "webhook";
+                                        /** @description the next step */
+                                        next: string;
+                                        /** Format: uri */
+                                        url: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "coupon";
+                                        /** @description the next step */
+                                        next: string;
+                                        /** @description an active offer (siyu offers list): one coupon of it in each customer's wallet */
+                                        offer: string;
+                                    } | {
+                                        /**
+                                         * @description usable at once, not after the program's pending period
+                                         * @default true
+                                         */
+                                        immediate: boolean;
+                                        /** @enum {string} */
+                                        kind: "points";
+                                        /** @description the next step */
+                                        next: string;
+                                        points: number;
+                                        reason?: string;
+                                    } | {
+                                        /** @enum {string} */
+                                        kind: "exit";
+                                    };
+                                };
+                                /**
+                                 * @description higher wins when frequency caps would be exceeded
+                                 * @default 50
+                                 */
+                                priority: number;
+                                /**
+                                 * @default {
+                                 *       "kind": "once"
+                                 *     }
+                                 */
+                                reentry: {
+                                    /** @enum {string} */
+                                    kind: "once";
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "after_exit";
+                                } | {
+                                    days: number;
+                                    /** @enum {string} */
+                                    kind: "after_days";
+                                };
+                                start: string;
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -4482,7 +6728,45 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            keys: {
+                                /** Format: date-time */
+                                createdAt: string;
+                                createdBy: string | null;
+                                dataScope: {
+                                    /** @enum {string} */
+                                    kind: "all";
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "stores";
+                                    stores: string[];
+                                } | {
+                                    channels: string[];
+                                    /** @enum {string} */
+                                    kind: "channels";
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "regions";
+                                    regions: string[];
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "own";
+                                };
+                                /** Format: date-time */
+                                expiresAt: string | null;
+                                /** @description the 8 characters after syk_, how listings and logs name the key */
+                                keyId: string;
+                                /** Format: date-time */
+                                lastUsedAt: string | null;
+                                name: string;
+                                /** Format: date-time */
+                                revokedAt: string | null;
+                                revokedBy: string | null;
+                                scopes: ("customers:read" | "customers:read_pii" | "customers:tag" | "segments:read" | "segments:write" | "segments:export" | "layers:read" | "layers:compute" | "predictions:read" | "recommendations:read" | "recommendations:write" | "analytics:read" | "journeys:read" | "journeys:write" | "coupons:read" | "coupons:write" | "points:read" | "points:write" | "loyalty:read" | "loyalty:write" | "jobs:read" | "jobs:run" | "jobs:write" | "channels:read" | "channels:write" | "messages:read" | "consents:write" | "privacy:read" | "privacy:write" | "settings:read" | "settings:write" | "ingest:write" | "users:read" | "users:write" | "keys:read" | "keys:write" | "audit:read" | "admin")[];
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -4538,11 +6822,49 @@ export interface paths {
             };
             responses: {
                 /** @description Default Response */
-                200: {
+                201: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            createdBy: string | null;
+                            dataScope: {
+                                /** @enum {string} */
+                                kind: "all";
+                            } | {
+                                /** @enum {string} */
+                                kind: "stores";
+                                stores: string[];
+                            } | {
+                                channels: string[];
+                                /** @enum {string} */
+                                kind: "channels";
+                            } | {
+                                /** @enum {string} */
+                                kind: "regions";
+                                regions: string[];
+                            } | {
+                                /** @enum {string} */
+                                kind: "own";
+                            };
+                            /** Format: date-time */
+                            expiresAt: string | null;
+                            /** @description the key itself (syk_…): shown in this answer only */
+                            key: string;
+                            /** @description the 8 characters after syk_, how listings and logs name the key */
+                            keyId: string;
+                            /** Format: date-time */
+                            lastUsedAt: string | null;
+                            name: string;
+                            /** Format: date-time */
+                            revokedAt: string | null;
+                            revokedBy: string | null;
+                            scopes: ("customers:read" | "customers:read_pii" | "customers:tag" | "segments:read" | "segments:write" | "segments:export" | "layers:read" | "layers:compute" | "predictions:read" | "recommendations:read" | "recommendations:write" | "analytics:read" | "journeys:read" | "journeys:write" | "coupons:read" | "coupons:write" | "points:read" | "points:write" | "loyalty:read" | "loyalty:write" | "jobs:read" | "jobs:run" | "jobs:write" | "channels:read" | "channels:write" | "messages:read" | "consents:write" | "privacy:read" | "privacy:write" | "settings:read" | "settings:write" | "ingest:write" | "users:read" | "users:write" | "keys:read" | "keys:write" | "audit:read" | "admin")[];
+                        };
+                    };
                 };
             };
         };
@@ -4582,7 +6904,11 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            revoked: string;
+                        };
+                    };
                 };
             };
         };
@@ -5370,7 +7696,132 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /**
+                             * @default {
+                             *       "Signed Up": 100,
+                             *       "Review Submitted": 20,
+                             *       "Checked In": 5,
+                             *       "Birthday": 200
+                             *     }
+                             */
+                            actions: {
+                                [key: string]: number;
+                            };
+                            /** @default [] */
+                            campaigns: {
+                                /** Format: date-time */
+                                from: string;
+                                multiplier: number;
+                                name: string;
+                                /** Format: date-time */
+                                to: string;
+                            }[];
+                            /**
+                             * @default {
+                             *       "kind": "calendar"
+                             *     }
+                             */
+                            expiry: {
+                                /** @enum {string} */
+                                kind: "rolling";
+                                months: number;
+                            } | {
+                                /**
+                                 * @description points earned in a year expire at the end of the next year
+                                 * @enum {string}
+                                 */
+                                kind: "calendar";
+                            } | {
+                                /** @enum {string} */
+                                kind: "never";
+                            };
+                            /**
+                             * @description what one point is worth when spent (1: 100 points = ¥1)
+                             * @default 1
+                             */
+                            fenPerPoint: number;
+                            /** @default 0.5 */
+                            maxShareOfOrder: number;
+                            /** @default 0 */
+                            minOrderFen: number;
+                            /** @default 15 */
+                            pendingDays: number;
+                            /** @default 1 */
+                            pointsPerYuan: number;
+                            /** @default 7 */
+                            reminderDays: number;
+                        } | {
+                            /** @default 30 */
+                            graceDays: number;
+                            /** @default 1 */
+                            growthPerYuan: number;
+                            /**
+                             * @description 保级: a member keeps the tier with this share of its threshold
+                             * @default 0.8
+                             */
+                            keepShare: number;
+                            /**
+                             * @default [
+                             *       {
+                             *         "name": "普通",
+                             *         "threshold": 0,
+                             *         "pointsMultiplier": 1,
+                             *         "benefits": []
+                             *       },
+                             *       {
+                             *         "name": "高级",
+                             *         "threshold": 1000,
+                             *         "pointsMultiplier": 1.2,
+                             *         "benefits": [
+                             *           "free_shipping"
+                             *         ]
+                             *       },
+                             *       {
+                             *         "name": "VIP",
+                             *         "threshold": 5000,
+                             *         "pointsMultiplier": 1.5,
+                             *         "benefits": [
+                             *           "free_shipping",
+                             *           "exclusive_coupons"
+                             *         ]
+                             *       }
+                             *     ]
+                             */
+                            tiers: {
+                                /** @default [] */
+                                benefits: string[];
+                                name: string;
+                                /** @default 1 */
+                                pointsMultiplier: number;
+                                threshold: number;
+                            }[];
+                            /**
+                             * @description growth counted over this many days back
+                             * @default 365
+                             */
+                            windowDays: number;
+                        } | {
+                            /**
+                             * @default [
+                             *       {
+                             *         "minTopUpFen": 50000,
+                             *         "bonusFen": 5000
+                             *       }
+                             *     ]
+                             */
+                            bonusRules: {
+                                bonusFen: number;
+                                minTopUpFen: number;
+                            }[];
+                            /**
+                             * @description the most a card may hold (¥5,000 for a registered card)
+                             * @default 500000
+                             */
+                            capFen: number;
+                        };
+                    };
                 };
             };
         };
@@ -5916,7 +8367,92 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            applies: {
+                                /** @default [] */
+                                categories: string[];
+                                /** @default [] */
+                                channels: string[];
+                                /** @default [] */
+                                excludeCategories: string[];
+                                /** @default [] */
+                                excludeProducts: string[];
+                                /** @default [] */
+                                products: string[];
+                                /** @default [] */
+                                stores: string[];
+                            };
+                            /** @description redemptions the budget allows; null: no count budget */
+                            budgetCount: number | null;
+                            /** @description discount the budget allows; null: no money budget */
+                            budgetDiscountFen: number | null;
+                            campaign: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            id: string;
+                            isExclusive: boolean;
+                            isRefundReturning: boolean;
+                            minSpendFen: number;
+                            name: string;
+                            perCustomerLimit: number | null;
+                            perDayLimit: number | null;
+                            rule: {
+                                /** @default false */
+                                isRepeating: boolean;
+                                /**
+                                 * @description 满减: spend thresholdFen, save offFen; isRepeating: 每满, capped by maxOffFen
+                                 * @enum {string}
+                                 */
+                                kind: "spend_save";
+                                maxOffFen?: number;
+                                offFen: number;
+                                thresholdFen: number;
+                            } | {
+                                /**
+                                 * @description 折扣: percentOff of the eligible lines (20 = 8折), capped by maxOffFen
+                                 * @enum {string}
+                                 */
+                                kind: "percent";
+                                maxOffFen?: number;
+                                percentOff: number;
+                            } | {
+                                /**
+                                 * @description 无门槛: offFen off, no threshold beyond minSpendFen
+                                 * @enum {string}
+                                 */
+                                kind: "fixed";
+                                offFen: number;
+                            } | {
+                                /** @default 1 */
+                                giftQuantity: number;
+                                giftSku: string;
+                                /**
+                                 * @description 赠品: a gift line added to the order
+                                 * @enum {string}
+                                 */
+                                kind: "gift";
+                            } | {
+                                /**
+                                 * @description free shipping, up to maxOffFen
+                                 * @enum {string}
+                                 */
+                                kind: "free_shipping";
+                                maxOffFen?: number;
+                            };
+                            sharedCode: string | null;
+                            stackGroup: string | null;
+                            /** @enum {string} */
+                            status: "active" | "paused" | "ended";
+                            usedCount: number;
+                            usedDiscountFen: number;
+                            validDays: number | null;
+                            /** Format: date-time */
+                            validFrom: string | null;
+                            /** Format: date-time */
+                            validTo: string | null;
+                        };
+                    };
                 };
             };
         };
@@ -6052,7 +8588,17 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            accepted: number;
+                            batchId: string;
+                            rejected: {
+                                code: string;
+                                line: number;
+                                reason: string;
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -6091,7 +8637,92 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            applies: {
+                                /** @default [] */
+                                categories: string[];
+                                /** @default [] */
+                                channels: string[];
+                                /** @default [] */
+                                excludeCategories: string[];
+                                /** @default [] */
+                                excludeProducts: string[];
+                                /** @default [] */
+                                products: string[];
+                                /** @default [] */
+                                stores: string[];
+                            };
+                            /** @description redemptions the budget allows; null: no count budget */
+                            budgetCount: number | null;
+                            /** @description discount the budget allows; null: no money budget */
+                            budgetDiscountFen: number | null;
+                            campaign: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            id: string;
+                            isExclusive: boolean;
+                            isRefundReturning: boolean;
+                            minSpendFen: number;
+                            name: string;
+                            perCustomerLimit: number | null;
+                            perDayLimit: number | null;
+                            rule: {
+                                /** @default false */
+                                isRepeating: boolean;
+                                /**
+                                 * @description 满减: spend thresholdFen, save offFen; isRepeating: 每满, capped by maxOffFen
+                                 * @enum {string}
+                                 */
+                                kind: "spend_save";
+                                maxOffFen?: number;
+                                offFen: number;
+                                thresholdFen: number;
+                            } | {
+                                /**
+                                 * @description 折扣: percentOff of the eligible lines (20 = 8折), capped by maxOffFen
+                                 * @enum {string}
+                                 */
+                                kind: "percent";
+                                maxOffFen?: number;
+                                percentOff: number;
+                            } | {
+                                /**
+                                 * @description 无门槛: offFen off, no threshold beyond minSpendFen
+                                 * @enum {string}
+                                 */
+                                kind: "fixed";
+                                offFen: number;
+                            } | {
+                                /** @default 1 */
+                                giftQuantity: number;
+                                giftSku: string;
+                                /**
+                                 * @description 赠品: a gift line added to the order
+                                 * @enum {string}
+                                 */
+                                kind: "gift";
+                            } | {
+                                /**
+                                 * @description free shipping, up to maxOffFen
+                                 * @enum {string}
+                                 */
+                                kind: "free_shipping";
+                                maxOffFen?: number;
+                            };
+                            sharedCode: string | null;
+                            stackGroup: string | null;
+                            /** @enum {string} */
+                            status: "active" | "paused" | "ended";
+                            usedCount: number;
+                            usedDiscountFen: number;
+                            validDays: number | null;
+                            /** Format: date-time */
+                            validFrom: string | null;
+                            /** Format: date-time */
+                            validTo: string | null;
+                        };
+                    };
                 };
             };
         };
@@ -6138,7 +8769,21 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            outcomes: ({
+                                code: string;
+                                customerId: string;
+                                /** @enum {string} */
+                                outcome: "issued" | "already_issued";
+                            } | {
+                                customerId: string;
+                                /** @enum {string} */
+                                outcome: "rejected";
+                                reason: string;
+                            })[];
+                        };
+                    };
                 };
             };
         };
@@ -6177,7 +8822,92 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            applies: {
+                                /** @default [] */
+                                categories: string[];
+                                /** @default [] */
+                                channels: string[];
+                                /** @default [] */
+                                excludeCategories: string[];
+                                /** @default [] */
+                                excludeProducts: string[];
+                                /** @default [] */
+                                products: string[];
+                                /** @default [] */
+                                stores: string[];
+                            };
+                            /** @description redemptions the budget allows; null: no count budget */
+                            budgetCount: number | null;
+                            /** @description discount the budget allows; null: no money budget */
+                            budgetDiscountFen: number | null;
+                            campaign: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            id: string;
+                            isExclusive: boolean;
+                            isRefundReturning: boolean;
+                            minSpendFen: number;
+                            name: string;
+                            perCustomerLimit: number | null;
+                            perDayLimit: number | null;
+                            rule: {
+                                /** @default false */
+                                isRepeating: boolean;
+                                /**
+                                 * @description 满减: spend thresholdFen, save offFen; isRepeating: 每满, capped by maxOffFen
+                                 * @enum {string}
+                                 */
+                                kind: "spend_save";
+                                maxOffFen?: number;
+                                offFen: number;
+                                thresholdFen: number;
+                            } | {
+                                /**
+                                 * @description 折扣: percentOff of the eligible lines (20 = 8折), capped by maxOffFen
+                                 * @enum {string}
+                                 */
+                                kind: "percent";
+                                maxOffFen?: number;
+                                percentOff: number;
+                            } | {
+                                /**
+                                 * @description 无门槛: offFen off, no threshold beyond minSpendFen
+                                 * @enum {string}
+                                 */
+                                kind: "fixed";
+                                offFen: number;
+                            } | {
+                                /** @default 1 */
+                                giftQuantity: number;
+                                giftSku: string;
+                                /**
+                                 * @description 赠品: a gift line added to the order
+                                 * @enum {string}
+                                 */
+                                kind: "gift";
+                            } | {
+                                /**
+                                 * @description free shipping, up to maxOffFen
+                                 * @enum {string}
+                                 */
+                                kind: "free_shipping";
+                                maxOffFen?: number;
+                            };
+                            sharedCode: string | null;
+                            stackGroup: string | null;
+                            /** @enum {string} */
+                            status: "active" | "paused" | "ended";
+                            usedCount: number;
+                            usedDiscountFen: number;
+                            validDays: number | null;
+                            /** Format: date-time */
+                            validFrom: string | null;
+                            /** Format: date-time */
+                            validTo: string | null;
+                        };
+                    };
                 };
             };
         };
@@ -6216,7 +8946,92 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            applies: {
+                                /** @default [] */
+                                categories: string[];
+                                /** @default [] */
+                                channels: string[];
+                                /** @default [] */
+                                excludeCategories: string[];
+                                /** @default [] */
+                                excludeProducts: string[];
+                                /** @default [] */
+                                products: string[];
+                                /** @default [] */
+                                stores: string[];
+                            };
+                            /** @description redemptions the budget allows; null: no count budget */
+                            budgetCount: number | null;
+                            /** @description discount the budget allows; null: no money budget */
+                            budgetDiscountFen: number | null;
+                            campaign: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            id: string;
+                            isExclusive: boolean;
+                            isRefundReturning: boolean;
+                            minSpendFen: number;
+                            name: string;
+                            perCustomerLimit: number | null;
+                            perDayLimit: number | null;
+                            rule: {
+                                /** @default false */
+                                isRepeating: boolean;
+                                /**
+                                 * @description 满减: spend thresholdFen, save offFen; isRepeating: 每满, capped by maxOffFen
+                                 * @enum {string}
+                                 */
+                                kind: "spend_save";
+                                maxOffFen?: number;
+                                offFen: number;
+                                thresholdFen: number;
+                            } | {
+                                /**
+                                 * @description 折扣: percentOff of the eligible lines (20 = 8折), capped by maxOffFen
+                                 * @enum {string}
+                                 */
+                                kind: "percent";
+                                maxOffFen?: number;
+                                percentOff: number;
+                            } | {
+                                /**
+                                 * @description 无门槛: offFen off, no threshold beyond minSpendFen
+                                 * @enum {string}
+                                 */
+                                kind: "fixed";
+                                offFen: number;
+                            } | {
+                                /** @default 1 */
+                                giftQuantity: number;
+                                giftSku: string;
+                                /**
+                                 * @description 赠品: a gift line added to the order
+                                 * @enum {string}
+                                 */
+                                kind: "gift";
+                            } | {
+                                /**
+                                 * @description free shipping, up to maxOffFen
+                                 * @enum {string}
+                                 */
+                                kind: "free_shipping";
+                                maxOffFen?: number;
+                            };
+                            sharedCode: string | null;
+                            stackGroup: string | null;
+                            /** @enum {string} */
+                            status: "active" | "paused" | "ended";
+                            usedCount: number;
+                            usedDiscountFen: number;
+                            validDays: number | null;
+                            /** Format: date-time */
+                            validFrom: string | null;
+                            /** Format: date-time */
+                            validTo: string | null;
+                        };
+                    };
                 };
             };
         };
@@ -6426,7 +9241,17 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            outcomes: {
+                                customerId: string;
+                                key: string;
+                                /** @enum {string} */
+                                outcome: "awarded" | "duplicate";
+                                points: number;
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -6461,7 +9286,19 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            customers: number;
+                            /** @description customers whose cached balance, ledger sum, buckets and allocations disagree; empty when all agree */
+                            mismatches: {
+                                allocations: number;
+                                buckets: number;
+                                cached: number;
+                                customerId: string;
+                                ledger: number;
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -6510,7 +9347,16 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description true when the key was used before: this is the first outcome, and nothing changed */
+                            isReplay: boolean;
+                            key: string;
+                            points: number;
+                            /** @description what the points paid */
+                            valueFen: number;
+                        };
+                    };
                 };
             };
         };
@@ -6548,7 +9394,38 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            requests: {
+                                /** @description what was asked (the corrections, or the purposes to withdraw); only on a single request, null in lists */
+                                details: {
+                                    changes?: {
+                                        [key: string]: unknown;
+                                    };
+                                    purposes?: string[];
+                                } | null;
+                                /** @description YYYY-MM-DD */
+                                dueOn: string;
+                                /** Format: date-time */
+                                handledAt: string | null;
+                                handler: string | null;
+                                note: string | null;
+                                /** Format: date-time */
+                                requestedAt: string;
+                                requestId: string;
+                                /** @description what carrying it out did, or the reason it was rejected */
+                                result: {
+                                    [key: string]: unknown;
+                                } | null;
+                                /** @enum {string} */
+                                status: "open" | "fulfilled" | "rejected";
+                                /** @description the person's customer id, or the anonymous id their remaining rows carry once erased */
+                                subjectId: string;
+                                /** @enum {string} */
+                                type: "access" | "correction" | "deletion" | "withdrawal";
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -6587,11 +9464,40 @@ export interface paths {
             };
             responses: {
                 /** @description Default Response */
-                200: {
+                201: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description what was asked (the corrections, or the purposes to withdraw); only on a single request, null in lists */
+                            details: {
+                                changes?: {
+                                    [key: string]: unknown;
+                                };
+                                purposes?: string[];
+                            } | null;
+                            /** @description YYYY-MM-DD */
+                            dueOn: string;
+                            /** Format: date-time */
+                            handledAt: string | null;
+                            handler: string | null;
+                            note: string | null;
+                            /** Format: date-time */
+                            requestedAt: string;
+                            requestId: string;
+                            /** @description what carrying it out did, or the reason it was rejected */
+                            result: {
+                                [key: string]: unknown;
+                            } | null;
+                            /** @enum {string} */
+                            status: "open" | "fulfilled" | "rejected";
+                            /** @description the person's customer id, or the anonymous id their remaining rows carry once erased */
+                            subjectId: string;
+                            /** @enum {string} */
+                            type: "access" | "correction" | "deletion" | "withdrawal";
+                        };
+                    };
                 };
             };
         };
@@ -6628,7 +9534,36 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description what was asked (the corrections, or the purposes to withdraw); only on a single request, null in lists */
+                            details: {
+                                changes?: {
+                                    [key: string]: unknown;
+                                };
+                                purposes?: string[];
+                            } | null;
+                            /** @description YYYY-MM-DD */
+                            dueOn: string;
+                            /** Format: date-time */
+                            handledAt: string | null;
+                            handler: string | null;
+                            note: string | null;
+                            /** Format: date-time */
+                            requestedAt: string;
+                            requestId: string;
+                            /** @description what carrying it out did, or the reason it was rejected */
+                            result: {
+                                [key: string]: unknown;
+                            } | null;
+                            /** @enum {string} */
+                            status: "open" | "fulfilled" | "rejected";
+                            /** @description the person's customer id, or the anonymous id their remaining rows carry once erased */
+                            subjectId: string;
+                            /** @enum {string} */
+                            type: "access" | "correction" | "deletion" | "withdrawal";
+                        };
+                    };
                 };
             };
         };
@@ -6675,7 +9610,36 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description what was asked (the corrections, or the purposes to withdraw); only on a single request, null in lists */
+                            details: {
+                                changes?: {
+                                    [key: string]: unknown;
+                                };
+                                purposes?: string[];
+                            } | null;
+                            /** @description YYYY-MM-DD */
+                            dueOn: string;
+                            /** Format: date-time */
+                            handledAt: string | null;
+                            handler: string | null;
+                            note: string | null;
+                            /** Format: date-time */
+                            requestedAt: string;
+                            requestId: string;
+                            /** @description what carrying it out did, or the reason it was rejected */
+                            result: {
+                                [key: string]: unknown;
+                            } | null;
+                            /** @enum {string} */
+                            status: "open" | "fulfilled" | "rejected";
+                            /** @description the person's customer id, or the anonymous id their remaining rows carry once erased */
+                            subjectId: string;
+                            /** @enum {string} */
+                            type: "access" | "correction" | "deletion" | "withdrawal";
+                        };
+                    };
                 };
             };
         };
@@ -6721,7 +9685,36 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description what was asked (the corrections, or the purposes to withdraw); only on a single request, null in lists */
+                            details: {
+                                changes?: {
+                                    [key: string]: unknown;
+                                };
+                                purposes?: string[];
+                            } | null;
+                            /** @description YYYY-MM-DD */
+                            dueOn: string;
+                            /** Format: date-time */
+                            handledAt: string | null;
+                            handler: string | null;
+                            note: string | null;
+                            /** Format: date-time */
+                            requestedAt: string;
+                            requestId: string;
+                            /** @description what carrying it out did, or the reason it was rejected */
+                            result: {
+                                [key: string]: unknown;
+                            } | null;
+                            /** @enum {string} */
+                            status: "open" | "fulfilled" | "rejected";
+                            /** @description the person's customer id, or the anonymous id their remaining rows carry once erased */
+                            subjectId: string;
+                            /** @enum {string} */
+                            type: "access" | "correction" | "deletion" | "withdrawal";
+                        };
+                    };
                 };
             };
         };
@@ -7353,7 +10346,24 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            adjusted: number;
+                            /** @description opening + earned − redeemed − expired + reversed + adjusted */
+                            closing: number;
+                            closingActive: number;
+                            closingPending: number;
+                            earned: number;
+                            expired: number;
+                            /** Format: date-time */
+                            from: string;
+                            opening: number;
+                            redeemed: number;
+                            reversed: number;
+                            /** Format: date-time */
+                            to: string;
+                        };
+                    };
                 };
             };
         };
@@ -7392,7 +10402,17 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            ageing: {
+                                /** @description 0-90 days, 91-180 days, 181-365 days, over 365 days or no top-up */
+                                age: string;
+                                bonusFen: number;
+                                cards: number;
+                                principalFen: number;
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -7482,7 +10502,22 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description every permission code */
+                            permissions: {
+                                /** @enum {string} */
+                                code: "customers:read" | "customers:read_pii" | "customers:tag" | "segments:read" | "segments:write" | "segments:export" | "layers:read" | "layers:compute" | "predictions:read" | "recommendations:read" | "recommendations:write" | "analytics:read" | "journeys:read" | "journeys:write" | "coupons:read" | "coupons:write" | "points:read" | "points:write" | "loyalty:read" | "loyalty:write" | "jobs:read" | "jobs:run" | "jobs:write" | "channels:read" | "channels:write" | "messages:read" | "consents:write" | "privacy:read" | "privacy:write" | "settings:read" | "settings:write" | "ingest:write" | "users:read" | "users:write" | "keys:read" | "keys:write" | "audit:read" | "admin";
+                                description: string;
+                            }[];
+                            roles: {
+                                isBuiltIn: boolean;
+                                label: string;
+                                name: string;
+                                permissions: ("customers:read" | "customers:read_pii" | "customers:tag" | "segments:read" | "segments:write" | "segments:export" | "layers:read" | "layers:compute" | "predictions:read" | "recommendations:read" | "recommendations:write" | "analytics:read" | "journeys:read" | "journeys:write" | "coupons:read" | "coupons:write" | "points:read" | "points:write" | "loyalty:read" | "loyalty:write" | "jobs:read" | "jobs:run" | "jobs:write" | "channels:read" | "channels:write" | "messages:read" | "consents:write" | "privacy:read" | "privacy:write" | "settings:read" | "settings:write" | "ingest:write" | "users:read" | "users:write" | "keys:read" | "keys:write" | "audit:read" | "admin")[];
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -7529,7 +10564,14 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            isBuiltIn: boolean;
+                            label: string;
+                            name: string;
+                            permissions: ("customers:read" | "customers:read_pii" | "customers:tag" | "segments:read" | "segments:write" | "segments:export" | "layers:read" | "layers:compute" | "predictions:read" | "recommendations:read" | "recommendations:write" | "analytics:read" | "journeys:read" | "journeys:write" | "coupons:read" | "coupons:write" | "points:read" | "points:write" | "loyalty:read" | "loyalty:write" | "jobs:read" | "jobs:run" | "jobs:write" | "channels:read" | "channels:write" | "messages:read" | "consents:write" | "privacy:read" | "privacy:write" | "settings:read" | "settings:write" | "ingest:write" | "users:read" | "users:write" | "keys:read" | "keys:write" | "audit:read" | "admin")[];
+                        };
+                    };
                 };
             };
         };
@@ -7554,7 +10596,11 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            deleted: string;
+                        };
+                    };
                 };
             };
         };
@@ -7868,12 +10914,15 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description the members, one per line; x-siyu-rows counts them */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/x-ndjson": string;
+                        "text/csv": string;
+                    };
                 };
             };
         };
@@ -8188,7 +11237,19 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description the change to the bonus */
+                            bonusFen: number;
+                            /** @description true when the key was used before: this is the first outcome, and nothing changed */
+                            isReplay: boolean;
+                            key: string;
+                            /** @enum {string} */
+                            kind: "top_up" | "spend" | "refund" | "adjust";
+                            /** @description the change to the principal (negative for a payment) */
+                            principalFen: number;
+                        };
+                    };
                 };
             };
         };
@@ -8234,7 +11295,19 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description the change to the bonus */
+                            bonusFen: number;
+                            /** @description true when the key was used before: this is the first outcome, and nothing changed */
+                            isReplay: boolean;
+                            key: string;
+                            /** @enum {string} */
+                            kind: "top_up" | "spend" | "refund" | "adjust";
+                            /** @description the change to the principal (negative for a payment) */
+                            principalFen: number;
+                        };
+                    };
                 };
             };
         };
@@ -8279,7 +11352,19 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description the change to the bonus */
+                            bonusFen: number;
+                            /** @description true when the key was used before: this is the first outcome, and nothing changed */
+                            isReplay: boolean;
+                            key: string;
+                            /** @enum {string} */
+                            kind: "top_up" | "spend" | "refund" | "adjust";
+                            /** @description the change to the principal (negative for a payment) */
+                            principalFen: number;
+                        };
+                    };
                 };
             };
         };
@@ -8323,7 +11408,12 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description customers whose tier changed */
+                            changed: number;
+                        };
+                    };
                 };
             };
         };
@@ -8519,7 +11609,9 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "text/html": string;
+                    };
                 };
             };
         };
@@ -8544,7 +11636,16 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description false when the link was used before or the customer has no email address */
+                            changed: boolean;
+                            /** @enum {string} */
+                            purpose: "email_marketing";
+                            /** @enum {boolean} */
+                            unsubscribed: true;
+                        };
+                    };
                 };
             };
         };
@@ -8579,7 +11680,42 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            users: {
+                                /** Format: date-time */
+                                createdAt: string;
+                                dataScope: {
+                                    /** @enum {string} */
+                                    kind: "all";
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "stores";
+                                    stores: string[];
+                                } | {
+                                    channels: string[];
+                                    /** @enum {string} */
+                                    kind: "channels";
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "regions";
+                                    regions: string[];
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "own";
+                                };
+                                displayName: string | null;
+                                /** @description whether a second factor is enabled */
+                                hasTotp: boolean;
+                                isDisabled: boolean;
+                                roles: string[];
+                                /** Format: date-time */
+                                updatedAt: string;
+                                userId: string;
+                                username: string;
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -8631,11 +11767,44 @@ export interface paths {
             };
             responses: {
                 /** @description Default Response */
-                200: {
+                201: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            dataScope: {
+                                /** @enum {string} */
+                                kind: "all";
+                            } | {
+                                /** @enum {string} */
+                                kind: "stores";
+                                stores: string[];
+                            } | {
+                                channels: string[];
+                                /** @enum {string} */
+                                kind: "channels";
+                            } | {
+                                /** @enum {string} */
+                                kind: "regions";
+                                regions: string[];
+                            } | {
+                                /** @enum {string} */
+                                kind: "own";
+                            };
+                            displayName: string | null;
+                            /** @description whether a second factor is enabled */
+                            hasTotp: boolean;
+                            isDisabled: boolean;
+                            roles: string[];
+                            /** Format: date-time */
+                            updatedAt: string;
+                            userId: string;
+                            username: string;
+                        };
+                    };
                 };
             };
         };
@@ -8705,7 +11874,40 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            dataScope: {
+                                /** @enum {string} */
+                                kind: "all";
+                            } | {
+                                /** @enum {string} */
+                                kind: "stores";
+                                stores: string[];
+                            } | {
+                                channels: string[];
+                                /** @enum {string} */
+                                kind: "channels";
+                            } | {
+                                /** @enum {string} */
+                                kind: "regions";
+                                regions: string[];
+                            } | {
+                                /** @enum {string} */
+                                kind: "own";
+                            };
+                            displayName: string | null;
+                            /** @description whether a second factor is enabled */
+                            hasTotp: boolean;
+                            isDisabled: boolean;
+                            roles: string[];
+                            /** Format: date-time */
+                            updatedAt: string;
+                            userId: string;
+                            username: string;
+                        };
+                    };
                 };
             };
         };
@@ -8746,7 +11948,12 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            reset: true;
+                        };
+                    };
                 };
             };
         };
@@ -8785,7 +11992,12 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            reset: true;
+                        };
+                    };
                 };
             };
         };
@@ -8823,13 +12035,41 @@ export interface paths {
                     content: {
                         "application/json": {
                             keys: {
+                                /** @description browser origins whose pages may send with this key (*: any); empty: no browser page may */
+                                allowedOrigins: string[];
                                 /** Format: date-time */
                                 createdAt: string;
-                                /** @description the first 8 characters after syk_, shown in listings */
+                                createdBy: string | null;
+                                dataScope: {
+                                    /** @enum {string} */
+                                    kind: "all";
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "stores";
+                                    stores: string[];
+                                } | {
+                                    channels: string[];
+                                    /** @enum {string} */
+                                    kind: "channels";
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "regions";
+                                    regions: string[];
+                                } | {
+                                    /** @enum {string} */
+                                    kind: "own";
+                                };
+                                /** Format: date-time */
+                                expiresAt: string | null;
+                                /** @description the 8 characters after syk_, how listings and logs name the key */
                                 keyId: string;
+                                /** Format: date-time */
+                                lastUsedAt: string | null;
                                 name: string;
                                 /** Format: date-time */
                                 revokedAt: string | null;
+                                revokedBy: string | null;
+                                scopes: ("customers:read" | "customers:read_pii" | "customers:tag" | "segments:read" | "segments:write" | "segments:export" | "layers:read" | "layers:compute" | "predictions:read" | "recommendations:read" | "recommendations:write" | "analytics:read" | "journeys:read" | "journeys:write" | "coupons:read" | "coupons:write" | "points:read" | "points:write" | "loyalty:read" | "loyalty:write" | "jobs:read" | "jobs:run" | "jobs:write" | "channels:read" | "channels:write" | "messages:read" | "consents:write" | "privacy:read" | "privacy:write" | "settings:read" | "settings:write" | "ingest:write" | "users:read" | "users:write" | "keys:read" | "keys:write" | "audit:read" | "admin")[];
                             }[];
                         };
                     };
@@ -8863,14 +12103,42 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description browser origins whose pages may send with this key (*: any); empty: no browser page may */
+                            allowedOrigins: string[];
                             /** Format: date-time */
                             createdAt: string;
+                            createdBy: string | null;
+                            dataScope: {
+                                /** @enum {string} */
+                                kind: "all";
+                            } | {
+                                /** @enum {string} */
+                                kind: "stores";
+                                stores: string[];
+                            } | {
+                                channels: string[];
+                                /** @enum {string} */
+                                kind: "channels";
+                            } | {
+                                /** @enum {string} */
+                                kind: "regions";
+                                regions: string[];
+                            } | {
+                                /** @enum {string} */
+                                kind: "own";
+                            };
+                            /** Format: date-time */
+                            expiresAt: string | null;
                             key: string;
-                            /** @description the first 8 characters after syk_, shown in listings */
+                            /** @description the 8 characters after syk_, how listings and logs name the key */
                             keyId: string;
+                            /** Format: date-time */
+                            lastUsedAt: string | null;
                             name: string;
                             /** Format: date-time */
                             revokedAt: string | null;
+                            revokedBy: string | null;
+                            scopes: ("customers:read" | "customers:read_pii" | "customers:tag" | "segments:read" | "segments:write" | "segments:export" | "layers:read" | "layers:compute" | "predictions:read" | "recommendations:read" | "recommendations:write" | "analytics:read" | "journeys:read" | "journeys:write" | "coupons:read" | "coupons:write" | "points:read" | "points:write" | "loyalty:read" | "loyalty:write" | "jobs:read" | "jobs:run" | "jobs:write" | "channels:read" | "channels:write" | "messages:read" | "consents:write" | "privacy:read" | "privacy:write" | "settings:read" | "settings:write" | "ingest:write" | "users:read" | "users:write" | "keys:read" | "keys:write" | "audit:read" | "admin")[];
                         };
                     };
                 };
