@@ -65,6 +65,8 @@ for (const backend of BACKENDS) {
           assert.deepEqual([other.statusCode, other.json().code], [404, 'unknown_customer']);
           assert.equal(other.body.replace('c2', 'ID'), missing.body.replace('nobody', 'ID'), 'the same answer, so existence does not leak');
           assert.equal((await get('/v1/customers/c2/tags')).statusCode, 404);
+          assert.equal((await get('/v1/customers/c1/consents')).statusCode, 200);
+          assert.equal((await get('/v1/customers/c2/consents')).statusCode, 404, 'consents follow the data scope too');
           const refused = await get('/v1/churn/warnings');
           assert.deepEqual([refused.statusCode, refused.json().code], [403, 'data_scope_unsupported'], 'a list that cannot apply scopes yet is refused');
 

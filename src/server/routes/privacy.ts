@@ -3,6 +3,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { canonicalCustomer, CONSENT_STATUSES, createRequest, CreateRequestInput, fulfilRequest, getConsents, getRequest, keyRingFor, listRequests, recordConsents, rejectRequest, REQUEST_STATUSES, REQUEST_TYPES } from '../../privacy/index.ts';
 import type { Store } from '../../store/index.ts';
+import { assertCustomerVisible } from '../../access/index.ts';
+import { principalOf } from '../plugins/auth.ts';
 import { Consents, PrivacyRequest } from './privacy-schemas.ts';
 
 const Decision = z.strictObject({
@@ -25,7 +27,11 @@ export function registerPrivacyRoutes(app: FastifyInstance, store: Store, option
   // Without a key ring getConsents withholds each proof as "(encrypted)"; the response schema holds it to that.
   const consentsOf = async (customerId: string) => (await getConsents(store, customerId)) as z.input<typeof Consents>;
 
-  api.get('/v1/customers/:id/consents', { config: { permission: 'customers:read' }, schema: { tags: ['privacy'], summary: "A customer's consent per purpose and the ledger behind it (evidence withheld)", params: Id, response: { 200: Consents } } }, async (request) => consentsOf(request.params.id));
+  api.get('/v1/customers/:id/consents', { config: { permission: 'customers:read' }, schema: { tags: ['privacy'], summary: "A customer's consent per purpose and the ledger behind it (evidence withheld)", params: Id, response: { 200: Consents } } }, async (request) => {
+    // A customer outside the caller's data scope is answered as one that does not exist, as the profile is.
+    await assertCustomerVisible(store, principalOf(request), request.params.id);
+    return consentsOf(request.params.id);
+  });
   api.put(
     '/v1/customers/:id/consents',
     { config: { permission: 'consents:write' },
@@ -39,6 +45,7 @@ export function registerPrivacyRoutes(app: FastifyInstance, store: Store, option
     },
     async (request) => {
       const customerId = await canonicalCustomer(store, request.params.id);
+      await assertCustomerVisible(store, principalOf(request), customerId);
       const ring = request.body.decisions.some((d) => d.evidence) ? await keyRingFor(store) : undefined;
       await store.transaction((tx) => recordConsents(tx, request.body.decisions.map((d) => ({ ...d, customerId, source: 'api', recordedBy: request.body.recordedBy })), ring));
       return consentsOf(customerId);

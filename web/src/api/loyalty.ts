@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, ApiError, unwrap, unwrapAs } from './client.ts';
+import { api, ApiError, unwrap } from './client.ts';
 import type { LoyaltySettings, Offer, OfferInput, TierSettings } from './loyalty-types.ts';
 
 // Offers, code batches, wallets and ledgers, tier rules and the loyalty reports (docs/loyalty.md): thin hooks over the
@@ -26,14 +26,14 @@ export function useCreateBatch(id: string) {
 /** Create or change an offer, and pause, resume or end one; the list, the offer and the cost report refresh. */
 export function useOfferMutations() {
   const client = useQueryClient();
-  const done = (offer: Offer) =>
+  const done = (offer: Pick<Offer, 'id'>) =>
     Promise.all([client.invalidateQueries({ queryKey: ['offers'] }), client.invalidateQueries({ queryKey: ['offer', offer.id] }), client.invalidateQueries({ queryKey: ['coupon-cost'] })]);
   return {
-    save: useMutation({ mutationFn: (body: OfferInput) => unwrapAs<Offer>(api.PUT('/v1/offers/{id}', { params: { path: { id: body.id } }, body })), onSuccess: done }),
+    save: useMutation({ mutationFn: (body: OfferInput) => unwrap(api.PUT('/v1/offers/{id}', { params: { path: { id: body.id } }, body })), onSuccess: done }),
     setStatus: useMutation({
       mutationFn: ({ id, verb }: { id: string; verb: 'pause' | 'resume' | 'end' }) => {
         const options = { params: { path: { id } } };
-        return unwrapAs<Offer>(verb === 'pause' ? api.POST('/v1/offers/{id}/pause', options) : verb === 'resume' ? api.POST('/v1/offers/{id}/resume', options) : api.POST('/v1/offers/{id}/end', options));
+        return unwrap(verb === 'pause' ? api.POST('/v1/offers/{id}/pause', options) : verb === 'resume' ? api.POST('/v1/offers/{id}/resume', options) : api.POST('/v1/offers/{id}/end', options));
       },
       onSuccess: done,
     }),
@@ -60,7 +60,11 @@ export const useTierSettings = () =>
 export function useSaveTierSettings() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (body: TierSettings) => unwrapAs<TierSettings>(api.PUT('/v1/loyalty/settings/{key}', { params: { path: { key: 'tiers' } }, body })),
+    mutationFn: async (body: TierSettings) => {
+      const saved = await unwrap(api.PUT('/v1/loyalty/settings/{key}', { params: { path: { key: 'tiers' } }, body }));
+      if (!isTierSettings(saved)) throw new ApiError(200, 'unexpected_shape', 'PUT /v1/loyalty/settings/tiers answered without tiers', []);
+      return saved;
+    },
     onSuccess: (saved) => {
       client.setQueryData(['loyalty-settings', 'tiers'], saved);
       return client.invalidateQueries({ queryKey: ['tier-report'] });
