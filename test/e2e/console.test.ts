@@ -279,8 +279,16 @@ describe('the console in a browser', { skip: hasChromium ? false : 'no /usr/bin/
     await page.getByTestId('user-password').fill('analyst-password-1');
     await page.getByTestId('user-roles').click();
     await page.getByText('分析师 (analyst)').click();
-    await page.keyboard.press('Escape');
+    // The choice shows in the form (the options list is outside the dialog); the list is closed by clicking the
+    // dialog's title, since Escape could close the dialog itself.
+    const dialog = page.getByRole('dialog');
+    await dialog.getByText('分析师 (analyst)').waitFor();
+    await dialog.getByText('新建用户').click();
     await page.locator('#user-save').click();
+    // Saving closes the dialog; if it stays open, its text (a field's rule) says why.
+    await dialog.waitFor({ state: 'hidden', timeout: 20_000 }).catch(async (error: Error) => {
+      throw new Error(`the new-user dialog stayed open: ${(await dialog.innerText().catch(() => '')).replace(/\s+/g, ' ')} (${error.message})`);
+    });
     await page.getByTestId('user-table').getByText('fenxi01').waitFor();
     const roles = await store.query<{ role: string }>("SELECT r.role FROM users u JOIN user_roles r ON r.user_id = u.user_id WHERE u.username = 'fenxi01'");
     assert.deepEqual(roles.map((r) => r.role), ['analyst']);
