@@ -1,6 +1,6 @@
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { InboxProcessor, IngestWriter, WriteKeyVerifier } from '../ingest/index.ts';
 import { SnapshotServing } from '../recommend/index.ts';
 import { ChannelSet, dispatchDue, pollChannels, recoverSending } from '../channels/index.ts';
@@ -73,6 +73,8 @@ export async function buildServer({ store, logLevel = 'silent', rateLimits = {},
       },
     },
     transform: jsonSchemaTransform,
+    // Schemas registered with an id (zod's global registry) are components, referenced where routes use them.
+    transformObject: jsonSchemaTransformObject,
   });
 
   // Appends to the inbox run on their own connection, so a long processing batch never delays an acknowledgement.

@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { component } from './components.ts';
 import { DataScope, PermissionCode } from '../../access/index.ts';
 
 // Response shapes of the user, role, API key and audit routes (src/access: users.ts, roles.ts, api-keys.ts,
 // audit.ts), which the OpenAPI document, and so the console's generated client, carries. None carries a password
 // hash, a TOTP secret or a key's hash; a key itself only in the answer that creates it.
 
-export const User = z.object({
+export const User = component('User', z.object({
   userId: z.string(),
   username: z.string(),
   displayName: z.string().nullable(),
@@ -15,13 +16,13 @@ export const User = z.object({
   hasTotp: z.boolean().describe('whether a second factor is enabled'),
   createdAt: z.date(),
   updatedAt: z.date(),
-});
+}));
 
-export const Role = z.object({ name: z.string(), label: z.string(), permissions: z.array(PermissionCode), isBuiltIn: z.boolean() });
+export const Role = component('Role', z.object({ name: z.string(), label: z.string(), permissions: z.array(PermissionCode), isBuiltIn: z.boolean() }));
 
 export const Roles = z.object({ roles: z.array(Role), permissions: z.array(z.object({ code: PermissionCode, description: z.string() })).describe('every permission code') });
 
-export const ApiKey = z.object({
+export const ApiKey = component('ApiKey', z.object({
   keyId: z.string().describe('the 8 characters after syk_, how listings and logs name the key'),
   name: z.string(),
   scopes: z.array(PermissionCode),
@@ -32,7 +33,7 @@ export const ApiKey = z.object({
   lastUsedAt: z.date().nullable(),
   revokedAt: z.date().nullable(),
   revokedBy: z.string().nullable(),
-});
+}));
 
 export const AuditEntry = z.object({
   seq: z.number().int(),

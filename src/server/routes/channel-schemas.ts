@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { component } from './components.ts';
 
 // Response shapes of the channel and message routes (src/channels: config.ts, template-registry.ts, log.ts,
 // preview.ts), which the OpenAPI document, and so the console's generated client, carries.
 
-export const ChannelInfo = z.object({
+export const ChannelInfo = component('ChannelInfo', z.object({
   name: z.string(),
   provider: z.enum(['aliyun_sms', 'tencent_sms', 'smtp', 'wecom', 'miniprogram']),
   settings: z.record(z.string(), z.unknown()),
@@ -11,16 +12,16 @@ export const ChannelInfo = z.object({
   isEnabled: z.boolean(),
   createdAt: z.date(),
   updatedAt: z.date(),
-});
+}));
 
-export const ChannelTemplate = z.object({
+export const ChannelTemplate = component('ChannelTemplate', z.object({
   channel: z.string(),
   name: z.string(),
   providerCode: z.string(),
   kind: z.enum(['marketing', 'notification', 'verification']),
   body: z.string(),
   params: z.array(z.string()),
-});
+}));
 
 export const SendOutcome = z.object({
   messageId: z.string(),
@@ -33,7 +34,7 @@ export const SendOutcome = z.object({
 
 const MessageState = z.enum(['queued', 'deferred', 'skipped', 'sending', 'handed_over', 'delivered', 'failed', 'unknown', 'read', 'clicked']);
 
-export const LoggedMessage = z.object({
+export const LoggedMessage = component('LoggedMessage', z.object({
   messageId: z.string(),
   customerId: z.string(),
   channel: z.string(),
@@ -50,7 +51,7 @@ export const LoggedMessage = z.object({
   sentAt: z.date().nullable(),
   updatedAt: z.date(),
   history: z.array(z.object({ state: z.string(), at: z.date(), detail: z.string().nullable() })).optional(),
-});
+}));
 
 const RateFigures = {
   queued: z.number().int(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { component } from './components.ts';
 import { JourneyDefinition } from '../../journey/index.ts';
 
 // Response shapes of the journey routes (src/journey: definitions.ts, report.ts, simulate.ts), which the OpenAPI
@@ -6,7 +7,9 @@ import { JourneyDefinition } from '../../journey/index.ts';
 
 const Int = z.number().int();
 
-export const Journey = z.object({
+component('JourneyDefinition', JourneyDefinition);
+
+export const Journey = component('Journey', z.object({
   id: z.string(),
   name: z.string(),
   description: z.string().nullable(),
@@ -16,7 +19,7 @@ export const Journey = z.object({
   definition: JourneyDefinition.nullable().describe('the published definition customers enter now'),
   createdAt: z.date(),
   updatedAt: z.date(),
-});
+}));
 
 const Interval = z.object({ low: z.number(), high: z.number() });
 

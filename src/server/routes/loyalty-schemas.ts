@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { component } from './components.ts';
 import { Applicability, OfferRule, PointsSettings, StoredValueSettings, TierSettings } from '../../loyalty/index.ts';
 
 // Response shapes of the loyalty routes the console reads (src/loyalty: offers.ts, coupons.ts, points.ts, tiers.ts,
@@ -6,7 +7,7 @@ import { Applicability, OfferRule, PointsSettings, StoredValueSettings, TierSett
 
 const Int = z.number().int();
 
-export const Offer = z.object({
+export const Offer = component('Offer', z.object({
   id: z.string(),
   name: z.string(),
   campaign: z.string().nullable(),
@@ -28,9 +29,9 @@ export const Offer = z.object({
   status: z.enum(['active', 'paused', 'ended']),
   sharedCode: z.string().nullable(),
   createdAt: z.date(),
-});
+}));
 
-export const Coupon = z.object({
+export const Coupon = component('Coupon', z.object({
   code: z.string(),
   offerId: z.string(),
   offerName: z.string(),
@@ -43,7 +44,7 @@ export const Coupon = z.object({
   claimedAt: z.date().nullable(),
   expiresAt: z.date().nullable(),
   source: z.string().nullable(),
-});
+}));
 
 export const CodeBatch = z.object({
   batchId: z.string(),
@@ -72,7 +73,7 @@ export const CustomerLoyalty = z.object({
   storedValue: z.object({ customerId: z.string(), principalFen: Int, bonusFen: Int, entries: z.array(z.object({ key: z.string(), kind: z.string(), principalFen: Int, bonusFen: Int, at: z.date() })) }),
 });
 
-export const LoyaltySettings = z.union([PointsSettings, TierSettings, StoredValueSettings]);
+export const LoyaltySettings = component('LoyaltySettings', z.union([PointsSettings, TierSettings, StoredValueSettings]));
 
 export const PointsLiability = z.object({
   asOf: z.date(),
@@ -140,7 +141,7 @@ export const Pricing = z.object({
 
 const IsReplay = z.boolean().describe('true when the key was used before: this is the first outcome, and nothing changed');
 
-export const Redemption = z.object({
+export const Redemption = component('Redemption', z.object({
   key: z.string(),
   status: z.enum(['redeemed', 'released', 'rejected']),
   code: z.string().nullable(),
@@ -154,7 +155,7 @@ export const Redemption = z.object({
   redeemedAt: z.date(),
   releasedAt: z.date().nullable(),
   isReplay: IsReplay,
-});
+}));
 
 export const CodeImport = z.object({ batchId: z.string(), accepted: Int, rejected: z.array(z.object({ line: Int, code: z.string(), reason: z.string() })) });
 
@@ -176,13 +177,13 @@ export const PointsCheck = z.object({
   mismatches: z.array(z.object({ customerId: z.string(), cached: Int, ledger: Int, buckets: Int, allocations: Int })).describe('customers whose cached balance, ledger sum, buckets and allocations disagree; empty when all agree'),
 });
 
-export const StoredValueEntry = z.object({
+export const StoredValueEntry = component('StoredValueEntry', z.object({
   key: z.string(),
   kind: z.enum(['top_up', 'spend', 'refund', 'adjust']),
   principalFen: Int.describe('the change to the principal (negative for a payment)'),
   bonusFen: Int.describe('the change to the bonus'),
   isReplay: IsReplay,
-});
+}));
 
 export const PointsRollForward = z.object({
   from: z.date(),

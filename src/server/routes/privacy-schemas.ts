@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { component } from './components.ts';
 import { CONSENT_STATUSES, REQUEST_STATUSES, REQUEST_TYPES } from '../../privacy/index.ts';
 
 // Response shapes of the consent and data-subject request routes (src/privacy: consent.ts, requests.ts), which the
@@ -28,9 +29,9 @@ const ConsentEntry = z.object({
   recordedBy: z.string().nullable(),
 });
 
-export const Consents = z.object({ customerId: z.string().describe('the canonical id (after merges)'), purposes: z.array(PurposeConsent), history: z.array(ConsentEntry).describe('the ledger, newest first') });
+export const Consents = component('Consents', z.object({ customerId: z.string().describe('the canonical id (after merges)'), purposes: z.array(PurposeConsent), history: z.array(ConsentEntry).describe('the ledger, newest first') }));
 
-export const PrivacyRequest = z.object({
+export const PrivacyRequest = component('PrivacyRequest', z.object({
   requestId: z.string(),
   subjectId: z.string().describe("the person's customer id, or the anonymous id their remaining rows carry once erased"),
   type: z.enum(REQUEST_TYPES),
@@ -45,4 +46,4 @@ export const PrivacyRequest = z.object({
   handler: z.string().nullable(),
   handledAt: z.date().nullable(),
   result: z.record(z.string(), z.unknown()).nullable().describe('what carrying it out did, or the reason it was rejected'),
-});
+}));

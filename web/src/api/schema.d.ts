@@ -1189,30 +1189,8 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            channels: {
-                                /** Format: date-time */
-                                createdAt: string;
-                                isEnabled: boolean;
-                                name: string;
-                                /** @enum {string} */
-                                provider: "aliyun_sms" | "tencent_sms" | "smtp" | "wecom" | "miniprogram";
-                                /** @description which credentials are set; their values are never shown */
-                                secretsSet: string[];
-                                settings: {
-                                    [key: string]: unknown;
-                                };
-                                /** Format: date-time */
-                                updatedAt: string;
-                            }[];
-                            templates: {
-                                body: string;
-                                channel: string;
-                                /** @enum {string} */
-                                kind: "marketing" | "notification" | "verification";
-                                name: string;
-                                params: string[];
-                                providerCode: string;
-                            }[];
+                            channels: components["schemas"]["ChannelInfo"][];
+                            templates: components["schemas"]["ChannelTemplate"][];
                         };
                     };
                 };
@@ -1267,21 +1245,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            /** Format: date-time */
-                            createdAt: string;
-                            isEnabled: boolean;
-                            name: string;
-                            /** @enum {string} */
-                            provider: "aliyun_sms" | "tencent_sms" | "smtp" | "wecom" | "miniprogram";
-                            /** @description which credentials are set; their values are never shown */
-                            secretsSet: string[];
-                            settings: {
-                                [key: string]: unknown;
-                            };
-                            /** Format: date-time */
-                            updatedAt: string;
-                        };
+                        "application/json": components["schemas"]["ChannelInfo"];
                     };
                 };
             };
@@ -1474,15 +1438,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            body: string;
-                            channel: string;
-                            /** @enum {string} */
-                            kind: "marketing" | "notification" | "verification";
-                            name: string;
-                            params: string[];
-                            providerCode: string;
-                        };
+                        "application/json": components["schemas"]["ChannelTemplate"];
                     };
                 };
             };
@@ -1661,33 +1617,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            channel: string;
-                            contentHash: string | null;
-                            costFen: number | null;
-                            /** Format: date-time */
-                            createdAt: string;
-                            customerId: string;
-                            history?: {
-                                /** Format: date-time */
-                                at: string;
-                                detail: string | null;
-                                state: string;
-                            }[];
-                            journeyId: string | null;
-                            messageId: string;
-                            node: string | null;
-                            providerId: string | null;
-                            purpose: string;
-                            reason: string | null;
-                            /** Format: date-time */
-                            sentAt: string | null;
-                            /** @enum {string} */
-                            state: "queued" | "deferred" | "skipped" | "sending" | "handed_over" | "delivered" | "failed" | "unknown" | "read" | "clicked";
-                            template: string | null;
-                            /** Format: date-time */
-                            updatedAt: string;
-                        };
+                        "application/json": components["schemas"]["LoggedMessage"];
                     };
                 };
             };
@@ -2234,24 +2164,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            coupons: {
-                                /** Format: date-time */
-                                claimedAt: string | null;
-                                code: string;
-                                customerId: string | null;
-                                /** Format: date-time */
-                                expiresAt: string | null;
-                                isShared: boolean;
-                                /** Format: date-time */
-                                issuedAt: string;
-                                maxUses: number | null;
-                                offerId: string;
-                                offerName: string;
-                                source: string | null;
-                                /** @enum {string} */
-                                state: "issued" | "claimed" | "redeemed" | "expired" | "void";
-                                used: number;
-                            }[];
+                            coupons: components["schemas"]["Coupon"][];
                         };
                     };
                 };
@@ -2301,24 +2214,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            /** Format: date-time */
-                            claimedAt: string | null;
-                            code: string;
-                            customerId: string | null;
-                            /** Format: date-time */
-                            expiresAt: string | null;
-                            isShared: boolean;
-                            /** Format: date-time */
-                            issuedAt: string;
-                            maxUses: number | null;
-                            offerId: string;
-                            offerName: string;
-                            source: string | null;
-                            /** @enum {string} */
-                            state: "issued" | "claimed" | "redeemed" | "expired" | "void";
-                            used: number;
-                        };
+                        "application/json": components["schemas"]["Coupon"];
                     };
                 };
             };
@@ -2365,24 +2261,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            /** Format: date-time */
-                            claimedAt: string | null;
-                            code: string;
-                            customerId: string | null;
-                            /** Format: date-time */
-                            expiresAt: string | null;
-                            isShared: boolean;
-                            /** Format: date-time */
-                            issuedAt: string;
-                            maxUses: number | null;
-                            offerId: string;
-                            offerName: string;
-                            source: string | null;
-                            /** @enum {string} */
-                            state: "issued" | "claimed" | "redeemed" | "expired" | "void";
-                            used: number;
-                        };
+                        "application/json": components["schemas"]["Coupon"];
                     };
                 };
             };
@@ -2449,28 +2328,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            code: string | null;
-                            customerId: string | null;
-                            discountFen: number;
-                            /** @description true when the key was used before: this is the first outcome, and nothing changed */
-                            isReplay: boolean;
-                            key: string;
-                            lines: {
-                                discountFen: number;
-                                line: number;
-                            }[];
-                            offerId: string | null;
-                            orderId: string | null;
-                            reason: string | null;
-                            /** Format: date-time */
-                            redeemedAt: string;
-                            /** Format: date-time */
-                            releasedAt: string | null;
-                            reversedDiscountFen: number;
-                            /** @enum {string} */
-                            status: "redeemed" | "released" | "rejected";
-                        };
+                        "application/json": components["schemas"]["Redemption"];
                     };
                 };
             };
@@ -2516,28 +2374,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            code: string | null;
-                            customerId: string | null;
-                            discountFen: number;
-                            /** @description true when the key was used before: this is the first outcome, and nothing changed */
-                            isReplay: boolean;
-                            key: string;
-                            lines: {
-                                discountFen: number;
-                                line: number;
-                            }[];
-                            offerId: string | null;
-                            orderId: string | null;
-                            reason: string | null;
-                            /** Format: date-time */
-                            redeemedAt: string;
-                            /** Format: date-time */
-                            releasedAt: string | null;
-                            reversedDiscountFen: number;
-                            /** @enum {string} */
-                            status: "redeemed" | "released" | "rejected";
-                        };
+                        "application/json": components["schemas"]["Redemption"];
                     };
                 };
             };
@@ -2883,46 +2720,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            /** @description the canonical id (after merges) */
-                            customerId: string;
-                            /** @description the ledger, newest first */
-                            history: {
-                                /** Format: date-time */
-                                effectiveAt: string;
-                                entryId: string;
-                                /**
-                                 * @description whether proof was recorded; the proof itself is never shown here
-                                 * @enum {string|null}
-                                 */
-                                evidence: "(encrypted)" | null;
-                                purpose: string;
-                                /** Format: date-time */
-                                recordedAt: string;
-                                recordedBy: string | null;
-                                source: string;
-                                /** @enum {string} */
-                                status: "granted" | "withdrawn" | "denied";
-                                textVersion: string | null;
-                            }[];
-                            purposes: {
-                                /** @enum {string} */
-                                basis: "opt_in" | "opt_out";
-                                /** Format: date-time */
-                                effectiveAt: string | null;
-                                /** @description whether processing for the purpose is allowed now (the decision, else the basis) */
-                                isAllowed: boolean;
-                                name: string;
-                                purpose: string;
-                                source: string | null;
-                                /**
-                                 * @description the current decision; null when none was recorded
-                                 * @enum {string|null}
-                                 */
-                                status: "granted" | "withdrawn" | "denied" | null;
-                                textVersion: string | null;
-                            }[];
-                        };
+                        "application/json": components["schemas"]["Consents"];
                     };
                 };
             };
@@ -2966,46 +2764,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            /** @description the canonical id (after merges) */
-                            customerId: string;
-                            /** @description the ledger, newest first */
-                            history: {
-                                /** Format: date-time */
-                                effectiveAt: string;
-                                entryId: string;
-                                /**
-                                 * @description whether proof was recorded; the proof itself is never shown here
-                                 * @enum {string|null}
-                                 */
-                                evidence: "(encrypted)" | null;
-                                purpose: string;
-                                /** Format: date-time */
-                                recordedAt: string;
-                                recordedBy: string | null;
-                                source: string;
-                                /** @enum {string} */
-                                status: "granted" | "withdrawn" | "denied";
-                                textVersion: string | null;
-                            }[];
-                            purposes: {
-                                /** @enum {string} */
-                                basis: "opt_in" | "opt_out";
-                                /** Format: date-time */
-                                effectiveAt: string | null;
-                                /** @description whether processing for the purpose is allowed now (the decision, else the basis) */
-                                isAllowed: boolean;
-                                name: string;
-                                purpose: string;
-                                source: string | null;
-                                /**
-                                 * @description the current decision; null when none was recorded
-                                 * @enum {string|null}
-                                 */
-                                status: "granted" | "withdrawn" | "denied" | null;
-                                textVersion: string | null;
-                            }[];
-                        };
+                        "application/json": components["schemas"]["Consents"];
                     };
                 };
             };
@@ -3166,24 +2925,7 @@ export interface paths {
                                 since: string | null;
                                 tier: string | null;
                             };
-                            wallet: {
-                                /** Format: date-time */
-                                claimedAt: string | null;
-                                code: string;
-                                customerId: string | null;
-                                /** Format: date-time */
-                                expiresAt: string | null;
-                                isShared: boolean;
-                                /** Format: date-time */
-                                issuedAt: string;
-                                maxUses: number | null;
-                                offerId: string;
-                                offerName: string;
-                                source: string | null;
-                                /** @enum {string} */
-                                state: "issued" | "claimed" | "redeemed" | "expired" | "void";
-                                used: number;
-                            }[];
+                            wallet: components["schemas"]["Coupon"][];
                         };
                     };
                 };
@@ -3228,33 +2970,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            messages: {
-                                channel: string;
-                                contentHash: string | null;
-                                costFen: number | null;
-                                /** Format: date-time */
-                                createdAt: string;
-                                customerId: string;
-                                history?: {
-                                    /** Format: date-time */
-                                    at: string;
-                                    detail: string | null;
-                                    state: string;
-                                }[];
-                                journeyId: string | null;
-                                messageId: string;
-                                node: string | null;
-                                providerId: string | null;
-                                purpose: string;
-                                reason: string | null;
-                                /** Format: date-time */
-                                sentAt: string | null;
-                                /** @enum {string} */
-                                state: "queued" | "deferred" | "skipped" | "sending" | "handed_over" | "delivered" | "failed" | "unknown" | "read" | "clicked";
-                                template: string | null;
-                                /** Format: date-time */
-                                updatedAt: string;
-                            }[];
+                            messages: components["schemas"]["LoggedMessage"][];
                         };
                     };
                 };
@@ -4361,234 +4077,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            journeys: {
-                                /** Format: date-time */
-                                createdAt: string;
-                                /** @description the published definition customers enter now */
-                                definition: {
-                                    entry: {
-                                        /** @enum {string} */
-                                        kind: "segment";
-                                        /** @description enter on each Segment Entered of this saved segment */
-                                        segment: string;
-                                    } | {
-                                        event: string;
-                                        /** @enum {string} */
-                                        kind: "event";
-                                        /** @default [] */
-                                        where: {
-                                            /** @enum {string} */
-                                            op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
-                                            property: string;
-                                            value: string | number | boolean | (string | number)[];
-                                        }[];
-                                    } | {
-                                        /**
-                                         * Format: date-time
-                                         * @description one-off: send to the segment's members at this time
-                                         */
-                                        at?: string;
-                                        /** @description recurring, in the brand timezone */
-                                        cron?: string;
-                                        /** @enum {string} */
-                                        kind: "broadcast";
-                                        segment: string;
-                                    } | {
-                                        /** @enum {string} */
-                                        kind: "api";
-                                    };
-                                    /** @default [] */
-                                    exits: ({
-                                        event: string;
-                                        /** @enum {string} */
-                                        kind: "event";
-                                        /** @default [] */
-                                        where: {
-                                            /** @enum {string} */
-                                            op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
-                                            property: string;
-                                            value: string | number | boolean | (string | number)[];
-                                        }[];
-                                    } | {
-                                        condition: unknown;
-                                        /** @enum {string} */
-                                        kind: "condition";
-                                    })[];
-                                    goal?: {
-                                        event: string;
-                                        /** @default total */
-                                        revenue_property: string;
-                                        /** @default [] */
-                                        where: {
-                                            /** @enum {string} */
-                                            op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
-                                            property: string;
-                                            value: string | number | boolean | (string | number)[];
-                                        }[];
-                                        within_days: number;
-                                    };
-                                    /**
-                                     * @description share of entrants held out of every message, to measure uplift
-                                     * @default 0
-                                     */
-                                    holdout: number;
-                                    nodes: {
-                                        [key: string]: {
-                                            duration?: string;
-                                            /** @enum {string} */
-                                            kind: "wait";
-                                            /** @description the next step */
-                                            next: string;
-                                            /**
-                                             * Format: date
-                                             * @description a day (00:00 in the customer's timezone)
-                                             */
-                                            until_date?: string;
-                                            /** @description the next time of day, in the customer's timezone */
-                                            until_time?: string;
-                                            /** @description a date trait, such as birthday: its next anniversary */
-                                            until_trait?: string;
-                                        } | {
-                                            event: string;
-                                            /** @enum {string} */
-                                            kind: "wait_for_event";
-                                            /** @description the next step */
-                                            on_event: string;
-                                            /** @description the next step */
-                                            on_timeout: string;
-                                            timeout: string;
-                                            /** @default [] */
-                                            where: {
-                                                /** @enum {string} */
-                                                op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
-                                                property: string;
-                                                value: string | number | boolean | (string | number)[];
-                                            }[];
-                                        } | {
-                                            /** @description a segment DSL condition, evaluated when the step runs */
-                                            condition: unknown;
-                                            /** @description the next step */
-                                            else: string;
-                                            /** @enum {string} */
-                                            kind: "condition";
-                                            /** @description the next step */
-                                            then: string;
-                                        } | {
-                                            /** @enum {string} */
-                                            kind: "split";
-                                            variants: {
-                                                name: string;
-                                                /** @description the next step */
-                                                next: string;
-                                                weight: number;
-                                            }[];
-                                        } | {
-                                            /** @enum {string} */
-                                            channel: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
-                                            content: {
-                                                /** @description Liquid template: {{ customer.name }}, {{ recommendations[0].name }}, {{ context.coupon_code }} */
-                                                body: string;
-                                                /** @description provider template parameters, each a Liquid template */
-                                                params?: {
-                                                    [key: string]: string;
-                                                };
-                                                /** @description email subject */
-                                                subject?: string;
-                                                /** @description the provider's template code (SMS, mini-program, WeCom) */
-                                                template?: string;
-                                            };
-                                            /**
-                                             * @description another channel when this one cannot reach the customer
-                                             * @enum {string}
-                                             */
-                                            fallback?: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
-                                            /** @enum {string} */
-                                            kind: "message";
-                                            /** @description the next step */
-                                            next: string;
-                                            /**
-                                             * @description exempt from frequency caps and quiet hours (order notices, not marketing)
-                                             * @default false
-                                             */
-                                            transactional: boolean;
-                                        } | {
-                                            /** @default [] */
-                                            add_tags: string[];
-                                            /** @enum {string} */
-                                            kind: "update";
-                                            /** @description the next step */
-                                            next: string;
-                                            /** @default [] */
-                                            remove_tags: string[];
-                                            /** @default {} */
-                                            set_traits: {
-                                                [key: string]: (string | number | boolean) | null;
-                                            };
-                                        } | {
-                                            /** @enum {string} */
-                                            kind: "webhook";
-                                            /** @description the next step */
-                                            next: string;
-                                            /** Format: uri */
-                                            url: string;
-                                        } | {
-                                            /** @enum {string} */
-                                            kind: "coupon";
-                                            /** @description the next step */
-                                            next: string;
-                                            /** @description an active offer (siyu offers list): one coupon of it in each customer's wallet */
-                                            offer: string;
-                                        } | {
-                                            /**
-                                             * @description usable at once, not after the program's pending period
-                                             * @default true
-                                             */
-                                            immediate: boolean;
-                                            /** @enum {string} */
-                                            kind: "points";
-                                            /** @description the next step */
-                                            next: string;
-                                            points: number;
-                                            reason?: string;
-                                        } | {
-                                            /** @enum {string} */
-                                            kind: "exit";
-                                        };
-                                    };
-                                    /**
-                                     * @description higher wins when frequency caps would be exceeded
-                                     * @default 50
-                                     */
-                                    priority: number;
-                                    /**
-                                     * @default {
-                                     *       "kind": "once"
-                                     *     }
-                                     */
-                                    reentry: {
-                                        /** @enum {string} */
-                                        kind: "once";
-                                    } | {
-                                        /** @enum {string} */
-                                        kind: "after_exit";
-                                    } | {
-                                        days: number;
-                                        /** @enum {string} */
-                                        kind: "after_days";
-                                    };
-                                    start: string;
-                                } | null;
-                                description: string | null;
-                                /** @description the definition being edited, as saved; null when unchanged since the published version */
-                                draft: unknown;
-                                id: string;
-                                name: string;
-                                publishedVersion: number | null;
-                                /** @enum {string} */
-                                status: "draft" | "active" | "paused" | "archived";
-                                /** Format: date-time */
-                                updatedAt: string;
-                            }[];
+                            journeys: components["schemas"]["Journey"][];
                         };
                     };
                 };
@@ -4630,234 +4119,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            /** Format: date-time */
-                            createdAt: string;
-                            /** @description the published definition customers enter now */
-                            definition: {
-                                entry: {
-                                    /** @enum {string} */
-                                    kind: "segment";
-                                    /** @description enter on each Segment Entered of this saved segment */
-                                    segment: string;
-                                } | {
-                                    event: string;
-                                    /** @enum {string} */
-                                    kind: "event";
-                                    /** @default [] */
-                                    where: {
-                                        /** @enum {string} */
-                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
-                                        property: string;
-                                        value: string | number | boolean | (string | number)[];
-                                    }[];
-                                } | {
-                                    /**
-                                     * Format: date-time
-                                     * @description one-off: send to the segment's members at this time
-                                     */
-                                    at?: string;
-                                    /** @description recurring, in the brand timezone */
-                                    cron?: string;
-                                    /** @enum {string} */
-                                    kind: "broadcast";
-                                    segment: string;
-                                } | {
-                                    /** @enum {string} */
-                                    kind: "api";
-                                };
-                                /** @default [] */
-                                exits: ({
-                                    event: string;
-                                    /** @enum {string} */
-                                    kind: "event";
-                                    /** @default [] */
-                                    where: {
-                                        /** @enum {string} */
-                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
-                                        property: string;
-                                        value: string | number | boolean | (string | number)[];
-                                    }[];
-                                } | {
-                                    condition: unknown;
-                                    /** @enum {string} */
-                                    kind: "condition";
-                                })[];
-                                goal?: {
-                                    event: string;
-                                    /** @default total */
-                                    revenue_property: string;
-                                    /** @default [] */
-                                    where: {
-                                        /** @enum {string} */
-                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
-                                        property: string;
-                                        value: string | number | boolean | (string | number)[];
-                                    }[];
-                                    within_days: number;
-                                };
-                                /**
-                                 * @description share of entrants held out of every message, to measure uplift
-                                 * @default 0
-                                 */
-                                holdout: number;
-                                nodes: {
-                                    [key: string]: {
-                                        duration?: string;
-                                        /** @enum {string} */
-                                        kind: "wait";
-                                        /** @description the next step */
-                                        next: string;
-                                        /**
-                                         * Format: date
-                                         * @description a day (00:00 in the customer's timezone)
-                                         */
-                                        until_date?: string;
-                                        /** @description the next time of day, in the customer's timezone */
-                                        until_time?: string;
-                                        /** @description a date trait, such as birthday: its next anniversary */
-                                        until_trait?: string;
-                                    } | {
-                                        event: string;
-                                        /** @enum {string} */
-                                        kind: "wait_for_event";
-                                        /** @description the next step */
-                                        on_event: string;
-                                        /** @description the next step */
-                                        on_timeout: string;
-                                        timeout: string;
-                                        /** @default [] */
-                                        where: {
-                                            /** @enum {string} */
-                                            op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
-                                            property: string;
-                                            value: string | number | boolean | (string | number)[];
-                                        }[];
-                                    } | {
-                                        /** @description a segment DSL condition, evaluated when the step runs */
-                                        condition: unknown;
-                                        /** @description the next step */
-                                        else: string;
-                                        /** @enum {string} */
-                                        kind: "condition";
-                                        /** @description the next step */
-                                        then: string;
-                                    } | {
-                                        /** @enum {string} */
-                                        kind: "split";
-                                        variants: {
-                                            name: string;
-                                            /** @description the next step */
-                                            next: string;
-                                            weight: number;
-                                        }[];
-                                    } | {
-                                        /** @enum {string} */
-                                        channel: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
-                                        content: {
-                                            /** @description Liquid template: {{ customer.name }}, {{ recommendations[0].name }}, {{ context.coupon_code }} */
-                                            body: string;
-                                            /** @description provider template parameters, each a Liquid template */
-                                            params?: {
-                                                [key: string]: string;
-                                            };
-                                            /** @description email subject */
-                                            subject?: string;
-                                            /** @description the provider's template code (SMS, mini-program, WeCom) */
-                                            template?: string;
-                                        };
-                                        /**
-                                         * @description another channel when this one cannot reach the customer
-                                         * @enum {string}
-                                         */
-                                        fallback?: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
-                                        /** @enum {string} */
-                                        kind: "message";
-                                        /** @description the next step */
-                                        next: string;
-                                        /**
-                                         * @description exempt from frequency caps and quiet hours (order notices, not marketing)
-                                         * @default false
-                                         */
-                                        transactional: boolean;
-                                    } | {
-                                        /** @default [] */
-                                        add_tags: string[];
-                                        /** @enum {string} */
-                                        kind: "update";
-                                        /** @description the next step */
-                                        next: string;
-                                        /** @default [] */
-                                        remove_tags: string[];
-                                        /** @default {} */
-                                        set_traits: {
-                                            [key: string]: (string | number | boolean) | null;
-                                        };
-                                    } | {
-                                        /** @enum {string} */
-                                        kind: "webhook";
-                                        /** @description the next step */
-                                        next: string;
-                                        /** Format: uri */
-                                        url: string;
-                                    } | {
-                                        /** @enum {string} */
-                                        kind: "coupon";
-                                        /** @description the next step */
-                                        next: string;
-                                        /** @description an active offer (siyu offers list): one coupon of it in each customer's wallet */
-                                        offer: string;
-                                    } | {
-                                        /**
-                                         * @description usable at once, not after the program's pending period
-                                         * @default true
-                                         */
-                                        immediate: boolean;
-                                        /** @enum {string} */
-                                        kind: "points";
-                                        /** @description the next step */
-                                        next: string;
-                                        points: number;
-                                        reason?: string;
-                                    } | {
-                                        /** @enum {string} */
-                                        kind: "exit";
-                                    };
-                                };
-                                /**
-                                 * @description higher wins when frequency caps would be exceeded
-                                 * @default 50
-                                 */
-                                priority: number;
-                                /**
-                                 * @default {
-                                 *       "kind": "once"
-                                 *     }
-                                 */
-                                reentry: {
-                                    /** @enum {string} */
-                                    kind: "once";
-                                } | {
-                                    /** @enum {string} */
-                                    kind: "after_exit";
-                                } | {
-                                    days: number;
-                                    /** @enum {string} */
-                                    kind: "after_days";
-                                };
-                                start: string;
-                            } | null;
-                            description: string | null;
-                            /** @description the definition being edited, as saved; null when unchanged since the published version */
-                            draft: unknown;
-                            id: string;
-                            name: string;
-                            publishedVersion: number | null;
-                            /** @enum {string} */
-                            status: "draft" | "active" | "paused" | "archived";
-                            /** Format: date-time */
-                            updatedAt: string;
-                        };
+                        "application/json": components["schemas"]["Journey"];
                     };
                 };
             };
@@ -4891,234 +4153,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            /** Format: date-time */
-                            createdAt: string;
-                            /** @description the published definition customers enter now */
-                            definition: {
-                                entry: {
-                                    /** @enum {string} */
-                                    kind: "segment";
-                                    /** @description enter on each Segment Entered of this saved segment */
-                                    segment: string;
-                                } | {
-                                    event: string;
-                                    /** @enum {string} */
-                                    kind: "event";
-                                    /** @default [] */
-                                    where: {
-                                        /** @enum {string} */
-                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
-                                        property: string;
-                                        value: string | number | boolean | (string | number)[];
-                                    }[];
-                                } | {
-                                    /**
-                                     * Format: date-time
-                                     * @description one-off: send to the segment's members at this time
-                                     */
-                                    at?: string;
-                                    /** @description recurring, in the brand timezone */
-                                    cron?: string;
-                                    /** @enum {string} */
-                                    kind: "broadcast";
-                                    segment: string;
-                                } | {
-                                    /** @enum {string} */
-                                    kind: "api";
-                                };
-                                /** @default [] */
-                                exits: ({
-                                    event: string;
-                                    /** @enum {string} */
-                                    kind: "event";
-                                    /** @default [] */
-                                    where: {
-                                        /** @enum {string} */
-                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
-                                        property: string;
-                                        value: string | number | boolean | (string | number)[];
-                                    }[];
-                                } | {
-                                    condition: unknown;
-                                    /** @enum {string} */
-                                    kind: "condition";
-                                })[];
-                                goal?: {
-                                    event: string;
-                                    /** @default total */
-                                    revenue_property: string;
-                                    /** @default [] */
-                                    where: {
-                                        /** @enum {string} */
-                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
-                                        property: string;
-                                        value: string | number | boolean | (string | number)[];
-                                    }[];
-                                    within_days: number;
-                                };
-                                /**
-                                 * @description share of entrants held out of every message, to measure uplift
-                                 * @default 0
-                                 */
-                                holdout: number;
-                                nodes: {
-                                    [key: string]: {
-                                        duration?: string;
-                                        /** @enum {string} */
-                                        kind: "wait";
-                                        /** @description the next step */
-                                        next: string;
-                                        /**
-                                         * Format: date
-                                         * @description a day (00:00 in the customer's timezone)
-                                         */
-                                        until_date?: string;
-                                        /** @description the next time of day, in the customer's timezone */
-                                        until_time?: string;
-                                        /** @description a date trait, such as birthday: its next anniversary */
-                                        until_trait?: string;
-                                    } | {
-                                        event: string;
-                                        /** @enum {string} */
-                                        kind: "wait_for_event";
-                                        /** @description the next step */
-                                        on_event: string;
-                                        /** @description the next step */
-                                        on_timeout: string;
-                                        timeout: string;
-                                        /** @default [] */
-                                        where: {
-                                            /** @enum {string} */
-                                            op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
-                                            property: string;
-                                            value: string | number | boolean | (string | number)[];
-                                        }[];
-                                    } | {
-                                        /** @description a segment DSL condition, evaluated when the step runs */
-                                        condition: unknown;
-                                        /** @description the next step */
-                                        else: string;
-                                        /** @enum {string} */
-                                        kind: "condition";
-                                        /** @description the next step */
-                                        then: string;
-                                    } | {
-                                        /** @enum {string} */
-                                        kind: "split";
-                                        variants: {
-                                            name: string;
-                                            /** @description the next step */
-                                            next: string;
-                                            weight: number;
-                                        }[];
-                                    } | {
-                                        /** @enum {string} */
-                                        channel: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
-                                        content: {
-                                            /** @description Liquid template: {{ customer.name }}, {{ recommendations[0].name }}, {{ context.coupon_code }} */
-                                            body: string;
-                                            /** @description provider template parameters, each a Liquid template */
-                                            params?: {
-                                                [key: string]: string;
-                                            };
-                                            /** @description email subject */
-                                            subject?: string;
-                                            /** @description the provider's template code (SMS, mini-program, WeCom) */
-                                            template?: string;
-                                        };
-                                        /**
-                                         * @description another channel when this one cannot reach the customer
-                                         * @enum {string}
-                                         */
-                                        fallback?: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
-                                        /** @enum {string} */
-                                        kind: "message";
-                                        /** @description the next step */
-                                        next: string;
-                                        /**
-                                         * @description exempt from frequency caps and quiet hours (order notices, not marketing)
-                                         * @default false
-                                         */
-                                        transactional: boolean;
-                                    } | {
-                                        /** @default [] */
-                                        add_tags: string[];
-                                        /** @enum {string} */
-                                        kind: "update";
-                                        /** @description the next step */
-                                        next: string;
-                                        /** @default [] */
-                                        remove_tags: string[];
-                                        /** @default {} */
-                                        set_traits: {
-                                            [key: string]: (string | number | boolean) | null;
-                                        };
-                                    } | {
-                                        /** @enum {string} */
-                                        kind: "webhook";
-                                        /** @description the next step */
-                                        next: string;
-                                        /** Format: uri */
-                                        url: string;
-                                    } | {
-                                        /** @enum {string} */
-                                        kind: "coupon";
-                                        /** @description the next step */
-                                        next: string;
-                                        /** @description an active offer (siyu offers list): one coupon of it in each customer's wallet */
-                                        offer: string;
-                                    } | {
-                                        /**
-                                         * @description usable at once, not after the program's pending period
-                                         * @default true
-                                         */
-                                        immediate: boolean;
-                                        /** @enum {string} */
-                                        kind: "points";
-                                        /** @description the next step */
-                                        next: string;
-                                        points: number;
-                                        reason?: string;
-                                    } | {
-                                        /** @enum {string} */
-                                        kind: "exit";
-                                    };
-                                };
-                                /**
-                                 * @description higher wins when frequency caps would be exceeded
-                                 * @default 50
-                                 */
-                                priority: number;
-                                /**
-                                 * @default {
-                                 *       "kind": "once"
-                                 *     }
-                                 */
-                                reentry: {
-                                    /** @enum {string} */
-                                    kind: "once";
-                                } | {
-                                    /** @enum {string} */
-                                    kind: "after_exit";
-                                } | {
-                                    days: number;
-                                    /** @enum {string} */
-                                    kind: "after_days";
-                                };
-                                start: string;
-                            } | null;
-                            description: string | null;
-                            /** @description the definition being edited, as saved; null when unchanged since the published version */
-                            draft: unknown;
-                            id: string;
-                            name: string;
-                            publishedVersion: number | null;
-                            /** @enum {string} */
-                            status: "draft" | "active" | "paused" | "archived";
-                            /** Format: date-time */
-                            updatedAt: string;
-                        };
+                        "application/json": components["schemas"]["Journey"];
                     };
                 };
             };
@@ -5160,234 +4195,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            /** Format: date-time */
-                            createdAt: string;
-                            /** @description the published definition customers enter now */
-                            definition: {
-                                entry: {
-                                    /** @enum {string} */
-                                    kind: "segment";
-                                    /** @description enter on each Segment Entered of this saved segment */
-                                    segment: string;
-                                } | {
-                                    event: string;
-                                    /** @enum {string} */
-                                    kind: "event";
-                                    /** @default [] */
-                                    where: {
-                                        /** @enum {string} */
-                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
-                                        property: string;
-                                        value: string | number | boolean | (string | number)[];
-                                    }[];
-                                } | {
-                                    /**
-                                     * Format: date-time
-                                     * @description one-off: send to the segment's members at this time
-                                     */
-                                    at?: string;
-                                    /** @description recurring, in the brand timezone */
-                                    cron?: string;
-                                    /** @enum {string} */
-                                    kind: "broadcast";
-                                    segment: string;
-                                } | {
-                                    /** @enum {string} */
-                                    kind: "api";
-                                };
-                                /** @default [] */
-                                exits: ({
-                                    event: string;
-                                    /** @enum {string} */
-                                    kind: "event";
-                                    /** @default [] */
-                                    where: {
-                                        /** @enum {string} */
-                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
-                                        property: string;
-                                        value: string | number | boolean | (string | number)[];
-                                    }[];
-                                } | {
-                                    condition: unknown;
-                                    /** @enum {string} */
-                                    kind: "condition";
-                                })[];
-                                goal?: {
-                                    event: string;
-                                    /** @default total */
-                                    revenue_property: string;
-                                    /** @default [] */
-                                    where: {
-                                        /** @enum {string} */
-                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
-                                        property: string;
-                                        value: string | number | boolean | (string | number)[];
-                                    }[];
-                                    within_days: number;
-                                };
-                                /**
-                                 * @description share of entrants held out of every message, to measure uplift
-                                 * @default 0
-                                 */
-                                holdout: number;
-                                nodes: {
-                                    [key: string]: {
-                                        duration?: string;
-                                        /** @enum {string} */
-                                        kind: "wait";
-                                        /** @description the next step */
-                                        next: string;
-                                        /**
-                                         * Format: date
-                                         * @description a day (00:00 in the customer's timezone)
-                                         */
-                                        until_date?: string;
-                                        /** @description the next time of day, in the customer's timezone */
-                                        until_time?: string;
-                                        /** @description a date trait, such as birthday: its next anniversary */
-                                        until_trait?: string;
-                                    } | {
-                                        event: string;
-                                        /** @enum {string} */
-                                        kind: "wait_for_event";
-                                        /** @description the next step */
-                                        on_event: string;
-                                        /** @description the next step */
-                                        on_timeout: string;
-                                        timeout: string;
-                                        /** @default [] */
-                                        where: {
-                                            /** @enum {string} */
-                                            op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
-                                            property: string;
-                                            value: string | number | boolean | (string | number)[];
-                                        }[];
-                                    } | {
-                                        /** @description a segment DSL condition, evaluated when the step runs */
-                                        condition: unknown;
-                                        /** @description the next step */
-                                        else: string;
-                                        /** @enum {string} */
-                                        kind: "condition";
-                                        /** @description the next step */
-                                        then: string;
-                                    } | {
-                                        /** @enum {string} */
-                                        kind: "split";
-                                        variants: {
-                                            name: string;
-                                            /** @description the next step */
-                                            next: string;
-                                            weight: number;
-                                        }[];
-                                    } | {
-                                        /** @enum {string} */
-                                        channel: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
-                                        content: {
-                                            /** @description Liquid template: {{ customer.name }}, {{ recommendations[0].name }}, {{ context.coupon_code }} */
-                                            body: string;
-                                            /** @description provider template parameters, each a Liquid template */
-                                            params?: {
-                                                [key: string]: string;
-                                            };
-                                            /** @description email subject */
-                                            subject?: string;
-                                            /** @description the provider's template code (SMS, mini-program, WeCom) */
-                                            template?: string;
-                                        };
-                                        /**
-                                         * @description another channel when this one cannot reach the customer
-                                         * @enum {string}
-                                         */
-                                        fallback?: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
-                                        /** @enum {string} */
-                                        kind: "message";
-                                        /** @description the next step */
-                                        next: string;
-                                        /**
-                                         * @description exempt from frequency caps and quiet hours (order notices, not marketing)
-                                         * @default false
-                                         */
-                                        transactional: boolean;
-                                    } | {
-                                        /** @default [] */
-                                        add_tags: string[];
-                                        /** @enum {string} */
-                                        kind: "update";
-                                        /** @description the next step */
-                                        next: string;
-                                        /** @default [] */
-                                        remove_tags: string[];
-                                        /** @default {} */
-                                        set_traits: {
-                                            [key: string]: (string | number | boolean) | null;
-                                        };
-                                    } | {
-                                        /** @enum {string} */
-                                        kind: "webhook";
-                                        /** @description the next step */
-                                        next: string;
-                                        /** Format: uri */
-                                        url: string;
-                                    } | {
-                                        /** @enum {string} */
-                                        kind: "coupon";
-                                        /** @description the next step */
-                                        next: string;
-                                        /** @description an active offer (siyu offers list): one coupon of it in each customer's wallet */
-                                        offer: string;
-                                    } | {
-                                        /**
-                                         * @description usable at once, not after the program's pending period
-                                         * @default true
-                                         */
-                                        immediate: boolean;
-                                        /** @enum {string} */
-                                        kind: "points";
-                                        /** @description the next step */
-                                        next: string;
-                                        points: number;
-                                        reason?: string;
-                                    } | {
-                                        /** @enum {string} */
-                                        kind: "exit";
-                                    };
-                                };
-                                /**
-                                 * @description higher wins when frequency caps would be exceeded
-                                 * @default 50
-                                 */
-                                priority: number;
-                                /**
-                                 * @default {
-                                 *       "kind": "once"
-                                 *     }
-                                 */
-                                reentry: {
-                                    /** @enum {string} */
-                                    kind: "once";
-                                } | {
-                                    /** @enum {string} */
-                                    kind: "after_exit";
-                                } | {
-                                    days: number;
-                                    /** @enum {string} */
-                                    kind: "after_days";
-                                };
-                                start: string;
-                            } | null;
-                            description: string | null;
-                            /** @description the definition being edited, as saved; null when unchanged since the published version */
-                            draft: unknown;
-                            id: string;
-                            name: string;
-                            publishedVersion: number | null;
-                            /** @enum {string} */
-                            status: "draft" | "active" | "paused" | "archived";
-                            /** Format: date-time */
-                            updatedAt: string;
-                        };
+                        "application/json": components["schemas"]["Journey"];
                     };
                 };
             };
@@ -5484,234 +4292,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            /** Format: date-time */
-                            createdAt: string;
-                            /** @description the published definition customers enter now */
-                            definition: {
-                                entry: {
-                                    /** @enum {string} */
-                                    kind: "segment";
-                                    /** @description enter on each Segment Entered of this saved segment */
-                                    segment: string;
-                                } | {
-                                    event: string;
-                                    /** @enum {string} */
-                                    kind: "event";
-                                    /** @default [] */
-                                    where: {
-                                        /** @enum {string} */
-                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
-                                        property: string;
-                                        value: string | number | boolean | (string | number)[];
-                                    }[];
-                                } | {
-                                    /**
-                                     * Format: date-time
-                                     * @description one-off: send to the segment's members at this time
-                                     */
-                                    at?: string;
-                                    /** @description recurring, in the brand timezone */
-                                    cron?: string;
-                                    /** @enum {string} */
-                                    kind: "broadcast";
-                                    segment: string;
-                                } | {
-                                    /** @enum {string} */
-                                    kind: "api";
-                                };
-                                /** @default [] */
-                                exits: ({
-                                    event: string;
-                                    /** @enum {string} */
-                                    kind: "event";
-                                    /** @default [] */
-                                    where: {
-                                        /** @enum {string} */
-                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
-                                        property: string;
-                                        value: string | number | boolean | (string | number)[];
-                                    }[];
-                                } | {
-                                    condition: unknown;
-                                    /** @enum {string} */
-                                    kind: "condition";
-                                })[];
-                                goal?: {
-                                    event: string;
-                                    /** @default total */
-                                    revenue_property: string;
-                                    /** @default [] */
-                                    where: {
-                                        /** @enum {string} */
-                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
-                                        property: string;
-                                        value: string | number | boolean | (string | number)[];
-                                    }[];
-                                    within_days: number;
-                                };
-                                /**
-                                 * @description share of entrants held out of every message, to measure uplift
-                                 * @default 0
-                                 */
-                                holdout: number;
-                                nodes: {
-                                    [key: string]: {
-                                        duration?: string;
-                                        /** @enum {string} */
-                                        kind: "wait";
-                                        /** @description the next step */
-                                        next: string;
-                                        /**
-                                         * Format: date
-                                         * @description a day (00:00 in the customer's timezone)
-                                         */
-                                        until_date?: string;
-                                        /** @description the next time of day, in the customer's timezone */
-                                        until_time?: string;
-                                        /** @description a date trait, such as birthday: its next anniversary */
-                                        until_trait?: string;
-                                    } | {
-                                        event: string;
-                                        /** @enum {string} */
-                                        kind: "wait_for_event";
-                                        /** @description the next step */
-                                        on_event: string;
-                                        /** @description the next step */
-                                        on_timeout: string;
-                                        timeout: string;
-                                        /** @default [] */
-                                        where: {
-                                            /** @enum {string} */
-                                            op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
-                                            property: string;
-                                            value: string | number | boolean | (string | number)[];
-                                        }[];
-                                    } | {
-                                        /** @description a segment DSL condition, evaluated when the step runs */
-                                        condition: unknown;
-                                        /** @description the next step */
-                                        else: string;
-                                        /** @enum {string} */
-                                        kind: "condition";
-                                        /** @description the next step */
-                                        then: string;
-                                    } | {
-                                        /** @enum {string} */
-                                        kind: "split";
-                                        variants: {
-                                            name: string;
-                                            /** @description the next step */
-                                            next: string;
-                                            weight: number;
-                                        }[];
-                                    } | {
-                                        /** @enum {string} */
-                                        channel: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
-                                        content: {
-                                            /** @description Liquid template: {{ customer.name }}, {{ recommendations[0].name }}, {{ context.coupon_code }} */
-                                            body: string;
-                                            /** @description provider template parameters, each a Liquid template */
-                                            params?: {
-                                                [key: string]: string;
-                                            };
-                                            /** @description email subject */
-                                            subject?: string;
-                                            /** @description the provider's template code (SMS, mini-program, WeCom) */
-                                            template?: string;
-                                        };
-                                        /**
-                                         * @description another channel when this one cannot reach the customer
-                                         * @enum {string}
-                                         */
-                                        fallback?: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
-                                        /** @enum {string} */
-                                        kind: "message";
-                                        /** @description the next step */
-                                        next: string;
-                                        /**
-                                         * @description exempt from frequency caps and quiet hours (order notices, not marketing)
-                                         * @default false
-                                         */
-                                        transactional: boolean;
-                                    } | {
-                                        /** @default [] */
-                                        add_tags: string[];
-                                        /** @enum {string} */
-                                        kind: "update";
-                                        /** @description the next step */
-                                        next: string;
-                                        /** @default [] */
-                                        remove_tags: string[];
-                                        /** @default {} */
-                                        set_traits: {
-                                            [key: string]: (string | number | boolean) | null;
-                                        };
-                                    } | {
-                                        /** @enum {string} */
-                                        kind: "webhook";
-                                        /** @description the next step */
-                                        next: string;
-                                        /** Format: uri */
-                                        url: string;
-                                    } | {
-                                        /** @enum {string} */
-                                        kind: "coupon";
-                                        /** @description the next step */
-                                        next: string;
-                                        /** @description an active offer (siyu offers list): one coupon of it in each customer's wallet */
-                                        offer: string;
-                                    } | {
-                                        /**
-                                         * @description usable at once, not after the program's pending period
-                                         * @default true
-                                         */
-                                        immediate: boolean;
-                                        /** @enum {string} */
-                                        kind: "points";
-                                        /** @description the next step */
-                                        next: string;
-                                        points: number;
-                                        reason?: string;
-                                    } | {
-                                        /** @enum {string} */
-                                        kind: "exit";
-                                    };
-                                };
-                                /**
-                                 * @description higher wins when frequency caps would be exceeded
-                                 * @default 50
-                                 */
-                                priority: number;
-                                /**
-                                 * @default {
-                                 *       "kind": "once"
-                                 *     }
-                                 */
-                                reentry: {
-                                    /** @enum {string} */
-                                    kind: "once";
-                                } | {
-                                    /** @enum {string} */
-                                    kind: "after_exit";
-                                } | {
-                                    days: number;
-                                    /** @enum {string} */
-                                    kind: "after_days";
-                                };
-                                start: string;
-                            } | null;
-                            description: string | null;
-                            /** @description the definition being edited, as saved; null when unchanged since the published version */
-                            draft: unknown;
-                            id: string;
-                            name: string;
-                            publishedVersion: number | null;
-                            /** @enum {string} */
-                            status: "draft" | "active" | "paused" | "archived";
-                            /** Format: date-time */
-                            updatedAt: string;
-                        };
+                        "application/json": components["schemas"]["Journey"];
                     };
                 };
             };
@@ -5752,234 +4333,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            /** Format: date-time */
-                            createdAt: string;
-                            /** @description the published definition customers enter now */
-                            definition: {
-                                entry: {
-                                    /** @enum {string} */
-                                    kind: "segment";
-                                    /** @description enter on each Segment Entered of this saved segment */
-                                    segment: string;
-                                } | {
-                                    event: string;
-                                    /** @enum {string} */
-                                    kind: "event";
-                                    /** @default [] */
-                                    where: {
-                                        /** @enum {string} */
-                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
-                                        property: string;
-                                        value: string | number | boolean | (string | number)[];
-                                    }[];
-                                } | {
-                                    /**
-                                     * Format: date-time
-                                     * @description one-off: send to the segment's members at this time
-                                     */
-                                    at?: string;
-                                    /** @description recurring, in the brand timezone */
-                                    cron?: string;
-                                    /** @enum {string} */
-                                    kind: "broadcast";
-                                    segment: string;
-                                } | {
-                                    /** @enum {string} */
-                                    kind: "api";
-                                };
-                                /** @default [] */
-                                exits: ({
-                                    event: string;
-                                    /** @enum {string} */
-                                    kind: "event";
-                                    /** @default [] */
-                                    where: {
-                                        /** @enum {string} */
-                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
-                                        property: string;
-                                        value: string | number | boolean | (string | number)[];
-                                    }[];
-                                } | {
-                                    condition: unknown;
-                                    /** @enum {string} */
-                                    kind: "condition";
-                                })[];
-                                goal?: {
-                                    event: string;
-                                    /** @default total */
-                                    revenue_property: string;
-                                    /** @default [] */
-                                    where: {
-                                        /** @enum {string} */
-                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
-                                        property: string;
-                                        value: string | number | boolean | (string | number)[];
-                                    }[];
-                                    within_days: number;
-                                };
-                                /**
-                                 * @description share of entrants held out of every message, to measure uplift
-                                 * @default 0
-                                 */
-                                holdout: number;
-                                nodes: {
-                                    [key: string]: {
-                                        duration?: string;
-                                        /** @enum {string} */
-                                        kind: "wait";
-                                        /** @description the next step */
-                                        next: string;
-                                        /**
-                                         * Format: date
-                                         * @description a day (00:00 in the customer's timezone)
-                                         */
-                                        until_date?: string;
-                                        /** @description the next time of day, in the customer's timezone */
-                                        until_time?: string;
-                                        /** @description a date trait, such as birthday: its next anniversary */
-                                        until_trait?: string;
-                                    } | {
-                                        event: string;
-                                        /** @enum {string} */
-                                        kind: "wait_for_event";
-                                        /** @description the next step */
-                                        on_event: string;
-                                        /** @description the next step */
-                                        on_timeout: string;
-                                        timeout: string;
-                                        /** @default [] */
-                                        where: {
-                                            /** @enum {string} */
-                                            op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
-                                            property: string;
-                                            value: string | number | boolean | (string | number)[];
-                                        }[];
-                                    } | {
-                                        /** @description a segment DSL condition, evaluated when the step runs */
-                                        condition: unknown;
-                                        /** @description the next step */
-                                        else: string;
-                                        /** @enum {string} */
-                                        kind: "condition";
-                                        /** @description the next step */
-                                        then: string;
-                                    } | {
-                                        /** @enum {string} */
-                                        kind: "split";
-                                        variants: {
-                                            name: string;
-                                            /** @description the next step */
-                                            next: string;
-                                            weight: number;
-                                        }[];
-                                    } | {
-                                        /** @enum {string} */
-                                        channel: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
-                                        content: {
-                                            /** @description Liquid template: {{ customer.name }}, {{ recommendations[0].name }}, {{ context.coupon_code }} */
-                                            body: string;
-                                            /** @description provider template parameters, each a Liquid template */
-                                            params?: {
-                                                [key: string]: string;
-                                            };
-                                            /** @description email subject */
-                                            subject?: string;
-                                            /** @description the provider's template code (SMS, mini-program, WeCom) */
-                                            template?: string;
-                                        };
-                                        /**
-                                         * @description another channel when this one cannot reach the customer
-                                         * @enum {string}
-                                         */
-                                        fallback?: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
-                                        /** @enum {string} */
-                                        kind: "message";
-                                        /** @description the next step */
-                                        next: string;
-                                        /**
-                                         * @description exempt from frequency caps and quiet hours (order notices, not marketing)
-                                         * @default false
-                                         */
-                                        transactional: boolean;
-                                    } | {
-                                        /** @default [] */
-                                        add_tags: string[];
-                                        /** @enum {string} */
-                                        kind: "update";
-                                        /** @description the next step */
-                                        next: string;
-                                        /** @default [] */
-                                        remove_tags: string[];
-                                        /** @default {} */
-                                        set_traits: {
-                                            [key: string]: (string | number | boolean) | null;
-                                        };
-                                    } | {
-                                        /** @enum {string} */
-                                        kind: "webhook";
-                                        /** @description the next step */
-                                        next: string;
-                                        /** Format: uri */
-                                        url: string;
-                                    } | {
-                                        /** @enum {string} */
-                                        kind: "coupon";
-                                        /** @description the next step */
-                                        next: string;
-                                        /** @description an active offer (siyu offers list): one coupon of it in each customer's wallet */
-                                        offer: string;
-                                    } | {
-                                        /**
-                                         * @description usable at once, not after the program's pending period
-                                         * @default true
-                                         */
-                                        immediate: boolean;
-                                        /** @enum {string} */
-                                        kind: "points";
-                                        /** @description the next step */
-                                        next: string;
-                                        points: number;
-                                        reason?: string;
-                                    } | {
-                                        /** @enum {string} */
-                                        kind: "exit";
-                                    };
-                                };
-                                /**
-                                 * @description higher wins when frequency caps would be exceeded
-                                 * @default 50
-                                 */
-                                priority: number;
-                                /**
-                                 * @default {
-                                 *       "kind": "once"
-                                 *     }
-                                 */
-                                reentry: {
-                                    /** @enum {string} */
-                                    kind: "once";
-                                } | {
-                                    /** @enum {string} */
-                                    kind: "after_exit";
-                                } | {
-                                    days: number;
-                                    /** @enum {string} */
-                                    kind: "after_days";
-                                };
-                                start: string;
-                            } | null;
-                            description: string | null;
-                            /** @description the definition being edited, as saved; null when unchanged since the published version */
-                            draft: unknown;
-                            id: string;
-                            name: string;
-                            publishedVersion: number | null;
-                            /** @enum {string} */
-                            status: "draft" | "active" | "paused" | "archived";
-                            /** Format: date-time */
-                            updatedAt: string;
-                        };
+                        "application/json": components["schemas"]["Journey"];
                     };
                 };
             };
@@ -6130,234 +4484,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            /** Format: date-time */
-                            createdAt: string;
-                            /** @description the published definition customers enter now */
-                            definition: {
-                                entry: {
-                                    /** @enum {string} */
-                                    kind: "segment";
-                                    /** @description enter on each Segment Entered of this saved segment */
-                                    segment: string;
-                                } | {
-                                    event: string;
-                                    /** @enum {string} */
-                                    kind: "event";
-                                    /** @default [] */
-                                    where: {
-                                        /** @enum {string} */
-                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
-                                        property: string;
-                                        value: string | number | boolean | (string | number)[];
-                                    }[];
-                                } | {
-                                    /**
-                                     * Format: date-time
-                                     * @description one-off: send to the segment's members at this time
-                                     */
-                                    at?: string;
-                                    /** @description recurring, in the brand timezone */
-                                    cron?: string;
-                                    /** @enum {string} */
-                                    kind: "broadcast";
-                                    segment: string;
-                                } | {
-                                    /** @enum {string} */
-                                    kind: "api";
-                                };
-                                /** @default [] */
-                                exits: ({
-                                    event: string;
-                                    /** @enum {string} */
-                                    kind: "event";
-                                    /** @default [] */
-                                    where: {
-                                        /** @enum {string} */
-                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
-                                        property: string;
-                                        value: string | number | boolean | (string | number)[];
-                                    }[];
-                                } | {
-                                    condition: unknown;
-                                    /** @enum {string} */
-                                    kind: "condition";
-                                })[];
-                                goal?: {
-                                    event: string;
-                                    /** @default total */
-                                    revenue_property: string;
-                                    /** @default [] */
-                                    where: {
-                                        /** @enum {string} */
-                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
-                                        property: string;
-                                        value: string | number | boolean | (string | number)[];
-                                    }[];
-                                    within_days: number;
-                                };
-                                /**
-                                 * @description share of entrants held out of every message, to measure uplift
-                                 * @default 0
-                                 */
-                                holdout: number;
-                                nodes: {
-                                    [key: string]: {
-                                        duration?: string;
-                                        /** @enum {string} */
-                                        kind: "wait";
-                                        /** @description the next step */
-                                        next: string;
-                                        /**
-                                         * Format: date
-                                         * @description a day (00:00 in the customer's timezone)
-                                         */
-                                        until_date?: string;
-                                        /** @description the next time of day, in the customer's timezone */
-                                        until_time?: string;
-                                        /** @description a date trait, such as birthday: its next anniversary */
-                                        until_trait?: string;
-                                    } | {
-                                        event: string;
-                                        /** @enum {string} */
-                                        kind: "wait_for_event";
-                                        /** @description the next step */
-                                        on_event: string;
-                                        /** @description the next step */
-                                        on_timeout: string;
-                                        timeout: string;
-                                        /** @default [] */
-                                        where: {
-                                            /** @enum {string} */
-                                            op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
-                                            property: string;
-                                            value: string | number | boolean | (string | number)[];
-                                        }[];
-                                    } | {
-                                        /** @description a segment DSL condition, evaluated when the step runs */
-                                        condition: unknown;
-                                        /** @description the next step */
-                                        else: string;
-                                        /** @enum {string} */
-                                        kind: "condition";
-                                        /** @description the next step */
-                                        then: string;
-                                    } | {
-                                        /** @enum {string} */
-                                        kind: "split";
-                                        variants: {
-                                            name: string;
-                                            /** @description the next step */
-                                            next: string;
-                                            weight: number;
-                                        }[];
-                                    } | {
-                                        /** @enum {string} */
-                                        channel: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
-                                        content: {
-                                            /** @description Liquid template: {{ customer.name }}, {{ recommendations[0].name }}, {{ context.coupon_code }} */
-                                            body: string;
-                                            /** @description provider template parameters, each a Liquid template */
-                                            params?: {
-                                                [key: string]: string;
-                                            };
-                                            /** @description email subject */
-                                            subject?: string;
-                                            /** @description the provider's template code (SMS, mini-program, WeCom) */
-                                            template?: string;
-                                        };
-                                        /**
-                                         * @description another channel when this one cannot reach the customer
-                                         * @enum {string}
-                                         */
-                                        fallback?: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
-                                        /** @enum {string} */
-                                        kind: "message";
-                                        /** @description the next step */
-                                        next: string;
-                                        /**
-                                         * @description exempt from frequency caps and quiet hours (order notices, not marketing)
-                                         * @default false
-                                         */
-                                        transactional: boolean;
-                                    } | {
-                                        /** @default [] */
-                                        add_tags: string[];
-                                        /** @enum {string} */
-                                        kind: "update";
-                                        /** @description the next step */
-                                        next: string;
-                                        /** @default [] */
-                                        remove_tags: string[];
-                                        /** @default {} */
-                                        set_traits: {
-                                            [key: string]: (string | number | boolean) | null;
-                                        };
-                                    } | {
-                                        /** @enum {string} */
-                                        kind: "webhook";
-                                        /** @description the next step */
-                                        next: string;
-                                        /** Format: uri */
-                                        url: string;
-                                    } | {
-                                        /** @enum {string} */
-                                        kind: "coupon";
-                                        /** @description the next step */
-                                        next: string;
-                                        /** @description an active offer (siyu offers list): one coupon of it in each customer's wallet */
-                                        offer: string;
-                                    } | {
-                                        /**
-                                         * @description usable at once, not after the program's pending period
-                                         * @default true
-                                         */
-                                        immediate: boolean;
-                                        /** @enum {string} */
-                                        kind: "points";
-                                        /** @description the next step */
-                                        next: string;
-                                        points: number;
-                                        reason?: string;
-                                    } | {
-                                        /** @enum {string} */
-                                        kind: "exit";
-                                    };
-                                };
-                                /**
-                                 * @description higher wins when frequency caps would be exceeded
-                                 * @default 50
-                                 */
-                                priority: number;
-                                /**
-                                 * @default {
-                                 *       "kind": "once"
-                                 *     }
-                                 */
-                                reentry: {
-                                    /** @enum {string} */
-                                    kind: "once";
-                                } | {
-                                    /** @enum {string} */
-                                    kind: "after_exit";
-                                } | {
-                                    days: number;
-                                    /** @enum {string} */
-                                    kind: "after_days";
-                                };
-                                start: string;
-                            } | null;
-                            description: string | null;
-                            /** @description the definition being edited, as saved; null when unchanged since the published version */
-                            draft: unknown;
-                            id: string;
-                            name: string;
-                            publishedVersion: number | null;
-                            /** @enum {string} */
-                            status: "draft" | "active" | "paused" | "archived";
-                            /** Format: date-time */
-                            updatedAt: string;
-                        };
+                        "application/json": components["schemas"]["Journey"];
                     };
                 };
             };
@@ -6479,219 +4606,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            definition: {
-                                entry: {
-                                    /** @enum {string} */
-                                    kind: "segment";
-                                    /** @description enter on each Segment Entered of this saved segment */
-                                    segment: string;
-                                } | {
-                                    event: string;
-                                    /** @enum {string} */
-                                    kind: "event";
-                                    /** @default [] */
-                                    where: {
-                                        /** @enum {string} */
-                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
-                                        property: string;
-                                        value: string | number | boolean | (string | number)[];
-                                    }[];
-                                } | {
-                                    /**
-                                     * Format: date-time
-                                     * @description one-off: send to the segment's members at this time
-                                     */
-                                    at?: string;
-                                    /** @description recurring, in the brand timezone */
-                                    cron?: string;
-                                    /** @enum {string} */
-                                    kind: "broadcast";
-                                    segment: string;
-                                } | {
-                                    /** @enum {string} */
-                                    kind: "api";
-                                };
-                                /** @default [] */
-                                exits: ({
-                                    event: string;
-                                    /** @enum {string} */
-                                    kind: "event";
-                                    /** @default [] */
-                                    where: {
-                                        /** @enum {string} */
-                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
-                                        property: string;
-                                        value: string | number | boolean | (string | number)[];
-                                    }[];
-                                } | {
-                                    condition: unknown;
-                                    /** @enum {string} */
-                                    kind: "condition";
-                                })[];
-                                goal?: {
-                                    event: string;
-                                    /** @default total */
-                                    revenue_property: string;
-                                    /** @default [] */
-                                    where: {
-                                        /** @enum {string} */
-                                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
-                                        property: string;
-                                        value: string | number | boolean | (string | number)[];
-                                    }[];
-                                    within_days: number;
-                                };
-                                /**
-                                 * @description share of entrants held out of every message, to measure uplift
-                                 * @default 0
-                                 */
-                                holdout: number;
-                                nodes: {
-                                    [key: string]: {
-                                        duration?: string;
-                                        /** @enum {string} */
-                                        kind: "wait";
-                                        /** @description the next step */
-                                        next: string;
-                                        /**
-                                         * Format: date
-                                         * @description a day (00:00 in the customer's timezone)
-                                         */
-                                        until_date?: string;
-                                        /** @description the next time of day, in the customer's timezone */
-                                        until_time?: string;
-                                        /** @description a date trait, such as birthday: its next anniversary */
-                                        until_trait?: string;
-                                    } | {
-                                        event: string;
-                                        /** @enum {string} */
-                                        kind: "wait_for_event";
-                                        /** @description the next step */
-                                        on_event: string;
-                                        /** @description the next step */
-                                        on_timeout: string;
-                                        timeout: string;
-                                        /** @default [] */
-                                        where: {
-                                            /** @enum {string} */
-                                            op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
-                                            property: string;
-                                            value: string | number | boolean | (string | number)[];
-                                        }[];
-                                    } | {
-                                        /** @description a segment DSL condition, evaluated when the step runs */
-                                        condition: unknown;
-                                        /** @description the next step */
-                                        else: string;
-                                        /** @enum {string} */
-                                        kind: "condition";
-                                        /** @description the next step */
-                                        then: string;
-                                    } | {
-                                        /** @enum {string} */
-                                        kind: "split";
-                                        variants: {
-                                            name: string;
-                                            /** @description the next step */
-                                            next: string;
-                                            weight: number;
-                                        }[];
-                                    } | {
-                                        /** @enum {string} */
-                                        channel: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
-                                        content: {
-                                            /** @description Liquid template: {{ customer.name }}, {{ recommendations[0].name }}, {{ context.coupon_code }} */
-                                            body: string;
-                                            /** @description provider template parameters, each a Liquid template */
-                                            params?: {
-                                                [key: string]: string;
-                                            };
-                                            /** @description email subject */
-                                            subject?: string;
-                                            /** @description the provider's template code (SMS, mini-program, WeCom) */
-                                            template?: string;
-                                        };
-                                        /**
-                                         * @description another channel when this one cannot reach the customer
-                                         * @enum {string}
-                                         */
-                                        fallback?: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
-                                        /** @enum {string} */
-                                        kind: "message";
-                                        /** @description the next step */
-                                        next: string;
-                                        /**
-                                         * @description exempt from frequency caps and quiet hours (order notices, not marketing)
-                                         * @default false
-                                         */
-                                        transactional: boolean;
-                                    } | {
-                                        /** @default [] */
-                                        add_tags: string[];
-                                        /** @enum {string} */
-                                        kind: "update";
-                                        /** @description the next step */
-                                        next: string;
-                                        /** @default [] */
-                                        remove_tags: string[];
-                                        /** @default {} */
-                                        set_traits: {
-                                            [key: string]: (string | number | boolean) | null;
-                                        };
-                                    } | {
-                                        /** @enum {string} */
-                                        kind: "webhook";
-                                        /** @description the next step */
-                                        next: string;
-                                        /** Format: uri */
-                                        url: string;
-                                    } | {
-                                        /** @enum {string} */
-                                        kind: "coupon";
-                                        /** @description the next step */
-                                        next: string;
-                                        /** @description an active offer (siyu offers list): one coupon of it in each customer's wallet */
-                                        offer: string;
-                                    } | {
-                                        /**
-                                         * @description usable at once, not after the program's pending period
-                                         * @default true
-                                         */
-                                        immediate: boolean;
-                                        /** @enum {string} */
-                                        kind: "points";
-                                        /** @description the next step */
-                                        next: string;
-                                        points: number;
-                                        reason?: string;
-                                    } | {
-                                        /** @enum {string} */
-                                        kind: "exit";
-                                    };
-                                };
-                                /**
-                                 * @description higher wins when frequency caps would be exceeded
-                                 * @default 50
-                                 */
-                                priority: number;
-                                /**
-                                 * @default {
-                                 *       "kind": "once"
-                                 *     }
-                                 */
-                                reentry: {
-                                    /** @enum {string} */
-                                    kind: "once";
-                                } | {
-                                    /** @enum {string} */
-                                    kind: "after_exit";
-                                } | {
-                                    days: number;
-                                    /** @enum {string} */
-                                    kind: "after_days";
-                                };
-                                start: string;
-                            };
+                            definition: components["schemas"]["JourneyDefinition"];
                         };
                     };
                 };
@@ -6730,41 +4645,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            keys: {
-                                /** Format: date-time */
-                                createdAt: string;
-                                createdBy: string | null;
-                                dataScope: {
-                                    /** @enum {string} */
-                                    kind: "all";
-                                } | {
-                                    /** @enum {string} */
-                                    kind: "stores";
-                                    stores: string[];
-                                } | {
-                                    channels: string[];
-                                    /** @enum {string} */
-                                    kind: "channels";
-                                } | {
-                                    /** @enum {string} */
-                                    kind: "regions";
-                                    regions: string[];
-                                } | {
-                                    /** @enum {string} */
-                                    kind: "own";
-                                };
-                                /** Format: date-time */
-                                expiresAt: string | null;
-                                /** @description the 8 characters after syk_, how listings and logs name the key */
-                                keyId: string;
-                                /** Format: date-time */
-                                lastUsedAt: string | null;
-                                name: string;
-                                /** Format: date-time */
-                                revokedAt: string | null;
-                                revokedBy: string | null;
-                                scopes: ("customers:read" | "customers:read_pii" | "customers:tag" | "segments:read" | "segments:write" | "segments:export" | "layers:read" | "layers:compute" | "predictions:read" | "recommendations:read" | "recommendations:write" | "analytics:read" | "journeys:read" | "journeys:write" | "coupons:read" | "coupons:write" | "points:read" | "points:write" | "loyalty:read" | "loyalty:write" | "jobs:read" | "jobs:run" | "jobs:write" | "channels:read" | "channels:write" | "messages:read" | "consents:write" | "privacy:read" | "privacy:write" | "settings:read" | "settings:write" | "ingest:write" | "users:read" | "users:write" | "keys:read" | "keys:write" | "audit:read" | "admin")[];
-                            }[];
+                            keys: components["schemas"]["ApiKey"][];
                         };
                     };
                 };
@@ -7542,130 +5423,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            /**
-                             * @default {
-                             *       "Signed Up": 100,
-                             *       "Review Submitted": 20,
-                             *       "Checked In": 5,
-                             *       "Birthday": 200
-                             *     }
-                             */
-                            actions: {
-                                [key: string]: number;
-                            };
-                            /** @default [] */
-                            campaigns: {
-                                /** Format: date-time */
-                                from: string;
-                                multiplier: number;
-                                name: string;
-                                /** Format: date-time */
-                                to: string;
-                            }[];
-                            /**
-                             * @default {
-                             *       "kind": "calendar"
-                             *     }
-                             */
-                            expiry: {
-                                /** @enum {string} */
-                                kind: "rolling";
-                                months: number;
-                            } | {
-                                /**
-                                 * @description points earned in a year expire at the end of the next year
-                                 * @enum {string}
-                                 */
-                                kind: "calendar";
-                            } | {
-                                /** @enum {string} */
-                                kind: "never";
-                            };
-                            /**
-                             * @description what one point is worth when spent (1: 100 points = ¥1)
-                             * @default 1
-                             */
-                            fenPerPoint: number;
-                            /** @default 0.5 */
-                            maxShareOfOrder: number;
-                            /** @default 0 */
-                            minOrderFen: number;
-                            /** @default 15 */
-                            pendingDays: number;
-                            /** @default 1 */
-                            pointsPerYuan: number;
-                            /** @default 7 */
-                            reminderDays: number;
-                        } | {
-                            /** @default 30 */
-                            graceDays: number;
-                            /** @default 1 */
-                            growthPerYuan: number;
-                            /**
-                             * @description 保级: a member keeps the tier with this share of its threshold
-                             * @default 0.8
-                             */
-                            keepShare: number;
-                            /**
-                             * @default [
-                             *       {
-                             *         "name": "普通",
-                             *         "threshold": 0,
-                             *         "pointsMultiplier": 1,
-                             *         "benefits": []
-                             *       },
-                             *       {
-                             *         "name": "高级",
-                             *         "threshold": 1000,
-                             *         "pointsMultiplier": 1.2,
-                             *         "benefits": [
-                             *           "free_shipping"
-                             *         ]
-                             *       },
-                             *       {
-                             *         "name": "VIP",
-                             *         "threshold": 5000,
-                             *         "pointsMultiplier": 1.5,
-                             *         "benefits": [
-                             *           "free_shipping",
-                             *           "exclusive_coupons"
-                             *         ]
-                             *       }
-                             *     ]
-                             */
-                            tiers: {
-                                /** @default [] */
-                                benefits: string[];
-                                name: string;
-                                /** @default 1 */
-                                pointsMultiplier: number;
-                                threshold: number;
-                            }[];
-                            /**
-                             * @description growth counted over this many days back
-                             * @default 365
-                             */
-                            windowDays: number;
-                        } | {
-                            /**
-                             * @default [
-                             *       {
-                             *         "minTopUpFen": 50000,
-                             *         "bonusFen": 5000
-                             *       }
-                             *     ]
-                             */
-                            bonusRules: {
-                                bonusFen: number;
-                                minTopUpFen: number;
-                            }[];
-                            /**
-                             * @description the most a card may hold (¥5,000 for a registered card)
-                             * @default 500000
-                             */
-                            capFen: number;
-                        };
+                        "application/json": components["schemas"]["LoyaltySettings"];
                     };
                 };
             };
@@ -7697,130 +5455,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            /**
-                             * @default {
-                             *       "Signed Up": 100,
-                             *       "Review Submitted": 20,
-                             *       "Checked In": 5,
-                             *       "Birthday": 200
-                             *     }
-                             */
-                            actions: {
-                                [key: string]: number;
-                            };
-                            /** @default [] */
-                            campaigns: {
-                                /** Format: date-time */
-                                from: string;
-                                multiplier: number;
-                                name: string;
-                                /** Format: date-time */
-                                to: string;
-                            }[];
-                            /**
-                             * @default {
-                             *       "kind": "calendar"
-                             *     }
-                             */
-                            expiry: {
-                                /** @enum {string} */
-                                kind: "rolling";
-                                months: number;
-                            } | {
-                                /**
-                                 * @description points earned in a year expire at the end of the next year
-                                 * @enum {string}
-                                 */
-                                kind: "calendar";
-                            } | {
-                                /** @enum {string} */
-                                kind: "never";
-                            };
-                            /**
-                             * @description what one point is worth when spent (1: 100 points = ¥1)
-                             * @default 1
-                             */
-                            fenPerPoint: number;
-                            /** @default 0.5 */
-                            maxShareOfOrder: number;
-                            /** @default 0 */
-                            minOrderFen: number;
-                            /** @default 15 */
-                            pendingDays: number;
-                            /** @default 1 */
-                            pointsPerYuan: number;
-                            /** @default 7 */
-                            reminderDays: number;
-                        } | {
-                            /** @default 30 */
-                            graceDays: number;
-                            /** @default 1 */
-                            growthPerYuan: number;
-                            /**
-                             * @description 保级: a member keeps the tier with this share of its threshold
-                             * @default 0.8
-                             */
-                            keepShare: number;
-                            /**
-                             * @default [
-                             *       {
-                             *         "name": "普通",
-                             *         "threshold": 0,
-                             *         "pointsMultiplier": 1,
-                             *         "benefits": []
-                             *       },
-                             *       {
-                             *         "name": "高级",
-                             *         "threshold": 1000,
-                             *         "pointsMultiplier": 1.2,
-                             *         "benefits": [
-                             *           "free_shipping"
-                             *         ]
-                             *       },
-                             *       {
-                             *         "name": "VIP",
-                             *         "threshold": 5000,
-                             *         "pointsMultiplier": 1.5,
-                             *         "benefits": [
-                             *           "free_shipping",
-                             *           "exclusive_coupons"
-                             *         ]
-                             *       }
-                             *     ]
-                             */
-                            tiers: {
-                                /** @default [] */
-                                benefits: string[];
-                                name: string;
-                                /** @default 1 */
-                                pointsMultiplier: number;
-                                threshold: number;
-                            }[];
-                            /**
-                             * @description growth counted over this many days back
-                             * @default 365
-                             */
-                            windowDays: number;
-                        } | {
-                            /**
-                             * @default [
-                             *       {
-                             *         "minTopUpFen": 50000,
-                             *         "bonusFen": 5000
-                             *       }
-                             *     ]
-                             */
-                            bonusRules: {
-                                bonusFen: number;
-                                minTopUpFen: number;
-                            }[];
-                            /**
-                             * @description the most a card may hold (¥5,000 for a registered card)
-                             * @default 500000
-                             */
-                            capFen: number;
-                        };
+                        "application/json": components["schemas"]["LoyaltySettings"];
                     };
                 };
             };
@@ -7868,33 +5503,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            messages: {
-                                channel: string;
-                                contentHash: string | null;
-                                costFen: number | null;
-                                /** Format: date-time */
-                                createdAt: string;
-                                customerId: string;
-                                history?: {
-                                    /** Format: date-time */
-                                    at: string;
-                                    detail: string | null;
-                                    state: string;
-                                }[];
-                                journeyId: string | null;
-                                messageId: string;
-                                node: string | null;
-                                providerId: string | null;
-                                purpose: string;
-                                reason: string | null;
-                                /** Format: date-time */
-                                sentAt: string | null;
-                                /** @enum {string} */
-                                state: "queued" | "deferred" | "skipped" | "sending" | "handed_over" | "delivered" | "failed" | "unknown" | "read" | "clicked";
-                                template: string | null;
-                                /** Format: date-time */
-                                updatedAt: string;
-                            }[];
+                            messages: components["schemas"]["LoggedMessage"][];
                             total: number | null;
                         };
                     };
@@ -8128,90 +5737,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            offers: {
-                                applies: {
-                                    /** @default [] */
-                                    categories: string[];
-                                    /** @default [] */
-                                    channels: string[];
-                                    /** @default [] */
-                                    excludeCategories: string[];
-                                    /** @default [] */
-                                    excludeProducts: string[];
-                                    /** @default [] */
-                                    products: string[];
-                                    /** @default [] */
-                                    stores: string[];
-                                };
-                                /** @description redemptions the budget allows; null: no count budget */
-                                budgetCount: number | null;
-                                /** @description discount the budget allows; null: no money budget */
-                                budgetDiscountFen: number | null;
-                                campaign: string | null;
-                                /** Format: date-time */
-                                createdAt: string;
-                                id: string;
-                                isExclusive: boolean;
-                                isRefundReturning: boolean;
-                                minSpendFen: number;
-                                name: string;
-                                perCustomerLimit: number | null;
-                                perDayLimit: number | null;
-                                rule: {
-                                    /** @default false */
-                                    isRepeating: boolean;
-                                    /**
-                                     * @description 满减: spend thresholdFen, save offFen; isRepeating: 每满, capped by maxOffFen
-                                     * @enum {string}
-                                     */
-                                    kind: "spend_save";
-                                    maxOffFen?: number;
-                                    offFen: number;
-                                    thresholdFen: number;
-                                } | {
-                                    /**
-                                     * @description 折扣: percentOff of the eligible lines (20 = 8折), capped by maxOffFen
-                                     * @enum {string}
-                                     */
-                                    kind: "percent";
-                                    maxOffFen?: number;
-                                    percentOff: number;
-                                } | {
-                                    /**
-                                     * @description 无门槛: offFen off, no threshold beyond minSpendFen
-                                     * @enum {string}
-                                     */
-                                    kind: "fixed";
-                                    offFen: number;
-                                } | {
-                                    /** @default 1 */
-                                    giftQuantity: number;
-                                    giftSku: string;
-                                    /**
-                                     * @description 赠品: a gift line added to the order
-                                     * @enum {string}
-                                     */
-                                    kind: "gift";
-                                } | {
-                                    /**
-                                     * @description free shipping, up to maxOffFen
-                                     * @enum {string}
-                                     */
-                                    kind: "free_shipping";
-                                    maxOffFen?: number;
-                                };
-                                sharedCode: string | null;
-                                stackGroup: string | null;
-                                /** @enum {string} */
-                                status: "active" | "paused" | "ended";
-                                usedCount: number;
-                                usedDiscountFen: number;
-                                validDays: number | null;
-                                /** Format: date-time */
-                                validFrom: string | null;
-                                /** Format: date-time */
-                                validTo: string | null;
-                            }[];
+                            offers: components["schemas"]["Offer"][];
                         };
                     };
                 };
@@ -8253,90 +5779,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            applies: {
-                                /** @default [] */
-                                categories: string[];
-                                /** @default [] */
-                                channels: string[];
-                                /** @default [] */
-                                excludeCategories: string[];
-                                /** @default [] */
-                                excludeProducts: string[];
-                                /** @default [] */
-                                products: string[];
-                                /** @default [] */
-                                stores: string[];
-                            };
-                            /** @description redemptions the budget allows; null: no count budget */
-                            budgetCount: number | null;
-                            /** @description discount the budget allows; null: no money budget */
-                            budgetDiscountFen: number | null;
-                            campaign: string | null;
-                            /** Format: date-time */
-                            createdAt: string;
-                            id: string;
-                            isExclusive: boolean;
-                            isRefundReturning: boolean;
-                            minSpendFen: number;
-                            name: string;
-                            perCustomerLimit: number | null;
-                            perDayLimit: number | null;
-                            rule: {
-                                /** @default false */
-                                isRepeating: boolean;
-                                /**
-                                 * @description 满减: spend thresholdFen, save offFen; isRepeating: 每满, capped by maxOffFen
-                                 * @enum {string}
-                                 */
-                                kind: "spend_save";
-                                maxOffFen?: number;
-                                offFen: number;
-                                thresholdFen: number;
-                            } | {
-                                /**
-                                 * @description 折扣: percentOff of the eligible lines (20 = 8折), capped by maxOffFen
-                                 * @enum {string}
-                                 */
-                                kind: "percent";
-                                maxOffFen?: number;
-                                percentOff: number;
-                            } | {
-                                /**
-                                 * @description 无门槛: offFen off, no threshold beyond minSpendFen
-                                 * @enum {string}
-                                 */
-                                kind: "fixed";
-                                offFen: number;
-                            } | {
-                                /** @default 1 */
-                                giftQuantity: number;
-                                giftSku: string;
-                                /**
-                                 * @description 赠品: a gift line added to the order
-                                 * @enum {string}
-                                 */
-                                kind: "gift";
-                            } | {
-                                /**
-                                 * @description free shipping, up to maxOffFen
-                                 * @enum {string}
-                                 */
-                                kind: "free_shipping";
-                                maxOffFen?: number;
-                            };
-                            sharedCode: string | null;
-                            stackGroup: string | null;
-                            /** @enum {string} */
-                            status: "active" | "paused" | "ended";
-                            usedCount: number;
-                            usedDiscountFen: number;
-                            validDays: number | null;
-                            /** Format: date-time */
-                            validFrom: string | null;
-                            /** Format: date-time */
-                            validTo: string | null;
-                        };
+                        "application/json": components["schemas"]["Offer"];
                     };
                 };
             };
@@ -8368,90 +5811,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            applies: {
-                                /** @default [] */
-                                categories: string[];
-                                /** @default [] */
-                                channels: string[];
-                                /** @default [] */
-                                excludeCategories: string[];
-                                /** @default [] */
-                                excludeProducts: string[];
-                                /** @default [] */
-                                products: string[];
-                                /** @default [] */
-                                stores: string[];
-                            };
-                            /** @description redemptions the budget allows; null: no count budget */
-                            budgetCount: number | null;
-                            /** @description discount the budget allows; null: no money budget */
-                            budgetDiscountFen: number | null;
-                            campaign: string | null;
-                            /** Format: date-time */
-                            createdAt: string;
-                            id: string;
-                            isExclusive: boolean;
-                            isRefundReturning: boolean;
-                            minSpendFen: number;
-                            name: string;
-                            perCustomerLimit: number | null;
-                            perDayLimit: number | null;
-                            rule: {
-                                /** @default false */
-                                isRepeating: boolean;
-                                /**
-                                 * @description 满减: spend thresholdFen, save offFen; isRepeating: 每满, capped by maxOffFen
-                                 * @enum {string}
-                                 */
-                                kind: "spend_save";
-                                maxOffFen?: number;
-                                offFen: number;
-                                thresholdFen: number;
-                            } | {
-                                /**
-                                 * @description 折扣: percentOff of the eligible lines (20 = 8折), capped by maxOffFen
-                                 * @enum {string}
-                                 */
-                                kind: "percent";
-                                maxOffFen?: number;
-                                percentOff: number;
-                            } | {
-                                /**
-                                 * @description 无门槛: offFen off, no threshold beyond minSpendFen
-                                 * @enum {string}
-                                 */
-                                kind: "fixed";
-                                offFen: number;
-                            } | {
-                                /** @default 1 */
-                                giftQuantity: number;
-                                giftSku: string;
-                                /**
-                                 * @description 赠品: a gift line added to the order
-                                 * @enum {string}
-                                 */
-                                kind: "gift";
-                            } | {
-                                /**
-                                 * @description free shipping, up to maxOffFen
-                                 * @enum {string}
-                                 */
-                                kind: "free_shipping";
-                                maxOffFen?: number;
-                            };
-                            sharedCode: string | null;
-                            stackGroup: string | null;
-                            /** @enum {string} */
-                            status: "active" | "paused" | "ended";
-                            usedCount: number;
-                            usedDiscountFen: number;
-                            validDays: number | null;
-                            /** Format: date-time */
-                            validFrom: string | null;
-                            /** Format: date-time */
-                            validTo: string | null;
-                        };
+                        "application/json": components["schemas"]["Offer"];
                     };
                 };
             };
@@ -8638,90 +5998,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            applies: {
-                                /** @default [] */
-                                categories: string[];
-                                /** @default [] */
-                                channels: string[];
-                                /** @default [] */
-                                excludeCategories: string[];
-                                /** @default [] */
-                                excludeProducts: string[];
-                                /** @default [] */
-                                products: string[];
-                                /** @default [] */
-                                stores: string[];
-                            };
-                            /** @description redemptions the budget allows; null: no count budget */
-                            budgetCount: number | null;
-                            /** @description discount the budget allows; null: no money budget */
-                            budgetDiscountFen: number | null;
-                            campaign: string | null;
-                            /** Format: date-time */
-                            createdAt: string;
-                            id: string;
-                            isExclusive: boolean;
-                            isRefundReturning: boolean;
-                            minSpendFen: number;
-                            name: string;
-                            perCustomerLimit: number | null;
-                            perDayLimit: number | null;
-                            rule: {
-                                /** @default false */
-                                isRepeating: boolean;
-                                /**
-                                 * @description 满减: spend thresholdFen, save offFen; isRepeating: 每满, capped by maxOffFen
-                                 * @enum {string}
-                                 */
-                                kind: "spend_save";
-                                maxOffFen?: number;
-                                offFen: number;
-                                thresholdFen: number;
-                            } | {
-                                /**
-                                 * @description 折扣: percentOff of the eligible lines (20 = 8折), capped by maxOffFen
-                                 * @enum {string}
-                                 */
-                                kind: "percent";
-                                maxOffFen?: number;
-                                percentOff: number;
-                            } | {
-                                /**
-                                 * @description 无门槛: offFen off, no threshold beyond minSpendFen
-                                 * @enum {string}
-                                 */
-                                kind: "fixed";
-                                offFen: number;
-                            } | {
-                                /** @default 1 */
-                                giftQuantity: number;
-                                giftSku: string;
-                                /**
-                                 * @description 赠品: a gift line added to the order
-                                 * @enum {string}
-                                 */
-                                kind: "gift";
-                            } | {
-                                /**
-                                 * @description free shipping, up to maxOffFen
-                                 * @enum {string}
-                                 */
-                                kind: "free_shipping";
-                                maxOffFen?: number;
-                            };
-                            sharedCode: string | null;
-                            stackGroup: string | null;
-                            /** @enum {string} */
-                            status: "active" | "paused" | "ended";
-                            usedCount: number;
-                            usedDiscountFen: number;
-                            validDays: number | null;
-                            /** Format: date-time */
-                            validFrom: string | null;
-                            /** Format: date-time */
-                            validTo: string | null;
-                        };
+                        "application/json": components["schemas"]["Offer"];
                     };
                 };
             };
@@ -8823,90 +6100,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            applies: {
-                                /** @default [] */
-                                categories: string[];
-                                /** @default [] */
-                                channels: string[];
-                                /** @default [] */
-                                excludeCategories: string[];
-                                /** @default [] */
-                                excludeProducts: string[];
-                                /** @default [] */
-                                products: string[];
-                                /** @default [] */
-                                stores: string[];
-                            };
-                            /** @description redemptions the budget allows; null: no count budget */
-                            budgetCount: number | null;
-                            /** @description discount the budget allows; null: no money budget */
-                            budgetDiscountFen: number | null;
-                            campaign: string | null;
-                            /** Format: date-time */
-                            createdAt: string;
-                            id: string;
-                            isExclusive: boolean;
-                            isRefundReturning: boolean;
-                            minSpendFen: number;
-                            name: string;
-                            perCustomerLimit: number | null;
-                            perDayLimit: number | null;
-                            rule: {
-                                /** @default false */
-                                isRepeating: boolean;
-                                /**
-                                 * @description 满减: spend thresholdFen, save offFen; isRepeating: 每满, capped by maxOffFen
-                                 * @enum {string}
-                                 */
-                                kind: "spend_save";
-                                maxOffFen?: number;
-                                offFen: number;
-                                thresholdFen: number;
-                            } | {
-                                /**
-                                 * @description 折扣: percentOff of the eligible lines (20 = 8折), capped by maxOffFen
-                                 * @enum {string}
-                                 */
-                                kind: "percent";
-                                maxOffFen?: number;
-                                percentOff: number;
-                            } | {
-                                /**
-                                 * @description 无门槛: offFen off, no threshold beyond minSpendFen
-                                 * @enum {string}
-                                 */
-                                kind: "fixed";
-                                offFen: number;
-                            } | {
-                                /** @default 1 */
-                                giftQuantity: number;
-                                giftSku: string;
-                                /**
-                                 * @description 赠品: a gift line added to the order
-                                 * @enum {string}
-                                 */
-                                kind: "gift";
-                            } | {
-                                /**
-                                 * @description free shipping, up to maxOffFen
-                                 * @enum {string}
-                                 */
-                                kind: "free_shipping";
-                                maxOffFen?: number;
-                            };
-                            sharedCode: string | null;
-                            stackGroup: string | null;
-                            /** @enum {string} */
-                            status: "active" | "paused" | "ended";
-                            usedCount: number;
-                            usedDiscountFen: number;
-                            validDays: number | null;
-                            /** Format: date-time */
-                            validFrom: string | null;
-                            /** Format: date-time */
-                            validTo: string | null;
-                        };
+                        "application/json": components["schemas"]["Offer"];
                     };
                 };
             };
@@ -8947,90 +6141,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            applies: {
-                                /** @default [] */
-                                categories: string[];
-                                /** @default [] */
-                                channels: string[];
-                                /** @default [] */
-                                excludeCategories: string[];
-                                /** @default [] */
-                                excludeProducts: string[];
-                                /** @default [] */
-                                products: string[];
-                                /** @default [] */
-                                stores: string[];
-                            };
-                            /** @description redemptions the budget allows; null: no count budget */
-                            budgetCount: number | null;
-                            /** @description discount the budget allows; null: no money budget */
-                            budgetDiscountFen: number | null;
-                            campaign: string | null;
-                            /** Format: date-time */
-                            createdAt: string;
-                            id: string;
-                            isExclusive: boolean;
-                            isRefundReturning: boolean;
-                            minSpendFen: number;
-                            name: string;
-                            perCustomerLimit: number | null;
-                            perDayLimit: number | null;
-                            rule: {
-                                /** @default false */
-                                isRepeating: boolean;
-                                /**
-                                 * @description 满减: spend thresholdFen, save offFen; isRepeating: 每满, capped by maxOffFen
-                                 * @enum {string}
-                                 */
-                                kind: "spend_save";
-                                maxOffFen?: number;
-                                offFen: number;
-                                thresholdFen: number;
-                            } | {
-                                /**
-                                 * @description 折扣: percentOff of the eligible lines (20 = 8折), capped by maxOffFen
-                                 * @enum {string}
-                                 */
-                                kind: "percent";
-                                maxOffFen?: number;
-                                percentOff: number;
-                            } | {
-                                /**
-                                 * @description 无门槛: offFen off, no threshold beyond minSpendFen
-                                 * @enum {string}
-                                 */
-                                kind: "fixed";
-                                offFen: number;
-                            } | {
-                                /** @default 1 */
-                                giftQuantity: number;
-                                giftSku: string;
-                                /**
-                                 * @description 赠品: a gift line added to the order
-                                 * @enum {string}
-                                 */
-                                kind: "gift";
-                            } | {
-                                /**
-                                 * @description free shipping, up to maxOffFen
-                                 * @enum {string}
-                                 */
-                                kind: "free_shipping";
-                                maxOffFen?: number;
-                            };
-                            sharedCode: string | null;
-                            stackGroup: string | null;
-                            /** @enum {string} */
-                            status: "active" | "paused" | "ended";
-                            usedCount: number;
-                            usedDiscountFen: number;
-                            validDays: number | null;
-                            /** Format: date-time */
-                            validFrom: string | null;
-                            /** Format: date-time */
-                            validTo: string | null;
-                        };
+                        "application/json": components["schemas"]["Offer"];
                     };
                 };
             };
@@ -9396,34 +6507,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            requests: {
-                                /** @description what was asked (the corrections, or the purposes to withdraw); only on a single request, null in lists */
-                                details: {
-                                    changes?: {
-                                        [key: string]: unknown;
-                                    };
-                                    purposes?: string[];
-                                } | null;
-                                /** @description YYYY-MM-DD */
-                                dueOn: string;
-                                /** Format: date-time */
-                                handledAt: string | null;
-                                handler: string | null;
-                                note: string | null;
-                                /** Format: date-time */
-                                requestedAt: string;
-                                requestId: string;
-                                /** @description what carrying it out did, or the reason it was rejected */
-                                result: {
-                                    [key: string]: unknown;
-                                } | null;
-                                /** @enum {string} */
-                                status: "open" | "fulfilled" | "rejected";
-                                /** @description the person's customer id, or the anonymous id their remaining rows carry once erased */
-                                subjectId: string;
-                                /** @enum {string} */
-                                type: "access" | "correction" | "deletion" | "withdrawal";
-                            }[];
+                            requests: components["schemas"]["PrivacyRequest"][];
                         };
                     };
                 };
@@ -9469,34 +6553,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            /** @description what was asked (the corrections, or the purposes to withdraw); only on a single request, null in lists */
-                            details: {
-                                changes?: {
-                                    [key: string]: unknown;
-                                };
-                                purposes?: string[];
-                            } | null;
-                            /** @description YYYY-MM-DD */
-                            dueOn: string;
-                            /** Format: date-time */
-                            handledAt: string | null;
-                            handler: string | null;
-                            note: string | null;
-                            /** Format: date-time */
-                            requestedAt: string;
-                            requestId: string;
-                            /** @description what carrying it out did, or the reason it was rejected */
-                            result: {
-                                [key: string]: unknown;
-                            } | null;
-                            /** @enum {string} */
-                            status: "open" | "fulfilled" | "rejected";
-                            /** @description the person's customer id, or the anonymous id their remaining rows carry once erased */
-                            subjectId: string;
-                            /** @enum {string} */
-                            type: "access" | "correction" | "deletion" | "withdrawal";
-                        };
+                        "application/json": components["schemas"]["PrivacyRequest"];
                     };
                 };
             };
@@ -9535,34 +6592,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            /** @description what was asked (the corrections, or the purposes to withdraw); only on a single request, null in lists */
-                            details: {
-                                changes?: {
-                                    [key: string]: unknown;
-                                };
-                                purposes?: string[];
-                            } | null;
-                            /** @description YYYY-MM-DD */
-                            dueOn: string;
-                            /** Format: date-time */
-                            handledAt: string | null;
-                            handler: string | null;
-                            note: string | null;
-                            /** Format: date-time */
-                            requestedAt: string;
-                            requestId: string;
-                            /** @description what carrying it out did, or the reason it was rejected */
-                            result: {
-                                [key: string]: unknown;
-                            } | null;
-                            /** @enum {string} */
-                            status: "open" | "fulfilled" | "rejected";
-                            /** @description the person's customer id, or the anonymous id their remaining rows carry once erased */
-                            subjectId: string;
-                            /** @enum {string} */
-                            type: "access" | "correction" | "deletion" | "withdrawal";
-                        };
+                        "application/json": components["schemas"]["PrivacyRequest"];
                     };
                 };
             };
@@ -9611,34 +6641,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            /** @description what was asked (the corrections, or the purposes to withdraw); only on a single request, null in lists */
-                            details: {
-                                changes?: {
-                                    [key: string]: unknown;
-                                };
-                                purposes?: string[];
-                            } | null;
-                            /** @description YYYY-MM-DD */
-                            dueOn: string;
-                            /** Format: date-time */
-                            handledAt: string | null;
-                            handler: string | null;
-                            note: string | null;
-                            /** Format: date-time */
-                            requestedAt: string;
-                            requestId: string;
-                            /** @description what carrying it out did, or the reason it was rejected */
-                            result: {
-                                [key: string]: unknown;
-                            } | null;
-                            /** @enum {string} */
-                            status: "open" | "fulfilled" | "rejected";
-                            /** @description the person's customer id, or the anonymous id their remaining rows carry once erased */
-                            subjectId: string;
-                            /** @enum {string} */
-                            type: "access" | "correction" | "deletion" | "withdrawal";
-                        };
+                        "application/json": components["schemas"]["PrivacyRequest"];
                     };
                 };
             };
@@ -9686,34 +6689,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            /** @description what was asked (the corrections, or the purposes to withdraw); only on a single request, null in lists */
-                            details: {
-                                changes?: {
-                                    [key: string]: unknown;
-                                };
-                                purposes?: string[];
-                            } | null;
-                            /** @description YYYY-MM-DD */
-                            dueOn: string;
-                            /** Format: date-time */
-                            handledAt: string | null;
-                            handler: string | null;
-                            note: string | null;
-                            /** Format: date-time */
-                            requestedAt: string;
-                            requestId: string;
-                            /** @description what carrying it out did, or the reason it was rejected */
-                            result: {
-                                [key: string]: unknown;
-                            } | null;
-                            /** @enum {string} */
-                            status: "open" | "fulfilled" | "rejected";
-                            /** @description the person's customer id, or the anonymous id their remaining rows carry once erased */
-                            subjectId: string;
-                            /** @enum {string} */
-                            type: "access" | "correction" | "deletion" | "withdrawal";
-                        };
+                        "application/json": components["schemas"]["PrivacyRequest"];
                     };
                 };
             };
@@ -10510,12 +7486,7 @@ export interface paths {
                                 code: "customers:read" | "customers:read_pii" | "customers:tag" | "segments:read" | "segments:write" | "segments:export" | "layers:read" | "layers:compute" | "predictions:read" | "recommendations:read" | "recommendations:write" | "analytics:read" | "journeys:read" | "journeys:write" | "coupons:read" | "coupons:write" | "points:read" | "points:write" | "loyalty:read" | "loyalty:write" | "jobs:read" | "jobs:run" | "jobs:write" | "channels:read" | "channels:write" | "messages:read" | "consents:write" | "privacy:read" | "privacy:write" | "settings:read" | "settings:write" | "ingest:write" | "users:read" | "users:write" | "keys:read" | "keys:write" | "audit:read" | "admin";
                                 description: string;
                             }[];
-                            roles: {
-                                isBuiltIn: boolean;
-                                label: string;
-                                name: string;
-                                permissions: ("customers:read" | "customers:read_pii" | "customers:tag" | "segments:read" | "segments:write" | "segments:export" | "layers:read" | "layers:compute" | "predictions:read" | "recommendations:read" | "recommendations:write" | "analytics:read" | "journeys:read" | "journeys:write" | "coupons:read" | "coupons:write" | "points:read" | "points:write" | "loyalty:read" | "loyalty:write" | "jobs:read" | "jobs:run" | "jobs:write" | "channels:read" | "channels:write" | "messages:read" | "consents:write" | "privacy:read" | "privacy:write" | "settings:read" | "settings:write" | "ingest:write" | "users:read" | "users:write" | "keys:read" | "keys:write" | "audit:read" | "admin")[];
-                            }[];
+                            roles: components["schemas"]["Role"][];
                         };
                     };
                 };
@@ -10565,12 +7536,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            isBuiltIn: boolean;
-                            label: string;
-                            name: string;
-                            permissions: ("customers:read" | "customers:read_pii" | "customers:tag" | "segments:read" | "segments:write" | "segments:export" | "layers:read" | "layers:compute" | "predictions:read" | "recommendations:read" | "recommendations:write" | "analytics:read" | "journeys:read" | "journeys:write" | "coupons:read" | "coupons:write" | "points:read" | "points:write" | "loyalty:read" | "loyalty:write" | "jobs:read" | "jobs:run" | "jobs:write" | "channels:read" | "channels:write" | "messages:read" | "consents:write" | "privacy:read" | "privacy:write" | "settings:read" | "settings:write" | "ingest:write" | "users:read" | "users:write" | "keys:read" | "keys:write" | "audit:read" | "admin")[];
-                        };
+                        "application/json": components["schemas"]["Role"];
                     };
                 };
             };
@@ -11238,17 +8204,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            /** @description the change to the bonus */
-                            bonusFen: number;
-                            /** @description true when the key was used before: this is the first outcome, and nothing changed */
-                            isReplay: boolean;
-                            key: string;
-                            /** @enum {string} */
-                            kind: "top_up" | "spend" | "refund" | "adjust";
-                            /** @description the change to the principal (negative for a payment) */
-                            principalFen: number;
-                        };
+                        "application/json": components["schemas"]["StoredValueEntry"];
                     };
                 };
             };
@@ -11296,17 +8252,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            /** @description the change to the bonus */
-                            bonusFen: number;
-                            /** @description true when the key was used before: this is the first outcome, and nothing changed */
-                            isReplay: boolean;
-                            key: string;
-                            /** @enum {string} */
-                            kind: "top_up" | "spend" | "refund" | "adjust";
-                            /** @description the change to the principal (negative for a payment) */
-                            principalFen: number;
-                        };
+                        "application/json": components["schemas"]["StoredValueEntry"];
                     };
                 };
             };
@@ -11353,17 +8299,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            /** @description the change to the bonus */
-                            bonusFen: number;
-                            /** @description true when the key was used before: this is the first outcome, and nothing changed */
-                            isReplay: boolean;
-                            key: string;
-                            /** @enum {string} */
-                            kind: "top_up" | "spend" | "refund" | "adjust";
-                            /** @description the change to the principal (negative for a payment) */
-                            principalFen: number;
-                        };
+                        "application/json": components["schemas"]["StoredValueEntry"];
                     };
                 };
             };
@@ -11682,38 +8618,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            users: {
-                                /** Format: date-time */
-                                createdAt: string;
-                                dataScope: {
-                                    /** @enum {string} */
-                                    kind: "all";
-                                } | {
-                                    /** @enum {string} */
-                                    kind: "stores";
-                                    stores: string[];
-                                } | {
-                                    channels: string[];
-                                    /** @enum {string} */
-                                    kind: "channels";
-                                } | {
-                                    /** @enum {string} */
-                                    kind: "regions";
-                                    regions: string[];
-                                } | {
-                                    /** @enum {string} */
-                                    kind: "own";
-                                };
-                                displayName: string | null;
-                                /** @description whether a second factor is enabled */
-                                hasTotp: boolean;
-                                isDisabled: boolean;
-                                roles: string[];
-                                /** Format: date-time */
-                                updatedAt: string;
-                                userId: string;
-                                username: string;
-                            }[];
+                            users: components["schemas"]["User"][];
                         };
                     };
                 };
@@ -11772,38 +8677,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            /** Format: date-time */
-                            createdAt: string;
-                            dataScope: {
-                                /** @enum {string} */
-                                kind: "all";
-                            } | {
-                                /** @enum {string} */
-                                kind: "stores";
-                                stores: string[];
-                            } | {
-                                channels: string[];
-                                /** @enum {string} */
-                                kind: "channels";
-                            } | {
-                                /** @enum {string} */
-                                kind: "regions";
-                                regions: string[];
-                            } | {
-                                /** @enum {string} */
-                                kind: "own";
-                            };
-                            displayName: string | null;
-                            /** @description whether a second factor is enabled */
-                            hasTotp: boolean;
-                            isDisabled: boolean;
-                            roles: string[];
-                            /** Format: date-time */
-                            updatedAt: string;
-                            userId: string;
-                            username: string;
-                        };
+                        "application/json": components["schemas"]["User"];
                     };
                 };
             };
@@ -11875,38 +8749,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            /** Format: date-time */
-                            createdAt: string;
-                            dataScope: {
-                                /** @enum {string} */
-                                kind: "all";
-                            } | {
-                                /** @enum {string} */
-                                kind: "stores";
-                                stores: string[];
-                            } | {
-                                channels: string[];
-                                /** @enum {string} */
-                                kind: "channels";
-                            } | {
-                                /** @enum {string} */
-                                kind: "regions";
-                                regions: string[];
-                            } | {
-                                /** @enum {string} */
-                                kind: "own";
-                            };
-                            displayName: string | null;
-                            /** @description whether a second factor is enabled */
-                            hasTotp: boolean;
-                            isDisabled: boolean;
-                            roles: string[];
-                            /** Format: date-time */
-                            updatedAt: string;
-                            userId: string;
-                            username: string;
-                        };
+                        "application/json": components["schemas"]["User"];
                     };
                 };
             };
@@ -12196,7 +9039,1341 @@ export interface paths {
 }
 export type webhooks = Record<string, never>;
 export interface components {
-    schemas: never;
+    schemas: {
+        ApiKey: {
+            /** Format: date-time */
+            createdAt: string;
+            createdBy: string | null;
+            dataScope: {
+                /** @enum {string} */
+                kind: "all";
+            } | {
+                /** @enum {string} */
+                kind: "stores";
+                stores: string[];
+            } | {
+                channels: string[];
+                /** @enum {string} */
+                kind: "channels";
+            } | {
+                /** @enum {string} */
+                kind: "regions";
+                regions: string[];
+            } | {
+                /** @enum {string} */
+                kind: "own";
+            };
+            /** Format: date-time */
+            expiresAt: string | null;
+            /** @description the 8 characters after syk_, how listings and logs name the key */
+            keyId: string;
+            /** Format: date-time */
+            lastUsedAt: string | null;
+            name: string;
+            /** Format: date-time */
+            revokedAt: string | null;
+            revokedBy: string | null;
+            scopes: ("customers:read" | "customers:read_pii" | "customers:tag" | "segments:read" | "segments:write" | "segments:export" | "layers:read" | "layers:compute" | "predictions:read" | "recommendations:read" | "recommendations:write" | "analytics:read" | "journeys:read" | "journeys:write" | "coupons:read" | "coupons:write" | "points:read" | "points:write" | "loyalty:read" | "loyalty:write" | "jobs:read" | "jobs:run" | "jobs:write" | "channels:read" | "channels:write" | "messages:read" | "consents:write" | "privacy:read" | "privacy:write" | "settings:read" | "settings:write" | "ingest:write" | "users:read" | "users:write" | "keys:read" | "keys:write" | "audit:read" | "admin")[];
+        };
+        ApiKeyInput: {
+            createdAt: unknown;
+            createdBy: string | null;
+            dataScope: {
+                /** @enum {string} */
+                kind: "all";
+            } | {
+                /** @enum {string} */
+                kind: "stores";
+                stores: string[];
+            } | {
+                channels: string[];
+                /** @enum {string} */
+                kind: "channels";
+            } | {
+                /** @enum {string} */
+                kind: "regions";
+                regions: string[];
+            } | {
+                /** @enum {string} */
+                kind: "own";
+            };
+            expiresAt: unknown;
+            /** @description the 8 characters after syk_, how listings and logs name the key */
+            keyId: string;
+            lastUsedAt: unknown;
+            name: string;
+            revokedAt: unknown;
+            revokedBy: string | null;
+            scopes: ("customers:read" | "customers:read_pii" | "customers:tag" | "segments:read" | "segments:write" | "segments:export" | "layers:read" | "layers:compute" | "predictions:read" | "recommendations:read" | "recommendations:write" | "analytics:read" | "journeys:read" | "journeys:write" | "coupons:read" | "coupons:write" | "points:read" | "points:write" | "loyalty:read" | "loyalty:write" | "jobs:read" | "jobs:run" | "jobs:write" | "channels:read" | "channels:write" | "messages:read" | "consents:write" | "privacy:read" | "privacy:write" | "settings:read" | "settings:write" | "ingest:write" | "users:read" | "users:write" | "keys:read" | "keys:write" | "audit:read" | "admin")[];
+        };
+        ChannelInfo: {
+            /** Format: date-time */
+            createdAt: string;
+            isEnabled: boolean;
+            name: string;
+            /** @enum {string} */
+            provider: "aliyun_sms" | "tencent_sms" | "smtp" | "wecom" | "miniprogram";
+            /** @description which credentials are set; their values are never shown */
+            secretsSet: string[];
+            settings: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        ChannelInfoInput: {
+            createdAt: unknown;
+            isEnabled: boolean;
+            name: string;
+            /** @enum {string} */
+            provider: "aliyun_sms" | "tencent_sms" | "smtp" | "wecom" | "miniprogram";
+            /** @description which credentials are set; their values are never shown */
+            secretsSet: string[];
+            settings: {
+                [key: string]: unknown;
+            };
+            updatedAt: unknown;
+        };
+        ChannelTemplate: {
+            body: string;
+            channel: string;
+            /** @enum {string} */
+            kind: "marketing" | "notification" | "verification";
+            name: string;
+            params: string[];
+            providerCode: string;
+        };
+        ChannelTemplateInput: {
+            body: string;
+            channel: string;
+            /** @enum {string} */
+            kind: "marketing" | "notification" | "verification";
+            name: string;
+            params: string[];
+            providerCode: string;
+        };
+        Consents: {
+            /** @description the canonical id (after merges) */
+            customerId: string;
+            /** @description the ledger, newest first */
+            history: {
+                /** Format: date-time */
+                effectiveAt: string;
+                entryId: string;
+                /**
+                 * @description whether proof was recorded; the proof itself is never shown here
+                 * @enum {string|null}
+                 */
+                evidence: "(encrypted)" | null;
+                purpose: string;
+                /** Format: date-time */
+                recordedAt: string;
+                recordedBy: string | null;
+                source: string;
+                /** @enum {string} */
+                status: "granted" | "withdrawn" | "denied";
+                textVersion: string | null;
+            }[];
+            purposes: {
+                /** @enum {string} */
+                basis: "opt_in" | "opt_out";
+                /** Format: date-time */
+                effectiveAt: string | null;
+                /** @description whether processing for the purpose is allowed now (the decision, else the basis) */
+                isAllowed: boolean;
+                name: string;
+                purpose: string;
+                source: string | null;
+                /**
+                 * @description the current decision; null when none was recorded
+                 * @enum {string|null}
+                 */
+                status: "granted" | "withdrawn" | "denied" | null;
+                textVersion: string | null;
+            }[];
+        };
+        ConsentsInput: {
+            /** @description the canonical id (after merges) */
+            customerId: string;
+            /** @description the ledger, newest first */
+            history: {
+                effectiveAt: unknown;
+                entryId: string;
+                /**
+                 * @description whether proof was recorded; the proof itself is never shown here
+                 * @enum {string|null}
+                 */
+                evidence: "(encrypted)" | null;
+                purpose: string;
+                recordedAt: unknown;
+                recordedBy: string | null;
+                source: string;
+                /** @enum {string} */
+                status: "granted" | "withdrawn" | "denied";
+                textVersion: string | null;
+            }[];
+            purposes: {
+                /** @enum {string} */
+                basis: "opt_in" | "opt_out";
+                effectiveAt: unknown;
+                /** @description whether processing for the purpose is allowed now (the decision, else the basis) */
+                isAllowed: boolean;
+                name: string;
+                purpose: string;
+                source: string | null;
+                /**
+                 * @description the current decision; null when none was recorded
+                 * @enum {string|null}
+                 */
+                status: "granted" | "withdrawn" | "denied" | null;
+                textVersion: string | null;
+            }[];
+        };
+        Coupon: {
+            /** Format: date-time */
+            claimedAt: string | null;
+            code: string;
+            customerId: string | null;
+            /** Format: date-time */
+            expiresAt: string | null;
+            isShared: boolean;
+            /** Format: date-time */
+            issuedAt: string;
+            maxUses: number | null;
+            offerId: string;
+            offerName: string;
+            source: string | null;
+            /** @enum {string} */
+            state: "issued" | "claimed" | "redeemed" | "expired" | "void";
+            used: number;
+        };
+        CouponInput: {
+            claimedAt: unknown;
+            code: string;
+            customerId: string | null;
+            expiresAt: unknown;
+            isShared: boolean;
+            issuedAt: unknown;
+            maxUses: number | null;
+            offerId: string;
+            offerName: string;
+            source: string | null;
+            /** @enum {string} */
+            state: "issued" | "claimed" | "redeemed" | "expired" | "void";
+            used: number;
+        };
+        Journey: {
+            /** Format: date-time */
+            createdAt: string;
+            /** @description the published definition customers enter now */
+            definition: components["schemas"]["JourneyDefinition"] | null;
+            description: string | null;
+            /** @description the definition being edited, as saved; null when unchanged since the published version */
+            draft: unknown;
+            id: string;
+            name: string;
+            publishedVersion: number | null;
+            /** @enum {string} */
+            status: "draft" | "active" | "paused" | "archived";
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        JourneyDefinition: {
+            entry: {
+                /** @enum {string} */
+                kind: "segment";
+                /** @description enter on each Segment Entered of this saved segment */
+                segment: string;
+            } | {
+                event: string;
+                /** @enum {string} */
+                kind: "event";
+                /** @default [] */
+                where: {
+                    /** @enum {string} */
+                    op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                    property: string;
+                    value: string | number | boolean | (string | number)[];
+                }[];
+            } | {
+                /**
+                 * Format: date-time
+                 * @description one-off: send to the segment's members at this time
+                 */
+                at?: string;
+                /** @description recurring, in the brand timezone */
+                cron?: string;
+                /** @enum {string} */
+                kind: "broadcast";
+                segment: string;
+            } | {
+                /** @enum {string} */
+                kind: "api";
+            };
+            /** @default [] */
+            exits: ({
+                event: string;
+                /** @enum {string} */
+                kind: "event";
+                /** @default [] */
+                where: {
+                    /** @enum {string} */
+                    op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                    property: string;
+                    value: string | number | boolean | (string | number)[];
+                }[];
+            } | {
+                condition: unknown;
+                /** @enum {string} */
+                kind: "condition";
+            })[];
+            goal?: {
+                event: string;
+                /** @default total */
+                revenue_property: string;
+                /** @default [] */
+                where: {
+                    /** @enum {string} */
+                    op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                    property: string;
+                    value: string | number | boolean | (string | number)[];
+                }[];
+                within_days: number;
+            };
+            /**
+             * @description share of entrants held out of every message, to measure uplift
+             * @default 0
+             */
+            holdout: number;
+            nodes: {
+                [key: string]: {
+                    duration?: string;
+                    /** @enum {string} */
+                    kind: "wait";
+                    /** @description the next step */
+                    next: string;
+                    /**
+                     * Format: date
+                     * @description a day (00:00 in the customer's timezone)
+                     */
+                    until_date?: string;
+                    /** @description the next time of day, in the customer's timezone */
+                    until_time?: string;
+                    /** @description a date trait, such as birthday: its next anniversary */
+                    until_trait?: string;
+                } | {
+                    event: string;
+                    /** @enum {string} */
+                    kind: "wait_for_event";
+                    /** @description the next step */
+                    on_event: string;
+                    /** @description the next step */
+                    on_timeout: string;
+                    timeout: string;
+                    /** @default [] */
+                    where: {
+                        /** @enum {string} */
+                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                        property: string;
+                        value: string | number | boolean | (string | number)[];
+                    }[];
+                } | {
+                    /** @description a segment DSL condition, evaluated when the step runs */
+                    condition: unknown;
+                    /** @description the next step */
+                    else: string;
+                    /** @enum {string} */
+                    kind: "condition";
+                    /** @description the next step */
+                    then: string;
+                } | {
+                    /** @enum {string} */
+                    kind: "split";
+                    variants: {
+                        name: string;
+                        /** @description the next step */
+                        next: string;
+                        weight: number;
+                    }[];
+                } | {
+                    /** @enum {string} */
+                    channel: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
+                    content: {
+                        /** @description Liquid template: {{ customer.name }}, {{ recommendations[0].name }}, {{ context.coupon_code }} */
+                        body: string;
+                        /** @description provider template parameters, each a Liquid template */
+                        params?: {
+                            [key: string]: string;
+                        };
+                        /** @description email subject */
+                        subject?: string;
+                        /** @description the provider's template code (SMS, mini-program, WeCom) */
+                        template?: string;
+                    };
+                    /**
+                     * @description another channel when this one cannot reach the customer
+                     * @enum {string}
+                     */
+                    fallback?: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
+                    /** @enum {string} */
+                    kind: "message";
+                    /** @description the next step */
+                    next: string;
+                    /**
+                     * @description exempt from frequency caps and quiet hours (order notices, not marketing)
+                     * @default false
+                     */
+                    transactional: boolean;
+                } | {
+                    /** @default [] */
+                    add_tags: string[];
+                    /** @enum {string} */
+                    kind: "update";
+                    /** @description the next step */
+                    next: string;
+                    /** @default [] */
+                    remove_tags: string[];
+                    /** @default {} */
+                    set_traits: {
+                        [key: string]: (string | number | boolean) | null;
+                    };
+                } | {
+                    /** @enum {string} */
+                    kind: "webhook";
+                    /** @description the next step */
+                    next: string;
+                    /** Format: uri */
+                    url: string;
+                } | {
+                    /** @enum {string} */
+                    kind: "coupon";
+                    /** @description the next step */
+                    next: string;
+                    /** @description an active offer (siyu offers list): one coupon of it in each customer's wallet */
+                    offer: string;
+                } | {
+                    /**
+                     * @description usable at once, not after the program's pending period
+                     * @default true
+                     */
+                    immediate: boolean;
+                    /** @enum {string} */
+                    kind: "points";
+                    /** @description the next step */
+                    next: string;
+                    points: number;
+                    reason?: string;
+                } | {
+                    /** @enum {string} */
+                    kind: "exit";
+                };
+            };
+            /**
+             * @description higher wins when frequency caps would be exceeded
+             * @default 50
+             */
+            priority: number;
+            /**
+             * @default {
+             *       "kind": "once"
+             *     }
+             */
+            reentry: {
+                /** @enum {string} */
+                kind: "once";
+            } | {
+                /** @enum {string} */
+                kind: "after_exit";
+            } | {
+                days: number;
+                /** @enum {string} */
+                kind: "after_days";
+            };
+            start: string;
+        };
+        JourneyDefinitionInput: {
+            entry: {
+                /** @enum {string} */
+                kind: "segment";
+                /** @description enter on each Segment Entered of this saved segment */
+                segment: string;
+            } | {
+                event: string;
+                /** @enum {string} */
+                kind: "event";
+                /** @default [] */
+                where: {
+                    /** @enum {string} */
+                    op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                    property: string;
+                    value: string | number | boolean | (string | number)[];
+                }[];
+            } | {
+                /**
+                 * Format: date-time
+                 * @description one-off: send to the segment's members at this time
+                 */
+                at?: string;
+                /** @description recurring, in the brand timezone */
+                cron?: string;
+                /** @enum {string} */
+                kind: "broadcast";
+                segment: string;
+            } | {
+                /** @enum {string} */
+                kind: "api";
+            };
+            /** @default [] */
+            exits: ({
+                event: string;
+                /** @enum {string} */
+                kind: "event";
+                /** @default [] */
+                where: {
+                    /** @enum {string} */
+                    op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                    property: string;
+                    value: string | number | boolean | (string | number)[];
+                }[];
+            } | {
+                condition: unknown;
+                /** @enum {string} */
+                kind: "condition";
+            })[];
+            goal?: {
+                event: string;
+                /** @default total */
+                revenue_property: string;
+                /** @default [] */
+                where: {
+                    /** @enum {string} */
+                    op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                    property: string;
+                    value: string | number | boolean | (string | number)[];
+                }[];
+                within_days: number;
+            };
+            /**
+             * @description share of entrants held out of every message, to measure uplift
+             * @default 0
+             */
+            holdout: number;
+            nodes: {
+                [key: string]: {
+                    duration?: string;
+                    /** @enum {string} */
+                    kind: "wait";
+                    /** @description the next step */
+                    next: string;
+                    /**
+                     * Format: date
+                     * @description a day (00:00 in the customer's timezone)
+                     */
+                    until_date?: string;
+                    /** @description the next time of day, in the customer's timezone */
+                    until_time?: string;
+                    /** @description a date trait, such as birthday: its next anniversary */
+                    until_trait?: string;
+                } | {
+                    event: string;
+                    /** @enum {string} */
+                    kind: "wait_for_event";
+                    /** @description the next step */
+                    on_event: string;
+                    /** @description the next step */
+                    on_timeout: string;
+                    timeout: string;
+                    /** @default [] */
+                    where: {
+                        /** @enum {string} */
+                        op: "=" | "!=" | ">" | ">=" | "<" | "<=" | "in" | "not_in" | "contains";
+                        property: string;
+                        value: string | number | boolean | (string | number)[];
+                    }[];
+                } | {
+                    /** @description a segment DSL condition, evaluated when the step runs */
+                    condition: unknown;
+                    /** @description the next step */
+                    else: string;
+                    /** @enum {string} */
+                    kind: "condition";
+                    /** @description the next step */
+                    then: string;
+                } | {
+                    /** @enum {string} */
+                    kind: "split";
+                    variants: {
+                        name: string;
+                        /** @description the next step */
+                        next: string;
+                        weight: number;
+                    }[];
+                } | {
+                    /** @enum {string} */
+                    channel: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
+                    content: {
+                        /** @description Liquid template: {{ customer.name }}, {{ recommendations[0].name }}, {{ context.coupon_code }} */
+                        body: string;
+                        /** @description provider template parameters, each a Liquid template */
+                        params?: {
+                            [key: string]: string;
+                        };
+                        /** @description email subject */
+                        subject?: string;
+                        /** @description the provider's template code (SMS, mini-program, WeCom) */
+                        template?: string;
+                    };
+                    /**
+                     * @description another channel when this one cannot reach the customer
+                     * @enum {string}
+                     */
+                    fallback?: "sms" | "email" | "wecom" | "miniprogram" | "webhook";
+                    /** @enum {string} */
+                    kind: "message";
+                    /** @description the next step */
+                    next: string;
+                    /**
+                     * @description exempt from frequency caps and quiet hours (order notices, not marketing)
+                     * @default false
+                     */
+                    transactional: boolean;
+                } | {
+                    /** @default [] */
+                    add_tags: string[];
+                    /** @enum {string} */
+                    kind: "update";
+                    /** @description the next step */
+                    next: string;
+                    /** @default [] */
+                    remove_tags: string[];
+                    /** @default {} */
+                    set_traits: {
+                        [key: string]: (string | number | boolean) | null;
+                    };
+                } | {
+                    /** @enum {string} */
+                    kind: "webhook";
+                    /** @description the next step */
+                    next: string;
+                    /** Format: uri */
+                    url: string;
+                } | {
+                    /** @enum {string} */
+                    kind: "coupon";
+                    /** @description the next step */
+                    next: string;
+                    /** @description an active offer (siyu offers list): one coupon of it in each customer's wallet */
+                    offer: string;
+                } | {
+                    /**
+                     * @description usable at once, not after the program's pending period
+                     * @default true
+                     */
+                    immediate: boolean;
+                    /** @enum {string} */
+                    kind: "points";
+                    /** @description the next step */
+                    next: string;
+                    points: number;
+                    reason?: string;
+                } | {
+                    /** @enum {string} */
+                    kind: "exit";
+                };
+            };
+            /**
+             * @description higher wins when frequency caps would be exceeded
+             * @default 50
+             */
+            priority: number;
+            /**
+             * @default {
+             *       "kind": "once"
+             *     }
+             */
+            reentry: {
+                /** @enum {string} */
+                kind: "once";
+            } | {
+                /** @enum {string} */
+                kind: "after_exit";
+            } | {
+                days: number;
+                /** @enum {string} */
+                kind: "after_days";
+            };
+            start: string;
+        };
+        JourneyInput: {
+            createdAt: unknown;
+            /** @description the published definition customers enter now */
+            definition: components["schemas"]["JourneyDefinitionInput"] | null;
+            description: string | null;
+            /** @description the definition being edited, as saved; null when unchanged since the published version */
+            draft: unknown;
+            id: string;
+            name: string;
+            publishedVersion: number | null;
+            /** @enum {string} */
+            status: "draft" | "active" | "paused" | "archived";
+            updatedAt: unknown;
+        };
+        LoggedMessage: {
+            channel: string;
+            contentHash: string | null;
+            costFen: number | null;
+            /** Format: date-time */
+            createdAt: string;
+            customerId: string;
+            history?: {
+                /** Format: date-time */
+                at: string;
+                detail: string | null;
+                state: string;
+            }[];
+            journeyId: string | null;
+            messageId: string;
+            node: string | null;
+            providerId: string | null;
+            purpose: string;
+            reason: string | null;
+            /** Format: date-time */
+            sentAt: string | null;
+            /** @enum {string} */
+            state: "queued" | "deferred" | "skipped" | "sending" | "handed_over" | "delivered" | "failed" | "unknown" | "read" | "clicked";
+            template: string | null;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        LoggedMessageInput: {
+            channel: string;
+            contentHash: string | null;
+            costFen: number | null;
+            createdAt: unknown;
+            customerId: string;
+            history?: {
+                at: unknown;
+                detail: string | null;
+                state: string;
+            }[];
+            journeyId: string | null;
+            messageId: string;
+            node: string | null;
+            providerId: string | null;
+            purpose: string;
+            reason: string | null;
+            sentAt: unknown;
+            /** @enum {string} */
+            state: "queued" | "deferred" | "skipped" | "sending" | "handed_over" | "delivered" | "failed" | "unknown" | "read" | "clicked";
+            template: string | null;
+            updatedAt: unknown;
+        };
+        LoyaltySettings: {
+            /**
+             * @default {
+             *       "Signed Up": 100,
+             *       "Review Submitted": 20,
+             *       "Checked In": 5,
+             *       "Birthday": 200
+             *     }
+             */
+            actions: {
+                [key: string]: number;
+            };
+            /** @default [] */
+            campaigns: {
+                /** Format: date-time */
+                from: string;
+                multiplier: number;
+                name: string;
+                /** Format: date-time */
+                to: string;
+            }[];
+            /**
+             * @default {
+             *       "kind": "calendar"
+             *     }
+             */
+            expiry: {
+                /** @enum {string} */
+                kind: "rolling";
+                months: number;
+            } | {
+                /**
+                 * @description points earned in a year expire at the end of the next year
+                 * @enum {string}
+                 */
+                kind: "calendar";
+            } | {
+                /** @enum {string} */
+                kind: "never";
+            };
+            /**
+             * @description what one point is worth when spent (1: 100 points = ¥1)
+             * @default 1
+             */
+            fenPerPoint: number;
+            /** @default 0.5 */
+            maxShareOfOrder: number;
+            /** @default 0 */
+            minOrderFen: number;
+            /** @default 15 */
+            pendingDays: number;
+            /** @default 1 */
+            pointsPerYuan: number;
+            /** @default 7 */
+            reminderDays: number;
+        } | {
+            /** @default 30 */
+            graceDays: number;
+            /** @default 1 */
+            growthPerYuan: number;
+            /**
+             * @description 保级: a member keeps the tier with this share of its threshold
+             * @default 0.8
+             */
+            keepShare: number;
+            /**
+             * @default [
+             *       {
+             *         "name": "普通",
+             *         "threshold": 0,
+             *         "pointsMultiplier": 1,
+             *         "benefits": []
+             *       },
+             *       {
+             *         "name": "高级",
+             *         "threshold": 1000,
+             *         "pointsMultiplier": 1.2,
+             *         "benefits": [
+             *           "free_shipping"
+             *         ]
+             *       },
+             *       {
+             *         "name": "VIP",
+             *         "threshold": 5000,
+             *         "pointsMultiplier": 1.5,
+             *         "benefits": [
+             *           "free_shipping",
+             *           "exclusive_coupons"
+             *         ]
+             *       }
+             *     ]
+             */
+            tiers: {
+                /** @default [] */
+                benefits: string[];
+                name: string;
+                /** @default 1 */
+                pointsMultiplier: number;
+                threshold: number;
+            }[];
+            /**
+             * @description growth counted over this many days back
+             * @default 365
+             */
+            windowDays: number;
+        } | {
+            /**
+             * @default [
+             *       {
+             *         "minTopUpFen": 50000,
+             *         "bonusFen": 5000
+             *       }
+             *     ]
+             */
+            bonusRules: {
+                bonusFen: number;
+                minTopUpFen: number;
+            }[];
+            /**
+             * @description the most a card may hold (¥5,000 for a registered card)
+             * @default 500000
+             */
+            capFen: number;
+        };
+        LoyaltySettingsInput: {
+            /**
+             * @default {
+             *       "Signed Up": 100,
+             *       "Review Submitted": 20,
+             *       "Checked In": 5,
+             *       "Birthday": 200
+             *     }
+             */
+            actions: {
+                [key: string]: number;
+            };
+            /** @default [] */
+            campaigns: {
+                /** Format: date-time */
+                from: string;
+                multiplier: number;
+                name: string;
+                /** Format: date-time */
+                to: string;
+            }[];
+            /**
+             * @default {
+             *       "kind": "calendar"
+             *     }
+             */
+            expiry: {
+                /** @enum {string} */
+                kind: "rolling";
+                months: number;
+            } | {
+                /**
+                 * @description points earned in a year expire at the end of the next year
+                 * @enum {string}
+                 */
+                kind: "calendar";
+            } | {
+                /** @enum {string} */
+                kind: "never";
+            };
+            /**
+             * @description what one point is worth when spent (1: 100 points = ¥1)
+             * @default 1
+             */
+            fenPerPoint: number;
+            /** @default 0.5 */
+            maxShareOfOrder: number;
+            /** @default 0 */
+            minOrderFen: number;
+            /** @default 15 */
+            pendingDays: number;
+            /** @default 1 */
+            pointsPerYuan: number;
+            /** @default 7 */
+            reminderDays: number;
+        } | {
+            /** @default 30 */
+            graceDays: number;
+            /** @default 1 */
+            growthPerYuan: number;
+            /**
+             * @description 保级: a member keeps the tier with this share of its threshold
+             * @default 0.8
+             */
+            keepShare: number;
+            /**
+             * @default [
+             *       {
+             *         "name": "普通",
+             *         "threshold": 0,
+             *         "pointsMultiplier": 1,
+             *         "benefits": []
+             *       },
+             *       {
+             *         "name": "高级",
+             *         "threshold": 1000,
+             *         "pointsMultiplier": 1.2,
+             *         "benefits": [
+             *           "free_shipping"
+             *         ]
+             *       },
+             *       {
+             *         "name": "VIP",
+             *         "threshold": 5000,
+             *         "pointsMultiplier": 1.5,
+             *         "benefits": [
+             *           "free_shipping",
+             *           "exclusive_coupons"
+             *         ]
+             *       }
+             *     ]
+             */
+            tiers: {
+                /** @default [] */
+                benefits: string[];
+                name: string;
+                /** @default 1 */
+                pointsMultiplier: number;
+                threshold: number;
+            }[];
+            /**
+             * @description growth counted over this many days back
+             * @default 365
+             */
+            windowDays: number;
+        } | {
+            /**
+             * @default [
+             *       {
+             *         "minTopUpFen": 50000,
+             *         "bonusFen": 5000
+             *       }
+             *     ]
+             */
+            bonusRules: {
+                bonusFen: number;
+                minTopUpFen: number;
+            }[];
+            /**
+             * @description the most a card may hold (¥5,000 for a registered card)
+             * @default 500000
+             */
+            capFen: number;
+        };
+        Offer: {
+            applies: {
+                /** @default [] */
+                categories: string[];
+                /** @default [] */
+                channels: string[];
+                /** @default [] */
+                excludeCategories: string[];
+                /** @default [] */
+                excludeProducts: string[];
+                /** @default [] */
+                products: string[];
+                /** @default [] */
+                stores: string[];
+            };
+            /** @description redemptions the budget allows; null: no count budget */
+            budgetCount: number | null;
+            /** @description discount the budget allows; null: no money budget */
+            budgetDiscountFen: number | null;
+            campaign: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            id: string;
+            isExclusive: boolean;
+            isRefundReturning: boolean;
+            minSpendFen: number;
+            name: string;
+            perCustomerLimit: number | null;
+            perDayLimit: number | null;
+            rule: {
+                /** @default false */
+                isRepeating: boolean;
+                /**
+                 * @description 满减: spend thresholdFen, save offFen; isRepeating: 每满, capped by maxOffFen
+                 * @enum {string}
+                 */
+                kind: "spend_save";
+                maxOffFen?: number;
+                offFen: number;
+                thresholdFen: number;
+            } | {
+                /**
+                 * @description 折扣: percentOff of the eligible lines (20 = 8折), capped by maxOffFen
+                 * @enum {string}
+                 */
+                kind: "percent";
+                maxOffFen?: number;
+                percentOff: number;
+            } | {
+                /**
+                 * @description 无门槛: offFen off, no threshold beyond minSpendFen
+                 * @enum {string}
+                 */
+                kind: "fixed";
+                offFen: number;
+            } | {
+                /** @default 1 */
+                giftQuantity: number;
+                giftSku: string;
+                /**
+                 * @description 赠品: a gift line added to the order
+                 * @enum {string}
+                 */
+                kind: "gift";
+            } | {
+                /**
+                 * @description free shipping, up to maxOffFen
+                 * @enum {string}
+                 */
+                kind: "free_shipping";
+                maxOffFen?: number;
+            };
+            sharedCode: string | null;
+            stackGroup: string | null;
+            /** @enum {string} */
+            status: "active" | "paused" | "ended";
+            usedCount: number;
+            usedDiscountFen: number;
+            validDays: number | null;
+            /** Format: date-time */
+            validFrom: string | null;
+            /** Format: date-time */
+            validTo: string | null;
+        };
+        OfferInput: {
+            applies: {
+                /** @default [] */
+                categories: string[];
+                /** @default [] */
+                channels: string[];
+                /** @default [] */
+                excludeCategories: string[];
+                /** @default [] */
+                excludeProducts: string[];
+                /** @default [] */
+                products: string[];
+                /** @default [] */
+                stores: string[];
+            };
+            /** @description redemptions the budget allows; null: no count budget */
+            budgetCount: number | null;
+            /** @description discount the budget allows; null: no money budget */
+            budgetDiscountFen: number | null;
+            campaign: string | null;
+            createdAt: unknown;
+            id: string;
+            isExclusive: boolean;
+            isRefundReturning: boolean;
+            minSpendFen: number;
+            name: string;
+            perCustomerLimit: number | null;
+            perDayLimit: number | null;
+            rule: {
+                /** @default false */
+                isRepeating: boolean;
+                /**
+                 * @description 满减: spend thresholdFen, save offFen; isRepeating: 每满, capped by maxOffFen
+                 * @enum {string}
+                 */
+                kind: "spend_save";
+                maxOffFen?: number;
+                offFen: number;
+                thresholdFen: number;
+            } | {
+                /**
+                 * @description 折扣: percentOff of the eligible lines (20 = 8折), capped by maxOffFen
+                 * @enum {string}
+                 */
+                kind: "percent";
+                maxOffFen?: number;
+                percentOff: number;
+            } | {
+                /**
+                 * @description 无门槛: offFen off, no threshold beyond minSpendFen
+                 * @enum {string}
+                 */
+                kind: "fixed";
+                offFen: number;
+            } | {
+                /** @default 1 */
+                giftQuantity: number;
+                giftSku: string;
+                /**
+                 * @description 赠品: a gift line added to the order
+                 * @enum {string}
+                 */
+                kind: "gift";
+            } | {
+                /**
+                 * @description free shipping, up to maxOffFen
+                 * @enum {string}
+                 */
+                kind: "free_shipping";
+                maxOffFen?: number;
+            };
+            sharedCode: string | null;
+            stackGroup: string | null;
+            /** @enum {string} */
+            status: "active" | "paused" | "ended";
+            usedCount: number;
+            usedDiscountFen: number;
+            validDays: number | null;
+            validFrom: unknown;
+            validTo: unknown;
+        };
+        PrivacyRequest: {
+            /** @description what was asked (the corrections, or the purposes to withdraw); only on a single request, null in lists */
+            details: {
+                changes?: {
+                    [key: string]: unknown;
+                };
+                purposes?: string[];
+            } | null;
+            /** @description YYYY-MM-DD */
+            dueOn: string;
+            /** Format: date-time */
+            handledAt: string | null;
+            handler: string | null;
+            note: string | null;
+            /** Format: date-time */
+            requestedAt: string;
+            requestId: string;
+            /** @description what carrying it out did, or the reason it was rejected */
+            result: {
+                [key: string]: unknown;
+            } | null;
+            /** @enum {string} */
+            status: "open" | "fulfilled" | "rejected";
+            /** @description the person's customer id, or the anonymous id their remaining rows carry once erased */
+            subjectId: string;
+            /** @enum {string} */
+            type: "access" | "correction" | "deletion" | "withdrawal";
+        };
+        PrivacyRequestInput: {
+            /** @description what was asked (the corrections, or the purposes to withdraw); only on a single request, null in lists */
+            details: {
+                changes?: {
+                    [key: string]: unknown;
+                };
+                purposes?: string[];
+            } | null;
+            /** @description YYYY-MM-DD */
+            dueOn: string;
+            handledAt: unknown;
+            handler: string | null;
+            note: string | null;
+            requestedAt: unknown;
+            requestId: string;
+            /** @description what carrying it out did, or the reason it was rejected */
+            result: {
+                [key: string]: unknown;
+            } | null;
+            /** @enum {string} */
+            status: "open" | "fulfilled" | "rejected";
+            /** @description the person's customer id, or the anonymous id their remaining rows carry once erased */
+            subjectId: string;
+            /** @enum {string} */
+            type: "access" | "correction" | "deletion" | "withdrawal";
+        };
+        Redemption: {
+            code: string | null;
+            customerId: string | null;
+            discountFen: number;
+            /** @description true when the key was used before: this is the first outcome, and nothing changed */
+            isReplay: boolean;
+            key: string;
+            lines: {
+                discountFen: number;
+                line: number;
+            }[];
+            offerId: string | null;
+            orderId: string | null;
+            reason: string | null;
+            /** Format: date-time */
+            redeemedAt: string;
+            /** Format: date-time */
+            releasedAt: string | null;
+            reversedDiscountFen: number;
+            /** @enum {string} */
+            status: "redeemed" | "released" | "rejected";
+        };
+        RedemptionInput: {
+            code: string | null;
+            customerId: string | null;
+            discountFen: number;
+            /** @description true when the key was used before: this is the first outcome, and nothing changed */
+            isReplay: boolean;
+            key: string;
+            lines: {
+                discountFen: number;
+                line: number;
+            }[];
+            offerId: string | null;
+            orderId: string | null;
+            reason: string | null;
+            redeemedAt: unknown;
+            releasedAt: unknown;
+            reversedDiscountFen: number;
+            /** @enum {string} */
+            status: "redeemed" | "released" | "rejected";
+        };
+        Role: {
+            isBuiltIn: boolean;
+            label: string;
+            name: string;
+            permissions: ("customers:read" | "customers:read_pii" | "customers:tag" | "segments:read" | "segments:write" | "segments:export" | "layers:read" | "layers:compute" | "predictions:read" | "recommendations:read" | "recommendations:write" | "analytics:read" | "journeys:read" | "journeys:write" | "coupons:read" | "coupons:write" | "points:read" | "points:write" | "loyalty:read" | "loyalty:write" | "jobs:read" | "jobs:run" | "jobs:write" | "channels:read" | "channels:write" | "messages:read" | "consents:write" | "privacy:read" | "privacy:write" | "settings:read" | "settings:write" | "ingest:write" | "users:read" | "users:write" | "keys:read" | "keys:write" | "audit:read" | "admin")[];
+        };
+        RoleInput: {
+            isBuiltIn: boolean;
+            label: string;
+            name: string;
+            permissions: ("customers:read" | "customers:read_pii" | "customers:tag" | "segments:read" | "segments:write" | "segments:export" | "layers:read" | "layers:compute" | "predictions:read" | "recommendations:read" | "recommendations:write" | "analytics:read" | "journeys:read" | "journeys:write" | "coupons:read" | "coupons:write" | "points:read" | "points:write" | "loyalty:read" | "loyalty:write" | "jobs:read" | "jobs:run" | "jobs:write" | "channels:read" | "channels:write" | "messages:read" | "consents:write" | "privacy:read" | "privacy:write" | "settings:read" | "settings:write" | "ingest:write" | "users:read" | "users:write" | "keys:read" | "keys:write" | "audit:read" | "admin")[];
+        };
+        StoredValueEntry: {
+            /** @description the change to the bonus */
+            bonusFen: number;
+            /** @description true when the key was used before: this is the first outcome, and nothing changed */
+            isReplay: boolean;
+            key: string;
+            /** @enum {string} */
+            kind: "top_up" | "spend" | "refund" | "adjust";
+            /** @description the change to the principal (negative for a payment) */
+            principalFen: number;
+        };
+        StoredValueEntryInput: {
+            /** @description the change to the bonus */
+            bonusFen: number;
+            /** @description true when the key was used before: this is the first outcome, and nothing changed */
+            isReplay: boolean;
+            key: string;
+            /** @enum {string} */
+            kind: "top_up" | "spend" | "refund" | "adjust";
+            /** @description the change to the principal (negative for a payment) */
+            principalFen: number;
+        };
+        User: {
+            /** Format: date-time */
+            createdAt: string;
+            dataScope: {
+                /** @enum {string} */
+                kind: "all";
+            } | {
+                /** @enum {string} */
+                kind: "stores";
+                stores: string[];
+            } | {
+                channels: string[];
+                /** @enum {string} */
+                kind: "channels";
+            } | {
+                /** @enum {string} */
+                kind: "regions";
+                regions: string[];
+            } | {
+                /** @enum {string} */
+                kind: "own";
+            };
+            displayName: string | null;
+            /** @description whether a second factor is enabled */
+            hasTotp: boolean;
+            isDisabled: boolean;
+            roles: string[];
+            /** Format: date-time */
+            updatedAt: string;
+            userId: string;
+            username: string;
+        };
+        UserInput: {
+            createdAt: unknown;
+            dataScope: {
+                /** @enum {string} */
+                kind: "all";
+            } | {
+                /** @enum {string} */
+                kind: "stores";
+                stores: string[];
+            } | {
+                channels: string[];
+                /** @enum {string} */
+                kind: "channels";
+            } | {
+                /** @enum {string} */
+                kind: "regions";
+                regions: string[];
+            } | {
+                /** @enum {string} */
+                kind: "own";
+            };
+            displayName: string | null;
+            /** @description whether a second factor is enabled */
+            hasTotp: boolean;
+            isDisabled: boolean;
+            roles: string[];
+            updatedAt: unknown;
+            userId: string;
+            username: string;
+        };
+    };
     responses: never;
     parameters: never;
     requestBodies: never;
