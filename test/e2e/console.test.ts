@@ -95,15 +95,28 @@ describe('the console in a browser', { skip: hasChromium ? false : 'no /usr/bin/
 
   test('build a segment, see its live count, save it with a schedule and find it in the list with its members', async () => {
     const { page, problems } = await open('/segments/new');
-    await page.getByTestId('condition-values').click();
-    await page.keyboard.type('沉睡');
-    // Pick the option once it shows: Enter before the options load selects nothing (the count is then everyone).
-    await page.locator('.ant-select-item-option', { hasText: '沉睡' }).first().click();
-    await page.keyboard.press('Escape');
+    // Pick the option once it shows: Enter before the options load selects nothing (the count is then everyone). On a
+    // loaded machine a click can land while the list re-renders, so the pick is checked, and made again if it did not
+    // take.
+    const values = page.getByTestId('condition-values');
+    for (let attempt = 1; ; attempt++) {
+      await values.click();
+      await page.keyboard.type('沉睡');
+      await page.locator('.ant-select-item-option', { hasText: '沉睡' }).first().click();
+      await page.keyboard.press('Escape');
+      const taken = await values.getByText('沉睡').first().waitFor({ timeout: 5_000 }).then(() => true, () => false);
+      if (taken) break;
+      if (attempt === 3) throw new Error(`the stage 沉睡 was not chosen after 3 picks; the condition shows "${await values.innerText()}"`);
+    }
     // The count follows the definition (debounced), as the server counts it.
     const [{ n: dormant }] = (await store.query<{ n: number }>("SELECT count(*) AS n FROM lifecycle_stages WHERE stage = 'dormant'")) as [{ n: number }];
     const digits = Number(dormant).toLocaleString('zh-CN');
-    await page.getByTestId('segment-count').getByText(digits, { exact: true }).waitFor({ timeout: 30_000 });
+    const count = page.getByTestId('segment-count');
+    await count.getByText(digits, { exact: true }).waitFor({ timeout: 30_000 }).catch(async (error: Error) => {
+      // Say what the page shows instead: the condition as chosen and the count it got.
+      const chosen = await values.innerText().catch(() => '?');
+      throw new Error(`expected ${digits} dormant customers; the condition shows "${chosen}" and the count "${await count.innerText().catch(() => '?')}" (${error.message})`);
+    });
     assert.ok(Number(dormant) > 0, 'the demo brand has dormant customers');
     await shoot(page, 'segment-builder');
     await page.getByTestId('segment-save').click();
@@ -277,13 +290,17 @@ describe('the console in a browser', { skip: hasChromium ? false : 'no /usr/bin/
     await page.getByTestId('user-new').click();
     await page.getByTestId('user-username').fill('fenxi01');
     await page.getByTestId('user-password').fill('analyst-password-1');
-    await page.getByTestId('user-roles').click();
-    await page.getByText('分析师 (analyst)').click();
-    // The choice shows in the form (the options list is outside the dialog); the list is closed by clicking the
-    // dialog's title, since Escape could close the dialog itself.
+    // The choice must show in the form (the options list is outside the dialog); on a loaded machine a click can land
+    // while the list re-renders, so it is checked and made again if it did not take. The list is closed by clicking
+    // the dialog's title, since Escape could close the dialog itself.
     const dialog = page.getByRole('dialog');
-    await dialog.getByText('分析师 (analyst)').waitFor();
-    await dialog.getByText('新建用户').click();
+    for (let attempt = 1; ; attempt++) {
+      await page.getByTestId('user-roles').click();
+      await page.locator('.ant-select-item-option', { hasText: '分析师 (analyst)' }).first().click();
+      await dialog.getByText('新建用户').click();
+      if (await dialog.getByText('分析师 (analyst)').waitFor({ timeout: 5_000 }).then(() => true, () => false)) break;
+      if (attempt === 3) throw new Error(`the analyst role was not chosen after 3 picks; the dialog shows: ${(await dialog.innerText()).replace(/\s+/g, ' ')}`);
+    }
     await page.locator('#user-save').click();
     // Saving closes the dialog; if it stays open, its text (a field's rule) says why.
     await dialog.waitFor({ state: 'hidden', timeout: 20_000 }).catch(async (error: Error) => {

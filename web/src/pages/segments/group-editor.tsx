@@ -69,7 +69,10 @@ function ConditionEditor({ condition: c, catalogue, onChange, onRemove }: { cond
   const valueInput = () => {
     if (NO_VALUE.includes(c.op)) return null;
     if (LIST_OPS.includes(c.op)) {
-      return <Select mode="tags" optionFilterProp="label" style={{ minWidth: 200 }} value={Array.isArray(c.value) ? c.value : []} options={values} onChange={(v: string[]) => set({ value: v })} data-testid="condition-values" placeholder={t('segments.builder.values')} />;
+      // A field with known values (a stage, a tier) takes only those: typed text that is a label, not a value, would
+      // count nobody. Free values are for fields without a list (a city), once the catalogue says so.
+      const free = catalogue !== undefined && values.length === 0;
+      return <Select mode={free ? 'tags' : 'multiple'} optionFilterProp="label" style={{ minWidth: 200 }} value={Array.isArray(c.value) ? c.value : []} options={values} onChange={(v: string[]) => set({ value: v })} data-testid="condition-values" placeholder={t('segments.builder.values')} />;
     }
     if (type === 'number' || c.kind === 'event') return <InputNumber value={typeof c.value === 'number' ? c.value : undefined} onChange={(v) => set({ value: v ?? undefined })} data-testid="condition-number" placeholder={t('segments.builder.value')} />;
     return values.length ? (
