@@ -69,7 +69,7 @@ async function demoClv(store: Store, dir: string): Promise<string> {
   return [
     `CLV (${((Date.now() - started) / 1000).toFixed(1)} s)`,
     fitSummary(fit).replace(/^/gm, '  '),
-    `  the brand's truth: bgnbd ${show(truth.bgnbd)} (seasonality and promotions bend the data away from the model)`,
+    `  the brand's truth: bgnbd ${show(truth.bgnbd)} for repeat buyers; seasonality, promotions, deal seekers who leave after one order and customers lost after a refund bend the data away from it`,
     `    spend targets follow gammagamma ${show(truth.gammaGamma)}, but baskets of whole products overshoot their target, so the fitted spend model describes the baskets instead`,
     scoreSummary(scores).replace(/^/gm, '  '),
   ].join('\n');

@@ -8,6 +8,11 @@ import { Random } from '../core/random.ts';
  * as a Poisson process with rate λ ~ Gamma(r, α) per week, and after each purchase drops out with p ~ Beta(a, b).
  * Spend per order follows Gamma-Gamma (Fader & Hardie 2013): z ~ Gamma(p, ν), ν ~ Gamma(q, γ), in yuan.
  * Monthly seasonality (618 in June, 双11 in November, the Spring Festival dip) thins the purchase process.
+ *
+ * Two ways of leaving that BG/NBD has no place for, because real customers have them (and a churn model should find
+ * what the repeat-buying model cannot): deal seekers (羊毛党) take the new-member coupon on their first order and many
+ * never come back, although BG/NBD lets nobody drop out before a repeat purchase; and an order that is refunded or
+ * cancelled drives some customers away, whatever their purchase rate.
  */
 export const DEMO_TRUTH = {
   bgnbd: { r: 0.75, alpha: 6, a: 0.6, b: 3 },
@@ -16,6 +21,14 @@ export const DEMO_TRUTH = {
   seasonality: [0.9, 0.7, 1, 1, 1.1, 1.6, 0.9, 0.9, 1, 1, 2, 1.3],
   refundRate: 0.03,
   cancelRate: 0.01,
+  /** Share of customers who are deal seekers; their first order always carries the new-member coupon. */
+  dealSeekerShare: 0.3,
+  /** A deal seeker's chance to drop out right after the first order. */
+  dealSeekerFirstDropout: 0.9,
+  /** Share of other customers' first orders that carry the new-member coupon. */
+  newCouponShare: 0.35,
+  /** The chance to drop out after an order that was refunded or cancelled. */
+  unhappyDropout: 0.7,
   trackedShare: 0.3,
   eventWindowDays: 90,
 } as const;
@@ -90,7 +103,7 @@ export function generateDemo(options: GenerateOptions): GeneratedFiles {
     orders: new LineWriter(files.orders, 'order_id,customer_id,placed_at,total,discount,currency,channel,store_id,status,coupon_code'),
     items: new LineWriter(files.orderItems, 'order_id,sku,quantity,unit_price,category,brand'),
     events: new LineWriter(files.events),
-    truth: new LineWriter(files.truth, 'customer_id,prospect,lambda_per_week,dropout_p,nu,purchases,alive_at_end'),
+    truth: new LineWriter(files.truth, 'customer_id,prospect,lambda_per_week,dropout_p,nu,deal_seeker,purchases,alive_at_end'),
   };
   const end = options.end.getTime();
   const start = end - options.days * DAY;
@@ -121,6 +134,7 @@ export function generateDemo(options: GenerateOptions): GeneratedFiles {
     const nu = random.gamma(gammaGamma.q, 1 / gammaGamma.gamma);
     const affinity = CATEGORIES.map(() => random.gamma(0.6, 1));
     const tracked = random.next() < DEMO_TRUTH.trackedShare;
+    const dealSeeker = random.next() < DEMO_TRUTH.dealSeekerShare;
     let purchases = 0;
     let alive = !prospect;
     let t = registered + random.next() * 3 * DAY;
@@ -129,11 +143,14 @@ export function generateDemo(options: GenerateOptions): GeneratedFiles {
       if (purchases === 0 || random.next() < seasonality[month]! / maxSeason) {
         purchases++;
         const spendFen = Math.round(random.gamma(gammaGamma.p, 1 / nu) * 100);
-        const order = writeOrder(random, out, { id: `SO${String(++orderSeq).padStart(9, '0')}`, customerId: id, at: t, spendFen, channel, city, affinity, byCategory, first: purchases === 1 });
+        const newCoupon = purchases === 1 && (dealSeeker || random.next() < DEMO_TRUTH.newCouponShare);
+        const order = writeOrder(random, out, { id: `SO${String(++orderSeq).padStart(9, '0')}`, customerId: id, at: t, spendFen, channel, city, affinity, byCategory, newCoupon });
         counts.orders++;
         counts.orderItems += order.lines.length;
         if (tracked && t > end - DEMO_TRUTH.eventWindowDays * DAY) eventSeq = writeSession(random, out.events, id, t, order.lines, false, eventSeq, (n) => (counts.events += n));
         if (purchases > 1 && random.next() < dropout) alive = false;
+        if (purchases === 1 && dealSeeker && random.next() < DEMO_TRUTH.dealSeekerFirstDropout) alive = false;
+        if (order.status !== 'completed' && random.next() < DEMO_TRUTH.unhappyDropout) alive = false;
       }
       t += random.exponential((lambda * maxSeason) / WEEK);
     }
@@ -143,7 +160,7 @@ export function generateDemo(options: GenerateOptions): GeneratedFiles {
       const pool = byCategory[random.weighted(affinity)]!;
       eventSeq = writeSession(random, out.events, id, at, [random.pick(pool)], true, eventSeq, (n) => (counts.events += n));
     }
-    out.truth.write(csv([id, prospect ? 1 : 0, lambda.toFixed(6), dropout.toFixed(6), nu.toFixed(6), purchases, alive && !prospect ? 1 : 0]));
+    out.truth.write(csv([id, prospect ? 1 : 0, lambda.toFixed(6), dropout.toFixed(6), nu.toFixed(6), dealSeeker ? 1 : 0, purchases, alive && !prospect ? 1 : 0]));
     if ((i + 1) % 10_000 === 0) options.onProgress?.(i + 1);
   }
   for (const writer of Object.values(out)) writer.close();
@@ -160,11 +177,12 @@ interface OrderSpec {
   city: string;
   affinity: number[];
   byCategory: Product[][];
-  first: boolean;
+  /** The first order of a customer who takes the new-member coupon. */
+  newCoupon: boolean;
 }
 
 /** One order: lines drawn by category affinity until the customer's target spend is reached, then any promotion. */
-function writeOrder(random: Random, out: { orders: LineWriter; items: LineWriter }, o: OrderSpec): { lines: Product[] } {
+function writeOrder(random: Random, out: { orders: LineWriter; items: LineWriter }, o: OrderSpec): { lines: Product[]; status: string } {
   const channel = random.next() < 0.75 ? o.channel : CHANNELS[random.weighted(CHANNEL_WEIGHTS)]!;
   const lines: { product: Product; quantity: number }[] = [];
   let subtotal = 0;
@@ -184,7 +202,7 @@ function writeOrder(random: Random, out: { orders: LineWriter; items: LineWriter
   if ((month === 6 && day <= 18) || (month === 11 && day <= 11)) {
     coupon = month === 6 ? 'PROMO618' : 'DOUBLE11';
     discount = Math.round(subtotal * 0.15);
-  } else if (o.first && random.next() < 0.5) {
+  } else if (o.newCoupon) {
     coupon = 'NEW10';
     discount = Math.min(1000, subtotal - 100);
   } else if (random.next() < 0.2 && subtotal >= 9900) {
@@ -196,7 +214,7 @@ function writeOrder(random: Random, out: { orders: LineWriter; items: LineWriter
   const store = channel === '线下门店' ? `${o.city}-${random.int(1, 3)}号店` : null;
   out.orders.write(csv([o.id, o.customerId, iso(o.at), yuan(subtotal - discount), yuan(discount), 'CNY', channel, store, status, coupon]));
   for (const line of lines) out.items.write(csv([o.id, line.product.sku, line.quantity, yuan(line.product.priceFen), line.product.category, line.product.brand]));
-  return { lines: lines.map((l) => l.product) };
+  return { lines: lines.map((l) => l.product), status };
 }
 
 /** A browsing session before an order (or abandoned): views, an add to cart, a checkout start, as Segment track calls. */

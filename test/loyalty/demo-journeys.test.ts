@@ -67,8 +67,9 @@ for (const backend of BACKENDS) {
         assert.equal(first.redemptions, Number(o!.n));
         assert.equal(first.discountFen, Number(o!.fen));
         assert.ok(first.pointsEarned > first.pointsOutstanding && first.pointsExpired > 0 && first.pointsReversed > 0, JSON.stringify(first));
-        // Members spend most of their points, so breakage is partial and the liability is worth something.
-        assert.ok(first.pointsRedeemed > first.pointsExpired && first.breakageRate > 0 && first.breakageRate < 0.6, JSON.stringify(first));
+        // Repeat buyers spend most of their points and one-time buyers (the demo's deal seekers among them) never do, so
+        // breakage is partial, and the liability is worth something.
+        assert.ok(first.pointsRedeemed > first.pointsExpired && first.breakageRate > 0 && first.breakageRate < 0.9, JSON.stringify(first));
         assert.ok(first.pointsOutstanding > 0 && first.liabilityFen > 0, JSON.stringify(first));
         assert.equal(first.pointsEarned - first.pointsReversed - first.pointsRedeemed - first.pointsExpired, Number((await store.query<{ b: number }>('SELECT sum(balance) AS b FROM points_accounts'))[0]!.b));
         assert.ok(first.tiers.length >= 2, JSON.stringify(first.tiers));

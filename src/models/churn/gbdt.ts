@@ -15,6 +15,12 @@ export interface GbdtOptions {
    * corrections to it (boosting from a prior model's margin, as XGBoost's base_margin).
    */
   offsetFeature?: number;
+  /**
+   * Early stopping: hold out every `1/share`-th row, grow trees on the rest while the held-out log-loss keeps
+   * improving (stopping `patience` trees after its best), then refit on every row with the best number of trees.
+   * Small data sets then get few trees, and a strong offset model is only corrected where the data say so.
+   */
+  earlyStopping?: { share: number; patience: number };
 }
 
 interface Tree {
@@ -62,8 +68,47 @@ function thresholds(rows: readonly Float64Array[], feature: number, bins: number
  * G_L²/(H_L+λ) + G_R²/(H_R+λ) − G²/(H+λ), to `depth` levels, with at least `minLeaf` rows a leaf.
  */
 export function fitGbdt(rows: readonly Float64Array[], labels: ArrayLike<number>, options: GbdtOptions = {}): GbdtModel {
+  if (rows.length === 0) throw new SiyuError('validation', 'no_training_rows', 'gradient boosting: no rows to train on');
+  const stopping = options.earlyStopping;
+  if (!stopping) return boost(rows, labels, options);
+  const every = Math.max(2, Math.round(1 / stopping.share));
+  const held = rows.map((_, i) => i).filter((i) => i % every === 0);
+  const kept = rows.map((_, i) => i).filter((i) => i % every !== 0);
+  const heldRows = held.map((i) => rows[i]!);
+  const heldLabels = held.map((i) => labels[i]!);
+  const heldRaw = new Float64Array(held.length);
+  let best = { trees: 0, loss: Infinity };
+  boost(
+    kept.map((i) => rows[i]!),
+    kept.map((i) => labels[i]!),
+    options,
+    (model, tree) => {
+      if (model.trees.length === 1) heldRows.forEach((r, k) => (heldRaw[k] = start(model, r)));
+      let loss = 0;
+      for (let k = 0; k < held.length; k++) {
+        heldRaw[k]! += model.learningRate * leafValue(tree, heldRows[k]!);
+        const p = Math.min(Math.max(sigmoid(heldRaw[k]!), 1e-12), 1 - 1e-12);
+        loss -= heldLabels[k] ? Math.log(p) : Math.log(1 - p);
+      }
+      if (model.trees.length === 1) {
+        // The loss before any tree: the start (base rate or offset) alone.
+        let before = 0;
+        for (let k = 0; k < held.length; k++) {
+          const p = Math.min(Math.max(sigmoid(start(model, heldRows[k]!)), 1e-12), 1 - 1e-12);
+          before -= heldLabels[k] ? Math.log(p) : Math.log(1 - p);
+        }
+        best = { trees: 0, loss: before };
+      }
+      if (loss < best.loss) best = { trees: model.trees.length, loss };
+      return model.trees.length - best.trees < stopping.patience;
+    },
+  );
+  return boost(rows, labels, { ...options, trees: best.trees });
+}
+
+/** Grows `options.trees` trees; `onTree`, called after each, may stop the growing by answering false. */
+function boost(rows: readonly Float64Array[], labels: ArrayLike<number>, options: GbdtOptions, onTree?: (model: GbdtModel, tree: Tree) => boolean): GbdtModel {
   const n = rows.length;
-  if (n === 0) throw new SiyuError('validation', 'no_training_rows', 'gradient boosting: no rows to train on');
   const trees = options.trees ?? 100;
   const depth = options.depth ?? 3;
   const eta = options.learningRate ?? 0.1;
@@ -178,6 +223,7 @@ export function fitGbdt(rows: readonly Float64Array[], labels: ArrayLike<number>
     const tree: Tree = { feature: Int32Array.from(feature), threshold: Float64Array.from(threshold), left: Int32Array.from(left), right: Int32Array.from(right), value: Float64Array.from(value) };
     model.trees.push(tree);
     for (let i = 0; i < n; i++) raw[i]! += eta * leafValue(tree, rows[i]!);
+    if (onTree && !onTree(model, tree)) break;
   }
   return model;
 }

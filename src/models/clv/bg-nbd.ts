@@ -251,7 +251,27 @@ export function bgNbdExpectedIfAlive(p: BgNbdParams, t: number, x: number, T: nu
   const { r, alpha, a, b } = p;
   if (t <= 0) return 0;
   const k = modified ? x + 1 : x;
-  return ((a + b + k - 1) / (a - 1)) * (1 - hyp2f1(r + x, a - 1, a + b + k - 1, -t / (alpha + T)));
+  const c = a + b + k - 1;
+  const z = -t / (alpha + T);
+  const scale = (a + b + k - 1) / (a - 1);
+  const value = scale * (1 - (z < -0.5 ? farHypergeometric(r + x, a - 1, c, z) : hyp2f1(r + x, a - 1, c, z)));
+  // With a > 1 the expectation rises with t toward (a+b+k−1)/(a−1), the purchases expected before dropping out;
+  // where even the transformed series fails (hundreds of purchases in a few weeks, a horizon of years) it has
+  // reached that limit. With a ≤ 1 it has no limit.
+  if (a <= 1) return value;
+  return Number.isFinite(value) ? Math.min(Math.max(value, 0), scale) : scale;
+}
+
+/**
+ * 2F1(A, B; C; z) for z < −0.5 (a horizon longer than half of α + T: a new customer, a long horizon). The series in z
+ * converges slowly there and diverges below −1, where the library's continuation loses every digit once C is large
+ * (a fitted a + b in the hundreds gave −1.2e23 purchases). Pfaff's transformation back,
+ * (1 − z)^(−A) · 2F1(A, C − B; C; z/(z − 1)), has its argument in (1/3, 1); the z form is kept if that overflows.
+ */
+function farHypergeometric(A: number, B: number, C: number, z: number): number {
+  const w = hyp2f1(A, C - B, C, z / (z - 1));
+  const value = Math.exp(-A * Math.log1p(-z)) * w;
+  return Number.isFinite(value) ? value : hyp2f1(A, B, C, z);
 }
 
 /** E[Y(t) | x, tx, T]: expected purchases in (T, T + t] given the customer's history (eq. 10). */

@@ -26,7 +26,15 @@ export const Profile = z.object({
     stage: z.object({ stage: z.string(), since: z.string().nullable(), asOf: z.string() }).nullable(),
     tier: z.object({ tier: z.string(), basis: z.string(), asOf: z.string() }).nullable(),
     clv: z.object({ pAlive: z.number(), clv12mFen: z.number(), expectedOrders90d: z.number(), asOf: z.string() }).nullable(),
-    churn: z.object({ risk: z.number(), reasons: z.array(z.object({ zh: z.string(), en: z.string() })), asOf: z.string() }).nullable(),
+    churn: z
+      .object({
+        risk: z.number(),
+        pNoPurchase: z.number().nullable().describe('P(no purchase within horizonDays), from the repeat-buying model the churn model was trained with'),
+        horizonDays: z.number().int().nullable(),
+        reasons: z.array(z.object({ zh: z.string(), en: z.string() })),
+        asOf: z.string(),
+      })
+      .nullable(),
     cluster: z.object({ cluster: z.number().int(), name: z.string(), asOf: z.string() }).nullable(),
   }),
   tags: z.array(z.object({ tag: z.string(), source: z.string(), setBy: z.string() })),

@@ -110,7 +110,11 @@ export function registerModelRoutes(app: FastifyInstance, store: Store): void {
                   end: z.string(),
                   train: z.object({ customers: z.number().int(), churnRate: z.number() }),
                   validation: z.object({ customers: z.number().int(), churnRate: z.number() }),
-                  models: z.array(z.object({ model: z.string(), metrics: Metrics })),
+                  models: z.array(z.object({ model: z.string(), role: z.enum(['classifier', 'baseline']).optional().describe('absent in evaluations stored before baselines were reported'), metrics: Metrics })),
+                  deployed: z.string().optional().describe('the model deployed: the best by AUC on the validation window'),
+                  verdict: z.string().optional().describe('what the classifiers add over the best single-feature baseline'),
+                  frequencyModel: z.object({ model: z.string(), reason: z.string() }).optional().describe('the repeat-buying model behind P(no purchase), and why it was chosen'),
+                  features: z.object({ features: z.array(z.string()), note: z.string() }).optional().describe('the feature set the classifiers use, and how it was chosen'),
                 }),
               })
               .nullable(),

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import {
   bgNbdConditionalExpected,
   bgNbdExpected,
+  bgNbdExpectedIfAlive,
   bgNbdLogLikelihood,
   bgNbdProbabilityAlive,
   bgNbdProbabilityOfPurchases,
@@ -84,6 +85,33 @@ describe('BG/NBD', () => {
       assert.ok(Number.isFinite(ll), `x=${x} gives ${ll}`);
       for (const value of [bgNbdConditionalExpected(p, 52, x, 39.5, 40), bgNbdProbabilityAlive(p, x, 39.5, 40)]) assert.ok(Number.isFinite(value), `x=${x}: ${value}`);
     }
+  });
+
+  test('expected purchases stay right for a new customer over a long horizon when a + b is large', () => {
+    // A fit like one seen on a small demo brand: the hypergeometric term's argument −t/(α+T) fell below −1, where the
+    // library's continuation returned −1.2e23 purchases. Checked against eq. 10 summed as a plain power series in
+    // t/(α+T+t), which lies in [0, 1).
+    const p: BgNbdParams = { r: 0.498, alpha: 5.31, a: 16.18, b: 109.6 };
+    const series = (A: number, B: number, C: number, z: number) => {
+      let sum = 1;
+      let term = 1;
+      for (let k = 0; k < 100_000 && Math.abs(term) > 1e-16 * sum; k++) sum += (term *= (((A + k) * (B + k)) / ((C + k) * (k + 1))) * z);
+      return sum;
+    };
+    const eq10 = (t: number, x: number, T: number) =>
+      ((p.a + p.b + x - 1) / (p.a - 1)) * (1 - Math.pow((p.alpha + T) / (p.alpha + T + t), p.r + x) * series(p.r + x, p.b + x, p.a + p.b + x - 1, t / (p.alpha + T + t)));
+    for (const [x, T] of [[0, 1], [0, 10], [1, 10], [4, 51], [14, 51]] as const) {
+      let before = 0;
+      for (const t of [1, 4.3, 12.9, 52, 104]) {
+        const value = bgNbdExpectedIfAlive(p, t, x, T);
+        close(value, eq10(t, x, T), 1e-9, `x=${x} T=${T} t=${t}`);
+        assert.ok(value > before, 'rises with the horizon');
+        before = value;
+      }
+    }
+    // Hundreds of purchases in a few weeks and a ten-year horizon: the series fails too, and the limit is given.
+    const limit = (p.a + p.b + 200 - 1) / (p.a - 1);
+    assert.equal(bgNbdExpectedIfAlive(p, 520, 200, 5), limit);
   });
 
   test('the analytic gradient agrees with finite differences', () => {

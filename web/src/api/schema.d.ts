@@ -1736,7 +1736,19 @@ export interface paths {
                             model: {
                                 cutoff: string;
                                 evaluation: {
+                                    /** @description the model deployed: the best by AUC on the validation window */
+                                    deployed?: string;
                                     end: string;
+                                    /** @description the feature set the classifiers use, and how it was chosen */
+                                    features?: {
+                                        features: string[];
+                                        note: string;
+                                    };
+                                    /** @description the repeat-buying model behind P(no purchase), and why it was chosen */
+                                    frequencyModel?: {
+                                        model: string;
+                                        reason: string;
+                                    };
                                     horizonDays: number;
                                     models: {
                                         metrics: {
@@ -1754,6 +1766,11 @@ export interface paths {
                                             recallAt10: number;
                                         };
                                         model: string;
+                                        /**
+                                         * @description absent in evaluations stored before baselines were reported
+                                         * @enum {string}
+                                         */
+                                        role?: "classifier" | "baseline";
                                     }[];
                                     train: {
                                         churnRate: number;
@@ -1765,6 +1782,8 @@ export interface paths {
                                         customers: number;
                                     };
                                     validationCutoff: string;
+                                    /** @description what the classifiers add over the best single-feature baseline */
+                                    verdict?: string;
                                 };
                                 horizonDays: number;
                                 kind: string;
@@ -2601,6 +2620,9 @@ export interface paths {
                             layers: {
                                 churn: {
                                     asOf: string;
+                                    horizonDays: number | null;
+                                    /** @description P(no purchase within horizonDays), from the repeat-buying model the churn model was trained with */
+                                    pNoPurchase: number | null;
                                     reasons: {
                                         en: string;
                                         zh: string;

@@ -72,6 +72,7 @@ function Profile({ profile: p }: { profile: CustomerProfile }) {
                 <Descriptions.Item label={t('profile.field.pAlive')}>{format.percent(layers.clv?.pAlive)}</Descriptions.Item>
                 <Descriptions.Item label={t('profile.field.expectedOrders')}>{format.decimal(layers.clv?.expectedOrders90d)}</Descriptions.Item>
                 <Descriptions.Item label={t('profile.field.churnRisk')}>{format.percent(layers.churn?.risk)}</Descriptions.Item>
+                <Descriptions.Item label={t('profile.field.pNoPurchase', { horizon: layers.churn?.horizonDays ?? 90 })}>{format.percent(layers.churn?.pNoPurchase)}</Descriptions.Item>
               </Descriptions>
               {layers.churn && layers.churn.reasons.length > 0 && (
                 <Card size="small" title={t('profile.section.churnReasons')}>

@@ -22,6 +22,15 @@ export function ChurnPanel() {
   const [saving, setSaving] = useState(false);
   const save = useSaveSegment();
   const [name, setName] = useState('');
+  // The verdict names models by their codes; the console says it in the chosen language from the evaluation itself.
+  const verdict = (e: { models: { model: string; role?: string; metrics: { auc: number } }[]; deployed?: string }) => {
+    const best = (role: string) => [...e.models].filter((m) => m.role === role).sort((a, b) => b.metrics.auc - a.metrics.auc)[0];
+    const [classifier, baseline] = [best('classifier'), best('baseline')];
+    if (!classifier || !baseline) return '';
+    const name = (m: string) => t(`predict.churn.models.${m}`, { defaultValue: m, model: summary.data?.model?.evaluation.frequencyModel?.model ?? 'BG/NBD', horizon: summary.data?.model?.horizonDays ?? 90 });
+    const args = { classifier: name(classifier.model), baseline: name(baseline.model), gain: format.decimal(classifier.metrics.auc - baseline.metrics.auc, 3) };
+    return e.deployed === classifier.model ? t('predict.churn.verdictClassifier', args) : t('predict.churn.verdictBaseline', args);
+  };
   return (
     <Space direction="vertical" style={{ width: '100%' }} size="middle">
       <QueryView query={summary} isEmpty={(s) => s.model === null} empty={t('predict.churn.noModel')}>
@@ -34,8 +43,19 @@ export function ChurnPanel() {
                 pagination={false}
                 title={() => t('predict.churn.evaluation', { horizon: s.model!.horizonDays, day: format.day(s.model!.evaluation.end) })}
                 dataSource={s.model!.evaluation.models}
+                footer={s.model!.evaluation.verdict ? () => <Typography.Text type="secondary" data-testid="churn-verdict">{verdict(s.model!.evaluation)}</Typography.Text> : undefined}
                 columns={[
-                  { title: t('predict.churn.model'), dataIndex: 'model', render: (m: string) => t(`predict.churn.models.${m}`, { defaultValue: m }) },
+                  {
+                    title: t('predict.churn.model'),
+                    dataIndex: 'model',
+                    render: (m: string, row) => (
+                      <Space size={4}>
+                        {t(`predict.churn.models.${m}`, { defaultValue: m, model: s.model!.evaluation.frequencyModel?.model ?? 'BG/NBD', horizon: s.model!.horizonDays })}
+                        {row.role === 'baseline' && <Tag>{t('predict.churn.baseline')}</Tag>}
+                        {m === (s.model!.evaluation.deployed ?? s.model!.kind) && <Tag color="green">{t('predict.churn.deployed')}</Tag>}
+                      </Space>
+                    ),
+                  },
                   { title: 'AUC', render: (_, m) => format.decimal(m.metrics.auc, 3) },
                   { title: 'PR-AUC', render: (_, m) => format.decimal(m.metrics.prAuc, 3) },
                   { title: t('predict.churn.precision10'), render: (_, m) => format.percent(m.metrics.precisionAt10) },
@@ -78,7 +98,7 @@ export function ChurnPanel() {
               columns={[
                 { title: t('predict.churn.customer'), dataIndex: 'customerId' },
                 { title: t('predict.churn.risk'), dataIndex: 'risk', align: 'right', render: (v: number) => format.percent(v) },
-                { title: 'P(alive)', dataIndex: 'pAlive', align: 'right', render: (v: number) => format.percent(v) },
+                { title: t('predict.churn.pNoPurchase', { horizon: w.warnings[0]?.horizonDays ?? 90 }), dataIndex: 'pNoPurchase', align: 'right', render: (v: number) => format.percent(v) },
                 { title: t('predict.churn.value'), dataIndex: 'valueFen', align: 'right', render: (v: number) => format.money(v) },
                 { title: t('predict.churn.reasons'), dataIndex: 'reasons', render: (rs: { zh: string; en: string }[]) => rs.map((r, i) => <Tag key={i}>{label(r)}</Tag>) },
               ]}
