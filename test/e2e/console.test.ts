@@ -82,6 +82,12 @@ describe('the console in a browser', { skip: hasChromium ? false : 'no /usr/bin/
       await page.waitForLoadState('networkidle');
       if (shot) await shoot(page, shot);
     }
+    // The churn page names the deployed model with the verdict, and ranks warnings with P(no purchase), not P(alive).
+    await page.getByTestId('nav-predict').click();
+    const [deployed] = await store.query<{ kind: string }>('SELECT kind FROM churn_models ORDER BY trained_at DESC LIMIT 1');
+    const verdict = (await page.getByTestId('churn-verdict').textContent()) ?? '';
+    assert.match(verdict, deployed!.kind === 'gbdt' ? /部署梯度提升树/ : /部署/, verdict);
+    await page.getByTestId('churn-table').getByText('90 天内不购买的概率').waitFor();
     await page.getByTestId('nav-layers').click();
     await page.getByRole('tab', { name: '迁移' }).click();
     await page.getByTestId('migration-show').click();
@@ -142,6 +148,9 @@ describe('the console in a browser', { skip: hasChromium ? false : 'no /usr/bin/
     await profile.waitFor();
     assert.match((await profile.textContent()) ?? '', /\*{4}/, 'the phone is masked');
     assert.doesNotMatch((await page.getByTestId('profile').first().textContent()) ?? '', new RegExp(someone.phone.slice(-8)), 'nowhere in full');
+    // The churn score's P(no purchase) is shown as the server stored it.
+    const [churn] = await store.query<{ p: number }>('SELECT p_no_purchase AS p FROM churn_scores WHERE customer_id = $1', [someone.customer_id]);
+    if (churn) await page.getByTestId('profile').first().getByText(new Intl.NumberFormat('zh-CN', { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(Number(churn.p))).first().waitFor();
     await shoot(page, 'profile');
     await page.getByRole('tab', { name: '标签' }).click();
     await page.getByTestId('tag-input').fill('电话回访');
