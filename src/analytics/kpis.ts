@@ -96,8 +96,11 @@ async function periodFigures(db: Queryable, ctx: ReportContext, period: Period, 
      fresh AS (SELECT cp.customer_id, cp.first_day FROM cp JOIN ${FIRST_PURCHASES} fp ON fp.buyer_id = cp.customer_id WHERE fp.first_at >= ${at(lo!)}),
      rep AS (SELECT f.customer_id, ${bucketOf('f.first_day')} AS b, count(*) >= 2 AS again
              FROM fresh f JOIN o ON o.customer_id = f.customer_id AND o.day <= f.first_day + ${repurchaseDays} GROUP BY f.customer_id, f.first_day),
-     ev AS (SELECT DISTINCT customer_id, ${bucketOf(localDay(ctx.timezone, 'ts'))} AS b FROM events WHERE ${OWN_EVENTS} AND ts >= ${at(lo!)} AND ts < ${at(hi!)}),
-     act AS MATERIALIZED (SELECT customer_id, b FROM ev UNION SELECT customer_id, b FROM cb),
+     ev AS MATERIALIZED (SELECT DISTINCT customer_id, ${bucketOf(localDay(ctx.timezone, 'ts'))} AS b FROM events WHERE ${OWN_EVENTS} AND ts >= ${at(lo!)} AND ts < ${at(hi!)}),
+     -- Active: the buyers of each bucket (cb, distinct already) and the event-only customer-buckets beside them, so
+     -- only the events' few rows are compared rather than the union of both deduplicated.
+     evx AS (SELECT customer_id, b FROM ev WHERE NOT EXISTS (SELECT 1 FROM cb WHERE cb.customer_id = ev.customer_id AND cb.b = ev.b)),
+     act AS MATERIALIZED (SELECT customer_id, b FROM cb UNION ALL SELECT customer_id, b FROM evx),
      reg AS MATERIALIZED (SELECT customer_id, ${bucketOf(localDay(ctx.timezone, 'coalesce(registered_at, created_at)'))} AS rb FROM customers
              WHERE merged_into IS NULL AND coalesce(registered_at, created_at) < ${at(hi!)}),
      late AS MATERIALIZED (SELECT a.customer_id, a.b, r.customer_id AS known FROM act a LEFT JOIN reg r ON r.customer_id = a.customer_id WHERE r.customer_id IS NULL OR r.rb > a.b)
@@ -106,7 +109,7 @@ async function periodFigures(db: Queryable, ctx: ReportContext, period: Period, 
      UNION ALL SELECT 'nb', b, NULL, NULL, count(*), count(*) FILTER (WHERE again) FROM rep GROUP BY b
      UNION ALL SELECT 'nt', NULL, NULL, NULL, count(*), count(*) FILTER (WHERE again) FROM rep
      UNION ALL SELECT 'a', b, NULL, NULL, count(*), NULL FROM act GROUP BY b
-     UNION ALL SELECT 'at', NULL, NULL, NULL, count(DISTINCT customer_id), NULL FROM act
+     UNION ALL SELECT 'at', NULL, NULL, NULL, (SELECT count(*) FROM cp) + (SELECT count(DISTINCT customer_id) FROM ev WHERE NOT EXISTS (SELECT 1 FROM cp WHERE cp.customer_id = ev.customer_id)), NULL
      UNION ALL SELECT 'l', b, NULL, NULL, count(*), NULL FROM late GROUP BY b
      UNION ALL SELECT 'lt', NULL, NULL, NULL, count(DISTINCT customer_id), NULL FROM late WHERE known IS NULL
      UNION ALL SELECT 'r', CASE WHEN rb < 0 THEN -1 ELSE rb END, NULL, NULL, count(*), NULL FROM reg GROUP BY 2`,
