@@ -54,7 +54,8 @@ export interface Receipt {
 export interface InboundMessage {
   /** The provider's id for it (or a stable hash of its fields), so a repeat is processed once. */
   eventId: string;
-  kind: 'reply' | 'unsubscribe' | 'contact_deleted' | 'contact_added' | 'bounce';
+  /** `directory_changed`: a WeCom contact, group or tag change, recorded here (once) and applied by the callback. */
+  kind: 'reply' | 'unsubscribe' | 'contact_deleted' | 'contact_added' | 'bounce' | 'directory_changed';
   /** The customer's address on the channel (a phone, an email, an external_userid). */
   from: string;
   content: string;
