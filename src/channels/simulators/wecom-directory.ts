@@ -93,7 +93,7 @@ export class WecomDirectory {
   readonly groups = new Map<string, SimulatedGroup>();
   /** Members with the customer contact feature, beyond those who follow someone. */
   readonly members = new Set<string>();
-  /** The corp's tag groups; a deleted tag is kept here (answered only when asked for by id) until purged. */
+  /** The corp's tag groups; a deleted tag stays here, answered (deleted: true) only when asked for by id. */
   readonly tagGroups = new Map<string, SimulatedTagGroup>();
   private readonly deletedTags = new Set<string>();
   private readonly follows = new Map<string, SimulatedFollow>();
@@ -162,12 +162,12 @@ export class WecomDirectory {
     staff.forEach((s) => this.members.add(s));
     const pick = <T>(list: readonly T[]) => list[Math.floor(this.random.next() * list.length)]!;
     const ids: string[] = [];
+    if (contacts > 0) this.addTagGroup({ group_id: 'etLEVEL', group_name: '会员等级', tags: [{ id: 'etVIP', name: 'VIP' }] });
     for (let i = 0; i < contacts; i++) {
       const id = `wm${createHash('sha256').update(`contact${i}`).digest('hex').slice(0, 24)}`;
       ids.push(id);
       const contact: SimulatedContact = { external_userid: id, name: `${pick(SURNAMES)}${pick(GIVEN)}`, type: 1, gender: pick([0, 1, 2] as const), ...(this.random.next() < unionidShare ? { unionid: `oU${createHash('sha256').update(`union${i}`).digest('hex').slice(0, 26)}` } : {}) };
       this.addContact(staff[i % members]!, contact, { remark: contact.name, tag_id: this.random.next() < 0.3 ? ['etVIP'] : [] });
-      if (i === 0) this.addTagGroup({ group_id: 'etLEVEL', group_name: '会员等级', tags: [{ id: 'etVIP', name: 'VIP' }] });
       if (this.random.next() < 0.1 && members > 1) this.addContact(staff[(i + 1) % members]!, contact);
     }
     for (let g = 0; g < groups; g++) {

@@ -72,8 +72,9 @@ export async function syncContext(store: Store, name: string, now: Date, onProgr
  * Syncs a WeCom channel's 客户联系 directory into Siyu (docs/channels.md#contact-sync-and-group-chats): every member
  * the app sees (get_follow_user_list), their external contacts (batch/get_by_user) as customers with external_userid
  * and unionid identities and the follow relations, and with `groups` the customer group chats and their members;
- * then the corp's tags (get_corp_tag_list) as `wecom:<group>/<name>` customer tags, and reachability on the channel. Incremental and idempotent: only what changed is written, a second run over the
- * same directory changes nothing, and what WeCom no longer lists is marked ended, never deleted.
+ * then the corp's tags (get_corp_tag_list) as `wecom:<group>/<name>` customer tags, and reachability on the channel.
+ * Incremental and idempotent: only what changed is written, a second run over the same directory changes nothing, and
+ * what WeCom no longer lists is marked ended, never deleted.
  */
 export async function syncWecom(store: Store, name: string, options: WecomSyncOptions = {}): Promise<WecomSyncReport> {
   const setup = await wecomSetup(store, name);
