@@ -120,13 +120,18 @@ export async function receiveWecomCallback(store: Store, name: string, query: We
   const state = await fetchDirectoryState(api, read.event);
   const ctx = await syncContext(store, name, now);
   const change = `${read.event.kind === 'contact' ? 'change_external_contact' : read.event.kind === 'chat' ? 'change_external_chat' : 'change_external_tag'}/${read.event.change}`;
-  const at = new Date(Number(xmlField(xml, 'CreateTime') ?? 0) * 1000 || now.getTime());
   const fresh = await store.transaction(async (tx) => {
-    const report = await applyInbound(tx, ctx.ring, name, 'external_userid', [{ eventId: read.eventId, kind: 'directory_changed', from: read.from, content: change, at }], now);
-    // A callback delivered twice at once: the second transaction finds the event recorded and writes nothing.
-    if (report.inbound === 0) return false;
+    // The event row is the gate: a callback delivered twice at once inserts it once, and the other writes nothing.
+    const recorded = await tx.execute(
+      `INSERT INTO channel_events (channel, event_id, kind, customer_id, detail, received_at) VALUES ($1, $2, 'directory_changed', NULL, $3, CAST($4 AS TIMESTAMPTZ)) ON CONFLICT (channel, event_id) DO NOTHING`,
+      [name, read.eventId, change, now],
+    );
+    if (recorded === 0) return false;
     const customers = await applyDirectoryState(tx, ctx, state);
     await updateReachability(tx, ctx, await senderSeen(tx, name, setup.settings.sender), `callback ${change}`, customers);
+    if (read.event.kind === 'contact') {
+      await tx.execute(`UPDATE channel_events SET customer_id = (SELECT customer_id FROM identities WHERE type = 'external_userid' AND value = $3) WHERE channel = $1 AND event_id = $2`, [name, read.eventId, read.from]);
+    }
     return true;
   });
   const welcomeCode = xmlField(xml, 'WelcomeCode');

@@ -54,8 +54,7 @@ export interface Receipt {
 export interface InboundMessage {
   /** The provider's id for it (or a stable hash of its fields), so a repeat is processed once. */
   eventId: string;
-  /** `directory_changed`: a WeCom contact, group or tag change, recorded here (once) and applied by the callback. */
-  kind: 'reply' | 'unsubscribe' | 'contact_deleted' | 'contact_added' | 'bounce' | 'directory_changed';
+  kind: 'reply' | 'unsubscribe' | 'contact_deleted' | 'contact_added' | 'bounce';
   /** The customer's address on the channel (a phone, an email, an external_userid). */
   from: string;
   content: string;

@@ -122,6 +122,13 @@ for (const backend of BACKENDS) {
           assert.equal((await post(app, { ...added, CreateTime: 1_790_000_001 })).body, 'success', 'a repeat is acknowledged');
           assert.deepEqual(calls(), {}, 'and not applied again');
 
+          // The same event delivered twice at once (WeCom retries after 5 s without an answer): written once.
+          dir.addContact('staff2', { external_userid: 'ext4', name: '周洋' }, { tag_id: ['etTEA'] });
+          const twice = { ...contact('add_external_contact', 'ext4', 'staff2'), CreateTime: 1_790_000_002 };
+          assert.deepEqual((await Promise.all([post(app, twice), post(app, twice)])).map((r) => r.body), ['success', 'success']);
+          assert.deepEqual(await store.query(`SELECT customer_id FROM channel_events WHERE kind = 'directory_changed' AND detail = 'change_external_contact/add_external_contact' AND customer_id = 'external_userid:ext4'`), [{ customer_id: 'external_userid:ext4' }]);
+          assert.equal((await store.query(`SELECT * FROM tag_history WHERE customer_id = 'external_userid:ext4'`)).length, 1);
+
           // An edit: the member changed the tags.
           dir.markTags('staff1', 'ext1', ['etSILVER']);
           calls = callsSince(sims);
