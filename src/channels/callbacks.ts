@@ -1,7 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { SiyuError } from '../core/errors.ts';
 import { keyRingFor, openPii } from '../privacy/index.ts';
-import type { Store } from '../store/index.ts';
+import type { Queryable, Store } from '../store/index.ts';
 import type { InboundMessage } from './channel.ts';
 import { readChannelSetups, type ChannelSetup } from './config.ts';
 import { readUnsubscribeToken, unsubscribeSecret } from './email.ts';
@@ -9,6 +9,8 @@ import { applyFeedback, applyInbound, type FeedbackReport } from './feedback.ts'
 import { readAliyunPush } from './sms/aliyun.ts';
 import { wecomClient } from './wechat/channels.ts';
 import { wecomDecrypt, wecomSignatureMatches, xmlField } from './wechat/crypto.ts';
+import { applyDirectoryState, fetchDirectoryState, type DirectoryEvent } from './wechat/sync-events.ts';
+import { syncContext, updateReachability } from './wechat/sync.ts';
 
 async function setupOf(store: Store, name: string): Promise<ChannelSetup & { name: string }> {
   const setup = (await readChannelSetups(store, { includeDisabled: true })).find((s) => s.name === name);
@@ -64,12 +66,35 @@ export interface WecomCallbackQuery {
 /** How far a callback's timestamp may be from now before it counts as a replay. */
 const CALLBACK_TOLERANCE_MS = 5 * 60_000;
 
+/** The directory change a decrypted callback names, with the id it is processed once by; undefined for other events. */
+function readDirectoryEvent(xml: string): { event: DirectoryEvent; eventId: string; from: string } | undefined {
+  const field = (name: string) => xmlField(xml, name);
+  const change = field('ChangeType') ?? '';
+  const hash = (...parts: (string | undefined)[]) => createHash('sha256').update(parts.join('|')).digest('hex').slice(0, 32);
+  const externalUserId = field('ExternalUserID');
+  const chatId = field('ChatId');
+  switch (field('Event')) {
+    case 'change_external_contact':
+      // The same id the contact events always had, so one recorded before this version is still a repeat.
+      return externalUserId ? { event: { kind: 'contact', change, externalUserId }, eventId: hash(change, externalUserId, field('UserID'), field('CreateTime')), from: externalUserId } : undefined;
+    case 'change_external_chat':
+      return chatId ? { event: { kind: 'chat', change, chatId }, eventId: hash('chat', change, chatId, field('UpdateDetail'), field('CreateTime')), from: chatId } : undefined;
+    case 'change_external_tag':
+      return { event: { kind: 'tags', change }, eventId: hash('tag', change, field('Id'), field('TagType'), field('CreateTime')), from: field('Id') ?? '' };
+    default:
+      return undefined;
+  }
+}
+
 /**
  * WeCom's callback: the URL check (GET, `echostr` decrypted and returned) and events (POST XML with `<Encrypt>`).
  * The signature, the timestamp (within 5 minutes) and the corp id sealed in the message are checked; anything else is
- * forbidden. Contact events are applied once each (by their own fields): a customer deleting the member
- * (del_follow_user) or the member deleting them marks them unreachable on the channel; an added contact is
- * reachable and gets the welcome message, once, with the WelcomeCode (which is valid for 20 s).
+ * forbidden. A directory event (a contact's, a customer group's, the corp tags') is applied once, by its own fields:
+ * WeCom is asked about just the contact (externalcontact/get), the group (groupchat/get) or the tags, and the answer
+ * is written by the code the full sync uses, with the event recorded in the same transaction; then the customers
+ * concerned get their reachability by the sync's rule. When WeCom cannot be asked, nothing is recorded and the
+ * callback fails (503), so WeCom posts it again. An added contact also gets the welcome message, once, with the
+ * WelcomeCode (valid for 20 s).
  */
 export async function receiveWecomCallback(store: Store, name: string, query: WecomCallbackQuery, body: string | undefined, now = new Date()): Promise<string> {
   const setup = await setupOf(store, name);
@@ -87,19 +112,42 @@ export async function receiveWecomCallback(store: Store, name: string, query: We
   if (opened.receiveId !== setup.settings.corp_id) throw new SiyuError('forbidden', 'wrong_corp', 'the callback was sealed for another corp');
   if (body === undefined) return opened.message;
   const xml = opened.message;
-  const change = xmlField(xml, 'ChangeType');
-  const externalUserId = xmlField(xml, 'ExternalUserID');
-  if (xmlField(xml, 'Event') !== 'change_external_contact' || !change || !externalUserId) return 'success';
-  const eventId = createHash('sha256').update([change, externalUserId, xmlField(xml, 'UserID'), xmlField(xml, 'CreateTime')].join('|')).digest('hex').slice(0, 32);
-  const at = new Date(Number(xmlField(xml, 'CreateTime') ?? 0) * 1000 || now.getTime());
-  const kind = change === 'add_external_contact' ? 'contact_added' : change === 'del_follow_user' || change === 'del_external_contact' ? 'contact_deleted' : undefined;
-  if (!kind) return 'success';
-  const ring = await keyRingFor(store);
-  const report = await store.transaction(async (tx) => applyInbound(tx, ring, name, 'external_userid', [{ eventId, kind, from: externalUserId, content: change, at }], now));
+  const read = readDirectoryEvent(xml);
+  if (!read) return 'success';
+  const seen = await store.query('SELECT 1 FROM channel_events WHERE channel = $1 AND event_id = $2', [name, read.eventId]);
+  if (seen.length > 0) return 'success';
+  const api = wecomClient(setup);
+  const state = await fetchDirectoryState(api, read.event);
+  const ctx = await syncContext(store, name, now);
+  const change = `${read.event.kind === 'contact' ? 'change_external_contact' : read.event.kind === 'chat' ? 'change_external_chat' : 'change_external_tag'}/${read.event.change}`;
+  const fresh = await store.transaction(async (tx) => {
+    // The event row is the gate: a callback delivered twice at once inserts it once, and the other writes nothing.
+    const recorded = await tx.execute(
+      `INSERT INTO channel_events (channel, event_id, kind, customer_id, detail, received_at) VALUES ($1, $2, 'directory_changed', NULL, $3, CAST($4 AS TIMESTAMPTZ)) ON CONFLICT (channel, event_id) DO NOTHING`,
+      [name, read.eventId, change, now],
+    );
+    if (recorded === 0) return false;
+    const customers = await applyDirectoryState(tx, ctx, state);
+    await updateReachability(tx, ctx, await senderSeen(tx, name, setup.settings.sender), `callback ${change}`, customers);
+    if (read.event.kind === 'contact') {
+      await tx.execute(`UPDATE channel_events SET customer_id = (SELECT customer_id FROM identities WHERE type = 'external_userid' AND value = $3) WHERE channel = $1 AND event_id = $2`, [name, read.eventId, read.from]);
+    }
+    return true;
+  });
   const welcomeCode = xmlField(xml, 'WelcomeCode');
-  if (kind === 'contact_added' && report.inbound === 1 && welcomeCode && setup.settings.welcome_text) {
-    // Once: a repeated callback is not fresh (report.inbound 0) and sends nothing; a second app would get 41051.
-    await wecomClient(setup).call('/cgi-bin/externalcontact/send_welcome_msg', { welcome_code: welcomeCode, text: { content: setup.settings.welcome_text } });
+  if (fresh && read.event.change === 'add_external_contact' && welcomeCode && setup.settings.welcome_text) {
+    // Once: a repeated callback is not fresh and sends nothing; a second app would get 41051.
+    await api.call('/cgi-bin/externalcontact/send_welcome_msg', { welcome_code: welcomeCode, text: { content: setup.settings.welcome_text } });
   }
   return 'success';
+}
+
+/**
+ * The sender, when the channel's relations show the app sees that member (one of their follows is stored); else
+ * undefined, and a follow by any member makes a customer reachable. The full sync asks get_follow_user_list instead.
+ */
+async function senderSeen(db: Queryable, channel: string, sender: string | undefined): Promise<string | undefined> {
+  if (sender === undefined) return undefined;
+  const rows = await db.query('SELECT 1 FROM wecom_follows WHERE channel = $1 AND userid = $2 LIMIT 1', [channel, sender]);
+  return rows.length > 0 ? sender : undefined;
 }

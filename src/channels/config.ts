@@ -161,6 +161,7 @@ export async function deleteChannel(store: Store, name: string, actor = localAct
   await getChannelInfo(store, name);
   await store.transaction(async (tx) => {
     await tx.execute('DELETE FROM channel_templates WHERE channel = $1', [name]);
+    await tx.execute('DELETE FROM wecom_group_welcome_templates WHERE channel = $1', [name]);
     await tx.execute('DELETE FROM channel_configs WHERE name = $1', [name]);
     await recordAudit(tx, { actor, action: 'channels.delete', target: name, details: {} });
   });

@@ -24,9 +24,11 @@ export { miniprogramChannel, recordSubscriptions, wecomChannel, type Subscriptio
 export { wecomDecrypt, wecomEncrypt, wecomSignature, xmlField } from './wechat/crypto.ts';
 export { describeWecomSync, syncWecom, syncWecomChannels, wecomSyncChanges, type WecomSyncOptions } from './wechat/sync.ts';
 export type { WecomSyncReport } from './wechat/sync-report.ts';
+export { wecomTagName } from './wechat/sync-tags.ts';
+export { deleteGroupWelcomeTemplate, GroupWelcomeInput, GroupWelcomeTemplate, listGroupWelcomeTemplates, upsertGroupWelcomeTemplate } from './wechat/group-welcome.ts';
 export { TOKENS, TokenCache } from './wechat/token.ts';
 export { countMessages, listMessages, messageRates, messageRatesByDay, type DailyMessageRates, type LoggedMessage, type MessageQuery, type MessageRates } from './log.ts';
 export { previewTemplate, type TemplatePreview } from './preview.ts';
 export { sendTestToCustomer, type CustomerTestInput } from './test-send.ts';
-export { SIMULATOR_CREDENTIALS, startProviderSimulators, type DirectorySeed, type ProviderSimulators, type SimulatorOptions, type SimulatedContact, type SimulatedFollow, type SimulatedGroup, type SimulatedGroupMember, type SimulatedMail, type SimulatedSms, type SimulatedTemplate } from './simulators/index.ts';
+export { SIMULATOR_CREDENTIALS, startProviderSimulators, type DirectorySeed, type ProviderSimulators, type SimulatorOptions, type SimulatedContact, type SimulatedFollow, type SimulatedGroup, type SimulatedGroupMember, type SimulatedTagGroup, type SimulatedWelcomeTemplate, type SimulatedMail, type SimulatedSms, type SimulatedTemplate } from './simulators/index.ts';
 export { configureSimulatedSms, type DemoSmsTemplate } from './simulators/demo.ts';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { deleteChannel, describeWecomSync, listChannels, listChannelTemplates, listMessages, messageRates, startProviderSimulators, syncWecom, testChannel, upsertChannel, upsertChannelTemplate, type MessageRates } from '../channels/index.ts';
+import { deleteChannel, deleteGroupWelcomeTemplate, describeWecomSync, listChannels, listGroupWelcomeTemplates, upsertGroupWelcomeTemplate, type GroupWelcomeTemplate, listChannelTemplates, listMessages, messageRates, startProviderSimulators, syncWecom, testChannel, upsertChannel, upsertChannelTemplate, type MessageRates } from '../channels/index.ts';
 import { SiyuError } from '../core/errors.ts';
 import { action, emit, parseCount, withDb, withOpenStore } from './context.ts';
 import { io } from './io.ts';
@@ -27,6 +27,78 @@ function pairs(values: readonly string[], flag: string): Record<string, unknown>
     }
   }
   return out;
+}
+
+/** The flags of one attachment, as an object, when any of them is given (so a missing one is named by validation). */
+function given(fields: Record<string, string | undefined>): Record<string, string> | undefined {
+  const set = Object.entries(fields).filter((e): e is [string, string] => e[1] !== undefined);
+  return set.length > 0 ? Object.fromEntries(set) : undefined;
+}
+
+const describeWelcome = (t: GroupWelcomeTemplate) => `${t.channel}/${t.name} (${t.templateId}): ${t.text}${t.attachment ? `  + ${t.attachment.kind}` : ''}`;
+
+interface WelcomeFlags {
+  db?: string;
+  text?: string;
+  imageUrl?: string;
+  imageMediaId?: string;
+  linkTitle?: string;
+  linkUrl?: string;
+  linkPicurl?: string;
+  linkDesc?: string;
+  miniprogramTitle?: string;
+  miniprogramAppid?: string;
+  miniprogramPage?: string;
+  miniprogramPicMediaId?: string;
+}
+
+/** `siyu channels group-welcome add|list|remove`: WeCom group welcome templates (入群欢迎语素材). */
+function registerGroupWelcome(channels: Command): void {
+  const welcome = channels.command('group-welcome').description("a WeCom channel's group welcome templates (入群欢迎语素材), registered at WeCom");
+  withDb(welcome.command('add').argument('<channel>', 'a wecom channel').argument('<name>').description('register a group welcome template at WeCom, or edit the one of that name (same template_id)'))
+    .option('--text <text>', 'the welcome text (required; %NICKNAME% is the new member)')
+    .option('--image-url <url>', 'an image URL from WeCom uploadimg')
+    .option('--image-media-id <id>', 'or a temporary image media id')
+    .option('--link-title <title>', 'a link attachment: its title')
+    .option('--link-url <url>', 'its URL')
+    .option('--link-picurl <url>', 'its cover image URL')
+    .option('--link-desc <text>', 'its description')
+    .option('--miniprogram-title <title>', 'a mini-program attachment: its title')
+    .option('--miniprogram-appid <appid>', 'its AppID')
+    .option('--miniprogram-page <path>', 'its page path')
+    .option('--miniprogram-pic-media-id <id>', 'its cover image media id')
+    .action(
+      action(async (channel: string, name: string, o: WelcomeFlags) =>
+        withOpenStore(o.db, async (store) => {
+          const input = {
+            text: o.text,
+            image: given({ pic_url: o.imageUrl, media_id: o.imageMediaId }),
+            link: given({ title: o.linkTitle, url: o.linkUrl, picurl: o.linkPicurl, desc: o.linkDesc }),
+            miniprogram: given({ title: o.miniprogramTitle, appid: o.miniprogramAppid, page: o.miniprogramPage, pic_media_id: o.miniprogramPicMediaId }),
+          };
+          const t = await upsertGroupWelcomeTemplate(store, channel, name, Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)));
+          io().stdout.write(`group welcome template ${describeWelcome(t)} saved\n`);
+        }),
+      ),
+    );
+  withDb(welcome.command('list').argument('[channel]').description('the registered group welcome templates'))
+    .option('--json', 'print them as JSON')
+    .action(
+      action(async (channel: string | undefined, o: { db?: string; json?: boolean }) =>
+        withOpenStore(o.db, async (store) => {
+          const list = await listGroupWelcomeTemplates(store, channel);
+          emit(o.json, { templates: list }, () => (list.length === 0 ? 'no group welcome templates' : list.map(describeWelcome).join('\n')));
+        }),
+      ),
+    );
+  withDb(welcome.command('remove').argument('<channel>').argument('<name>').description('remove a group welcome template at WeCom and here')).action(
+    action(async (channel: string, name: string, o: { db?: string }) =>
+      withOpenStore(o.db, async (store) => {
+        const t = await deleteGroupWelcomeTemplate(store, channel, name);
+        io().stdout.write(`group welcome template ${t.channel}/${t.name} (${t.templateId}) removed\n`);
+      }),
+    ),
+  );
 }
 
 const pct = (x: number | null) => (x === null ? '-' : `${(x * 100).toFixed(1)}%`);
@@ -85,7 +157,7 @@ export function registerChannels(program: Command): void {
       ),
     );
 
-  withDb(channels.command('sync').argument('<name>', 'a wecom channel').description("sync a WeCom channel's contact list into customers and identities (and with --groups its customer group chats); the wecom-sync job does it hourly"))
+  withDb(channels.command('sync').argument('<name>', 'a wecom channel').description("sync a WeCom channel's contact list into customers and identities (and with --groups its customer group chats) and its corp tags; the wecom-sync job does it hourly"))
     .option('--groups', 'also the customer group chats and their members')
     .option('--json', 'print the report as JSON')
     .action(
@@ -121,6 +193,8 @@ export function registerChannels(program: Command): void {
         }),
       ),
     );
+
+  registerGroupWelcome(channels);
 
   const messages = program.command('messages').description('the message log: every message, its states, provider ids and cost; delivery rates');
   withDb(messages.command('list').description('messages, newest first'))

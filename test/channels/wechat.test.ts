@@ -51,7 +51,8 @@ for (const backend of BACKENDS) {
           await store.insertRows('customers', ['customer_id', 'name', 'traits', 'created_at', 'updated_at'], [['w1', 'a', '{}', NOON, NOON], ['w2', 'b', '{}', NOON, NOON]]);
           await store.insertRows('identities', ['type', 'value', 'customer_id', 'created_at'], [['external_userid', 'ext1', 'w1', NOON], ['external_userid', 'ext2', 'w2', NOON]]);
           await recordConsents(store, ['w1', 'w2'].map((customerId) => ({ customerId, purpose: 'wecom_message', status: 'granted' as const, source: 'test', effectiveAt: NOON })));
-          sims.wechat.contacts.set('staff1', new Set(['ext1', 'ext2']));
+          sims.wechat.directory.addContact('staff1', { external_userid: 'ext1', name: '王芳' });
+          sims.wechat.directory.addContact('staff1', { external_userid: 'ext2', name: '李伟' });
           channels = await loadChannels(store);
 
           await queue(store, [['w1', 'm1'], ['w2', 'm2']], NOON);
@@ -77,18 +78,20 @@ for (const backend of BACKENDS) {
           assert.equal(await state(store, 'm5'), 'skipped: unreachable on wecom: contact_deleted: not a contact of the sender', 'the failed send marked them unreachable');
 
           const now = Math.floor(Date.now() / 1000);
+          sims.wechat.directory.removeContact('staff1', 'ext1');
           const del = callback(contactEvent('del_follow_user', 'ext1', now));
           const post = (c: { url: string; payload: string }) => app.inject({ method: 'POST', url: c.url, payload: c.payload, headers: { authorization: '', 'content-type': 'text/xml' } });
           assert.equal((await post(del)).body, 'success');
           assert.equal((await post(del)).body, 'success', 'a repeat is acknowledged');
-          assert.equal((await store.query(`SELECT * FROM channel_events WHERE kind = 'contact_deleted' AND customer_id = 'w1'`)).length, 1, 'and processed once');
+          assert.equal((await store.query(`SELECT * FROM channel_events WHERE kind = 'directory_changed' AND customer_id = 'w1'`)).length, 1, 'and processed once');
           await queue(store, [['w1', 'm4']], new Date(NOON.getTime() + 2 * 86_400_000));
           await dispatchDue(store, channels, { now: new Date(NOON.getTime() + 2 * 86_400_000) });
-          assert.equal(await state(store, 'm4'), 'skipped: unreachable on wecom: contact_deleted: del_follow_user');
+          assert.equal(await state(store, 'm4'), 'skipped: unreachable on wecom: callback change_external_contact/del_follow_user: not a contact of any member');
 
           assert.equal((await post({ ...del, url: del.url.replace(/msg_signature=[0-9a-f]+/, 'msg_signature=' + '0'.repeat(40)) })).statusCode, 403, 'forged');
           assert.equal((await post(callback(contactEvent('del_follow_user', 'ext1', now), now - 3600))).statusCode, 403, 'stale');
 
+          sims.wechat.directory.addContact('staff1', { external_userid: 'ext1', name: '王芳' });
           const code = sims.wechat.issueWelcomeCode();
           const add = callback(contactEvent('add_external_contact', 'ext1', now + 1, code));
           await post(add);

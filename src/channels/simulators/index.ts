@@ -9,7 +9,8 @@ import type { DirectorySeed } from './wecom-directory.ts';
 export type { Misbehaviour, SimulatedSms } from './common.ts';
 export type { SimulatedMail } from './mail.ts';
 export type { SimulatedTemplate } from './sms.ts';
-export type { DirectorySeed, SimulatedContact, SimulatedFollow, SimulatedGroup, SimulatedGroupMember, WecomDirectory } from './wecom-directory.ts';
+export type { DirectorySeed, SimulatedContact, SimulatedFollow, SimulatedGroup, SimulatedGroupMember, SimulatedTagGroup, WecomDirectory } from './wecom-directory.ts';
+export type { SimulatedWelcomeTemplate, WecomWelcomeTemplates } from './wecom-welcome.ts';
 
 /** The credentials the simulators accept (and the demo configures its channels with). */
 export const SIMULATOR_CREDENTIALS = {

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { draw, pause, readBody, sendJson, type Misbehaviour, type Random } from './common.ts';
 import { WecomDirectory } from './wecom-directory.ts';
+import { WecomWelcomeTemplates } from './wecom-welcome.ts';
 
 interface MassSend {
   msgid: string;
@@ -15,7 +16,8 @@ interface MassSend {
  * Simulated WeCom 客户联系 and mini-program APIs: gettoken (7,200 s tokens; `expireTokens` invalidates them early, as
  * the platform may), add_msg_template (contacts only; each customer at most `monthlyLimit` mass sends),
  * get_groupmsg_task / get_groupmsg_send_result (pending until `confirm`), send_welcome_msg (each code once, within
- * 20 s), the 客户联系 directory (`directory`: members, contacts, customer group chats), stable_token and
+ * 20 s), the 客户联系 directory (`directory`: members, contacts, corp tags, customer group chats), group welcome
+ * templates (`welcomeTemplates`), stable_token and
  * subscribeMessage.send (43101 for openids that refused).
  */
 export class WechatSimulator {
@@ -28,6 +30,8 @@ export class WechatSimulator {
   readonly refused = new Set<string>();
   /** The members, their contacts and the customer group chats the directory APIs serve. */
   readonly directory: WecomDirectory;
+  /** The group welcome templates (group_welcome_template/add|edit|get|del). */
+  readonly welcomeTemplates = new WecomWelcomeTemplates();
   tokenFetches = 0;
   /** API calls made with a valid token, by path (gettoken and stable_token not counted). */
   readonly calls = new Map<string, number>();
@@ -102,7 +106,7 @@ export class WechatSimulator {
     this.calls.set(path, (this.calls.get(path) ?? 0) + 1);
     if (this.failure && this.failure.afterCalls-- <= 0) return error(this.failure.errcode, this.failure.errmsg);
     if (draw(this.random, this.m) === 'busy') return error(-1, 'system busy');
-    const listed = this.directory.answer(path, body);
+    const listed = this.directory.answer(path, body, url.searchParams) ?? this.welcomeTemplates.answer(path, body);
     if (listed) return 'errcode' in listed ? sendJson(response, 200, listed) : reply(listed);
     switch (path) {
       case '/wecom/cgi-bin/externalcontact/add_msg_template': {

@@ -50,6 +50,14 @@ export interface SimulatedGroup {
   members: SimulatedGroupMember[];
 }
 
+/** A corp tag group and its tags (get_corp_tag_list's tag_group[]). */
+export interface SimulatedTagGroup {
+  group_id: string;
+  group_name: string;
+  order?: number;
+  tags: { id: string; name: string; order?: number }[];
+}
+
 /** What `seed` generates: members, contacts spread over them (some followed by two), groups of contacts. */
 export interface DirectorySeed {
   members?: number;
@@ -76,7 +84,8 @@ const cursorFor = (offset: number) => Buffer.from(`c${offset}`).toString('base64
 /**
  * The corp's 客户联系 directory as the simulated WeCom serves it: the members with the customer contact feature
  * (get_follow_user_list), who follows which external contact (batch/get_by_user, cursor-paged, ≤100 members and ≤100
- * results a call), and the customer group chats (groupchat/list, cursor-paged with limit 1–1000, and groupchat/get).
+ * results a call; get, one contact), the corp tags (get_corp_tag_list) and the customer group chats (groupchat/list,
+ * cursor-paged with limit 1–1000, and groupchat/get).
  * The follow relation is the simulator's `contacts` map, which its mass sends check too.
  */
 export class WecomDirectory {
@@ -84,6 +93,9 @@ export class WecomDirectory {
   readonly groups = new Map<string, SimulatedGroup>();
   /** Members with the customer contact feature, beyond those who follow someone. */
   readonly members = new Set<string>();
+  /** The corp's tag groups; a deleted tag stays here, answered (deleted: true) only when asked for by id. */
+  readonly tagGroups = new Map<string, SimulatedTagGroup>();
+  private readonly deletedTags = new Set<string>();
   private readonly follows = new Map<string, SimulatedFollow>();
 
   constructor(
@@ -102,6 +114,28 @@ export class WecomDirectory {
   removeContact(userid: string, externalUserId: string): void {
     this.contacts.get(userid)?.delete(externalUserId);
     this.follows.delete(`${userid}\u0000${externalUserId}`);
+  }
+
+  /** Adds a corp tag group (or replaces it), as the admin or add_corp_tag would. */
+  addTagGroup(group: SimulatedTagGroup): void {
+    this.tagGroups.set(group.group_id, group);
+  }
+
+  /** Renames a corp tag (edit_corp_tag). */
+  renameTag(tagId: string, name: string): void {
+    for (const g of this.tagGroups.values()) for (const t of g.tags) if (t.id === tagId) t.name = name;
+  }
+
+  /** Deletes a corp tag (del_corp_tag): no longer listed, and no member's contact carries it. */
+  deleteTag(tagId: string): void {
+    this.deletedTags.add(tagId);
+    for (const f of this.follows.values()) if (f.tag_id?.includes(tagId)) f.tag_id = f.tag_id.filter((t) => t !== tagId);
+  }
+
+  /** The tags `userid` gives `externalUserId` (mark_tag). */
+  markTags(userid: string, externalUserId: string, tagIds: string[]): void {
+    const follow = this.follows.get(`${userid}\u0000${externalUserId}`);
+    if (follow) follow.tag_id = tagIds;
   }
 
   addGroup(group: SimulatedGroup): void {
@@ -128,6 +162,7 @@ export class WecomDirectory {
     staff.forEach((s) => this.members.add(s));
     const pick = <T>(list: readonly T[]) => list[Math.floor(this.random.next() * list.length)]!;
     const ids: string[] = [];
+    if (contacts > 0) this.addTagGroup({ group_id: 'etLEVEL', group_name: '会员等级', tags: [{ id: 'etVIP', name: 'VIP' }] });
     for (let i = 0; i < contacts; i++) {
       const id = `wm${createHash('sha256').update(`contact${i}`).digest('hex').slice(0, 24)}`;
       ids.push(id);
@@ -145,8 +180,12 @@ export class WecomDirectory {
   }
 
   /** Answers one directory API, or undefined when `path` is not one of them. */
-  answer(path: string, body: Record<string, unknown>): Answer | undefined {
+  answer(path: string, body: Record<string, unknown>, query: URLSearchParams): Answer | undefined {
     switch (path) {
+      case '/wecom/cgi-bin/externalcontact/get':
+        return this.getContact(query);
+      case '/wecom/cgi-bin/externalcontact/get_corp_tag_list':
+        return this.corpTagList(body);
       case '/wecom/cgi-bin/externalcontact/get_follow_user_list':
         return { follow_user: this.followUsers() };
       case '/wecom/cgi-bin/externalcontact/batch/get_by_user':
@@ -162,6 +201,49 @@ export class WecomDirectory {
 
   private followUsers(): string[] {
     return [...new Set([...this.members, ...this.contacts.keys()])].sort();
+  }
+
+  /** externalcontact/get: the contact and every member's follow of them, with the tags as objects. */
+  private getContact(query: URLSearchParams): Answer {
+    const id = query.get('external_userid') ?? '';
+    const person = this.people.get(id);
+    if (!person) return fail(40096, 'invalid external userid');
+    const followers = [...this.contacts].filter(([, ids]) => ids.has(id)).map(([userid]) => userid).sort();
+    // WeCom's answer for someone who is no longer anyone's contact.
+    if (followers.length === 0) return fail(84061, 'not external contact');
+    const tagOf = new Map([...this.tagGroups.values()].flatMap((g) => g.tags.map((t) => [t.id, { group_name: g.group_name, tag_name: t.name, tag_id: t.id, type: 1 }] as const)));
+    const follow_user = followers.map((userid) => {
+      const f = this.follows.get(`${userid}\u0000${id}`) ?? {};
+      const tags = (f.tag_id ?? []).flatMap((t) => (tagOf.has(t) && !this.deletedTags.has(t) ? [tagOf.get(t)!] : []));
+      return { userid, remark: f.remark ?? '', description: f.description ?? '', createtime: f.createtime ?? 0, tags, remark_corp_name: '', remark_mobiles: [], oper_userid: userid, add_way: f.add_way ?? 1, ...(f.state ? { state: f.state } : {}) };
+    });
+    return { external_contact: { external_userid: id, name: person.name, type: person.type ?? 1, gender: person.gender ?? 0, ...(person.unionid ? { unionid: person.unionid } : {}) }, follow_user, next_cursor: '' };
+  }
+
+  /**
+   * get_corp_tag_list: every live group and tag, or those named by group_id (which wins over tag_id, as the doc says)
+   * or tag_id; a deleted tag is answered (deleted: true) only when asked for by id.
+   */
+  private corpTagList(body: Record<string, unknown>): Answer {
+    const ids = (value: unknown) => (value === undefined ? [] : Array.isArray(value) && value.every((v) => typeof v === 'string') ? (value as string[]) : undefined);
+    const tagIds = ids(body.tag_id);
+    const groupIds = ids(body.group_id);
+    if (!tagIds || !groupIds) return fail(40058, 'invalid tag_id or group_id: arrays of strings');
+    const byGroup = groupIds.length > 0;
+    const byTag = !byGroup && tagIds.length > 0;
+    const tag_group = [...this.tagGroups.values()]
+      .filter((g) => !byGroup || groupIds.includes(g.group_id))
+      .map((g) => ({
+        group_id: g.group_id,
+        group_name: g.group_name,
+        create_time: 1_700_000_000,
+        order: g.order ?? 0,
+        tag: g.tags
+          .filter((t) => (byTag ? tagIds.includes(t.id) : !this.deletedTags.has(t.id)))
+          .map((t) => ({ id: t.id, name: t.name, create_time: 1_700_000_000, order: t.order ?? 0, ...(byTag || byGroup ? { deleted: this.deletedTags.has(t.id) } : {}) })),
+      }))
+      .filter((g) => g.tag.length > 0 || byGroup);
+    return { tag_group };
   }
 
   private batchGetByUser(body: Record<string, unknown>): Answer {

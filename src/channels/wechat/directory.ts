@@ -58,11 +58,11 @@ const seconds = (value: unknown): Date | undefined => (typeof value === 'number'
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
 
 /**
- * One directory API call: an answer with an error code throws `unavailable` naming the API and the code (after up to
- * three retries of a busy answer), as does a network failure, so a sync stops before it writes anything it cannot
- * complete.
+ * One directory API call: an answer with an error code (other than the `expected` ones) throws `unavailable` naming
+ * the API and the code (after up to three retries of a busy answer), as does a network failure, so a sync stops
+ * before it writes anything it cannot complete.
  */
-async function ask(api: WecomApi, path: string, body: unknown, options: DirectoryCallOptions): Promise<WxAnswer> {
+async function ask(api: WecomApi, path: string, body: unknown, options: DirectoryCallOptions, expected: readonly number[] = []): Promise<WxAnswer> {
   for (let attempt = 0; ; attempt++) {
     let answer: WxAnswer;
     try {
@@ -70,13 +70,35 @@ async function ask(api: WecomApi, path: string, body: unknown, options: Director
     } catch (error) {
       throw new SiyuError('unavailable', 'wecom_unreachable', `WeCom ${path}: ${(error as Error).message}`, { cause: error });
     }
-    if (!answer.errcode) return answer;
+    if (!answer.errcode || expected.includes(answer.errcode)) return answer;
     if (BUSY.has(answer.errcode) && attempt < 3) {
       await new Promise((resolve) => setTimeout(resolve, (options.retryDelayMs ?? 1000) * 2 ** attempt));
       continue;
     }
     throw new SiyuError('unavailable', 'wecom_error', `WeCom ${path}: ${answer.errcode}: ${answer.errmsg ?? ''}`);
   }
+}
+
+/** A follow relation as WeCom describes it (follow_info of batch/get_by_user, follow_user[] of get). */
+function followOf(c: Record<string, unknown>, f: Record<string, unknown>): FollowedContact[] {
+  if (typeof c.external_userid !== 'string' || typeof f.userid !== 'string') return [];
+  // get lists tags as objects (type 1 corp, 2 personal, 3 rule); batch/get_by_user as the corp tag ids.
+  const tags = Array.isArray(f.tags) ? (f.tags as { tag_id?: unknown; type?: unknown }[]).filter((t) => (t.type ?? 1) === 1).map((t) => t.tag_id) : ((f.tag_id as unknown[] | undefined) ?? []);
+  return [
+    {
+      externalUserId: c.external_userid,
+      name: text(c.name),
+      gender: Number(c.gender ?? 0) || 0,
+      unionid: text(c.unionid),
+      userid: f.userid,
+      remark: String(f.remark ?? ''),
+      description: String(f.description ?? ''),
+      tagIds: tags.filter((t) => typeof t === 'string' && t !== '').map(String),
+      addWay: typeof f.add_way === 'number' ? f.add_way : undefined,
+      state: text(f.state),
+      followedAt: seconds(f.createtime),
+    },
+  ];
 }
 
 /** The members with the customer contact feature that the app can see (GET get_follow_user_list). */
@@ -96,28 +118,53 @@ export async function* contactPages(api: WecomApi, members: readonly string[], s
     do {
       const answer = await ask(api, '/cgi-bin/externalcontact/batch/get_by_user', { userid_list: userids, cursor, limit: sizes.pageSize }, options);
       const list = (answer.external_contact_list as { external_contact?: Record<string, unknown>; follow_info?: Record<string, unknown> }[] | undefined) ?? [];
-      yield list.flatMap(({ external_contact: c = {}, follow_info: f = {} }) =>
-        typeof c.external_userid !== 'string' || typeof f.userid !== 'string'
-          ? []
-          : [
-              {
-                externalUserId: c.external_userid,
-                name: text(c.name),
-                gender: Number(c.gender ?? 0) || 0,
-                unionid: text(c.unionid),
-                userid: f.userid,
-                remark: String(f.remark ?? ''),
-                description: String(f.description ?? ''),
-                tagIds: ((f.tag_id as unknown[] | undefined) ?? []).map(String),
-                addWay: typeof f.add_way === 'number' ? f.add_way : undefined,
-                state: text(f.state),
-                followedAt: seconds(f.createtime),
-              },
-            ],
-      );
+      yield list.flatMap(({ external_contact: c = {}, follow_info: f = {} }) => followOf(c, f));
       cursor = String(answer.next_cursor ?? '');
     } while (cursor !== '');
   }
+}
+
+/** WeCom's answer to `get` for someone who is no longer anyone's contact (非好友关系). */
+const NOT_A_CONTACT = 84061;
+
+/**
+ * One external contact and every follow of them by a member the app sees (externalcontact/get, following its
+ * next_cursor when a contact has more than 500 follows). An empty list: no member follows them any more (84061).
+ */
+export async function getContact(api: WecomApi, externalUserId: string, options: DirectoryCallOptions = {}): Promise<FollowedContact[]> {
+  const out: FollowedContact[] = [];
+  let cursor = '';
+  do {
+    const path = `/cgi-bin/externalcontact/get?external_userid=${encodeURIComponent(externalUserId)}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+    const answer = await ask(api, path, undefined, options, [NOT_A_CONTACT]);
+    if (answer.errcode === NOT_A_CONTACT) return [];
+    const contact = (answer.external_contact as Record<string, unknown> | undefined) ?? {};
+    for (const f of (answer.follow_user as Record<string, unknown>[] | undefined) ?? []) out.push(...followOf(contact, f));
+    cursor = String(answer.next_cursor ?? '');
+  } while (cursor !== '');
+  return out;
+}
+
+/** A corp customer tag and its group (get_corp_tag_list). */
+export interface CorpTag {
+  tagId: string;
+  groupId: string;
+  groupName: string;
+  name: string;
+  order: number;
+  isDeleted: boolean;
+}
+
+/** The corp's customer tags (get_corp_tag_list without a filter: every group and its tags). */
+export async function listCorpTags(api: WecomApi, options: DirectoryCallOptions = {}): Promise<CorpTag[]> {
+  const answer = await ask(api, '/cgi-bin/externalcontact/get_corp_tag_list', {}, options);
+  return ((answer.tag_group as Record<string, unknown>[] | undefined) ?? []).flatMap((g) =>
+    ((g.tag as Record<string, unknown>[] | undefined) ?? []).flatMap((t): CorpTag[] =>
+      typeof t.id !== 'string' || typeof g.group_id !== 'string'
+        ? []
+        : [{ tagId: t.id, groupId: g.group_id, groupName: String(g.group_name ?? ''), name: String(t.name ?? ''), order: Number(t.order ?? 0) || 0, isDeleted: t.deleted === true || g.deleted === true }],
+    ),
+  );
 }
 
 /**
@@ -140,7 +187,16 @@ export async function listGroupChats(api: WecomApi, owners: readonly string[], p
 /** One group chat with its members and their names (groupchat/get with need_name 1). */
 export async function getGroupChat(api: WecomApi, chatId: string, status: number, options: DirectoryCallOptions = {}): Promise<GroupChat> {
   const answer = await ask(api, '/cgi-bin/externalcontact/groupchat/get', { chat_id: chatId, need_name: 1 }, options);
-  const g = (answer.group_chat as Record<string, unknown> | undefined) ?? {};
+  return groupOf(chatId, status, (answer.group_chat as Record<string, unknown> | undefined) ?? {});
+}
+
+/** One group chat, or undefined when WeCom answers with one of the `gone` codes (dismissed, out of the app's range). */
+export async function findGroupChat(api: WecomApi, chatId: string, status: number, gone: readonly number[], options: DirectoryCallOptions = {}): Promise<GroupChat | undefined> {
+  const answer = await ask(api, '/cgi-bin/externalcontact/groupchat/get', { chat_id: chatId, need_name: 1 }, options, gone);
+  return answer.errcode ? undefined : groupOf(chatId, status, (answer.group_chat as Record<string, unknown> | undefined) ?? {});
+}
+
+function groupOf(chatId: string, status: number, g: Record<string, unknown>): GroupChat {
   const members = ((g.member_list as Record<string, unknown>[] | undefined) ?? []).flatMap((m): GroupMember[] =>
     typeof m.userid !== 'string'
       ? []

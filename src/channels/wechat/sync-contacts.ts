@@ -45,8 +45,11 @@ function isCurrent(ctx: SyncContext, row: FollowRow, f: FollowedContact, custome
   );
 }
 
-/** Writes one page of listed follow relations: their customers, then the relations that are new or changed. */
-async function writePage(tx: Queryable, ctx: SyncContext, page: readonly FollowedContact[]): Promise<void> {
+/**
+ * Writes listed follow relations (a page of the full listing, or one contact's from a callback): their customers,
+ * then the relations that are new or changed. Returns external_userid → customer id.
+ */
+export async function writeFollows(tx: Queryable, ctx: SyncContext, page: readonly FollowedContact[]): Promise<Map<string, string>> {
   const owners = await resolvePeople(tx, ctx, page);
   const d = dialect(tx.kind);
   const existing = new Map(
@@ -82,6 +85,36 @@ async function writePage(tx: Queryable, ctx: SyncContext, page: readonly Followe
     );
   }
   await tx.insertRows('wecom_follows', COLUMNS, rows, UPSERT);
+  return owners;
+}
+
+/** Marks relations (customer, external_userid, userid) as no longer followed, at the context's time. */
+export async function markUnfollowed(db: Queryable, ctx: SyncContext, gone: readonly (readonly [string, string, string])[]): Promise<void> {
+  const d = dialect(db.kind);
+  for (let i = 0; i < gone.length; i += 10_000) {
+    await db.execute(
+      `UPDATE wecom_follows SET is_following = FALSE, unfollowed_at = CAST($3 AS TIMESTAMPTZ), updated_at = CAST($3 AS TIMESTAMPTZ)
+       FROM ${d.jsonRows('$1', ['c', 'e', 'u'])} k
+       WHERE wecom_follows.channel = $2 AND wecom_follows.customer_id = k.c AND wecom_follows.external_userid = k.e AND wecom_follows.userid = k.u`,
+      [jsonRowsParam(gone.slice(i, i + 10_000).map((g) => [...g])), ctx.channel, ctx.now],
+    );
+  }
+  ctx.report.contacts.unfollowed += gone.length;
+}
+
+/**
+ * One contact as WeCom describes it now (externalcontact/get, from a callback): the relations listed are written as
+ * a sync writes them, and this contact's relations no longer listed are marked not followed. Returns the customers
+ * concerned (the contact's now, and any who held a relation that ended).
+ */
+export async function writeContact(tx: Queryable, ctx: SyncContext, externalUserId: string, follows: readonly FollowedContact[]): Promise<string[]> {
+  const owners = follows.length > 0 ? await writeFollows(tx, ctx, follows) : new Map<string, string>();
+  const listed = new Set(follows.map((f) => f.userid));
+  const stored = await tx.query<{ customer_id: string; userid: string }>('SELECT customer_id, userid FROM wecom_follows WHERE channel = $1 AND external_userid = $2 AND is_following', [ctx.channel, externalUserId]);
+  const gone = stored.filter((r) => !listed.has(r.userid)).map((r) => [r.customer_id, externalUserId, r.userid] as const);
+  await markUnfollowed(tx, ctx, gone);
+  Object.assign(ctx.report.contacts, { seen: follows.length > 0 ? 1 : 0, follows: follows.length });
+  return [...new Set([...owners.values(), ...gone.map((g) => g[0]), ...stored.map((r) => r.customer_id)])];
 }
 
 /**
@@ -97,21 +130,12 @@ export async function syncContacts(store: Store, api: WecomApi, ctx: SyncContext
       seen.add(relation(f.externalUserId, f.userid));
       contacts.add(f.externalUserId);
     }
-    if (page.length > 0) await store.transaction((tx) => writePage(tx, ctx, page));
+    if (page.length > 0) await store.transaction((tx) => writeFollows(tx, ctx, page));
     ctx.progress(`contacts: ${contacts.size} listed`);
   }
   Object.assign(ctx.report.contacts, { seen: contacts.size, follows: seen.size });
 
   const following = await store.query<{ customer_id: string; external_userid: string; userid: string }>('SELECT customer_id, external_userid, userid FROM wecom_follows WHERE channel = $1 AND is_following', [ctx.channel]);
-  const gone = following.filter((r) => !seen.has(relation(r.external_userid, r.userid))).map((r) => [r.customer_id, r.external_userid, r.userid]);
-  const d = dialect(store.kind);
-  for (let i = 0; i < gone.length; i += 10_000) {
-    await store.execute(
-      `UPDATE wecom_follows SET is_following = FALSE, unfollowed_at = CAST($3 AS TIMESTAMPTZ), updated_at = CAST($3 AS TIMESTAMPTZ)
-       FROM ${d.jsonRows('$1', ['c', 'e', 'u'])} k
-       WHERE wecom_follows.channel = $2 AND wecom_follows.customer_id = k.c AND wecom_follows.external_userid = k.e AND wecom_follows.userid = k.u`,
-      [jsonRowsParam(gone.slice(i, i + 10_000)), ctx.channel, ctx.now],
-    );
-  }
-  ctx.report.contacts.unfollowed = gone.length;
+  const gone = following.filter((r) => !seen.has(relation(r.external_userid, r.userid))).map((r) => [r.customer_id, r.external_userid, r.userid] as const);
+  await markUnfollowed(store, ctx, gone);
 }

@@ -13,7 +13,7 @@ const MEMBER_COLUMNS = ['customer_id', 'channel', 'chat_id', 'external_userid', 
 const STAFF_COLUMNS = ['channel', 'chat_id', 'userid', 'joined_at', 'join_scene', 'invitor', 'is_admin', 'is_member', 'left_at', 'updated_at'] as const;
 const upsert = (key: string, columns: readonly string[], keyCount: number) => `(${key}) DO UPDATE SET ${columns.slice(keyCount).map((c) => `${c} = excluded.${c}`).join(', ')}`;
 
-interface GroupRow {
+export interface GroupRow {
   chat_id: string;
   name: string | null;
   owner: string | null;
@@ -101,7 +101,7 @@ async function writeStaff(tx: Queryable, ctx: SyncContext, tally: Tally, groups:
 }
 
 /** One batch of fetched groups: the group rows that changed, and the members of groups whose member list did. */
-async function writeGroups(tx: Queryable, ctx: SyncContext, tally: Tally, groups: readonly GroupChat[], stored: ReadonlyMap<string, GroupRow>): Promise<void> {
+export async function writeGroups(tx: Queryable, ctx: SyncContext, tally: Tally, groups: readonly GroupChat[], stored: ReadonlyMap<string, GroupRow>): Promise<void> {
   const changed = groups.filter((g) => {
     const row = stored.get(g.chatId);
     return !row || !groupIsCurrent(row, g);
@@ -125,17 +125,15 @@ async function writeGroups(tx: Queryable, ctx: SyncContext, tally: Tally, groups
   await writeStaff(tx, ctx, tally, compare);
 }
 
-/** Groups no longer listed: marked gone, and their members as having left. */
-async function markGone(store: Store, ctx: SyncContext, tally: Tally, chatIds: readonly string[]): Promise<void> {
+/** Groups no longer listed (or dismissed): marked gone, and their members as having left. */
+export async function markGone(tx: Queryable, ctx: SyncContext, tally: Tally, chatIds: readonly string[]): Promise<void> {
   if (chatIds.length === 0) return;
-  const d = dialect(store.kind);
+  const d = dialect(tx.kind);
   const param = jsonRowsParam(chatIds.map((c) => [c]));
   const inList = (table: string) => `channel = $2 AND EXISTS (SELECT 1 FROM ${d.jsonRows('$1', ['c'])} k WHERE k.c = ${table}.chat_id)`;
-  await store.transaction(async (tx) => {
-    await tx.execute(`UPDATE wecom_groups SET is_listed = FALSE, gone_at = CAST($3 AS TIMESTAMPTZ), updated_at = CAST($3 AS TIMESTAMPTZ) WHERE ${inList('wecom_groups')}`, [param, ctx.channel, ctx.now]);
-    tally.left += await tx.execute(`UPDATE wecom_group_members SET is_member = FALSE, left_at = CAST($3 AS TIMESTAMPTZ), updated_at = CAST($3 AS TIMESTAMPTZ) WHERE is_member AND ${inList('wecom_group_members')}`, [param, ctx.channel, ctx.now]);
-    await tx.execute(`UPDATE wecom_group_staff SET is_member = FALSE, left_at = CAST($3 AS TIMESTAMPTZ), updated_at = CAST($3 AS TIMESTAMPTZ) WHERE is_member AND ${inList('wecom_group_staff')}`, [param, ctx.channel, ctx.now]);
-  });
+  await tx.execute(`UPDATE wecom_groups SET is_listed = FALSE, gone_at = CAST($3 AS TIMESTAMPTZ), updated_at = CAST($3 AS TIMESTAMPTZ) WHERE ${inList('wecom_groups')}`, [param, ctx.channel, ctx.now]);
+  tally.left += await tx.execute(`UPDATE wecom_group_members SET is_member = FALSE, left_at = CAST($3 AS TIMESTAMPTZ), updated_at = CAST($3 AS TIMESTAMPTZ) WHERE is_member AND ${inList('wecom_group_members')}`, [param, ctx.channel, ctx.now]);
+  await tx.execute(`UPDATE wecom_group_staff SET is_member = FALSE, left_at = CAST($3 AS TIMESTAMPTZ), updated_at = CAST($3 AS TIMESTAMPTZ) WHERE is_member AND ${inList('wecom_group_staff')}`, [param, ctx.channel, ctx.now]);
   tally.gone = chatIds.length;
 }
 
@@ -162,5 +160,6 @@ export async function syncGroups(store: Store, api: WecomApi, ctx: SyncContext, 
     ctx.progress(`groups: ${Math.min(i + FETCH_BATCH, listed.length)} of ${listed.length}`);
   }
   const listedIds = new Set(listed.map((g) => g.chatId));
-  await markGone(store, ctx, tally, [...stored.values()].filter((r) => r.is_listed && !listedIds.has(r.chat_id)).map((r) => r.chat_id));
+  const gone = [...stored.values()].filter((r) => r.is_listed && !listedIds.has(r.chat_id)).map((r) => r.chat_id);
+  await store.transaction((tx) => markGone(tx, ctx, tally, gone));
 }

@@ -41,6 +41,16 @@ export interface WecomSyncReport {
     joined: number;
     left: number;
   };
+  /** The corp's tags (get_corp_tag_list) and the `wecom:<group>/<name>` customer tags they give. */
+  tags: {
+    /** Live corp tags listed. */
+    corpTags: number;
+    /** Corp tag rows written: new, renamed, moved, deleted. */
+    corpTagsChanged: number;
+    /** Customer tags added and removed. */
+    added: number;
+    removed: number;
+  };
   /** Customers whose reachability on the channel the sync changed. */
   reachability: { unreachable: number; reachable: number };
   warnings: string[];
@@ -65,6 +75,7 @@ export function emptyReport(channel: string, now: Date): WecomSyncReport {
     members: 0,
     people: { customersCreated: 0, identitiesAdded: 0, joinedExisting: 0, merges: 0, skippedErased: 0 },
     contacts: { seen: 0, follows: 0, followsAdded: 0, followsChanged: 0, refollowed: 0, unfollowed: 0 },
+    tags: { corpTags: 0, corpTagsChanged: 0, added: 0, removed: 0 },
     reachability: { unreachable: 0, reachable: 0 },
     warnings: [],
     startedAt: now,

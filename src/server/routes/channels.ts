@@ -8,6 +8,10 @@ import {
   ChannelTemplateInput,
   countMessages,
   deleteChannel,
+  deleteGroupWelcomeTemplate,
+  GroupWelcomeInput,
+  GroupWelcomeTemplate,
+  listGroupWelcomeTemplates,
   listChannels,
   listChannelTemplates,
   listMessages,
@@ -22,6 +26,7 @@ import {
   unsubscribeByToken,
   upsertChannel,
   upsertChannelTemplate,
+  upsertGroupWelcomeTemplate,
 } from '../../channels/index.ts';
 import { readBrandSettings, type Store } from '../../store/index.ts';
 import { principalOf } from '../plugins/auth.ts';
@@ -70,6 +75,23 @@ export function registerChannelRoutes(app: FastifyInstance, store: Store, channe
         const saved = await upsertChannelTemplate(store, { ...request.body, channel: request.params.name, name: request.params.template }, actor(request));
         await channels.reload();
         return saved;
+      },
+    );
+    const Welcome = z.object({ name: z.string().min(1), template: z.string().min(1) });
+    api.get('/v1/channels/:name/group-welcome-templates', { config: read, schema: { tags, summary: "A WeCom channel's group welcome templates (入群欢迎语素材) with the template_id WeCom gave each", params: Name, response: { 200: z.object({ templates: z.array(GroupWelcomeTemplate) }) } } }, async (request) => ({
+      templates: await listGroupWelcomeTemplates(store, request.params.name),
+    }));
+    api.put(
+      '/v1/channels/:name/group-welcome-templates/:template',
+      { config: write, schema: { tags, summary: 'Register a group welcome template at WeCom (group_welcome_template/add), or edit the one of that name in place; audited', params: Welcome, body: GroupWelcomeInput, response: { 200: GroupWelcomeTemplate } } },
+      async (request) => upsertGroupWelcomeTemplate(store, request.params.name, request.params.template, request.body, actor(request)),
+    );
+    api.delete(
+      '/v1/channels/:name/group-welcome-templates/:template',
+      { config: write, schema: { tags, summary: 'Remove a group welcome template at WeCom (group_welcome_template/del) and here; audited', params: Welcome, response: { 200: z.object({ removed: z.string(), templateId: z.string() }) } } },
+      async (request) => {
+        const removed = await deleteGroupWelcomeTemplate(store, request.params.name, request.params.template, actor(request));
+        return { removed: removed.name, templateId: removed.templateId };
       },
     );
     api.post(
@@ -186,7 +208,7 @@ export function registerChannelRoutes(app: FastifyInstance, store: Store, channe
     api.get('/v1/channels/:name/wecom', { config: open, schema: { tags, summary: "WeCom callback URL check: the decrypted echostr, if the signature holds", params: Name, querystring: WecomQuery, response: { 200: PlainText } } }, async (request, reply) =>
       reply.type('text/plain').send(await receiveWecomCallback(store, request.params.name, request.query, undefined)),
     );
-    api.post('/v1/channels/:name/wecom', { config: open, schema: { tags, summary: 'WeCom callback events (encrypted XML): contact added or deleted; processed once each', params: Name, querystring: WecomQuery, response: { 200: PlainText } } }, async (request, reply) =>
+    api.post('/v1/channels/:name/wecom', { config: open, schema: { tags, summary: 'WeCom callback events (encrypted XML): contact, customer group and corp tag changes, each applied once by fetching just what it names', params: Name, querystring: WecomQuery, response: { 200: PlainText } } }, async (request, reply) =>
       reply.type('text/plain').send(await receiveWecomCallback(store, request.params.name, request.query, typeof request.body === 'string' ? request.body : '')),
     );
     api.get('/v1/unsubscribe', { config: open, schema: { tags, summary: 'The page an unsubscribe link opens: a button that confirms (a GET changes nothing: mail scanners follow links)', querystring: z.object({ token: z.string() }), response: { 200: { content: { 'text/html': { schema: z.string() } } } } } }, async (request, reply) =>

@@ -1284,6 +1284,184 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/channels/{name}/group-welcome-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A WeCom channel's group welcome templates (入群欢迎语素材) with the template_id WeCom gave each
+         * @description Needs `channels:read`: see message channels and templates.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            templates: {
+                                /** @description the attachment as registered: its kind and fields */
+                                attachment: ({
+                                    /** @enum {string} */
+                                    kind: "image" | "link" | "miniprogram";
+                                } & {
+                                    [key: string]: string;
+                                }) | null;
+                                channel: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                name: string;
+                                templateId: string;
+                                text: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/channels/{name}/group-welcome-templates/{template}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Register a group welcome template at WeCom (group_welcome_template/add), or edit the one of that name in place; audited
+         * @description Needs `channels:write`: set up message channels and templates, send test messages.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                    template: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        image?: {
+                            /** @description a temporary media id (media/upload, valid 3 days) */
+                            media_id?: string;
+                            /**
+                             * Format: uri
+                             * @description an image URL from WeCom’s uploadimg
+                             */
+                            pic_url?: string;
+                        };
+                        link?: {
+                            desc?: string;
+                            /** Format: uri */
+                            picurl?: string;
+                            title: string;
+                            /** Format: uri */
+                            url: string;
+                        };
+                        miniprogram?: {
+                            appid: string;
+                            /** @description the page path, ending in .html */
+                            page: string;
+                            /** @description the cover image’s media id */
+                            pic_media_id: string;
+                            title: string;
+                        };
+                        /** @description the welcome text; WeCom fills %NICKNAME% with the new member’s name */
+                        text: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description the attachment as registered: its kind and fields */
+                            attachment: ({
+                                /** @enum {string} */
+                                kind: "image" | "link" | "miniprogram";
+                            } & {
+                                [key: string]: string;
+                            }) | null;
+                            channel: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            name: string;
+                            templateId: string;
+                            text: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        /**
+         * Remove a group welcome template at WeCom (group_welcome_template/del) and here; audited
+         * @description Needs `channels:write`: set up message channels and templates, send test messages.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                    template: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            removed: string;
+                            templateId: string;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/channels/{name}/push/{token}/{kind}": {
         parameters: {
             query?: never;
@@ -1668,7 +1846,7 @@ export interface paths {
         };
         put?: never;
         /**
-         * WeCom callback events (encrypted XML): contact added or deleted; processed once each
+         * WeCom callback events (encrypted XML): contact, customer group and corp tag changes, each applied once by fetching just what it names
          * @description Public.
          */
         post: {
