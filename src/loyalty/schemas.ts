@@ -120,6 +120,17 @@ export const TierSettings = z
     tiers: z
       .array(z.object({ name: z.string().min(1), threshold: z.number().int().nonnegative(), pointsMultiplier: z.number().positive().default(1), benefits: z.array(z.string()).default([]) }).strict())
       .min(1)
+      // The ladder: the entry tier at 0 (everyone holds it), thresholds rising, names distinct; each problem is named
+      // at its row, as the console's editor names it.
+      .superRefine((tiers, ctx) => {
+        const seen = new Set<string>();
+        tiers.forEach((tier, i) => {
+          if (seen.has(tier.name.trim())) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `another tier is already named ${tier.name.trim()}` });
+          seen.add(tier.name.trim());
+          if (i === 0 && tier.threshold !== 0) ctx.addIssue({ code: 'custom', path: [i, 'threshold'], message: 'the first tier is the entry tier: its threshold must be 0' });
+          if (i > 0 && tier.threshold <= tiers[i - 1]!.threshold) ctx.addIssue({ code: 'custom', path: [i, 'threshold'], message: `must be above the tier before it (${tiers[i - 1]!.threshold}): tiers are listed from the lowest up` });
+        });
+      })
       .default([
         { name: '普通', threshold: 0, pointsMultiplier: 1, benefits: [] },
         { name: '高级', threshold: 1000, pointsMultiplier: 1.2, benefits: ['free_shipping'] },

@@ -44,6 +44,18 @@ for (const backend of BACKENDS) {
           const tiers = await call('GET', '/v1/loyalty/settings/tiers');
           assert.deepEqual(tiers.tiers.map((t: { name: string; threshold: number }) => [t.name, t.threshold]), [['普通', 0], ['高级', 1000], ['VIP', 5000]]);
           assert.equal((await call('GET', '/v1/loyalty/settings/points')).fenPerPoint, 1);
+          // The ladder is checked on the server too: each problem at its row, nothing saved.
+          const ladder = (tiers: { name: string; threshold: number }[]) => app.inject({ method: 'PUT', url: '/v1/loyalty/settings/tiers', payload: { tiers } });
+          for (const [tiers, path] of [
+            [[{ name: '普通', threshold: 0 }, { name: 'VIP', threshold: 5000 }, { name: '高级', threshold: 1000 }], 'tiers[2].threshold'],
+            [[{ name: '普通', threshold: 100 }, { name: '高级', threshold: 1000 }], 'tiers[0].threshold'],
+            [[{ name: '普通', threshold: 0 }, { name: '普通', threshold: 1000 }], 'tiers[1].name'],
+          ] as const) {
+            const refused = await ladder([...tiers]);
+            assert.equal(refused.statusCode, 400, refused.body);
+            assert.ok(JSON.stringify(refused.json()).includes(path), `${path}: ${refused.body}`);
+          }
+          assert.deepEqual((await call('GET', '/v1/loyalty/settings/tiers')).tiers.map((t: { threshold: number }) => t.threshold), [0, 1000, 5000]);
 
           const asOf = new Date().toISOString();
           const liability = await call('GET', `/v1/reports/loyalty/liability?asOf=${encodeURIComponent(asOf)}`);
