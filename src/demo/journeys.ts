@@ -183,7 +183,9 @@ async function simulate(store: Store, options: JourneyDemoOptions, url: string, 
       await send([...events.filter((e) => e.event === 'Product Added' && String(e.timestamp) === now.toISOString()), ...due.map((p, n) => order(p.customer, p.at, n))]);
       planned.splice(0, planned.length, ...planned.filter((p) => p.at > now));
       await runJourneys(store, { now });
-      await dispatchDue(store, [channel], { now });
+      // Hours pass between the clock's steps, in which the server's dispatcher would hand over every due message: the
+      // outbox is emptied of due messages here too (a claim takes at most 2,000), not left for the next step.
+      while ((await dispatchDue(store, [channel], { now })).claimed > 0);
       await decide(store, now, lastTick, decided, random, planned);
       // Whoever went dormant leaves the cart pool: their purchases must not count toward the other journey.
       const dormant = new Set((await store.query<{ customer_id: string }>(`SELECT customer_id FROM journey_instances WHERE journey_id = 'win-back' AND updated_at > $1`, [lastTick])).map((r) => r.customer_id));
@@ -199,18 +201,20 @@ async function simulate(store: Store, options: JourneyDemoOptions, url: string, 
 
 /**
  * Draws each new entrant's purchase once its treatment is settled: a held-out instance at entry, a treated one once
- * its message is delivered (baseline + effect) or the instance ended without one (baseline). The purchase, if any,
- * falls uniformly between then and the end of the goal window.
+ * its message is delivered (baseline + effect) or the instance ended without one and none is still on its way
+ * (baseline). The purchase, if any, falls uniformly between then and the end of the goal window.
  */
 async function decide(store: Store, now: Date, since: Date, decided: Set<string>, random: Random, planned: { at: Date; customer: string }[]): Promise<void> {
   // Only what changed since the last step of the clock: instances that entered, moved or ended, and messages delivered;
   // in a fixed order, so that a seed always draws the same purchases.
-  const rows = await store.query<{ journey_id: DemoJourney; instance_id: string; customer_id: string; is_holdout: boolean; variant: string | null; entered_at: Date; status: string; delivered: Date | null }>(
-    `SELECT i.journey_id, i.instance_id, i.customer_id, i.is_holdout, i.variant, i.entered_at, i.status, d.delivered
+  const rows = await store.query<{ journey_id: DemoJourney; instance_id: string; customer_id: string; is_holdout: boolean; variant: string | null; entered_at: Date; status: string; delivered: Date | null; pending: boolean }>(
+    `SELECT i.journey_id, i.instance_id, i.customer_id, i.is_holdout, i.variant, i.entered_at, i.status, d.delivered,
+            EXISTS (SELECT 1 FROM outbound_messages m WHERE m.customer_id = i.customer_id AND m.journey_id = i.journey_id AND m.instance_id = i.instance_id AND m.state IN ('queued', 'deferred', 'sending')) AS pending
      FROM journey_instances i LEFT JOIN (
        SELECT customer_id, journey_id, instance_id, min(updated_at) AS delivered FROM outbound_messages WHERE state = 'delivered' AND updated_at > $1 GROUP BY customer_id, journey_id, instance_id
      ) d ON d.customer_id = i.customer_id AND d.journey_id = i.journey_id AND d.instance_id = i.instance_id
      WHERE i.updated_at > $1 OR d.delivered IS NOT NULL
+        OR EXISTS (SELECT 1 FROM outbound_messages m WHERE m.customer_id = i.customer_id AND m.journey_id = i.journey_id AND m.instance_id = i.instance_id AND m.updated_at > $1)
      ORDER BY i.journey_id, i.instance_id`,
     [since],
   );
@@ -225,7 +229,7 @@ async function decide(store: Store, now: Date, since: Date, decided: Set<string>
       const arm = r.journey_id === 'win-back' ? `variant ${r.variant}` : 'treated';
       probability = truth.baseline + ((truth.effect as Record<string, number>)[arm] ?? 0);
       from = new Date(r.delivered);
-    } else if (r.status !== 'active') probability = truth.baseline;
+    } else if (r.status !== 'active' && !r.pending) probability = truth.baseline;
     if (probability === undefined) continue;
     decided.add(key);
     const end = new Date(r.entered_at).getTime() + (GOAL_DAYS - 1) * DAY;
