@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { SiyuError } from '../core/errors.ts';
-import type { Queryable } from '../store/index.ts';
+import type { Queryable, KeyRing } from '../store/index.ts';
 import { normaliseIdentifier } from './blind-index.ts';
 import { openPii, SEALED_PROFILE_COLUMNS, sealPii } from './fields.ts';
-import type { KeyRing } from './keyring.ts';
 import { storedIdentifier } from './pii.ts';
 
 /** Profile fields stored sealed. */

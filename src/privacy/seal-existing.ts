@@ -1,7 +1,6 @@
-import { dialect, jsonRowsParam, type Store } from '../store/index.ts';
+import { dialect, jsonRowsParam, type Store, isToken, keyRingFor } from '../store/index.ts';
 import { blindIndex, isBlindIndex, PERSONAL_IDENTIFIER_TYPES } from './blind-index.ts';
 import { SEALED_PROFILE_COLUMNS, sealPii } from './fields.ts';
-import { isToken, keyRingFor } from './keyring.ts';
 
 // Stores written before personal data was sealed (migration 034) hold phones and emails as plain identity values and
 // plain profile columns. Lookups now compare blind indexes, so a plain identity would no longer be found and the
