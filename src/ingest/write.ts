@@ -16,13 +16,15 @@ export interface SourcedMessage {
 
 /** Profile columns that hold personal data, stored sealed (docs/privacy.md). */
 const SEALED_COLUMNS: ReadonlySet<string> = new Set(SEALED_PROFILE_COLUMNS);
-const PROFILE_COLUMNS = ['phone', 'email', 'name', 'gender', 'birthday', 'city', 'registered_at', 'channel'] as const;
+const PROFILE_COLUMNS = ['phone', 'email', 'name', 'gender', 'birthday', 'birth_year', 'birth_month', 'city', 'registered_at', 'channel'] as const;
 const CASTS: Record<(typeof PROFILE_COLUMNS)[number], string> = {
   phone: 'TEXT',
   email: 'TEXT',
   name: 'TEXT',
   gender: 'TEXT',
-  birthday: 'DATE',
+  birthday: 'TEXT',
+  birth_year: 'SMALLINT',
+  birth_month: 'SMALLINT',
   city: 'TEXT',
   registered_at: 'TIMESTAMPTZ',
   channel: 'TEXT',
@@ -120,8 +122,9 @@ const CUSTOMER_TRAITS = findEncryptedColumn('customers', 'traits')!;
  * parsed from the message before, so order rows are unaffected. A sealed message is returned as it is.
  */
 export function sealMessage(ring: KeyRing, m: PreparedMessage): PreparedMessage {
-  // Messages from the inbox were sealed when it took them; ones acknowledged before sealing existed, or imported, were not.
-  if (m.sealed) return m;
+  // Messages from the inbox were sealed when it took them; ones acknowledged before sealing existed, or imported, were
+  // not. One taken before birthdays were sealed (migration 036) may still hold its birthday plain.
+  if (m.sealed) return typeof m.profile?.birthday === 'string' && !isToken(m.profile.birthday) ? { ...m, profile: { ...m.profile, birthday: sealPii(ring, m.profile.birthday) } } : m;
   // Identify traits describe the person; a group's describe a company or store, whose name is not personal.
   const traitLike = m.type === 'identify';
   return {

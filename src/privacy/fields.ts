@@ -26,7 +26,7 @@ export interface EncryptedColumn {
 }
 
 /** The profile columns (customers) that hold sealed tokens. */
-export const SEALED_PROFILE_COLUMNS = ['phone', 'email', 'name'] as const;
+export const SEALED_PROFILE_COLUMNS = ['phone', 'email', 'name', 'birthday'] as const;
 
 /** The place every piiValue token is bound to. */
 const PII_VALUE_PLACE = { table: 'pii', column: 'value', row: '' } as const;
