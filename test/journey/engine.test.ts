@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isSiyuError } from '../../src/core/errors.ts';
 import { enterJourney, publishJourney, runJourneys, saveJourneyDraft, setJourneyStatus, simulateJourney } from '../../src/journey/index.ts';
+import { renderTemplate } from '../../src/channels/index.ts';
 import { listCoupons, pointsBalance, upsertOffer } from '../../src/loyalty/index.ts';
+import { customerSummaries } from '../../src/segment/index.ts';
 import type { Store } from '../../src/store/index.ts';
 import { BACKENDS, withStore } from '../helpers/backends.ts';
 import { send } from '../ingest/helpers.ts';
@@ -152,6 +154,9 @@ for (const backend of BACKENDS) {
         await send(store, ...people.map(([id, traits]) => ({ type: 'identify', userId: id, traits, timestamp: T0.toISOString() })));
         const [plain] = await store.query<{ n: number }>("SELECT count(*) AS n FROM customers WHERE birthday IS NOT NULL AND birthday NOT LIKE 'e1:%'");
         assert.equal(Number(plain!.n), 0, 'birthdays are stored sealed');
+        // Messages see the opened birthday (customer summaries, as the dispatcher renders them).
+        const summary = (await customerSummaries(store, ['leap'])).get('leap')!;
+        assert.equal(renderTemplate('生日 {{ customer.birthday | slice: 5, 5 }} 快乐', { customer: summary }), '生日 02-29 快乐');
         await enterJourney(store, 'bday', people.map(([id]) => ({ customerId: id, key: `bday-${id}` })), T0);
         await runJourneys(store, { now: T0 });
         const wakes = await store.query<{ customer_id: string; wake_at: Date; status: string }>("SELECT customer_id, wake_at, status FROM journey_instances WHERE journey_id = 'bday' AND status = 'active'");
