@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createUser, listAudit, resetPassword, openTotpSecret, sealPlainTotpSecrets, totpCode, updateAccessSettings } from '../../src/access/index.ts';
-import { keyRingFor } from '../../src/privacy/index.ts';
+import { forgetKeyRing, keyRingFor, rotateDataKey } from '../../src/privacy/index.ts';
 import { buildServer } from '../../src/server/index.ts';
 import { BACKENDS, withStore } from '../helpers/backends.ts';
 import { PASSWORD, signInOverHttp } from './helpers.ts';
@@ -165,6 +165,11 @@ for (const backend of BACKENDS) {
           // Bound to its user: the same token copied to another user does not open.
           assert.throws(() => openTotpSecret(ring, 'u_other', row!.totp_secret), { code: 'decrypt_failed' });
           assert.equal(openTotpSecret(ring, user.userId, row!.totp_secret), secret);
+          // Key rotation re-encrypts it with the rest, and it still signs in.
+          const rotation = await rotateDataKey(store, { graceMs: 0 });
+          assert.equal(rotation.columns.find((c) => c.table === 'users' && c.column === 'totp_secret')?.rowsChanged, 1);
+          forgetKeyRing(store);
+          assert.equal((await signIn(totpCode(secret, Date.now() + 30_000))).statusCode, 200, 'after rotation');
         } finally {
           await app.close();
         }
