@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseBirthday } from '../core/birthday.ts';
 import { SiyuError } from '../core/errors.ts';
-import type { Queryable, KeyRing } from '../store/index.ts';
+import type { KeyRing, Queryable } from '../store/index.ts';
 import { normaliseIdentifier } from './blind-index.ts';
 import { openPii, SEALED_PROFILE_COLUMNS, sealPii } from './fields.ts';
 import { storedIdentifier } from './pii.ts';

@@ -4,7 +4,8 @@ import { blindIndex, isBlindIndex, PERSONAL_IDENTIFIER_TYPES } from './blind-ind
 import { SEALED_PROFILE_COLUMNS, sealPii } from './fields.ts';
 
 // Stores written before personal data was sealed (migration 034) hold phones and emails as plain identity values and
-// plain profile columns; stores from before migration 036, plain birthdays. Lookups now compare blind indexes, so a plain identity would no longer be found and the
+// plain profile columns; stores from before migration 036, plain birthdays. Lookups now compare blind indexes, so a
+// plain identity would no longer be found and the
 // person would be created again: this converts them, once, when Siyu next opens the store.
 
 const PERSONAL_TYPES = [...PERSONAL_IDENTIFIER_TYPES].map((t) => `'${t}'`).join(', ');

@@ -42,7 +42,8 @@ const EVENT_WINDOWS = [30, 90];
  * What moves a customer's layers from one as-of day to a later one without any new data (the nightly job): an
  * order or event of theirs enters the days counted (its day is after `previous`, on or before `asOf`) or leaves a
  * window (its day is exactly the window's length before a day in between; the 30, 90, 180 and 365-day order windows
- * and the 30 and 90-day event windows of the attributes), or their age by birth year changes (age.ts: at a new year). Selects customer_id.
+ * and the 30 and 90-day event windows of the attributes), or their age by birth year changes (age.ts: at a new
+ * year). Selects customer_id.
  */
 function crossingCustomers(timezone: string, previous: string, asOf: string): string {
   if (asOf <= previous) return '';
