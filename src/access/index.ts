@@ -9,6 +9,6 @@ export { deleteRole, getRole, listRoles, permissionsOfRoles, saveRole, SaveRoleI
 export { assignCustomers, createUser, CreateUserInput, ensureAdmin, findUser, generatePassword, getUser, listUsers, resetPassword, revokeUserSessions, updateUser, UpdateUserInput, type User } from './users.ts';
 export { authenticateSession, csrfMatches, endSession, startSession, type ActiveSession, type NewSession } from './sessions.ts';
 export { signIn, signOut, type SignInInput } from './sign-in.ts';
-export { acceptTotp, beginTotpEnrolment, confirmTotp, resetTotp, totpCode } from './totp.ts';
+export { acceptTotp, beginTotpEnrolment, confirmTotp, openTotpSecret, resetTotp, sealPlainTotpSecrets, totpCode } from './totp.ts';
 export { ApiKeyAuthenticator, createApiKey, CreateApiKeyInput, KEY_PREFIX, listApiKeys, parseExpiry, revokeApiKey, type ApiKey, type KeyCheck, type KeyRefusal } from './api-keys.ts';
 export { auditHash, canonicalJson, listAudit, recordAudit, trimAudit, verifyAudit, type AuditEntry, type AuditInput, type AuditQuery, type AuditVerification } from './audit.ts';

@@ -1,10 +1,10 @@
 import { SiyuError } from '../core/errors.ts';
-import type { Queryable, Store } from '../store/index.ts';
+import { keyRingFor, type Queryable, type Store } from '../store/index.ts';
 import { recordAudit } from './audit.ts';
 import { verifyPassword } from './passwords.ts';
 import { endSession, startSession, type NewSession } from './sessions.ts';
 import { readAccessSettings } from './settings.ts';
-import { acceptTotp } from './totp.ts';
+import { acceptTotp, openTotpSecret } from './totp.ts';
 import { getUser, type User } from './users.ts';
 
 export interface SignInInput {
@@ -91,7 +91,8 @@ export async function signIn(store: Store, input: SignInInput): Promise<{ sessio
   if (row.totp_enabled_at && row.totp_secret) {
     // A missing code is a request for one, not a guess: the password was right.
     if (!input.totp) throw new SiyuError('unauthorized', 'totp_required', 'enter the 6-digit code from your authenticator app', { details: [{ path: 'totp', message: 'required' }] });
-    step = acceptTotp(row.totp_secret, input.totp, row.totp_last_step === null ? null : Number(row.totp_last_step));
+    const secret = openTotpSecret(await keyRingFor(store), row.user_id, row.totp_secret);
+    step = acceptTotp(secret, input.totp, row.totp_last_step === null ? null : Number(row.totp_last_step));
     if (step === undefined) {
       await record(store, username, input, 'bad_totp');
       throw new SiyuError('unauthorized', 'invalid_totp', 'the authenticator code is wrong or was already used', { details: [{ path: 'totp', message: 'wrong code' }] });

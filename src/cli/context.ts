@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { formatDetail, isSiyuError, SiyuError, type ErrorKind } from '../core/errors.ts';
 import { drainInbox } from '../ingest/index.ts';
 import { sealExistingPersonalData } from '../privacy/index.ts';
+import { sealPlainTotpSecrets } from '../access/index.ts';
 import { migrate, openStore, resolveDatabase, type Store } from '../store/index.ts';
 
 const EXIT: Record<ErrorKind, number> = {
@@ -50,6 +51,8 @@ export async function withOpenStore<T>(db: string | undefined, fn: (store: Store
       if (sealed.identities + sealed.customers + sealed.conflicts > 0) {
         process.stderr.write(`sealed personal data written before encryption at rest: ${sealed.identities} identities, ${sealed.customers} profiles, ${sealed.conflicts} conflicts (docs/privacy.md)\n`);
       }
+      const secrets = await sealPlainTotpSecrets(store);
+      if (secrets > 0) process.stderr.write(`sealed ${secrets} TOTP secret${secrets > 1 ? 's' : ''} stored in plain by an earlier version (docs/security.md)\n`);
     }
     if (options.migrate !== false && options.drainInbox !== false) await drainInbox(store);
     return await fn(store);

@@ -102,7 +102,11 @@ export async function checkRows(
   }
   if (kind === 'customers' || kind === 'products') {
     const columns: [string, string][] = [['siyu_row', 'BIGINT'], ...specs.map((s): [string, string] => [targetOf(s), SQL_TYPE[s.type]])];
-    if (kind === 'customers') columns.push(['phone_secret', 'TEXT'], ['email_secret', 'TEXT']);
+    if (kind === 'customers') {
+      // The birthday was sealed (seal.ts): a token, with its plain year and month beside it.
+      columns.splice(columns.findIndex(([c]) => c === 'birthday'), 1, ['birthday', 'TEXT'], ['birth_year', 'SMALLINT'], ['birth_month', 'SMALLINT']);
+      columns.push(['phone_secret', 'TEXT'], ['email_secret', 'TEXT']);
+    }
     await db.execute(`CREATE TEMP VIEW siyu_import AS SELECT ${columns.map(([c]) => c).join(', ')} ${ok}`);
     tables.push({ name: 'siyu_import', columns });
   }

@@ -43,7 +43,7 @@ export const CANONICAL: Record<Exclude<ImportKind, 'events'>, ColumnSpec[]> = {
     { name: 'email', type: 'email' },
     text('name'),
     { name: 'gender', type: 'gender' },
-    { name: 'birthday', type: 'date' },
+    { name: 'birthday', type: 'date' }, // checked as a date, then sealed with its year and month kept beside it (seal.ts)
     text('city'),
     { name: 'registered_at', type: 'timestamp' },
     text('channel'),

@@ -128,7 +128,7 @@ async function loadOrders(tx: Queryable, keyType: string, params: unknown[], onR
 }
 
 async function loadCustomers(tx: Queryable, lo: number, hi: number, params: unknown[]): Promise<void> {
-  const fill = ['phone', 'email', 'name', 'gender', 'birthday', 'city', 'registered_at', 'channel'];
+  const fill = ['phone', 'email', 'name', 'gender', 'birthday', 'birth_year', 'birth_month', 'city', 'registered_at', 'channel'];
   // Staged phone and email columns hold blind indexes (the identities' values); the profile takes the sealed values.
   const source = (c: string) => (c === 'phone' || c === 'email' ? `v.${c}_secret` : `v.${c}`);
   // A customer_id that was merged into another profile loads into the survivor.

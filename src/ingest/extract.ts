@@ -1,3 +1,4 @@
+import { parseBirthday } from '../core/birthday.ts';
 import type { ErrorDetail } from '../core/errors.ts';
 import { normaliseEmail, normalisePhone, type Identifier } from './identifiers.ts';
 
@@ -63,14 +64,18 @@ export function profileColumns(traits: Dict): Record<string, unknown> {
   const email = asText(traits.email);
   const name = asText(traits.name) ?? ([asText(traits.lastName), asText(traits.firstName)].filter(Boolean).join('') || undefined);
   const gender = asText(traits.gender)?.toLowerCase();
-  const birthday = asText(traits.birthday);
+  const text = asText(traits.birthday);
+  const birthday = text === undefined ? undefined : parseBirthday(text);
   const address = asDict(traits.address);
   return {
     phone: phone ? normalisePhone(phone) : undefined,
     email: email ? normaliseEmail(email) : undefined,
     name,
     gender: gender === undefined ? undefined : ['f', 'female', '女'].includes(gender) ? 'f' : ['m', 'male', '男'].includes(gender) ? 'm' : 'other',
-    birthday: birthday && /^\d{4}-\d{2}-\d{2}/.test(birthday) ? birthday.slice(0, 10) : undefined,
+    // Sealed when stored; its year and month are kept plain beside it (core/birthday.ts).
+    birthday: birthday?.iso,
+    birth_year: birthday?.year,
+    birth_month: birthday?.month,
     city: asText(traits.city) ?? asText(address.city),
     registered_at: asText(traits.createdAt ?? traits.created_at),
     channel: asText(traits.channel),

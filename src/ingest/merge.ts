@@ -56,7 +56,8 @@ export async function mergeProfiles(tx: Queryable, merge: MergeRecord): Promise<
   const keep = a?.[0];
   const gone = b?.[0];
   if (keep && gone) {
-    const fill = ['phone', 'email', 'name', 'gender', 'birthday', 'city', 'registered_at', 'channel'];
+    // A birthday's plain year and month go with it: all three are null together, so each COALESCE takes the same side.
+    const fill = ['phone', 'email', 'name', 'gender', 'birthday', 'birth_year', 'birth_month', 'city', 'registered_at', 'channel'];
     const traits = { ...((gone.traits as object) ?? {}), ...((keep.traits as object) ?? {}) };
     const created = (keep.created_at as Date) < (gone.created_at as Date) ? keep.created_at : gone.created_at;
     await tx.execute(

@@ -1,3 +1,4 @@
+import { parseBirthday } from '../core/birthday.ts';
 import { applyLoyaltyOrders } from '../loyalty/index.ts';
 import { encryptJson, EVENT_PII_JSON_KEYS, findEncryptedColumn, isToken, SEALED_PROFILE_COLUMNS, sealPii, storedIdentifier, type KeyRing } from '../privacy/index.ts';
 import { dialect, jsonRowsParam, queueWatchedRows, type BackendKind, type Queryable } from '../store/index.ts';
@@ -16,13 +17,15 @@ export interface SourcedMessage {
 
 /** Profile columns that hold personal data, stored sealed (docs/privacy.md). */
 const SEALED_COLUMNS: ReadonlySet<string> = new Set(SEALED_PROFILE_COLUMNS);
-const PROFILE_COLUMNS = ['phone', 'email', 'name', 'gender', 'birthday', 'city', 'registered_at', 'channel'] as const;
+const PROFILE_COLUMNS = ['phone', 'email', 'name', 'gender', 'birthday', 'birth_year', 'birth_month', 'city', 'registered_at', 'channel'] as const;
 const CASTS: Record<(typeof PROFILE_COLUMNS)[number], string> = {
   phone: 'TEXT',
   email: 'TEXT',
   name: 'TEXT',
   gender: 'TEXT',
-  birthday: 'DATE',
+  birthday: 'TEXT',
+  birth_year: 'SMALLINT',
+  birth_month: 'SMALLINT',
   city: 'TEXT',
   registered_at: 'TIMESTAMPTZ',
   channel: 'TEXT',
@@ -114,14 +117,21 @@ const EVENT_PROPERTIES = findEncryptedColumn('events', 'properties')!;
 const EVENT_CONTEXT = findEncryptedColumn('events', 'context')!;
 const CUSTOMER_TRAITS = findEncryptedColumn('customers', 'traits')!;
 
+/** A plain birthday as the profile stores it: sealed, with its year and month (none of them when it is not a date). */
+function sealedBirthday(ring: KeyRing, plain: string): { birthday: string | undefined; birth_year: number | undefined; birth_month: number | undefined } {
+  const b = parseBirthday(plain);
+  return { birthday: b && sealPii(ring, b.iso), birth_year: b?.year, birth_month: b?.month };
+}
+
 /**
  * A message as it is stored: personal identifiers as blind indexes (their values sealed for `identities.secret`),
  * personal profile columns sealed, and the personal values inside traits, properties and context sealed. Orders were
  * parsed from the message before, so order rows are unaffected. A sealed message is returned as it is.
  */
 export function sealMessage(ring: KeyRing, m: PreparedMessage): PreparedMessage {
-  // Messages from the inbox were sealed when it took them; ones acknowledged before sealing existed, or imported, were not.
-  if (m.sealed) return m;
+  // Messages from the inbox were sealed when it took them; ones acknowledged before sealing existed, or imported, were
+  // not. One taken before birthdays were sealed (migration 036) may still hold its birthday plain, without its parts.
+  if (m.sealed) return typeof m.profile?.birthday === 'string' && !isToken(m.profile.birthday) ? { ...m, profile: { ...m.profile, ...sealedBirthday(ring, m.profile.birthday) } } : m;
   // Identify traits describe the person; a group's describe a company or store, whose name is not personal.
   const traitLike = m.type === 'identify';
   return {

@@ -1,6 +1,6 @@
 import { localParts } from '../core/local-time.ts';
 import { compileSegment } from '../segment/index.ts';
-import { createTempTable, dialect, type Queryable, type Store } from '../store/index.ts';
+import { createTempTable, dialect, type KeyRing, type Queryable, type Store } from '../store/index.ts';
 import type { LiveVersion } from './entry.ts';
 import { finish, runStep, type StepContext } from './steps.ts';
 
@@ -30,6 +30,8 @@ export interface RunContext {
   timezone: string;
   /** Hours a marketing message may wait before it is skipped. */
   messageTtlHours: number;
+  /** The store's key ring, read through `db` (inside a transaction, the transaction): birthday waits open birthdays. */
+  keyRing: (db: Queryable) => Promise<KeyRing>;
 }
 
 /**
@@ -80,7 +82,7 @@ export async function runClaimed(tx: Queryable, versions: readonly LiveVersion[]
       'SELECT journey_id, version, status, node, phase, count(*) AS n FROM due GROUP BY journey_id, version, status, node, phase ORDER BY journey_id, version, node',
     );
     if (groups.length === 0) break;
-    for (const group of groups) await runGroup(tx, group, report, byKey, { now: at.now, timezone: at.timezone, today, messageTtlHours: at.messageTtlHours });
+    for (const group of groups) await runGroup(tx, group, report, byKey, { now: at.now, timezone: at.timezone, today, messageTtlHours: at.messageTtlHours, keyRing: at.keyRing });
     if (step === 0) claimed = groups.reduce((sum, g) => sum + Number(g.n), 0);
     await tx.execute('DROP TABLE due');
     await createTempTable(

@@ -1,6 +1,6 @@
 import { SiyuError } from '../core/errors.ts';
 import { parseSchedule } from '../core/cron.ts';
-import { dialect, jsonRowsParam, readBrandSettings, type Store } from '../store/index.ts';
+import { dialect, jsonRowsParam, keyRingFor, readBrandSettings, type Store } from '../store/index.ts';
 import { advanceInstances, type AdvanceOptions, type AdvanceReport, type RunContext } from './advance.ts';
 import { getJourney } from './definitions.ts';
 import { enterCustomers, liveVersions, type LiveVersion } from './entry.ts';
@@ -40,7 +40,7 @@ export async function runJourneys(store: Store, options: RunJourneysOptions = {}
       return { events: { events: 0, entered: 0, arrived: 0, exited: 0, converted: 0 }, broadcasts: [], advanced };
     }
     const { timezone } = await readBrandSettings(store);
-    const at: RunContext = { now, timezone, messageTtlHours: options.messageTtlHours ?? 72 };
+    const at: RunContext = { now, timezone, messageTtlHours: options.messageTtlHours ?? 72, keyRing: (db) => keyRingFor(store, db) };
     const events = await processEventQueue(store, versions, at, advanced);
     if (options.isEventsOnly) return { events, broadcasts: [], advanced };
     const broadcasts = await runBroadcasts(store, versions, at);

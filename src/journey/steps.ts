@@ -2,8 +2,9 @@ import { assertNever } from '../core/errors.ts';
 import { nextAnniversary, nextLocalTime, zonedInstant } from '../core/local-time.ts';
 import { queueMessages } from '../channels/index.ts';
 import { awardPoints, issueCoupons } from '../loyalty/index.ts';
+import { openPii } from '../privacy/index.ts';
 import { compileSegment, setTagsWhere } from '../segment/index.ts';
-import { dialect, jsonRowsParam, type Queryable } from '../store/index.ts';
+import { dialect, jsonRowsParam, type KeyRing, type Queryable } from '../store/index.ts';
 import { BUCKETS, type LiveVersion } from './entry.ts';
 import { durationMs, type JourneyNode } from './schemas.ts';
 
@@ -24,6 +25,8 @@ export interface StepContext {
   today: string;
   /** Hours a marketing message may wait (quiet hours, caps) before it is skipped. */
   messageTtlHours: number;
+  /** The store's key ring, read through `db`: sealed birthdays are opened with it. */
+  keyRing: (db: Queryable) => Promise<KeyRing>;
 }
 
 const IN_GROUP = `(customer_id, instance_id) IN (SELECT customer_id, instance_id FROM grp`;
@@ -106,13 +109,22 @@ export async function runStep(c: StepContext, node: JourneyNode, phase: 'ready' 
   }
 }
 
-/** A wait: a fixed duration in SQL; local times, dates and date traits per customer, in their own timezone. */
+/**
+ * A wait: a fixed duration in SQL; local times, dates and date traits per customer, in their own timezone. The
+ * profile's birthday is sealed, so a birthday wait opens it here, for the instances reaching the step in this batch
+ * (the group), never in SQL; 29 February falls on 28 February in other years (nextAnniversary).
+ */
 async function startWait(c: StepContext, node: Extract<JourneyNode, { kind: 'wait' }>): Promise<void> {
   if (node.duration) return park(c, 'CAST($1 AS TIMESTAMPTZ)', [new Date(c.now.getTime() + durationMs(node.duration))]);
-  const trait = node.until_trait === 'birthday' ? 'c.birthday' : node.until_trait ? `(c.traits->>'${node.until_trait}')` : 'NULL';
+  const isBirthday = node.until_trait === 'birthday';
+  const trait = isBirthday ? 'c.birthday' : node.until_trait ? `(c.traits->>'${node.until_trait}')` : 'NULL';
   const rows = await c.tx.query<{ customer_id: string; instance_id: string; tz: string | null; day: string | null }>(
     `SELECT g.customer_id, g.instance_id, c.traits->>'timezone' AS tz, CAST(${trait} AS VARCHAR) AS day FROM grp g JOIN customers c ON c.customer_id = g.customer_id`,
   );
+  if (isBirthday && rows.some((r) => r.day !== null)) {
+    const ring = await c.keyRing(c.tx);
+    for (const row of rows) row.day = openPii(ring, row.day);
+  }
   const wakes: [string, string, string][] = [];
   for (const row of rows) {
     const tz = row.tz && isZone(row.tz) ? row.tz : c.timezone;

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { blindIndex } from './blind-index.ts';
 import { sealPii } from './fields.ts';
-import { KeyRing } from './keyring.ts';
+import { KeyRing } from '../store/index.ts';
 
 // Encrypting a large import is CPU work on every row, about 1–2 µs per field; these helpers spread it over the
 // machine's cores. Values arrive as columns (as Queryable.queryColumns returns them) and leave as columns.

@@ -1,9 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Queryable } from '../store/index.ts';
+import type { Queryable, KeyRing } from '../store/index.ts';
 import { CUSTOMER_REFERENCES, listCustomerTables, personIds, placeholders, quoteIdent } from './customer-tables.ts';
 import { decryptJson, decryptText, listEncryptedColumns, rowKey } from './fields.ts';
-import type { KeyRing } from './keyring.ts';
 
 /** Everything held about one person, table by table, decrypted. */
 export interface AccessBundle {

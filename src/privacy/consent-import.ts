@@ -2,10 +2,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { SiyuError } from '../core/errors.ts';
 import { assertReplaceableFile } from '../core/files.ts';
-import { dialect, jsonRowsParam, type Store } from '../store/index.ts';
+import { dialect, jsonRowsParam, type Store, keyRingFor } from '../store/index.ts';
 import { csvCell } from './bundle.ts';
 import { recordConsents, type ConsentDecision } from './consent.ts';
-import { keyRingFor } from './keyring.ts';
 import { listPurposes, CONSENT_STATUSES, type ConsentStatus } from './purposes.ts';
 
 /** A consent row that could not be recorded, with its line in the file. */

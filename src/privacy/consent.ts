@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SiyuError } from '../core/errors.ts';
-import { dialect, jsonRowsParam, type BackendKind, type Queryable } from '../store/index.ts';
+import { dialect, jsonRowsParam, type BackendKind, type Queryable, type KeyRing } from '../store/index.ts';
 import { encryptText, findEncryptedColumn, decryptText } from './fields.ts';
-import type { KeyRing } from './keyring.ts';
 import { assertPurposeId, getPurposes, listPurposes, type ConsentBasis, type ConsentStatus } from './purposes.ts';
 
 /** One decision of one person about one purpose. */

@@ -1,9 +1,9 @@
 import { z } from 'zod';
+import { parseBirthday } from '../core/birthday.ts';
 import { SiyuError } from '../core/errors.ts';
-import type { Queryable } from '../store/index.ts';
+import type { KeyRing, Queryable } from '../store/index.ts';
 import { normaliseIdentifier } from './blind-index.ts';
 import { openPii, SEALED_PROFILE_COLUMNS, sealPii } from './fields.ts';
-import type { KeyRing } from './keyring.ts';
 import { storedIdentifier } from './pii.ts';
 
 /** Profile fields stored sealed. */
@@ -14,7 +14,7 @@ export const CorrectionChanges = z.strictObject({
   name: z.string().min(1).max(200).optional(),
   phone: z.string().min(1).max(40).optional(),
   email: z.string().min(1).max(320).optional(),
-  birthday: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date like 1990-05-01').optional(),
+  birthday: z.string().refine((v) => /^\d{4}-\d{2}-\d{2}$/.test(v) && parseBirthday(v) !== undefined, 'a date like 1990-05-01').optional(),
   city: z.string().min(1).max(100).optional(),
   gender: z.enum(['f', 'm', 'other']).optional(),
 });
@@ -44,9 +44,14 @@ export async function applyCorrection(tx: Queryable, ring: KeyRing, customerId: 
   }
   const fields = Object.keys(values);
   if (fields.length > 0) {
-    const casts: Record<string, string> = { birthday: 'DATE' };
-    const sealed = (f: string) => (SEALED_FIELDS.has(f) ? sealPii(ring, values[f]!) : values[f]);
-    await tx.execute(`UPDATE customers SET ${fields.map((f, i) => `${f} = CAST($${i + 2} AS ${casts[f] ?? 'TEXT'})`).join(', ')}, updated_at = $${fields.length + 2} WHERE customer_id = $1`, [customerId, ...fields.map(sealed), now]);
+    const columns: [string, string | number, string][] = fields.map((f) => [f, SEALED_FIELDS.has(f) ? sealPii(ring, values[f]!) : values[f]!, 'TEXT']);
+    // A sealed birthday keeps its plain year and month beside it (core/birthday.ts).
+    const birthday = values.birthday === undefined ? undefined : parseBirthday(values.birthday)!;
+    if (birthday) columns.push(['birth_year', birthday.year, 'SMALLINT'], ['birth_month', birthday.month, 'SMALLINT']);
+    await tx.execute(
+      `UPDATE customers SET ${columns.map(([c, , type], i) => `${c} = CAST($${i + 2} AS ${type})`).join(', ')}, updated_at = $${columns.length + 2} WHERE customer_id = $1`,
+      [customerId, ...columns.map(([, v]) => v), now],
+    );
   }
   return fields;
 }

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Queryable } from '../store/index.ts';
+import type { Queryable, KeyRing } from '../store/index.ts';
 import { blindIndex, identifierIndex } from './blind-index.ts';
 import { CUSTOMER_REFERENCES, listCustomerTables, personIds, placeholders, quoteIdent, RELABELLED_IN_PLACE, SPECIAL_TABLES } from './customer-tables.ts';
-import type { KeyRing } from './keyring.ts';
 import { CUSTOMER_ID_TYPE } from './tombstones.ts';
 
 export interface ErasureReport {

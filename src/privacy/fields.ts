@@ -1,4 +1,4 @@
-import { isToken, tokenKeyId, type KeyRing } from './keyring.ts';
+import { isToken, tokenKeyId, type KeyRing } from '../store/index.ts';
 
 /** Keys of a JSON document (traits, properties, context) whose values are personal data, at any depth. */
 export const PII_JSON_KEYS: ReadonlySet<string> = new Set(['name', 'firstName', 'first_name', 'lastName', 'last_name', 'phone', 'mobile', 'email', 'birthday', 'address']);
@@ -26,7 +26,7 @@ export interface EncryptedColumn {
 }
 
 /** The profile columns (customers) that hold sealed tokens. */
-export const SEALED_PROFILE_COLUMNS = ['phone', 'email', 'name'] as const;
+export const SEALED_PROFILE_COLUMNS = ['phone', 'email', 'name', 'birthday'] as const;
 
 /** The place every piiValue token is bound to. */
 const PII_VALUE_PLACE = { table: 'pii', column: 'value', row: '' } as const;
@@ -143,3 +143,5 @@ for (const column of ['properties', 'context']) registerEncryptedColumn({ table:
 registerEncryptedColumn({ table: 'consent_entries', column: 'evidence', keyColumns: ['entry_id'], kind: 'text' });
 registerEncryptedColumn({ table: 'privacy_requests', column: 'details', keyColumns: ['request_id'], kind: 'json' });
 registerEncryptedColumn({ table: 'privacy_quarantine', column: 'message', keyColumns: ['message_id'], kind: 'json', storedAs: 'TEXT' });
+// Not personal data, but a secret as good as half a password: the TOTP seeds of console users (src/access/totp.ts).
+registerEncryptedColumn({ table: 'users', column: 'totp_secret', keyColumns: ['user_id'], kind: 'text' });

@@ -1,7 +1,7 @@
 // The privacy domain's public API: encryption of personal data and blind indexes, the key ring and its rotation,
 // the consent ledger, data-subject requests and retention (docs/privacy.md).
-export { KEY_BYTES, keyFileFor, loadMasterKey, masterKeyCheck, parseMasterKey, type MasterKey, type MasterKeyOptions, type MasterKeyOrigin } from './master-key.ts';
-export { configureMasterKey, forgetKeyRing, INDEX_KEY_ID, isToken, KEY_REFRESH_MS, KeyRing, keyRingFor, listDataKeys, masterKeyFor, tokenKeyId, TOKEN_PREFIX, type DataKeyInfo, type FieldPlace } from './keyring.ts';
+export { KEY_BYTES, keyFileFor, loadMasterKey, masterKeyCheck, parseMasterKey, type MasterKey, type MasterKeyOptions, type MasterKeyOrigin } from '../store/index.ts';
+export { configureMasterKey, forgetKeyRing, INDEX_KEY_ID, isToken, KEY_REFRESH_MS, KeyRing, keyRingFor, listDataKeys, masterKeyFor, tokenKeyId, TOKEN_PREFIX, type DataKeyInfo, type FieldPlace } from '../store/index.ts';
 export { BLIND_PREFIX, blindIndex, blindIndexSql, hmacPads, isBlindIndex, normaliseIdentifier, PERSONAL_IDENTIFIER_TYPES } from './blind-index.ts';
 export { decryptJson, decryptText, encryptJson, EVENT_PII_JSON_KEYS, encryptText, findEncryptedColumn, listEncryptedColumns, openPii, PII_JSON_KEYS, registerEncryptedColumn, rowKey, SEALED_PROFILE_COLUMNS, sealPii, type EncryptedColumn } from './fields.ts';
 export { identityValue, lookupValue, storedIdentifier } from './pii.ts';

@@ -1,6 +1,6 @@
 import { blindIndex, isBlindIndex, PERSONAL_IDENTIFIER_TYPES } from './blind-index.ts';
 import { openPii, sealPii } from './fields.ts';
-import type { KeyRing } from './keyring.ts';
+import type { KeyRing } from '../store/index.ts';
 
 // How personal values are stored (docs/privacy.md, "Encryption at rest"): an identifier of a personal type (phone,
 // email) is stored as its blind index, with the value sealed beside it in `identities.secret`; profile columns hold

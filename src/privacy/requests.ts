@@ -3,14 +3,13 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { SiyuError } from '../core/errors.ts';
 import { parseOrThrow } from '../core/validation.ts';
-import type { Queryable, Store } from '../store/index.ts';
+import { type Queryable, type Store, keyRingFor } from '../store/index.ts';
 import { collectPersonalData, writeBundle } from './bundle.ts';
 import { canonicalCustomer, getConsents, recordConsents } from './consent.ts';
 import { applyCorrection, CorrectionChanges } from './correct.ts';
 import { dueDate, readRequestCalendar } from './due-date.ts';
 import { eraseCustomer } from './erase.ts';
 import { decryptJson, encryptJson, findEncryptedColumn } from './fields.ts';
-import { keyRingFor } from './keyring.ts';
 
 /** PIPL art. 44–47: see and copy (45), correct (46), delete (47), withdraw consent (15). */
 export const REQUEST_TYPES = ['access', 'correction', 'deletion', 'withdrawal'] as const;

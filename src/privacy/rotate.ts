@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SiyuError } from '../core/errors.ts';
-import { dialect, jsonRowsParam, type Queryable, type Store } from '../store/index.ts';
+import { dialect, jsonRowsParam, type Queryable, type Store, forgetKeyRing, insertDataKey, KEY_REFRESH_MS, KeyRing, masterKeyFor, TOKEN_PREFIX } from '../store/index.ts';
 import { listEncryptedColumns, reencryptStored, rowKey, type EncryptedColumn } from './fields.ts';
-import { forgetKeyRing, insertDataKey, KEY_REFRESH_MS, KeyRing, masterKeyFor, TOKEN_PREFIX } from './keyring.ts';
 
 export interface RotateOptions {
   /** Rows read and rewritten per transaction. Default 1,000. */

@@ -1,10 +1,11 @@
-import { dialect, jsonRowsParam, type Store } from '../store/index.ts';
+import { parseBirthday } from '../core/birthday.ts';
+import { dialect, isToken, jsonRowsParam, keyRingFor, type Store } from '../store/index.ts';
 import { blindIndex, isBlindIndex, PERSONAL_IDENTIFIER_TYPES } from './blind-index.ts';
 import { SEALED_PROFILE_COLUMNS, sealPii } from './fields.ts';
-import { isToken, keyRingFor } from './keyring.ts';
 
 // Stores written before personal data was sealed (migration 034) hold phones and emails as plain identity values and
-// plain profile columns. Lookups now compare blind indexes, so a plain identity would no longer be found and the
+// plain profile columns; stores from before migration 036, plain birthdays. Lookups now compare blind indexes, so a
+// plain identity would no longer be found and the
 // person would be created again: this converts them, once, when Siyu next opens the store.
 
 const PERSONAL_TYPES = [...PERSONAL_IDENTIFIER_TYPES].map((t) => `'${t}'`).join(', ');
@@ -18,7 +19,8 @@ export interface SealReport {
 
 /**
  * Seals plaintext personal values left by an earlier version: identity values of personal types become blind indexes
- * with the value sealed beside them, and profile phone, email and name become tokens (in batches, each in its own
+ * with the value sealed beside them, and profile phone, email, name and birthday become tokens, with the birthday's
+ * year and month filled in birth_year and birth_month (in batches, each in its own
  * transaction, so it can stop and resume). Cheap when there is nothing to do: two indexed probes. Personal values
  * inside JSON columns are sealed by `siyu keys rotate-data-key --encrypt-plaintext`.
  */
@@ -50,9 +52,20 @@ export async function sealExistingPersonalData(store: Store): Promise<SealReport
     const rows = await store.query<Record<(typeof SEALED_PROFILE_COLUMNS)[number] | 'customer_id', string | null>>(`${plainCustomers} ORDER BY customer_id LIMIT ${BATCH}`);
     if (rows.length === 0) break;
     const seal = (v: string | null) => (v === null || isToken(v) ? v : sealPii(ring, v));
+    // A plain birthday (migration 036 made the DATEs ISO text) also gives the plain year and month kept beside it;
+    // one that is not a date (none should be) is dropped rather than sealed as something no reader understands.
+    const birth = (v: string | null) => (v === null || isToken(v) ? undefined : (parseBirthday(v) ?? null));
+    const values = rows.map((r) => {
+      const b = birth(r.birthday);
+      const birthday = b === undefined ? r.birthday : b === null ? null : sealPii(ring, b.iso);
+      return [r.customer_id, ...SEALED_PROFILE_COLUMNS.map((c) => (c === 'birthday' ? birthday : seal(r[c]))), b ? b.year : null, b ? b.month : null, b === undefined ? 0 : 1];
+    });
     await store.execute(
-      `UPDATE customers SET ${SEALED_PROFILE_COLUMNS.map((c) => `${c} = v.${c}`).join(', ')} FROM ${d.jsonRows('$1', ['customer_id', ...SEALED_PROFILE_COLUMNS])} v WHERE customers.customer_id = v.customer_id`,
-      [jsonRowsParam(rows.map((r) => [r.customer_id, ...SEALED_PROFILE_COLUMNS.map((c) => seal(r[c]))]))],
+      `UPDATE customers SET ${SEALED_PROFILE_COLUMNS.map((c) => `${c} = v.${c}`).join(', ')},
+         birth_year = CASE WHEN CAST(v.plain_birthday AS INTEGER) = 1 THEN CAST(v.birth_year AS SMALLINT) ELSE customers.birth_year END,
+         birth_month = CASE WHEN CAST(v.plain_birthday AS INTEGER) = 1 THEN CAST(v.birth_month AS SMALLINT) ELSE customers.birth_month END
+       FROM ${d.jsonRows('$1', ['customer_id', ...SEALED_PROFILE_COLUMNS, 'birth_year', 'birth_month', 'plain_birthday'])} v WHERE customers.customer_id = v.customer_id`,
+      [jsonRowsParam(values)],
     );
     report.customers += rows.length;
   }

@@ -1,8 +1,7 @@
-import { dialect, jsonRowsParam, type Queryable, type Store } from '../store/index.ts';
+import { dialect, jsonRowsParam, type Queryable, type Store, keyRingFor } from '../store/index.ts';
 import { identifierIndex } from './blind-index.ts';
 import { grantsConsent, type ConsentMessage } from './consent-ingest.ts';
 import { encryptJson, findEncryptedColumn } from './fields.ts';
-import { keyRingFor } from './keyring.ts';
 import { listPurposes } from './purposes.ts';
 
 /** A message as the inbox processor holds it, with the identifiers resolution would use. */

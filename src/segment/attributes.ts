@@ -3,6 +3,7 @@ import { SiyuError } from '../core/errors.ts';
 import { parseDay } from '../core/validation.ts';
 import { recordLayerRun } from './history.ts';
 import { latestOrderDay, readBrandSettings, type Queryable, type Store } from '../store/index.ts';
+import { ageYearsSql } from './age.ts';
 import { ATTRIBUTE_WINDOWS as windows, attributeQuery, purchaseChannels } from './attribute-query.ts';
 import { analyseRewritten, createTempTable, replaceScopeRows, scoped } from './scope.ts';
 
@@ -27,6 +28,7 @@ export interface AttributeDefinition {
 }
 
 const AS_OF = 'CAST($1 AS DATE)';
+const AGE_YEARS_SQL = ageYearsSql(AS_OF);
 const yuan = (fen: string) => `${fen} / 100.0`;
 
 /** The built-in registry. Brands add their own (`siyu attributes define`); a brand attribute may not reuse a name. */
@@ -89,7 +91,8 @@ export const BUILT_IN_ATTRIBUTES: readonly AttributeDefinition[] = [
   { name: 'registration_channel', zh: '注册渠道', en: 'Registration channel', description: 'The channel on the profile.', type: 'text', sql: 'u.channel' },
   { name: 'has_phone', zh: '有手机号', en: 'Has a phone', description: '1 when the profile holds a phone number.', type: 'number', sql: 'CASE WHEN u.phone IS NULL THEN 0 ELSE 1 END' },
   { name: 'has_email', zh: '有邮箱', en: 'Has an email', description: '1 when the profile holds an email address.', type: 'number', sql: 'CASE WHEN u.email IS NULL THEN 0 ELSE 1 END' },
-  { name: 'age_years', zh: '年龄', en: 'Age', description: 'Whole years from the birthday to the as-of day.', type: 'number', sql: `CAST(floor((${AS_OF} - u.birthday) / 365.25) AS INTEGER)` },
+  // The birthday itself is sealed: the age reads the plain birth_year kept beside it (age.ts).
+  { name: 'age_years', zh: '年龄', en: 'Age', description: 'Whole years by birth year: the as-of year minus the birth year (one more than the exact age before the birthday in that year).', type: 'number', sql: AGE_YEARS_SQL },
 ];
 
 /**

@@ -28,6 +28,8 @@ export const SEGMENT_FIELDS = {
   city: { sql: 'u.city', type: 'text' },
   gender: { sql: 'u.gender', type: 'text' },
   channel: { sql: 'u.channel', type: 'text' },
+  // 1-12, kept plain beside the sealed birthday (docs/privacy.md): 生日月 benefits.
+  birth_month: { sql: 'u.birth_month', type: 'number' },
   // Loyalty (docs/loyalty.md): one row per customer each, read by key.
   points_balance: { sql: '(SELECT lp.balance FROM points_accounts lp WHERE lp.customer_id = u.customer_id)', type: 'number' },
   member_tier: { sql: '(SELECT lt.tier FROM member_tiers lt WHERE lt.customer_id = u.customer_id)', type: 'text' },

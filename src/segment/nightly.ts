@@ -33,7 +33,7 @@ class NeedsFullRun extends Error {}
 const BUILT_IN_NAMES = new Set(BUILT_IN_ATTRIBUTES.map((a) => a.name));
 
 /** The fields a segment may read and still be re-evaluated for the night's customers only: the night's layers and the profile. */
-const NIGHT_FIELDS = new Set(['rfm_class', 'r_score', 'f_score', 'm_score', 'stage', 'tier', 'city', 'gender', 'channel']);
+const NIGHT_FIELDS = new Set(['rfm_class', 'r_score', 'f_score', 'm_score', 'stage', 'tier', 'city', 'gender', 'channel', 'birth_month']);
 
 /**
  * Whether every condition of a segment reads only what the night brings up to date for exactly the customers it

@@ -61,7 +61,7 @@ export interface CustomerProfile {
 /**
  * The 360° view of one customer: profile, identities, traits, order summary, top attributes, layers (RFM, stage,
  * tier, CLV, churn, cluster), current segments and the 20 latest events. An id that was merged away resolves to its
- * survivor. Personal data (phone, email, name, and the same in identities and traits) is masked unless the policy
+ * survivor. Personal data (phone, email, name, birthday, and the same in identities and traits) is masked unless the policy
  * says the caller may see it.
  */
 export async function customerProfile(db: Store, id: string, pii: PiiPolicy = { reveal: false }): Promise<CustomerProfile> {
@@ -123,7 +123,7 @@ export async function customerProfile(db: Store, id: string, pii: PiiPolicy = { 
       phone: mask(openPii(ring, c?.phone ?? null), maskPhone),
       email: mask(openPii(ring, c?.email ?? null), maskEmail),
       gender: c?.gender ?? null,
-      birthday: mask(c?.birthday ?? null, maskBirthday),
+      birthday: mask(openPii(ring, c?.birthday ?? null), maskBirthday),
       city: c?.city ?? null,
       channel: c?.channel ?? null,
       registeredAt: c?.registered_at ?? null,

@@ -1,4 +1,5 @@
 import { createTempTable, type Queryable } from '../store/index.ts';
+import { ageYearsSql } from './age.ts';
 
 export { createTempTable };
 
@@ -41,18 +42,20 @@ const EVENT_WINDOWS = [30, 90];
  * What moves a customer's layers from one as-of day to a later one without any new data (the nightly job): an
  * order or event of theirs enters the days counted (its day is after `previous`, on or before `asOf`) or leaves a
  * window (its day is exactly the window's length before a day in between; the 30, 90, 180 and 365-day order windows
- * and the 30 and 90-day event windows of the attributes), or their age in whole years changes. Selects customer_id.
+ * and the 30 and 90-day event windows of the attributes), or their age by birth year changes (age.ts: at a new
+ * year). Selects customer_id.
  */
 function crossingCustomers(timezone: string, previous: string, asOf: string): string {
   if (asOf <= previous) return '';
   const spans = (windows: readonly number[]) => [[previous, asOf], ...windows.map((w) => [addDays(previous, -w), addDays(asOf, -w)])] as [string, string][];
   const orders = spans(ORDER_WINDOWS).map(([after, upTo]) => daysBetween('placed_at', timezone, after, upTo)).join(' OR ');
   const events = spans(EVENT_WINDOWS).map(([after, upTo]) => daysBetween('ts', timezone, after, upTo)).join(' OR ');
-  const age = (day: string) => `floor((DATE '${day}' - birthday) / 365.25)`;
+  // The attribute's own formula (by birth year), so exactly the customers whose age_years would change are taken.
+  const age = (day: string) => ageYearsSql(`DATE '${day}'`);
   return `
        UNION SELECT customer_id FROM orders WHERE ${orders}
        UNION SELECT customer_id FROM events WHERE (${events}) AND (source IS NULL OR source NOT LIKE 'siyu %')
-       UNION SELECT customer_id FROM customers WHERE birthday IS NOT NULL AND ${age(asOf)} <> ${age(previous)}`;
+       UNION SELECT u.customer_id FROM customers u WHERE u.birth_year IS NOT NULL AND ${age(asOf)} <> ${age(previous)}`;
 }
 
 /**

@@ -36,7 +36,7 @@ export async function customerSummaries(db: Store, customerIds: readonly string[
   const ids = dialect(db.kind).jsonRows('$1', ['id']);
   const param = [jsonRowsParam([...new Set(customerIds)].map((id) => [id]))];
   const rows = await db.query<Record<string, unknown>>(
-    `SELECT u.customer_id, u.name, u.phone, u.email, u.city, u.gender, CAST(u.birthday AS VARCHAR) AS birthday, u.channel, u.traits,
+    `SELECT u.customer_id, u.name, u.phone, u.email, u.city, u.gender, u.birthday, u.channel, u.traits,
             ls.stage, t.tier, r.rfm_class, cl.name AS cluster, cs.clv_12m_fen / 100.0 AS clv_12m, cs.p_alive, ch.risk AS churn_risk
      FROM customers u JOIN ${ids} k ON k.id = u.customer_id
      LEFT JOIN lifecycle_stages ls ON ls.customer_id = u.customer_id LEFT JOIN tier_scores t ON t.customer_id = u.customer_id
@@ -53,7 +53,7 @@ export async function customerSummaries(db: Store, customerIds: readonly string[
       email: openPii(ring, (r.email as string | null) ?? null),
       city: (r.city as string | null) ?? null,
       gender: (r.gender as string | null) ?? null,
-      birthday: (r.birthday as string | null) ?? null,
+      birthday: openPii(ring, (r.birthday as string | null) ?? null),
       channel: (r.channel as string | null) ?? null,
       traits: decryptJson(ring, traitsColumn, id, typeof r.traits === 'string' ? JSON.parse(r.traits) : r.traits ?? {}) as Record<string, unknown>,
       stage: (r.stage as string | null) ?? null,

@@ -30,3 +30,7 @@ export async function openStore(location: string): Promise<Store> {
   return DuckDBStore.open(location);
 }
 export { withIndexesRebuilt } from './bulk-indexes.ts';
+// The key ring sits here, at the bottom, because both privacy (personal data) and access (TOTP secrets) seal
+// values with it, and privacy already depends on access: neither can import the other's key ring.
+export { KEY_BYTES, keyFileFor, loadMasterKey, masterKeyCheck, parseMasterKey, type MasterKey, type MasterKeyOptions, type MasterKeyOrigin } from './master-key.ts';
+export { configureMasterKey, forgetKeyRing, INDEX_KEY_ID, insertDataKey, isToken, KEY_REFRESH_MS, KeyRing, keyRingFor, listDataKeys, masterKeyFor, tokenKeyId, TOKEN_PREFIX, type DataKeyInfo, type FieldPlace } from './keyring.ts';

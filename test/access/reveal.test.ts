@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { listAudit } from '../../src/access/index.ts';
+import { keyRingFor, sealPii } from '../../src/privacy/index.ts';
 import { saveSegment } from '../../src/segment/index.ts';
 import { buildServer } from '../../src/server/index.ts';
 import { BACKENDS, withStore } from '../helpers/backends.ts';
@@ -35,17 +36,18 @@ for (const backend of BACKENDS) {
     test('every export is audited; an analyst exports masked, and cannot reveal', () =>
       withStore(backend, async (store) => {
         await loadCustomers(store);
+        await store.execute("UPDATE customers SET birthday = $1, birth_year = 1990, birth_month = 5 WHERE customer_id = 'c1'", [sealPii(await keyRingFor(store), '1990-05-17')]);
         await saveSegment(store, { name: 'shanghai', definition: { field: 'city', op: '=', value: '上海' } });
         const app = await buildServer({ store });
         try {
           const analyst = await sessionFor(store, 'analyst', undefined, 'fenxi');
-          const url = '/v1/segments/shanghai/export?fields=name,phone&format=jsonl&as_of=2026-07-01';
+          const url = '/v1/segments/shanghai/export?fields=name,phone,birthday&format=jsonl&as_of=2026-07-01';
           const res = await app.inject({ url, headers: analyst.headers });
-          assert.equal(res.body.trim(), '{"customer_id":"c1","name":"王*","phone":"+86 138****8000"}');
+          assert.equal(res.body.trim(), '{"customer_id":"c1","name":"王*","phone":"+86 138****8000","birthday":"1990-**-**"}');
           assert.equal((await app.inject({ url: `${url}&reveal=true&reason=campaign`, headers: analyst.headers })).statusCode, 403);
           const admin = await sessionFor(store, 'admin');
           const open = await app.inject({ url: `${url}&reveal=true&reason=SMS%20vendor%20upload`, headers: admin.headers });
-          assert.equal(open.body.trim(), '{"customer_id":"c1","name":"王芳","phone":"+8613800138000"}');
+          assert.equal(open.body.trim(), '{"customer_id":"c1","name":"王芳","phone":"+8613800138000","birthday":"1990-05-17"}');
           const exports = await listAudit(store, { action: 'segment.export' });
           assert.deepEqual(
             exports.map((e) => [e.actor, e.details.revealed, e.details.reason ?? null, e.details.rows]),

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createUser, listAudit, resetPassword, totpCode, updateAccessSettings } from '../../src/access/index.ts';
+import { createUser, listAudit, resetPassword, openTotpSecret, sealPlainTotpSecrets, totpCode, updateAccessSettings } from '../../src/access/index.ts';
+import { forgetKeyRing, keyRingFor, rotateDataKey } from '../../src/privacy/index.ts';
 import { buildServer } from '../../src/server/index.ts';
 import { BACKENDS, withStore } from '../helpers/backends.ts';
 import { PASSWORD, signInOverHttp } from './helpers.ts';
@@ -128,6 +129,9 @@ for (const backend of BACKENDS) {
           assert.deepEqual([wrong.statusCode, wrong.json().code], [400, 'invalid_totp']);
           const code = totpCode(secret);
           assert.equal((await app.inject({ method: 'POST', url: '/v1/auth/totp/confirm', headers, payload: { code } })).statusCode, 200);
+          const [stored] = await store.query<{ totp_secret: string }>("SELECT totp_secret FROM users WHERE username = 'admin'");
+          assert.match(stored!.totp_secret, /^e1:/, 'the secret is stored sealed');
+          assert.ok(!stored!.totp_secret.includes(secret), 'not as the plain base32');
 
           const signIn = (extra: object) => app.inject({ method: 'POST', url: '/v1/auth/sign-in', payload: { username: 'admin', password: PASSWORD, ...extra } });
           assert.equal((await signIn({})).json().code, 'totp_required');
@@ -138,6 +142,34 @@ for (const backend of BACKENDS) {
           assert.equal((await signIn({ totp: next })).statusCode, 200);
           assert.equal((await signIn({ totp: next })).json().code, 'invalid_totp', 'replayed');
           assert.deepEqual((await listAudit(store, { action: 'auth.sign_in' }))[0]!.details, { ip: '127.0.0.1', secondFactor: true });
+        } finally {
+          await app.close();
+        }
+      }));
+
+    test('a TOTP secret stored in plain by an earlier version is sealed once, and sign-in with it still works', () =>
+      withStore(backend, async (store) => {
+        const user = await createUser(store, { username: 'old', password: PASSWORD, roles: ['admin'] }, 'test');
+        const secret = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+        await store.execute('UPDATE users SET totp_secret = $2, totp_enabled_at = $3 WHERE user_id = $1', [user.userId, secret, new Date()]);
+        const app = await buildServer({ store });
+        try {
+          const signIn = (totp: string) => app.inject({ method: 'POST', url: '/v1/auth/sign-in', payload: { username: 'old', password: PASSWORD, totp } });
+          assert.equal((await signIn(totpCode(secret, Date.now() - 30_000))).statusCode, 200, 'a plain secret still opens before conversion');
+          assert.equal(await sealPlainTotpSecrets(store), 1);
+          assert.equal(await sealPlainTotpSecrets(store), 0, 'a second run finds nothing');
+          const [row] = await store.query<{ totp_secret: string }>('SELECT totp_secret FROM users WHERE user_id = $1', [user.userId]);
+          const ring = await keyRingFor(store);
+          assert.ok(row!.totp_secret.startsWith('e1:') && !row!.totp_secret.includes(secret));
+          assert.equal((await signIn(totpCode(secret))).statusCode, 200, 'the sealed secret signs in');
+          // Bound to its user: the same token copied to another user does not open.
+          assert.throws(() => openTotpSecret(ring, 'u_other', row!.totp_secret), { code: 'decrypt_failed' });
+          assert.equal(openTotpSecret(ring, user.userId, row!.totp_secret), secret);
+          // Key rotation re-encrypts it with the rest, and it still signs in.
+          const rotation = await rotateDataKey(store, { graceMs: 0 });
+          assert.equal(rotation.columns.find((c) => c.table === 'users' && c.column === 'totp_secret')?.rowsChanged, 1);
+          forgetKeyRing(store);
+          assert.equal((await signIn(totpCode(secret, Date.now() + 30_000))).statusCode, 200, 'after rotation');
         } finally {
           await app.close();
         }

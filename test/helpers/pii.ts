@@ -4,8 +4,8 @@ import type { Store } from '../../src/store/index.ts';
 // Personal values are stored sealed (docs/privacy.md): tests read them back through the store's key ring, the way
 // the product does, and look identities up by blind index.
 
-/** The rows with their sealed columns (phone, email, name by default) opened. */
-export async function opened<T extends Record<string, unknown>>(store: Store, rows: readonly T[], columns: readonly string[] = ['phone', 'email', 'name']): Promise<T[]> {
+/** The rows with their sealed columns (phone, email, name, birthday by default) opened. */
+export async function opened<T extends Record<string, unknown>>(store: Store, rows: readonly T[], columns: readonly string[] = ['phone', 'email', 'name', 'birthday']): Promise<T[]> {
   const ring = await keyRingFor(store);
   return rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, columns.includes(k) && typeof v === 'string' ? openPii(ring, v) : v])) as T);
 }

@@ -84,14 +84,14 @@ for (const backend of BACKENDS) {
           '4 customer_id is empty',
           '5 email: not a valid email address: "not-an-email"; registered_at: not an ISO-8601 date-time: "yesterday"',
         ]);
-        const rows = await opened(store, await store.query('SELECT customer_id, phone, email, name, gender, birthday FROM customers ORDER BY customer_id'));
+        const rows = await opened(store, await store.query('SELECT customer_id, phone, email, name, gender, birthday, birth_year, birth_month FROM customers ORDER BY customer_id'));
         assert.deepEqual(rows, [
-          { customer_id: 'M1', phone: '+8613800138000', email: 'wang@example.com', name: '王芳芳', gender: 'f', birthday: '1990-05-01' },
-          { customer_id: 'M4,x', phone: '+8613600136000', email: null, name: 'Quote "Q"', gender: 'm', birthday: null },
+          { customer_id: 'M1', phone: '+8613800138000', email: 'wang@example.com', name: '王芳芳', gender: 'f', birthday: '1990-05-01', birth_year: 1990, birth_month: 5 },
+          { customer_id: 'M4,x', phone: '+8613600136000', email: null, name: 'Quote "Q"', gender: 'm', birthday: null, birth_year: null, birth_month: null },
         ]);
         assert.deepEqual((await identitiesOf(store, 'M1')).filter((i) => i.type === 'phone'), [{ type: 'phone', value: '+8613800138000' }]);
         assert.equal(await ownerOf(store, 'phone', '+8613800138000'), 'M1', 'the phone finds its customer by blind index');
-        const stored = await store.query<{ v: string }>(`SELECT phone AS v FROM customers UNION ALL SELECT value FROM identities WHERE type IN ('phone', 'email') UNION ALL SELECT name FROM customers`);
+        const stored = await store.query<{ v: string }>(`SELECT phone AS v FROM customers UNION ALL SELECT value FROM identities WHERE type IN ('phone', 'email') UNION ALL SELECT name FROM customers UNION ALL SELECT birthday FROM customers`);
         assert.ok(stored.every((r) => r.v === null || /^(e1|b1):/.test(r.v)), `personal values are stored sealed: ${JSON.stringify(stored)}`);
         const again = await importFile(store, 'customers', path, { rejectsPath: rejects });
         assert.equal(again.accepted, 2);

@@ -132,5 +132,20 @@ for (const backend of BACKENDS) {
         assert.equal(row?.city, '杭州');
         assert.equal(row?.gender, 'm');
       }));
+
+    test('a birthday is stored sealed with its year and month plain beside it; a merge carries all three; a non-date is ignored', () =>
+      withStore(backend, async (store) => {
+        await send(store, { type: 'identify', anonymousId: 'a1', traits: { birthday: '1992-02-29T00:00:00+08:00', phone: '13900139001' } });
+        await send(store, { type: 'identify', userId: 'u7', traits: { phone: '13900139001' } });
+        await send(store, { type: 'identify', userId: 'u8', traits: { birthday: '1990-02-30' } });
+        const rows = await store.query<{ customer_id: string; birthday: string | null; birth_year: number | null; birth_month: number | null }>(
+          "SELECT customer_id, birthday, birth_year, birth_month FROM customers WHERE customer_id IN ('u7', 'u8') ORDER BY customer_id",
+        );
+        assert.ok(rows[0]!.birthday?.startsWith('e1:') && !rows[0]!.birthday.includes('1992'), 'the raw column holds a token');
+        assert.deepEqual(await opened(store, rows), [
+          { customer_id: 'u7', birthday: '1992-02-29', birth_year: 1992, birth_month: 2 },
+          { customer_id: 'u8', birthday: null, birth_year: null, birth_month: null },
+        ]);
+      }));
   });
 }

@@ -47,6 +47,20 @@ for (const backend of BACKENDS) {
         ]);
       }));
 
+    test('an identify taken into the inbox before birthdays were sealed (plain, without its year and month) is stored sealed with them', () =>
+      withStore(backend, async (store) => {
+        await append(store, [{ message: prepared({ type: 'identify', userId: 'u9', messageId: 'old-1', traits: { birthday: '1988-11-03' } }), source: 'test' }]);
+        // What an earlier version left in the inbox: sealed, but the profile's birthday plain and no parts beside it.
+        const [row] = await store.query<{ message: string }>("SELECT message FROM inbox WHERE message_id = 'old-1'");
+        const old = JSON.parse(row!.message) as { profile: Record<string, unknown> };
+        old.profile = { ...old.profile, birthday: '1988-11-03', birth_year: undefined, birth_month: undefined };
+        await store.execute("UPDATE inbox SET message = $1 WHERE message_id = 'old-1'", [JSON.stringify(old)]);
+        await processInbox(store, 10);
+        const [u9] = await store.query<{ birthday: string; birth_year: number; birth_month: number }>("SELECT birthday, birth_year, birth_month FROM customers WHERE customer_id = 'u9'");
+        assert.ok(u9!.birthday.startsWith('e1:'));
+        assert.deepEqual([u9!.birth_year, u9!.birth_month], [1988, 11]);
+      }));
+
     test('a message the processor cannot write is quarantined with its error and the ones behind it are written', () =>
       withStore(backend, async (store) => {
         await append(store, [track('ok-1')]);

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isSiyuError } from '../../src/core/errors.ts';
-import { enterJourney, publishJourney, runJourneys, saveJourneyDraft, setJourneyStatus } from '../../src/journey/index.ts';
+import { enterJourney, publishJourney, runJourneys, saveJourneyDraft, setJourneyStatus, simulateJourney } from '../../src/journey/index.ts';
+import { renderTemplate } from '../../src/channels/index.ts';
 import { listCoupons, pointsBalance, upsertOffer } from '../../src/loyalty/index.ts';
+import { customerSummaries } from '../../src/segment/index.ts';
 import type { Store } from '../../src/store/index.ts';
 import { BACKENDS, withStore } from '../helpers/backends.ts';
 import { send } from '../ingest/helpers.ts';
@@ -130,6 +132,44 @@ for (const backend of BACKENDS) {
         assert.deepEqual(await paths(store, 'nudge'), { u1: 'hello:queued > later:waited > tag:updated > done:exit > completed' });
         const [count] = await store.query<{ n: number }>('SELECT count(*) AS n FROM outbound_messages');
         assert.equal(count?.n, 1, 'one message');
+      }));
+
+    test('a birthday wait opens the sealed birthday and wakes at local midnight of its next anniversary; 29 February falls on 28 February in common years', () =>
+      withStore(backend, async (store) => {
+        await saveJourneyDraft(store, {
+          id: 'bday',
+          name: '生日礼',
+          definition: { entry: { kind: 'api' }, start: 'wait', nodes: { wait: { kind: 'wait', until_trait: 'birthday', next: 'done' }, done: { kind: 'exit' } } },
+        });
+        await publishJourney(store, 'bday', { now: T0 });
+        // T0 is 2026-06-01 10:00 in Shanghai.
+        const people: [string, Record<string, unknown>, string | null][] = [
+          ['later', { birthday: '1990-06-15' }, '2026-06-14T16:00:00.000Z'],
+          ['past', { birthday: '1985-03-10' }, '2027-03-09T16:00:00.000Z'],
+          ['leap', { birthday: '2000-02-29' }, '2027-02-27T16:00:00.000Z'],
+          ['today', { birthday: '1992-06-01' }, '2026-05-31T16:00:00.000Z'],
+          ['new_york', { birthday: '1990-06-15', timezone: 'America/New_York' }, '2026-06-15T04:00:00.000Z'],
+          ['none', { city: '上海' }, null],
+        ];
+        await send(store, ...people.map(([id, traits]) => ({ type: 'identify', userId: id, traits, timestamp: T0.toISOString() })));
+        const [plain] = await store.query<{ n: number }>("SELECT count(*) AS n FROM customers WHERE birthday IS NOT NULL AND birthday NOT LIKE 'e1:%'");
+        assert.equal(Number(plain!.n), 0, 'birthdays are stored sealed');
+        // Messages see the opened birthday (customer summaries, as the dispatcher renders them).
+        const summary = (await customerSummaries(store, ['leap'])).get('leap')!;
+        assert.equal(renderTemplate('生日 {{ customer.birthday | slice: 5, 5 }} 快乐', { customer: summary }), '生日 02-29 快乐');
+        await enterJourney(store, 'bday', people.map(([id]) => ({ customerId: id, key: `bday-${id}` })), T0);
+        await runJourneys(store, { now: T0 });
+        const wakes = await store.query<{ customer_id: string; wake_at: Date; status: string }>("SELECT customer_id, wake_at, status FROM journey_instances WHERE journey_id = 'bday' AND status = 'active'");
+        const byId = Object.fromEntries(wakes.map((w) => [w.customer_id, w.wake_at.toISOString()]));
+        // Today counts: its midnight has passed, so the wait is due at once.
+        for (const [id, , wake] of people.filter(([id]) => id !== 'none')) assert.equal(byId[id], wake, id);
+        assert.equal((await paths(store, 'bday')).none, 'wait:no birthday > exited', 'no birthday: the instance leaves');
+        await runJourneys(store, { now: new Date('2026-06-14T16:00:01Z') });
+        assert.equal((await paths(store, 'bday')).later, 'wait:waited > done:exit > completed', 'it fires on the day');
+        assert.equal((await paths(store, 'bday')).today, 'wait:waited > done:exit > completed');
+        assert.match((await paths(store, 'bday')).new_york!, /^active@wait$/, 'New York is not there yet');
+        const dry = await simulateJourney(store, 'bday', { customerId: 'leap', from: T0, days: 400 });
+        assert.deepEqual(dry.steps.map((st) => [st.node, st.outcome, st.at.toISOString()]), [['wait', 'waited', '2027-02-27T16:00:00.000Z'], ['done', 'exit', '2027-02-27T16:00:00.000Z']], 'the dry run opens the birthday too');
       }));
 
     test('a holdout share is held out of every step by a stable hash, and tracked for the goal', () =>

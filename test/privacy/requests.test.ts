@@ -67,7 +67,8 @@ for (const backend of BACKENDS) {
         for (const needle of [WANG.userId, WANG.anonymousId, WANG.member]) assert.notDeepEqual(await findEverywhere(store, needle), [], `the fixture holds ${needle}`);
         // Phone, email and name are sealed at rest: no column holds them in plain even before the erasure, and the
         // phone's identity is found by its blind index.
-        for (const needle of [WANG.phone, WANG.email, WANG.name]) assert.deepEqual(await findEverywhere(store, needle), [], `${needle} is stored sealed`);
+        for (const needle of [WANG.phone, WANG.email, WANG.name, '1990-05-01']) assert.deepEqual(await findEverywhere(store, needle), [], `${needle} is stored sealed`);
+        assert.deepEqual(await store.query('SELECT birth_year, birth_month FROM customers WHERE customer_id = $1', [WANG.userId]), [{ birth_year: 1990, birth_month: 5 }]);
         const phoneIndex = await storedValue(store, 'phone', `+86${WANG.phone}`);
         assert.deepEqual(await findEverywhere(store, phoneIndex), ['customer_merges.evidence', 'identities.value'], 'the identity and the merge it caused');
         const before = await totals(store);
@@ -80,6 +81,7 @@ for (const backend of BACKENDS) {
         for (const needle of NEEDLES) assert.deepEqual(await findEverywhere(store, needle), [], `nothing anywhere holds ${needle}`);
         assert.deepEqual(await findEverywhere(store, `anon:${WANG.anonymousId}`), []);
         assert.deepEqual(await findEverywhere(store, phoneIndex), ['privacy_tombstones.blind_key'], 'only the tombstone keeps the phone, as its blind index');
+        assert.deepEqual(await store.query('SELECT customer_id FROM customers WHERE birth_year IS NOT NULL OR birth_month IS NOT NULL OR birthday IS NOT NULL'), [], 'the birth year and month go too');
         const after = await totals(store);
         assert.deepEqual(after, before, 'GMV, order and buyer counts and order lines are unchanged');
         assert.deepEqual(await store.query('SELECT * FROM orders WHERE customer_id = $1', ['u-li']), liBefore, 'others are untouched');
@@ -155,18 +157,22 @@ for (const backend of BACKENDS) {
           assert.ok(!JSON.stringify(bundle).includes('李雷'));
           assert.deepEqual(done.result!.files, ['bundle.json', ...Object.keys(bundle.tables).map((t) => `${t}.csv`)]);
           assert.match(readFileSync(join(dir, access.requestId, 'customers.csv'), 'utf8'), new RegExp(WANG.name));
+          const wang = bundle.tables.customers.find((c: { customer_id: string }) => c.customer_id === WANG.userId);
+          assert.deepEqual([wang.birthday, wang.birth_year, wang.birth_month], ['1990-05-01', 1990, 5], 'the birthday is opened in the bundle');
         } finally {
           rmSync(dir, { recursive: true, force: true });
         }
         assert.deepEqual(['=1+1', '+86 138', '-5', '@SUM(A1)', 'plain', 'a,"b"'].map(csvCell), ["'=1+1", "'+86 138", "'-5", "'@SUM(A1)", 'plain', '"a,""b"""'], 'no CSV cell can run as a formula');
 
-        const correction = await createRequest(store, { type: 'correction', customerId: WANG.userId, changes: { email: 'Fang.Wang@Example.com', city: '杭州' } });
+        await assert.rejects(createRequest(store, { type: 'correction', customerId: WANG.userId, changes: { birthday: '1991-02-30' } }), (e: unknown) => isSiyuError(e) && e.kind === 'validation', 'not a calendar date');
+        const correction = await createRequest(store, { type: 'correction', customerId: WANG.userId, changes: { email: 'Fang.Wang@Example.com', city: '杭州', birthday: '1991-06-02' } });
         const [stored] = await store.query<{ details: unknown }>('SELECT CAST(details AS TEXT) AS details FROM privacy_requests WHERE request_id = $1', [correction.requestId]);
         assert.ok(!String(stored!.details).includes('fang.wang'), 'what was asked is encrypted at rest');
-        assert.deepEqual((await getRequest(store, correction.requestId)).details?.changes, { email: 'Fang.Wang@Example.com', city: '杭州' });
+        assert.deepEqual((await getRequest(store, correction.requestId)).details?.changes, { email: 'Fang.Wang@Example.com', city: '杭州', birthday: '1991-06-02' });
         await fulfilRequest(store, correction.requestId, { handler: 'service' });
-        const [profile] = await opened(store, await store.query<{ email: string; city: string }>('SELECT email, city FROM customers WHERE customer_id = $1', [WANG.userId]));
-        assert.deepEqual(profile, { email: 'fang.wang@example.com', city: '杭州' });
+        const [raw] = await store.query<{ email: string; city: string; birthday: string; birth_year: number; birth_month: number }>('SELECT email, city, birthday, birth_year, birth_month FROM customers WHERE customer_id = $1', [WANG.userId]);
+        assert.ok(raw!.birthday.startsWith('e1:'), 'the corrected birthday is sealed');
+        assert.deepEqual(await opened(store, [raw!]), [{ email: 'fang.wang@example.com', city: '杭州', birthday: '1991-06-02', birth_year: 1991, birth_month: 6 }]);
         const emails = (await identitiesOf(store, WANG.userId)).filter((i) => i.type === 'email');
         assert.deepEqual(emails.map((e) => e.value), ['fang.wang@example.com']);
         assert.equal(await ownerOf(store, 'email', 'fang.wang@example.com'), WANG.userId, 'the corrected email finds the person');

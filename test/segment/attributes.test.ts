@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isSiyuError } from '../../src/core/errors.ts';
-import { BUILT_IN_ATTRIBUTES, computeAttributes, customerAttributes, defineAttribute, dropAttribute } from '../../src/segment/index.ts';
+import { BUILT_IN_ATTRIBUTES, compileSegment, computeAttributes, customerAttributes, defineAttribute, dropAttribute } from '../../src/segment/index.ts';
 import type { Store } from '../../src/store/index.ts';
 import { BACKENDS, withStore } from '../helpers/backends.ts';
 import { INLINE_CHANNELS, purchaseChannels } from '../../src/segment/attribute-query.ts';
+import { send } from '../ingest/helpers.ts';
 import { load } from './fixture.ts';
 
 const attributes = async (store: Store, id: string) => (await customerAttributes(store, id))!;
@@ -31,6 +32,29 @@ for (const backend of BACKENDS) {
         // G never bought: zeros where a count makes sense, nothing where it does not.
         const g = await attributes(store, 'G');
         assert.deepEqual([g.orders_lifetime, g.monetary_lifetime, g.recency_days, g.aov], [0, 0, null, null]);
+      }));
+
+    test('age_years counts whole years by birth year, and the birth_month field finds 生日月 members, from the plain parts of sealed birthdays', () =>
+      withStore(backend, async (store) => {
+        await send(
+          store,
+          { type: 'identify', userId: 'may', traits: { birthday: '1990-05-17' } },
+          { type: 'identify', userId: 'dec', traits: { birthday: '1990-12-31' } },
+          { type: 'identify', userId: 'kid', traits: { birthday: '2010-05-01' } },
+          { type: 'identify', userId: 'none', traits: { city: '上海' } },
+        );
+        const asOf = '2026-06-30';
+        await computeAttributes(store, { asOf });
+        const ages = await Promise.all(['may', 'dec', 'kid', 'none'].map(async (id) => (await attributes(store, id)).age_years));
+        // dec is 35 on 2026-06-30 to the day, 36 by birth year: the documented rule.
+        assert.deepEqual(ages, [36, 36, 16, null]);
+        const members = async (definition: unknown) => {
+          const { sql, params } = await compileSegment(store, definition, asOf);
+          return (await store.query<{ customer_id: string }>(`SELECT customer_id FROM (${sql}) m ORDER BY customer_id`, params)).map((r) => r.customer_id);
+        };
+        assert.deepEqual(await members({ attribute: 'age_years', op: '>=', value: 36 }), ['dec', 'may']);
+        assert.deepEqual(await members({ field: 'birth_month', op: '=', value: 5 }), ['kid', 'may']);
+        assert.deepEqual(await members({ all: [{ field: 'birth_month', op: '=', value: 5 }, { attribute: 'age_years', op: '>', value: 18 }] }), ['may']);
       }));
 
     test('favourite weekday and hour take the smallest on ties; the first channel is the earliest order\'s, alphabetical at one instant', () =>

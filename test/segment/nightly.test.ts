@@ -10,7 +10,8 @@ import { BACKENDS, freshLocation } from '../helpers/backends.ts';
 // segment membership and Siyu's own events must then be the same in both.
 
 const DAY_MS = 86_400_000;
-const START = '2026-03-01';
+// The days cross a new year (day 4, the quiet one, is 1 January): ages by birth year move on with no new data.
+const START = '2026-12-28';
 const dayOf = (offset: number) => new Date(Date.parse(`${START}T00:00:00Z`) + offset * DAY_MS).toISOString().slice(0, 10);
 /** Noon in Asia/Shanghai (04:00 UTC) on the day `offset` days after START, plus `minutes`. */
 const at = (offset: number, minutes = 0) => new Date(Date.parse(`${dayOf(offset)}T04:00:00Z`) + minutes * 60_000);
@@ -30,7 +31,8 @@ interface Batch {
 const ORDER_COLUMNS = ['customer_id', 'order_id', 'placed_at', 'status', 'total_fen', 'discount_fen', 'refunded_fen', 'currency', 'channel', 'store_id', 'coupon_code', 'updated_at'];
 const LINE_COLUMNS = ['customer_id', 'order_id', 'line', 'sku', 'quantity', 'unit_price_fen', 'category'];
 const EVENT_COLUMNS = ['customer_id', 'message_id', 'type', 'name', 'properties', 'ts', 'received_at'];
-const CUSTOMER_COLUMNS = ['customer_id', 'birthday', 'registered_at', 'channel', 'created_at', 'updated_at'];
+// The birthday itself is sealed; the layers read only its plain year and month.
+const CUSTOMER_COLUMNS = ['customer_id', 'birth_year', 'birth_month', 'registered_at', 'channel', 'created_at', 'updated_at'];
 
 /** An order of `customer` on day `offset`, with one or two lines. */
 function order(random: Random, batch: Batch, customer: string, id: string, offset: number, now: Date): void {
@@ -47,8 +49,8 @@ function history(random: Random, now: Date): Batch {
   const batch: Batch = { customers: [], orders: [], lines: [], events: [], cancel: [] };
   for (let c = 0; c < 90; c++) {
     const id = `c${String(c).padStart(3, '0')}`;
-    const birthday = random.next() < 0.5 ? `19${random.int(60, 99)}-${String(random.int(1, 12)).padStart(2, '0')}-${String(random.int(1, 28)).padStart(2, '0')}` : null;
-    batch.customers.push([id, birthday, at(-random.int(200, 700)), random.pick(CHANNELS), now, now]);
+    const birth = random.next() < 0.5 ? [1900 + random.int(60, 99), random.int(1, 12), random.int(1, 28)] : [null, null];
+    batch.customers.push([id, birth[0], birth[1], at(-random.int(200, 700)), random.pick(CHANNELS), now, now]);
     if (c >= 78) continue;
     const orders = random.int(1, 9);
     for (let o = 0; o < orders; o++) order(random, batch, id, `${id}-o${o}`, -random.int(0, 420), now);
@@ -66,7 +68,7 @@ function day(random: Random, offset: number, now: Date, quiet: boolean): Batch {
   for (let n = 0; n < 6; n++) order(random, batch, `c${String(random.int(0, 89)).padStart(3, '0')}`, `d${offset}-${n}`, offset, now);
   order(random, batch, `c${String(random.int(0, 89)).padStart(3, '0')}`, `d${offset}-next`, offset + 1, now);
   const fresh = `n${offset}`;
-  batch.customers.push([fresh, null, at(offset), '小程序商城', now, now]);
+  batch.customers.push([fresh, null, null, at(offset), '小程序商城', now, now]);
   order(random, batch, fresh, `${fresh}-o`, offset, now);
   for (let e = 0; e < 3; e++) batch.events.push([`c${String(random.int(0, 89)).padStart(3, '0')}`, `d${offset}-e${e}`, 'track', 'Product Viewed', { sku: 'SKU2' }, at(offset, e), now]);
   batch.cancel.push(`c${String(random.int(0, 77)).padStart(3, '0')}-o0`);
@@ -88,6 +90,9 @@ const SEGMENTS: Record<string, unknown> = {
   top_recency: { field: 'r_score', op: '>=', value: 4 },
   lapsing: { all: [{ attribute: 'orders_lifetime', op: '>=', value: 3 }, { attribute: 'recency_days', op: '>', value: 45 }] },
   viewers: { event: 'Product Viewed', within_days: 30, op: '>=', value: 1 },
+  // Ages move on 1 January (by birth year), and the birth month is a profile field.
+  over_45: { attribute: 'age_years', op: '>=', value: 45 },
+  born_in_may: { field: 'birth_month', op: '=', value: 5 },
 };
 
 /** Rows of a query as sorted JSON lines, numbers to 9 significant digits (sums of doubles depend on their order). */

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes, randomFillSync } from 'node:crypto';
 import { SiyuError } from '../core/errors.ts';
-import type { Queryable, Store } from '../store/index.ts';
+import type { Queryable, Store } from './store.ts';
 import { KEY_BYTES, loadMasterKey, masterKeyCheck, type MasterKey, type MasterKeyOptions } from './master-key.ts';
 
 // Envelope encryption: the master key (outside the database) wraps a few random keys stored in `data_keys`; the
