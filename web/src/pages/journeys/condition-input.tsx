@@ -36,7 +36,8 @@ export function ConditionInput({ value, onChange, testId }: { value?: unknown; o
   if (catalogue.isPending) return <Skeleton active title={false} paragraph={{ rows: 2 }} />;
   const readable = reading !== undefined && 'group' in reading;
   const shown = group ?? (readable ? reading.group : undefined);
-  const mode: Mode = (chosen ?? (readable ? 'visual' : 'json')) === 'visual' && shown ? 'visual' : 'json';
+  // The visual editor when it has the condition (read, or being built in it), unless the operator chose the JSON.
+  const mode: Mode = (chosen ?? 'visual') === 'visual' && shown ? 'visual' : 'json';
   const canShow = readable || value === undefined;
   const edit = (next: Group) => {
     setGroup(next);

@@ -46,7 +46,8 @@ function unshowable(node: unknown, path: string, catalogue: CatalogueTypes | und
 /** Whether the row the builder draws for a condition shows its operator and value (the inputs take only some types). */
 function showsValue(c: Condition, catalogue: CatalogueTypes | undefined): boolean {
   if (!conditionShape(c, catalogue).ops.includes(c.op)) return false;
-  if (c.kind === 'tag' || NO_VALUE.includes(c.op)) return true;
+  // No value yet (a row being filled in) shows as an empty input, which is what it is.
+  if (c.kind === 'tag' || NO_VALUE.includes(c.op) || c.value === undefined) return true;
   if (LIST_OPS.includes(c.op)) return Array.isArray(c.value) && c.value.every((v) => typeof v === 'string' || typeof v === 'number');
   const { type } = conditionShape(c, catalogue);
   return type === 'number' || c.kind === 'event' ? typeof c.value === 'number' : typeof c.value === 'string';
