@@ -149,7 +149,7 @@ describe('the journey editor: positions and conditions', { skip: hasChromium ? f
     }
   }
 
-  test('a condition step built in the visual editor is saved as the segment DSL and reopens in it; one it cannot show stays JSON, saying which part', async () => {
+  test('a condition step built in the visual editor is saved as the segment DSL and reopens in it; one it cannot show stays JSON, saying which part; an exit condition gets the same editor', async () => {
     const { page, problems } = await open('/journeys/new');
     await page.getByTestId('journey-valid').waitFor();
     await page.getByTestId('palette-condition').click();
@@ -198,6 +198,13 @@ describe('the journey editor: positions and conditions', { skip: hasChromium ? f
     assert.equal(await page.getByTestId('field-condition-mode').locator('.ant-segmented-item-disabled').count(), 1, 'the visual editor cannot be chosen');
     await page.getByTestId('journey-valid').waitFor();
     assert.deepEqual(((await shownJson(page)).nodes as Record<string, Json>).condition_1?.condition, reachable);
+
+    // An exit criterion that is a condition gets the same editor: added on the entry card, made a condition, shown visually.
+    await page.getByTestId('canvas-entry').click();
+    await page.getByTestId('exit-add').click();
+    await pick(page, page.getByTestId('exit-0-kind'), '条件成立', false);
+    await page.locator('[data-testid="exit-0-condition"][data-mode="visual"]').getByTestId('segment-condition').waitFor();
+    assert.deepEqual((await shownJson(page)).exits, [{ kind: 'condition', condition: { field: 'stage', op: 'in', value: ['active', 'repeat'] } }]);
     await page.waitForLoadState('networkidle');
     assert.deepEqual(problems.filter((p) => !expected(p)), []);
     await context.close();
