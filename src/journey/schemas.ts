@@ -135,6 +135,33 @@ export const ExitCriterion = z.union([
   z.object({ kind: z.literal('condition'), condition: z.unknown() }).strict(),
 ]);
 
+/** A point on the console's canvas: a node's top-left corner, in canvas units. */
+const Position = z.object({ x: z.number(), y: z.number() }).strict();
+
+/**
+ * Where the console's canvas draws the entry card and each step: presentation only, never read by the engine. A step
+ * with no position here is placed by the canvas's automatic layout.
+ */
+export const Layout = z
+  .object({
+    entry: Position.optional().describe('the entry card'),
+    nodes: z.record(z.string(), Position).optional().describe('by step id; a position for an id that is not a step of this definition is dropped'),
+  })
+  .strict()
+  .describe('where the console draws the journey (presentation only; the engine ignores it)');
+export type Layout = z.infer<typeof Layout>;
+
+/**
+ * A position left behind by a step renamed or removed by hand names nothing: it is dropped, not refused, because a
+ * picture's leftover should not block saving a journey.
+ */
+function dropStrayPositions<T extends { layout?: Layout; nodes: Record<string, unknown> }>(definition: T): T {
+  const positions = definition.layout?.nodes;
+  if (!positions || Object.keys(positions).every((id) => Object.hasOwn(definition.nodes, id))) return definition;
+  const nodes = Object.fromEntries(Object.entries(positions).filter(([id]) => Object.hasOwn(definition.nodes, id)));
+  return { ...definition, layout: { ...definition.layout, nodes } };
+}
+
 /** A journey definition as operators write it (JSON). */
 export const JourneyDefinition = z
   .object({
@@ -146,8 +173,10 @@ export const JourneyDefinition = z
     exits: z.array(ExitCriterion).default([]),
     start: NodeId,
     nodes: z.record(NodeId, Node),
+    layout: Layout.optional(),
   })
-  .strict();
+  .strict()
+  .overwrite(dropStrayPositions);
 export type JourneyDefinition = z.infer<typeof JourneyDefinition>;
 export type JourneyDefinitionInput = z.input<typeof JourneyDefinition>;
 

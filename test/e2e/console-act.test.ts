@@ -208,11 +208,15 @@ describe('the console: overview, analytics and journeys', { skip: hasChromium ? 
         message_1: { kind: 'message', channel: 'sms', content: { body: '{{ customer.name }}，购物车里的商品还在等您' }, next: 'done' },
       },
     };
-    // The JSON view is the same definition, and an edit there shows on the canvas.
+    // The JSON view is the same definition, and an edit there shows on the canvas. The layout button stored where it
+    // put the entry and each step (the positions are the canvas's test/web/journey-positions.test.ts checks).
     await page.getByTestId('tab-json').click();
-    assert.deepEqual(JSON.parse(await page.getByTestId('journey-json').inputValue()), built);
+    const { layout, ...shown } = JSON.parse(await page.getByTestId('journey-json').inputValue()) as typeof built & { layout: { entry: unknown; nodes: object } };
+    assert.deepEqual(shown, built);
+    assert.deepEqual([Object.keys(layout).sort(), Object.keys(layout.nodes).sort()], [['entry', 'nodes'], ['done', 'message_1', 'wait_1']]);
+    const drawn = { ...built, layout };
     built.nodes.wait_1.duration = '2h';
-    await page.getByTestId('journey-json').fill(JSON.stringify(built, null, 2));
+    await page.getByTestId('journey-json').fill(JSON.stringify(drawn, null, 2));
     await page.getByTestId('tab-canvas').click();
     await node('wait_1').getByTestId('node-summary').getByText('等待 2 小时').waitFor();
     await page.getByTestId('journey-valid').waitFor();
@@ -222,7 +226,7 @@ describe('the console: overview, analytics and journeys', { skip: hasChromium ? 
     await page.getByTestId('journey-save').click();
     await page.waitForURL((url) => url.pathname === '/journeys/cart-canvas');
     const stored = await getJourney(store, 'cart-canvas');
-    assert.deepEqual({ status: stored.status, draft: stored.draft }, { status: 'draft', draft: built });
+    assert.deepEqual({ status: stored.status, draft: stored.draft }, { status: 'draft', draft: drawn });
     // The incomplete journey's problems came as the validate route's 400s, which the canvas shows on its nodes.
     const expected = (p: string) => /HTTP 400: POST .*\/v1\/journeys\/validate$/.test(p) || /status of 400 \(Bad Request\)/.test(p);
     await page.waitForLoadState('networkidle');

@@ -86,6 +86,55 @@ for (const backend of BACKENDS) {
         }
       }));
 
+    test('the canvas layout is kept with the draft and the published version, a definition stored without one still loads, and a bad one is refused by its field', () =>
+      withStore(backend, async (store) => {
+        const app = await buildServerAs(store);
+        try {
+          const call = jsonCaller(app);
+          const layout = { entry: { x: -120, y: 0 }, nodes: { hello: { x: 40.5, y: 200 }, done: { x: 40, y: 620 }, renamed_away: { x: 0, y: 0 } } };
+          const laidOut = { ...welcome, definition: { ...welcome.definition, holdout: 0, layout } };
+          const draft = await call('PUT', '/v1/journeys/laid-out', laidOut);
+          assert.deepEqual(draft.draft.layout, layout, 'the draft is kept as written');
+          const published = await call('POST', '/v1/journeys/laid-out/publish');
+          // A position for an id that is no step is dropped when the definition is parsed, so the version keeps only its steps'.
+          assert.deepEqual(published.definition.layout, { entry: { x: -120, y: 0 }, nodes: { hello: { x: 40.5, y: 200 }, done: { x: 40, y: 620 } } });
+          assert.deepEqual((await call('GET', '/v1/journeys/laid-out')).definition.layout, published.definition.layout);
+          // The engine ignores it: a dry run walks the steps as it does without one.
+          await send(store, ...['u1', 'u2', 'u3', 'u4'].map((userId) => ({ type: 'identify' as const, userId, traits: { name: userId }, timestamp: '2026-05-01T00:00:00Z' })));
+          for (const { customer_id: customer } of await store.query<{ customer_id: string }>('SELECT customer_id FROM customers')) {
+            const simulated = await call('POST', '/v1/journeys/laid-out/simulate', { customer_id: customer, from: '2026-06-01T02:00:00.000Z', days: 3 });
+            assert.deepEqual(simulated.steps.map((s: { node: string }) => s.node), ['hello', 'wait', 'tag', 'done']);
+          }
+
+          // A version published before layouts existed (no layout field) still loads, and its next draft may add one.
+          const old = parseJourneyDefinition(welcome.definition);
+          assert.equal('layout' in old, false);
+          const at = new Date('2026-01-01T00:00:00Z');
+          await store.execute(`INSERT INTO journeys (journey_id, name, description, status, draft, published_version, created_at, updated_at) VALUES ('before', 'before layouts', NULL, 'active', NULL, 1, $1, $1)`, [at]);
+          await store.execute(`INSERT INTO journey_versions (journey_id, version, definition, published_at, published_by) VALUES ('before', 1, $1, $2, 'test')`, [JSON.stringify(old), at]);
+          assert.deepEqual((await call('GET', '/v1/journeys/before')).definition, json(old));
+          assert.ok((await call('GET', '/v1/journeys')).journeys.some((j: { id: string }) => j.id === 'before'));
+          await call('PUT', '/v1/journeys/before', { name: 'before layouts', definition: { ...welcome.definition, layout: { nodes: { hello: { x: 1, y: 2 } } } } });
+
+          const bad: [string, unknown, string[]][] = [
+            ['a coordinate that is not a number', { nodes: { hello: { x: 'left', y: 10 } } }, ['layout.nodes.hello.x']],
+            ['a missing coordinate and a null one', { entry: { x: 0 }, nodes: { done: { x: null, y: 0 } } }, ['layout.entry.y', 'layout.nodes.done.x']],
+            ['a key the layout does not have', { zoom: 2 }, ['layout']],
+            ['a layout that is not an object', [1, 2], ['layout']],
+          ];
+          for (const [title, value, paths] of bad) {
+            const definition = { ...welcome.definition, layout: value };
+            for (const [method, url, body] of [['PUT', '/v1/journeys/laid-out', { ...welcome, definition }], ['POST', '/v1/journeys/validate', { definition }]] as const) {
+              const refused = await call(method, url, body, 400);
+              assert.deepEqual(refused.errors.map((e: { path: string }) => e.path).sort(), paths, `${title}: ${method} ${url}`);
+            }
+          }
+          assert.deepEqual((await call('GET', '/v1/journeys/laid-out')).draft, null, 'a refused draft changes nothing');
+        } finally {
+          await app.close();
+        }
+      }));
+
     test('the contact policy answers its defaults, then the policy as changed', () =>
       withStore(backend, async (store) => {
         const app = await buildServerAs(store);

@@ -9545,6 +9545,21 @@ export interface components {
              * @default 0
              */
             holdout: number;
+            /** @description where the console draws the journey (presentation only; the engine ignores it) */
+            layout?: {
+                /** @description the entry card */
+                entry?: {
+                    x: number;
+                    y: number;
+                };
+                /** @description by step id; a position for an id that is not a step of this definition is dropped */
+                nodes?: {
+                    [key: string]: {
+                        x: number;
+                        y: number;
+                    };
+                };
+            };
             nodes: {
                 [key: string]: {
                     duration?: string;
@@ -9758,6 +9773,21 @@ export interface components {
              * @default 0
              */
             holdout: number;
+            /** @description where the console draws the journey (presentation only; the engine ignores it) */
+            layout?: {
+                /** @description the entry card */
+                entry?: {
+                    x: number;
+                    y: number;
+                };
+                /** @description by step id; a position for an id that is not a step of this definition is dropped */
+                nodes?: {
+                    [key: string]: {
+                        x: number;
+                        y: number;
+                    };
+                };
+            };
             nodes: {
                 [key: string]: {
                     duration?: string;

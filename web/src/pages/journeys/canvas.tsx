@@ -22,6 +22,7 @@ import { branchLabel, KIND_STYLE, NODE_TYPES } from './canvas-nodes.tsx';
 import { addStep, connect, remove } from './edits.ts';
 import { branchesOf, ENTRY_ID, STEP_KINDS, toGraph, type StepKind } from './graph.ts';
 import type { XY } from './layout.ts';
+import { laidOutAgain, placeGraph, withPositions } from './positions.ts';
 import { EntryPanel } from './entry-panel.tsx';
 import { groupProblems, handleOf, type Problem } from './problems.ts';
 import { ProblemList } from './problem-list.tsx';
@@ -44,10 +45,10 @@ export function JourneyCanvas(props: { definition: Json; problems: Problem[]; on
 function CanvasEditor({ definition, problems, onChange }: { definition: Json; problems: Problem[]; onChange: (definition: Json) => void }) {
   const { t } = useTranslation();
   const flow = useReactFlow();
-  const graph = useMemo(() => toGraph(definition), [definition]);
+  const graph = useMemo(() => placeGraph(toGraph(definition), definition), [definition]);
   const { byStep, general } = useMemo(() => groupProblems(problems), [problems]);
   const [selected, setSelected] = useState<string>();
-  // Where the operator put nodes (dragged or dropped); the others follow the automatic layout as the journey changes.
+  // Where the operator put nodes that stand for a missing step (not kept in the definition, whose layout holds steps).
   const placed = useRef(new Map<string, XY>());
   const [nodes, setNodes] = useState<Node[]>([]);
   const [edges, setEdges] = useState<Edge[]>([]);
@@ -61,7 +62,8 @@ function CanvasEditor({ definition, problems, onChange }: { definition: Json; pr
         const own = n.data.role === 'entry' ? general : n.data.role === 'step' ? (byStep.get(n.id) ?? []) : [];
         return {
           ...n,
-          position: placed.current.get(n.id) ?? n.position,
+          // A node being dragged stays under the pointer whatever else changes meanwhile (the server's problems arriving).
+          position: previous?.dragging ? previous.position : (placed.current.get(n.id) ?? n.position),
           data: { ...n.data, problems: own, unlinked },
           selected: n.id === selected,
           deletable: n.id !== ENTRY_ID,
@@ -110,9 +112,14 @@ function CanvasEditor({ definition, problems, onChange }: { definition: Json; pr
   );
   const add = (kind: StepKind, at?: XY) => {
     const made = addStep(definition, kind);
-    if (at) placed.current.set(made.id, at);
-    onChange(made.definition);
+    onChange(at ? withPositions(made.definition, [[made.id, at]]) : made.definition);
     setSelected(made.id);
+  };
+  // Where the operator leaves a step or the entry card is kept in the definition's layout, and saved with it.
+  const onNodeDragStop = (dragged: Node[]) => {
+    const kept = dragged.filter((n) => n.type !== 'missing');
+    for (const n of dragged) if (n.type === 'missing') placed.current.set(n.id, n.position);
+    if (kept.length) onChange(withPositions(definition, kept.map((n) => [n.id, n.position] as const)));
   };
   const onDrop = (event: DragEvent) => {
     const kind = event.dataTransfer.getData(DRAG_TYPE) as StepKind;
@@ -122,8 +129,8 @@ function CanvasEditor({ definition, problems, onChange }: { definition: Json; pr
   };
   const relayout = () => {
     placed.current.clear();
-    setNodes((ns) => ns.map((n) => ({ ...n, position: graph.nodes.find((g) => g.id === n.id)?.position ?? n.position })));
-    window.setTimeout(() => void flow.fitView(FIT), 0);
+    onChange(laidOutAgain(definition));
+    window.setTimeout(() => void flow.fitView(FIT), 50);
   };
   const steps = (definition.nodes ?? {}) as Json;
   const selectedStep = selected && Object.hasOwn(steps, selected) ? selected : undefined;
@@ -164,7 +171,7 @@ function CanvasEditor({ definition, problems, onChange }: { definition: Json; pr
                 if (ns.some((n) => n.id === selected)) setSelected(undefined);
               }}
               onNodeClick={(_, node) => setSelected(node.id)}
-              onNodeDragStop={(_, __, dragged) => dragged.forEach((n) => placed.current.set(n.id, n.position))}
+              onNodeDragStop={(_, __, dragged) => onNodeDragStop(dragged)}
               onEdgeClick={() => setSelected(undefined)}
               onPaneClick={() => setSelected(undefined)}
               isValidConnection={(c) => c.target !== ENTRY_ID && c.source !== c.target}

@@ -1,6 +1,7 @@
 // What the canvas can do to a journey, as pure functions from a definition to the next one (each goes through the
 // graph of graph.ts where links are concerned), so the editor page only wires them to React Flow's events.
 import { branchesOf, ENTRY_ID, fromGraph, isObject, nameOf, toGraph, type GraphEdge, type StepKind } from './graph.ts';
+import { prunedLayout, renamedLayout } from './positions.ts';
 
 type Json = Record<string, unknown>;
 
@@ -47,10 +48,13 @@ export function remove(definition: Json, items: { nodes?: string[]; edges?: stri
   const nodes = new Set((items.nodes ?? []).filter((id) => id !== ENTRY_ID));
   const edges = new Set(items.edges ?? []);
   const graph = toGraph(definition);
-  return fromGraph({
+  const out = fromGraph({
     nodes: graph.nodes.filter((n) => !nodes.has(n.id)),
     edges: graph.edges.filter((e) => !edges.has(e.id) && !nodes.has(e.source) && !nodes.has(e.target)),
   });
+  // A removed step's position goes with it.
+  if (nodes.size && Object.hasOwn(out, 'layout')) out.layout = prunedLayout(out.layout, new Set(Object.keys(stepsOf(out))));
+  return out;
 }
 
 /** Replaces a step's own fields; its links stay as the graph has them unless the new step drops the branch. */
@@ -58,19 +62,22 @@ export function updateStep(definition: Json, id: string, step: Json): Json {
   return { ...definition, nodes: Object.fromEntries(Object.entries(stepsOf(definition)).map(([k, v]) => [k, k === id ? step : v])) };
 }
 
-/** Replaces the entry card's settings (everything but `start` and `nodes`), keeping the order of the fields. */
+/** What the canvas itself keeps, which the entry card's settings leave alone. */
+const CANVAS_KEYS = new Set(['start', 'nodes', 'layout']);
+
+/** Replaces the entry card's settings (everything but `start`, `nodes` and `layout`), keeping the order of the fields. */
 export function updateSettings(definition: Json, settings: Json): Json {
   const out: Json = {};
-  for (const key of Object.keys(definition)) if (key === 'start' || key === 'nodes' || Object.hasOwn(settings, key)) out[key] = key === 'start' || key === 'nodes' ? definition[key] : settings[key];
-  for (const [key, value] of Object.entries(settings)) if (!Object.hasOwn(out, key) && key !== 'start' && key !== 'nodes') out[key] = value;
+  for (const key of Object.keys(definition)) if (CANVAS_KEYS.has(key) || Object.hasOwn(settings, key)) out[key] = CANVAS_KEYS.has(key) ? definition[key] : settings[key];
+  for (const [key, value] of Object.entries(settings)) if (!Object.hasOwn(out, key) && !CANVAS_KEYS.has(key)) out[key] = value;
   return out;
 }
 
-/** Renames a step, and every link to it (`start` included); refused (unchanged) when the new id is taken. */
+/** Renames a step, and every link to it (`start` included) and its position; refused (unchanged) when the new id is taken. */
 export function renameStep(definition: Json, from: string, to: string): Json {
   const steps = stepsOf(definition);
   if (from === to || Object.hasOwn(steps, to) || !Object.hasOwn(steps, from)) return definition;
-  const graph = toGraph(definition);
+  const graph = toGraph(Object.hasOwn(definition, 'layout') ? { ...definition, layout: renamedLayout(definition.layout, from, to) } : definition);
   const rename = (id: string) => (id === from ? to : id);
   return fromGraph({
     nodes: graph.nodes.map((n) => (n.id === from ? { ...n, id: to } : n)),

@@ -2,6 +2,7 @@ import { Divider, Form, Input, InputNumber, Select, Switch } from 'antd';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { updateSettings } from './edits.ts';
+import { ExitsInput } from './exits-input.tsx';
 import { ENTRY_KINDS, entryFormValues, REENTRY_KINDS, settingsFromForm } from './forms.ts';
 import { JsonInput } from './json-input.tsx';
 import type { Problem } from './problems.ts';
@@ -101,7 +102,7 @@ export function EntryPanel({ definition, problems, onChange }: { definition: Jso
                   </>
                 )}
                 <Form.Item name="exits" label={f('exits')} extra={f('exitsHint')}>
-                  <JsonInput rows={3} />
+                  <ExitsInput />
                 </Form.Item>
               </>
             );

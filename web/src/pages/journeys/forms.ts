@@ -1,5 +1,6 @@
 // The side panel's forms and the journey: a step's or the entry's form values from the definition, and back. Pure, so
 // test/web checks that opening a form and changing nothing changes nothing.
+import { NEW_STEP } from './edits.ts';
 import { isObject, type StepKind } from './graph.ts';
 
 type Json = Record<string, unknown>;
@@ -115,3 +116,20 @@ export function settingsFromForm(values: Json, definition: Json): Json {
     exits: optional(values.exits),
   });
 }
+
+export const EXIT_KINDS = ['event', 'condition'] as const;
+export type ExitKind = (typeof EXIT_KINDS)[number];
+/** The fields of each kind of exit criterion (src/journey/schemas.ts ExitCriterion). */
+const EXIT_FIELDS: Record<ExitKind, string[]> = { event: ['kind', 'event', 'where'], condition: ['kind', 'condition'] };
+/** A new exit criterion of each kind. */
+export const NEW_EXIT: Record<ExitKind, () => Json> = {
+  event: () => ({ kind: 'event', event: 'Order Completed' }),
+  condition: () => ({ kind: 'condition', condition: NEW_STEP.condition().condition }),
+};
+
+const isExitKind = (kind: unknown): kind is ExitKind => (EXIT_KINDS as readonly unknown[]).includes(kind);
+
+/** Whether the exits list shows every criterion whole: each an event or a condition, with only the fields its kind has. */
+export const isReadableExits = (value: unknown): value is Json[] | undefined =>
+  value === undefined ||
+  (Array.isArray(value) && value.every((e) => isObject(e) && isExitKind(e.kind) && Object.keys(e).every((k) => EXIT_FIELDS[e.kind as ExitKind].includes(k)) && (e.event === undefined || typeof e.event === 'string')));

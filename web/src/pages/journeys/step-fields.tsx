@@ -2,6 +2,7 @@ import { MinusCircleOutlined, PlusOutlined } from '@ant-design/icons';
 import { Button, Form, Input, InputNumber, Select, Space, Switch } from 'antd';
 import { useTranslation } from 'react-i18next';
 import type { StepKind } from './graph.ts';
+import { ConditionInput } from './condition-input.tsx';
 import { CHANNELS, LIQUID_EXAMPLES, WAIT_MODES } from './forms.ts';
 import { JsonInput } from './json-input.tsx';
 
@@ -43,7 +44,7 @@ export function StepFields({ kind }: { kind: StepKind }) {
     case 'condition':
       return (
         <Form.Item name="condition" label={f('condition')} extra={f('conditionHint')}>
-          <JsonInput rows={6} testId="field-condition" />
+          <ConditionInput testId="field-condition" />
         </Form.Item>
       );
     case 'split':

@@ -48,6 +48,28 @@ export const newGroup = (mode: 'all' | 'any' = 'all', children: (Condition | Gro
 export const NO_VALUE: readonly Operator[] = ['exists', 'not_exists'];
 export const LIST_OPS: readonly Operator[] = ['in', 'not_in'];
 
+const COMPARE: Operator[] = ['=', '!=', '>', '>=', '<', '<='];
+const TEXT_OPS: Operator[] = ['in', 'not_in', '=', '!=', 'contains', 'exists', 'not_exists'];
+const NUMBER_OPS: Operator[] = [...COMPARE, 'exists', 'not_exists'];
+
+/** The part of the segment catalogue (GET /v1/segments/catalogue) that says what a condition's value is. */
+export interface CatalogueTypes<F extends { name: string; type: string } = { name: string; type: string }> {
+  fields: readonly F[];
+  attributes: readonly { name: string; type: string }[];
+}
+
+/**
+ * What a condition's row offers, from the catalogue: the field it names (with its known values), the type its value
+ * takes, and the operators it may use.
+ */
+export function conditionShape<F extends { name: string; type: string }>(c: Condition, catalogue?: CatalogueTypes<F>): { field?: F; type: string; ops: readonly Operator[] } {
+  const field = catalogue?.fields.find((f) => f.name === c.name);
+  const attribute = catalogue?.attributes.find((a) => a.name === c.name);
+  const type = c.kind === 'field' ? (field?.type ?? 'text') : c.kind === 'attribute' ? (attribute?.type ?? 'number') : c.kind === 'trait' ? 'text' : 'number';
+  const ops = c.kind === 'tag' ? (['exists', 'not_exists'] as Operator[]) : c.kind === 'event' ? COMPARE : type === 'number' ? NUMBER_OPS : TEXT_OPS;
+  return { field, type, ops };
+}
+
 type Node = Record<string, unknown>;
 
 function conditionNode(c: Condition): Node {

@@ -3,12 +3,9 @@ import { Button, Card, Flex, Input, InputNumber, Radio, Select, Space, Switch, T
 import { useTranslation } from 'react-i18next';
 import type { SegmentCatalogue } from '../../api/segments.ts';
 import { useLanguage } from '../../i18n/index.ts';
-import { LIST_OPS, newCondition, newGroup, NO_VALUE, type Condition, type ConditionKind, type Group, type Operator } from './definition.ts';
+import { conditionShape, LIST_OPS, newCondition, newGroup, NO_VALUE, type Condition, type ConditionKind, type Group, type Operator } from './definition.ts';
 
 const KINDS: ConditionKind[] = ['field', 'attribute', 'tag', 'event', 'trait'];
-const COMPARE: Operator[] = ['=', '!=', '>', '>=', '<', '<='];
-const TEXT_OPS: Operator[] = ['in', 'not_in', '=', '!=', 'contains', 'exists', 'not_exists'];
-const NUMBER_OPS: Operator[] = [...COMPARE, 'exists', 'not_exists'];
 
 /** One group of the builder: all or any of its rows, each a condition or a nested group. */
 export function GroupEditor({ group, catalogue, onChange, onRemove, root }: { group: Group; catalogue?: SegmentCatalogue; onChange: (g: Group) => void; onRemove?: () => void; root?: boolean }) {
@@ -51,10 +48,7 @@ function ConditionEditor({ condition: c, catalogue, onChange, onRemove }: { cond
   const { t } = useTranslation();
   const { label } = useLanguage();
   const set = (patch: Partial<Condition>) => onChange({ ...c, ...patch });
-  const field = catalogue?.fields.find((f) => f.name === c.name);
-  const attribute = catalogue?.attributes.find((a) => a.name === c.name);
-  const type = c.kind === 'field' ? (field?.type ?? 'text') : c.kind === 'attribute' ? (attribute?.type ?? 'number') : c.kind === 'trait' ? 'text' : 'number';
-  const ops = c.kind === 'tag' ? (['exists', 'not_exists'] as Operator[]) : c.kind === 'event' ? COMPARE : type === 'number' ? NUMBER_OPS : TEXT_OPS;
+  const { field, type, ops } = conditionShape(c, catalogue);
   const names =
     c.kind === 'field'
       ? (catalogue?.fields ?? []).map((f) => ({ value: f.name, label: t(`segments.field.${f.name}`, { defaultValue: f.name }) }))
