@@ -96,11 +96,12 @@ async function periodFigures(db: Queryable, ctx: ReportContext, periods: { perio
   const perPeriod = (sql: (b: (typeof bounds)[number]) => string, per = 'per') => (bounds.length === 1 ? sql(bounds[0]!) : `CASE ${per} ${bounds.map((b, i) => `WHEN ${i} THEN ${sql(b)}`).join(' ')} END`);
   const bucketOf = (expr: string, per = 'per') => perPeriod((b) => bucketSql(b.bucket, expr, b.period), per);
   const tagged = (select: (b: (typeof bounds)[number], i: number) => string) => bounds.map(select).join(' UNION ALL ');
-  const lo = new Date(Math.min(...bounds.map((b) => b.lo.getTime())));
-  const hiN = new Date(Math.max(...bounds.map((b) => b.hiN.getTime())));
+  // The orders of each period with its repurchase window: for a comparison a year back, two separate ranges, not
+  // the year between them.
+  const ranges = bounds.map((b) => `(placed_at >= ${at(b.lo)} AND placed_at < ${at(b.hiN)})`).join(' OR ');
   // Activity rows come back with their count in `buyers`; o and cb are kept, MATERIALIZED, for their several readers.
   const rows = await db.query<OrderRow & { per: number }>(
-    `WITH o AS MATERIALIZED (SELECT customer_id, placed_at, ${NET} AS net, ${day} AS day FROM orders WHERE ${purchaseFilter(ctx, { from: lo, to: hiN })}),
+    `WITH o AS MATERIALIZED (SELECT customer_id, placed_at, ${NET} AS net, ${day} AS day FROM orders WHERE ${purchaseFilter(ctx)} AND (${ranges})),
      inp0 AS (${tagged((b, i) => `SELECT ${i} AS per, customer_id, net, day FROM o WHERE placed_at >= ${at(b.lo)} AND placed_at < ${at(b.hi)}`)}),
      inp AS (SELECT per, customer_id, net, day, ${bucketOf('day')} AS b FROM inp0),
      cb AS MATERIALIZED (SELECT per, customer_id, b, count(*) AS n, sum(net) AS g FROM inp GROUP BY per, customer_id, b),
