@@ -39,7 +39,6 @@ export interface KpiReport {
 }
 
 type Figures = Record<KpiKey, number | null>;
-type PeriodFigures = { total: Figures; series: Figures[] };
 
 /**
  * The KPIs of [from, to) (default: the 7 days ending with the latest order's day) against the comparison period.
@@ -52,7 +51,8 @@ export async function computeKpis(db: Store, options: KpiOptions = {}): Promise<
   const repurchaseDays = options.repurchaseDays ?? 30;
   const bucket = bucketFor(period);
   await refreshFirstPurchases(db, ctx);
-  const [current, before] = (await periodFigures(db, ctx, [{ period, bucket }, { period: previous, bucket: bucketFor(previous) }], repurchaseDays)) as [PeriodFigures, PeriodFigures];
+  const current = await periodFigures(db, ctx, period, bucket, repurchaseDays);
+  const before = await periodFigures(db, ctx, previous, bucketFor(previous), repurchaseDays);
   const starts = bucketStarts(period, bucket);
   const metrics = KPI_KEYS.map((key): KpiMetric => {
     const { zh, en, unit } = KPI_DEFINITIONS[key];
@@ -81,60 +81,39 @@ interface OrderRow {
   repeaters: number | null;
 }
 
-/**
- * The KPIs of each period, in total and per bucket, in one statement: the orders of all the periods (each with its
- * repurchase window) are read once, and every row is tagged with its period (`per`), so a period and its comparison
- * cost one scan of the orders, not two.
- */
-async function periodFigures(db: Queryable, ctx: ReportContext, periods: { period: Period; bucket: Bucket }[], repurchaseDays: number): Promise<PeriodFigures[]> {
-  const starts = await dayStarts(db, ctx.timezone, periods.flatMap(({ period }) => [period.from, period.to, addDays(period.to, repurchaseDays)]));
-  const bounds = periods.map((p, i) => ({ ...p, lo: starts[3 * i]!, hi: starts[3 * i + 1]!, hiN: starts[3 * i + 2]! }));
+/** The KPIs of one period, in total and per bucket. */
+async function periodFigures(db: Queryable, ctx: ReportContext, period: Period, bucket: Bucket, repurchaseDays: number): Promise<{ total: Figures; series: Figures[] }> {
+  const [lo, hi, hiN] = await dayStarts(db, ctx.timezone, [period.from, period.to, addDays(period.to, repurchaseDays)]);
   const day = localDay(ctx.timezone);
-  const eventDay = localDay(ctx.timezone, 'ts');
-  const registered = localDay(ctx.timezone, 'coalesce(registered_at, created_at)');
-  // The same expression for each period, chosen by the row's period.
-  const perPeriod = (sql: (b: (typeof bounds)[number]) => string, per = 'per') => (bounds.length === 1 ? sql(bounds[0]!) : `CASE ${per} ${bounds.map((b, i) => `WHEN ${i} THEN ${sql(b)}`).join(' ')} END`);
-  const bucketOf = (expr: string, per = 'per') => perPeriod((b) => bucketSql(b.bucket, expr, b.period), per);
-  const tagged = (select: (b: (typeof bounds)[number], i: number) => string) => bounds.map(select).join(' UNION ALL ');
-  // The orders of each period with its repurchase window: for a comparison a year back, two separate ranges, not
-  // the year between them.
-  const ranges = bounds.map((b) => `(placed_at >= ${at(b.lo)} AND placed_at < ${at(b.hiN)})`).join(' OR ');
-  // Activity rows come back with their count in `buyers`; o and cb are kept, MATERIALIZED, for their several readers.
-  const rows = await db.query<OrderRow & { per: number }>(
-    `WITH o AS MATERIALIZED (SELECT customer_id, placed_at, ${NET} AS net, ${day} AS day FROM orders WHERE ${purchaseFilter(ctx)} AND (${ranges})),
-     inp0 AS (${tagged((b, i) => `SELECT ${i} AS per, customer_id, net, day FROM o WHERE placed_at >= ${at(b.lo)} AND placed_at < ${at(b.hi)}`)}),
-     inp AS (SELECT per, customer_id, net, day, ${bucketOf('day')} AS b FROM inp0),
-     cb AS MATERIALIZED (SELECT per, customer_id, b, count(*) AS n, sum(net) AS g FROM inp GROUP BY per, customer_id, b),
-     cp AS MATERIALIZED (SELECT per, customer_id, count(*) AS n, sum(net) AS g, min(day) AS first_day FROM inp GROUP BY per, customer_id),
-     fresh AS (SELECT cp.per, cp.customer_id, cp.first_day FROM cp JOIN ${FIRST_PURCHASES} fp ON fp.buyer_id = cp.customer_id WHERE fp.first_at >= ${perPeriod((b) => at(b.lo), 'cp.per')}),
-     rep AS (SELECT f.per, f.customer_id, ${bucketOf('f.first_day', 'f.per')} AS b, count(*) >= 2 AS again
-             FROM fresh f JOIN o ON o.customer_id = f.customer_id AND o.day >= f.first_day AND o.day <= f.first_day + ${repurchaseDays} GROUP BY f.per, f.customer_id, f.first_day),
-     ev0 AS (${tagged((b, i) => `SELECT ${i} AS per, customer_id, ${eventDay} AS d FROM events WHERE ${OWN_EVENTS} AND ts >= ${at(b.lo)} AND ts < ${at(b.hi)}`)}),
-     ev AS MATERIALIZED (SELECT DISTINCT per, customer_id, ${bucketOf('d')} AS b FROM ev0),
+  const bucketOf = (expr: string) => bucketSql(bucket, expr, period);
+  // One statement, so the period's orders are read once for the order figures and for activity (o and cb are kept,
+  // MATERIALIZED, for their several readers); activity rows come back with their count in `buyers`.
+  const rows = await db.query<OrderRow>(
+    `WITH o AS MATERIALIZED (SELECT customer_id, placed_at, ${NET} AS net, ${day} AS day FROM orders WHERE ${purchaseFilter(ctx, { from: lo, to: hiN })}),
+     inp AS (SELECT customer_id, net, day, ${bucketOf('day')} AS b FROM o WHERE placed_at < ${at(hi!)}),
+     cb AS MATERIALIZED (SELECT customer_id, b, count(*) AS n, sum(net) AS g FROM inp GROUP BY customer_id, b),
+     cp AS (SELECT customer_id, count(*) AS n, sum(net) AS g, min(day) AS first_day FROM inp GROUP BY customer_id),
+     fresh AS (SELECT cp.customer_id, cp.first_day FROM cp JOIN ${FIRST_PURCHASES} fp ON fp.buyer_id = cp.customer_id WHERE fp.first_at >= ${at(lo!)}),
+     rep AS (SELECT f.customer_id, ${bucketOf('f.first_day')} AS b, count(*) >= 2 AS again
+             FROM fresh f JOIN o ON o.customer_id = f.customer_id AND o.day <= f.first_day + ${repurchaseDays} GROUP BY f.customer_id, f.first_day),
+     ev AS MATERIALIZED (SELECT DISTINCT customer_id, ${bucketOf(localDay(ctx.timezone, 'ts'))} AS b FROM events WHERE ${OWN_EVENTS} AND ts >= ${at(lo!)} AND ts < ${at(hi!)}),
      -- Active: the buyers of each bucket (cb, distinct already) and the event-only customer-buckets beside them, so
      -- only the events' few rows are compared rather than the union of both deduplicated.
-     evx AS (SELECT per, customer_id, b FROM ev WHERE NOT EXISTS (SELECT 1 FROM cb WHERE cb.per = ev.per AND cb.customer_id = ev.customer_id AND cb.b = ev.b)),
-     act AS MATERIALIZED (SELECT per, customer_id, b FROM cb UNION ALL SELECT per, customer_id, b FROM evx),
-     reg0 AS (${tagged((b, i) => `SELECT ${i} AS per, customer_id, ${registered} AS d FROM customers WHERE merged_into IS NULL AND coalesce(registered_at, created_at) < ${at(b.hi)}`)}),
-     reg AS MATERIALIZED (SELECT per, customer_id, ${bucketOf('d')} AS rb FROM reg0),
-     late AS MATERIALIZED (SELECT a.per, a.customer_id, a.b, r.customer_id AS known FROM act a LEFT JOIN reg r ON r.per = a.per AND r.customer_id = a.customer_id WHERE r.customer_id IS NULL OR r.rb > a.b),
-     evc AS (SELECT per, count(DISTINCT customer_id) AS n FROM ev WHERE NOT EXISTS (SELECT 1 FROM cp WHERE cp.per = ev.per AND cp.customer_id = ev.customer_id) GROUP BY per),
-     buyers AS (SELECT per, count(*) AS n FROM cp GROUP BY per)
-     SELECT per, 'b' AS kind, b, sum(g) AS gmv, sum(n) AS orders, count(*) AS buyers, count(*) FILTER (WHERE n >= 2) AS repeaters FROM cb GROUP BY per, b
-     UNION ALL SELECT per, 't', NULL, sum(g), sum(n), count(*), count(*) FILTER (WHERE n >= 2) FROM cp GROUP BY per
-     UNION ALL SELECT per, 'nb', b, NULL, NULL, count(*), count(*) FILTER (WHERE again) FROM rep GROUP BY per, b
-     UNION ALL SELECT per, 'nt', NULL, NULL, NULL, count(*), count(*) FILTER (WHERE again) FROM rep GROUP BY per
-     UNION ALL SELECT per, 'a', b, NULL, NULL, count(*), NULL FROM act GROUP BY per, b
-     UNION ALL SELECT coalesce(bu.per, e.per), 'at', NULL, NULL, NULL, coalesce(bu.n, 0) + coalesce(e.n, 0), NULL FROM buyers bu FULL JOIN evc e ON e.per = bu.per
-     UNION ALL SELECT per, 'l', b, NULL, NULL, count(*), NULL FROM late GROUP BY per, b
-     UNION ALL SELECT per, 'lt', NULL, NULL, NULL, count(DISTINCT customer_id), NULL FROM late WHERE known IS NULL GROUP BY per
-     UNION ALL SELECT per, 'r', CASE WHEN rb < 0 THEN -1 ELSE rb END, NULL, NULL, count(*), NULL FROM reg GROUP BY per, 3`,
+     evx AS (SELECT customer_id, b FROM ev WHERE NOT EXISTS (SELECT 1 FROM cb WHERE cb.customer_id = ev.customer_id AND cb.b = ev.b)),
+     act AS MATERIALIZED (SELECT customer_id, b FROM cb UNION ALL SELECT customer_id, b FROM evx),
+     reg AS MATERIALIZED (SELECT customer_id, ${bucketOf(localDay(ctx.timezone, 'coalesce(registered_at, created_at)'))} AS rb FROM customers
+             WHERE merged_into IS NULL AND coalesce(registered_at, created_at) < ${at(hi!)}),
+     late AS MATERIALIZED (SELECT a.customer_id, a.b, r.customer_id AS known FROM act a LEFT JOIN reg r ON r.customer_id = a.customer_id WHERE r.customer_id IS NULL OR r.rb > a.b)
+     SELECT 'b' AS kind, b, sum(g) AS gmv, sum(n) AS orders, count(*) AS buyers, count(*) FILTER (WHERE n >= 2) AS repeaters FROM cb GROUP BY b
+     UNION ALL SELECT 't', NULL, sum(g), sum(n), count(*), count(*) FILTER (WHERE n >= 2) FROM cp
+     UNION ALL SELECT 'nb', b, NULL, NULL, count(*), count(*) FILTER (WHERE again) FROM rep GROUP BY b
+     UNION ALL SELECT 'nt', NULL, NULL, NULL, count(*), count(*) FILTER (WHERE again) FROM rep
+     UNION ALL SELECT 'a', b, NULL, NULL, count(*), NULL FROM act GROUP BY b
+     UNION ALL SELECT 'at', NULL, NULL, NULL, (SELECT count(*) FROM cp) + (SELECT count(DISTINCT customer_id) FROM ev WHERE NOT EXISTS (SELECT 1 FROM cp WHERE cp.customer_id = ev.customer_id)), NULL
+     UNION ALL SELECT 'l', b, NULL, NULL, count(*), NULL FROM late GROUP BY b
+     UNION ALL SELECT 'lt', NULL, NULL, NULL, count(DISTINCT customer_id), NULL FROM late WHERE known IS NULL
+     UNION ALL SELECT 'r', CASE WHEN rb < 0 THEN -1 ELSE rb END, NULL, NULL, count(*), NULL FROM reg GROUP BY 2`,
   );
-  return bounds.map((b, i) => figuresOf(rows.filter((r) => Number(r.per) === i), b.period, b.bucket));
-}
-
-/** A period's KPIs, in total and per bucket, from its rows of the statement above. */
-function figuresOf(rows: OrderRow[], period: Period, bucket: Bucket): PeriodFigures {
   const orderRows = rows;
   const activityRows = rows.filter((r) => ['a', 'at', 'l', 'lt', 'r'].includes(r.kind)).map((r) => ({ kind: r.kind, b: r.b, n: Number(r.buyers) }));
   const buckets = bucketStarts(period, bucket).length;
