@@ -1,4 +1,5 @@
 import { ensureAdmin } from '../access/index.ts';
+import { startProviderSimulators, type ProviderSimulators } from '../channels/index.ts';
 import { formatNumber as n } from '../core/text.ts';
 import { runJourneyDemo, sampleErasure, seedDemoConsents } from '../demo/index.ts';
 import { seedDemoLoyalty } from '../loyalty/index.ts';
@@ -40,11 +41,28 @@ export async function demoLoyalty(store: Store): Promise<string> {
   ].join('\n');
 }
 
+/**
+ * The provider simulators for the demo, on `siyu dev providers`' port (8790) so that command can stand in for them
+ * after the demo, or on any free port when 8790 is taken. Receipts come at once: the demo's clock is simulated.
+ */
+export async function demoSimulators(seed: number): Promise<ProviderSimulators> {
+  const options = { seed, withMail: false, receiptDelayMs: 0 };
+  try {
+    return await startProviderSimulators({ ...options, port: 8790 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    return startProviderSimulators({ ...options, port: 0 });
+  }
+}
+
 /** The three journeys over `days` simulated days, each report with its true effect beside the measured uplift. */
-export async function demoJourneys(store: Store, seed: number, days: number): Promise<string> {
-  const result = await runJourneyDemo(store, { days, seed, onDay: (day) => io().stderr.write(`\r  journeys: day ${day + 1} of ${days}…`) });
+export async function demoJourneys(store: Store, seed: number, days: number, simulators: ProviderSimulators): Promise<string> {
+  const result = await runJourneyDemo(store, { days, seed, simulators, onDay: (day) => io().stderr.write(`\r  journeys: day ${day + 1} of ${days}…`) });
   io().stderr.write('\r');
-  const lines = [`journeys: ${days} simulated days from ${result.start.toISOString().slice(0, 10)}, ${n(result.messages)} messages delivered (siyu journey stats ID)`];
+  const channels = Object.entries(result.byChannel).map(([channel, count]) => `${channel} ${n(count)}`).join(', ');
+  const lines = [
+    `journeys: ${days} simulated days from ${result.start.toISOString().slice(0, 10)}, ${n(result.messages)} messages delivered (${channels}; the SMS through the simulated Tencent Cloud SMS, siyu messages list; siyu journey stats ID)`,
+  ];
   for (const report of result.reports) {
     lines.push(formatReport(report));
     for (const [arm, truth] of Object.entries(result.truth[report.journeyId as keyof typeof result.truth] ?? {})) {

@@ -18,7 +18,7 @@ import { formatLifecycle } from './lifecycle.ts';
 import { formatList, formatTrain } from './recommend.ts';
 import { formatTiers } from './tiers.ts';
 import { action, parseCount, withDb, withOpenStore } from './context.ts';
-import { demoJourneys, demoLoyalty, demoPrivacy, signInHint } from './demo-act.ts';
+import { demoJourneys, demoLoyalty, demoPrivacy, demoSimulators, signInHint } from './demo-act.ts';
 import { parsePort, serve } from './serve.ts';
 
 interface DemoFlags {
@@ -124,10 +124,18 @@ export function registerDemo(program: Command): void {
           io().stdout.write(`${await demoLayersUpdate(store, files.dir)}\n\n`);
           io().stdout.write(`${await demoPrivacy(store, seed)}\n\n`);
           io().stdout.write(`${await demoLoyalty(store)}\n\n`);
-          if (journeyDays > 0) io().stdout.write(`${await demoJourneys(store, seed, journeyDays)}\n\n`);
-          io().stdout.write(`${await signInHint(store, `http://${opts.host === '0.0.0.0' ? 'localhost' : opts.host}:${port}`)}\n\n`);
-          if (opts.serve) await serve(store, { port, host: opts.host, logLevel: 'warn', jobs: true });
-          else io().stdout.write(`next: npm run siyu -- serve --db ${store.location}   (or: npm run siyu -- stats)\n`);
+          // The provider simulators the journeys' SMS go through; they run as long as this process, so the served
+          // console's channel pages, test sends and receipts work against them too.
+          const simulators = journeyDays > 0 ? await demoSimulators(seed) : undefined;
+          try {
+            if (simulators) io().stdout.write(`${await demoJourneys(store, seed, journeyDays, simulators)}\n\n`);
+            io().stdout.write(`${await signInHint(store, `http://${opts.host === '0.0.0.0' ? 'localhost' : opts.host}:${port}`)}\n\n`);
+            if (simulators) io().stdout.write(`provider simulators: ${simulators.url} (the channel sms sends to it; after the demo, siyu dev providers --port ${new URL(simulators.url).port} serves it again)\n`);
+            if (opts.serve) await serve(store, { port, host: opts.host, logLevel: 'warn', jobs: true });
+            else io().stdout.write(`next: npm run siyu -- serve --db ${store.location}   (or: npm run siyu -- stats)\n`);
+          } finally {
+            await simulators?.stop();
+          }
         });
       }),
     );

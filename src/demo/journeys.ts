@@ -1,6 +1,19 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dispatchDue, updateContactPolicy, webhookChannel, webhookSecret, type Channel } from '../channels/index.ts';
+import {
+  closeChannels,
+  configureSimulatedSms,
+  dispatchDue,
+  loadChannels,
+  pollChannels,
+  startProviderSimulators,
+  updateContactPolicy,
+  webhookChannel,
+  webhookSecret,
+  type Channel,
+  type DemoSmsTemplate,
+  type ProviderSimulators,
+} from '../channels/index.ts';
 import { Random } from '../core/random.ts';
 import { drainInbox, ingestMessages, IngestWriter } from '../ingest/index.ts';
 import { journeyReport, publishJourney, runJourneys, saveJourneyDraft, type JourneyDefinitionInput, type JourneyReport } from '../journey/index.ts';
@@ -24,7 +37,16 @@ const DAY = 86_400_000;
 const HOUR = 3_600_000;
 const GOAL_DAYS = 30;
 
-/** The three journeys, sending to `url` (a webhook for the brand's own messaging, or a channel simulator). */
+/** The win-back wordings A and B: marketing SMS templates, each with the unsubscribe text carriers require. */
+export const WINBACK_SMS: readonly [DemoSmsTemplate, DemoSmsTemplate] = [
+  { name: 'winback_a', code: 'SMS_DEMO_WINBACK_A', kind: 'marketing', body: '{name}，好久不见，新品已上架，回来看看吧。拒收请回复R', params: ['name'] },
+  { name: 'winback_b', code: 'SMS_DEMO_WINBACK_B', kind: 'marketing', body: '{name}，我们想念您！专属回归礼已放入账户，7 天内有效。拒收请回复R', params: ['name'] },
+];
+
+/**
+ * The three journeys: the welcome and the cart reminder go to `url` (a webhook for the brand's own messaging), the
+ * win-back by marketing SMS through the channel `sms`.
+ */
 export function demoJourneys(url: string): { id: DemoJourney; name: string; description: string; definition: JourneyDefinitionInput }[] {
   const goal = { event: 'Order Completed', within_days: GOAL_DAYS };
   return [
@@ -70,8 +92,10 @@ export function demoJourneys(url: string): { id: DemoJourney; name: string; desc
         start: 'wording',
         nodes: {
           wording: { kind: 'split', variants: [{ name: 'A', weight: 1, next: 'send_a' }, { name: 'B', weight: 1, next: 'send_b' }] },
-          send_a: { kind: 'webhook', url, next: 'done' },
-          send_b: { kind: 'webhook', url, next: 'done' },
+          // Marketing SMS through the channel `sms` (in the demo, the simulated Tencent Cloud SMS): consent, caps and
+          // quiet hours apply, and delivery is known from the provider's receipts.
+          send_a: { kind: 'message', channel: 'sms', content: { body: WINBACK_SMS[0].body, template: WINBACK_SMS[0].name, params: { name: '{{ customer.name }}' } }, next: 'done' },
+          send_b: { kind: 'message', channel: 'sms', content: { body: WINBACK_SMS[1].body, template: WINBACK_SMS[1].name, params: { name: '{{ customer.name }}' } }, next: 'done' },
           done: { kind: 'exit' },
         },
       },
@@ -94,11 +118,28 @@ export interface JourneyDemoResult {
   reports: JourneyReport[];
   /** Per journey and arm, the true effect of being in the arm: the message's effect times the share of the arm it was delivered to. */
   truth: Record<DemoJourney, Record<string, { messageEffect: number; delivered: number; customers: number; armEffect: number }>>;
+  /** Messages that reached their recipient: webhooks the receiver got, and SMS the provider's receipts say delivered. */
   messages: number;
+  /** Journey messages delivered, by channel, as the message log has them. */
+  byChannel: Record<string, number>;
 }
 
-/** Runs the journeys for `days` simulated days after the store's latest order, with a local receiver for the webhooks. */
-export async function runJourneyDemo(store: Store, options: JourneyDemoOptions): Promise<JourneyDemoResult> {
+/**
+ * Runs the journeys for `days` simulated days after the store's latest order, with a local receiver for the webhooks
+ * and the SMS channel `sms` set up on provider simulators (`options.simulators`, or ones started here and stopped
+ * after): the messages go through the real Tencent Cloud SMS adapter, and their receipts are pulled at each step.
+ */
+export async function runJourneyDemo(store: Store, options: JourneyDemoOptions & { simulators?: ProviderSimulators }): Promise<JourneyDemoResult> {
+  const simulators = options.simulators ?? (await startProviderSimulators({ seed: options.seed, withMail: false, receiptDelayMs: 0 }));
+  await configureSimulatedSms(store, simulators, { provider: 'tencent', templates: WINBACK_SMS });
+  try {
+    return await runWithReceiver(store, options);
+  } finally {
+    if (!options.simulators) await simulators.stop();
+  }
+}
+
+async function runWithReceiver(store: Store, options: JourneyDemoOptions): Promise<JourneyDemoResult> {
   const received: string[] = [];
   const server = createServer((request, response) => {
     request.resume();
@@ -110,14 +151,19 @@ export async function runJourneyDemo(store: Store, options: JourneyDemoOptions):
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/messages`;
-    const channel = webhookChannel({ secret: await webhookSecret(store), allowPrivateNetworks: true });
-    return await simulate(store, options, url, channel, received);
+    // The webhook channel may reach the local receiver; the others as configured (the simulated SMS).
+    const configured = (await loadChannels(store)).filter((c) => c.name !== 'webhook');
+    try {
+      return await simulate(store, options, url, [webhookChannel({ secret: await webhookSecret(store), allowPrivateNetworks: true }), ...configured], received);
+    } finally {
+      closeChannels(configured);
+    }
   } finally {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 }
 
-async function simulate(store: Store, options: JourneyDemoOptions, url: string, channel: Channel, received: string[]): Promise<JourneyDemoResult> {
+async function simulate(store: Store, options: JourneyDemoOptions, url: string, channels: Channel[], received: string[]): Promise<JourneyDemoResult> {
   const random = new Random(options.seed);
   const [{ latest }] = (await store.query<{ latest: Date }>('SELECT max(placed_at) AS latest FROM orders')) as [{ latest: Date }];
   // Day 0 starts at 00:00 UTC after the last order (08:00 in Shanghai); the clock moves in steps of a few hours.
@@ -128,7 +174,9 @@ async function simulate(store: Store, options: JourneyDemoOptions, url: string, 
     await ingestMessages(writer, messages, { source: 'demo' });
     await drainInbox(store, 10_000);
   };
-  // Webhooks to the brand's own endpoint are not marketing SMS: no caps or quiet hours, and no global control group.
+  // No global control group in the demo: each journey's own holdout is what its uplift is measured against. The
+  // win-back SMS is marketing, so consent, caps and quiet hours still apply to it (the clock's steps are at 08:00,
+  // 13:00 and 20:00 in Shanghai, outside the default quiet hours).
   await updateContactPolicy(store, { global_control_share: 0 }, 'demo');
   for (const journey of demoJourneys(url)) {
     await saveJourneyDraft(store, journey, { now: start, actor: 'demo' });
@@ -185,7 +233,11 @@ async function simulate(store: Store, options: JourneyDemoOptions, url: string, 
       await runJourneys(store, { now });
       // Hours pass between the clock's steps, in which the server's dispatcher would hand over every due message: the
       // outbox is emptied of due messages here too (a claim takes at most 2,000), not left for the next step.
-      while ((await dispatchDue(store, [channel], { now })).claimed > 0);
+      while ((await dispatchDue(store, channels, { now })).claimed > 0);
+      // The SMS receipts (delivered or failed), pulled as the server does every 10 s.
+      await pollChannels(store, channels, (error, channel) => {
+        throw new Error(`the demo's ${channel} channel could not be polled: ${(error as Error).message}`);
+      });
       await decide(store, now, lastTick, decided, random, planned);
       // Whoever went dormant leaves the cart pool: their purchases must not count toward the other journey.
       const dormant = new Set((await store.query<{ customer_id: string }>(`SELECT customer_id FROM journey_instances WHERE journey_id = 'win-back' AND updated_at > $1`, [lastTick])).map((r) => r.customer_id));
@@ -196,7 +248,9 @@ async function simulate(store: Store, options: JourneyDemoOptions, url: string, 
   }
   const end = new Date(start.getTime() + options.days * DAY);
   const reports = await Promise.all((Object.keys(JOURNEY_TRUTH) as DemoJourney[]).map((id) => journeyReport(store, id, { now: end })));
-  return { start, end, reports, truth: await armTruth(store, new Date(end.getTime() - GOAL_DAYS * DAY)), messages: received.length };
+  const delivered = await store.query<{ channel: string; n: number }>(`SELECT channel, count(*) AS n FROM outbound_messages WHERE journey_id IS NOT NULL AND state = 'delivered' GROUP BY channel ORDER BY channel`);
+  const byChannel = Object.fromEntries(delivered.map((r) => [r.channel, Number(r.n)]));
+  return { start, end, reports, truth: await armTruth(store, new Date(end.getTime() - GOAL_DAYS * DAY)), messages: received.length + (byChannel.sms ?? 0), byChannel };
 }
 
 /**
@@ -223,12 +277,12 @@ async function decide(store: Store, now: Date, since: Date, decided: Set<string>
     if (decided.has(key) || !(r.journey_id in JOURNEY_TRUTH)) continue;
     const truth = JOURNEY_TRUTH[r.journey_id];
     let probability: number | undefined;
-    let from = now;
+    const from = now;
     if (r.is_holdout) probability = truth.baseline;
     else if (r.delivered) {
       const arm = r.journey_id === 'win-back' ? `variant ${r.variant}` : 'treated';
+      // Delivered at this step of the clock (an SMS receipt's own time is the provider's wall clock, not the demo's).
       probability = truth.baseline + ((truth.effect as Record<string, number>)[arm] ?? 0);
-      from = new Date(r.delivered);
     } else if (r.status !== 'active' && !r.pending) probability = truth.baseline;
     if (probability === undefined) continue;
     decided.add(key);

@@ -30,7 +30,10 @@ describe('the console: overview, analytics and journeys', { skip: hasChromium ? 
 
   before(async () => {
     buildConsole();
-    ({ store, dir } = await demoStore(2000, 42, { journeyDays: 30 }));
+    // 40 simulated days from 2026-11-01: a report counts the customers who entered more than its goal's 30 days before
+    // the later of the wall clock and the journey's latest activity, and the first win-back entrants come on the
+    // sixth day (the layers are recomputed weekly), so some are always counted, whatever today's date.
+    ({ store, dir } = await demoStore(2000, 42, { journeyDays: 40 }));
     const made = await ensureAdmin(store, { actor: 'demo' });
     admin = { username: made.username, password: made.password! };
     app = await buildServer({ store });

@@ -71,7 +71,14 @@ export async function startProviderSimulators(options: SimulatorOptions = {}): P
     });
   });
   server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
+  // A port in use rejects (EADDRINUSE) rather than crashing the process.
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   const { port } = server.address() as AddressInfo;
   const mail = options.withMail === false ? undefined : await startMailSimulator({ port: options.smtpPort, host: options.host });
   return {
