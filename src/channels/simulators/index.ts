@@ -71,11 +71,15 @@ export async function startProviderSimulators(options: SimulatorOptions = {}): P
     });
   });
   server.keepAliveTimeout = 60_000;
-  // A port in use rejects (EADDRINUSE) rather than crashing the process.
+  // A port in use rejects (EADDRINUSE) rather than crashing the process, and stops the SMS simulator's receipt timer,
+  // which would otherwise keep the process alive.
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error) => {
+      sms.stop();
+      reject(error);
+    });
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
+      server.removeAllListeners('error');
       resolve();
     });
   });
