@@ -85,7 +85,7 @@ export function registerDemo(program: Command): void {
     }),
   );
 
-  withDb(demoOptions(demo.command('run').description('generate the demo brand, import it through the normal import paths, print a summary (overview, RFM classes, computed attributes, lifecycle stages, clusters, CLV fit and scores, value tiers, churn risk, recommendations, a scheduled segment and an incremental update after win-back orders), then serve the API')))
+  withDb(demoOptions(demo.command('run').description('generate the demo brand, import it through the normal import paths, print a summary (overview, RFM classes, computed attributes, lifecycle stages, clusters, CLV fit and scores, value tiers, churn risk, recommendations, a scheduled segment and an incremental update after win-back orders, consents and an erasure, loyalty, three journeys over simulated days with the win-back sent as SMS through provider simulators it starts), then serve the API and console')))
     .option('--no-serve', 'exit after the summary')
     .option('--journey-days <n>', 'simulated days of the three journeys (welcome, abandoned cart, win-back); 0 skips them', '60')
     .option('--port <n>', 'port for the API', '3000')
