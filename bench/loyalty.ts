@@ -4,6 +4,7 @@
 // callers, exactness checked; target ≥ 500/s on PostgreSQL (--pg). (3) The points expiry job over --entries buckets on
 // DuckDB (half of them due), beside a bare aggregation of the same due rows; target 10M in ≤ 10 s.
 // Usage: node --import tsx bench/loyalty.ts [--rate 500] [--seconds 4] [--runs 3] [--pg postgres://…] [--redeems 4000] [--workers 16] [--entries 1000000]
+//        [--parts validate,budget,expiry] (which of the three to run; all by default)
 import { expirePoints, redeemCoupon, upsertOffer } from '../src/loyalty/index.ts';
 import { buildServer } from '../src/server/index.ts';
 import { createApiKey } from '../src/access/index.ts';
@@ -17,6 +18,8 @@ const pg = arg('pg', '');
 const redeems = Number(arg('redeems', '4000'));
 const workers = Number(arg('workers', '16'));
 const entries = Number(arg('entries', '1000000'));
+const parts = new Set(arg('parts', 'validate,budget,expiry').split(','));
+for (const part of parts) if (!['validate', 'budget', 'expiry'].includes(part)) throw new Error(`--parts takes validate, budget and expiry, not ${part}`);
 const NOW = new Date('2026-06-01T04:00:00Z');
 const CATEGORIES = ['茶', '器具', '零食', '礼盒', '卡券'];
 
@@ -135,20 +138,30 @@ async function expiryJob(): Promise<Record<string, number>> {
   return { expirySeconds: median(times.expiry!), aggregationSeconds: median(times.aggregation!) };
 }
 
-const latency = await validateLatency();
-printTable(`POST /v1/coupons/validate, 10-line cart, 200 live offers, ${rate}/s open loop for ${seconds} s (medians of ${runs} runs)`, ['case', 'p50 ms', 'p99 ms'], [
-  ['validate', latency.validateP50!, latency.validateP99!],
-  ['GET /health (floor)', latency.healthP50!, latency.healthP99!],
-]);
-const duck = await hotBudget(':memory:');
-const hot = pg ? await hotBudget(pg) : undefined;
-printTable(`hot budget: ${redeems} redeems against ${Math.floor(redeems / 2)}`, ['store', 'redeemed/s', 'redeemed', 'exact'], [
-  ['duckdb (1 caller)', duck.perSecond, duck.redeemed, String(duck.exact)],
-  ...(hot ? [[`postgres (${workers} callers)`, hot.perSecond, hot.redeemed, String(hot.exact)] as const] : []),
-]);
-const expiry = await expiryJob();
-printTable(`points expiry over ${entries.toLocaleString('en-US')} buckets on DuckDB, half due (medians of ${runs})`, ['step', 's'], [
-  ['expiry job', expiry.expirySeconds!],
-  ['bare aggregation of the due rows', expiry.aggregationSeconds!],
-]);
-writeResult('loyalty', { rate, seconds, runs, validate: latency, hotBudget: { duckdb: duck, postgres: hot ?? null, redeems, workers }, expiry: { entries, ...expiry } });
+const result: Record<string, unknown> = { rate, seconds, runs };
+if (parts.has('validate')) {
+  const latency = await validateLatency();
+  printTable(`POST /v1/coupons/validate, 10-line cart, 200 live offers, ${rate}/s open loop for ${seconds} s (medians of ${runs} runs)`, ['case', 'p50 ms', 'p99 ms'], [
+    ['validate', latency.validateP50!, latency.validateP99!],
+    ['GET /health (floor)', latency.healthP50!, latency.healthP99!],
+  ]);
+  result.validate = latency;
+}
+if (parts.has('budget')) {
+  const duck = await hotBudget(':memory:');
+  const hot = pg ? await hotBudget(pg) : undefined;
+  printTable(`hot budget: ${redeems} redeems against ${Math.floor(redeems / 2)}`, ['store', 'redeemed/s', 'redeemed', 'exact'], [
+    ['duckdb (1 caller)', duck.perSecond, duck.redeemed, String(duck.exact)],
+    ...(hot ? [[`postgres (${workers} callers)`, hot.perSecond, hot.redeemed, String(hot.exact)] as const] : []),
+  ]);
+  result.hotBudget = { duckdb: duck, postgres: hot ?? null, redeems, workers };
+}
+if (parts.has('expiry')) {
+  const expiry = await expiryJob();
+  printTable(`points expiry over ${entries.toLocaleString('en-US')} buckets on DuckDB, half due (medians of ${runs})`, ['step', 's'], [
+    ['expiry job', expiry.expirySeconds!],
+    ['bare aggregation of the due rows', expiry.aggregationSeconds!],
+  ]);
+  result.expiry = { entries, ...expiry };
+}
+writeResult(parts.size === 3 ? 'loyalty' : `loyalty-${[...parts].sort().join('-')}`, result);

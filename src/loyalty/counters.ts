@@ -13,13 +13,20 @@ export interface Use {
 
 /**
  * Takes one use from every counter a redemption is limited by, each with a guarded delta that changes exactly one row
- * or none: the code's uses, the offer's count and discount budgets, the customer's and the day's counts. The first
- * that refuses ends it: the counters already taken are given back by deltas, in this same transaction, and the reason
- * is returned. Counters are always taken in this order (code, offer, customer, day), so two redemptions never wait on
- * each other's locks in a cycle.
+ * or none: the customer's count, the code's uses, the offer's count and discount budgets, and the day's count. The
+ * first that refuses ends it: the counters already taken are given back by deltas, in this same transaction, and the
+ * reason is returned. Counters are always taken in this order (customer, code, offer, day), here and in `giveUse`, so
+ * two redemptions never wait on each other's locks in a cycle. The customer's row comes first because it is the only
+ * one nobody else contends for: the rows every redemption of a popular offer locks (a shared code, the offer, the
+ * day) are taken last, so each is held for as short a time as possible before the commit.
  */
 export async function takeUse(tx: Queryable, use: Use, now: Date): Promise<string | undefined> {
   const done: ((tx: Queryable) => Promise<unknown>)[] = [];
+  if (use.customerId !== null) {
+    const scope = `c:${use.customerId}`;
+    if (!(await takeScope(tx, use.offerId, scope, use.perCustomerLimit))) return "the customer's limit for this offer is reached";
+    done.push((t) => giveScope(t, use.offerId, scope));
+  }
   const code = await tx.execute(
     `UPDATE coupon_codes SET used = used + 1, updated_at = $3,
        state = CASE WHEN max_uses IS NOT NULL AND used + 1 >= max_uses THEN 'redeemed' ELSE state END
@@ -27,7 +34,7 @@ export async function takeUse(tx: Queryable, use: Use, now: Date): Promise<strin
        AND (expires_at IS NULL OR expires_at > $3) AND (customer_id IS NULL OR $2::TEXT IS NULL OR customer_id = $2)`,
     [use.code, use.customerId, now],
   );
-  if (code !== 1) return 'the code has been used, voided or has expired';
+  if (code !== 1) return undo(tx, done, 'the code has been used, voided or has expired');
   done.push((t) => giveCode(t, use.code, now));
   const offer = await tx.execute(
     `UPDATE loyalty_offers SET used_count = used_count + 1, used_discount_fen = used_discount_fen + $2
@@ -36,20 +43,26 @@ export async function takeUse(tx: Queryable, use: Use, now: Date): Promise<strin
     [use.offerId, use.discountFen],
   );
   if (offer !== 1) return undo(tx, done, "the offer's budget is used up or the offer is not active");
-  done.push((t) => t.execute('UPDATE loyalty_offers SET used_count = used_count - 1, used_discount_fen = used_discount_fen - $2 WHERE offer_id = $1', [use.offerId, use.discountFen]));
-  const scopes: [string, number | null][] = [];
-  if (use.customerId !== null) scopes.push([`c:${use.customerId}`, use.perCustomerLimit]);
-  scopes.push([`d:${use.day}`, use.perDayLimit]);
-  for (const [scope, limit] of scopes) {
-    // One guarded upsert: the first use inserts 1; later ones add 1 unless that passes the limit (then no row changes).
-    const n = await tx.execute(
-      'INSERT INTO loyalty_offer_usage AS u (offer_id, scope, used) VALUES ($1, $2, 1) ON CONFLICT (offer_id, scope) DO UPDATE SET used = u.used + 1 WHERE $3::BIGINT IS NULL OR u.used + 1 <= $3',
-      [use.offerId, scope, limit],
-    );
-    if (n !== 1) return undo(tx, done, scope.startsWith('c:') ? "the customer's limit for this offer is reached" : "today's limit for this offer is reached");
-    done.push((t) => t.execute('UPDATE loyalty_offer_usage SET used = used - 1 WHERE offer_id = $1 AND scope = $2', [use.offerId, scope]));
-  }
+  done.push((t) => giveOffer(t, use.offerId, use.discountFen));
+  if (!(await takeScope(tx, use.offerId, `d:${use.day}`, use.perDayLimit))) return undo(tx, done, "today's limit for this offer is reached");
   return undefined;
+}
+
+/** One guarded upsert of a usage counter: the first use inserts 1; later ones add 1 unless that passes the limit. */
+async function takeScope(tx: Queryable, offerId: string, scope: string, limit: number | null): Promise<boolean> {
+  const n = await tx.execute(
+    'INSERT INTO loyalty_offer_usage AS u (offer_id, scope, used) VALUES ($1, $2, 1) ON CONFLICT (offer_id, scope) DO UPDATE SET used = u.used + 1 WHERE $3::BIGINT IS NULL OR u.used + 1 <= $3',
+    [offerId, scope, limit],
+  );
+  return n === 1;
+}
+
+function giveScope(tx: Queryable, offerId: string, scope: string): Promise<number> {
+  return tx.execute('UPDATE loyalty_offer_usage SET used = used - 1 WHERE offer_id = $1 AND scope = $2', [offerId, scope]);
+}
+
+function giveOffer(tx: Queryable, offerId: string, discountFen: number): Promise<number> {
+  return tx.execute('UPDATE loyalty_offers SET used_count = used_count - 1, used_discount_fen = used_discount_fen - $2 WHERE offer_id = $1', [offerId, discountFen]);
 }
 
 async function undo(tx: Queryable, done: readonly ((tx: Queryable) => Promise<unknown>)[], reason: string): Promise<string> {
@@ -69,8 +82,8 @@ function giveCode(tx: Queryable, code: string, now: Date): Promise<number> {
 
 /** Gives back every counter a use took (a release or a returned coupon): deltas only, in the same order as takeUse. */
 export async function giveUse(tx: Queryable, use: Omit<Use, 'perCustomerLimit' | 'perDayLimit'>, now: Date): Promise<void> {
+  if (use.customerId !== null) await giveScope(tx, use.offerId, `c:${use.customerId}`);
   await giveCode(tx, use.code, now);
-  await tx.execute('UPDATE loyalty_offers SET used_count = used_count - 1, used_discount_fen = used_discount_fen - $2 WHERE offer_id = $1', [use.offerId, use.discountFen]);
-  if (use.customerId !== null) await tx.execute('UPDATE loyalty_offer_usage SET used = used - 1 WHERE offer_id = $1 AND scope = $2', [use.offerId, `c:${use.customerId}`]);
-  await tx.execute('UPDATE loyalty_offer_usage SET used = used - 1 WHERE offer_id = $1 AND scope = $2', [use.offerId, `d:${use.day}`]);
+  await giveOffer(tx, use.offerId, use.discountFen);
+  await giveScope(tx, use.offerId, `d:${use.day}`);
 }

@@ -86,14 +86,16 @@ export async function redeemCoupon(store: Store, input: RedeemInput | unknown, n
       if (!applied) throw new Rejected(priced.rejected[0]?.reason ?? 'not applicable');
       const offer = candidate!.offer!;
       const use: Use = { code, offerId: applied.offerId, customerId: r.cart.customerId ?? candidate!.ownerId ?? null, day, discountFen: applied.discountFen + applied.shippingDiscountFen, perCustomerLimit: offer.perCustomerLimit, perDayLimit: offer.perDayLimit };
-      const refused = await takeUse(tx, use, now);
-      if (refused) throw new Rejected(refused);
       const payFen = priced.lines.reduce((s, l) => s + l.payFen, 0);
+      // The redemption row first, the counters last: a refusal rolls both back, and the rows every redemption of a
+      // popular offer locks are then held only until the commit that follows (counters.ts).
       await tx.execute(
         `INSERT INTO coupon_redemptions (redemption_key, code, offer_id, customer_id, order_id, status, discount_fen, order_total_fen, day, lines, source, redeemed_at)
          VALUES ($1, $2, $3, $4, $5, 'redeemed', $6, $7, $8, $9, 'api', $10)`,
         [r.key, code, use.offerId, use.customerId, r.orderId ?? null, use.discountFen, payFen, day, JSON.stringify(applied.lines), now],
       );
+      const refused = await takeUse(tx, use, now);
+      if (refused) throw new Rejected(refused);
       const lines = applied.lines;
       return { key: r.key, status: 'redeemed' as const, code, offerId: use.offerId, customerId: use.customerId, orderId: r.orderId ?? null, discountFen: use.discountFen, reversedDiscountFen: 0, reason: null, lines, redeemedAt: now, releasedAt: null, isReplay: false };
     });
