@@ -5,6 +5,7 @@ import { InboxProcessor, IngestWriter, WriteKeyVerifier } from '../ingest/index.
 import { SnapshotServing } from '../recommend/index.ts';
 import { ChannelSet, dispatchDue, pollChannels, recoverSending } from '../channels/index.ts';
 import { Loop } from '../core/loop.ts';
+import { RepeatingFailures } from '../core/repeating-failures.ts';
 import { JobScheduler } from '../jobs/index.ts';
 import { runJourneys } from '../journey/index.ts';
 import { RealtimeTagger } from '../segment/index.ts';
@@ -90,8 +91,17 @@ export async function buildServer({ store, logLevel = 'silent', rateLimits = {},
   const channels = new ChannelSet(store);
   await channels.reload();
   const dispatcher = new Loop(() => dispatchDue(store, channels.list), { everyMs: 1000, onError: (error) => app.log.error({ err: error }, 'dispatching messages failed; trying again') });
-  // Receipts, replies and bounces pulled from the providers every 10 s, so an unsubscribe counts within a minute.
-  const feedback = new Loop(() => pollChannels(store, channels.list, (error, channel) => app.log.error({ err: error, channel }, 'pulling receipts failed; trying again')).then(() => undefined), {
+  // Receipts, replies and bounces pulled from the providers every 10 s, so an unsubscribe counts within a minute. A
+  // provider that stays unreachable is logged once, then every 10 minutes, and once more when it answers again.
+  const pollFailures = new RepeatingFailures({
+    failed: (channel, error, repeat) =>
+      app.log.error({ err: error, channel, ...repeat }, repeat ? `pulling receipts from ${channel} still fails (${repeat.held} more failures not logged); trying again every 10 s` : `pulling receipts from ${channel} failed; trying again every 10 s`),
+    recovered: (channel, failedForMs) => app.log.info({ channel, failedForMs }, `pulling receipts from ${channel} works again`),
+  });
+  const feedback = new Loop(async () => {
+    const polled = await pollChannels(store, channels.list, (error, channel) => pollFailures.failed(channel, error));
+    for (const channel of Object.keys(polled)) pollFailures.succeeded(channel);
+  }, {
     everyMs: 10_000,
     onError: (error) => app.log.error({ err: error }, 'pulling receipts failed; trying again'),
   });
