@@ -8210,7 +8210,7 @@ export interface paths {
         };
         /**
          * What definitions can be built from: fields with their values, attributes, tags and the most frequent events
-         * @description Needs `segments:read`: list saved segments, preview a definition, migration matrices.
+         * @description Needs `segments:read`: list saved segments, preview a definition, migration matrices; or `journeys:write`: create, change, start and stop journeys.
          */
         get: {
             parameters: {
