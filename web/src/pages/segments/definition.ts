@@ -94,7 +94,7 @@ const wrap = (negate: boolean, node: Node): Node => (negate ? { not: node } : no
 
 /**
  * A saved definition back into the model; a shape the builder cannot show is refused (undefined). Some it reads only in
- * part (an `avg`, a key it does not write…): readCondition (read-condition.ts) says whether the model is all of it.
+ * part (an event `avg`, a numeric trait…): readCondition (read-condition.ts) says whether the model is all of it.
  */
 export function fromDefinition(definition: unknown): Group | undefined {
   const visit = (value: unknown, negate = false): Condition | Group | undefined => {
