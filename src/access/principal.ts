@@ -46,13 +46,17 @@ export function can(principal: Principal, permission: Permission): boolean {
   return grants(principal.permissions, permission);
 }
 
-/** Throws forbidden, naming the missing permission, unless the principal holds it. */
-export function assertCan(principal: Principal, permission: Permission): void {
-  if (!can(principal, permission)) {
-    throw new SiyuError('forbidden', 'missing_permission', `this needs the ${permission} permission (${PERMISSIONS[permission]}), which ${principalActor(principal)} does not have`, {
-      details: [{ path: 'permission', message: permission }],
-    });
-  }
+/**
+ * Throws forbidden, naming the missing permission, unless the principal holds it; given several, unless it holds any
+ * of them (each is named, in the order given).
+ */
+export function assertCan(principal: Principal, needed: Permission | readonly Permission[]): void {
+  const anyOf: readonly Permission[] = typeof needed === 'string' ? [needed] : needed;
+  if (anyOf.some((p) => can(principal, p))) return;
+  const named = anyOf.length === 1 ? `the ${anyOf[0]} permission (${PERMISSIONS[anyOf[0]!]})` : `one of the permissions ${anyOf.map((p) => `${p} (${PERMISSIONS[p]})`).join(' or ')}`;
+  throw new SiyuError('forbidden', 'missing_permission', `this needs ${named}, which ${principalActor(principal)} does not have`, {
+    details: anyOf.map((p) => ({ path: 'permission', message: p })),
+  });
 }
 
 /** The principal's data scope as a predicate over a customer-id column, or undefined when it sees every customer. */

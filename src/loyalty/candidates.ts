@@ -3,8 +3,7 @@ import type { Queryable } from '../store/index.ts';
 import { isMistyped, normaliseCode } from './codes.ts';
 import { offerFromRow, type Offer } from './offers.ts';
 import type { Candidate } from './pricing.ts';
-
-const yuan = (fen: number) => `¥${(fen / 100).toFixed(2)}`;
+import { refusal, type Refusal } from './refusals.ts';
 
 /** The brand-local day of `at`, as the per-day counters key it. */
 export function localDay(timezone: string, at: Date): string {
@@ -45,31 +44,31 @@ export async function loadCandidates(db: Queryable, input: { codes: readonly str
   const codes = [...typed, ...rows.map((r) => r.code).filter((c) => !typed.includes(c))];
   return codes.map((code) => {
     const row = byCode.get(code);
-    if (!row) return { code, blocked: isMistyped(code) ? 'mistyped code: its check character does not match' : 'unknown code' };
+    if (!row) return { code, blocked: refusal(isMistyped(code) ? 'mistyped_code' : 'unknown_code', {}) };
     const offer = offerFromRow(row);
     const blocked =
       codeProblem(row, input) ??
       offerProblem(offer, input.now) ??
-      (input.customerId && offer.perCustomerLimit !== null && Number(row.customer_used ?? 0) >= offer.perCustomerLimit ? `used ${offer.perCustomerLimit} time(s) already by this customer, the limit` : undefined) ??
-      (offer.perDayLimit !== null && Number(row.day_used ?? 0) >= offer.perDayLimit ? `today's ${offer.perDayLimit} redemptions are used up` : undefined);
+      (input.customerId && offer.perCustomerLimit !== null && Number(row.customer_used ?? 0) >= offer.perCustomerLimit ? refusal('customer_limit_reached', { perCustomerLimit: offer.perCustomerLimit }) : undefined) ??
+      (offer.perDayLimit !== null && Number(row.day_used ?? 0) >= offer.perDayLimit ? refusal('day_limit_reached', { perDayLimit: offer.perDayLimit }) : undefined);
     return { code, offer, blocked, ownerId: row.customer_id };
   });
 }
 
-function codeProblem(row: CodeRow, input: { customerId?: string; now: Date }): string | undefined {
-  if (row.state === 'redeemed' || (row.max_uses !== null && row.used >= row.max_uses)) return 'already used';
-  if (row.state === 'void') return 'voided';
-  if (row.state === 'expired' || (row.expires_at && row.expires_at <= input.now)) return `expired on ${row.expires_at?.toISOString() ?? 'an earlier day'}`;
-  if (row.customer_id && input.customerId && row.customer_id !== input.customerId) return 'belongs to another customer';
+function codeProblem(row: CodeRow, input: { customerId?: string; now: Date }): Refusal | undefined {
+  if (row.state === 'redeemed' || (row.max_uses !== null && row.used >= row.max_uses)) return refusal('already_used', {});
+  if (row.state === 'void') return refusal('voided', {});
+  if (row.state === 'expired' || (row.expires_at && row.expires_at <= input.now)) return refusal('expired', { expiresAt: row.expires_at?.toISOString() ?? null });
+  if (row.customer_id && input.customerId && row.customer_id !== input.customerId) return refusal('other_customer', {});
   return undefined;
 }
 
 /** Why an offer accepts no redemption now, if it does not. */
-export function offerProblem(offer: Offer, now: Date): string | undefined {
-  if (offer.status !== 'active') return `offer ${offer.status}`;
-  if (offer.validFrom && offer.validFrom > now) return `not valid before ${offer.validFrom.toISOString()}`;
-  if (offer.validTo && offer.validTo <= now) return `offer ended ${offer.validTo.toISOString()}`;
-  if (offer.budgetCount !== null && offer.usedCount >= offer.budgetCount) return `budget of ${offer.budgetCount} redemptions used up`;
-  if (offer.budgetDiscountFen !== null && offer.usedDiscountFen >= offer.budgetDiscountFen) return `discount budget of ${yuan(offer.budgetDiscountFen)} used up`;
+export function offerProblem(offer: Offer, now: Date): Refusal | undefined {
+  if (offer.status !== 'active') return refusal('offer_not_active', { status: offer.status });
+  if (offer.validFrom && offer.validFrom > now) return refusal('not_yet_valid', { validFrom: offer.validFrom.toISOString() });
+  if (offer.validTo && offer.validTo <= now) return refusal('offer_expired', { validTo: offer.validTo.toISOString() });
+  if (offer.budgetCount !== null && offer.usedCount >= offer.budgetCount) return refusal('budget_used_up', { budgetCount: offer.budgetCount });
+  if (offer.budgetDiscountFen !== null && offer.usedDiscountFen >= offer.budgetDiscountFen) return refusal('discount_budget_used_up', { budgetDiscountFen: offer.budgetDiscountFen });
   return undefined;
 }

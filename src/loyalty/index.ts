@@ -6,7 +6,8 @@ export { CODE_ALPHABET, checkCharacter, generateCodes, isMistyped, normaliseCode
 export { claimCoupon, createCodeBatch, expireCoupons, importCodes, issueCoupons, listCodeBatches, listCoupons, voidCoupon, type CodeBatch, type Coupon, type CouponState, type IssueOutcome } from './coupons.ts';
 export { findOffer, getOffer, listOffers, setOfferStatus, upsertOffer, type Offer, type OfferStatus } from './offers.ts';
 export { applyLoyaltyOrders, type LoyaltyOrderEvent } from './orders.ts';
-export { allocateProRata, priceCart, type AppliedCoupon, type Pricing } from './pricing.ts';
+export { allocateProRata, priceCart, type AppliedCoupon, type Pricing, type Rejected } from './pricing.ts';
+export { REFUSAL_CODES, REFUSAL_PARAMS, refusalReason, type Refusal, type RefusalCode, type RefusalParams } from './refusals.ts';
 export { findRedemption, redeemCoupon, releaseRedemption, validateCart, type Redemption, type RedemptionStatus } from './redeem.ts';
 export { Applicability, Cart, OfferInput, OfferRule, PointsSettings, RedeemInput, StoredValueSettings, TierSettings, type CartInput } from './schemas.ts';
 export { readLoyaltySettings, writeLoyaltySettings } from './settings.ts';

@@ -1,3 +1,4 @@
+import { refusal, refusalReason, type Refusal } from './refusals.ts';
 import type { Applicability, Cart, OfferKind, OfferRule } from './schemas.ts';
 
 /** What pricing needs of an offer. */
@@ -15,7 +16,7 @@ export interface PricedOffer {
 export interface Candidate {
   code: string;
   offer?: PricedOffer;
-  blocked?: string;
+  blocked?: Refusal;
 }
 
 export interface AppliedCoupon {
@@ -28,9 +29,12 @@ export interface AppliedCoupon {
   lines: { line: number; discountFen: number }[];
 }
 
+/** A candidate coupon that does not apply: why, as a code with its figures (refusals.ts) and as an English sentence. */
+export type Rejected = { code: string; offerId?: string; reason: string } & Refusal;
+
 export interface Pricing {
   applied: AppliedCoupon[];
-  rejected: { code: string; offerId?: string; reason: string }[];
+  rejected: Rejected[];
   totalDiscountFen: number;
   shippingDiscountFen: number;
   lines: { line: number; sku: string; amountFen: number; discountFen: number; payFen: number }[];
@@ -42,8 +46,6 @@ export interface Pricing {
  * the larger discount goes first.
  */
 const KIND_ORDER: Record<OfferKind, number> = { percent: 0, spend_save: 1, fixed: 2, free_shipping: 3, gift: 4 };
-
-const yuan = (fen: number) => `¥${(fen / 100).toFixed(2)}`;
 
 type Line = { line: number; sku: string; category?: string; amountFen: number };
 
@@ -74,21 +76,23 @@ export function allocateProRata(total: number, weights: readonly number[]): numb
   return out;
 }
 
+const rejection = (code: string, offerId: string | undefined, why: Refusal): Rejected => ({ code, ...(offerId === undefined ? {} : { offerId }), reason: refusalReason(why), ...why });
+
 /** One coupon against the lines as they stand: its discount, or why it gives none. */
-function evaluate(offer: PricedOffer, cart: Cart, lines: readonly Line[], shippingLeftFen: number): { reason: string } | Omit<AppliedCoupon, 'code'> {
+function evaluate(offer: PricedOffer, cart: Cart, lines: readonly Line[], shippingLeftFen: number): { refused: Refusal } | Omit<AppliedCoupon, 'code'> {
   const a = offer.applies;
-  if (a.channels.length > 0 && (!cart.channel || !a.channels.includes(cart.channel))) return { reason: `not valid in channel ${cart.channel ?? '(none)'}` };
-  if (a.stores.length > 0 && (!cart.storeId || !a.stores.includes(cart.storeId))) return { reason: `not valid in store ${cart.storeId ?? '(none)'}` };
+  if (a.channels.length > 0 && (!cart.channel || !a.channels.includes(cart.channel))) return { refused: refusal('channel_not_allowed', { channel: cart.channel ?? null }) };
+  if (a.stores.length > 0 && (!cart.storeId || !a.stores.includes(cart.storeId))) return { refused: refusal('store_not_allowed', { storeId: cart.storeId ?? null }) };
   const idx = eligible(offer, lines);
-  if (idx.length === 0) return { reason: 'no line in the cart is eligible' };
+  if (idx.length === 0) return { refused: refusal('no_eligible_line', {}) };
   const subtotal = idx.reduce((s, i) => s + lines[i]!.amountFen, 0);
-  if (subtotal < offer.minSpendFen) return { reason: `minimum spend ${yuan(offer.minSpendFen)} not met (eligible ${yuan(subtotal)})` };
+  if (subtotal < offer.minSpendFen) return { refused: refusal('min_spend_not_met', { minSpendFen: offer.minSpendFen, eligibleFen: subtotal }) };
   const rule = offer.rule;
   const base = { offerId: offer.id, kind: rule.kind, shippingDiscountFen: 0 };
   let off = 0;
   switch (rule.kind) {
     case 'spend_save':
-      if (subtotal < rule.thresholdFen) return { reason: `spend ${yuan(rule.thresholdFen)} to save ${yuan(rule.offFen)} (eligible ${yuan(subtotal)})` };
+      if (subtotal < rule.thresholdFen) return { refused: refusal('threshold_not_met', { thresholdFen: rule.thresholdFen, offFen: rule.offFen, eligibleFen: subtotal }) };
       off = rule.isRepeating ? Math.floor(subtotal / rule.thresholdFen) * rule.offFen : rule.offFen;
       off = Math.min(off, rule.maxOffFen ?? Infinity);
       break;
@@ -99,14 +103,14 @@ function evaluate(offer: PricedOffer, cart: Cart, lines: readonly Line[], shippi
       off = rule.offFen;
       break;
     case 'free_shipping': {
-      if (shippingLeftFen <= 0) return { reason: 'no shipping charge to waive' };
+      if (shippingLeftFen <= 0) return { refused: refusal('no_shipping', {}) };
       return { ...base, discountFen: 0, shippingDiscountFen: Math.min(shippingLeftFen, rule.maxOffFen ?? Infinity), lines: [] };
     }
     case 'gift':
       return { ...base, discountFen: 0, gift: { sku: rule.giftSku, quantity: rule.giftQuantity }, lines: [] };
   }
   off = Math.min(off, subtotal);
-  if (off <= 0) return { reason: 'the eligible lines are already free' };
+  if (off <= 0) return { refused: refusal('already_free', {}) };
   const shares = allocateProRata(off, idx.map((i) => lines[i]!.amountFen));
   return { ...base, discountFen: off, lines: idx.map((i, k) => ({ line: lines[i]!.line, discountFen: shares[k]! })) };
 }
@@ -122,12 +126,13 @@ function combine(offers: readonly { code: string; offer: PricedOffer }[], cart: 
     const group = offer.stackGroup ?? `offer:${offer.id}`;
     const taken = groups.get(group);
     if (taken) {
-      rejected.push({ code, offerId: offer.id, reason: `${taken} already applies from the same stacking group${offer.stackGroup ? ` ${offer.stackGroup}` : ' (one coupon per offer)'}` });
+      const why = offer.stackGroup ? refusal('stacking_group_taken', { appliedCode: taken, stackGroup: offer.stackGroup }) : refusal('same_offer_taken', { appliedCode: taken });
+      rejected.push(rejection(code, offer.id, why));
       continue;
     }
     const result = evaluate(offer, cart, lines, shippingLeft);
-    if ('reason' in result) {
-      rejected.push({ code, offerId: offer.id, reason: result.reason });
+    if ('refused' in result) {
+      rejected.push(rejection(code, offer.id, result.refused));
       continue;
     }
     groups.set(group, code);
@@ -149,11 +154,11 @@ export function priceCart(cart: Cart, candidates: readonly Candidate[]): Pricing
   const usable: { code: string; offer: PricedOffer; alone: number }[] = [];
   for (const c of candidates) {
     if (c.blocked || !c.offer) {
-      rejected.push({ code: c.code, offerId: c.offer?.id, reason: c.blocked ?? 'unknown code' });
+      rejected.push(rejection(c.code, c.offer?.id, c.blocked ?? refusal('unknown_code', {})));
       continue;
     }
     const alone = evaluate(c.offer, cart, start, cart.shippingFen);
-    if ('reason' in alone) rejected.push({ code: c.code, offerId: c.offer.id, reason: alone.reason });
+    if ('refused' in alone) rejected.push(rejection(c.code, c.offer.id, alone.refused));
     else usable.push({ code: c.code, offer: c.offer, alone: alone.discountFen + alone.shippingDiscountFen });
   }
   const ordered = (xs: typeof usable) => [...xs].sort((p, q) => KIND_ORDER[p.offer.rule.kind] - KIND_ORDER[q.offer.rule.kind] || q.alone - p.alone || (p.code < q.code ? -1 : 1));
@@ -163,10 +168,10 @@ export function priceCart(cart: Cart, candidates: readonly Candidate[]): Pricing
   let chosen = combinable;
   if (best && best.alone > combinable.saved) {
     chosen = combine([best], cart, start);
-    for (const u of usable) if (u !== best) rejected.push({ code: u.code, offerId: u.offer.id, reason: `exclusive coupon ${best.code} saves more and combines with no other` });
+    for (const u of usable) if (u !== best) rejected.push(rejection(u.code, u.offer.id, refusal('exclusive_better', { appliedCode: best.code })));
   } else {
     rejected.push(...combinable.rejected);
-    for (const u of exclusives) rejected.push({ code: u.code, offerId: u.offer.id, reason: `exclusive; the combination applied saves more (${yuan(combinable.saved)} against ${yuan(u.alone)})` });
+    for (const u of exclusives) rejected.push(rejection(u.code, u.offer.id, refusal('combination_better', { savedFen: combinable.saved, aloneFen: u.alone })));
   }
   if (chosen !== combinable) rejected.push(...chosen.rejected);
   const perLine = new Map<number, number>();

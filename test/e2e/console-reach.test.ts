@@ -250,6 +250,28 @@ describe('the console: reach and loyalty', { skip: hasChromium ? false : 'no /us
     await context.close();
   });
 
+  test('loyalty: a cart tried on the coupons shows those that apply, and why the others do not in Chinese, the API\'s sentence on hover', async () => {
+    const { page, problems } = await open('/loyalty?tab=try');
+    await page.getByTestId('try-cart-sku-0').fill('tea');
+    await page.getByTestId('try-cart-category-0').fill('茶');
+    await page.locator('input[data-testid=try-cart-price-0], [data-testid=try-cart-price-0] input').fill('50');
+    await page.getByTestId('try-cart-codes').click();
+    for (const code of ['NEW10', 'MEMBER20', 'NOPE']) {
+      await page.keyboard.type(code);
+      await page.keyboard.press('Enter');
+    }
+    await page.getByTestId('try-cart-submit').click();
+    await page.getByTestId('try-cart-applied').getByRole('row', { name: /NEW10/ }).getByText(zh.money(1_000), { exact: true }).waitFor();
+    const reason = (code: string) => page.getByTestId('try-cart-rejected').getByRole('row', { name: new RegExp(code) }).getByTestId('refusal-reason');
+    await reason('NOPE').getByText('券码不存在', { exact: true }).waitFor();
+    await reason('MEMBER20').getByText('未达最低消费 ¥99（适用商品合计 ¥50）', { exact: true }).waitFor();
+    await reason('MEMBER20').hover();
+    await page.locator('.ant-tooltip').getByText('minimum spend ¥99.00 not met (eligible ¥50.00)', { exact: true }).waitFor();
+    await page.waitForLoadState('networkidle');
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
   test('loyalty: tier thresholds edited in the console are stored and read back; a threshold below the tier before is refused on its field', async () => {
     const { page, problems } = await open('/loyalty?tab=tiers');
     const threshold = (i: number) => page.locator(`input[data-testid=tier-threshold-${i}], [data-testid=tier-threshold-${i}] input`);

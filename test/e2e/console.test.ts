@@ -7,6 +7,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { Secret, TOTP } from 'otpauth';
 import jsqr from 'jsqr';
 import { beginTotpEnrolment, confirmTotp, createUser, ensureAdmin, totpCode } from '../../src/access/index.ts';
+import { listSegments, previewSegment, saveSegment } from '../../src/segment/index.ts';
 import { buildServer } from '../../src/server/index.ts';
 import type { Store } from '../../src/store/index.ts';
 import { buildConsole, expectedSignedOut, hasChromium, launch, signInAs, watch } from './browser.ts';
@@ -133,6 +134,26 @@ describe('the console in a browser', { skip: hasChromium ? false : 'no /usr/bin/
     await row.waitFor();
     assert.match((await row.textContent()) ?? '', new RegExp(Number(dormant).toLocaleString('zh-CN')));
     assert.match((await row.textContent()) ?? '', /每天/, 'refreshed daily by default');
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test('a saved segment the visual builder cannot show whole opens as JSON naming the part, and is saved with every part', async () => {
+    const definition = { all: [{ field: 'stage', op: 'in', value: ['active', 'repeat'] }, { event: 'Order Completed', aggregate: 'avg', property: 'total', within_days: 365, op: '>=', value: 100 }] };
+    const before = (await saveSegment(store, { name: '高客单', definition, refreshEvery: null })).definition;
+    const { page, problems } = await open(`/segments/${encodeURIComponent('高客单')}/edit`);
+    await page.locator('[data-testid="segment-definition"][data-mode="json"]').waitFor();
+    await page.getByTestId('segment-definition-why').getByText('all[1]').waitFor();
+    assert.equal(await page.getByTestId('segment-definition-mode').locator('.ant-segmented-item-disabled').count(), 1, 'the visual editor cannot be chosen');
+    // Counted as it is.
+    const { count } = await previewSegment(store, before);
+    await page.getByTestId('segment-count').getByText(count.toLocaleString('zh-CN'), { exact: true }).waitFor({ timeout: 30_000 });
+    await page.getByTestId('segment-save').click();
+    await page.locator('#segment-save-confirm').click();
+    await page.getByTestId('segment-table').waitFor();
+    const after = (await listSegments(store)).find((s) => s.name === '高客单')?.definition;
+    assert.deepEqual(after, before, 'saved with the average');
+    await page.waitForLoadState('networkidle');
     assert.deepEqual(problems, []);
     await context.close();
   });

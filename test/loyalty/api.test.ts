@@ -52,6 +52,16 @@ for (const backend of BACKENDS) {
         assert.match(why.LATER, /not valid before/);
         assert.match(why.APPONLY, /not valid in channel mini/);
         assert.equal(why.NOPE, 'unknown code');
+        // The same reasons as codes with their figures (test/loyalty/refusals.test.ts has every code), through the route's schema.
+        const codes = Object.fromEntries(p.rejected.map((r: { code: string; reasonCode: string; params: unknown }) => [r.code, [r.reasonCode, r.params]]));
+        assert.deepEqual(codes, {
+          MJ20: ['stacking_group_taken', { appliedCode: 'MJ50', stackGroup: 'platform' }],
+          BIG300: ['threshold_not_met', { thresholdFen: 100_000, offFen: 30_000, eligibleFen: 35_000 }],
+          SOLO10: ['combination_better', { savedFen: 7_800, aloneFen: 1_000 }],
+          LATER: ['not_yet_valid', { validFrom: '2099-07-01T00:00:00.000Z' }],
+          APPONLY: ['channel_not_allowed', { channel: 'mini' }],
+          NOPE: ['unknown_code', {}],
+        });
         await app.close();
       });
     });

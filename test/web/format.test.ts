@@ -23,6 +23,9 @@ test('instants are shown in the brand timezone and brand days as they are, whate
   // 2026-10-31 20:30 UTC is already Nov 1 in Shanghai and still Oct 31 in New York.
   assert.match(shanghai.dateTime('2026-10-31T20:30:00Z'), /2026\/11\/01 04:30/);
   assert.match(newYork.dateTime('2026-10-31T20:30:00Z'), /10\/31\/2026, 16:30/);
+  // Midnight is 00:00 in both languages (en-US with hour12: false said 24:00).
+  assert.equal(createFormatter('en', 'Asia/Shanghai').dateTime('2026-05-31T16:00:00Z'), '06/01/2026, 00:00');
+  assert.equal(shanghai.dateTime('2026-05-31T16:00:00Z'), '2026/06/01 00:00');
   assert.equal(shanghai.day('2026-10-31'), '2026/10/31');
   assert.equal(newYork.day('2026-10-31'), 'Oct 31, 2026');
   assert.equal(addDays('2026-03-01', -1), '2026-02-28');

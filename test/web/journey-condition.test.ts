@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { parseSegmentDefinition, segmentCatalogue, type SegmentCatalogue } from '../../src/segment/index.ts';
-import { readCondition } from '../../web/src/pages/journeys/condition-model.ts';
+import { readCondition } from '../../web/src/pages/segments/read-condition.ts';
 import { isReadableExits } from '../../web/src/pages/journeys/forms.ts';
 import { toDefinition } from '../../web/src/pages/segments/definition.ts';
 import { withStore } from '../helpers/backends.ts';
 
 // A journey's condition opens in the segment builder's visual editor only when the editor shows all of it as it is
-// (web/src/pages/journeys/condition-model.ts); otherwise it stays JSON, and the part it cannot show is named.
+// (web/src/pages/segments/read-condition.ts); otherwise it stays JSON, and the part it cannot show is named.
 
 let catalogue: SegmentCatalogue;
 before(() => withStore('duckdb', async (store) => void (catalogue = await segmentCatalogue(store))));

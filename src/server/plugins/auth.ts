@@ -8,10 +8,21 @@ import { SiyuError } from '../../core/errors.ts';
 import type { Store } from '../../store/index.ts';
 
 /**
- * Who may call a route: a permission; `signed_in`, any principal (who am I, sign out, TOTP enrolment); `write_key`,
- * the route checks an ingest key itself (Segment's Basic auth); or `public`.
+ * Who may call a route: a permission; several, any of which will do; `signed_in`, any principal (who am I, sign out,
+ * TOTP enrolment); `write_key`, the route checks an ingest key itself (Segment's Basic auth); or `public`.
  */
-export type RouteAccess = Permission | 'signed_in' | 'write_key' | 'public';
+export type RouteAccess = Permission | readonly Permission[] | 'signed_in' | 'write_key' | 'public';
+
+/** The requirement in words, as each operation's description in the OpenAPI document opens. */
+function requirement(permission: RouteAccess | undefined, allCustomersOnly: boolean): string {
+  if (permission === undefined) return 'Refused: declares no permission.';
+  if (permission === 'public') return 'Public.';
+  if (permission === 'write_key') return 'Needs a key with `ingest:write` (Basic or Bearer).';
+  if (permission === 'signed_in') return 'Needs any session or key.';
+  const anyOf: readonly Permission[] = typeof permission === 'string' ? [permission] : permission;
+  const needs = anyOf.map((p) => `\`${p}\`: ${PERMISSIONS[p]}`).join('; or ');
+  return `Needs ${needs}.${allCustomersOnly ? ' Only for principals whose data scope is all customers.' : ''}`;
+}
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -71,12 +82,7 @@ export async function registerAuth(app: FastifyInstance, store: Store, options: 
     if (config.expensive && config.rateLimit === undefined) config.rateLimit = { max: options.expensivePerMinute ?? 60, timeWindow: 60_000 };
     if (!route.schema || route.schema.hide) return;
     const security: Record<string, string[]>[] = permission === 'public' ? [] : permission === 'write_key' ? [{ writeKey: [] }, { bearerKey: [] }] : [{ sessionCookie: [] }, { bearerKey: [] }];
-    const needs =
-      permission === undefined ? 'Refused: declares no permission.'
-      : permission === 'public' ? 'Public.'
-      : permission === 'write_key' ? 'Needs a key with `ingest:write` (Basic or Bearer).'
-      : permission === 'signed_in' ? 'Needs any session or key.'
-      : `Needs \`${permission}\`: ${PERMISSIONS[permission]}.${config.allCustomersOnly ? ' Only for principals whose data scope is all customers.' : ''}`;
+    const needs = requirement(permission, config.allCustomersOnly === true);
     // `x-` keys pass through @fastify/swagger into the operation as OpenAPI extensions.
     const extension: Record<string, unknown> = { 'x-permission': permission ?? 'undeclared' };
     route.schema = { ...route.schema, ...extension, security, description: [needs, route.schema.description].filter(Boolean).join('\n\n') };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { component } from './components.ts';
-import { Applicability, OfferRule, PointsSettings, StoredValueSettings, TierSettings } from '../../loyalty/index.ts';
+import { Applicability, OfferRule, PointsSettings, REFUSAL_CODES, REFUSAL_PARAMS, StoredValueSettings, TierSettings, type RefusalCode } from '../../loyalty/index.ts';
 
 // Response shapes of the loyalty routes the console reads (src/loyalty: offers.ts, coupons.ts, points.ts, tiers.ts,
 // stored-value.ts, reports.ts), which the OpenAPI document, and so the console's generated client, carries.
@@ -120,6 +120,21 @@ export const TierReport = z.object({
 
 const OfferKind = z.enum(['spend_save', 'percent', 'fixed', 'gift', 'free_shipping']);
 
+const refusalOf = <C extends RefusalCode>(reasonCode: C) =>
+  z.object({
+    code: z.string(),
+    offerId: z.string().optional(),
+    reasonCode: z.literal(reasonCode),
+    params: REFUSAL_PARAMS[reasonCode],
+    reason: z.string().describe('the same in an English sentence (the CLI prints it)'),
+  });
+
+/** A coupon that does not apply, and why: a stable code with its figures (src/loyalty/refusals.ts), one shape per code. */
+const CouponRefusal = component(
+  'CouponRefusal',
+  z.discriminatedUnion('reasonCode', REFUSAL_CODES.map(refusalOf) as [ReturnType<typeof refusalOf<RefusalCode>>, ...ReturnType<typeof refusalOf<RefusalCode>>[]]),
+);
+
 /** A cart priced with the coupons that apply (redeem.ts validateCart, pricing.ts). */
 export const Pricing = z.object({
   applied: z.array(
@@ -133,7 +148,7 @@ export const Pricing = z.object({
       lines: z.array(z.object({ line: Int, discountFen: Int })),
     }),
   ),
-  rejected: z.array(z.object({ code: z.string(), offerId: z.string().optional(), reason: z.string() })).describe('every other candidate coupon, with why it does not apply'),
+  rejected: z.array(CouponRefusal).describe('every other candidate coupon, with why it does not apply'),
   totalDiscountFen: Int,
   shippingDiscountFen: Int,
   lines: z.array(z.object({ line: Int, sku: z.string(), amountFen: Int, discountFen: Int, payFen: Int })),

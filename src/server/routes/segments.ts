@@ -127,7 +127,9 @@ export function registerSegmentRoutes(app: FastifyInstance, store: Store): void 
   const Label = { zh: z.string(), en: z.string() };
   api.get(
     '/v1/segments/catalogue',
-    { config: { permission: 'segments:read' },
+    // What conditions are built from, not who matches them (no customer appears in it): the journey editor's condition
+    // step needs it too, for operators who write journeys without reading segments.
+    { config: { permission: ['segments:read', 'journeys:write'] },
       schema: {
         tags: ['layer'],
         summary: 'What definitions can be built from: fields with their values, attributes, tags and the most frequent events',

@@ -37,3 +37,10 @@ export type OfferInput = {
   isRefundReturning: boolean;
   sharedCode?: string;
 };
+
+type Validate = paths['/v1/coupons/validate']['post'];
+/** A cart to price (POST /v1/coupons/validate): its lines, the codes typed in, and for a known customer their wallet. */
+export type CartBody = Validate['requestBody']['content']['application/json'];
+export type Pricing = Validate['responses']['200']['content']['application/json'];
+/** A coupon the cart cannot use: its reason code, the figures of that code, and the API's English sentence. */
+export type CouponRefusal = Pricing['rejected'][number];

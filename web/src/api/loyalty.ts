@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, ApiError, unwrap } from './client.ts';
-import type { LoyaltySettings, Offer, OfferInput, TierSettings } from './loyalty-types.ts';
+import type { CartBody, LoyaltySettings, Offer, OfferInput, TierSettings } from './loyalty-types.ts';
 
 // Offers, code batches, wallets and ledgers, tier rules and the loyalty reports (docs/loyalty.md): thin hooks over the
 // generated client.
@@ -39,6 +39,9 @@ export function useOfferMutations() {
     }),
   };
 }
+
+/** Prices a cart with the coupons that apply and says why each other does not (POST /v1/coupons/validate; writes nothing). */
+export const useValidateCart = () => useMutation({ mutationFn: (cart: CartBody) => unwrap(api.POST('/v1/coupons/validate', { body: cart })) });
 
 export const useCustomerLoyalty = (id: string | undefined) =>
   useQuery({ queryKey: ['customer-loyalty', id], queryFn: () => unwrap(api.GET('/v1/customers/{id}/loyalty', { params: { path: { id: id! } } })), enabled: Boolean(id) });

@@ -2657,11 +2657,7 @@ export interface paths {
                                 sku: string;
                             }[];
                             /** @description every other candidate coupon, with why it does not apply */
-                            rejected: {
-                                code: string;
-                                offerId?: string;
-                                reason: string;
-                            }[];
+                            rejected: components["schemas"]["CouponRefusal"][];
                             shippingDiscountFen: number;
                             totalDiscountFen: number;
                         };
@@ -8214,7 +8210,7 @@ export interface paths {
         };
         /**
          * What definitions can be built from: fields with their values, attributes, tags and the most frequent events
-         * @description Needs `segments:read`: list saved segments, preview a definition, migration matrices.
+         * @description Needs `segments:read`: list saved segments, preview a definition, migration matrices; or `journeys:write`: create, change, start and stop journeys.
          */
         get: {
             parameters: {
@@ -9461,6 +9457,478 @@ export interface components {
             /** @enum {string} */
             state: "issued" | "claimed" | "redeemed" | "expired" | "void";
             used: number;
+        };
+        CouponRefusal: {
+            code: string;
+            offerId?: string;
+            params: Record<string, never>;
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "unknown_code";
+        } | {
+            code: string;
+            offerId?: string;
+            params: Record<string, never>;
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "mistyped_code";
+        } | {
+            code: string;
+            offerId?: string;
+            params: Record<string, never>;
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "already_used";
+        } | {
+            code: string;
+            offerId?: string;
+            params: Record<string, never>;
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "voided";
+        } | {
+            code: string;
+            offerId?: string;
+            params: {
+                /** @description UTC instant, ISO 8601 */
+                expiresAt: string | null;
+            };
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "expired";
+        } | {
+            code: string;
+            offerId?: string;
+            params: Record<string, never>;
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "other_customer";
+        } | {
+            code: string;
+            offerId?: string;
+            params: {
+                /** @enum {string} */
+                status: "paused" | "ended";
+            };
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "offer_not_active";
+        } | {
+            code: string;
+            offerId?: string;
+            params: {
+                /** @description UTC instant, ISO 8601 */
+                validFrom: string;
+            };
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "not_yet_valid";
+        } | {
+            code: string;
+            offerId?: string;
+            params: {
+                /** @description UTC instant, ISO 8601 */
+                validTo: string;
+            };
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "offer_expired";
+        } | {
+            code: string;
+            offerId?: string;
+            params: {
+                budgetCount: number;
+            };
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "budget_used_up";
+        } | {
+            code: string;
+            offerId?: string;
+            params: {
+                budgetDiscountFen: number;
+            };
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "discount_budget_used_up";
+        } | {
+            code: string;
+            offerId?: string;
+            params: {
+                perCustomerLimit: number;
+            };
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "customer_limit_reached";
+        } | {
+            code: string;
+            offerId?: string;
+            params: {
+                perDayLimit: number;
+            };
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "day_limit_reached";
+        } | {
+            code: string;
+            offerId?: string;
+            params: {
+                /** @description the cart's channel; null when it has none */
+                channel: string | null;
+            };
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "channel_not_allowed";
+        } | {
+            code: string;
+            offerId?: string;
+            params: {
+                /** @description the cart's store; null when it has none */
+                storeId: string | null;
+            };
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "store_not_allowed";
+        } | {
+            code: string;
+            offerId?: string;
+            params: Record<string, never>;
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "no_eligible_line";
+        } | {
+            code: string;
+            offerId?: string;
+            params: {
+                eligibleFen: number;
+                minSpendFen: number;
+            };
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "min_spend_not_met";
+        } | {
+            code: string;
+            offerId?: string;
+            params: {
+                eligibleFen: number;
+                offFen: number;
+                thresholdFen: number;
+            };
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "threshold_not_met";
+        } | {
+            code: string;
+            offerId?: string;
+            params: Record<string, never>;
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "no_shipping";
+        } | {
+            code: string;
+            offerId?: string;
+            params: Record<string, never>;
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "already_free";
+        } | {
+            code: string;
+            offerId?: string;
+            params: {
+                appliedCode: string;
+                stackGroup: string;
+            };
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "stacking_group_taken";
+        } | {
+            code: string;
+            offerId?: string;
+            params: {
+                appliedCode: string;
+            };
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "same_offer_taken";
+        } | {
+            code: string;
+            offerId?: string;
+            params: {
+                appliedCode: string;
+            };
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "exclusive_better";
+        } | {
+            code: string;
+            offerId?: string;
+            params: {
+                aloneFen: number;
+                savedFen: number;
+            };
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "combination_better";
+        };
+        CouponRefusalInput: {
+            code: string;
+            offerId?: string;
+            params: Record<string, never>;
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "unknown_code";
+        } | {
+            code: string;
+            offerId?: string;
+            params: Record<string, never>;
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "mistyped_code";
+        } | {
+            code: string;
+            offerId?: string;
+            params: Record<string, never>;
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "already_used";
+        } | {
+            code: string;
+            offerId?: string;
+            params: Record<string, never>;
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "voided";
+        } | {
+            code: string;
+            offerId?: string;
+            params: {
+                /** @description UTC instant, ISO 8601 */
+                expiresAt: string | null;
+            };
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "expired";
+        } | {
+            code: string;
+            offerId?: string;
+            params: Record<string, never>;
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "other_customer";
+        } | {
+            code: string;
+            offerId?: string;
+            params: {
+                /** @enum {string} */
+                status: "paused" | "ended";
+            };
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "offer_not_active";
+        } | {
+            code: string;
+            offerId?: string;
+            params: {
+                /** @description UTC instant, ISO 8601 */
+                validFrom: string;
+            };
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "not_yet_valid";
+        } | {
+            code: string;
+            offerId?: string;
+            params: {
+                /** @description UTC instant, ISO 8601 */
+                validTo: string;
+            };
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "offer_expired";
+        } | {
+            code: string;
+            offerId?: string;
+            params: {
+                budgetCount: number;
+            };
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "budget_used_up";
+        } | {
+            code: string;
+            offerId?: string;
+            params: {
+                budgetDiscountFen: number;
+            };
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "discount_budget_used_up";
+        } | {
+            code: string;
+            offerId?: string;
+            params: {
+                perCustomerLimit: number;
+            };
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "customer_limit_reached";
+        } | {
+            code: string;
+            offerId?: string;
+            params: {
+                perDayLimit: number;
+            };
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "day_limit_reached";
+        } | {
+            code: string;
+            offerId?: string;
+            params: {
+                /** @description the cart's channel; null when it has none */
+                channel: string | null;
+            };
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "channel_not_allowed";
+        } | {
+            code: string;
+            offerId?: string;
+            params: {
+                /** @description the cart's store; null when it has none */
+                storeId: string | null;
+            };
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "store_not_allowed";
+        } | {
+            code: string;
+            offerId?: string;
+            params: Record<string, never>;
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "no_eligible_line";
+        } | {
+            code: string;
+            offerId?: string;
+            params: {
+                eligibleFen: number;
+                minSpendFen: number;
+            };
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "min_spend_not_met";
+        } | {
+            code: string;
+            offerId?: string;
+            params: {
+                eligibleFen: number;
+                offFen: number;
+                thresholdFen: number;
+            };
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "threshold_not_met";
+        } | {
+            code: string;
+            offerId?: string;
+            params: Record<string, never>;
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "no_shipping";
+        } | {
+            code: string;
+            offerId?: string;
+            params: Record<string, never>;
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "already_free";
+        } | {
+            code: string;
+            offerId?: string;
+            params: {
+                appliedCode: string;
+                stackGroup: string;
+            };
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "stacking_group_taken";
+        } | {
+            code: string;
+            offerId?: string;
+            params: {
+                appliedCode: string;
+            };
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "same_offer_taken";
+        } | {
+            code: string;
+            offerId?: string;
+            params: {
+                appliedCode: string;
+            };
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "exclusive_better";
+        } | {
+            code: string;
+            offerId?: string;
+            params: {
+                aloneFen: number;
+                savedFen: number;
+            };
+            /** @description the same in an English sentence (the CLI prints it) */
+            reason: string;
+            /** @enum {string} */
+            reasonCode: "combination_better";
         };
         Journey: {
             /** Format: date-time */

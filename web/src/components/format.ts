@@ -53,7 +53,8 @@ export function createFormatter(language: Language, timezone: string, brandCurre
   const count = new Intl.NumberFormat(tag, { maximumFractionDigits: 0 });
   const countCompact = new Intl.NumberFormat(tag, { notation: 'compact', maximumFractionDigits: 1 });
   const dayFormat = new Intl.DateTimeFormat(tag, { timeZone: 'UTC', year: 'numeric', month: language === 'zh-CN' ? 'numeric' : 'short', day: 'numeric' });
-  const dateTimeFormat = new Intl.DateTimeFormat(tag, { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false });
+  // h23, not hour12: false, which en-US shows midnight with as 24:00.
+  const dateTimeFormat = new Intl.DateTimeFormat(tag, { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
   const missing = (x: unknown): x is null | undefined => x === null || x === undefined || (typeof x === 'number' && !Number.isFinite(x));
   return {
     language,

@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { updateSettings } from './edits.ts';
 import { ExitsInput } from './exits-input.tsx';
 import { ENTRY_KINDS, entryFormValues, REENTRY_KINDS, settingsFromForm } from './forms.ts';
-import { JsonInput } from './json-input.tsx';
+import { JsonInput } from '../../components/JsonInput.tsx';
 import type { Problem } from './problems.ts';
 import { ProblemList } from './problem-list.tsx';
 

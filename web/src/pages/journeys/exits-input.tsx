@@ -1,9 +1,9 @@
 import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
 import { Alert, Button, Card, Flex, Input, Select, Space, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
-import { ConditionInput } from './condition-input.tsx';
+import { ConditionInput } from '../segments/condition-input.tsx';
 import { EXIT_KINDS, isReadableExits, NEW_EXIT, type ExitKind } from './forms.ts';
-import { JsonInput } from './json-input.tsx';
+import { JsonInput } from '../../components/JsonInput.tsx';
 
 type Json = Record<string, unknown>;
 

@@ -2,9 +2,9 @@ import { MinusCircleOutlined, PlusOutlined } from '@ant-design/icons';
 import { Button, Form, Input, InputNumber, Select, Space, Switch } from 'antd';
 import { useTranslation } from 'react-i18next';
 import type { StepKind } from './graph.ts';
-import { ConditionInput } from './condition-input.tsx';
+import { ConditionInput } from '../segments/condition-input.tsx';
 import { CHANNELS, LIQUID_EXAMPLES, WAIT_MODES } from './forms.ts';
-import { JsonInput } from './json-input.tsx';
+import { JsonInput } from '../../components/JsonInput.tsx';
 
 /** The form items of each kind of step (docs/journeys.md, steps). */
 export function StepFields({ kind }: { kind: StepKind }) {

@@ -6,14 +6,16 @@ import { PageHeader } from '../../components/PageHeader.tsx';
 import { OffersPanel } from './offers.tsx';
 import { ReportsPanel } from './reports.tsx';
 import { TiersPanel } from './tiers.tsx';
+import { TryCartPanel } from './try-cart.tsx';
 
-/** 权益: offers with their budgets and code batches, the member tier rules, and the loyalty reports finance reads. */
+/** 权益: offers with their budgets and code batches, a cart to try coupons on, the member tier rules, and the loyalty reports finance reads. */
 export default function Loyalty() {
   const { t } = useTranslation();
   const me = useMe().data;
   const [params, setParams] = useSearchParams();
   const tabs = [
     { key: 'offers', permission: 'coupons:read', label: t('loyalty.tab.offers'), children: <OffersPanel /> },
+    { key: 'try', permission: 'coupons:read', label: t('loyalty.tab.try'), children: <TryCartPanel /> },
     { key: 'tiers', permission: 'loyalty:read', label: t('loyalty.tab.tiers'), children: <TiersPanel /> },
     { key: 'reports', permission: 'loyalty:read', label: t('loyalty.tab.reports'), children: <ReportsPanel /> },
   ].filter((tab) => can(me, tab.permission));

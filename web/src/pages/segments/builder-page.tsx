@@ -6,8 +6,9 @@ import { useSaveSegment, useSegmentCatalogue, useSegmentPreview, useSegments, ty
 import { ApiErrorAlert } from '../../components/ApiErrorAlert.tsx';
 import { useFormat } from '../../components/FormatProvider.tsx';
 import { PageHeader } from '../../components/PageHeader.tsx';
-import { GroupEditor } from './group-editor.tsx';
-import { fromDefinition, isComplete, newCondition, newGroup, toDefinition, type Group } from './definition.ts';
+import { ConditionInput } from './condition-input.tsx';
+import { newCondition, newGroup, toDefinition } from './definition.ts';
+import { conditionToSend } from './read-condition.ts';
 
 /** Waits until a value has stopped changing for `ms` before passing it on. */
 function useDebounced<T>(value: T, ms: number): T {
@@ -19,23 +20,27 @@ function useDebounced<T>(value: T, ms: number): T {
   return settled;
 }
 
-/** The visual segment builder: conditions on the left, the live count on the right, save with a schedule. */
+/**
+ * The segment builder: conditions on the left, the live count on the right, save with a schedule. A saved definition
+ * the visual editor cannot show whole opens as JSON, naming the part it cannot show, and is saved with every part.
+ */
 export default function BuilderPage() {
   const { t } = useTranslation();
   const { name } = useParams();
   const segments = useSegments();
   const saved = name ? segments.data?.segments.find((s) => s.name === name) : undefined;
   if (name && segments.isPending) return <Skeleton active />;
-  return <Builder key={name ?? 'new'} name={name} initial={saved ? fromDefinition(saved.definition) : undefined} description={saved?.description ?? undefined} schedule={saved?.refreshEvery ?? 'daily'} unreadable={Boolean(saved && !fromDefinition(saved.definition))} title={name ? t('segments.builder.editTitle', { name }) : t('segments.builder.title')} />;
+  return <Builder key={name ?? 'new'} name={name} initial={saved ? saved.definition : toDefinition(newGroup('all', [newCondition('field')]))} description={saved?.description ?? undefined} schedule={saved?.refreshEvery ?? 'daily'} title={name ? t('segments.builder.editTitle', { name }) : t('segments.builder.title')} />;
 }
 
-function Builder({ name, initial, description, schedule, unreadable, title }: { name?: string; initial?: Group; description?: string; schedule: RefreshSchedule | null; unreadable: boolean; title: string }) {
+function Builder({ name, initial, description, schedule, title }: { name?: string; initial: unknown; description?: string; schedule: RefreshSchedule | null; title: string }) {
   const { t } = useTranslation();
   const format = useFormat();
   const navigate = useNavigate();
   const catalogue = useSegmentCatalogue();
-  const [group, setGroup] = useState<Group>(initial ?? newGroup('all', [newCondition('field')]));
-  const definition = useMemo(() => (isComplete(group) ? toDefinition(group) : undefined), [group]);
+  const [value, setValue] = useState<unknown>(initial);
+  // Which inputs the visual rows take depends on the catalogue's types: nothing is counted or saved before it is read.
+  const definition = useMemo(() => (catalogue.isPending ? undefined : conditionToSend(value, catalogue.data)), [value, catalogue.isPending, catalogue.data]);
   const settled = useDebounced(definition, 400);
   const preview = useSegmentPreview(settled);
   const save = useSaveSegment();
@@ -62,10 +67,11 @@ function Builder({ name, initial, description, schedule, unreadable, title }: { 
           </>
         }
       />
-      {unreadable && <Typography.Paragraph type="warning">{t('segments.builder.unreadable')}</Typography.Paragraph>}
       <Row gutter={16}>
         <Col xs={24} xl={16}>
-          <Card size="small">{catalogue.isError ? <ApiErrorAlert error={catalogue.error} /> : <GroupEditor group={group} catalogue={catalogue.data} onChange={setGroup} root />}</Card>
+          <Card size="small">
+            <ConditionInput value={value} onChange={setValue} testId="segment-definition" />
+          </Card>
         </Col>
         <Col xs={24} xl={8}>
           <Card size="small" title={t('segments.builder.preview')} data-testid="segment-preview">

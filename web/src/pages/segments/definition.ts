@@ -92,7 +92,10 @@ export function toDefinition(group: Group): Node {
 
 const wrap = (negate: boolean, node: Node): Node => (negate ? { not: node } : node);
 
-/** A saved definition back into the model; a shape the builder cannot show is refused (undefined). */
+/**
+ * A saved definition back into the model; a shape the builder cannot show is refused (undefined). Some it reads only in
+ * part (an event `avg`, a numeric trait…): readCondition (read-condition.ts) says whether the model is all of it.
+ */
 export function fromDefinition(definition: unknown): Group | undefined {
   const visit = (value: unknown, negate = false): Condition | Group | undefined => {
     if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;

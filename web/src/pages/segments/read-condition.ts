@@ -1,9 +1,10 @@
-// Whether the segment builder's visual editor (web/src/pages/segments) can show a journey's condition exactly. The
-// segment DSL says more than the builder does (reachable and consent conditions, event property filters, averages, a
-// numeric trait…); a condition the builder would read with a part missing or changed must stay in JSON, never be
-// rewritten without it. Pure, so test/web checks it without a browser.
-import { conditionShape, fromDefinition, LIST_OPS, NO_VALUE, toDefinition, type CatalogueTypes, type Condition, type Group } from '../segments/definition.ts';
-import { isObject } from './graph.ts';
+// Whether the segment builder's visual editor can show a condition exactly: a saved segment's definition, a journey's
+// condition step or exit criterion. The segment DSL says more than the builder does (reachable and consent conditions,
+// event property filters, averages, a numeric trait…); a condition the builder would read with a part missing or
+// changed must stay in JSON, never be rewritten without it. Pure, so test/web checks it without a browser.
+import { conditionShape, fromDefinition, isComplete, LIST_OPS, NO_VALUE, toDefinition, type CatalogueTypes, type Condition, type Group } from './definition.ts';
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The builder's model of the condition, or the path (`any[1]`, '' for the whole) of the first part it cannot show. */
 export type ConditionReading = { group: Group } | { path: string };
@@ -19,6 +20,17 @@ export function readCondition(value: unknown, catalogue: CatalogueTypes | undefi
   // Each part passed; the whole must come back the same too, or the builder would rewrite it.
   if (!group || stable(canonical(value, true)) !== stable(canonical(toDefinition(group), true))) return { path: '' };
   return { group };
+}
+
+/**
+ * What to count and save of a condition being edited: a condition the visual editor shows once every row is filled in
+ * (name, and a value where its operator takes one), any other as it is, whole (the server checks it); nothing yet
+ * while it is empty or a row is not filled in.
+ */
+export function conditionToSend(value: unknown, catalogue: CatalogueTypes | undefined): unknown {
+  if (value === undefined) return undefined;
+  const reading = readCondition(value, catalogue);
+  return 'group' in reading && !isComplete(reading.group) ? undefined : value;
 }
 
 /** The path of the first node the builder cannot show as it is, depth first. */

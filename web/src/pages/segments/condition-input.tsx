@@ -3,17 +3,18 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSegmentCatalogue } from '../../api/segments.ts';
 import { ApiErrorAlert } from '../../components/ApiErrorAlert.tsx';
-import { newCondition, newGroup, toDefinition, type Group } from '../segments/definition.ts';
-import { GroupEditor } from '../segments/group-editor.tsx';
-import { readCondition } from './condition-model.ts';
-import { JsonInput } from './json-input.tsx';
+import { JsonInput } from '../../components/JsonInput.tsx';
+import { newCondition, newGroup, toDefinition, type Group } from './definition.ts';
+import { GroupEditor } from './group-editor.tsx';
+import { readCondition } from './read-condition.ts';
 
 type Mode = 'visual' | 'json';
 
 /**
- * A form field holding a segment DSL condition (a condition step's, an exit criterion's): the segment builder's visual
- * editor when it can show the whole condition, else the JSON, with the part it cannot show named; a switch between
- * the two. Each edit in either is the condition at once, so the canvas and the journey's JSON stay the same journey.
+ * A form field holding a segment DSL condition (a segment's definition, a journey condition step's, an exit
+ * criterion's): the segment builder's visual editor when it can show the whole condition, else the JSON, with the part
+ * it cannot show named (read-condition.ts); a switch between the two. Each edit in either is the condition at once, so
+ * the journey canvas and its JSON stay the same journey, and a segment is saved with every part it had.
  */
 export function ConditionInput({ value, onChange, testId }: { value?: unknown; onChange?: (value: unknown) => void; testId?: string }) {
   const { t } = useTranslation();
@@ -56,8 +57,8 @@ export function ConditionInput({ value, onChange, testId }: { value?: unknown; o
           value={mode}
           onChange={switchTo}
           options={[
-            { value: 'visual', label: t('journeyCanvas.condition.visual'), disabled: !canShow },
-            { value: 'json', label: t('journeyCanvas.condition.json') },
+            { value: 'visual', label: t('segments.condition.visual'), disabled: !canShow },
+            { value: 'json', label: t('segments.condition.json') },
           ]}
           data-testid={testId && `${testId}-mode`}
         />
@@ -72,7 +73,7 @@ export function ConditionInput({ value, onChange, testId }: { value?: unknown; o
               type="info"
               showIcon
               style={{ marginBottom: 8 }}
-              title={t('journeyCanvas.condition.jsonOnly', { part: reading.path || t('journeyCanvas.condition.whole') })}
+              title={t('segments.condition.jsonOnly', { part: reading.path || t('segments.condition.whole') })}
               data-testid={testId && `${testId}-why`}
             />
           )}

@@ -34,7 +34,7 @@ export function JsonInput({ value, onChange, rows = 4, testId }: { value?: unkno
   return (
     <>
       <Input.TextArea value={text} onChange={(e) => edit(e.target.value)} autoSize={{ minRows: rows, maxRows: 16 }} spellCheck={false} className="siyu-json" status={error ? 'error' : undefined} data-testid={testId} />
-      {error && <Typography.Text type="danger">{t('journeyCanvas.jsonError', { error })}</Typography.Text>}
+      {error && <Typography.Text type="danger">{t('common.jsonError', { error })}</Typography.Text>}
     </>
   );
 }
