@@ -1,8 +1,11 @@
 // The analytics routes' queries (issue #18: every analytics route ≤ 500 ms p95 on 1M customers / 10M orders on the
 // embedded store). Each route's domain function (what GET /v1/analytics/… runs) is timed --runs times on:
-//  - the 1M-customer / 10M-order store of bench/stores.ts + bench/orders-file.ts (no events, no order lines), with
-//    value tiers, lifecycle stages, one refreshed segment and a scored Pareto/NBD fit added once, so the tier, stage,
-//    segment breakdowns and the LTV forecast have something to join;
+//  - the 1M-customer / 10M-order store of bench/stores.ts + bench/orders-file.ts (no order lines), with value tiers,
+//    lifecycle stages, one refreshed segment and a scored Pareto/NBD fit added once, so the tier, stage, segment
+//    breakdowns and the LTV forecast have something to join, and behaviour events drawn from its orders, added once
+//    (every order viewed, added to cart and completed, half of them through checkout, and one cart in three
+//    abandoned on another day: about 43M events, stored in time order as live ingest appends them), so the KPIs' active customers, event retention and funnels read
+//    events at this scale too;
 //  - the demo brand at 100,000 customers (`siyu demo run --customers 100000 --no-serve --db bench/data/demo-100k.duckdb`,
 //    made once), which has events and order lines, for the event-based queries.
 // Beside them, in the same run: DuckDB's bare aggregation of the same orders (all orders grouped by customer) as the
@@ -39,6 +42,37 @@ async function timings(fn: () => Promise<unknown>): Promise<number[]> {
 }
 
 const bare = (store: Store) => store.query(`SELECT count(*) FROM (SELECT customer_id, count(*), sum(total_fen), min(placed_at), max(placed_at) FROM orders GROUP BY customer_id) t`);
+/**
+ * Behaviour events drawn from the orders, once: each order's Product Viewed (30 min before), Product Added (20 min),
+ * Checkout Started (5 min, every other order) and Order Completed, and for every third order a cart abandoned three
+ * days before (viewed and added, never bought). Properties carry the product and the order's channel, as a mall's
+ * tracking would.
+ */
+async function addEvents(store: Store): Promise<void> {
+  const [present] = await store.query<{ n: number }>(`SELECT count(*) AS n FROM events WHERE source = 'bench'`);
+  if (Number(present?.n)) return;
+  process.stderr.write('adding behaviour events drawn from the orders to the bench store (once)…\n');
+  const started = performance.now();
+  const event = (name: string, suffix: string, minutesBefore: number, where = 'TRUE') =>
+    `SELECT customer_id, order_id || '${suffix}', 'track', '${name}', json_object('product_id', 'SKU-' || CAST(hash(order_id) % 5000 AS VARCHAR), 'channel', channel),
+            NULL, customer_id, NULL, placed_at - INTERVAL ${minutesBefore} MINUTE, placed_at, 'bench' FROM orders WHERE ${where}`;
+  // In the order they happened, as live ingest appends them (and as DuckDB's per-block minimum and maximum of ts then
+  // let a query of one month skip the blocks of the others).
+  await store.execute(
+    `INSERT INTO events (customer_id, message_id, type, name, properties, context, user_id, anonymous_id, ts, received_at, source)
+     SELECT * FROM (${[
+       event('Product Viewed', '-v', 30),
+       event('Product Added', '-a', 20),
+       event('Checkout Started', '-c', 5, 'hash(order_id) % 2 = 0'),
+       event('Order Completed', '-o', 0),
+       event('Product Viewed', '-xv', 3 * 1440 + 15, 'hash(order_id) % 3 = 0'),
+       event('Product Added', '-xa', 3 * 1440, 'hash(order_id) % 3 = 0'),
+     ].join('\n UNION ALL ')}) e ORDER BY 9`,
+  );
+  const [n] = await store.query<{ n: number }>(`SELECT count(*) AS n FROM events WHERE source = 'bench'`);
+  process.stderr.write(`added ${Number(n!.n).toLocaleString('en-US')} events in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+}
+
 const FUNNEL = [{ event: 'Product Viewed' }, { event: 'Product Added' }, { event: 'Checkout Started' }, { event: 'Order Completed' }];
 
 type Row = [store: string, route: string, medianMs: number, p95Ms: number, floorRatio: number, verdict: string];
@@ -78,6 +112,7 @@ async function prepare(store: Store): Promise<void> {
 const big = await openStore(await storeWithOrders(data(`analytics-${rows}.duckdb`), await ensureOrdersFile(data(`orders-${rows}.csv`), rows)));
 await migrate(big);
 await prepare(big);
+await addEvents(big);
 const label = `${rows / 1e6}M orders`;
 
 // The first-purchase table: built whole, then brought up to date after 10,000 new orders of one day.
@@ -104,6 +139,10 @@ await measure(label, big, [
   ['GET /v1/analytics/retention (12 months)', () => computeRetention(big)],
   ['GET /v1/analytics/retention?grain=week (12 weeks)', () => computeRetention(big, { grain: 'week' })],
   ['GET /v1/analytics/cohorts (12 × 12, forecast kept)', () => computeLtvCohorts(big)],
+  ['GET /v1/analytics/retention?basis=events (12 months)', () => computeRetention(big, { basis: 'events' })],
+  ['GET /v1/analytics/retention?grain=week&basis=events', () => computeRetention(big, { grain: 'week', basis: 'events' })],
+  ['POST /v1/analytics/funnel (4 steps, 30 days)', () => computeFunnel(big, { steps: FUNNEL })],
+  ['POST /v1/analytics/funnel by channel', () => computeFunnel(big, { steps: FUNNEL, byChannel: true })],
 ]);
 await big.close();
 
