@@ -69,7 +69,7 @@ export function loadMasterKey(location: string, options: MasterKeyOptions = {}):
   if (location === ':memory:') return { key: randomBytes(KEY_BYTES), origin: 'ephemeral' };
   const beside = keyFileFor(location);
   if (!beside) {
-    throw new SiyuError('unavailable', 'master_key_required', 'a PostgreSQL store needs its master key: set SIYU_MASTER_KEY (32 bytes, hex or base64) or pass --key-file PATH (see docs/privacy.md#encryption-at-rest)');
+    throw new SiyuError('unavailable', 'master_key_required', 'a PostgreSQL store needs its master key: set SIYU_MASTER_KEY (32 bytes, hex or base64) or SIYU_MASTER_KEY_FILE (the path of a file holding it; see docs/privacy.md#encryption-at-rest)');
   }
   if (existsSync(beside)) return { key: readKeyFile(beside), origin: 'file', path: beside };
   if (options.mayCreate === false) {
