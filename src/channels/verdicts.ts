@@ -35,6 +35,10 @@ const WINDOW_DAYS = { day: 1, week: 7, month: 30 } as const;
  */
 export async function decideVerdicts(tx: Queryable, policy: ContactPolicy, channels: ReadonlyMap<string, AddressKind>, brandTimezone: string, now: Date): Promise<void> {
   const d = dialect(tx.kind);
+  // PostgreSQL compiles a statement whose estimated cost passes jit_above_cost; the verdicts statement, with a
+  // subquery per frequency cap in each of its CASEs, became 878 functions to compile: 9.6 s of JIT for 9.8 s of
+  // statement on 1,500 messages, every dispatch round. Run without JIT, it takes milliseconds.
+  if (tx.kind === 'postgres') await tx.execute('SET LOCAL jit = off');
   // A CASE over the configured channels (with none, just the fallback value: SQL has no empty CASE).
   const caseOf = (channel: string, then: (kind: AddressKind) => string, otherwise: string) => (channels.size === 0 ? otherwise : `CASE ${[...channels].map(([name, kind]) => `WHEN ${channel} = '${name}' THEN ${then(kind)}`).join(' ')} ELSE ${otherwise} END`);
   const has = (channel: string) => caseOf(channel, (kind) => HAS_ADDRESS[kind], 'FALSE');
