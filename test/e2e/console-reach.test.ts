@@ -72,6 +72,11 @@ describe('the console: reach and loyalty', { skip: hasChromium ? false : 'no /us
     await page.getByTestId('test-template').click();
     await page.locator(`.ant-select-item-option[title="${template}"]`).click();
     await page.getByTestId('test-param-name').waitFor();
+    // The options list can stay open after the choice, over the send button (seen in CI): close it by clicking
+    // elsewhere in the form, and wait until no list is shown.
+    const list = page.locator('.ant-select-dropdown:visible').first();
+    if (await list.isVisible()) await page.getByTestId('test-customer').click();
+    await list.waitFor({ state: 'hidden' });
     await page.locator('#test-send').click();
   }
 
